@@ -1,0 +1,71 @@
+# CitizenQuiz: `make run` sets up and serves the product; `make test` sets up and runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+# The test suite always runs against real PostgreSQL and Redis (started if down).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench
+
+$(VENV)/.installed: requirements.txt requirements.lock
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c requirements.lock
+	@touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.lock $(VENV)/.installed
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.dev-installed
+
+# System packages: gettext (translations) everywhere; Chromium for the browser tests.
+system-deps:
+	@bash .ci/system-deps.sh $(if $(BROWSER),browser,)
+
+translations: $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore '.venv/*' -v 0
+
+run: $(VENV)/.installed system-deps translations
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo
+	@PORT=$(PORT) HOST=$(HOST) $(PY) manage.py print_urls
+	@exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+services:
+	@bash .ci/services.sh
+
+test: BROWSER=1
+test: $(VENV)/.dev-installed system-deps services translations
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CQ_REQUIRE_SERVICES=1 \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+# Refresh the .po files after changing strings (then translate, and commit both).
+# Each app keeps its own catalogue in <app>/locale; config's strings live in ./locale.
+APPS := quizzes contest realtime frontend
+messages: $(VENV)/.installed
+	@for app in $(APPS); do (cd $$app && ../$(PY) ../manage.py makemessages -l vi -l en --no-obsolete -v 0 && \
+	  ../$(PY) ../manage.py makemessages -d djangojs -l vi -l en --no-obsolete -v 0 --ignore 'node_modules/*'); done
+	@$(PY) manage.py makemessages -l vi -l en --no-obsolete -v 0 $(foreach a,$(APPS),--ignore '$(a)/*') \
+	  --ignore ".venv/*" --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
+
+lock: $(VENV)/.dev-installed
+	@(echo '# Full lock of runtime + dev dependencies (pip freeze). `make lock` regenerates it.'; \
+	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^pip==') > requirements.lock
+
+bench: $(VENV)/.dev-installed services
+	@echo "See bench/README.md"
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 test_db.sqlite3 tests/artifacts

@@ -1,0 +1,3 @@
+"""Contest models: contests, rounds, participants, attempts, answers."""
+
+from __future__ import annotations

@@ -1,0 +1,28 @@
+"""Server-rendered pages. Pages fetch data through the same services and selectors as the API."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from config.errors import error_body
+
+
+def home(request):
+    return render(request, "frontend/home.html")
+
+
+def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return render(request, "frontend/error.html", {"title": _("Page not found")}, status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", _("Something went wrong on our side. Please try again.")),
+            status=500,
+        )
+    return render(request, "frontend/error.html", {"title": _("Something went wrong")}, status=500)

@@ -1,0 +1,180 @@
+"""Grading: how correct is one response to one question? Pure functions, no ORM, no I/O.
+
+Live games and contests both grade with `grade(key, response)` and turn the fraction into
+points with a scoring strategy (contest/scoring.py). A key is a plain dict built once per
+question revision by `answer_key(question)` and kept server-side only.
+
+Response shapes (the same on REST and WebSocket):
+    single, truefalse, poll: {"choice": <choice id>}
+    multi:                   {"choices": [<choice id>, ...]}
+    order:                   {"order": [<choice id>, ...]}   (first to last)
+    text:                    {"text": "..."}
+    numeric:                 {"value": <number>}
+    slide:                   no answer
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from quizzes.text import normalize_answer
+
+SCORED_TYPES = {"single", "multi", "truefalse", "text", "numeric", "order"}
+
+
+class InvalidResponse(ValueError):
+    """The response does not have the shape its question type needs."""
+
+
+def answer_key(question) -> dict[str, Any]:
+    """The grading key of a question revision (server-side only: never sent before the reveal)."""
+    qtype = str(question.type)
+    key: dict[str, Any] = {"type": qtype}
+    if qtype in {"single", "multi", "truefalse", "poll"}:
+        key["weights"] = {str(c.id): float(c.weight) for c in question.choices.all()}
+    elif qtype == "order":
+        key["order"] = [str(c.id) for c in sorted(question.choices.all(), key=_position)]
+    elif qtype in {"text", "numeric"}:
+        key.update(question.answer or {})
+    return key
+
+
+def _position(choice) -> tuple[int, int]:
+    return (choice.position, choice.id)
+
+
+def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
+    """Check a response's shape against its question's key; return it canonicalised."""
+    qtype = key["type"]
+    if qtype == "slide":
+        raise InvalidResponse("An info slide takes no answer.")
+    if not isinstance(response, dict):
+        raise InvalidResponse("An answer must be an object.")
+    if qtype in {"single", "truefalse", "poll"}:
+        choice = str(response.get("choice", ""))
+        if choice not in key["weights"]:
+            raise InvalidResponse("Unknown choice.")
+        return {"choice": choice}
+    if qtype == "multi":
+        choices = response.get("choices")
+        if not isinstance(choices, list) or len(choices) > len(key["weights"]):
+            raise InvalidResponse("Choices must be a list of choice ids.")
+        picked = sorted({str(c) for c in choices})
+        if any(c not in key["weights"] for c in picked):
+            raise InvalidResponse("Unknown choice.")
+        return {"choices": picked}
+    if qtype == "order":
+        order = response.get("order")
+        if not isinstance(order, list) or sorted(map(str, order)) != sorted(key["order"]):
+            raise InvalidResponse("The order must list every item exactly once.")
+        return {"order": [str(c) for c in order]}
+    if qtype == "text":
+        text = response.get("text")
+        if not isinstance(text, str) or len(text) > 500:
+            raise InvalidResponse("The answer must be a text of at most 500 characters.")
+        return {"text": text}
+    if qtype == "numeric":
+        value = response.get("value")
+        if isinstance(value, str):
+            try:
+                value = float(value.replace(",", "."))
+            except ValueError:
+                raise InvalidResponse("The answer must be a number.") from None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise InvalidResponse("The answer must be a number.")
+        return {"value": value}
+    raise InvalidResponse("Unknown question type.")
+
+
+def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:
+    """Fraction of full credit in [0, 1]; None for unscored types (poll, slide).
+
+    A missing response grades 0. Partial credit (multi, order) is returned as a fraction; a
+    scoring strategy decides whether to keep it.
+    """
+    qtype = key["type"]
+    if qtype not in SCORED_TYPES:
+        return None
+    if not response:
+        return 0.0
+    if qtype in {"single", "truefalse"}:
+        return _clamp(key["weights"].get(str(response.get("choice")), 0.0))
+    if qtype == "multi":
+        return _clamp(sum(key["weights"].get(str(c), 0.0) for c in response.get("choices", [])))
+    if qtype == "order":
+        expected = key["order"]
+        given = [str(c) for c in response.get("order", [])]
+        if not expected:
+            return 0.0
+        right = sum(1 for a, b in zip(expected, given, strict=False) if a == b)
+        return right / len(expected)
+    if qtype == "text":
+        return 1.0 if text_matches(key, str(response.get("text", ""))) else 0.0
+    if qtype == "numeric":
+        return 1.0 if numeric_matches(key, response.get("value")) else 0.0
+    return 0.0
+
+
+def text_matches(key: dict[str, Any], text: str) -> bool:
+    options = {
+        "ignore_case": key.get("ignore_case", True),
+        "ignore_diacritics": key.get("ignore_diacritics", False),
+        "ignore_spaces": key.get("ignore_spaces", True),
+    }
+    given = normalize_answer(text, **options)
+    return bool(given) and any(
+        given == normalize_answer(accepted, **options) for accepted in key.get("accepted", [])
+    )
+
+
+def numeric_matches(key: dict[str, Any], value: Any) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    if not math.isfinite(number):
+        return False
+    if "min" in key or "max" in key:
+        low = float(key.get("min", -math.inf))
+        high = float(key.get("max", math.inf))
+        return low <= number <= high
+    target = float(key.get("value", 0))
+    tolerance = abs(float(key.get("tolerance", 0) or 0))
+    return abs(number - target) <= tolerance + 1e-9
+
+
+def numeric_distance(key: dict[str, Any], value: Any) -> float:
+    """How far a numeric answer is from the accepted value or range (0 inside it)."""
+    number = float(value)
+    if "min" in key or "max" in key:
+        low = float(key.get("min", -math.inf))
+        high = float(key.get("max", math.inf))
+        return max(low - number, 0.0, number - high)
+    target = float(key.get("value", 0))
+    tolerance = abs(float(key.get("tolerance", 0) or 0))
+    return max(abs(number - target) - tolerance, 0.0)
+
+
+def correct_response(key: dict[str, Any]) -> dict[str, Any] | None:
+    """What to show at the reveal: the correct choice ids, order, accepted texts or value."""
+    qtype = key["type"]
+    if qtype in {"single", "truefalse"}:
+        return {"choices": [c for c, w in key["weights"].items() if w >= 1.0]}
+    if qtype == "multi":
+        return {"choices": [c for c, w in key["weights"].items() if w > 0]}
+    if qtype == "order":
+        return {"order": list(key["order"])}
+    if qtype == "text":
+        return {"accepted": list(key.get("accepted", []))}
+    if qtype == "numeric":
+        return {k: key[k] for k in ("value", "tolerance", "min", "max") if k in key}
+    return None
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, float(value)))

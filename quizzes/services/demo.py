@@ -1,0 +1,80 @@
+"""Demo data for `make run`: roles, demo accounts, units, themes and the demo bank.
+
+Every function is idempotent: running the seed twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from quizzes.models import Profile, Theme, Unit
+from quizzes.roles import ORGANISER, REVIEWER, ROLES, TEACHER
+from quizzes.services.units import units_import_csv
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEMO_PASSWORD = "citizenquiz"
+# username -> (roles, display name, unit code or None)
+DEMO_USERS = {
+    "organiser": ([ORGANISER], "Ban tổ chức / Organiser", None),
+    "teacher": ([TEACHER], "Cô Lan (teacher)", "HN-BD-PDP"),
+    "reviewer": ([REVIEWER, TEACHER], "Thầy Minh (reviewer)", "HN-BD-PDP"),
+    "student": ([], "Học sinh An (student)", None),
+}
+
+
+def seed_roles() -> None:
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+
+
+@transaction.atomic
+def seed_users() -> list[tuple[str, str]]:
+    """Create the demo accounts (and an admin); return (username, password) pairs."""
+    user_model = get_user_model()
+    created = []
+    admin, was_created = user_model.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    if was_created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    created.append(("admin", DEMO_PASSWORD))
+    for username, (roles, display_name, unit_code) in DEMO_USERS.items():
+        user, was_created = user_model.objects.get_or_create(username=username)
+        if was_created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        user.groups.add(*Group.objects.filter(name__in=roles))
+        unit = Unit.objects.filter(code=unit_code).first() if unit_code else None
+        Profile.objects.update_or_create(
+            user=user, defaults={"display_name": display_name, "unit": unit}
+        )
+        created.append((username, DEMO_PASSWORD))
+    return created
+
+
+def seed_units() -> None:
+    path = FIXTURES / "demo_units.csv"
+    if path.exists():
+        units_import_csv(text=path.read_text(encoding="utf-8"))
+
+
+def seed_themes() -> None:
+    path = FIXTURES / "themes.json"
+    if not path.exists():
+        return
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        Theme.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "name_vi": item["name"]["vi"],
+                "name_en": item["name"]["en"],
+                "description_vi": item.get("description", {}).get("vi", ""),
+                "description_en": item.get("description", {}).get("en", ""),
+            },
+        )

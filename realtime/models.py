@@ -1,0 +1,3 @@
+"""Live game records."""
+
+from __future__ import annotations

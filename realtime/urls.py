@@ -1,0 +1,3 @@
+"""REST routes (mounted under /api/)."""
+
+urlpatterns: list = []

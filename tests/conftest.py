@@ -1,0 +1,79 @@
+"""Shared fixtures. With CQ_REQUIRE_SERVICES or CI set, a missing PostgreSQL/Redis/Chromium is
+a failure, never a skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = bool(os.environ.get("CQ_REQUIRE_SERVICES") or os.environ.get("CI"))
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_sessionstart(session):
+    if not REQUIRE_SERVICES:
+        return
+    problems = []
+    if not settings.DATABASE_URL.startswith("postgres"):
+        problems.append("DATABASE_URL must point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL must be set")
+    else:
+        import redis
+
+        try:
+            redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        except Exception as exc:
+            problems.append(f"Redis is not reachable: {exc}")
+    if not shutil.which(CHROMIUM):
+        problems.append(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if problems:
+        pytest.exit("Required services are missing: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Tests read English messages unless they ask for Vietnamese (the product defaults to vi)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def teacher(db):
+    from tests.factories import make_user
+
+    return make_user("teacher1", roles=["teacher"])
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import make_user
+
+    return make_user("reviewer1", roles=["reviewer", "teacher"])
+
+
+@pytest.fixture
+def organiser(db):
+    from tests.factories import make_user
+
+    return make_user("organiser1", roles=["organiser"])
+
+
+@pytest.fixture
+def student(db):
+    from tests.factories import make_user
+
+    return make_user("student1", roles=[])

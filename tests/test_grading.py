@@ -1,0 +1,84 @@
+"""Grading of responses: the same for live games and contests."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from quizzes.grading import InvalidResponse, correct_response, grade, validate_response
+
+SINGLE = {"type": "single", "weights": {"1": 1.0, "2": 0.0, "3": 0.0}}
+MULTI = {"type": "multi", "weights": {"1": 0.5, "2": 0.5, "3": -0.5, "4": 0.0}}
+TEXT = {
+    "type": "text",
+    "accepted": ["Hà Nội", "Hanoi"],
+    "ignore_case": True,
+    "ignore_diacritics": True,
+    "ignore_spaces": True,
+}
+
+
+def test_single_choice_is_all_or_nothing():
+    assert grade(SINGLE, {"choice": "1"}) == 1.0
+    assert grade(SINGLE, {"choice": "2"}) == 0.0
+    assert grade(SINGLE, None) == 0.0
+
+
+def test_multiple_choice_gives_partial_credit_and_penalties():
+    assert grade(MULTI, {"choices": ["1"]}) == 0.5
+    assert grade(MULTI, {"choices": ["1", "2"]}) == 1.0
+    assert grade(MULTI, {"choices": ["1", "2", "3"]}) == 0.5
+    assert grade(MULTI, {"choices": ["3"]}) == 0.0
+
+
+def test_typed_answer_ignores_case_diacritics_and_spaces_when_asked():
+    assert grade(TEXT, {"text": "  ha noi "}) == 1.0
+    assert grade(TEXT, {"text": "HANOI"}) == 1.0
+    assert grade(TEXT, {"text": "Huế"}) == 0.0
+    strict = {**TEXT, "ignore_diacritics": False}
+    assert grade(strict, {"text": "Hà Nôi"}) == 0.0
+    assert grade(strict, {"text": "hà nội"}) == 1.0
+
+
+def test_numeric_exact_tolerance_and_range():
+    assert grade({"type": "numeric", "value": 17, "tolerance": 0}, {"value": 17}) == 1.0
+    assert grade({"type": "numeric", "value": 17, "tolerance": 0}, {"value": 18}) == 0.0
+    assert grade({"type": "numeric", "value": 100, "tolerance": 5}, {"value": 104.5}) == 1.0
+    assert grade({"type": "numeric", "min": 190, "max": 200}, {"value": 195}) == 1.0
+    assert grade({"type": "numeric", "min": 190, "max": 200}, {"value": 201}) == 0.0
+
+
+def test_polls_and_slides_are_not_scored():
+    assert grade({"type": "poll", "weights": {"1": 0.0}}, {"choice": "1"}) is None
+    assert grade({"type": "slide"}, None) is None
+
+
+def test_validate_rejects_unknown_choices_and_wrong_shapes():
+    with pytest.raises(InvalidResponse):
+        validate_response(SINGLE, {"choice": "99"})
+    with pytest.raises(InvalidResponse):
+        validate_response(MULTI, {"choices": "1"})
+    with pytest.raises(InvalidResponse):
+        validate_response({"type": "numeric", "value": 1}, {"value": "abc"})
+    with pytest.raises(InvalidResponse):
+        validate_response({"type": "order", "order": ["1", "2"]}, {"order": ["1", "1"]})
+    assert validate_response({"type": "numeric", "value": 1}, {"value": "1,5"}) == {"value": 1.5}
+
+
+def test_correct_response_names_the_right_options():
+    assert correct_response(SINGLE) == {"choices": ["1"]}
+    assert correct_response(MULTI) == {"choices": ["1", "2"]}
+
+
+@given(st.lists(st.sampled_from(["1", "2", "3", "4"]), unique=True))
+def test_multi_grade_is_always_between_zero_and_one(picked):
+    assert 0.0 <= grade(MULTI, {"choices": picked}) <= 1.0
+
+
+@given(st.permutations(["a", "b", "c", "d"]))
+def test_order_grade_is_one_only_for_the_exact_order(order):
+    key = {"type": "order", "order": ["a", "b", "c", "d"]}
+    score = grade(key, {"order": list(order)})
+    assert 0.0 <= score <= 1.0
+    assert (score == 1.0) == (list(order) == ["a", "b", "c", "d"])
