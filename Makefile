@@ -53,12 +53,8 @@ format: $(VENV)/.dev-installed
 
 # Refresh the .po files after changing strings (then translate, and commit both).
 # Each app keeps its own catalogue in <app>/locale; config's strings live in ./locale.
-APPS := quizzes contest realtime frontend
 messages: $(VENV)/.installed
-	@for app in $(APPS); do (cd $$app && ../$(PY) ../manage.py makemessages -l vi -l en --no-obsolete -v 0 && \
-	  ../$(PY) ../manage.py makemessages -d djangojs -l vi -l en --no-obsolete -v 0 --ignore 'node_modules/*'); done
-	@$(PY) manage.py makemessages -l vi -l en --no-obsolete -v 0 $(foreach a,$(APPS),--ignore '$(a)/*') \
-	  --ignore ".venv/*" --ignore "bench/*" --ignore "tests/*" --ignore "node_modules/*"
+	@bash .ci/messages.sh
 
 lock: $(VENV)/.dev-installed
 	@(echo '# Full lock of runtime + dev dependencies (pip freeze). `make lock` regenerates it.'; \

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "contest",
     "realtime",
     "frontend",
+    "frontend.bank",
+    "frontend.live",
+    "frontend.contests",
 ]
 
 MIDDLEWARE = [

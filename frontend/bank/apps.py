@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BankPagesConfig(AppConfig):
+    name = "frontend.bank"
+    label = "frontend_bank"

@@ -1,0 +1,5 @@
+"""Pages: bank (mounted at the site root by frontend/urls.py)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

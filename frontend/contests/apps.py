@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContestsPagesConfig(AppConfig):
+    name = "frontend.contests"
+    label = "frontend_contests"

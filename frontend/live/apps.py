@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LivePagesConfig(AppConfig):
+    name = "frontend.live"
+    label = "frontend_live"
