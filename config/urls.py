@@ -15,6 +15,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("quizzes.urls")),
+    path("", include("quizzes.io_urls")),
     path("", include("contest.urls")),
     path("", include("realtime.urls")),
 ]

@@ -1,5 +1,9 @@
-"""Pages: bank (mounted at the site root by frontend/urls.py)."""
+"""Pages: the teacher's question bank (mounted at the site root by frontend/urls.py)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("bank/import/", include("frontend.bank.import_urls")),
+]

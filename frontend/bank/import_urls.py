@@ -1,0 +1,5 @@
+"""Import wizard pages (mounted under /bank/import/)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

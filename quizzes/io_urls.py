@@ -1,0 +1,5 @@
+"""REST routes for import and export (mounted under /api/)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
