@@ -1,5 +1,8 @@
 # CitizenQuiz: `make run` sets up and serves the product; `make test` sets up and runs the suite.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+# This machine's pip config names find-links folders that may not exist: hide only that noise.
+PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location" || true; }
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
@@ -12,11 +15,11 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 $(VENV)/.installed: requirements.txt requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c requirements.lock
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c requirements.lock $(PIP_QUIET)
 	@touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt requirements.lock $(VENV)/.installed
-	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c requirements.lock
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c requirements.lock $(PIP_QUIET)
 	@touch $@
 
 install: $(VENV)/.installed
