@@ -1,0 +1,125 @@
+"""Quiz assembly: what a game or contest plays for a quiz and a seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from quizzes.errors import ApplicationError
+from quizzes.models import Quiz, QuizDrawRule, QuizItem
+from quizzes.services.quizzes import (
+    quiz_questions_for_play,
+    quiz_set_draw_rules,
+    quiz_set_items,
+)
+from tests.factories import make_question, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fixed_quiz_plays_items_in_order_with_overrides(teacher):
+    first = make_question(text_en="First", time_limit=30, points=1)
+    second = make_question(text_en="Second", time_limit=20, points=2)
+    quiz = Quiz.objects.create(title="Q", author=teacher)
+    QuizItem.objects.create(quiz=quiz, question=second, position=0, time_limit=60, points=0)
+    QuizItem.objects.create(quiz=quiz, question=first, position=1)
+
+    items = quiz_questions_for_play(quiz=quiz, seed=1)
+
+    assert [i.question.pk for i in items] == [second.pk, first.pk]
+    assert (items[0].time_limit, items[0].points) == (60, 0)
+    assert (items[1].time_limit, items[1].points) == (30, 1)
+
+
+def test_play_keeps_the_revision_the_quiz_points_at(teacher):
+    old = make_question(text_en="Old wording", revision=1, is_current=False)
+    make_question(text_en="New wording", family=old.family, revision=2)
+    quiz = Quiz.objects.create(title="Q", author=teacher)
+    QuizItem.objects.create(quiz=quiz, question=old)
+
+    assert quiz_questions_for_play(quiz=quiz, seed=1)[0].question.text_en == "Old wording"
+
+
+def test_option_order_is_shuffled_per_seed_and_stable_for_one_seed(teacher):
+    question = make_question(choices=[(f"Option {n}", 1.0 if n == 0 else 0.0) for n in range(6)])
+    quiz = Quiz.objects.create(title="Q", author=teacher, shuffle_options=True)
+    QuizItem.objects.create(quiz=quiz, question=question)
+
+    orders = {
+        tuple(c.pk for c in quiz_questions_for_play(quiz=quiz, seed=s)[0].choices)
+        for s in range(10)
+    }
+    again = [c.pk for c in quiz_questions_for_play(quiz=quiz, seed=3)[0].choices]
+
+    assert len(orders) > 1
+    assert again == [c.pk for c in quiz_questions_for_play(quiz=quiz, seed=3)[0].choices]
+
+
+def test_ordering_question_never_starts_in_the_correct_order(teacher):
+    question = make_question(type="order", choices=[("a", 0), ("b", 0), ("c", 0)])
+    quiz = Quiz.objects.create(title="Q", author=teacher)
+    QuizItem.objects.create(quiz=quiz, question=question)
+    authored = [c.pk for c in question.choices.all()]
+
+    for seed in range(20):
+        shown = [c.pk for c in quiz_questions_for_play(quiz=quiz, seed=seed)[0].choices]
+        assert sorted(shown) == sorted(authored)
+        assert shown != authored
+
+
+def test_draw_rules_pick_published_questions_by_theme_and_difficulty(teacher):
+    sdg, other = make_theme("sdg"), make_theme("other")
+    wanted = {make_question(theme=sdg, difficulty=d).pk for d in (2, 3, 4) for _ in range(3)}
+    make_question(theme=sdg, difficulty=5)
+    make_question(theme=other, difficulty=3)
+    make_question(theme=sdg, difficulty=3, status="draft")
+    quiz = Quiz.objects.create(title="Q", author=teacher, mode=Quiz.Mode.DRAW)
+    QuizDrawRule.objects.create(quiz=quiz, count=5, theme=sdg, difficulty_min=2, difficulty_max=4)
+
+    items = quiz_questions_for_play(quiz=quiz, seed="game-1")
+    picked = [i.question.pk for i in items]
+
+    assert len(picked) == 5 and len(set(picked)) == 5
+    assert set(picked) <= wanted
+    assert picked == [i.question.pk for i in quiz_questions_for_play(quiz=quiz, seed="game-1")]
+
+
+def test_draw_rules_never_repeat_a_question_across_rules(teacher):
+    theme = make_theme("sdg")
+    for _ in range(4):
+        make_question(theme=theme, difficulty=2)
+    quiz = Quiz.objects.create(title="Q", author=teacher, mode=Quiz.Mode.DRAW)
+    quiz_set_draw_rules(quiz=quiz, rules=[{"count": 3, "theme": "sdg"}, {"count": 3}])
+
+    picked = [i.question.pk for i in quiz_questions_for_play(quiz=quiz, seed=9)]
+
+    assert len(picked) == 4 and len(set(picked)) == 4
+
+
+def test_empty_quiz_cannot_be_played(teacher):
+    quiz = Quiz.objects.create(title="Empty", author=teacher)
+
+    with pytest.raises(ApplicationError) as error:
+        quiz_questions_for_play(quiz=quiz, seed=1)
+
+    assert error.value.code == "quiz_empty"
+
+
+def test_set_items_rejects_bad_overrides_and_keeps_order(teacher):
+    a, b = make_question(), make_question()
+    quiz = Quiz.objects.create(title="Q", author=teacher)
+
+    quiz_set_items(quiz=quiz, items=[{"question": b.pk, "points": 2}, {"question": a.pk}])
+    with pytest.raises(ApplicationError) as error:
+        quiz_set_items(quiz=quiz, items=[{"question": a.pk, "time_limit": 3}])
+
+    assert list(quiz.items.values_list("question_id", "points")) == [(b.pk, 2), (a.pk, None)]
+    assert error.value.code == "invalid_time_limit"
+
+
+def test_draw_rule_with_unknown_theme_is_rejected(teacher):
+    quiz = Quiz.objects.create(title="Q", author=teacher, mode=Quiz.Mode.DRAW)
+
+    with pytest.raises(ApplicationError) as error:
+        quiz_set_draw_rules(quiz=quiz, rules=[{"count": 3, "theme": "nope"}])
+
+    assert error.value.code == "unknown_theme"
