@@ -78,3 +78,26 @@ def seed_themes() -> None:
                 "description_en": item.get("description", {}).get("en", ""),
             },
         )
+
+
+def seed_bank() -> None:
+    """Import the demo bank as published, public questions by the demo teacher (idempotent:
+    re-importing skips the questions the teacher already has)."""
+    from quizzes.importers import questions_import
+
+    path = FIXTURES / "demo_bank.json"
+    if not path.exists():
+        return
+    teacher = get_user_model().objects.filter(username="teacher").first()
+    report = questions_import(
+        content=path.read_bytes(),
+        filename=path.name,
+        author=teacher,
+        status="published",
+        visibility="public",
+    )
+    if report.errors:
+        raise RuntimeError(
+            "The demo bank has invalid questions: "
+            + "; ".join(f"{e.name}: {e.message}" for e in report.errors)
+        )

@@ -157,8 +157,6 @@ def _choice_problems(qtype: str, choices: Any) -> list[str]:
     elif qtype == QuestionType.SINGLE:
         if abs(best - 1.0) > WEIGHT_EPSILON:
             problems.append(_("A single-choice question needs a right choice with weight 1."))
-        if any(w < 0 for w in weights):
-            problems.append(_("A single-choice question cannot have negative weights."))
     elif qtype == QuestionType.MULTI:
         positive = sum(w for w in weights if w > 0)
         if abs(positive - 1.0) > WEIGHT_EPSILON * len(weights):
@@ -298,6 +296,38 @@ def question_create(
         # Question.save reads the tags once the row exists: this refreshes search_text.
         question.save(update_fields=["search_text", "updated_at"])
     return question
+
+
+def question_normalize_data(data: dict) -> dict:
+    """A valid canonical dict in the exact shape `question_to_data` returns (defaults filled in,
+    languages complete, tags sorted): lets importers tell an unchanged question from a new one."""
+    qtype = data["type"]
+    result: dict[str, Any] = {
+        "uid": data.get("uid") or "",
+        "type": qtype,
+        "theme": data.get("theme") or "",
+        "text": _bilingual(data.get("text")),
+        "explanation": _bilingual(data.get("explanation")),
+        "source": (data.get("source") or "").strip(),
+        "difficulty": data.get("difficulty", DEFAULTS["difficulty"]),
+        "tags": sorted(dict.fromkeys(t.strip() for t in data.get("tags") or [])),
+        "time_limit": data.get("time_limit", DEFAULTS["time_limit"]),
+        "points": data.get("points", DEFAULTS["points"]),
+    }
+    if qtype in CHOICE_TYPES:
+        result["choices"] = []
+        for choice in data["choices"]:
+            item: dict[str, Any] = {
+                "text": _bilingual(choice.get("text")),
+                "weight": float(choice.get("weight", 0.0)),
+            }
+            feedback = _bilingual(choice.get("feedback"))
+            if feedback["vi"] or feedback["en"]:
+                item["feedback"] = feedback
+            result["choices"].append(item)
+    if qtype in (QuestionType.TEXT, QuestionType.NUMERIC):
+        result["answer"] = _answer_for(qtype, data.get("answer"))
+    return result
 
 
 def question_to_data(question: Question) -> dict:
