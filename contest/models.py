@@ -1,3 +1,375 @@
-"""Contest models: contests, rounds, participants, attempts, answers."""
+"""Contest models: contests, rounds, participants, attempts, answers, results, corrections.
+
+Scores are never the only copy of anything: every score and rank can be rebuilt from the stored
+answers (Answer rows), the active corrections (Correction rows) and the ranking rules.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from quizzes.models import Question, Quiz, Unit
+
+
+def _in(language: str | None, vi: str, en: str) -> str:
+    return (en if (language or "vi").startswith("en") else vi) or vi or en
+
+
+class Contest(models.Model):
+    """A contest made of rounds; its ranking combines the rounds with their weights."""
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", _("Sum of scores")
+        MEAN = "mean", _("Mean score")
+        TOP_N = "top_n", _("Mean of the top N scores")
+        PARTICIPATION = "participation", _("Participation rate")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=250)
+    title_en = models.CharField(_("title (English)"), max_length=250, blank=True)
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    rules_vi = models.TextField(_("rules (Vietnamese)"), blank=True)
+    rules_en = models.TextField(_("rules (English)"), blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    unit_aggregation = models.CharField(
+        _("unit ranking"), max_length=16, choices=Aggregation.choices, default=Aggregation.MEAN
+    )
+    aggregation_top_n = models.PositiveSmallIntegerField(_("N for top-N mean"), default=10)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+
+    def __str__(self) -> str:
+        return self.title_vi
+
+    def title_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.title_vi, self.title_en)
+
+    def description_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.description_vi, self.description_en)
+
+    def rules_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.rules_vi, self.rules_en)
+
+
+class Round(models.Model):
+    """A self-paced window (attempts with a time budget) or a live game whose results count."""
+
+    class Kind(models.TextChoices):
+        SELF_PACED = "self_paced", _("Self-paced")
+        LIVE = "live", _("Live game")
+
+    class Counting(models.TextChoices):
+        BEST = "best", _("Best attempt")
+        FIRST = "first", _("First attempt")
+        LATEST = "latest", _("Latest attempt")
+        EARLIEST_TOP = "earliest_top", _("Earliest attempt with the top score")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="rounds")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=250)
+    title_en = models.CharField(_("title (English)"), max_length=250, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SELF_PACED)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    time_limit_seconds = models.PositiveIntegerField(_("time per attempt (s)"), default=900)
+    # 0 means unlimited.
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed (0 = unlimited)"), default=1
+    )
+    counting = models.CharField(
+        _("attempt that counts"), max_length=16, choices=Counting.choices, default=Counting.BEST
+    )
+    quiz = models.ForeignKey(
+        Quiz,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("quiz"),
+    )
+    shuffle_options = models.BooleanField(_("shuffle options per participant"), default=True)
+    shuffle_questions = models.BooleanField(_("shuffle questions per participant"), default=False)
+    weight = models.FloatField(_("weight in the contest ranking"), default=1.0)
+    # Prediction tie-breaker: empty text means the round has none.
+    prediction_text_vi = models.CharField(
+        _("prediction question (Vietnamese)"), max_length=300, blank=True
+    )
+    prediction_text_en = models.CharField(
+        _("prediction question (English)"), max_length=300, blank=True
+    )
+    prediction_actual = models.IntegerField(_("actual number"), null=True, blank=True)
+    # Ordered keys from contest.ranking.KEYS; empty means ranking.DEFAULT_CHAIN.
+    ranking_chain = models.JSONField(_("ranking chain"), default=list, blank=True)
+    freeze_hours = models.PositiveSmallIntegerField(
+        _("freeze the public board for the last N hours"), default=0
+    )
+    qualifier_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("qualifies from round"),
+    )
+    qualifier_top_n = models.PositiveIntegerField(_("top N qualify"), default=0)
+    qualified = models.ManyToManyField("Participant", blank=True, related_name="qualified_rounds")
+    live_game_id = models.CharField(_("live game"), max_length=64, blank=True, db_index=True)
+    finalized_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["contest", "position", "id"]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="round_closes_after_opens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_vi
+
+    def title_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.title_vi, self.title_en)
+
+    def prediction_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.prediction_text_vi, self.prediction_text_en)
+
+    @property
+    def has_prediction(self) -> bool:
+        return bool(self.prediction_text_vi or self.prediction_text_en)
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at
+
+    def is_closed(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.closes_at
+
+    def is_frozen(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(self.freeze_hours) and self.freeze_at <= now < self.closes_at
+
+    @property
+    def freeze_at(self):
+        return self.closes_at - timedelta(hours=self.freeze_hours)
+
+
+class Participant(models.Model):
+    """A registered person (with or without an account). Duplicates are refused by constraints."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    full_name = models.CharField(_("full name"), max_length=120)
+    name_key = models.CharField(max_length=120, editable=False)
+    public_name = models.CharField(max_length=200, editable=False)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The deepest unit picked (a class or a school) and its ancestors, denormalised for boards.
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    class_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    school = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    consent_at = models.DateTimeField(_("consent given at"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "user"],
+                condition=models.Q(user__isnull=False),
+                name="participant_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "email"],
+                condition=~models.Q(email=""),
+                name="participant_unique_email",
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "phone"],
+                condition=~models.Q(phone=""),
+                name="participant_unique_phone",
+            ),
+            models.UniqueConstraint(
+                fields=["contest", "name_key", "date_of_birth", "school"],
+                condition=models.Q(date_of_birth__isnull=False),
+                name="participant_unique_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contest", "school"]),
+            models.Index(fields=["contest", "name_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+
+class Attempt(models.Model):
+    """One try at a self-paced round. The server sets the clock; answers are stored as they come."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+        EXPIRED = "expired", _("Time ran out")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="attempts")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    seed = models.BigIntegerField()
+    # The participant's paper, fixed at start (reproducible from the seed):
+    # [{"q": question revision id, "w": points weight, "o": [choice ids in display order]}]
+    paper = models.JSONField(default=list)
+    prediction = models.FloatField(null=True, blank=True)
+    # Derived from the answers (rebuildable).
+    score = models.IntegerField(default=0)
+    max_score = models.IntegerField(default=0)
+    correct_count = models.IntegerField(default=0)
+    all_correct = models.BooleanField(default=False)
+    time_ms = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "participant", "number"]
+        constraints = [
+            # At most one attempt in progress per participant, whatever the round.
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=models.Q(status="open"),
+                name="attempt_one_open_per_participant",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "participant", "number"], name="attempt_number_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant} #{self.number}"
+
+    def time_left_ms(self, now=None) -> int:
+        now = now or timezone.now()
+        return max(0, int((self.deadline - now).total_seconds() * 1000))
+
+
+class Answer(models.Model):
+    """The latest saved response of an attempt to one question (autosave upserts it)."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    response = models.JSONField()
+    saved_at = models.DateTimeField()
+    fraction = models.FloatField(null=True, blank=True)
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="answer_one_per_question")
+        ]
+
+
+class RoundResult(models.Model):
+    """A participant's counted result in a round (the counted attempt, or a live game row)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="results")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="results"
+    )
+    attempt = models.ForeignKey(
+        Attempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Live rows may have no registered participant: they keep the nickname and unit they had.
+    nickname = models.CharField(max_length=120, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.IntegerField(default=0)
+    max_score = models.IntegerField(default=0)
+    time_ms = models.BigIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    prediction = models.FloatField(null=True, blank=True)
+    all_correct = models.BooleanField(default=False)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"],
+                condition=models.Q(participant__isnull=False),
+                name="result_one_per_participant",
+            )
+        ]
+        indexes = [models.Index(fields=["round", "rank"])]
+
+
+class Correction(models.Model):
+    """After a round: a voided question or a fixed answer key. Scoring applies the active ones."""
+
+    class Kind(models.TextChoices):
+        VOID = "void", _("Question voided")
+        KEY = "key", _("Answer key fixed")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="corrections")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # For KEY: a grading key in the shape of quizzes.grading.answer_key().
+    key = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class AuditEntry(models.Model):
+    """What an organiser changed and what it did to the results (shown on the organiser page)."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="audit")
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    summary = models.CharField(max_length=500)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")

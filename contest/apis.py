@@ -1,0 +1,543 @@
+"""Contest REST API (mounted under /api/). Views validate input, call one service or selector,
+and serialise. Participants without an account authenticate with the X-Participant-Token header
+(the signed token they got at registration)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contest import leaderboards, selectors, services
+from contest.models import Contest, Round
+from contest.services import exports
+from contest.services.registration import (
+    COOKIE_PREFIX,
+    participant_for_request,
+    participant_required,
+)
+from quizzes.errors import ApplicationError, ForbiddenError
+
+LEADERBOARD_CACHE_SECONDS = 2
+
+
+def _require_staff(request) -> None:
+    if not selectors.is_contest_staff(request.user):
+        raise ForbiddenError("permission_denied", _("Only organisers can do this."))
+
+
+def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+class PublicApi(APIView):
+    permission_classes = [AllowAny]
+
+
+# --- Contests and registration -------------------------------------------------------------------
+
+
+class ContestListApi(PublicApi):
+    """Published contests (organisers also see unpublished ones); organisers create with POST."""
+
+    class InputSerializer(serializers.Serializer):
+        slug = serializers.SlugField(required=False, allow_blank=True)
+        title_vi = serializers.CharField(max_length=250)
+        title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
+        description_vi = serializers.CharField(required=False, allow_blank=True)
+        description_en = serializers.CharField(required=False, allow_blank=True)
+        rules_vi = serializers.CharField(required=False, allow_blank=True)
+        rules_en = serializers.CharField(required=False, allow_blank=True)
+        is_published = serializers.BooleanField(required=False)
+        unit_aggregation = serializers.ChoiceField(
+            choices=Contest.Aggregation.choices, required=False
+        )
+        aggregation_top_n = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def get(self, request):
+        staff = selectors.is_contest_staff(request.user)
+        now = timezone.now()
+        return Response(
+            [
+                selectors.contest_public(c, now)
+                for c in selectors.contest_list(include_unpublished=staff)
+            ]
+        )
+
+    def post(self, request):
+        _require_staff(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contest = services.contest_create(actor=request.user, **data.validated_data)
+        return Response(selectors.contest_public(contest), status=201)
+
+
+class ContestDetailApi(PublicApi):
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        return Response(selectors.contest_public(contest))
+
+    def patch(self, request, slug):
+        _require_staff(request)
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        data = ContestListApi.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        contest = services.contest_update(
+            contest=contest, actor=request.user, **data.validated_data
+        )
+        return Response(selectors.contest_public(contest))
+
+
+class RegisterApi(PublicApi):
+    """Register for a contest; returns the signed resume token (also set as a cookie)."""
+
+    class InputSerializer(serializers.Serializer):
+        full_name = serializers.CharField(max_length=120, allow_blank=True)
+        date_of_birth = serializers.DateField(required=False, allow_null=True)
+        email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+        phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+        unit = serializers.IntegerField(required=False, allow_null=True)
+        consent = serializers.BooleanField(default=False)
+
+    def post(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        participant = services.participant_register(
+            contest=contest,
+            full_name=d["full_name"],
+            unit_id=d.get("unit"),
+            consent=d["consent"],
+            date_of_birth=d.get("date_of_birth"),
+            email=d.get("email", ""),
+            phone=d.get("phone", ""),
+            user=request.user,
+        )
+        token = services.participant_token(participant)
+        response = Response(
+            {
+                "participant": participant.pk,
+                "public_name": participant.public_name,
+                "token": token,
+                "resume_url": request.build_absolute_uri(
+                    f"/contests/{contest.slug}/resume/{token}/"
+                ),
+            },
+            status=201,
+        )
+        set_participant_cookie(response, contest, token)
+        return response
+
+
+def set_participant_cookie(response, contest: Contest, token: str) -> None:
+    response.set_cookie(
+        COOKIE_PREFIX + str(contest.pk),
+        token,
+        max_age=60 * 60 * 24 * 60,
+        httponly=True,
+        samesite="Lax",
+        secure=not settings.DEBUG,
+    )
+
+
+class MeApi(PublicApi):
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        participant = participant_required(request, contest)
+        return Response(selectors.participant_summary(participant))
+
+
+# --- Attempts --------------------------------------------------------------------------------
+
+
+class AnswersSerializer(serializers.Serializer):
+    answers = serializers.ListField(child=serializers.DictField(), required=False, max_length=500)
+    prediction = serializers.JSONField(required=False, allow_null=True)
+
+
+class AttemptStartApi(PublicApi):
+    """Start an attempt at a self-paced round (or get back the one in progress)."""
+
+    def post(self, request, round_id):
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        participant = participant_required(request, round_.contest)
+        attempt = services.attempt_start(participant=participant, round_=round_)
+        return Response(selectors.attempt_state(attempt), status=201)
+
+
+def _participant_id(request, attempt_id: int) -> int:
+    from contest.models import Attempt
+
+    contest_id = (
+        Attempt.objects.filter(pk=attempt_id).values_list("round__contest_id", flat=True).first()
+    )
+    if contest_id is None:
+        from quizzes.errors import NotFoundError
+
+        raise NotFoundError("not_found", _("Not found."))
+    participant = participant_required(request, Contest(pk=contest_id))
+    return participant.pk
+
+
+class AttemptDetailApi(PublicApi):
+    def get(self, request, attempt_id):
+        pid = _participant_id(request, attempt_id)
+        from contest.models import Participant
+
+        attempt = selectors.attempt_get(attempt_id=attempt_id, participant=Participant(pk=pid))
+        return Response(selectors.attempt_state(attempt))
+
+
+class AutosaveApi(PublicApi):
+    """Autosave answers (and the prediction). The reply never says whether an answer is right."""
+
+    def post(self, request, attempt_id):
+        pid = _fast_participant_id(request)
+        data = AnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.answers_save(
+            participant_id=pid,
+            attempt_id=attempt_id,
+            answers=data.validated_data.get("answers"),
+            prediction=data.validated_data.get("prediction"),
+        )
+        return Response(
+            {
+                "saved": True,
+                "time_left_ms": attempt.time_left_ms(),
+                "server_now": timezone.now().isoformat(),
+            }
+        )
+
+
+def _fast_participant_id(request) -> int:
+    """The hot path: the token alone says who it is (the attempt query checks it belongs to them)."""
+    from contest.services.registration import participant_id_from_token
+
+    pid = participant_id_from_token(request.headers.get("X-Participant-Token"))
+    if pid is None and request.user.is_authenticated:
+        from contest.models import Participant
+
+        pid = (
+            Participant.objects.filter(
+                user=request.user, attempts__pk=request.resolver_match.kwargs["attempt_id"]
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if pid is None:
+        raise ForbiddenError("not_registered", _("Please register for this contest first."))
+    return pid
+
+
+class SubmitApi(PublicApi):
+    def post(self, request, attempt_id):
+        pid = _fast_participant_id(request)
+        data = AnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.attempt_submit(
+            participant_id=pid,
+            attempt_id=attempt_id,
+            answers=data.validated_data.get("answers"),
+            prediction=data.validated_data.get("prediction"),
+        )
+        return Response(
+            {
+                "status": attempt.status,
+                "submitted_at": attempt.submitted_at.isoformat(),
+                "time_ms": attempt.time_ms,
+            }
+        )
+
+
+class AttemptReviewApi(PublicApi):
+    """Per-question correctness: 403 for non-staff until the round closes."""
+
+    def get(self, request, attempt_id):
+        from contest.models import Attempt
+
+        attempt = (
+            Attempt.objects.select_related("round__contest", "participant")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if attempt is None:
+            from quizzes.errors import NotFoundError
+
+            raise NotFoundError("not_found", _("Not found."))
+        if not selectors.is_contest_staff(request.user):
+            me = participant_for_request(request, attempt.round.contest, allow_cookie=False)
+            if me is None or me.pk != attempt.participant_id:
+                raise ForbiddenError(
+                    "permission_denied", _("You do not have permission to do this.")
+                )
+        return Response(selectors.attempt_review(attempt=attempt, user=request.user))
+
+
+# --- Leaderboards ------------------------------------------------------------------------------
+
+
+def _round_cached(round_id: int) -> Round:
+    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+    if round_ is None or not round_.contest.is_published:
+        from quizzes.errors import NotFoundError
+
+        raise NotFoundError("not_found", _("Not found."))
+    if round_.kind == Round.Kind.SELF_PACED:
+        services.round_finalize_if_due(round_)
+    return round_
+
+
+def _board_payload(scope, rows, extra=None) -> dict:
+    payload = {
+        "board": scope.key.split(":")[-1] if ":" in scope.key else "contest",
+        "rows": rows,
+        "server_now": timezone.now().isoformat(),
+    }
+    payload.update(extra or {})
+    return payload
+
+
+class RoundLeaderboardApi(PublicApi):
+    """Top N of a round (masked names), cached a couple of seconds for ceremony screens."""
+
+    def get(self, request, round_id):
+        n = _int(request.query_params.get("n"), 100, 1, 500)
+        offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
+        round_ = _round_cached(round_id)
+        scope = leaderboards.round_scope(round_)
+        key = f"lbapi:{scope.key}:{n}:{offset}"
+        payload = cache.get(key)
+        if payload is None:
+            payload = _board_payload(
+                scope,
+                leaderboards.top(scope, n, offset),
+                {"total": leaderboards.size(scope), "round": selectors.round_public(round_)},
+            )
+            cache.set(key, payload, LEADERBOARD_CACHE_SECONDS)
+        return Response(payload)
+
+
+class RoundMyRankApi(PublicApi):
+    def get(self, request, round_id):
+        round_ = _round_cached(round_id)
+        participant = participant_required(request, round_.contest)
+        scope = leaderboards.round_scope(round_)
+        return Response({"me": leaderboards.my_rank(scope, participant.pk)})
+
+
+class RoundAroundApi(PublicApi):
+    def get(self, request, round_id):
+        round_ = _round_cached(round_id)
+        participant = participant_required(request, round_.contest)
+        k = _int(request.query_params.get("k"), 5, 1, 50)
+        scope = leaderboards.round_scope(round_)
+        return Response(
+            _board_payload(
+                scope, leaderboards.around(scope, participant.pk, k), {"me": participant.pk}
+            )
+        )
+
+
+class UnitLeaderboardApi(PublicApi):
+    """Units of a level ranked by the contest's (or the asked) aggregation."""
+
+    def get(self, request, round_id=None, slug=None):
+        if round_id is not None:
+            round_ = _round_cached(round_id)
+            contest = round_.contest
+        else:
+            round_ = None
+            contest = selectors.contest_get(slug=slug, user=request.user)
+        level = request.query_params.get("level", "school")
+        if level not in leaderboards.UNIT_FIELDS:
+            raise ApplicationError("invalid", _("Unknown level."), {"level": level})
+        method = request.query_params.get("method") or None
+        if method and method not in Contest.Aggregation.values:
+            raise ApplicationError("invalid", _("Unknown aggregation."), {"method": method})
+        rows = leaderboards.unit_board(
+            contest=contest,
+            round_=round_,
+            level=level,
+            method=method,
+            top_n=_int(request.query_params.get("top_n"), 0, 0, 1000) or None,
+            parent_id=_int(request.query_params.get("parent"), 0, 0, 10**12) or None,
+        )
+        n = _int(request.query_params.get("n"), 100, 1, 1000)
+        return Response(
+            {"level": level, "method": method or contest.unit_aggregation, "rows": rows[:n]}
+        )
+
+
+class ContestLeaderboardApi(PublicApi):
+    """The contest ranking: rounds combined with their weights."""
+
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        n = _int(request.query_params.get("n"), 100, 1, 500)
+        scope = leaderboards.contest_scope(contest)
+        payload = {"rows": leaderboards.top(scope, n), "total": leaderboards.size(scope)}
+        participant = participant_for_request(request, contest, allow_cookie=False)
+        if participant:
+            payload["me"] = leaderboards.my_rank(scope, participant.pk)
+        return Response(payload)
+
+
+# --- Results, exports, corrections (organisers) -------------------------------------------------
+
+
+class RoundResultsApi(PublicApi):
+    """Detailed results (prediction, time): 403 for non-staff until the round closes."""
+
+    def get(self, request, round_id):
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
+        rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
+        return Response({"round": selectors.round_public(round_), "rows": rows})
+
+
+class RoundExportApi(PublicApi):
+    def get(self, request, round_id, fmt):
+        _require_staff(request)
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
+        rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
+        name = f"{round_.contest.slug}-round{round_.position}{'-unit' + str(unit) if unit else ''}"
+        if fmt == "csv":
+            response = HttpResponse(
+                exports.results_csv(round_=round_, rows=rows),
+                content_type="text/csv; charset=utf-8",
+            )
+        else:
+            response = HttpResponse(
+                exports.results_xlsx(round_=round_, rows=rows),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+class ParticipationApi(PublicApi):
+    def get(self, request, round_id):
+        _require_staff(request)
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        level = request.query_params.get("level", "school")
+        if level not in leaderboards.UNIT_FIELDS:
+            raise ApplicationError("invalid", _("Unknown level."), {"level": level})
+        from contest.services.results import participation_by_unit
+
+        return Response({"level": level, "rows": participation_by_unit(round_=round_, level=level)})
+
+
+class CorrectionSerializer(serializers.Serializer):
+    question = serializers.IntegerField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    correct = serializers.ListField(child=serializers.CharField(), required=False)
+    key = serializers.DictField(required=False)
+
+
+class VoidQuestionApi(PublicApi):
+    def post(self, request, round_id):
+        _require_staff(request)
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = services.question_void(
+            round_=round_,
+            question_id=data.validated_data["question"],
+            actor=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return Response(_audit_row(entry), status=201)
+
+
+class FixKeyApi(PublicApi):
+    def post(self, request, round_id):
+        _require_staff(request)
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        entry = services.answer_key_fix(
+            round_=round_,
+            question_id=d["question"],
+            correct=d.get("correct"),
+            key=d.get("key"),
+            actor=request.user,
+            reason=d.get("reason", ""),
+        )
+        return Response(_audit_row(entry), status=201)
+
+
+def _audit_row(entry) -> dict:
+    return {
+        "id": entry.pk,
+        "action": entry.action,
+        "summary": entry.summary,
+        "details": entry.details,
+        "actor": entry.actor.get_username() if entry.actor else "",
+        "round": entry.round_id,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+class AuditLogApi(PublicApi):
+    def get(self, request, slug):
+        _require_staff(request)
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        return Response([_audit_row(e) for e in contest.audit.select_related("actor")[:500]])
+
+
+class RoundSerializer(serializers.Serializer):
+    title_vi = serializers.CharField(max_length=250)
+    title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Round.Kind.choices, required=False)
+    opens_at = serializers.DateTimeField()
+    closes_at = serializers.DateTimeField()
+    time_limit_seconds = serializers.IntegerField(min_value=10, max_value=86400, required=False)
+    max_attempts = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    counting = serializers.ChoiceField(choices=Round.Counting.choices, required=False)
+    quiz_id = serializers.IntegerField(required=False, allow_null=True)
+    shuffle_options = serializers.BooleanField(required=False)
+    shuffle_questions = serializers.BooleanField(required=False)
+    weight = serializers.FloatField(min_value=0, max_value=100, required=False)
+    prediction_text_vi = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    prediction_text_en = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    ranking_chain = serializers.ListField(child=serializers.CharField(), required=False)
+    freeze_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
+    qualifier_top_n = serializers.IntegerField(min_value=0, required=False)
+    live_game_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+
+
+class RoundCreateApi(PublicApi):
+    def post(self, request, slug):
+        _require_staff(request)
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        data = RoundSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        round_ = services.round_create(contest=contest, actor=request.user, **data.validated_data)
+        return Response(selectors.round_public(round_), status=201)
+
+
+class RoundDetailApi(PublicApi):
+    def get(self, request, round_id):
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        return Response(selectors.round_public(round_))
+
+    def patch(self, request, round_id):
+        _require_staff(request)
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        data = RoundSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        round_ = services.round_update(round_=round_, actor=request.user, **data.validated_data)
+        return Response(selectors.round_public(round_))

@@ -1,0 +1,485 @@
+"""Leaderboards: individuals per round and per contest, and units at every level.
+
+Individual boards are kept as Redis sorted sets when REDIS_URL is set: every member has score 0
+and is the fixed-width string ranking.encode_key(row), so Redis' lexicographic order of equal
+scores *is* the whole tie-break chain (ZRANK = my rank, ZRANGE = top N / around me, O(log N)).
+Without Redis, an in-process sorted list plays the same part. Both are caches: the database
+(RoundResult rows) is the truth and `rebuild_leaderboards` / board_rebuild() rebuild them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from contest import ranking
+from contest.models import Contest, Participant, Round, RoundResult
+
+LIVE_ONLY_OFFSET = 10**11  # ids of live rows with no registered participant: offset + result id
+UNIT_CACHE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which board: a round (live, frozen or final) or a contest's combined ranking."""
+
+    key: str
+    chain: tuple[str, ...]
+    actual: float | None = None
+    round: Round | None = field(default=None, compare=False)
+    contest: Contest | None = field(default=None, compare=False)
+    before: Any = None  # frozen boards: results submitted before this moment
+
+
+def round_scope(round_: Round, *, public: bool = True, now=None) -> Scope:
+    """The board a viewer sees: frozen for the public in the last hours if asked, final (with
+    the prediction) after the round is finalised, live otherwise."""
+    chain = ranking.validate_chain(round_.ranking_chain)
+    if round_.finalized_at is not None:
+        return Scope(f"r{round_.pk}:final", chain, round_.prediction_actual, round=round_)
+    live_chain = tuple(k for k in chain if k != "prediction") or ("score",)
+    if public and round_.is_frozen(now):
+        return Scope(f"r{round_.pk}:frozen", live_chain, round=round_, before=round_.freeze_at)
+    return Scope(f"r{round_.pk}:live", live_chain, round=round_)
+
+
+def contest_scope(contest: Contest) -> Scope:
+    return Scope(f"c{contest.pk}", ("score", "time", "submitted"), contest=contest)
+
+
+# --- Rows from the database (the truth) --------------------------------------------------------
+
+
+def _ms(dt) -> int | None:
+    return int(dt.timestamp() * 1000) if dt else None
+
+
+def result_row(
+    result: RoundResult, public_name: str | None, unit_name: str | None
+) -> dict[str, Any]:
+    pid = result.participant_id or LIVE_ONLY_OFFSET + result.pk
+    return {
+        "id": pid,
+        "score": result.score,
+        "prediction": result.prediction,
+        "time_ms": result.time_ms,
+        "submitted_ms": _ms(result.submitted_at),
+        "name": public_name or result.nickname,
+        "unit": unit_name or "",
+        "rank": result.rank,
+    }
+
+
+def round_rows(round_: Round, *, before=None) -> list[dict[str, Any]]:
+    qs = RoundResult.objects.filter(round=round_)
+    if before is not None:
+        qs = qs.filter(submitted_at__lt=before)
+    values = qs.values_list(
+        "pk",
+        "participant_id",
+        "score",
+        "prediction",
+        "time_ms",
+        "submitted_at",
+        "nickname",
+        "rank",
+        "participant__public_name",
+        "unit__name",
+    )
+    rows = []
+    for (
+        pk,
+        pid,
+        score,
+        prediction,
+        time_ms,
+        submitted,
+        nickname,
+        rank,
+        public_name,
+        unit_name,
+    ) in values:
+        rows.append(
+            {
+                "id": pid or LIVE_ONLY_OFFSET + pk,
+                "score": score,
+                "prediction": prediction,
+                "time_ms": time_ms,
+                "submitted_ms": _ms(submitted),
+                "name": public_name or nickname,
+                "unit": unit_name or "",
+                "rank": rank,
+            }
+        )
+    return rows
+
+
+def contest_rows(contest: Contest) -> list[dict[str, Any]]:
+    rounds = list(contest.rounds.all())
+    weights = {r.pk: r.weight for r in rounds}
+    per_round: dict[int, list[dict]] = {r.pk: [] for r in rounds}
+    names: dict[int, tuple[str, str]] = {}
+    for round_id, pid, score, time_ms, submitted, public_name in RoundResult.objects.filter(
+        round__contest=contest, participant__isnull=False
+    ).values_list(
+        "round_id", "participant_id", "score", "time_ms", "submitted_at", "participant__public_name"
+    ):
+        per_round[round_id].append(
+            {"id": pid, "score": score, "time_ms": time_ms, "submitted_ms": _ms(submitted)}
+        )
+        names[pid] = public_name
+    rows = ranking.combine_rounds(per_round, weights)
+    for row in rows:
+        row["name"] = names.get(row["id"], "")
+        row["unit"] = ""
+    return rows
+
+
+def contest_row(contest: Contest, participant_id: int) -> dict[str, Any] | None:
+    rounds = {r.pk: r.weight for r in contest.rounds.all()}
+    per_round: dict[int, list[dict]] = {}
+    public_name = ""
+    for round_id, score, time_ms, submitted, name in RoundResult.objects.filter(
+        round__contest=contest, participant_id=participant_id
+    ).values_list("round_id", "score", "time_ms", "submitted_at", "participant__public_name"):
+        per_round.setdefault(round_id, []).append(
+            {
+                "id": participant_id,
+                "score": score,
+                "time_ms": time_ms,
+                "submitted_ms": _ms(submitted),
+            }
+        )
+        public_name = name
+    rows = ranking.combine_rounds(per_round, rounds)
+    if not rows:
+        return None
+    return dict(rows[0], name=public_name, unit="")
+
+
+def _scope_rows(scope: Scope) -> list[dict[str, Any]]:
+    if scope.contest is not None:
+        return contest_rows(scope.contest)
+    return round_rows(scope.round, before=scope.before)
+
+
+def _display(row: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: row.get(k) for k in ("id", "name", "unit", "score", "time_ms", "prediction", "rank")},
+        ensure_ascii=False,
+    )
+
+
+# --- Backends --------------------------------------------------------------------------------
+
+
+class RedisBoards:
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+        self.prefix = f"{prefix}:lb:"
+
+    def _keys(self, scope: Scope) -> tuple[str, str, str, str]:
+        base = self.prefix + scope.key
+        return base, base + ":m", base + ":d", base + ":built"
+
+    def ready(self, scope: Scope) -> bool:
+        return bool(self.client.exists(self._keys(scope)[3]))
+
+    def replace(self, scope: Scope, rows: list[dict]) -> None:
+        zkey, mkey, dkey, built = self._keys(scope)
+        tmp = [k + ":tmp" for k in (zkey, mkey, dkey)]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(*tmp)
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            members = {ranking.encode_key(r, scope.chain, scope.actual): 0 for r in chunk}
+            pipe.zadd(tmp[0], members)
+            pipe.hset(
+                tmp[1],
+                mapping={r["id"]: ranking.encode_key(r, scope.chain, scope.actual) for r in chunk},
+            )
+            pipe.hset(tmp[2], mapping={r["id"]: _display(r) for r in chunk})
+        pipe.execute()
+        pipe = self.client.pipeline(transaction=True)
+        for src, dst in zip(tmp, (zkey, mkey, dkey), strict=True):
+            if rows:
+                pipe.rename(src, dst)
+            else:
+                pipe.delete(dst)
+        pipe.set(built, 1)
+        pipe.execute()
+
+    def put(self, scope: Scope, row: dict) -> None:
+        zkey, mkey, dkey, _built = self._keys(scope)
+        old = self.client.hget(mkey, row["id"])
+        member = ranking.encode_key(row, scope.chain, scope.actual)
+        pipe = self.client.pipeline(transaction=True)
+        if old and old != member:
+            pipe.zrem(zkey, old)
+        pipe.zadd(zkey, {member: 0})
+        pipe.hset(mkey, row["id"], member)
+        pipe.hset(dkey, row["id"], _display(row))
+        pipe.execute()
+
+    def remove(self, scope: Scope, row_id: int) -> None:
+        zkey, mkey, dkey, _built = self._keys(scope)
+        old = self.client.hget(mkey, row_id)
+        if old:
+            self.client.pipeline().zrem(zkey, old).hdel(mkey, row_id).hdel(dkey, row_id).execute()
+
+    def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
+        zkey, _m, dkey, _b = self._keys(scope)
+        members = self.client.zrange(zkey, max(0, start), stop - 1)
+        if not members:
+            return []
+        ids = [m.rsplit(".", 1)[1].lstrip("0") or "0" for m in members]
+        out = []
+        for position, raw in enumerate(self.client.hmget(dkey, ids), start=max(0, start) + 1):
+            if raw:
+                out.append(dict(json.loads(raw), position=position))
+        return out
+
+    def position(self, scope: Scope, row_id: int) -> int | None:
+        zkey, mkey, _d, _b = self._keys(scope)
+        member = self.client.hget(mkey, row_id)
+        if member is None:
+            return None
+        rank = self.client.zrank(zkey, member)
+        return None if rank is None else rank + 1
+
+    def count(self, scope: Scope) -> int:
+        return int(self.client.zcard(self._keys(scope)[0]))
+
+    def drop(self, scope_key: str) -> None:
+        base = self.prefix + scope_key
+        self.client.delete(base, base + ":m", base + ":d", base + ":built")
+
+
+class MemoryBoards:
+    """Per-process fallback: a sorted list per scope, rebuilt from the database whenever another
+    process (or this one) changed the board (a version number in the cache says so)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.boards: dict[str, tuple[int, list[str], dict[int, str], dict[int, dict]]] = {}
+
+    def _version(self, scope: Scope) -> int:
+        return int(cache.get(f"lbv:{scope.key}") or 0)
+
+    def _bump(self, scope: Scope) -> None:
+        try:
+            cache.incr(f"lbv:{scope.key}")
+        except ValueError:
+            cache.set(f"lbv:{scope.key}", 1, None)
+
+    def ready(self, scope: Scope) -> bool:
+        board = self.boards.get(scope.key)
+        return board is not None and board[0] == self._version(scope)
+
+    def replace(self, scope: Scope, rows: list[dict]) -> None:
+        encoded = sorted((ranking.encode_key(r, scope.chain, scope.actual), r) for r in rows)
+        with self.lock:
+            self.boards[scope.key] = (
+                self._version(scope),
+                [m for m, _ in encoded],
+                {r["id"]: m for m, r in encoded},
+                {r["id"]: r for _, r in encoded},
+            )
+
+    def put(self, scope: Scope, row: dict) -> None:
+        self._bump(scope)  # every process rebuilds from the database on its next read
+
+    def remove(self, scope: Scope, row_id: int) -> None:
+        self._bump(scope)
+
+    def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
+        _v, members, _m, data = self.boards[scope.key]
+        out = []
+        for position, member in enumerate(members[max(0, start) : stop], start=max(0, start) + 1):
+            row = data[int(member.rsplit(".", 1)[1])]
+            out.append(dict(json.loads(_display(row)), position=position))
+        return out
+
+    def position(self, scope: Scope, row_id: int) -> int | None:
+        _v, members, by_id, _d = self.boards[scope.key]
+        member = by_id.get(row_id)
+        return None if member is None else bisect.bisect_left(members, member) + 1
+
+    def count(self, scope: Scope) -> int:
+        return len(self.boards[scope.key][1])
+
+    def drop(self, scope_key: str) -> None:
+        self.boards.pop(scope_key, None)
+        cache.delete(f"lbv:{scope_key}")
+
+
+_backend = None
+
+
+def backend():
+    global _backend
+    if _backend is None:
+        url = getattr(settings, "REDIS_URL", "")
+        _backend = RedisBoards(url, settings.CHANNEL_PREFIX) if url else MemoryBoards()
+    return _backend
+
+
+# --- Operations ------------------------------------------------------------------------------
+
+
+def board_rebuild(scope: Scope) -> int:
+    """Rebuild a board from the database; returns its size."""
+    rows = _scope_rows(scope)
+    backend().replace(scope, rows)
+    return len(rows)
+
+
+def _ensure(scope: Scope) -> None:
+    if not backend().ready(scope):
+        board_rebuild(scope)
+
+
+def round_rebuild_all(round_: Round) -> None:
+    """Rebuild every board a round feeds (its live/final board and its contest's)."""
+    for suffix in ("live", "frozen", "final"):
+        backend().drop(f"r{round_.pk}:{suffix}")
+    board_rebuild(round_scope(round_, public=False))
+    board_rebuild(contest_scope(round_.contest))
+
+
+def participant_changed(round_: Round, participant_id: int) -> None:
+    """A participant's round result changed: update the round's and the contest's boards."""
+    scope = round_scope(round_, public=False)
+    result = (
+        RoundResult.objects.filter(round=round_, participant_id=participant_id)
+        .select_related("participant__school")
+        .first()
+    )
+    b = backend()
+    if b.ready(scope):
+        if result is None:
+            b.remove(scope, participant_id)
+        else:
+            b.put(
+                scope,
+                result_row(result, result.participant.public_name, result.participant.school.name),
+            )
+    cscope = contest_scope(round_.contest)
+    if b.ready(cscope):
+        row = contest_row(round_.contest, participant_id)
+        if row is None:
+            b.remove(cscope, participant_id)
+        else:
+            b.put(cscope, row)
+
+
+def top(scope: Scope, n: int = 100, offset: int = 0) -> list[dict]:
+    _ensure(scope)
+    return _with_ranks(scope, backend().slice(scope, offset, offset + n))
+
+
+def around(scope: Scope, participant_id: int, k: int = 5) -> list[dict]:
+    _ensure(scope)
+    position = backend().position(scope, participant_id)
+    if position is None:
+        return []
+    return _with_ranks(scope, backend().slice(scope, position - 1 - k, position + k))
+
+
+def my_rank(scope: Scope, participant_id: int) -> dict | None:
+    _ensure(scope)
+    b = backend()
+    position = b.position(scope, participant_id)
+    if position is None:
+        return None
+    rows = _with_ranks(scope, b.slice(scope, position - 1, position))
+    return dict(rows[0], total=b.count(scope)) if rows else None
+
+
+def size(scope: Scope) -> int:
+    _ensure(scope)
+    return backend().count(scope)
+
+
+def _with_ranks(scope: Scope, rows: list[dict]) -> list[dict]:
+    # Final boards keep the ranks stored with the results (shared on exact ties); live boards
+    # rank by position.
+    for row in rows:
+        if not (scope.key.endswith(":final") and row.get("rank")):
+            row["rank"] = row["position"]
+        if scope.actual is None:
+            row.pop("prediction", None)
+    return rows
+
+
+# --- Unit boards -------------------------------------------------------------------------------
+
+UNIT_FIELDS = {
+    "class": "class_unit_id",
+    "school": "school_id",
+    "district": "district_id",
+    "province": "province_id",
+}
+
+
+def unit_board(
+    *,
+    contest: Contest,
+    round_: Round | None,
+    level: str,
+    method: str | None = None,
+    top_n: int | None = None,
+    parent_id: int | None = None,
+    public: bool = True,
+) -> list[dict]:
+    """Units of one level ranked by an aggregation of their participants' scores (cached a few
+    seconds: a ceremony screen polls it)."""
+    from quizzes.models import Unit
+
+    method = method or contest.unit_aggregation
+    top_n = top_n or contest.aggregation_top_n
+    frozen = round_ is not None and public and round_.is_frozen()
+    cache_key = f"ub:{contest.pk}:{round_.pk if round_ else 0}:{level}:{method}:{top_n}:{parent_id}:{frozen}:{round_.finalized_at if round_ else ''}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
+    unit_field = UNIT_FIELDS[level]
+    participants = Participant.objects.filter(contest=contest)
+    if parent_id:
+        parent_field = {
+            "class": "school_id",
+            "school": "district_id",
+            "district": "province_id",
+        }.get(level)
+        if parent_field:
+            participants = participants.filter(**{parent_field: parent_id})
+    registered: dict[int, int] = {}
+    for unit_id in participants.values_list(unit_field, flat=True):
+        if unit_id:
+            registered[unit_id] = registered.get(unit_id, 0) + 1
+    if round_ is not None:
+        results = RoundResult.objects.filter(round=round_, participant__in=participants)
+        if frozen:
+            results = results.filter(submitted_at__lt=round_.freeze_at)
+        scores = [
+            (u, s) for u, s in results.values_list(f"participant__{unit_field}", "score") if u
+        ]
+    else:
+        unit_of = dict(participants.values_list("pk", unit_field))
+        scores = [
+            (unit_of[r["id"]], r["score"]) for r in contest_rows(contest) if unit_of.get(r["id"])
+        ]
+    rows = ranking.aggregate_units(scores, registered, method, top_n)
+    names = dict(Unit.objects.filter(pk__in=[r["unit_id"] for r in rows]).values_list("pk", "name"))
+    for row in rows:
+        row["name"] = names.get(row["unit_id"], "")
+    cache.set(cache_key, rows, UNIT_CACHE_SECONDS)
+    return rows

@@ -1,0 +1,220 @@
+"""Ranking rules of contests: pure functions, no ORM, no I/O (property-tested in
+tests/contest/test_ranking_properties.py, documented in docs/contests.md).
+
+A result row is a plain dict:
+    {"id": int, "score": int, "prediction": float | None, "time_ms": int,
+     "submitted_ms": int | None}
+`id` is the participant's id: the last, always-present tie-break, so the order is total and
+deterministic whatever order the rows arrive in.
+
+The chain is an ordered tuple of keys:
+    score       higher first
+    prediction  smaller |prediction - actual| first; no prediction ranks after any prediction;
+                ignored while the actual number is unknown (during the round)
+    time        shorter time taken first
+    submitted   earlier submission first; no submission time ranks last
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+KEYS = ("score", "prediction", "time", "submitted")
+DEFAULT_CHAIN: tuple[str, ...] = ("score", "prediction", "time", "submitted")
+
+# Fixed widths of the lexicographic encoding (see encode_key).
+_SCORE_MAX = 10**12 - 1
+_PRED_MAX = 10**15 - 1
+_TIME_MAX = 10**13 - 1
+_SUBMITTED_MAX = 10**14 - 1
+_ID_MAX = 10**12 - 1
+
+
+class InvalidChain(ValueError):
+    """The chain names an unknown key or repeats one."""
+
+
+def validate_chain(chain: Iterable[str] | None) -> tuple[str, ...]:
+    """The chain as a tuple; the default when empty. Raises InvalidChain on bad keys."""
+    items = tuple(chain or ())
+    if not items:
+        return DEFAULT_CHAIN
+    if any(key not in KEYS for key in items) or len(set(items)) != len(items):
+        raise InvalidChain(f"A ranking chain uses each of {', '.join(KEYS)} at most once.")
+    return items
+
+
+def _clamp(value: int, high: int) -> int:
+    return max(0, min(high, int(value)))
+
+
+def prediction_error_milli(prediction: float | None, actual: float | None) -> int:
+    """|prediction - actual| in thousandths (quantised so that every representation agrees);
+    the maximum when there is no prediction."""
+    if prediction is None or actual is None:
+        return _PRED_MAX
+    return _clamp(round(abs(float(prediction) - float(actual)) * 1000), _PRED_MAX - 1)
+
+
+def _component(row: dict[str, Any], key: str, actual: float | None) -> int:
+    """Each component as a non-negative int where smaller ranks first."""
+    if key == "score":
+        return _SCORE_MAX - _clamp(row.get("score") or 0, _SCORE_MAX)
+    if key == "prediction":
+        if actual is None:
+            return 0
+        return prediction_error_milli(row.get("prediction"), actual)
+    if key == "time":
+        return _clamp(row.get("time_ms") or 0, _TIME_MAX)
+    if key == "submitted":
+        submitted = row.get("submitted_ms")
+        return _SUBMITTED_MAX if submitted is None else _clamp(submitted, _SUBMITTED_MAX - 1)
+    raise InvalidChain(key)
+
+
+_WIDTH = {"score": 12, "prediction": 15, "time": 13, "submitted": 14}
+
+
+def tie_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> tuple[int, ...]:
+    """What the chain compares: two rows with equal tie keys share a rank."""
+    return tuple(_component(row, key, actual) for key in chain)
+
+
+def sort_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> tuple[int, ...]:
+    """The full order: the chain, then the participant id (registration order)."""
+    return (*tie_key(row, chain, actual), _clamp(row["id"], _ID_MAX))
+
+
+def encode_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> str:
+    """sort_key as a fixed-width string: byte order equals sort_key order. Used as a Redis
+    sorted-set member (all scores 0) so ZRANK and ZRANGE follow the whole chain."""
+    parts = [str(_component(row, key, actual)).zfill(_WIDTH[key]) for key in chain]
+    parts.append(str(_clamp(row["id"], _ID_MAX)).zfill(12))
+    return ".".join(parts)
+
+
+def rank_rows(
+    rows: Iterable[dict[str, Any]], chain: Sequence[str] | None = None, actual: float | None = None
+) -> list[dict[str, Any]]:
+    """Rows in rank order, each copied with "rank" (standard competition ranking: 1, 2, 2, 4)
+    and, when the actual number is known, "prediction_error"."""
+    chain = validate_chain(chain)
+    ordered = sorted(rows, key=lambda r: sort_key(r, chain, actual))
+    ranked: list[dict[str, Any]] = []
+    previous = None
+    for position, row in enumerate(ordered, start=1):
+        tie = tie_key(row, chain, actual)
+        rank = ranked[-1]["rank"] if previous == tie else position
+        previous = tie
+        out = dict(row, rank=rank)
+        if actual is not None:
+            prediction = row.get("prediction")
+            out["prediction_error"] = (
+                None if prediction is None else abs(float(prediction) - float(actual))
+            )
+        ranked.append(out)
+    return ranked
+
+
+# --- Which attempt counts ----------------------------------------------------------------------
+
+
+def counted_attempt(attempts: Sequence[dict[str, Any]], policy: str) -> dict[str, Any] | None:
+    """The attempt that counts among finished attempts {"number","score","time_ms","submitted_ms"}.
+
+    best: the highest score (then shorter time, then the earlier attempt); first / latest: by
+    attempt number; earliest_top: the first attempt that reached the highest score.
+    """
+    if not attempts:
+        return None
+    if policy == "first":
+        return min(attempts, key=lambda a: a["number"])
+    if policy == "latest":
+        return max(attempts, key=lambda a: a["number"])
+    if policy == "earliest_top":
+        top = max(a["score"] for a in attempts)
+        return min((a for a in attempts if a["score"] == top), key=lambda a: a["number"])
+    if policy == "best":
+        return min(attempts, key=lambda a: (-a["score"], a.get("time_ms") or 0, a["number"]))
+    raise ValueError(f"Unknown counting policy: {policy}")
+
+
+# --- Contest ranking: rounds combined with weights -------------------------------------------
+
+
+def combine_rounds(
+    per_round: dict[int, list[dict[str, Any]]], weights: dict[int, float]
+) -> list[dict[str, Any]]:
+    """Contest rows from round rows: score = round(sum(weight x round score)), time = the sum of
+    times, submitted = the latest submission. Rank the result with rank_rows(chain=
+    ("score", "time", "submitted"))."""
+    totals: dict[int, dict[str, Any]] = {}
+    for round_id, rows in per_round.items():
+        weight = float(weights.get(round_id, 1.0))
+        for row in rows:
+            total = totals.setdefault(
+                row["id"], {"id": row["id"], "score_f": 0.0, "time_ms": 0, "submitted_ms": None}
+            )
+            total["score_f"] += weight * (row.get("score") or 0)
+            total["time_ms"] += row.get("time_ms") or 0
+            submitted = row.get("submitted_ms")
+            if submitted is not None:
+                total["submitted_ms"] = max(total["submitted_ms"] or 0, submitted)
+    out = []
+    for total in totals.values():
+        score = round(total.pop("score_f"))
+        out.append(dict(total, score=score, prediction=None))
+    return out
+
+
+# --- Unit rankings ---------------------------------------------------------------------------
+
+AGGREGATIONS = ("sum", "mean", "top_n", "participation")
+
+
+def aggregate_units(
+    scores: Iterable[tuple[int, int]],
+    registered: dict[int, int],
+    method: str,
+    top_n: int = 10,
+) -> list[dict[str, Any]]:
+    """Rank units from (unit_id, score) pairs of participants who have a result.
+
+    sum / mean / top_n (mean of the N best scores) / participation (results / registered, in
+    percent). Ties: more participants first, then the unit id. Units with registrations and no
+    result appear with value 0.
+    """
+    if method not in AGGREGATIONS:
+        raise ValueError(f"Unknown aggregation: {method}")
+    by_unit: dict[int, list[int]] = {unit: [] for unit in registered}
+    for unit, score in scores:
+        by_unit.setdefault(unit, []).append(int(score))
+    rows = []
+    for unit, values in by_unit.items():
+        count = len(values)
+        if method == "sum":
+            value = float(sum(values))
+        elif method == "mean":
+            value = sum(values) / count if count else 0.0
+        elif method == "top_n":
+            best = sorted(values, reverse=True)[: max(1, top_n)]
+            value = sum(best) / len(best) if best else 0.0
+        else:
+            total = max(registered.get(unit, 0), count)
+            value = 100.0 * count / total if total else 0.0
+        rows.append(
+            {
+                "unit_id": unit,
+                "value": round(value, 2),
+                "participants": count,
+                "registered": registered.get(unit, count),
+            }
+        )
+    rows.sort(key=lambda r: (-r["value"], -r["participants"], r["unit_id"]))
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        tie = (row["value"], row["participants"])
+        row["rank"] = rows[position - 2]["rank"] if previous == tie else position
+        previous = tie
+    return rows

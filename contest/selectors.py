@@ -1,0 +1,284 @@
+"""Contest reads: what pages and the API show. No correctness leaves before a round closes."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
+from contest.services.attempts import effective_keys
+from contest.services.results import round_finalize_if_due
+from quizzes.errors import ForbiddenError, NotFoundError
+from quizzes.grading import correct_response, grade
+from quizzes.models import Question
+from quizzes.roles import is_organiser
+
+
+def is_contest_staff(user) -> bool:
+    """Organisers (and Django staff) see answer keys, full names and details at any time."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or is_organiser(user)))
+
+
+def contest_list(*, include_unpublished: bool = False):
+    qs = Contest.objects.prefetch_related("rounds")
+    return qs if include_unpublished else qs.filter(is_published=True)
+
+
+def contest_get(*, slug: str, user=None) -> Contest:
+    contest = Contest.objects.filter(slug=slug).first()
+    if contest is None or (not contest.is_published and not is_contest_staff(user)):
+        raise NotFoundError("not_found", _("Not found."))
+    return contest
+
+
+def round_get(*, round_id: int, user=None) -> Round:
+    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+    if round_ is None or (not round_.contest.is_published and not is_contest_staff(user)):
+        raise NotFoundError("not_found", _("Not found."))
+    return round_
+
+
+def round_state(round_: Round, now=None) -> str:
+    now = now or timezone.now()
+    if now < round_.opens_at:
+        return "upcoming"
+    if now < round_.closes_at:
+        return "open"
+    return "closed"
+
+
+def round_public(round_: Round, now=None) -> dict[str, Any]:
+    now = now or timezone.now()
+    return {
+        "id": round_.pk,
+        "position": round_.position,
+        "title": round_.title_in(),
+        "kind": round_.kind,
+        "state": round_state(round_, now),
+        "opens_at": round_.opens_at.isoformat(),
+        "closes_at": round_.closes_at.isoformat(),
+        "time_limit_seconds": round_.time_limit_seconds,
+        "max_attempts": round_.max_attempts,
+        "counting": round_.counting,
+        "weight": round_.weight,
+        "has_prediction": round_.has_prediction,
+        "prediction_question": round_.prediction_in() if round_.has_prediction else "",
+        "prediction_actual": round_.prediction_actual if round_.finalized_at else None,
+        "frozen": round_.is_frozen(now),
+        "final": round_.finalized_at is not None,
+        "qualifier_only": bool(round_.qualifier_from_id),
+    }
+
+
+def contest_public(contest: Contest, now=None) -> dict[str, Any]:
+    now = now or timezone.now()
+    rounds = list(contest.rounds.all())
+    return {
+        "slug": contest.slug,
+        "title": contest.title_in(),
+        "description": contest.description_in(),
+        "rules": contest.rules_in(),
+        "opens_at": min((r.opens_at for r in rounds), default=None),
+        "closes_at": max((r.closes_at for r in rounds), default=None),
+        "server_now": now.isoformat(),
+        "rounds": [round_public(r, now) for r in rounds],
+        "participants": contest.participants.count(),
+    }
+
+
+# --- The paper, as the participant sees it -----------------------------------------------------
+
+_CONTENT: OrderedDict[tuple[int, str], dict] = OrderedDict()
+
+
+def _question_content(question_ids: list[int], language: str) -> dict[int, dict]:
+    missing = [pk for pk in question_ids if (pk, language) not in _CONTENT]
+    if missing:
+        for q in Question.objects.filter(pk__in=missing).prefetch_related("choices"):
+            _CONTENT[(q.pk, language)] = {
+                "id": q.pk,
+                "type": q.type,
+                "text": q.text_in(language),
+                "image": q.image.url if q.image else "",
+                "choices": {c.pk: c.text_in(language) for c in q.choices.all()},
+            }
+        while len(_CONTENT) > 10000:
+            _CONTENT.popitem(last=False)
+    return {pk: _CONTENT[(pk, language)] for pk in question_ids if (pk, language) in _CONTENT}
+
+
+def attempt_state(attempt: Attempt, *, language: str | None = None, now=None) -> dict[str, Any]:
+    """Everything a participant needs to (re)open an attempt: the questions in their order with
+    options in their shuffled order, the saved answers and the time left. No answer key."""
+    now = now or timezone.now()
+    language = (language or get_language() or "vi")[:2]
+    content = _question_content([item["q"] for item in attempt.paper], language)
+    saved = dict(attempt.answers.values_list("question_id", "response"))
+    questions = []
+    for index, item in enumerate(attempt.paper, start=1):
+        c = content.get(item["q"])
+        if c is None:
+            continue
+        questions.append(
+            {
+                "id": c["id"],
+                "number": index,
+                "type": c["type"],
+                "text": c["text"],
+                "image": c["image"],
+                "weight": item["w"],
+                "choices": [{"id": cid, "text": c["choices"].get(cid, "")} for cid in item["o"]],
+                "saved": saved.get(c["id"]),
+            }
+        )
+    round_ = attempt.round
+    return {
+        "id": attempt.pk,
+        "round": round_.pk,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat(),
+        "server_now": now.isoformat(),
+        "time_left_ms": attempt.time_left_ms(now) if attempt.status == Attempt.Status.OPEN else 0,
+        "questions": questions,
+        "answered": len(saved),
+        "prediction": attempt.prediction,
+        "prediction_question": round_.prediction_in() if round_.has_prediction else "",
+    }
+
+
+def attempt_get(*, attempt_id: int, participant: Participant) -> Attempt:
+    attempt = (
+        Attempt.objects.select_related("round__contest")
+        .filter(pk=attempt_id, participant=participant)
+        .first()
+    )
+    if attempt is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return attempt
+
+
+def _require_closed(round_: Round, user) -> None:
+    if not round_.is_closed() and not is_contest_staff(user):
+        raise ForbiddenError(
+            "results_secret", _("Answers and detailed results are published when the round closes.")
+        )
+
+
+def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) -> dict[str, Any]:
+    """Per-question correctness of an attempt: 403 for non-staff until the round closes."""
+    round_ = attempt.round
+    _require_closed(round_, user)
+    round_finalize_if_due(round_)
+    attempt.refresh_from_db()
+    state = attempt_state(attempt, language=language)
+    keys = effective_keys(round_, [item["q"] for item in attempt.paper])
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    for q in state["questions"]:
+        key = keys.get(q["id"])
+        answer = answers.get(q["id"])
+        q["voided"] = key is None
+        q["fraction"] = None if key is None else grade(key, answer.response if answer else None)
+        q["points"] = answer.points if answer else 0
+        q["correct"] = correct_response(key) if key else None
+    state.update(
+        score=attempt.score,
+        max_score=attempt.max_score,
+        correct_count=attempt.correct_count,
+        time_ms=attempt.time_ms,
+    )
+    return state
+
+
+def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """The full scoreboard (prediction, time, submission): 403 for non-staff before the close.
+    Staff see full names and contacts; others see masked names."""
+    _require_closed(round_, user)
+    round_finalize_if_due(round_)
+    staff = is_contest_staff(user)
+    qs = (
+        RoundResult.objects.filter(round=round_)
+        .select_related(
+            "participant__school",
+            "participant__class_unit",
+            "participant__district",
+            "participant__province",
+            "unit",
+        )
+        .order_by("rank", "id")
+    )
+    if unit_id:
+        qs = qs.filter(
+            Q(participant__school_id=unit_id)
+            | Q(participant__class_unit_id=unit_id)
+            | Q(participant__district_id=unit_id)
+            | Q(participant__province_id=unit_id)
+            | Q(unit_id=unit_id)
+        )
+    attempts = dict(
+        Attempt.objects.filter(round=round_)
+        .values("participant_id")
+        .annotate(n=Count("pk"))
+        .values_list("participant_id", "n")
+    )
+    actual = round_.prediction_actual
+    rows = []
+    for r in qs:
+        p = r.participant
+        row = {
+            "rank": r.rank,
+            "name": (p.full_name if staff else p.public_name) if p else r.nickname,
+            "public_name": p.public_name if p else r.nickname,
+            "class": p.class_unit.name if p and p.class_unit else "",
+            "school": p.school.name if p else (r.unit.name if r.unit else ""),
+            "district": p.district.name if p else "",
+            "province": p.province.name if p else "",
+            "score": r.score,
+            "max_score": r.max_score,
+            "time_ms": r.time_ms,
+            "time_s": round(r.time_ms / 1000, 1),
+            "submitted_at": timezone.localtime(r.submitted_at).isoformat()
+            if r.submitted_at
+            else "",
+            "prediction": r.prediction,
+            "prediction_error": None
+            if r.prediction is None or actual is None
+            else abs(r.prediction - actual),
+            "attempts": attempts.get(r.participant_id, 0) if p else 0,
+        }
+        if staff and p:
+            row.update(
+                date_of_birth=p.date_of_birth.isoformat() if p.date_of_birth else "",
+                email=p.email,
+                phone=p.phone,
+                participant_id=p.pk,
+            )
+        rows.append(row)
+    return rows
+
+
+def participant_summary(participant: Participant) -> dict[str, Any]:
+    attempts = Attempt.objects.filter(participant=participant).order_by("round_id", "number")
+    return {
+        "id": participant.pk,
+        "public_name": participant.public_name,
+        "full_name": participant.full_name,
+        "school": participant.school.name,
+        "attempts": [
+            {
+                "id": a.pk,
+                "round": a.round_id,
+                "number": a.number,
+                "status": a.status,
+                "deadline": a.deadline.isoformat(),
+                "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+            }
+            for a in attempts
+        ],
+    }

@@ -1,0 +1,408 @@
+"""Attempts at self-paced rounds: start (the server starts the clock), autosave, submit, expire.
+
+Every write path checks the deadline with the server's clock, read once per operation:
+deadline = min(started_at + time budget, round close) + settings.ANSWER_GRACE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections import OrderedDict
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contest.models import Answer, Attempt, Correction, Participant, Round
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
+from quizzes.models import CHOICE_TYPES, Question, Quiz
+
+MSG_NOT_OPEN = gettext_lazy("This round is not open.")
+MSG_NOT_SELF_PACED = gettext_lazy("This round is played live, not here.")
+MSG_NO_ATTEMPTS_LEFT = gettext_lazy("You have used all your attempts for this round.")
+MSG_OTHER_OPEN = gettext_lazy("You already have an attempt in progress. Finish it first.")
+MSG_DEADLINE = gettext_lazy("Time is up: this attempt can no longer be changed.")
+MSG_FINISHED = gettext_lazy("This attempt is already finished.")
+MSG_NOT_QUALIFIED = gettext_lazy("Only qualified participants take part in this round.")
+MSG_NOT_IN_PAPER = gettext_lazy("This question is not part of your attempt.")
+MSG_BAD_ANSWER = gettext_lazy("This answer does not fit the question.")
+MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number of at least 0.")
+MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
+
+POINTS_PER_WEIGHT = 1000
+
+
+def points_for(fraction: float | None, weight: int) -> int:
+    """Self-paced scoring: points = weight x 1000 x fraction (no speed bonus: the time taken is a
+    tie-break, not a score)."""
+    if fraction is None:
+        return 0
+    return round(POINTS_PER_WEIGHT * weight * fraction)
+
+
+def _grace() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "ANSWER_GRACE_SECONDS", 0.5)))
+
+
+# --- The paper ---------------------------------------------------------------------------------
+
+
+def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
+    """(question revision, points weight) for one participant, reproducible from the seed.
+
+    Fixed quizzes keep their items (shuffled if asked); draw quizzes pick per rule from the bank's
+    published current questions. Kept behind this one function so it can switch to the bank's
+    quiz_questions_for_play.
+    """
+    rng = random.Random(seed)
+    if quiz.mode == Quiz.Mode.FIXED:
+        items = list(quiz.items.select_related("question").order_by("position", "id"))
+        picked = [(item.question, item.effective_points) for item in items]
+    else:
+        picked, seen = [], set()
+        for rule in quiz.draw_rules.all().order_by("position", "id"):
+            qs = Question.objects.filter(
+                is_current=True,
+                status=Question.Status.PUBLISHED,
+                difficulty__gte=rule.difficulty_min,
+                difficulty__lte=rule.difficulty_max,
+            ).exclude(type__in=["slide", "poll"])
+            if rule.theme_id:
+                qs = qs.filter(theme_id=rule.theme_id)
+            if rule.type:
+                qs = qs.filter(type=rule.type)
+            if rule.tag_id:
+                qs = qs.filter(tags=rule.tag_id)
+            pool = sorted(qs.exclude(pk__in=seen).values_list("pk", flat=True))
+            chosen = rng.sample(pool, min(rule.count, len(pool)))
+            seen.update(chosen)
+            by_id = Question.objects.in_bulk(chosen)
+            picked.extend((by_id[pk], by_id[pk].points) for pk in chosen)
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    return picked
+
+
+def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
+    """The participant's paper: questions, weights and option orders (seeded, reproducible)."""
+    if round_.quiz_id is None:
+        raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
+    picked = draw_questions(quiz=round_.quiz, seed=seed)
+    if round_.shuffle_questions:
+        random.Random(f"{seed}:order").shuffle(picked)
+    paper = []
+    for question, weight in picked:
+        options = [c.pk for c in question.choices.all()] if question.type in CHOICE_TYPES else []
+        # Ordering questions are always shuffled: their authored order is the answer.
+        if (
+            options
+            and (round_.shuffle_options or question.type == "order")
+            and question.type != "truefalse"
+        ):
+            random.Random(f"{seed}:{question.pk}").shuffle(options)
+        paper.append({"q": question.pk, "w": int(weight), "o": options})
+    if not paper:
+        raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
+    return paper
+
+
+# Answer keys of question revisions (a published revision never changes: edits make new rows).
+_KEYS: OrderedDict[int, dict] = OrderedDict()
+
+
+def question_keys(question_ids: list[int]) -> dict[int, dict]:
+    missing = [pk for pk in question_ids if pk not in _KEYS]
+    if missing:
+        for question in Question.objects.filter(pk__in=missing).prefetch_related("choices"):
+            _KEYS[question.pk] = answer_key(question)
+        while len(_KEYS) > 5000:
+            _KEYS.popitem(last=False)
+    return {pk: _KEYS[pk] for pk in question_ids if pk in _KEYS}
+
+
+def effective_keys(
+    round_: Round, question_ids: list[int], corrections=None
+) -> dict[int, dict | None]:
+    """Grading keys with the round's corrections applied: None for a voided question."""
+    keys: dict[int, dict | None] = dict(question_keys(question_ids))
+    if corrections is None:
+        corrections = list(Correction.objects.filter(round=round_))
+    for correction in corrections:
+        if correction.question_id in keys:
+            if correction.kind == Correction.Kind.VOID:
+                keys[correction.question_id] = None
+            elif keys[correction.question_id] is not None:
+                keys[correction.question_id] = dict(correction.key)
+    return keys
+
+
+# --- Start -------------------------------------------------------------------------------------
+
+
+def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
+    """Start an attempt (or return the one in progress for this round, to resume it)."""
+    now = timezone.now()
+    if round_.contest_id != participant.contest_id:
+        raise NotFoundError("not_found", _("Not found."))
+    if round_.kind != Round.Kind.SELF_PACED:
+        raise ApplicationError("live_round", MSG_NOT_SELF_PACED)
+    _expire_overdue(participant, now)
+    current = Attempt.objects.filter(participant=participant, status=Attempt.Status.OPEN).first()
+    if current is not None:
+        if current.round_id == round_.pk:
+            return current
+        raise ApplicationError(
+            "attempt_open",
+            MSG_OTHER_OPEN,
+            {"attempt": current.pk, "round": current.round_id},
+            status=409,
+        )
+    if not round_.is_open(now):
+        raise ApplicationError("round_not_open", MSG_NOT_OPEN, status=409)
+    if round_.qualifier_from_id and not round_.qualified.filter(pk=participant.pk).exists():
+        raise ForbiddenError("not_qualified", MSG_NOT_QUALIFIED)
+    done = (
+        Attempt.objects.filter(participant=participant, round=round_).aggregate(n=Max("number"))[
+            "n"
+        ]
+        or 0
+    )
+    if round_.max_attempts and done >= round_.max_attempts:
+        raise ApplicationError("no_attempts_left", MSG_NO_ATTEMPTS_LEFT, status=409)
+    seed = secrets.randbits(48)
+    attempt = Attempt(
+        round=round_,
+        participant=participant,
+        number=done + 1,
+        started_at=now,
+        deadline=min(now + timedelta(seconds=round_.time_limit_seconds), round_.closes_at),
+        seed=seed,
+        paper=build_paper(round_, seed),
+    )
+    try:
+        with transaction.atomic():
+            attempt.save()
+    except IntegrityError:
+        # A second tab started at the same moment: the constraint keeps one open attempt.
+        raise ApplicationError("attempt_open", MSG_OTHER_OPEN, status=409) from None
+    return attempt
+
+
+def _expire_overdue(participant: Participant, now) -> None:
+    for attempt in Attempt.objects.filter(
+        participant=participant, status=Attempt.Status.OPEN, deadline__lt=now - _grace()
+    ).select_related("round"):
+        attempt_expire(attempt=attempt)
+
+
+# --- Autosave and submit -------------------------------------------------------------------------
+
+
+def _open_attempt(participant_id: int, attempt_id: int, *, lock: bool = False) -> Attempt:
+    qs = Attempt.objects.select_related("round")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    attempt = qs.filter(pk=attempt_id, participant_id=participant_id).first()
+    if attempt is None:
+        raise NotFoundError("not_found", _("Not found."))
+    return attempt
+
+
+def _check_writable(attempt: Attempt, now) -> None:
+    if attempt.status != Attempt.Status.OPEN:
+        raise ApplicationError("attempt_finished", MSG_FINISHED, status=409)
+    if now > attempt.deadline + _grace():
+        raise ApplicationError(
+            "deadline_passed", MSG_DEADLINE, {"deadline": attempt.deadline.isoformat()}, status=409
+        )
+
+
+def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[int, dict]]:
+    if not answers:
+        return []
+    in_paper = {item["q"] for item in attempt.paper}
+    keys = question_keys(sorted(in_paper))
+    cleaned = []
+    for item in answers:
+        try:
+            qid = int(item.get("question"))
+        except (TypeError, ValueError, AttributeError):
+            raise ApplicationError("invalid", MSG_BAD_ANSWER) from None
+        if qid not in in_paper:
+            raise ApplicationError("not_in_paper", MSG_NOT_IN_PAPER, {"question": qid})
+        try:
+            cleaned.append((qid, validate_response(keys[qid], item.get("response"))))
+        except InvalidResponse as exc:
+            raise ApplicationError(
+                "invalid_answer", MSG_BAD_ANSWER, {"question": qid, "reason": str(exc)}
+            ) from None
+    return cleaned
+
+
+def _clean_prediction(round_: Round, prediction) -> float | None:
+    if prediction is None or prediction == "" or not round_.has_prediction:
+        return None
+    try:
+        value = float(prediction)
+    except (TypeError, ValueError):
+        raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION) from None
+    if value < 0 or value > 10**9 or value != int(value):
+        raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION)
+    return value
+
+
+def _store(attempt: Attempt, cleaned: list[tuple[int, dict]], now) -> None:
+    if cleaned:
+        Answer.objects.bulk_create(
+            [
+                Answer(attempt=attempt, question_id=qid, response=resp, saved_at=now)
+                for qid, resp in cleaned
+            ],
+            update_conflicts=True,
+            unique_fields=["attempt", "question"],
+            update_fields=["response", "saved_at"],
+        )
+
+
+def answers_save(
+    *, participant_id: int, attempt_id: int, answers: list[dict] | None = None, prediction=None
+) -> Attempt:
+    """Autosave: store the given answers (and the prediction) of an attempt in progress. Says
+    nothing about correctness."""
+    now = timezone.now()
+    attempt = _open_attempt(participant_id, attempt_id)
+    try:
+        _check_writable(attempt, now)
+    except ApplicationError as exc:
+        if exc.code == "deadline_passed":
+            attempt_expire(attempt=attempt)
+        raise
+    cleaned = _clean_answers(attempt, answers)
+    value = _clean_prediction(attempt.round, prediction)
+    _store(attempt, cleaned, now)
+    if value is not None:
+        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.OPEN).update(prediction=value)
+        attempt.prediction = value
+    return attempt
+
+
+def attempt_submit(
+    *, participant_id: int, attempt_id: int, answers: list[dict] | None = None, prediction=None
+) -> Attempt:
+    """Hand in an attempt: store the last answers, score from stored answers, update results."""
+    from contest.services.results import round_result_refresh
+
+    now = timezone.now()
+    with transaction.atomic():
+        attempt = _open_attempt(participant_id, attempt_id, lock=True)
+        try:
+            _check_writable(attempt, now)
+        except ApplicationError as exc:
+            if exc.code != "deadline_passed":
+                raise
+            late = exc
+        else:
+            late = None
+            cleaned = _clean_answers(attempt, answers)
+            value = _clean_prediction(attempt.round, prediction)
+            _store(attempt, cleaned, now)
+            if value is not None:
+                attempt.prediction = value
+            attempt.status = Attempt.Status.SUBMITTED
+            attempt.submitted_at = now
+            attempt_score(attempt)
+            attempt.save()
+    if late is not None:
+        attempt_expire(attempt=attempt)
+        raise late
+    round_result_refresh(round_=attempt.round, participant_id=attempt.participant_id)
+    return attempt
+
+
+def attempt_expire(*, attempt: Attempt) -> Attempt:
+    """Close an attempt whose time ran out: it counts with the answers saved before the deadline."""
+    from contest.services.results import round_result_refresh
+
+    with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update()
+            .filter(pk=attempt.pk, status=Attempt.Status.OPEN)
+            .first()
+        )
+        if locked is None:
+            attempt.refresh_from_db()
+            return attempt
+        locked.round = attempt.round
+        locked.status = Attempt.Status.EXPIRED
+        locked.submitted_at = locked.deadline
+        attempt_score(locked)
+        locked.save()
+    round_result_refresh(round_=attempt.round, participant_id=attempt.participant_id)
+    attempt.refresh_from_db()
+    return attempt
+
+
+# --- Scoring (always from stored answers) ------------------------------------------------------
+
+
+def attempt_score(
+    attempt: Attempt, *, keys: dict[int, dict | None] | None = None, answers=None
+) -> bool:
+    """Recompute an attempt's score fields from its stored answers; True when anything changed.
+    Saves the answers' points; the caller saves the attempt."""
+    qids = [item["q"] for item in attempt.paper]
+    if keys is None:
+        keys = effective_keys(attempt.round, qids)
+    if answers is None:
+        answers = list(attempt.answers.all())
+    by_question = {a.question_id: a for a in answers}
+    score = max_score = correct = 0
+    scored = 0
+    all_correct = True
+    changed_answers = []
+    for item in attempt.paper:
+        key = keys.get(item["q"])
+        answer = by_question.get(item["q"])
+        fraction = None
+        if key is not None:
+            fraction = grade(key, answer.response if answer else None)
+        points = points_for(fraction, item["w"])
+        if answer is not None and (answer.fraction != fraction or answer.points != points):
+            answer.fraction, answer.points = fraction, points
+            changed_answers.append(answer)
+        if fraction is None:
+            continue  # voided or unscored
+        scored += 1
+        max_score += POINTS_PER_WEIGHT * item["w"]
+        score += points
+        if fraction >= 1.0:
+            correct += 1
+        else:
+            all_correct = False
+    if changed_answers:
+        Answer.objects.bulk_update(changed_answers, ["fraction", "points"])
+    end = attempt.submitted_at or attempt.deadline
+    time_ms = max(0, int((min(end, attempt.deadline) - attempt.started_at).total_seconds() * 1000))
+    new = (score, max_score, correct, all_correct and scored > 0, time_ms)
+    old = (
+        attempt.score,
+        attempt.max_score,
+        attempt.correct_count,
+        attempt.all_correct,
+        attempt.time_ms,
+    )
+    (
+        attempt.score,
+        attempt.max_score,
+        attempt.correct_count,
+        attempt.all_correct,
+        attempt.time_ms,
+    ) = new
+    return new != old

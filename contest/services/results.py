@@ -1,0 +1,413 @@
+"""Round results: the counted attempt per participant, closing a round (the prediction's actual
+number and the final ranks), corrections with an audit log, live rounds and qualifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contest import leaderboards, ranking
+from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
+from contest.services.attempts import attempt_expire, attempt_score, effective_keys
+from quizzes.errors import ApplicationError, NotFoundError
+from quizzes.grading import answer_key
+from quizzes.models import Question, Unit
+
+MSG_NOT_IN_ROUND = gettext_lazy("This question is not used in this round.")
+MSG_BAD_KEY = gettext_lazy("The new answer key does not fit the question.")
+MSG_NOT_CLOSED = gettext_lazy("This round has not closed yet.")
+MSG_NOT_LIVE = gettext_lazy("This round is not a live round.")
+
+FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
+
+
+def _ms(dt) -> int | None:
+    return int(dt.timestamp() * 1000) if dt else None
+
+
+def round_result_refresh(
+    *, round_: Round, participant_id: int, update_boards: bool = True
+) -> RoundResult | None:
+    """Recompute which attempt counts for a participant and store it as their round result."""
+    attempts = list(
+        Attempt.objects.filter(
+            round=round_, participant_id=participant_id, status__in=FINISHED
+        ).values(
+            "pk",
+            "number",
+            "score",
+            "max_score",
+            "time_ms",
+            "submitted_at",
+            "prediction",
+            "all_correct",
+        )
+    )
+    for a in attempts:
+        a["submitted_ms"] = _ms(a["submitted_at"])
+    counted = ranking.counted_attempt(attempts, round_.counting)
+    if counted is None:
+        RoundResult.objects.filter(round=round_, participant_id=participant_id).delete()
+        result = None
+    else:
+        # The prediction is the participant's last one given in any finished attempt.
+        prediction = next(
+            (
+                a["prediction"]
+                for a in sorted(attempts, key=lambda a: -a["number"])
+                if a["prediction"] is not None
+            ),
+            None,
+        )
+        unit_id = (
+            Participant.objects.filter(pk=participant_id).values_list("unit_id", flat=True).first()
+        )
+        result, _created = RoundResult.objects.update_or_create(
+            round=round_,
+            participant_id=participant_id,
+            defaults={
+                "attempt_id": counted["pk"],
+                "unit_id": unit_id,
+                "score": counted["score"],
+                "max_score": counted["max_score"],
+                "time_ms": counted["time_ms"] or 0,
+                "submitted_at": counted["submitted_at"],
+                "prediction": prediction,
+                "all_correct": counted["all_correct"],
+            },
+        )
+    if update_boards:
+        leaderboards.participant_changed(round_, participant_id)
+    return result
+
+
+def round_finalize_if_due(round_: Round) -> Round:
+    """Closed rounds compute their final results once, on first need (and again on correction)."""
+    if round_.finalized_at is None and round_.is_closed() and round_.kind == Round.Kind.SELF_PACED:
+        round_finalize(round_=round_)
+        round_.refresh_from_db()
+    return round_
+
+
+def round_finalize(*, round_: Round) -> dict[str, Any]:
+    """Close a round's books: expire attempts still open, compute the prediction's actual number
+    (participants whose counted attempt answered every question correctly), store final ranks."""
+    if not round_.is_closed():
+        raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
+    for attempt in Attempt.objects.filter(round=round_, status=Attempt.Status.OPEN).select_related(
+        "round"
+    ):
+        attempt_expire(attempt=attempt)
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round_.pk)
+        if round_.kind == Round.Kind.SELF_PACED and round_.has_prediction:
+            locked.prediction_actual = RoundResult.objects.filter(
+                round=round_, all_correct=True
+            ).count()
+        ranks = _store_ranks(locked)
+        locked.finalized_at = timezone.now()
+        locked.save(update_fields=["prediction_actual", "finalized_at"])
+    round_.prediction_actual, round_.finalized_at = locked.prediction_actual, locked.finalized_at
+    leaderboards.round_rebuild_all(round_)
+    return ranks
+
+
+def _store_ranks(round_: Round) -> dict[int, int]:
+    results = list(RoundResult.objects.filter(round=round_))
+    rows = [
+        {
+            "id": r.participant_id or leaderboards.LIVE_ONLY_OFFSET + r.pk,
+            "pk": r.pk,
+            "score": r.score,
+            "prediction": r.prediction,
+            "time_ms": r.time_ms,
+            "submitted_ms": _ms(r.submitted_at),
+        }
+        for r in results
+    ]
+    ranked = ranking.rank_rows(rows, round_.ranking_chain, round_.prediction_actual)
+    rank_of = {row["pk"]: row["rank"] for row in ranked}
+    for r in results:
+        r.rank = rank_of[r.pk]
+    RoundResult.objects.bulk_update(results, ["rank"], batch_size=2000)
+    return {row["id"]: row["rank"] for row in ranked}
+
+
+# --- Recompute and corrections -----------------------------------------------------------------
+
+
+def round_recompute(*, round_: Round) -> dict[str, Any]:
+    """Rescore every finished attempt of a round from its stored answers (with the active
+    corrections), refresh every result and, if the round is closed, the final ranks."""
+    before = dict(RoundResult.objects.filter(round=round_).values_list("participant_id", "rank"))
+    before_scores = dict(
+        RoundResult.objects.filter(round=round_).values_list("participant_id", "score")
+    )
+    corrections = list(Correction.objects.filter(round=round_))
+    attempts = list(
+        Attempt.objects.filter(round=round_, status__in=FINISHED).select_related("round")
+    )
+    qids = sorted({item["q"] for a in attempts for item in a.paper})
+    keys = effective_keys(round_, qids, corrections)
+    answers: dict[int, list[Answer]] = {}
+    for answer in Answer.objects.filter(attempt__in=attempts):
+        answers.setdefault(answer.attempt_id, []).append(answer)
+    changed = []
+    for attempt in attempts:
+        if attempt_score(attempt, keys=keys, answers=answers.get(attempt.pk, [])):
+            changed.append(attempt)
+    Attempt.objects.bulk_update(
+        changed, ["score", "max_score", "correct_count", "all_correct", "time_ms"], batch_size=2000
+    )
+    for pid in {a.participant_id for a in attempts}:
+        round_result_refresh(round_=round_, participant_id=pid, update_boards=False)
+    if round_.finalized_at is not None or (
+        round_.is_closed() and round_.kind == Round.Kind.SELF_PACED
+    ):
+        round_finalize(round_=round_)
+    else:
+        leaderboards.round_rebuild_all(round_)
+    after = RoundResult.objects.filter(round=round_).values_list("participant_id", "rank", "score")
+    rank_changes = [
+        {
+            "participant": pid,
+            "from": before.get(pid),
+            "to": rank,
+            "score_from": before_scores.get(pid),
+            "score_to": score,
+        }
+        for pid, rank, score in after
+        if before.get(pid) != rank or before_scores.get(pid) != score
+    ]
+    return {
+        "attempts_rescored": len(changed),
+        "changes": rank_changes[:200],
+        "changed_count": len(rank_changes),
+    }
+
+
+def _round_question(round_: Round, question_id: int) -> Question:
+    # A Python scan (not JSON containment) so SQLite and PostgreSQL behave alike; corrections are rare.
+    used = any(
+        any(item["q"] == question_id for item in paper)
+        for paper in Attempt.objects.filter(round=round_).values_list("paper", flat=True).iterator()
+    )
+    question = Question.objects.filter(pk=question_id).first()
+    if question is None or not used:
+        raise NotFoundError("not_in_round", MSG_NOT_IN_ROUND)
+    return question
+
+
+@transaction.atomic
+def question_void(*, round_: Round, question_id: int, actor, reason: str = "") -> AuditEntry:
+    """Void a question in a round: nobody gets points for it, scores and ranks are recomputed."""
+    question = _round_question(round_, question_id)
+    Correction.objects.create(
+        round=round_, question=question, kind=Correction.Kind.VOID, reason=reason, created_by=actor
+    )
+    effect = round_recompute(round_=round_)
+    return AuditEntry.objects.create(
+        contest=round_.contest,
+        round=round_,
+        actor=actor,
+        action="question_void",
+        summary=_("Question %(id)s voided: %(n)s results changed.")
+        % {"id": question.pk, "n": effect["changed_count"]},
+        details={
+            "question": question.pk,
+            "question_text": str(question),
+            "reason": reason,
+            **effect,
+        },
+    )
+
+
+@transaction.atomic
+def answer_key_fix(
+    *,
+    round_: Round,
+    question_id: int,
+    correct: list[Any] | None = None,
+    key: dict | None = None,
+    actor,
+    reason: str = "",
+) -> AuditEntry:
+    """Fix a question's answer key for this round (choice questions: the correct choice ids;
+    others: a grading key); scores and ranks are recomputed from the stored answers."""
+    question = _round_question(round_, question_id)
+    original = answer_key(question)
+    new_key = dict(original)
+    if correct is not None and "weights" in original:
+        picked = {str(c) for c in correct}
+        if not picked or not picked <= set(original["weights"]):
+            raise ApplicationError("invalid_key", MSG_BAD_KEY)
+        share = 1.0 if original["type"] != "multi" else 1.0 / len(picked)
+        new_key["weights"] = {cid: (share if cid in picked else 0.0) for cid in original["weights"]}
+    elif key and original["type"] in ("text", "numeric"):
+        new_key.update({k: v for k, v in key.items() if k != "type"})
+    elif correct is not None and original["type"] == "order":
+        order = [str(c) for c in correct]
+        if sorted(order) != sorted(original["order"]):
+            raise ApplicationError("invalid_key", MSG_BAD_KEY)
+        new_key["order"] = order
+    else:
+        raise ApplicationError("invalid_key", MSG_BAD_KEY)
+    Correction.objects.filter(round=round_, question=question, kind=Correction.Kind.KEY).delete()
+    Correction.objects.create(
+        round=round_,
+        question=question,
+        kind=Correction.Kind.KEY,
+        key=new_key,
+        reason=reason,
+        created_by=actor,
+    )
+    effect = round_recompute(round_=round_)
+    return AuditEntry.objects.create(
+        contest=round_.contest,
+        round=round_,
+        actor=actor,
+        action="answer_key_fix",
+        summary=_("Answer key of question %(id)s fixed: %(n)s results changed.")
+        % {"id": question.pk, "n": effect["changed_count"]},
+        details={
+            "question": question.pk,
+            "question_text": str(question),
+            "reason": reason,
+            "old_key": original,
+            "new_key": new_key,
+            **effect,
+        },
+    )
+
+
+def audit(
+    *, contest, round_=None, actor=None, action: str, summary: str, details: dict | None = None
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        contest=contest,
+        round=round_,
+        actor=actor,
+        action=action,
+        summary=summary,
+        details=details or {},
+    )
+
+
+# --- Live rounds and qualifiers ----------------------------------------------------------------
+
+
+@transaction.atomic
+def live_round_results_record(*, round_id: int, rows: list[dict[str, Any]]) -> int:
+    """The live engine hands in a finished game's final rows; they become the round's results
+    (replacing earlier ones: recording twice is harmless). Rows of registered participants are
+    matched by account; others keep their nickname and unit. Returns how many rows were stored."""
+    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+    if round_ is None:
+        raise NotFoundError("not_found", _("Not found."))
+    if round_.kind != Round.Kind.LIVE:
+        raise ApplicationError("not_live", MSG_NOT_LIVE)
+    user_ids = [r["user_id"] for r in rows if r.get("user_id")]
+    by_user = dict(
+        Participant.objects.filter(contest=round_.contest, user_id__in=user_ids).values_list(
+            "user_id", "pk"
+        )
+    )
+    units = set(
+        Unit.objects.filter(pk__in=[r["unit_id"] for r in rows if r.get("unit_id")]).values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    RoundResult.objects.filter(round=round_).delete()
+    seen: set[int] = set()
+    results = []
+    for row in rows:
+        pid = by_user.get(row.get("user_id"))
+        if pid in seen:
+            continue
+        if pid:
+            seen.add(pid)
+        results.append(
+            RoundResult(
+                round=round_,
+                participant_id=pid,
+                nickname=str(row.get("nickname") or "")[:120],
+                unit_id=row.get("unit_id") if row.get("unit_id") in units else None,
+                score=int(row.get("score") or 0),
+                time_ms=int(row.get("time_ms") or 0),
+                submitted_at=now,
+            )
+        )
+    RoundResult.objects.bulk_create(results)
+    _store_ranks(round_)
+    Round.objects.filter(pk=round_.pk).update(finalized_at=now)
+    round_.finalized_at = now
+    leaderboards.round_rebuild_all(round_)
+    audit(
+        contest=round_.contest,
+        round_=round_,
+        action="live_results",
+        summary=_("Live game results recorded: %(n)s rows.") % {"n": len(results)},
+    )
+    return len(results)
+
+
+@transaction.atomic
+def round_seed_qualifiers(*, round_: Round, actor=None) -> int:
+    """Fill a final's entry list with the top N of its qualifying round (ties at the cut-off go
+    through)."""
+    source = round_.qualifier_from
+    if source is None or not round_.qualifier_top_n:
+        return 0
+    round_finalize_if_due(source)
+    pids = list(
+        RoundResult.objects.filter(
+            round=source, participant__isnull=False, rank__lte=round_.qualifier_top_n
+        ).values_list("participant_id", flat=True)
+    )
+    round_.qualified.set(pids)
+    audit(
+        contest=round_.contest,
+        round_=round_,
+        actor=actor,
+        action="qualifiers",
+        summary=_("%(n)s participants qualified from %(round)s.")
+        % {"n": len(pids), "round": source.title_in()},
+    )
+    return len(pids)
+
+
+def participation_by_unit(*, round_: Round, level: str = "school") -> list[dict[str, Any]]:
+    """Registered, attempted and completed counts per unit of one level."""
+    field = leaderboards.UNIT_FIELDS[level]
+    qs = (
+        Participant.objects.filter(contest=round_.contest)
+        .values(field, f"{field[:-3]}__name")
+        .annotate(
+            registered=Count("pk", distinct=True),
+            attempted=Count(
+                "attempts__participant", filter=Q(attempts__round=round_), distinct=True
+            ),
+            completed=Count("results__participant", filter=Q(results__round=round_), distinct=True),
+        )
+        .order_by(f"{field[:-3]}__name")
+    )
+    out = []
+    for row in qs:
+        if row[field] is None:
+            continue
+        out.append(
+            {
+                "unit_id": row[field],
+                "name": row[f"{field[:-3]}__name"],
+                "registered": row["registered"],
+                "attempted": row["attempted"],
+                "completed": row["completed"],
+            }
+        )
+    return out
