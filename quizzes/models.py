@@ -239,6 +239,8 @@ class Question(models.Model):
         related_name="+",
         verbose_name=_("reviewed by"),
     )
+    # Why a reviewer sent the question back to its author (cleared when it is submitted again).
+    review_note = models.TextField(_("review note"), blank=True)
     # Folded (lower-case, diacritic-free) text of both languages, tags and source: the search key.
     search_text = models.TextField(editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -266,6 +268,10 @@ class Question(models.Model):
             models.Index(fields=["is_current", "status", "theme"]),
             models.Index(fields=["type"]),
             models.Index(fields=["difficulty"]),
+            # The bank's default listing: current revisions, most recently edited first.
+            models.Index(
+                fields=["is_current", "-updated_at", "-id"], name="question_current_recent"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.errors import ApplicationError
+from quizzes.errors import ApplicationError, ForbiddenError
 from quizzes.models import (
     Choice,
     Question,
@@ -27,6 +27,7 @@ from quizzes.models import (
     Tag,
     Theme,
 )
+from quizzes.permissions import can_edit_quiz, can_use_bank
 
 QUIZ_EMPTY = _("This quiz has no questions to play.")
 QUIZ_ITEM_UNKNOWN_QUESTION = _("Question %(id)s does not exist or you cannot use it.")
@@ -249,3 +250,46 @@ def quiz_set_draw_rules(*, quiz: Quiz, rules: list[dict[str, Any]]) -> None:
     quiz.draw_rules.all().delete()
     QuizDrawRule.objects.bulk_create(built)
     quiz.save(update_fields=["updated_at"])
+
+
+QUIZ_NOT_ALLOWED = _("You may only change your own quizzes.")
+QUIZ_FIELDS = ("title", "description", "mode", "shuffle_options", "shuffle_questions", "visibility")
+
+
+@transaction.atomic
+def quiz_save(
+    *,
+    user,
+    quiz: Quiz | None = None,
+    fields: dict[str, Any],
+    items: list[dict[str, Any]] | None = None,
+    draw_rules: list[dict[str, Any]] | None = None,
+    usable_questions=None,
+) -> Quiz:
+    """Create (quiz=None) or update a quiz with its items and draw rules in one transaction.
+
+    `items`/`draw_rules` left as None are not touched.
+    """
+    if quiz is None:
+        if not can_use_bank(user):
+            raise ForbiddenError("permission_denied", QUIZ_NOT_ALLOWED)
+        quiz = Quiz(author=user)
+    elif not can_edit_quiz(user, quiz):
+        raise ForbiddenError("permission_denied", QUIZ_NOT_ALLOWED)
+    for name in QUIZ_FIELDS:
+        if name in fields:
+            setattr(quiz, name, fields[name])
+    quiz.full_clean(exclude=["author"])
+    quiz.save()
+    if items is not None:
+        quiz_set_items(quiz=quiz, items=items, usable_questions=usable_questions)
+    if draw_rules is not None:
+        quiz_set_draw_rules(quiz=quiz, rules=draw_rules)
+    return quiz
+
+
+@transaction.atomic
+def quiz_delete(*, user, quiz: Quiz) -> None:
+    if not can_edit_quiz(user, quiz):
+        raise ForbiddenError("permission_denied", QUIZ_NOT_ALLOWED)
+    quiz.delete()

@@ -1,0 +1,89 @@
+"""Query parameters of the bank listing: parsed once, used by the API, the pages and the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+
+@dataclass
+class QuestionFilters:
+    """What the bank can be filtered by (query parameters of GET /api/questions/ and /bank/)."""
+
+    q: str = ""
+    theme: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    difficulty_min: int | None = None
+    difficulty_max: int | None = None
+    tag: list[str] = field(default_factory=list)
+    language: str = ""
+    status: list[str] = field(default_factory=list)
+    author: str = ""
+    visibility: list[str] = field(default_factory=list)
+    family: str = ""
+    all_revisions: bool = False
+    ordering: str = "-updated_at"
+
+
+ORDERINGS = {
+    "-updated_at": ("-updated_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "difficulty": ("difficulty", "-id"),
+    "-difficulty": ("-difficulty", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+
+
+def filters_from_params(params: Any) -> QuestionFilters:
+    """QuestionFilters from query parameters (lists may repeat or be comma-separated)."""
+
+    def many(name: str) -> list[str]:
+        values: list[str] = []
+        for raw in params.getlist(name) if hasattr(params, "getlist") else [params.get(name, "")]:
+            values.extend(v.strip() for v in str(raw or "").split(",") if v.strip())
+        return values
+
+    def number(name: str) -> int | None:
+        raw = str(params.get(name) or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    difficulty = number("difficulty")
+    return QuestionFilters(
+        q=str(params.get("q") or params.get("search") or "").strip()[:200],
+        theme=many("theme"),
+        type=many("type"),
+        difficulty_min=difficulty if difficulty is not None else number("difficulty_min"),
+        difficulty_max=difficulty if difficulty is not None else number("difficulty_max"),
+        tag=many("tag"),
+        language=str(params.get("language") or "").strip(),
+        status=many("status"),
+        author=str(params.get("author") or "").strip(),
+        visibility=many("visibility"),
+        family=str(params.get("family") or "").strip(),
+        all_revisions=str(params.get("revisions") or "") == "all",
+        ordering=str(params.get("ordering") or "-updated_at"),
+    )
+
+
+QUESTION_FILTER_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search; diacritics optional"),
+    OpenApiParameter("theme", OpenApiTypes.STR, description="Theme slug(s), comma-separated"),
+    OpenApiParameter("type", OpenApiTypes.STR, description="Question type(s), comma-separated"),
+    OpenApiParameter("difficulty", OpenApiTypes.INT, description="Exact difficulty 1-5"),
+    OpenApiParameter("difficulty_min", OpenApiTypes.INT),
+    OpenApiParameter("difficulty_max", OpenApiTypes.INT),
+    OpenApiParameter("tag", OpenApiTypes.STR, description="Tag name(s); all must match"),
+    OpenApiParameter("language", OpenApiTypes.STR, enum=["vi", "en", "both"]),
+    OpenApiParameter("status", OpenApiTypes.STR, description="draft, review, published, archived"),
+    OpenApiParameter("author", OpenApiTypes.STR, description="Username, or “me”"),
+    OpenApiParameter("visibility", OpenApiTypes.STR, description="private, school, public"),
+    OpenApiParameter("family", OpenApiTypes.UUID, description="Every revision of one question"),
+    OpenApiParameter(
+        "revisions", OpenApiTypes.STR, enum=["all"], description="Include old revisions"
+    ),
+    OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS)),
+]
