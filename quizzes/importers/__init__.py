@@ -152,6 +152,9 @@ def questions_import(
         if atomic and report.errors and not dry_run:
             report.rolled_back = True
             report.created = report.updated = 0
+    by_line = lambda p: (p.line is None, p.line or 0)  # noqa: E731
+    report.errors.sort(key=by_line)
+    report.warnings.sort(key=by_line)
     return report
 
 
