@@ -316,7 +316,7 @@ class RoundLeaderboardApi(PublicApi):
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
         round_ = _round_cached(round_id)
         scope = leaderboards.round_scope(round_)
-        key = f"lbapi:{scope.key}:{n}:{offset}"
+        key = f"lbapi:{scope.key}:{leaderboards.board_version(round_.pk)}:{n}:{offset}"
         payload = cache.get(key)
         if payload is None:
             payload = _board_payload(

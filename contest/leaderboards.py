@@ -351,8 +351,21 @@ def round_rebuild_all(round_: Round) -> None:
     """Rebuild every board a round feeds (its live/final board and its contest's)."""
     for suffix in ("live", "frozen", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
+    bump_version(round_.pk)
     board_rebuild(round_scope(round_, public=False))
     board_rebuild(contest_scope(round_.contest))
+
+
+def board_version(round_id: int) -> int:
+    """Cached API payloads include this: corrections and closing invalidate them at once."""
+    return int(cache.get(f"lbver:{round_id}") or 0)
+
+
+def bump_version(round_id: int) -> None:
+    try:
+        cache.incr(f"lbver:{round_id}")
+    except ValueError:
+        cache.set(f"lbver:{round_id}", 1, None)
 
 
 def participant_changed(round_: Round, participant_id: int) -> None:

@@ -1,0 +1,91 @@
+"""Builders for contest tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from contest.models import Contest, Round
+from quizzes.models import Quiz, QuizItem, Unit
+from tests.factories import make_question
+
+TOKEN_HEADER = "HTTP_X_PARTICIPANT_TOKEN"
+
+
+def make_school(code: str, name: str, province: Unit | None = None) -> dict[str, Unit]:
+    province = (
+        province
+        or Unit.objects.get_or_create(code="HN", defaults={"name": "Hà Nội", "level": "province"})[
+            0
+        ]
+    )
+    district = Unit.objects.get_or_create(
+        code=f"HN-{code}",
+        defaults={"name": f"Quận {code}", "level": "district", "parent": province},
+    )[0]
+    school = Unit.objects.create(code=f"HN-{code}-S", name=name, level="school", parent=district)
+    klass = Unit.objects.create(code=f"HN-{code}-S-9A", name="9A", level="class", parent=school)
+    return {"province": province, "district": district, "school": school, "class": klass}
+
+
+def make_quiz(n: int = 3) -> tuple[Quiz, list]:
+    quiz = Quiz.objects.create(title="Contest quiz", mode="fixed")
+    questions = []
+    for i in range(n):
+        q = make_question(text_en=f"Question {i + 1}?", text_vi=f"Câu {i + 1}?")
+        QuizItem.objects.create(quiz=quiz, question=q, position=i)
+        questions.append(q)
+    return quiz, questions
+
+
+def make_contest(
+    *, slug: str = "lifelong", n_questions: int = 3, **round_fields
+) -> tuple[Contest, Round, list]:
+    contest = Contest.objects.create(slug=slug, title_vi="Cuộc thi", title_en="Contest")
+    quiz, questions = make_quiz(n_questions)
+    now = timezone.now()
+    fields = dict(
+        title_vi="Vòng 1",
+        title_en="Round 1",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        time_limit_seconds=600,
+        max_attempts=1,
+        quiz=quiz,
+        prediction_text_vi="Bao nhiêu người trả lời đúng tất cả?",
+        prediction_text_en="How many participants will answer every question correctly?",
+    )
+    fields.update(round_fields)
+    round_ = Round.objects.create(contest=contest, **fields)
+    return contest, round_, questions
+
+
+def correct_choice(question) -> int:
+    return next(c.pk for c in question.choices.all() if c.weight >= 1.0)
+
+
+def wrong_choice(question) -> int:
+    return next(c.pk for c in question.choices.all() if c.weight <= 0)
+
+
+def register(client, contest, unit, name="Nguyễn Văn An", **extra) -> str:
+    body = {
+        "full_name": name,
+        "unit": unit.pk,
+        "consent": True,
+        "date_of_birth": "2010-05-01",
+        "email": f"{name.split()[-1].lower()}{unit.pk}@example.org",
+    }
+    body.update(extra)
+    response = client.post(f"/api/contests/{contest.slug}/register/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["token"]
+
+
+def close_round(round_) -> None:
+    now = timezone.now()
+    Round.objects.filter(pk=round_.pk).update(
+        opens_at=now - timedelta(days=8), closes_at=now - timedelta(seconds=5)
+    )
+    round_.refresh_from_db()
