@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from quizzes.io_apis import QuestionExportApi, QuestionImportApi
+
+urlpatterns = [
+    path("questions/import/", QuestionImportApi.as_view(), name="question-import"),
+    path("questions/export/", QuestionExportApi.as_view(), name="question-export"),
+]

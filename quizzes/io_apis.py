@@ -1,0 +1,164 @@
+"""REST endpoints to import questions from a file and to export the bank as a file."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quizzes.errors import ForbiddenError
+from quizzes.exporters import FORMATS as EXPORT_FORMATS
+from quizzes.exporters import questions_export
+from quizzes.importers import FORMATS as IMPORT_FORMATS
+from quizzes.importers import questions_import
+from quizzes.permissions import IsTeacher, can_review_question
+from quizzes.selectors import question_visible_qs
+
+NOT_ALLOWED_PUBLISH = gettext_lazy("Only reviewers may import questions as published.")
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    format = serializers.ChoiceField(choices=IMPORT_FORMATS, required=False)
+    dry_run = serializers.BooleanField(required=False, default=False)
+    atomic = serializers.BooleanField(required=False, default=False)
+    status = serializers.ChoiceField(
+        choices=["draft", "published"], required=False, default="draft"
+    )
+    language = serializers.ChoiceField(choices=["auto", "vi", "en"], required=False, default="auto")
+
+
+_PROBLEM = inline_serializer(
+    "ImportProblem",
+    {
+        "line": serializers.IntegerField(allow_null=True),
+        "name": serializers.CharField(),
+        "message": serializers.CharField(),
+    },
+)
+ImportReportSerializer = inline_serializer(
+    "ImportReport",
+    {
+        "format": serializers.CharField(),
+        "dry_run": serializers.BooleanField(),
+        "atomic": serializers.BooleanField(),
+        "rolled_back": serializers.BooleanField(),
+        "found": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "skipped": serializers.IntegerField(),
+        "errors": _PROBLEM.__class__(many=True),
+        "warnings": _PROBLEM.__class__(many=True),
+        "preview": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class QuestionImportApi(APIView):
+    """Import questions from a GIFT, Moodle XML, Aiken, CSV, XLSX or CitizenQuiz JSON file."""
+
+    permission_classes = [IsTeacher]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="questions_import",
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={
+            200: ImportReportSerializer,
+            400: OpenApiResponse(description="Unreadable file or unknown format"),
+            403: OpenApiResponse(description="Not a teacher"),
+        },
+        description=(
+            "Bad questions are reported by line and reason; the good ones are imported, each in "
+            "its own transaction (atomic=true: all or nothing). dry_run=true writes nothing and "
+            "returns the preview. Re-importing the same file creates no duplicates."
+        ),
+    )
+    def post(self, request):
+        serializer = ImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["status"] == "published" and not can_review_question(request.user):
+            raise ForbiddenError("permission_denied", NOT_ALLOWED_PUBLISH)
+        upload = data["file"]
+        report = questions_import(
+            content=upload.read(),
+            filename=upload.name,
+            fmt=data.get("format"),
+            author=request.user,
+            status=data["status"],
+            language=data["language"],
+            dry_run=data["dry_run"],
+            atomic=data["atomic"],
+        )
+        return Response(report.to_dict())
+
+
+class _IgnoreFormatParam(DefaultContentNegotiation):
+    """?format= names the export format here, not a DRF renderer: always answer errors as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class QuestionExportApi(APIView):
+    """Download the current revisions of the questions you can see, as a file."""
+
+    permission_classes = [IsTeacher]
+    content_negotiation_class = _IgnoreFormatParam
+
+    @extend_schema(
+        operation_id="questions_export",
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="json"),
+            OpenApiParameter("theme", str, description="theme slug"),
+            OpenApiParameter("status", str, enum=["draft", "review", "published", "archived"]),
+            OpenApiParameter("ids", str, description="comma-separated question ids"),
+            OpenApiParameter(
+                "language",
+                str,
+                enum=["vi", "en"],
+                default="vi",
+                description="language of one-language formats (GIFT, Moodle XML)",
+            ),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            400: OpenApiResponse(description="Unknown format or bad filter"),
+            403: OpenApiResponse(description="Not a teacher"),
+        },
+    )
+    def get(self, request):
+        params = request.query_params
+        questions = question_visible_qs(request.user).filter(is_current=True)
+        if params.get("theme"):
+            questions = questions.filter(theme__slug=params["theme"])
+        if params.get("status"):
+            questions = questions.filter(status=params["status"])
+        if params.get("ids"):
+            try:
+                ids = [int(i) for i in params["ids"].split(",") if i.strip()]
+            except ValueError:
+                raise serializers.ValidationError(
+                    {"ids": [_("ids must be comma-separated numbers.")]}
+                ) from None
+            questions = questions.filter(pk__in=ids)
+        language = params.get("language") if params.get("language") in ("vi", "en") else "vi"
+        payload, content_type, filename = questions_export(
+            questions=questions, fmt=params.get("format", "json"), language=language
+        )
+        response = HttpResponse(payload, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
