@@ -1,5 +1,24 @@
-"""Pages: live (mounted at the site root by frontend/urls.py)."""
+"""Pages: live games (mounted at the site root by frontend/urls.py)."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+from django.views.i18n import JavaScriptCatalog
+
+from frontend.live import views
+
+urlpatterns = [
+    # Only this app's JS strings: the site-wide catalogue grows with every app (phone budget).
+    path(
+        "live/jsi18n/",
+        JavaScriptCatalog.as_view(packages=["frontend.live"]),
+        name="live-javascript-catalog",
+    ),
+    path("play", views.play, name="live-play"),
+    path("host/", views.host_index, name="live-host-index"),
+    path("host/<int:game_id>/", views.host_console, name="live-host"),
+    path("host/<int:game_id>", views.host_console),
+    path("screen/<int:game_id>/", views.screen, name="live-screen"),
+    path("screen/<int:game_id>", views.screen),
+    path("qr/<int:game_id>.svg", views.qr_svg, name="live-qr"),
+]

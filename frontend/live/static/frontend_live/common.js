@@ -1,0 +1,226 @@
+// Helpers shared by the live pages: DOM building, translations, answer shapes, countdowns,
+// branding and FLIP animations. No dependencies.
+
+export const _ = (s) => (window.gettext ? window.gettext(s) : s);
+/** Fill %(name)s placeholders of an already translated string. */
+export const fmt = (s, obj) => String(s).replace(/%\((\w+)\)s/g, (m, key) => (key in obj ? obj[key] : m));
+export const ngettext = (one, many, n) =>
+  window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many;
+
+// Each answer slot has a colour AND a shape, so options never depend on colour alone.
+export const SHAPES = ["▲", "◆", "●", "■", "★", "⬟", "✚", "⬢"];
+export const SHAPE_NAMES = () => [
+  _("triangle"), _("diamond"), _("circle"), _("square"), _("star"), _("pentagon"), _("cross"), _("hexagon"),
+];
+
+/** el("div", {class: "x", onclick: fn}, child, "text") */
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+/** The text in the page language when the question has it, else the other language. */
+export function pick(text, lang) {
+  if (text === null || text === undefined) return "";
+  if (typeof text === "string") return text;
+  const other = lang === "vi" ? "en" : "vi";
+  return text[lang] || text[other] || "";
+}
+
+/** The language of a bilingual text actually shown (for the lang attribute). */
+export function pickLang(text, lang) {
+  if (!text || typeof text === "string") return lang;
+  return text[lang] ? lang : lang === "vi" ? "en" : "vi";
+}
+
+export function announce(message, id = "announce") {
+  const region = document.getElementById(id);
+  if (!region) return;
+  region.textContent = "";
+  // A new text node in a cleared region is read even when the text repeats.
+  setTimeout(() => (region.textContent = message), 30);
+}
+
+export function show(node, visible) {
+  if (node) node.hidden = !visible;
+}
+
+/** Deterministic shuffle (mulberry32) so a player's order survives reloads. */
+export function shuffled(items, seed) {
+  let a = seed >>> 0;
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * A countdown drawn from server time. `deadline` and `now()` are server epoch ms.
+ * onTick(secondsLeft, fraction) runs every animation frame while visible (cheap), and
+ * onSecond(secondsLeft) once per whole second (for screen-reader announcements).
+ */
+export class Countdown {
+  constructor({ now, onTick, onSecond }) {
+    this.now = now;
+    this.onTick = onTick;
+    this.onSecond = onSecond || (() => {});
+    this.deadline = 0;
+    this.total = 1;
+    this.frozen = null;
+    this.lastSecond = null;
+    this.raf = null;
+    this.interval = null;
+  }
+
+  set({ deadline, total, paused = false, serverNow = null, remaining = null }) {
+    this.deadline = deadline;
+    if (total) this.total = total;
+    const frozen = remaining ?? deadline - (serverNow ?? this.now());
+    this.frozen = paused ? Math.max(0, frozen) : null;
+    this.lastSecond = null;
+    this.run();
+  }
+
+  left() {
+    return this.frozen !== null ? this.frozen : Math.max(0, this.deadline - this.now());
+  }
+
+  run() {
+    this.stop();
+    const step = () => {
+      const ms = this.left();
+      const seconds = Math.ceil(ms / 1000);
+      this.onTick(seconds, Math.min(1, ms / this.total), this.frozen !== null);
+      if (seconds !== this.lastSecond) {
+        this.lastSecond = seconds;
+        this.onSecond(seconds);
+      }
+      if (ms <= 0 || this.frozen !== null) return;
+      this.raf = requestAnimationFrame(step);
+    };
+    step();
+    // requestAnimationFrame stops in background tabs; a slow interval keeps the numbers right.
+    this.interval = setInterval(() => {
+      if (document.hidden) step();
+    }, 1000);
+  }
+
+  stop() {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    clearInterval(this.interval);
+    this.raf = null;
+  }
+}
+
+// --- Branding ---------------------------------------------------------------------------------
+
+function rgb(hex) {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+  if (!m) return null;
+  const n = parseInt(m[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+function luminance([r, g, b]) {
+  const c = [r, g, b].map((v) => {
+    const s = v / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+/** White or near-black, whichever reads better on the colour (WCAG contrast). */
+export function readableOn(hex) {
+  const c = rgb(hex);
+  if (!c) return "#ffffff";
+  const l = luminance(c);
+  return (1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? "#ffffff" : "#111827");
+}
+
+/** Event branding (title, colours, logo) as CSS custom properties on <html>. */
+export function applyBranding(branding) {
+  if (!branding) return;
+  const root = document.documentElement.style;
+  if (rgb(branding.primary)) {
+    root.setProperty("--brand-primary", branding.primary);
+    root.setProperty("--brand-on-primary", readableOn(branding.primary));
+  }
+  if (rgb(branding.accent)) {
+    root.setProperty("--brand-accent", branding.accent);
+    root.setProperty("--brand-on-accent", readableOn(branding.accent));
+  }
+}
+
+// --- FLIP: rows slide to their new place when ranks change ------------------------------------
+
+export const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+/** Re-render keyed children of `list` with `update()`, then animate each from where it was. */
+export function flip(list, update) {
+  const before = new Map();
+  for (const child of list.children) before.set(child.dataset.key, child.getBoundingClientRect().top);
+  update();
+  if (reducedMotion()) return;
+  for (const child of list.children) {
+    const top = before.get(child.dataset.key);
+    const now = child.getBoundingClientRect().top;
+    if (top === undefined) {
+      child.animate(
+        [{ opacity: 0, transform: "translateY(24px)" }, { opacity: 1, transform: "none" }],
+        { duration: 500, easing: "ease-out" },
+      );
+    } else if (top !== now) {
+      child.animate(
+        [{ transform: `translateY(${top - now}px)` }, { transform: "none" }],
+        { duration: 900, easing: "cubic-bezier(.2,.8,.2,1)" },
+      );
+    }
+  }
+}
+
+/** Reuse keyed rows so FLIP can measure them: returns the row for `key`, made by `make()`. */
+export function keyed(list, key, make) {
+  for (const child of list.children) if (child.dataset.key === String(key)) return child;
+  const row = make();
+  row.dataset.key = String(key);
+  return row;
+}
+
+export function formatNumber(n, lang) {
+  try {
+    return new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB").format(n);
+  } catch (e) {
+    return String(n);
+  }
+}
+
+export function connStatus(node) {
+  return (status) => {
+    if (!node) return;
+    node.hidden = status === "open";
+    node.textContent = status === "open" ? "" : _("Reconnecting…");
+  };
+}

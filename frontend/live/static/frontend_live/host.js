@@ -1,0 +1,332 @@
+// The host console: lobby with kick, every game control, live answer count, distribution.
+import { LiveSocket } from "./ws.js";
+import {
+  $, _, Countdown, SHAPES, announce, connStatus, el, fmt, formatNumber, pick, pickLang,
+} from "./common.js";
+
+const root = $("#host");
+const gameId = root.dataset.game;
+const lang = root.dataset.lang || "vi";
+const stage = $("#h-stage");
+
+let game = {};
+let roster = new Map();
+let question = null;
+let answers = { count: 0, total: 0 };
+let reveal = null;
+let toggles = { lock: false, late_join: false, leaderboard: false, auto_advance: false };
+
+const sock = new LiveSocket({
+  gameId,
+  hello: () => ({ type: "hello", v: 1, role: "host", lang }),
+  onMessage: handle,
+  onStatus: connStatus($("#conn")),
+  onClose: (event) => {
+    if (event.code === 4001 || event.code === 4004 || event.code === 4000) {
+      showError(_("You cannot host this game (it is not yours, or it no longer exists)."));
+      return false;
+    }
+    return true;
+  },
+});
+const countdown = new Countdown({
+  now: () => sock.now(),
+  onTick: (s, f, paused) => {
+    const c = document.getElementById("h-clock");
+    if (c) c.textContent = paused ? `⏸ ${s}` : String(s);
+  },
+});
+
+function showError(message) {
+  const box = $("#h-error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function control(action, args = {}) {
+  showError("");
+  if (!sock.send({ type: "host", action, ...args })) showError(_("Not connected: trying again…"));
+}
+
+// --- Controls ---------------------------------------------------------------------------------
+
+document.querySelectorAll("[data-action]").forEach((button) =>
+  button.addEventListener("click", () => {
+    const action = button.dataset.action;
+    if (action === "end_game" && !confirm(_("End the game for everyone now?"))) return;
+    if (action === "pause") return control(game.paused ? "resume" : "pause");
+    if (action === "add_time") return control("add_time", { seconds: 10 });
+    control(action);
+  }));
+
+document.querySelectorAll("[data-toggle]").forEach((button) =>
+  button.addEventListener("click", () => {
+    const name = button.dataset.toggle;
+    const on = !toggles[name];
+    if (name === "lock") control(on ? "lock" : "unlock");
+    else control(name, { on });
+    toggles[name] = on; // optimistic; the next state frame confirms
+    renderControls();
+  }));
+
+const ENABLED = {
+  start: ["lobby"],
+  next: ["closed", "reveal", "leaderboard"],
+  end_question: ["read", "open"],
+  skip: ["read", "open", "closed"],
+  add_time: ["open"],
+  pause: ["read", "open"],
+  end_game: ["lobby", "read", "open", "closed", "reveal", "leaderboard", "podium"],
+};
+
+function renderControls() {
+  const phase = game.phase || "";
+  document.querySelectorAll("[data-action]").forEach((b) => {
+    b.disabled = !(ENABLED[b.dataset.action] || []).includes(phase);
+  });
+  const pause = $("#c-pause");
+  pause.textContent = game.paused ? _("Resume") : _("Pause");
+  pause.setAttribute("aria-pressed", String(!!game.paused));
+  document.querySelectorAll("[data-toggle]").forEach((b) => {
+    b.setAttribute("aria-pressed", String(!!toggles[b.dataset.toggle]));
+    b.disabled = phase === "ended";
+  });
+  const labels = {
+    lobby: _("Lobby"), read: _("Reading"), open: _("Answering"), closed: _("Time's up"),
+    reveal: _("Answer shown"), leaderboard: _("Leaderboard"), podium: _("Podium"), ended: _("Ended"),
+  };
+  $("#h-phase").textContent = (labels[phase] || phase) + (game.paused ? " · " + _("Paused") : "");
+  $("#h-phase").dataset.phase = phase;
+  $("#h-qnum").textContent = game.q !== null && game.q !== undefined && phase !== "lobby"
+    ? fmt(_("Question %(n)s of %(total)s"), { n: game.q + 1, total: game.total }) : "";
+}
+
+// --- Players ----------------------------------------------------------------------------------
+
+function renderPlayers() {
+  const list = $("#h-players");
+  $("#h-count").textContent = String(game.players ?? roster.size);
+  const rows = [...roster.values()].sort((a, b) => a.nickname.localeCompare(b.nickname, lang));
+  list.replaceChildren(...rows.map((p) => el("li", {},
+    el("span", { class: "pl-name" }, p.nickname, p.team ? el("span", { class: "badge" }, String(p.team)) : null),
+    el("button", {
+      type: "button", class: "btn btn-small kick", "aria-label": fmt(_("Remove %(name)s"), { name: p.nickname }),
+      onclick: () => {
+        if (confirm(fmt(_("Remove %(name)s from the game?"), { name: p.nickname }))) {
+          control("kick", { player: p.player });
+        }
+      },
+    }, _("Remove")))));
+  if (!rows.length) list.append(el("li", { class: "muted" }, _("Waiting for players to join…")));
+}
+
+// --- Stage ------------------------------------------------------------------------------------
+
+function renderStage() {
+  const phase = game.phase;
+  if (phase === "lobby") {
+    stage.replaceChildren(
+      el("h2", {}, _("Waiting in the lobby")),
+      el("p", { class: "lead" }, fmt(_("Players join at %(url)s with PIN %(pin)s."), {
+        url: location.host + "/play", pin: game.pin || "…" })),
+      el("p", {}, _("Open the screen on the projector, then press Start when everyone is in.")));
+    return;
+  }
+  if (phase === "podium" || phase === "ended") {
+    stage.replaceChildren(
+      el("h2", {}, phase === "ended" ? _("The game is over") : _("Podium")),
+      el("p", {}, _("Download the results:"), " ",
+        el("a", { href: `/api/games/${gameId}/results.csv` }, "CSV"), " · ",
+        el("a", { href: `/api/games/${gameId}/results.xlsx` }, "Excel")),
+      el("p", {}, el("a", { href: "/host/", class: "btn" }, _("Host another game"))));
+    return;
+  }
+  if (!question) {
+    stage.replaceChildren(el("p", { class: "muted" }, _("Waiting for the next question…")));
+    return;
+  }
+  const q = question.question;
+  const choices = q.choices || [];
+  const dist = reveal && reveal.distribution;
+  const correct = correctIds(reveal && reveal.correct);
+  const counts = choices.map((c) => (dist ? dist[c.id] || 0 : 0));
+  const max = Math.max(1, ...counts);
+  stage.replaceChildren(
+    el("div", { class: "hq-head" },
+      el("span", { class: "badge" }, typeLabel(q.type)),
+      el("span", { class: "hq-clock", id: "h-clock", "aria-hidden": "true" }),
+      el("span", { class: "hq-count", id: "h-answers", "aria-live": "polite" }, answersText())),
+    el("h2", { class: "hq-text", lang: pickLang(q.text, lang) }, pick(q.text, lang)),
+    el("ul", { class: "hq-choices" }, choices.map((c, i) => {
+      const isRight = correct.has(String(c.id));
+      const slot = i % SHAPES.length;
+      return el("li", { class: `hq-choice a${slot}${reveal && isRight ? " right" : ""}` },
+        el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[slot]),
+        el("span", { class: "hq-ctext" }, pick(c.text, lang)),
+        reveal && isRight ? el("span", { class: "hq-ok" }, "✓ ", _("correct")) : null,
+        dist ? el("span", { class: "hq-bar", "aria-hidden": "true" },
+          el("span", { class: "hq-bar-fill", "data-w": String(counts[i] / max) })) : null,
+        dist ? el("span", { class: "hq-n" }, formatNumber(counts[i], lang)) : null);
+    })),
+    dist && dist.right !== undefined ? el("p", { class: "hq-rw" },
+      fmt(_("Right: %(right)s · Wrong: %(wrong)s"), { right: dist.right, wrong: dist.wrong })) : null,
+    reveal && reveal.explanation && pick(reveal.explanation, lang)
+      ? el("p", { class: "hq-expl" }, pick(reveal.explanation, lang)) : null,
+  );
+  stage.querySelectorAll(".hq-bar-fill").forEach((bar) => (bar.style.width = `${bar.dataset.w * 100}%`));
+  if (phase === "open" || phase === "read") {
+    const deadline = phase === "read" ? question.opens_at : question.ends_at;
+    countdown.set({ deadline, total: (q.time_limit || 20) * 1000, paused: game.paused, remaining: question.remaining_ms });
+  } else {
+    countdown.stop();
+    const c = document.getElementById("h-clock");
+    if (c) c.textContent = "";
+  }
+}
+
+function answersText() {
+  return fmt(_("%(count)s of %(total)s answered"), {
+    count: answers.count || 0, total: answers.total || game.players || 0,
+  });
+}
+
+function typeLabel(type) {
+  return {
+    single: _("Single choice"), multi: _("Multiple choice"), truefalse: _("True or false"),
+    text: _("Typed answer"), numeric: _("Numeric"), order: _("Ordering"), poll: _("Poll"), slide: _("Info slide"),
+  }[type] || type;
+}
+
+function correctIds(correct) {
+  if (!correct) return new Set();
+  if (correct.choice !== undefined) return new Set([String(correct.choice)]);
+  if (correct.choices) return new Set(correct.choices.map(String));
+  return new Set();
+}
+
+function renderLeaderboard(board) {
+  const list = $("#h-leaderboard");
+  const top = (board && board.top) || [];
+  list.replaceChildren(...top.slice(0, 10).map((row) => el("li", {},
+    el("span", { class: "lb-rank" }, String(row.rank)),
+    el("span", { class: "lb-name" }, row.nickname),
+    el("span", { class: "lb-score" }, formatNumber(row.score, lang)))));
+}
+
+// --- Messages ---------------------------------------------------------------------------------
+
+function handle(msg) {
+  switch (msg.type) {
+    case "state": {
+      game = msg.game || {};
+      roster = new Map((msg.roster || []).map((p) => [p.player, p]));
+      question = msg.question ? { ...msg.question } : null;
+      reveal = msg.reveal || null;
+      toggles = {
+        lock: !!game.locked,
+        late_join: !!game.late_join,
+        leaderboard: !!game.show_leaderboard,
+        auto_advance: !!game.auto_advance,
+      };
+      if (msg.podium) renderLeaderboard({ top: msg.podium.top });
+      if (msg.answers) answers = msg.answers;
+      if (game.title) $("#h-title").textContent = game.title;
+      if (game.pin) $("#h-pin").textContent = game.pin;
+      if (msg.leaderboard) renderLeaderboard(msg.leaderboard);
+      break;
+    }
+    case "lobby":
+      if (msg.joined) roster.set(msg.joined.player, msg.joined);
+      if (msg.left !== undefined && msg.left !== null) roster.delete(msg.left);
+      game.players = msg.players ?? roster.size;
+      renderPlayers();
+      return;
+    case "question":
+      question = msg;
+      reveal = null;
+      answers = { count: 0, total: game.players || 0 };
+      game.q = msg.q;
+      game.total = msg.total;
+      game.phase = sock.now() < msg.opens_at ? "read" : "open";
+      if (game.phase === "read") setTimeout(() => {
+        if (question === msg && game.phase === "read") {
+          game.phase = "open";
+          renderControls();
+          renderStage();
+        }
+      }, msg.opens_at - sock.now());
+      announce(_("Question started"));
+      break;
+    case "answers":
+      answers = msg;
+      if ($("#h-answers")) {
+        $("#h-answers").textContent = answersText();
+        return;
+      }
+      break;
+    case "timer":
+      game.paused = !!msg.paused;
+      if (question) question.ends_at = msg.ends_at;
+      countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
+      renderControls();
+      return;
+    case "closed":
+      game.phase = "closed";
+      break;
+    case "reveal":
+      reveal = msg;
+      game.phase = "reveal";
+      break;
+    case "leaderboard":
+      game.phase = "leaderboard";
+      renderLeaderboard(msg);
+      break;
+    case "podium":
+      game.phase = "podium";
+      renderLeaderboard({ top: msg.top });
+      break;
+    case "ended":
+      game.phase = "ended";
+      break;
+    case "error":
+      showError(msg.message || msg.code);
+      return;
+    default:
+      return;
+  }
+  renderControls();
+  renderPlayers();
+  renderStage();
+}
+
+async function loadLinks() {
+  try {
+    const response = await fetch(`/api/games/${gameId}/`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const info = await response.json();
+    if (info.screen_url) {
+      const link = $("#h-screen");
+      link.href = info.screen_url;
+      link.hidden = false;
+    }
+    if (info.join_url) {
+      const join = $("#h-join");
+      join.href = info.join_url;
+      join.textContent = info.join_url;
+    }
+    if (info.pin && !game.pin) $("#h-pin").textContent = info.pin;
+    const s = info.settings || {};
+    if (!game.phase) {
+      toggles.late_join = !!s.allow_late_join;
+      toggles.leaderboard = !!s.show_leaderboard;
+      toggles.auto_advance = !!s.auto_advance;
+    }
+  } catch (e) {
+    /* the console still works without the links */
+  }
+}
+
+renderControls();
+renderPlayers();
+loadLinks();
+sock.start();

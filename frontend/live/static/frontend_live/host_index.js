@@ -1,0 +1,50 @@
+// /host/: the Host button creates a game from a quiz (POST /api/games/) and opens its console.
+const _ = (s) => (window.gettext ? window.gettext(s) : s);
+
+function csrf() {
+  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+function settings() {
+  const form = document.getElementById("host-settings");
+  if (!form) return {};
+  const value = (name) => form.elements[name].value;
+  const on = (name) => form.elements[name].checked;
+  const out = {
+    read_seconds: Number(value("read_seconds")) || 0,
+    scoring: value("scoring"),
+    teams: Number(value("teams")) || 0,
+    show_leaderboard: on("show_leaderboard"),
+    auto_advance: on("auto_advance"),
+    allow_late_join: on("allow_late_join"),
+    streak_bonus: on("streak_bonus"),
+  };
+  const branding = { primary: value("brand_primary"), accent: value("brand_accent") };
+  if (value("brand_title").trim()) branding.title = value("brand_title").trim();
+  out.branding = branding;
+  return out;
+}
+
+async function host(button) {
+  const error = document.getElementById("host-error");
+  error.hidden = true;
+  button.disabled = true;
+  try {
+    const response = await fetch("/api/games/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ quiz: Number(button.dataset.quiz), settings: settings() }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.message || _("Could not create the game."));
+    location.assign(body.host_url || `/host/${body.id}/`);
+  } catch (e) {
+    error.textContent = e.message || _("Could not create the game.");
+    error.hidden = false;
+    button.disabled = false;
+  }
+}
+
+document.querySelectorAll(".host-btn").forEach((b) => b.addEventListener("click", () => host(b)));

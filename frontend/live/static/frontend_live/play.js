@@ -1,0 +1,684 @@
+// The player's phone page: join with PIN + nickname, then follow the game over the WebSocket.
+import { LiveSocket, uuid } from "./ws.js";
+import {
+  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, connStatus, el, fmt, formatNumber, ngettext, pick,
+  pickLang, shuffled,
+} from "./common.js";
+
+const root = $("#play");
+const lang = root.dataset.lang || document.documentElement.lang || "vi";
+const stage = $("#stage");
+const STORE = "cq.live.";
+
+let session = null; // {game, token, nickname, pin}
+let sock = null;
+let game = {};
+let you = {};
+let current = null; // the question frame being played
+let pending = null; // {q, answer_id, response, acked}
+let lastResult = null;
+let lastPodium = null;
+let reveal = null;
+let playerCount = 0;
+let openTimer = null;
+let countdown = null;
+let view = "";
+
+// --- Session storage (one token per game; "current" points at the last game joined) -----------
+
+function loadSession(pinHint) {
+  try {
+    const id = localStorage.getItem(STORE + "current");
+    if (!id) return null;
+    const saved = JSON.parse(localStorage.getItem(STORE + "game." + id) || "null");
+    if (!saved || !saved.token) return null;
+    if (pinHint && saved.pin && saved.pin !== pinHint) return null;
+    return saved;
+  } catch (e) {
+    return null;
+  }
+}
+
+function saveSession() {
+  try {
+    localStorage.setItem(STORE + "game." + session.game, JSON.stringify(session));
+    localStorage.setItem(STORE + "current", String(session.game));
+  } catch (e) {
+    /* private mode: the game still works, it just cannot resume after a reload */
+  }
+}
+
+function forgetSession() {
+  if (!session) return;
+  try {
+    localStorage.removeItem(STORE + "game." + session.game);
+    if (localStorage.getItem(STORE + "current") === String(session.game)) {
+      localStorage.removeItem(STORE + "current");
+    }
+  } catch (e) {
+    /* nothing to forget */
+  }
+}
+
+// --- Join -------------------------------------------------------------------------------------
+
+function csrf() {
+  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+async function join(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = $("#join-error");
+  const pin = form.pin.value.replace(/\D/g, "");
+  const nickname = form.nickname.value.trim();
+  error.hidden = true;
+  if (!pin) return showJoinError(_("Enter the game PIN."), form.pin);
+  if (!nickname) return showJoinError(_("Choose a nickname."), form.nickname);
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const response = await fetch("/api/games/join", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      credentials: "same-origin",
+      body: JSON.stringify({ pin, nickname }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const field = body.code === "nickname_taken" || body.code === "nickname_invalid" ? form.nickname : form.pin;
+      return showJoinError(body.message || _("Could not join. Please try again."), field);
+    }
+    session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin };
+    saveSession();
+    history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
+    startGame();
+  } catch (e) {
+    showJoinError(_("No connection. Check your network and try again."), form.pin);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showJoinError(message, field) {
+  const error = $("#join-error");
+  error.textContent = message;
+  error.hidden = false;
+  if (field) {
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  }
+}
+
+function showJoin(message) {
+  if (sock) sock.stop();
+  sock = null;
+  $("#v-game").hidden = true;
+  $("#v-join").hidden = false;
+  if (message) showJoinError(message);
+}
+
+// --- Game -------------------------------------------------------------------------------------
+
+function startGame() {
+  $("#v-join").hidden = true;
+  $("#v-game").hidden = false;
+  $("#me-name").textContent = session.nickname;
+  setView("connecting", () => [el("p", { class: "play-wait" }, _("Connecting…"))]);
+  sock = new LiveSocket({
+    gameId: session.game,
+    hello: () => ({ type: "hello", v: 1, role: "player", token: session.token, lang }),
+    onMessage: handle,
+    onStatus: connStatus($("#conn")),
+    onClose: (event) => {
+      // Close codes (docs/protocol.md): 4000 replaced by a newer tab, 4001 bad token,
+      // 4003 kicked, 4004 game not found.
+      if (event.code === 4000) {
+        setView("replaced", () => [
+          el("p", { class: "play-note" }, _("This game is open in another tab or device.")),
+          el("button", { type: "button", class: "btn btn-primary btn-lg", onclick: () => sock.start() },
+            _("Play here")),
+        ]);
+        return false;
+      }
+      if (event.code === 4003) {
+        kicked();
+        return false;
+      }
+      if (event.code === 4001 || event.code === 4004) {
+        forgetSession();
+        showJoin(_("This game is no longer available. Join with a new PIN."));
+        return false;
+      }
+      return true;
+    },
+  });
+  countdown = new Countdown({
+    now: () => sock.now(),
+    onTick: renderClock,
+    onSecond: (s) => {
+      if (view === "open" && !pending && (s === 10 || s === 5 || (s <= 3 && s > 0))) {
+        announce(fmt(_("%(s)s seconds left"), { s }));
+      }
+      if (s === 0 && view === "open") timeUp();
+    },
+  });
+  sock.start();
+}
+
+function handle(msg) {
+  switch (msg.type) {
+    case "state":
+      return onState(msg);
+    case "lobby":
+      playerCount = msg.players ?? playerCount;
+      if (view === "lobby") renderLobby();
+      return;
+    case "question":
+      return onQuestion(msg);
+    case "ack":
+      return onAck(msg);
+    case "timer":
+      return onTimer(msg);
+    case "closed":
+      return onClosed(msg);
+    case "reveal":
+      reveal = msg;
+      return;
+    case "result":
+      return onResult(msg);
+    case "leaderboard":
+      return;
+    case "podium":
+      lastPodium = msg;
+      return renderFinal(msg);
+    case "kicked":
+      return kicked();
+    case "ended":
+      return renderFinal(lastPodium, true);
+    case "error":
+      return onError(msg);
+    default:
+      return;
+  }
+}
+
+function kicked() {
+  forgetSession();
+  sock.stop();
+  setView("kicked", () => [
+    el("h2", { class: "play-big" }, _("You were removed from the game")),
+    el("p", {}, el("a", { href: "/play", class: "btn btn-lg" }, _("Join another game"))),
+  ]);
+}
+
+function onState(msg) {
+  game = msg.game || {};
+  you = msg.you || {};
+  playerCount = game.players ?? playerCount;
+  if (you.nickname) {
+    session.nickname = you.nickname;
+    $("#me-name").textContent = you.nickname;
+  }
+  renderScore();
+  const phase = game.phase;
+  if (phase === "lobby") return renderLobby();
+  if (msg.podium) lastPodium = msg.podium;
+  if (msg.reveal) reveal = msg.reveal;
+  if (phase === "podium" || phase === "ended") return renderFinal(msg.podium, phase === "ended");
+  if (msg.question && ["read", "open", "closed"].includes(phase)) {
+    const frame = { ...msg.question, q: msg.question.q ?? game.q, total: msg.question.total ?? game.total };
+    if (you.answered) {
+      // The answer landed before the reload / network loss: show it as received.
+      pending = { q: frame.q, response: you.answer, answer_id: you.submission_id, acked: true };
+    } else if (pending && pending.q === frame.q && !pending.acked && phase === "open") {
+      sock.send({ type: "answer", q: pending.q, answer_id: pending.answer_id, response: pending.response });
+    } else if (!pending || pending.q !== frame.q) {
+      pending = null;
+    }
+    game.paused = !!(frame.paused || game.paused);
+    return onQuestion(frame, phase === "closed");
+  }
+  if (phase === "reveal" || phase === "leaderboard") {
+    return renderStanding();
+  }
+  return renderLobby();
+}
+
+function renderScore() {
+  const score = $("#me-score");
+  score.textContent = you.score !== undefined && you.score !== null
+    ? fmt(_("%(score)s pts"), { score: formatNumber(you.score, lang) }) : "";
+}
+
+function setView(name, build) {
+  view = name;
+  stage.replaceChildren(...build());
+  stage.dataset.view = name;
+}
+
+function renderLobby() {
+  setView("lobby", () => [
+    el("div", { class: "play-lobby" },
+      el("p", { class: "play-tick", "aria-hidden": "true" }, "✓"),
+      el("h2", { class: "play-big" }, _("You're in!")),
+      el("p", { class: "play-name" }, session.nickname),
+      el("p", { class: "muted" }, _("See your name on the big screen? Waiting for the host to start…")),
+      el("p", { class: "play-count" }, fmt(ngettext("%(n)s player", "%(n)s players", playerCount), { n: playerCount }))),
+  ]);
+}
+
+// --- Questions --------------------------------------------------------------------------------
+
+function onQuestion(frame, closed = false) {
+  if (!current || current.q !== frame.q) {
+    if (!pending || pending.q !== frame.q) pending = null;
+    reveal = null;
+  }
+  current = frame;
+  clearTimeout(openTimer);
+  const now = sock.now();
+  if (closed) return renderQuestion("closed");
+  if (frame.opens_at && now < frame.opens_at) {
+    renderQuestion("read");
+    openTimer = setTimeout(() => renderQuestion("open"), frame.opens_at - now);
+    return;
+  }
+  renderQuestion(frame.ends_at && now >= frame.ends_at ? "closed" : "open");
+}
+
+function questionHeader(q, phase) {
+  const text = q.question.text;
+  return [
+    el("div", { class: "play-qhead" },
+      el("span", { class: "badge" }, fmt(_("Question %(n)s of %(total)s"), { n: (q.q ?? 0) + 1, total: q.total ?? "?" })),
+      el("span", { class: "play-clock", id: "clock", "aria-hidden": "true" })),
+    el("div", { class: "play-bar-track", "aria-hidden": "true" }, el("div", { class: "play-bar-fill", id: "clock-bar" })),
+    el("h2", { class: "play-qtext", lang: pickLang(text, lang) }, pick(text, lang)),
+    q.question.image ? el("img", { class: "play-img", src: q.question.image, alt: "" }) : null,
+    phase === "read" ? el("p", { class: "play-ready" }, _("Get ready…")) : null,
+  ];
+}
+
+function orderedChoices(q) {
+  const choices = q.question.choices || [];
+  if (q.question.shuffle && typeof you.shuffle === "number") return shuffled(choices, you.shuffle + q.q);
+  return choices;
+}
+
+function renderQuestion(phase) {
+  const q = current;
+  const type = q.question.type;
+  const answered = pending && pending.q === q.q;
+  setView(phase === "read" ? "read" : answered ? "answered" : phase, () => {
+    const parts = questionHeader(q, phase);
+    if (phase === "read") return parts;
+    if (type === "slide") {
+      parts.push(el("p", { class: "play-note" }, _("Just read along: no answer needed.")));
+      return parts;
+    }
+    if (answered) {
+      parts.push(answeredBox());
+      return parts;
+    }
+    if (phase === "closed") {
+      // Options stay visible until the reveal; a tap now says plainly that it does not count.
+      const form = answerForm(q);
+      form.classList.add("expired");
+      form.querySelectorAll("button, input").forEach((b) => b.setAttribute("aria-disabled", "true"));
+      parts.push(el("p", { class: "play-note play-late", role: "status" }, _("Time's up! No answer was counted.")), form);
+      return parts;
+    }
+    parts.push(answerForm(q));
+    return parts;
+  });
+  if (phase === "read") {
+    countdown.set({ deadline: q.opens_at, total: Math.max(1, q.opens_at - (q.shows_at || q.opens_at - 3000)) });
+    announce(pick(q.question.text, lang));
+  } else if (phase === "open") {
+    countdown.set({ deadline: q.ends_at, total: (q.question.time_limit || 20) * 1000, paused: game.paused });
+    if (!answered) {
+      announce(_("Answer now"));
+      const first = stage.querySelector(".answers button, .answers input");
+      if (first && document.activeElement === document.body) first.focus({ preventScroll: true });
+    }
+  } else {
+    countdown.stop();
+    renderClock(0, 0);
+  }
+}
+
+function renderClock(seconds, fraction, paused = false) {
+  const clock = document.getElementById("clock");
+  if (clock) {
+    clock.textContent = paused ? "⏸ " + seconds : String(seconds);
+    clock.classList.toggle("urgent", seconds <= 5 && view !== "read");
+  }
+  const bar = document.getElementById("clock-bar");
+  if (bar) bar.style.transform = `scaleX(${Math.max(0, fraction)})`;
+}
+
+function choiceButton(choice, index, extra = {}) {
+  const slot = index % SHAPES.length;
+  return el("button", { type: "button", class: `answer a${slot}`, ...extra },
+    el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[slot]),
+    el("span", { class: "visually-hidden" }, SHAPE_NAMES()[slot] + ": "),
+    el("span", { class: "answer-text", lang: pickLang(choice.text, lang) }, pick(choice.text, lang)));
+}
+
+function answerForm(q) {
+  const type = q.question.type;
+  const choices = orderedChoices(q);
+  const slotOf = (choice) => (q.question.choices || []).indexOf(choice);
+  if (["single", "truefalse", "poll"].includes(type)) {
+    return el("div", { class: `answers answers-${choices.length <= 2 ? "two" : "grid"}`, role: "group",
+      "aria-label": _("Answers") },
+    choices.map((c) => choiceButton(c, slotOf(c), { onclick: () => submit({ choice: c.id }, c) })));
+  }
+  if (type === "multi") {
+    const picked = new Set();
+    const send = el("button", { type: "button", class: "btn btn-primary btn-lg btn-block", disabled: true },
+      _("Submit answer"));
+    const buttons = choices.map((c) => {
+      const b = choiceButton(c, slotOf(c), { "aria-pressed": "false" });
+      b.addEventListener("click", () => {
+        if (picked.has(c.id)) picked.delete(c.id);
+        else picked.add(c.id);
+        b.setAttribute("aria-pressed", String(picked.has(c.id)));
+        send.disabled = picked.size === 0;
+      });
+      return b;
+    });
+    send.addEventListener("click", () => submit({ choices: [...picked] }, choices.filter((c) => picked.has(c.id))));
+    return el("div", { class: "answers-wrap" },
+      el("p", { class: "muted play-help" }, _("Pick every right answer, then submit.")),
+      el("div", { class: "answers answers-grid", role: "group", "aria-label": _("Answers") }, buttons), send);
+  }
+  if (type === "text" || type === "numeric") {
+    const numeric = type === "numeric";
+    const input = el("input", {
+      id: "free-answer", class: "play-input", autocomplete: "off", maxlength: numeric ? 32 : 200,
+      inputmode: numeric ? "decimal" : "text", type: "text", required: true,
+    });
+    const form = el("form", { class: "answers play-free", novalidate: true },
+      el("label", { for: "free-answer" }, numeric ? _("Your number") : _("Your answer")), input,
+      el("button", { type: "submit", class: "btn btn-primary btn-lg btn-block" }, _("Submit answer")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const raw = input.value.trim();
+      if (!raw) return input.focus();
+      if (numeric) {
+        const value = Number(raw.replace(",", "."));
+        if (!Number.isFinite(value)) {
+          input.setAttribute("aria-invalid", "true");
+          announce(_("Enter a number."), "alert");
+          return input.focus();
+        }
+        submit({ value }, raw);
+      } else {
+        submit({ text: raw }, raw);
+      }
+    });
+    return form;
+  }
+  if (type === "order") return orderForm(q, choices, slotOf);
+  return el("p", {}, _("This question type is not supported on this device."));
+}
+
+function orderForm(q, choices, slotOf) {
+  const items = choices.slice();
+  const list = el("ol", { class: "order-list", "aria-label": _("Order, first to last") });
+  const draw = (focusId, dir) => {
+    list.replaceChildren(...items.map((c, i) => {
+      const slot = slotOf(c);
+      const name = pick(c.text, lang);
+      return el("li", { class: `order-item a${slot}`, dataset: { key: c.id } },
+        el("span", { class: "order-pos", "aria-hidden": "true" }, String(i + 1)),
+        el("span", { class: "answer-text", lang: pickLang(c.text, lang) }, name),
+        el("span", { class: "order-moves" },
+          el("button", { type: "button", class: "move", "data-dir": "up", disabled: i === 0,
+            "aria-label": fmt(_("Move “%(item)s” up"), { item: name }), onclick: () => move(i, -1) }, "↑"),
+          el("button", { type: "button", class: "move", "data-dir": "down", disabled: i === items.length - 1,
+            "aria-label": fmt(_("Move “%(item)s” down"), { item: name }), onclick: () => move(i, 1) }, "↓")));
+    }));
+    if (focusId) {
+      const row = [...list.children].find((li) => li.dataset.key === String(focusId));
+      const target = row && (row.querySelector(`[data-dir=${dir}]:not([disabled])`) || row.querySelector(".move:not([disabled])"));
+      if (target) target.focus();
+    }
+  };
+  const move = (i, delta) => {
+    const j = i + delta;
+    if (j < 0 || j >= items.length) return;
+    [items[i], items[j]] = [items[j], items[i]];
+    draw(items[j].id, delta < 0 ? "up" : "down");
+    announce(fmt(_("“%(item)s” is now number %(pos)s"), { item: pick(items[j].text, lang), pos: j + 1 }));
+  };
+  draw();
+  return el("div", { class: "answers-wrap answers" },
+    el("p", { class: "muted play-help" }, _("Put the items in order with the arrows, then submit.")), list,
+    el("button", { type: "button", class: "btn btn-primary btn-lg btn-block",
+      onclick: () => submit({ order: items.map((c) => c.id) }, items) }, _("Submit order")));
+}
+
+function describe(response) {
+  const choices = current ? current.question.choices || [] : [];
+  const name = (id) => {
+    const i = choices.findIndex((c) => String(c.id) === String(id));
+    return i < 0 ? "?" : `${SHAPES[i % SHAPES.length]} ${pick(choices[i].text, lang)}`;
+  };
+  if (!response) return "";
+  if (response.choice !== undefined) return name(response.choice);
+  if (response.choices) return response.choices.map(name).join(", ");
+  if (response.order) return response.order.map(name).join(" → ");
+  if (response.text !== undefined) return response.text;
+  if (response.accepted) return response.accepted.join(" / ");
+  if (response.min !== undefined) return `${formatNumber(response.min, lang)} – ${formatNumber(response.max, lang)}`;
+  if (response.value !== undefined) {
+    const tol = response.tolerance ? ` ± ${formatNumber(response.tolerance, lang)}` : "";
+    return formatNumber(response.value, lang) + tol;
+  }
+  return "";
+}
+
+function answeredBox() {
+  const acked = pending && pending.acked;
+  return el("div", { class: "play-answered" },
+    el("p", { class: "play-yours" }, _("Your answer:"), " ", el("strong", {}, describe(pending.response))),
+    el("p", { class: `play-ack ${acked ? "ok" : "sending"}`, id: "ack" },
+      acked ? [el("span", { "aria-hidden": "true" }, "✓ "), _("Answer received")] : _("Sending…")),
+    el("p", { class: "muted" }, _("Waiting for the others…")));
+}
+
+function submit(response) {
+  if (!current || pending) return;
+  if (view === "timeup" || view === "closed" || (current.ends_at && sock.now() >= current.ends_at && !game.paused)) {
+    return tooLate();
+  }
+  if (view !== "open") return;
+  pending = { q: current.q, answer_id: uuid(), response, acked: false };
+  sock.send({ type: "answer", q: current.q, answer_id: pending.answer_id, response });
+  renderQuestion("open");
+}
+
+function onAck(msg) {
+  if (!pending || msg.submission_id !== pending.answer_id) return;
+  pending.acked = true;
+  const ack = document.getElementById("ack");
+  if (ack) ack.replaceWith(answeredBox().querySelector(".play-ack"));
+  announce(_("Answer received"));
+}
+
+function tooLate() {
+  pending = null;
+  countdown.stop();
+  renderClock(0, 0);
+  view = "late";
+  const form = stage.querySelector(".answers, .answers-wrap");
+  const note = el("p", { class: "play-note play-late", role: "alert" },
+    el("span", { "aria-hidden": "true" }, "⏱ "), _("Too late: this answer was not counted."));
+  if (form) form.replaceWith(note);
+  else stage.append(note);
+}
+
+function timeUp() {
+  // The clock hit zero here; the server decides, but say so and treat later taps as too late.
+  if (pending) return;
+  view = "timeup";
+  stage.querySelectorAll(".answers button, .answers input").forEach((b) => b.setAttribute("aria-disabled", "true"));
+  const form = stage.querySelector(".answers-wrap, .answers");
+  if (form && !stage.querySelector(".play-late")) {
+    form.before(el("p", { class: "play-note play-late", role: "status" }, _("Time's up!")));
+  }
+}
+
+function onTimer(msg) {
+  game.paused = !!msg.paused;
+  if (!current || msg.q !== current.q) return;
+  current.ends_at = msg.ends_at;
+  if (view === "timeup" && sock.now() < msg.ends_at) return renderQuestion("open");
+  if (["open", "answered"].includes(view)) {
+    countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
+    announce(msg.paused ? _("Paused") : _("The clock is running"));
+  }
+}
+
+function onClosed(msg) {
+  if (!current || msg.q !== current.q) return;
+  countdown.stop();
+  renderClock(0, 0);
+  if (view === "late") return;
+  if (pending && pending.q === current.q) return;
+  renderQuestion("closed");
+}
+
+function onError(msg) {
+  if (msg.code === "late" || msg.code === "not_open") {
+    if (pending && !pending.acked) return tooLate();
+    return;
+  }
+  if (msg.code === "already_answered") {
+    if (pending) {
+      pending.acked = true;
+      renderQuestion("open");
+    }
+    return;
+  }
+  if (msg.code === "kicked") return kicked();
+  if (msg.code === "game_ended") return renderFinal(lastPodium, true);
+  if (msg.code === "busy" && pending && !pending.acked) {
+    // The server could not store it yet: retry with the same answer_id.
+    setTimeout(() => sock.send({ type: "answer", q: pending.q, answer_id: pending.answer_id, response: pending.response }), 800);
+    return;
+  }
+  if (msg.code === "not_authorised" && !sock.hadState) {
+    forgetSession();
+    return showJoin(msg.message || _("This game is no longer available. Join with a new PIN."));
+  }
+  if (msg.code === "invalid_answer" && pending && !pending.acked) {
+    pending = null;
+    renderQuestion("open");
+  }
+  announce(msg.message || _("Something went wrong."), "alert");
+}
+
+// --- Results ----------------------------------------------------------------------------------
+
+function onResult(msg) {
+  lastResult = msg;
+  you.score = msg.score;
+  you.rank = msg.rank;
+  renderScore();
+  countdown.stop();
+  const poll = current && ["poll", "slide"].includes(current.question.type);
+  const answered = pending && pending.q === msg.q;
+  let mood = "wrong";
+  let title = _("Not quite");
+  let icon = "✗";
+  if (poll) {
+    mood = "neutral";
+    title = answered ? _("Thanks for voting!") : _("No vote this time");
+    icon = "●";
+  } else if (!answered && !msg.correct && !msg.points) {
+    mood = "none";
+    title = _("No answer counted");
+    icon = "⏱";
+  } else if (msg.correct) {
+    mood = "right";
+    title = _("Correct!");
+    icon = "✓";
+  } else if (msg.fraction > 0) {
+    mood = "partly";
+    title = _("Partly right");
+    icon = "◐";
+  }
+  setView("result", () => [
+    el("div", { class: `play-result ${mood}` },
+      el("p", { class: "play-result-icon", "aria-hidden": "true" }, icon),
+      el("h2", { class: "play-big" }, title),
+      poll ? null : el("p", { class: "play-points" }, fmt(_("+%(points)s points"), { points: formatNumber(msg.points || 0, lang) })),
+      msg.streak >= 2 ? el("p", { class: "play-streak" }, fmt(_("%(n)s in a row!"), { n: msg.streak })) : null,
+      correctText()),
+    standing(),
+  ]);
+  announce(`${title}. ${stage.querySelector(".play-standing")?.textContent || ""}`);
+}
+
+function correctText() {
+  if (!reveal || !reveal.correct || !current) return null;
+  const shown = describe(reveal.correct);
+  if (!shown || shown === "?") return null;
+  return el("p", { class: "play-correct" }, _("Right answer:"), " ", el("strong", {}, shown));
+}
+
+function standing() {
+  if (you.rank === undefined || you.rank === null) return el("p", { class: "play-standing muted" });
+  return el("p", { class: "play-standing" },
+    fmt(_("You are number %(rank)s with %(score)s points"), {
+      rank: you.rank, score: formatNumber(you.score || 0, lang),
+    }));
+}
+
+function renderStanding() {
+  setView("standing", () => [
+    el("div", { class: "play-result neutral" },
+      el("h2", { class: "play-big" }, _("Look at the big screen!"))),
+    standing(),
+  ]);
+}
+
+function renderFinal(podium, ended = false) {
+  countdown && countdown.stop();
+  const top = (podium && podium.top) || [];
+  const mine = top.find((row) => row.player === session.player || row.nickname === session.nickname);
+  const rank = mine ? mine.rank : you.rank;
+  const score = mine ? mine.score : you.score;
+  const medal = { 1: "🥇", 2: "🥈", 3: "🥉" }[rank];
+  setView("final", () => [
+    el("div", { class: "play-final" },
+      el("p", { class: "play-final-medal", "aria-hidden": "true" }, medal || "🎉"),
+      el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
+      rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
+      el("p", { class: "play-points" }, fmt(_("%(score)s points"), { score: formatNumber(score || 0, lang) })),
+      el("p", { class: "muted" }, _("Thank you for playing!")),
+      el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, _("Join another game"))),
+  ]);
+  if (ended && sock) sock.stop();
+}
+
+// --- Boot -------------------------------------------------------------------------------------
+
+$("#join-form").addEventListener("submit", join);
+for (const input of document.querySelectorAll("#join-form input")) {
+  input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
+}
+const pinParam = root.dataset.pin;
+session = loadSession(pinParam);
+if (session) {
+  startGame();
+} else if (pinParam) {
+  $("#nickname").focus();
+} else {
+  $("#pin").focus();
+}

@@ -1,0 +1,124 @@
+"""Live game pages: the player's phone page, the host console and the ceremony screen.
+
+The pages are thin shells: everything live comes over the WebSocket protocol (docs/protocol.md)
+and the REST API; views only pass ids and secrets to the page's ES module with data-* attributes.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+
+from quizzes.models import Question, Quiz
+from quizzes.roles import is_teacher
+
+
+def _teacher_or_login(request):
+    """None when the user may host; otherwise the response to send (login or 403 page)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_teacher(request.user):
+        return render(
+            request,
+            "frontend/error.html",
+            {"title": _("Only teachers can host live games.")},
+            status=403,
+        )
+    return None
+
+
+def _game_model():
+    try:
+        return apps.get_model("realtime", "Game")
+    except LookupError:  # the live engine is not installed yet
+        return None
+
+
+def _get_game(game_id: int):
+    model = _game_model()
+    if model is None:
+        raise Http404
+    try:
+        return model.objects.get(pk=game_id)
+    except model.DoesNotExist:
+        raise Http404
+
+
+def join_url(request, pin: str | None = None) -> str:
+    """The absolute /play link players open (PUBLIC_BASE_URL when set, else this request's host)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
+    return f"{base}/play" + (f"?pin={pin}" if pin else "")
+
+
+def play(request):
+    """The player's page: PIN + nickname form, then the live game UI (same URL)."""
+    pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:12]
+    return render(request, "frontend_live/play.html", {"pin": pin})
+
+
+def host_index(request):
+    """The teacher's quizzes, each with a Host button that creates a game and opens its console."""
+    if denied := _teacher_or_login(request):
+        return denied
+    quizzes = (
+        Quiz.objects.filter(Q(author=request.user) | Q(visibility=Question.Visibility.PUBLIC))
+        .annotate(item_count=Count("items", distinct=True))
+        .select_related("author")
+    )
+    mine = [q for q in quizzes if q.author_id == request.user.id]
+    shared = [q for q in quizzes if q.author_id != request.user.id]
+    return render(request, "frontend_live/host_index.html", {"mine": mine, "shared": shared})
+
+
+def host_console(request, game_id: int):
+    """The host's console for one game (the WebSocket checks that this user hosts it)."""
+    if denied := _teacher_or_login(request):
+        return denied
+    return render(request, "frontend_live/host.html", {"game_id": game_id})
+
+
+def screen(request, game_id: int):
+    """The ceremony screen (projector): the secret key travels in the URL and in hello."""
+    key = request.GET.get("key", "")[:200]
+    response = render(
+        request,
+        "frontend_live/screen.html",
+        {"game_id": game_id, "key": key, "join_url": join_url(request)},
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
+    return response
+
+
+@cache_control(private=True, max_age=300)
+def qr_svg(request, game_id: int):
+    """The join link of a game as an SVG QR code, drawn here (no outside service)."""
+    import qrcode
+    import qrcode.image.svg
+
+    game = _get_game(game_id)
+    key = request.GET.get("key", "")
+    secret = getattr(game, "screen_key", None) or getattr(game, "screen_secret", None)
+    host_id = getattr(game, "host_id", None)
+    allowed = (secret and key == secret) or (
+        request.user.is_authenticated and (host_id == request.user.id or request.user.is_superuser)
+    )
+    if not allowed:
+        raise Http404
+    image = qrcode.make(
+        join_url(request, game.pin),
+        image_factory=qrcode.image.svg.SvgPathImage,
+        box_size=10,
+        border=2,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+    )
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
