@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from frontend.bank import import_views
+
+urlpatterns: list = [
+    path("", import_views.import_wizard, name="bank-import"),
+    path("template.csv", import_views.template_csv, name="bank-import-template-csv"),
+    path("template.xlsx", import_views.template_xlsx, name="bank-import-template-xlsx"),
+]

@@ -1,0 +1,200 @@
+// Import wizard: upload -> dry-run preview with a per-line error report -> confirm -> result.
+// Both passes are POST /api/questions/import/; XHR so that the upload shows its progress.
+import { csrfToken } from "./api.js";
+
+const $ = (selector) => document.querySelector(selector);
+const app = $("#import-app");
+const form = $("#upload-form");
+const progress = $("#progress");
+const progressBar = $("#progress-bar");
+const progressLabel = $("#progress-label");
+const errorBox = $("#import-error");
+let file = null;
+
+const TYPES = {
+  single: gettext("Single choice"),
+  multi: gettext("Multiple choice"),
+  truefalse: gettext("True or false"),
+  text: gettext("Typed answer"),
+  numeric: gettext("Numeric"),
+  order: gettext("Ordering"),
+  poll: gettext("Poll"),
+  slide: gettext("Info slide"),
+};
+const ACTIONS = {
+  create: gettext("New"),
+  update: gettext("Changed: new revision"),
+  skip: gettext("Already in the bank"),
+};
+
+function showStep(step) {
+  for (const name of ["upload", "preview", "result"]) {
+    $(`#step-${name}`).hidden = name !== step;
+    const marker = document.querySelector(`.wizard-steps [data-step="${name}"]`);
+    if (name === step) marker.setAttribute("aria-current", "step");
+    else marker.removeAttribute("aria-current");
+  }
+}
+
+function setProgress(label, fraction) {
+  progress.hidden = false;
+  progressLabel.textContent = label;
+  if (fraction === null) progressBar.removeAttribute("value");
+  else progressBar.value = Math.round(fraction * 100);
+}
+
+function send(dryRun, expected) {
+  const data = new FormData();
+  data.append("file", file);
+  for (const field of ["format", "language", "status"]) {
+    const value = form.elements[field].value;
+    if (value) data.append(field, value);
+  }
+  data.append("atomic", form.elements.atomic.checked ? "true" : "false");
+  data.append("dry_run", dryRun ? "true" : "false");
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", app.dataset.api);
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) {
+        setProgress(
+          interpolate(gettext("Uploading… %s%%"), [Math.round((100 * event.loaded) / event.total)]),
+          event.loaded / event.total,
+        );
+      }
+    };
+    xhr.upload.onload = () => {
+      const label = dryRun
+        ? gettext("Reading the file…")
+        : interpolate(gettext("Importing %s questions…"), [expected]);
+      setProgress(label, null);
+    };
+    xhr.onload = () => {
+      progress.hidden = true;
+      let body = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body);
+      else reject(new Error((body && body.message) || interpolate(gettext("Error %s"), [xhr.status])));
+    };
+    xhr.onerror = () => {
+      progress.hidden = true;
+      reject(new Error(gettext("The server could not be reached. Please try again.")));
+    };
+    xhr.send(data);
+  });
+}
+
+function cell(row, text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  row.append(td);
+}
+
+function fillProblems(tableId, wrapperId, problems) {
+  const body = $(`${tableId} tbody`);
+  body.replaceChildren();
+  for (const problem of problems) {
+    const row = document.createElement("tr");
+    cell(row, problem.line ? interpolate(gettext("line %s"), [problem.line]) : "—");
+    cell(row, problem.name || "");
+    cell(row, problem.message);
+    body.append(row);
+  }
+  $(wrapperId).hidden = problems.length === 0;
+}
+
+function questionText(item) {
+  const lang = document.documentElement.lang === "en" ? "en" : "vi";
+  const other = lang === "en" ? "vi" : "en";
+  return item.text[lang] || item.text[other] || "";
+}
+
+function summary(report, done) {
+  const parts = [];
+  const pieces = done
+    ? [
+        [report.created, gettext("%s created")],
+        [report.updated, gettext("%s updated")],
+        [report.skipped, gettext("%s already in the bank")],
+        [report.errors.length, gettext("%s rejected")],
+      ]
+    : [
+        [report.created, gettext("%s new")],
+        [report.updated, gettext("%s changed")],
+        [report.skipped, gettext("%s already in the bank")],
+        [report.errors.length, gettext("%s rejected")],
+      ];
+  for (const [count, label] of pieces) parts.push(interpolate(label, [count]));
+  let text = interpolate(gettext("%s questions found: "), [report.found]) + parts.join(", ") + ".";
+  if (report.rolled_back) text = gettext("Nothing was imported: all or nothing was chosen and some questions were rejected.");
+  return text;
+}
+
+async function preview(event) {
+  event.preventDefault();
+  errorBox.hidden = true;
+  file = form.elements.file.files[0];
+  if (!file) return;
+  $("#preview-button").disabled = true;
+  try {
+    const report = await send(true);
+    $("#preview-summary").textContent = summary(report, false);
+    fillProblems("#errors-table", "#preview-errors", report.errors);
+    fillProblems("#warnings-table", "#preview-warnings", report.warnings);
+    const body = $("#preview-table tbody");
+    body.replaceChildren();
+    for (const item of report.preview) {
+      const row = document.createElement("tr");
+      cell(row, item.line ? interpolate(gettext("line %s"), [item.line]) : item.name);
+      cell(row, TYPES[item.type] || item.type);
+      cell(row, questionText(item));
+      cell(row, ACTIONS[item.action] || item.action, `action-${item.action}`);
+      body.append(row);
+    }
+    const count = report.created + report.updated;
+    const confirm = $("#confirm-button");
+    confirm.dataset.count = String(count);
+    confirm.disabled = count === 0 || (form.elements.atomic.checked && report.errors.length > 0);
+    confirm.textContent = interpolate(gettext("Import %s questions"), [count]);
+    showStep("preview");
+  } catch (error) {
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+  } finally {
+    $("#preview-button").disabled = false;
+  }
+}
+
+async function confirmImport() {
+  const button = $("#confirm-button");
+  button.disabled = true;
+  errorBox.hidden = true;
+  try {
+    const report = await send(false, button.dataset.count);
+    $("#result-summary").textContent = summary(report, true);
+    showStep("result");
+  } catch (error) {
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+    button.disabled = false;
+  }
+}
+
+function restart() {
+  form.reset();
+  file = null;
+  errorBox.hidden = true;
+  showStep("upload");
+}
+
+form.addEventListener("submit", preview);
+$("#confirm-button").addEventListener("click", confirmImport);
+$("#restart-button").addEventListener("click", restart);
+$("#again-button").addEventListener("click", restart);
