@@ -1,0 +1,415 @@
+// Question editor: Vietnamese and English side by side, type-specific answer fields, and a live
+// preview of the player's phone and the ceremony screen. Saves through the REST API (the same
+// services as imports), so every rule is checked on the server.
+import { api, errorText } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("editor");
+const form = $("editor-form");
+const answersBox = $("answers");
+const CHOICE_TYPES = new Set(["single", "multi", "truefalse", "order", "poll"]);
+const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
+
+let questionId = root.dataset.questionId ? Number(root.dataset.questionId) : null;
+let previewLang = root.dataset.uiLang === "en" ? "en" : "vi";
+let imageUrl = null;
+
+const state = {
+  type: "single",
+  choices: [],
+  answer: {},
+};
+
+function blankChoices(type) {
+  if (type === "truefalse") {
+    return [
+      { text: { vi: "Đúng", en: "True" }, weight: 1 },
+      { text: { vi: "Sai", en: "False" }, weight: 0 },
+    ];
+  }
+  const weight = (n) => (type === "single" && n === 0 ? 1 : 0);
+  return [0, 1, 2, 3].map((n) => ({ text: { vi: "", en: "" }, weight: weight(n) }));
+}
+
+// --- Answer fields per type -------------------------------------------------------------------
+
+const HELP = {
+  single: () => gettext("Mark the one right answer."),
+  multi: () => gettext("Give each answer a weight in %: the right ones add up to 100. Wrong ones may be negative."),
+  truefalse: () => gettext("Mark whether the statement is true or false."),
+  order: () => gettext("Enter the items in the correct order; players see them shuffled."),
+  poll: () => gettext("A poll has no right answer and scores no points."),
+  text: () => gettext("Players type their answer. List every accepted answer, one per line."),
+  numeric: () => gettext("Players type a number: give the value and a tolerance, or a range."),
+  slide: () => gettext("An information slide: no answer, no points."),
+};
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "value") node.value = value;
+    else if (key in node && typeof value !== "string") node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of [].concat(children)) if (child) node.append(child);
+  return node;
+}
+
+function renderAnswers() {
+  const type = state.type;
+  $("answers-help").textContent = HELP[type]();
+  answersBox.replaceChildren();
+  if (CHOICE_TYPES.has(type)) {
+    const list = el("ol", { class: "choice-list" });
+    state.choices.forEach((choice, index) => list.append(choiceRow(choice, index)));
+    answersBox.append(list);
+    if (type !== "truefalse") {
+      const add = el("button", { type: "button", class: "btn", text: "+ " + gettext("Add an answer") });
+      add.disabled = state.choices.length >= 6;
+      add.addEventListener("click", () => {
+        state.choices.push({ text: { vi: "", en: "" }, weight: 0 });
+        renderAnswers();
+        answersBox.querySelector(".choice-row:last-child input[name=choice-vi]")?.focus();
+        renderPreview();
+      });
+      answersBox.append(add);
+    }
+  } else if (type === "text") {
+    const a = state.answer;
+    answersBox.append(
+      el("label", {}, [gettext("Accepted answers (one per line)"),
+        el("textarea", { id: "f-accepted", rows: "3", value: (a.accepted || []).join("\n") })]),
+      checkbox("f-ignore-case", gettext("Ignore upper and lower case"), a.ignore_case ?? true),
+      checkbox("f-ignore-diacritics", gettext("Ignore diacritics (ă, ơ, đ...)"), a.ignore_diacritics ?? false),
+      checkbox("f-ignore-spaces", gettext("Ignore spaces"), a.ignore_spaces ?? true),
+    );
+  } else if (type === "numeric") {
+    const a = state.answer;
+    const ranged = "min" in a || "max" in a;
+    const mode = el("select", { id: "f-numeric-mode" }, [
+      el("option", { value: "value", text: gettext("A value with a tolerance") }),
+      el("option", { value: "range", text: gettext("A range") }),
+    ]);
+    mode.value = ranged ? "range" : "value";
+    mode.addEventListener("change", () => {
+      state.answer = mode.value === "range" ? { min: 0, max: 0 } : { value: 0, tolerance: 0 };
+      renderAnswers();
+    });
+    const fields = ranged
+      ? [number("f-min", gettext("Minimum"), a.min), number("f-max", gettext("Maximum"), a.max)]
+      : [number("f-value", gettext("Exact value"), a.value), number("f-tolerance", gettext("Tolerance (±)"), a.tolerance ?? 0)];
+    answersBox.append(el("label", {}, [gettext("Kind of answer"), mode]), el("div", { class: "field-row" }, fields));
+  }
+}
+
+function checkbox(id, label, checked) {
+  return el("label", { class: "check" }, [el("input", { type: "checkbox", id, checked: Boolean(checked) }), " " + label]);
+}
+
+function number(id, label, value) {
+  return el("label", {}, [label, el("input", { type: "number", step: "any", id, value: value ?? "" })]);
+}
+
+function choiceRow(choice, index) {
+  const type = state.type;
+  const row = el("li", { class: "choice-row", "data-index": String(index) });
+  row.append(el("span", { class: `shape a${index % 6}`, "aria-hidden": "true", text: SHAPES[index % 6] }));
+  if (type === "single" || type === "truefalse") {
+    const radio = el("input", {
+      type: "radio", name: "correct", checked: choice.weight >= 1,
+      "aria-label": interpolate(gettext("Answer %s is right"), [index + 1]),
+    });
+    radio.addEventListener("change", () => {
+      state.choices.forEach((c, i) => { c.weight = i === index ? 1 : 0; });
+      renderPreview();
+    });
+    row.append(el("label", { class: "correct" }, [radio, " " + gettext("Right")]));
+  } else if (type === "multi") {
+    const weight = el("input", {
+      type: "number", name: "choice-weight", min: "-100", max: "100", step: "any",
+      value: String(Math.round(choice.weight * 10000) / 100),
+      "aria-label": interpolate(gettext("Weight of answer %s in %"), [index + 1]),
+    });
+    weight.addEventListener("input", () => {
+      choice.weight = (Number(weight.value) || 0) / 100;
+      renderPreview();
+    });
+    row.append(el("label", { class: "weight" }, [weight, "%"]));
+  }
+  for (const lang of ["vi", "en"]) {
+    const input = el("input", {
+      name: `choice-${lang}`, lang, maxlength: "500", value: choice.text[lang] || "",
+      placeholder: lang === "vi" ? gettext("Vietnamese") : gettext("English"),
+      "aria-label": interpolate(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }, true),
+    });
+    input.addEventListener("input", () => {
+      choice.text[lang] = input.value;
+      renderPreview();
+    });
+    row.append(input);
+  }
+  if (type !== "truefalse") {
+    const controls = el("span", { class: "row-controls" });
+    const up = el("button", { type: "button", class: "icon", text: "↑", "aria-label": gettext("Move up") });
+    const down = el("button", { type: "button", class: "icon", text: "↓", "aria-label": gettext("Move down") });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": gettext("Remove this answer") });
+    up.disabled = index === 0;
+    down.disabled = index === state.choices.length - 1;
+    remove.disabled = state.choices.length <= 2;
+    up.addEventListener("click", () => moveChoice(index, -1));
+    down.addEventListener("click", () => moveChoice(index, 1));
+    remove.addEventListener("click", () => {
+      state.choices.splice(index, 1);
+      renderAnswers();
+      renderPreview();
+    });
+    controls.append(up, down, remove);
+    row.append(controls);
+  }
+  return row;
+}
+
+function moveChoice(index, delta) {
+  const target = index + delta;
+  [state.choices[index], state.choices[target]] = [state.choices[target], state.choices[index]];
+  renderAnswers();
+  answersBox.querySelectorAll(".choice-row")[target]?.querySelector(delta < 0 ? "[aria-label]" : "input")?.focus();
+  renderPreview();
+}
+
+// --- Reading the form -------------------------------------------------------------------------
+
+function readAnswer() {
+  if (state.type === "text" && $("f-accepted")) {
+    return {
+      accepted: $("f-accepted").value.split("\n").map((s) => s.trim()).filter(Boolean),
+      ignore_case: $("f-ignore-case").checked,
+      ignore_diacritics: $("f-ignore-diacritics").checked,
+      ignore_spaces: $("f-ignore-spaces").checked,
+    };
+  }
+  if (state.type === "numeric") {
+    const num = (id) => ($(id) && $(id).value !== "" ? Number($(id).value) : null);
+    if ($("f-min")) return { min: num("f-min"), max: num("f-max") };
+    if ($("f-value")) return { value: num("f-value"), tolerance: num("f-tolerance") ?? 0 };
+  }
+  return {};
+}
+
+function collect() {
+  state.answer = readAnswer();
+  const data = {
+    type: state.type,
+    theme: $("f-theme").value,
+    text: { vi: $("text-vi").value, en: $("text-en").value },
+    explanation: { vi: $("explanation-vi").value, en: $("explanation-en").value },
+    source: $("f-source").value,
+    difficulty: Number($("f-difficulty").value),
+    tags: $("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean),
+    time_limit: Number($("f-time").value),
+    points: Number($("f-points").value),
+    visibility: $("f-visibility").value,
+  };
+  if (CHOICE_TYPES.has(state.type)) {
+    data.choices = state.choices.map((c) => ({
+      text: { vi: c.text.vi || "", en: c.text.en || "" },
+      weight: state.type === "order" || state.type === "poll" ? 0 : Number(c.weight.toFixed(4)),
+    }));
+  }
+  if (state.type === "text" || state.type === "numeric") data.answer = state.answer;
+  return data;
+}
+
+function fill(detail) {
+  const data = detail.data;
+  state.type = data.type;
+  $("f-type").value = data.type;
+  $("f-theme").value = data.theme || "";
+  $("text-vi").value = data.text.vi;
+  $("text-en").value = data.text.en;
+  $("explanation-vi").value = data.explanation?.vi || "";
+  $("explanation-en").value = data.explanation?.en || "";
+  $("f-source").value = data.source || "";
+  $("f-difficulty").value = String(data.difficulty);
+  $("f-time").value = String(data.time_limit);
+  $("f-points").value = String(data.points);
+  $("f-visibility").value = detail.visibility;
+  $("f-tags").value = (data.tags || []).join(", ");
+  state.choices = (data.choices || []).map((c) => ({ text: { ...c.text }, weight: c.weight }));
+  state.answer = data.answer || {};
+  imageUrl = detail.image;
+  showState(detail);
+  renderAnswers();
+  renderPreview();
+}
+
+function showState(detail) {
+  const badge = $("status-badge");
+  badge.className = `status status-${detail.status}`;
+  badge.textContent = {
+    draft: gettext("Draft"), review: gettext("In review"),
+    published: gettext("Published"), archived: gettext("Archived"),
+  }[detail.status];
+  $("revision-label").textContent = interpolate(gettext("revision %s"), [detail.revision]);
+  $("review-note").hidden = !detail.review_note;
+  $("review-note-text").textContent = detail.review_note || "";
+  $("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
+  $("save").disabled = !detail.can.edit;
+}
+
+// --- Preview ----------------------------------------------------------------------------------
+
+function pick(pair) {
+  const other = previewLang === "vi" ? "en" : "vi";
+  return (pair[previewLang] || "").trim() || (pair[other] || "").trim();
+}
+
+function renderPreview() {
+  const data = collect();
+  const text = pick(data.text) || gettext("Your question appears here as you type.");
+  $("phone-text").textContent = text;
+  $("screen-text").textContent = text;
+  $("phone-timer").textContent = `${data.time_limit || "—"}s`;
+  $("screen-timer").textContent = String(data.time_limit || "—");
+  $("phone-points").textContent = interpolate(ngettext("%s point", "%s points", data.points), [data.points]);
+  const theme = $("f-theme").selectedOptions[0];
+  $("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
+  const image = $("phone-image");
+  image.hidden = !imageUrl;
+  if (imageUrl) image.src = imageUrl;
+
+  const phone = $("phone-answers");
+  const screen = $("screen-answers");
+  phone.replaceChildren();
+  screen.replaceChildren();
+  phone.className = `phone-answers kind-${data.type}`;
+  screen.className = `screen-answers kind-${data.type}`;
+  if (CHOICE_TYPES.has(data.type)) {
+    data.choices.forEach((choice, index) => {
+      const label = pick(choice.text) || interpolate(gettext("Answer %s"), [index + 1]);
+      const shape = SHAPES[index % 6];
+      const cls = data.type === "order" ? "answer order" : `answer a${index % 6}`;
+      phone.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
+      screen.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
+    });
+  } else if (data.type === "text") {
+    phone.append(el("div", { class: "fake-input", text: gettext("Type your answer") }));
+    screen.append(el("p", { class: "screen-hint", text: gettext("Type your answer on your phone") }));
+  } else if (data.type === "numeric") {
+    phone.append(el("div", { class: "fake-input", text: "123" }));
+    screen.append(el("p", { class: "screen-hint", text: gettext("Type a number on your phone") }));
+  }
+}
+
+// --- Saving -----------------------------------------------------------------------------------
+
+function showErrors(error) {
+  const box = $("editor-errors");
+  box.hidden = !error;
+  box.replaceChildren();
+  if (!error) return;
+  box.append(el("p", { text: error.message || errorText(error) }));
+  if (Array.isArray(error.details)) {
+    box.append(el("ul", {}, error.details.map((d) => el("li", { text: d }))));
+  } else if (error.details) {
+    box.append(el("p", { text: errorText(error) }));
+  }
+}
+
+function saved(message) {
+  const box = $("editor-saved");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+async function save() {
+  showErrors(null);
+  const data = collect();
+  const detail = questionId
+    ? await api("PUT", `${root.dataset.api}${questionId}/`, data)
+    : await api("POST", root.dataset.api, data);
+  const newRevision = questionId && detail.id !== questionId;
+  questionId = detail.id;
+  history.replaceState(null, "", root.dataset.editUrl.replace("ID", String(questionId)));
+  const file = $("f-image").files[0];
+  let final = detail;
+  if (file) {
+    const body = new FormData();
+    body.append("image", file);
+    final = await api("POST", `${root.dataset.api}${questionId}/image/`, body, { form: true });
+    $("f-image").value = "";
+    imageUrl = final.image;
+  }
+  showState(final);
+  renderPreview();
+  saved(newRevision
+    ? interpolate(gettext("Saved as a new revision (%s), a draft: published games keep the old one."), [final.revision])
+    : gettext("Saved."));
+  return final;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try { await save(); } catch (error) { showErrors(error); }
+});
+
+$("submit-review").addEventListener("click", async () => {
+  try {
+    await save();
+    const detail = await api("POST", `${root.dataset.api}${questionId}/submit/`);
+    showState(detail);
+    saved(gettext("Submitted for review. A reviewer will publish it or send it back."));
+  } catch (error) {
+    showErrors(error);
+  }
+});
+
+$("f-type").addEventListener("change", () => {
+  const previous = state.type;
+  state.type = $("f-type").value;
+  const keep = CHOICE_TYPES.has(previous) && CHOICE_TYPES.has(state.type)
+    && previous !== "truefalse" && state.type !== "truefalse";
+  if (!keep) state.choices = CHOICE_TYPES.has(state.type) ? blankChoices(state.type) : [];
+  if (state.type === "single" && !state.choices.some((c) => c.weight >= 1) && state.choices[0]) {
+    state.choices.forEach((c, i) => { c.weight = i === 0 ? 1 : 0; });
+  }
+  if (state.type === "text") state.answer = { accepted: [], ignore_case: true, ignore_spaces: true };
+  if (state.type === "numeric") state.answer = { value: 0, tolerance: 0 };
+  renderAnswers();
+  renderPreview();
+});
+
+form.addEventListener("input", renderPreview);
+form.addEventListener("change", renderPreview);
+$("f-image").addEventListener("change", () => {
+  const file = $("f-image").files[0];
+  if (file) imageUrl = URL.createObjectURL(file);
+  renderPreview();
+});
+
+document.querySelectorAll("[data-preview-lang]").forEach((button) => {
+  button.addEventListener("click", () => {
+    previewLang = button.dataset.previewLang;
+    document.querySelectorAll("[data-preview-lang]").forEach((b) => {
+      b.setAttribute("aria-pressed", String(b === button));
+    });
+    renderPreview();
+  });
+  button.setAttribute("aria-pressed", String(button.dataset.previewLang === previewLang));
+});
+
+async function start() {
+  if (questionId) {
+    try {
+      fill(await api("GET", `${root.dataset.api}${questionId}/`));
+    } catch (error) {
+      showErrors(error);
+    }
+    return;
+  }
+  state.choices = blankChoices("single");
+  renderAnswers();
+  renderPreview();
+}
+start();

@@ -1,0 +1,196 @@
+// Quiz builder: order items by HTML5 drag and drop or with up/down buttons (keyboard), override
+// time and points per item, edit draw rules, and save everything with one PUT to the API.
+import { api, errorText } from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("builder");
+const quizUrl = `/api/quizzes/${root.dataset.quizId}/`;
+const lang = root.dataset.uiLang === "en" ? "en" : "vi";
+let items = [];
+let rules = [];
+let dragIndex = null;
+
+const textOf = (pair) => (pair[lang] || pair[lang === "vi" ? "en" : "vi"] || "").trim();
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "value") node.value = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of [].concat(children)) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+function overrideInput(item, field, label, attrs) {
+  const input = el("input", { type: "number", ...attrs, value: item[field] ?? "", placeholder: String(item[`default_${field}`] ?? "") });
+  input.addEventListener("input", () => {
+    item[field] = input.value === "" ? null : Number(input.value);
+  });
+  return el("label", {}, [label, input]);
+}
+
+function move(from, to, focusSelector) {
+  if (to < 0 || to >= items.length || from === to) return;
+  const [moved] = items.splice(from, 1);
+  items.splice(to, 0, moved);
+  renderItems();
+  const row = $("item-list").children[to];
+  (row?.querySelector(focusSelector) || row)?.focus();
+}
+
+function renderItems() {
+  const list = $("item-list");
+  list.replaceChildren();
+  $("items-empty").hidden = items.length > 0;
+  items.forEach((item, index) => {
+    const row = el("li", { class: "item", draggable: "true", "data-index": String(index) });
+    const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": interpolate(gettext("Move question %s up"), [index + 1]) });
+    const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": interpolate(gettext("Move question %s down"), [index + 1]) });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove question %s"), [index + 1]) });
+    up.disabled = index === 0;
+    down.disabled = index === items.length - 1;
+    up.addEventListener("click", () => move(index, index - 1, ".move-up"));
+    down.addEventListener("click", () => move(index, index + 1, ".move-down"));
+    remove.addEventListener("click", () => { items.splice(index, 1); renderItems(); });
+    row.append(
+      el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" }),
+      el("span", { class: "item-number", text: String(index + 1) }),
+      el("span", { class: "item-text", text: textOf(item.question_text) }),
+      el("span", { class: "overrides" }, [
+        overrideInput(item, "time_limit", gettext("Time (s)"), { min: "5", max: "240" }),
+        overrideInput(item, "points", gettext("Points"), { min: "0", max: "2" }),
+      ]),
+      el("span", { class: "row-controls" }, [up, down]),
+      remove,
+    );
+    row.addEventListener("dragstart", (event) => {
+      dragIndex = index;
+      row.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", String(index));
+    });
+    row.addEventListener("dragend", () => { row.classList.remove("dragging"); dragIndex = null; });
+    row.addEventListener("dragover", (event) => { event.preventDefault(); row.classList.add("drop-target"); });
+    row.addEventListener("dragleave", () => row.classList.remove("drop-target"));
+    row.addEventListener("drop", (event) => {
+      event.preventDefault();
+      row.classList.remove("drop-target");
+      const from = dragIndex ?? Number(event.dataTransfer.getData("text/plain"));
+      move(from, index, ".drag-handle");
+    });
+    list.append(row);
+  });
+}
+
+function ruleSelect(templateId, value, onChange) {
+  const select = el("select");
+  select.append($(templateId).content.cloneNode(true));
+  select.value = value || "";
+  select.addEventListener("change", () => onChange(select.value));
+  return select;
+}
+
+function renderRules() {
+  const list = $("rule-list");
+  list.replaceChildren();
+  rules.forEach((rule, index) => {
+    const number = (field, label, min, max) => {
+      const input = el("input", { type: "number", min: String(min), max: String(max), value: String(rule[field]) });
+      input.addEventListener("input", () => { rule[field] = Number(input.value); });
+      return el("label", {}, [label, input]);
+    };
+    const tag = el("input", { value: rule.tag || "", size: "10" });
+    tag.addEventListener("input", () => { rule.tag = tag.value.trim() || null; });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove rule %s"), [index + 1]) });
+    remove.addEventListener("click", () => { rules.splice(index, 1); renderRules(); });
+    list.append(el("div", { class: "rule-row" }, [
+      number("count", gettext("Questions"), 1, 200),
+      el("label", {}, [gettext("Theme"), ruleSelect("theme-options", rule.theme, (v) => { rule.theme = v || null; })]),
+      el("label", {}, [gettext("Type"), ruleSelect("type-options", rule.type, (v) => { rule.type = v; })]),
+      number("difficulty_min", gettext("Difficulty from"), 1, 5),
+      number("difficulty_max", gettext("to"), 1, 5),
+      el("label", {}, [gettext("Tag"), tag]),
+      remove,
+    ]));
+  });
+}
+
+function showMode() {
+  const draw = $("quiz-mode").value === "draw";
+  $("rules-section").hidden = !draw;
+  $("items-section").hidden = draw;
+  $("picker").hidden = draw;
+}
+
+function fill(quiz) {
+  $("quiz-title").value = quiz.title;
+  $("quiz-mode").value = quiz.mode;
+  $("quiz-visibility").value = quiz.visibility;
+  $("quiz-shuffle-options").checked = quiz.shuffle_options;
+  $("quiz-shuffle-questions").checked = quiz.shuffle_questions;
+  items = quiz.items.map((i) => ({ ...i }));
+  rules = quiz.draw_rules.map((r) => ({ ...r }));
+  renderItems();
+  renderRules();
+  showMode();
+}
+
+function message(box, text) {
+  $("builder-errors").hidden = true;
+  $("builder-saved").hidden = true;
+  if (!text) return;
+  $(box).hidden = false;
+  $(box).textContent = text;
+}
+
+$("quiz-mode").addEventListener("change", showMode);
+$("add-rule").addEventListener("click", () => {
+  rules.push({ count: 10, theme: null, type: "", tag: null, difficulty_min: 1, difficulty_max: 5 });
+  renderRules();
+});
+
+$("save-quiz").addEventListener("click", async () => {
+  try {
+    const quiz = await api("PUT", quizUrl, {
+      title: $("quiz-title").value,
+      mode: $("quiz-mode").value,
+      visibility: $("quiz-visibility").value,
+      shuffle_options: $("quiz-shuffle-options").checked,
+      shuffle_questions: $("quiz-shuffle-questions").checked,
+      items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
+      draw_rules: rules,
+    });
+    fill(quiz);
+    message("builder-saved", gettext("Quiz saved."));
+  } catch (error) {
+    message("builder-errors", errorText(error));
+  }
+});
+
+$("picker-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const params = new URLSearchParams({ status: "published", q: $("picker-q").value });
+  const results = $("picker-results");
+  try {
+    const page = await api("GET", `/api/questions/?${params}`);
+    results.replaceChildren();
+    if (!page.results.length) results.append(el("li", { class: "muted", text: gettext("No published question matches.") }));
+    page.results.forEach((question) => {
+      const add = el("button", { type: "button", class: "btn", text: gettext("Add") });
+      add.addEventListener("click", () => {
+        items.push({
+          question: question.id, question_text: question.text, time_limit: null, points: null,
+          default_time_limit: question.time_limit, default_points: question.points,
+        });
+        renderItems();
+      });
+      results.append(el("li", {}, [el("span", { text: textOf(question.text) }), add]));
+    });
+  } catch (error) {
+    message("builder-errors", errorText(error));
+  }
+});
+
+api("GET", quizUrl).then(fill).catch((error) => message("builder-errors", errorText(error)));
