@@ -2,4 +2,30 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from frontend.contests import views
+
+urlpatterns: list = [
+    path("contests/", views.contest_list, name="contest-list-page"),
+    path("contests/<slug:slug>/", views.contest_landing, name="contest-landing"),
+    path("contests/<slug:slug>/register/", views.register_page, name="contest-register"),
+    path("contests/<slug:slug>/resume/<str:token>/", views.resume, name="contest-resume"),
+    path(
+        "contests/<slug:slug>/rounds/<int:round_id>/play/",
+        views.attempt_page,
+        name="contest-attempt",
+    ),
+    path(
+        "contests/<slug:slug>/rounds/<int:round_id>/results/",
+        views.results_page,
+        name="contest-results",
+    ),
+    path(
+        "contests/<slug:slug>/rounds/<int:round_id>/screen/",
+        views.screen_page,
+        name="contest-screen",
+    ),
+    path("organise/", views.organise_index, name="contest-organise-index"),
+    path("organise/contests/<slug:slug>/", views.organise_contest, name="contest-organise"),
+]

@@ -29,4 +29,5 @@ def _extra_steps():
     seed_bank = getattr(demo, "seed_bank", None)
     if seed_bank:
         steps.append(seed_bank)
+    steps.append(__import__("contest.services.demo", fromlist=["x"]).seed_demo_contest)
     return steps

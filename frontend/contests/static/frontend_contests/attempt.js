@@ -1,0 +1,210 @@
+// The attempt page: the server starts the clock; every answer is saved as it is given, so a
+// reload (or another device with the resume link) continues with the time that is left.
+import { SHAPES, api, el, fmt, formatDuration, serverOffset, t } from "./common.js";
+
+const root = document.getElementById("attempt");
+const token = root.dataset.token;
+const $ = (id) => document.getElementById(id);
+let state = null;
+let offset = 0;
+let index = 0;
+const answers = new Map(); // question id -> response
+let prediction = null;
+let pending = new Map();
+let saving = null;
+let finished = false;
+
+function showError(message) {
+  $("attempt-error").textContent = message;
+  $("attempt-error").hidden = !message;
+}
+
+function setSaveState(text) { $("save-state").textContent = text; }
+
+async function flush() {
+  if (saving || finished) return;
+  if (pending.size === 0 && prediction === null) return;
+  const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
+  pending = new Map();
+  const body = { answers: batch };
+  if (prediction !== null) body.prediction = prediction;
+  setSaveState(t("Saving…"));
+  saving = api(`${root.dataset.api}${state.id}/answers/`, { method: "POST", body, token })
+    .then(() => { setSaveState(t("All answers saved.")); showError(""); })
+    .catch((error) => {
+      if (error.status === 409) { finish(error.message); return; }
+      for (const a of batch) if (!pending.has(a.question)) pending.set(a.question, a.response);
+      setSaveState(t("Not saved yet: retrying…"));
+      setTimeout(flush, 2000);
+    })
+    .finally(() => { saving = null; if (pending.size) flush(); });
+}
+
+let debounce = null;
+function record(questionId, response, { soon = false } = {}) {
+  answers.set(questionId, response);
+  pending.set(questionId, response);
+  renderPalette();
+  clearTimeout(debounce);
+  debounce = setTimeout(flush, soon ? 0 : 600);
+}
+
+function renderPalette() {
+  const nav = $("palette");
+  nav.replaceChildren(...state.questions.map((q, i) => el("button", {
+    type: "button", class: answers.has(q.id) ? "answered" : "", "aria-current": i === index ? "true" : false,
+    "aria-label": fmt("Question %(n)s", { n: i + 1 }), text: String(i + 1), onclick: () => go(i),
+  })), el("button", { type: "button", "aria-current": index === state.questions.length ? "true" : false, text: "✓",
+    "aria-label": t("Hand in"), onclick: () => go(state.questions.length) }));
+}
+
+function choiceButtons(q) {
+  const multi = q.type === "multi";
+  const saved = answers.get(q.id);
+  const picked = new Set(multi ? (saved?.choices || []).map(String) : saved ? [String(saved.choice)] : []);
+  const grid = el("div", { class: `answers${q.choices.length <= 2 ? " one-col" : ""}`, role: multi ? "group" : "radiogroup" });
+  q.choices.forEach((c, i) => {
+    const button = el("button", { type: "button", class: `answer slot${i % 6}`, "aria-pressed": picked.has(String(c.id)) ? "true" : "false" },
+      el("span", { class: "shape", "aria-hidden": "true", text: SHAPES[i % 6] }), el("span", { text: c.text }));
+    button.addEventListener("click", () => {
+      if (multi) {
+        picked.has(String(c.id)) ? picked.delete(String(c.id)) : picked.add(String(c.id));
+        record(q.id, { choices: [...picked] });
+      } else {
+        picked.clear(); picked.add(String(c.id));
+        record(q.id, { choice: String(c.id) }, { soon: true });
+      }
+      grid.querySelectorAll(".answer").forEach((b, j) => b.setAttribute("aria-pressed", picked.has(String(q.choices[j].id)) ? "true" : "false"));
+    });
+    grid.append(button);
+  });
+  const parts = [grid];
+  if (multi) parts.unshift(el("p", { class: "muted", text: t("Pick every correct answer.") }));
+  return parts;
+}
+
+function orderList(q) {
+  const saved = answers.get(q.id);
+  let order = saved?.order ? saved.order.map(String) : q.choices.map((c) => String(c.id));
+  const byId = Object.fromEntries(q.choices.map((c, i) => [String(c.id), { ...c, slot: i }]));
+  const list = el("ol", { class: "order-list" });
+  const draw = () => {
+    list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item slot${byId[id].slot % 6}` },
+      el("span", { class: "t", text: byId[id].text }),
+      el("button", { type: "button", class: "move", "aria-label": t("Move up"), text: "↑", disabled: i === 0,
+        onclick: () => { [order[i - 1], order[i]] = [order[i], order[i - 1]]; draw(); record(q.id, { order }); } }),
+      el("button", { type: "button", class: "move", "aria-label": t("Move down"), text: "↓", disabled: i === order.length - 1,
+        onclick: () => { [order[i + 1], order[i]] = [order[i], order[i + 1]]; draw(); record(q.id, { order }); } }))));
+  };
+  draw();
+  return [el("p", { class: "muted", text: t("Put the items in the right order.") }), list];
+}
+
+function freeInput(q) {
+  const numeric = q.type === "numeric";
+  const saved = answers.get(q.id);
+  const input = el("input", { class: "free-input", id: `free-${q.id}`, type: numeric ? "text" : "text", inputmode: numeric ? "decimal" : "text",
+    value: saved ? String(numeric ? saved.value : saved.text) : "", autocomplete: "off" });
+  input.addEventListener("input", () => {
+    const v = input.value.trim();
+    if (!v) return;
+    record(q.id, numeric ? { value: v.replace(",", ".") } : { text: input.value });
+  });
+  return [el("label", { for: `free-${q.id}`, text: numeric ? t("Your answer (a number)") : t("Your answer") }), input];
+}
+
+function go(i) {
+  index = Math.max(0, Math.min(i, state.questions.length));
+  flush();
+  renderPalette();
+  const pane = $("question");
+  const onFinish = index === state.questions.length;
+  $("finish").hidden = !onFinish;
+  pane.hidden = onFinish;
+  $("prev").disabled = index === 0;
+  $("next").hidden = onFinish;
+  if (onFinish) {
+    const missing = state.questions.filter((q) => !answers.has(q.id)).length;
+    $("unanswered").textContent = missing ? fmt("%(n)s questions have no answer yet.", { n: missing }) : t("Every question has an answer.");
+    return;
+  }
+  const q = state.questions[index];
+  const body = q.type === "order" ? orderList(q) : ["numeric", "text"].includes(q.type) ? freeInput(q) : choiceButtons(q);
+  pane.replaceChildren(
+    el("p", { class: "qnum", text: fmt("Question %(n)s of %(total)s", { n: index + 1, total: state.questions.length }) }),
+    el("h1", { class: "qtext", text: q.text }),
+    q.image ? el("img", { class: "qimg", src: q.image, alt: "" }) : null,
+    ...body,
+  );
+}
+
+function tick() {
+  if (finished) return;
+  const left = Date.parse(state.deadline) - (Date.now() + offset);
+  $("clock").textContent = formatDuration(left);
+  $("clock").classList.toggle("urgent", left < 60000);
+  const total = Date.parse(state.deadline) - Date.parse(state.started_at);
+  $("clock-bar").style.transform = `scaleX(${Math.max(0, Math.min(1, left / total))})`;
+  if (left <= 0) submit(true);
+}
+
+function finish(message) {
+  finished = true;
+  $("question").hidden = true;
+  $("finish").hidden = true;
+  $("palette").hidden = true;
+  root.querySelector(".attempt-nav").hidden = true;
+  $("done").hidden = false;
+  if (message) showError(message);
+  $("clock").textContent = "00:00";
+}
+
+async function submit(timeUp = false) {
+  if (finished) return;
+  const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
+  pending = new Map();
+  const body = { answers: batch };
+  const p = $("prediction").value.trim();
+  if (p !== "") body.prediction = Number(p);
+  $("submit").disabled = true;
+  try {
+    if (saving) await saving;
+    await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body, token });
+    finish(timeUp ? t("Time is up: your saved answers were handed in.") : "");
+  } catch (error) {
+    if (error.status === 409) finish(error.message);
+    else { showError(error.message); $("submit").disabled = false; }
+  }
+}
+
+async function start() {
+  try {
+    state = await api(root.dataset.start, { method: "POST", body: {}, token });
+  } catch (error) {
+    showError(error.message);
+    $("question").hidden = true;
+    root.querySelector(".attempt-nav").hidden = true;
+    return;
+  }
+  offset = serverOffset(state.server_now);
+  for (const q of state.questions) if (q.saved) answers.set(q.id, q.saved);
+  if (state.prediction_question) {
+    $("prediction-box").hidden = false;
+    $("prediction-label").textContent = state.prediction_question;
+    if (state.prediction !== null) $("prediction").value = String(state.prediction);
+  }
+  $("prediction").addEventListener("input", () => {
+    const v = $("prediction").value.trim();
+    if (v !== "" && Number.isInteger(Number(v)) && Number(v) >= 0) { prediction = Number(v); clearTimeout(debounce); debounce = setTimeout(flush, 600); }
+  });
+  $("prev").addEventListener("click", () => go(index - 1));
+  $("next").addEventListener("click", () => go(index + 1));
+  $("submit").addEventListener("click", () => submit(false));
+  const firstOpen = state.questions.findIndex((q) => !answers.has(q.id));
+  go(firstOpen === -1 ? state.questions.length : firstOpen);
+  tick();
+  setInterval(tick, 250);
+  window.addEventListener("pagehide", flush);
+}
+
+start();

@@ -1,0 +1,72 @@
+// Registration: cascading selects from the official unit hierarchy, then the REST API.
+import { api, el, fmt, t } from "./common.js";
+
+const form = document.getElementById("register-form");
+if (form) {
+  const unitsUrl = form.dataset.units;
+  const levels = ["province", "district", "school", "class"];
+  const selects = Object.fromEntries(levels.map((l) => [l, form.querySelector(`select[data-level="${l}"]`)]));
+  const codes = {};
+
+  async function fill(level, parentCode) {
+    const select = selects[level];
+    const placeholder = select.options[0].cloneNode(true);
+    select.replaceChildren(placeholder);
+    const params = new URLSearchParams({ level });
+    if (parentCode) params.set("parent", parentCode);
+    const units = await api(`${unitsUrl}?${params}`);
+    for (const u of units) {
+      select.append(el("option", { value: u.id, text: u.name }));
+      codes[u.id] = u.code;
+    }
+    select.disabled = units.length === 0;
+  }
+
+  levels.forEach((level, i) => {
+    selects[level].addEventListener("change", async () => {
+      for (const lower of levels.slice(i + 1)) {
+        selects[lower].replaceChildren(selects[lower].options[0].cloneNode(true));
+        selects[lower].disabled = true;
+      }
+      const next = levels[i + 1];
+      if (next && selects[level].value) await fill(next, codes[selects[level].value]);
+    });
+  });
+  fill("province");
+
+  const errorBox = document.getElementById("form-error");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errorBox.hidden = true;
+    form.querySelectorAll(".field-error").forEach((n) => n.classList.remove("field-error"));
+    const unit = selects.class.value || selects.school.value || null;
+    const body = {
+      full_name: form.full_name.value,
+      unit: unit ? Number(unit) : null,
+      date_of_birth: form.date_of_birth.value || null,
+      email: form.email.value,
+      phone: form.phone.value,
+      consent: form.consent.checked,
+    };
+    try {
+      const result = await api(form.dataset.api, { method: "POST", body });
+      form.hidden = true;
+      document.getElementById("registered").hidden = false;
+      document.getElementById("registered-msg").textContent = fmt("Registered as %(name)s.", { name: result.public_name });
+      document.getElementById("resume-link").value = result.resume_url;
+    } catch (error) {
+      const details = error.data.details || {};
+      const lines = typeof details === "object" && !Array.isArray(details) && error.data.code === "invalid"
+        ? Object.values(details).flat() : [];
+      errorBox.replaceChildren(el("p", { text: error.message || t("Something went wrong. Please try again.") }));
+      if (lines.length) errorBox.append(el("ul", {}, ...lines.map((line) => el("li", { text: String(line) }))));
+      errorBox.hidden = false;
+      const fieldFor = { full_name: "full_name", consent: "consent", unit: "unit-school", date_of_birth: "date_of_birth", contact: "email", email: "email", phone: "phone" };
+      for (const key of Object.keys(details)) {
+        const node = document.getElementById(fieldFor[key] || "");
+        if (node) node.classList.add("field-error");
+      }
+      errorBox.scrollIntoView({ block: "center" });
+    }
+  });
+}
