@@ -60,7 +60,7 @@ function send(dryRun, expected) {
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) {
         setProgress(
-          interpolate(gettext("Uploading… %s%%"), [Math.round((100 * event.loaded) / event.total)]),
+          gettext("Uploading…"),
           event.loaded / event.total,
         );
       }
