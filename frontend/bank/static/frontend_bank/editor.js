@@ -409,6 +409,9 @@ async function start() {
     return;
   }
   state.choices = blankChoices("single");
+  $("f-difficulty").value = "2";
+  $("f-points").value = "1";
+  $("f-visibility").value = "public";
   renderAnswers();
   renderPreview();
 }
