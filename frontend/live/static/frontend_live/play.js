@@ -326,7 +326,6 @@ function renderQuestion(phase) {
       // Options stay visible until the reveal; a tap now says plainly that it does not count.
       const form = answerForm(q);
       form.classList.add("expired");
-      form.querySelectorAll("button, input").forEach((b) => b.setAttribute("aria-disabled", "true"));
       parts.push(el("p", { class: "play-note play-late", role: "status" }, _("Time's up! No answer was counted.")), form);
       return parts;
     }
@@ -526,8 +525,8 @@ function timeUp() {
   // The clock hit zero here; the server decides, but say so and treat later taps as too late.
   if (pending) return;
   view = "timeup";
-  stage.querySelectorAll(".answers button, .answers input").forEach((b) => b.setAttribute("aria-disabled", "true"));
   const form = stage.querySelector(".answers-wrap, .answers");
+  if (form) form.classList.add("expired");
   if (form && !stage.querySelector(".play-late")) {
     form.before(el("p", { class: "play-note play-late", role: "status" }, _("Time's up!")));
   }
