@@ -1,3 +1,147 @@
-"""Live game records."""
+"""Live game records: games, players, answers and per-question results.
+
+PostgreSQL is the system of record: the live state of a running game (phase, question index,
+timestamps, flags) is persisted on Game.state with a version (`seq`) that every transition bumps
+with a compare-and-set, so a restarted server reloads it and any process can drive the game.
+"""
 
 from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Game(models.Model):
+    class Status(models.TextChoices):
+        LOBBY = "lobby", _("Lobby")
+        RUNNING = "running", _("Running")
+        ENDED = "ended", _("Ended")
+
+    quiz = models.ForeignKey(
+        "quizzes.Quiz", null=True, on_delete=models.SET_NULL, related_name="games"
+    )
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_games"
+    )
+    pin = models.CharField(_("PIN"), max_length=12, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.LOBBY
+    )
+    # Internal phase (lobby, question, closed, reveal, leaderboard, podium, ended); read/open are
+    # derived from the timestamps. current_q and phase are columns so the answer batcher can check
+    # them under a shared row lock.
+    phase = models.CharField(max_length=12, default="lobby")
+    current_q = models.IntegerField(null=True, blank=True)
+    seq = models.PositiveIntegerField(default=0)
+    state = models.JSONField(default=dict)
+    settings = models.JSONField(default=dict)
+    # [{"question": id, "time_limit": s, "points": w}] frozen when the game is created.
+    plan = models.JSONField(default=list)
+    screen_key = models.CharField(max_length=64)
+    secret = models.CharField(max_length=64)
+    contest_round_id = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("live game")
+        verbose_name_plural = _("live games")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pin"],
+                condition=~models.Q(status="ended"),
+                name="game_pin_unique_while_live",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pin} ({self.status})"
+
+
+class Player(models.Model):
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
+    nickname = models.CharField(_("nickname"), max_length=40)
+    nickname_key = models.CharField(max_length=80)
+    team = models.PositiveSmallIntegerField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    unit = models.ForeignKey("quizzes.Unit", null=True, blank=True, on_delete=models.SET_NULL)
+    banned = models.BooleanField(default=False)
+    seen = models.BooleanField(default=False)
+    score = models.IntegerField(default=0)
+    streak = models.IntegerField(default=0)
+    correct = models.IntegerField(default=0)
+    answers = models.IntegerField(default=0)
+    time_ms = models.BigIntegerField(default=0)
+    last_correct_ms = models.BigIntegerField(null=True, blank=True)
+    rank = models.IntegerField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["game", "id"]
+        verbose_name = _("player")
+        verbose_name_plural = _("players")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "nickname_key"], name="player_nickname_unique_in_game"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.nickname
+
+
+class Answer(models.Model):
+    """One player's answer to one question of a game: at most one, enforced by the database."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="answers")
+    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="answer_set")
+    q = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(
+        "quizzes.Question", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submission_id = models.UUIDField(default=uuid.uuid4)
+    response = models.JSONField(default=dict)
+    received_ms = models.BigIntegerField()  # server epoch ms at receipt
+    elapsed_ms = models.IntegerField()  # since the window opened, pauses excluded
+    fraction = models.FloatField(null=True, blank=True)
+    points = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["game", "q", "received_ms", "id"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["game", "player", "q"], name="answer_once_per_player_question"
+            )
+        ]
+        indexes = [models.Index(fields=["game", "q"])]
+
+
+class QuestionResult(models.Model):
+    """Per-question statistics, written once when the question is scored (or skipped)."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="question_results")
+    q = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(
+        "quizzes.Question", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    skipped = models.BooleanField(default=False)
+    answers = models.IntegerField(default=0)
+    right = models.IntegerField(default=0)
+    wrong = models.IntegerField(default=0)
+    points_total = models.BigIntegerField(default=0)
+    reveal = models.JSONField(default=dict)
+    leaderboard = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["game", "q"]
+        constraints = [models.UniqueConstraint(fields=["game", "q"], name="question_result_once")]

@@ -131,6 +131,7 @@ S_KICKED = "kicked"
 S_ENDED = "ended"
 S_PONG = "pong"
 S_ERROR = "error"
+S_FLAGS = "flags"
 SERVER_TYPES = (
     S_STATE,
     S_LOBBY,
@@ -147,6 +148,7 @@ SERVER_TYPES = (
     S_ENDED,
     S_PONG,
     S_ERROR,
+    S_FLAGS,
 )
 
 ACK_RECEIVED = "received"

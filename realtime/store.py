@@ -1,25 +1,103 @@
 """Where live game state lives: one interface, an in-memory and a Redis implementation.
 
-The live engine extends this interface; /healthz only needs ping().
+The store is a cache and a bus, never the system of record (PostgreSQL is): it keeps the current
+live state of each game (no short expiry: it lives as long as the event), answer counters, and
+carries one message per game event to every server process (`publish` / `listen`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from functools import lru_cache
 
+import orjson
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+STATE_TTL_AFTER_END = 24 * 3600
 
 
 class LiveStore:
     async def ping(self) -> None:
         raise NotImplementedError
 
+    async def state_get(self, game_id: int) -> dict | None:
+        raise NotImplementedError
+
+    async def state_set(self, game_id: int, state: dict) -> None:
+        """Cache a state unless a newer one (higher seq) is already there."""
+        raise NotImplementedError
+
+    async def answered_incr(self, game_id: int, q: int, n: int) -> int:
+        raise NotImplementedError
+
+    async def answered_get(self, game_id: int, q: int) -> int:
+        raise NotImplementedError
+
+    async def publish(self, data: bytes) -> None:
+        """Send one event to every server process (this one included), in order."""
+        raise NotImplementedError
+
+    async def listen(self, callback: Callable[[bytes], None]) -> None:
+        """Start delivering published events to `callback` (once per process and loop)."""
+        raise NotImplementedError
+
+    async def forget(self, game_id: int) -> None:
+        raise NotImplementedError
+
 
 class MemoryStore(LiveStore):
-    """The embedded default: state in this process only."""
+    """The embedded default: state and bus in this process only."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, dict] = {}
+        self.counters: dict[tuple[int, int], int] = {}
+        self.listeners: list[Callable[[bytes], None]] = []
 
     async def ping(self) -> None:
         return None
+
+    async def state_get(self, game_id: int) -> dict | None:
+        return self.states.get(game_id)
+
+    async def state_set(self, game_id: int, state: dict) -> None:
+        current = self.states.get(game_id)
+        if current is None or current.get("seq", -1) <= state.get("seq", 0):
+            self.states[game_id] = state
+
+    async def answered_incr(self, game_id: int, q: int, n: int) -> int:
+        key = (game_id, q)
+        self.counters[key] = self.counters.get(key, 0) + n
+        return self.counters[key]
+
+    async def answered_get(self, game_id: int, q: int) -> int:
+        return self.counters.get((game_id, q), 0)
+
+    async def publish(self, data: bytes) -> None:
+        for callback in self.listeners:
+            callback(data)
+
+    async def listen(self, callback: Callable[[bytes], None]) -> None:
+        self.listeners = [callback]
+
+    async def forget(self, game_id: int) -> None:
+        self.states.pop(game_id, None)
+        for key in [k for k in self.counters if k[0] == game_id]:
+            del self.counters[key]
+
+
+_SET_IF_NEWER = """
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local ok, old = pcall(cjson.decode, cur)
+  if ok and old['seq'] and tonumber(old['seq']) > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"""
 
 
 class RedisStore(LiveStore):
@@ -29,12 +107,14 @@ class RedisStore(LiveStore):
         self.url = url
         self._redis_module = redis
         self._clients: dict[int, object] = {}
+        self.prefix = f"{settings.CHANNEL_PREFIX}:live"
+        self.channel = f"{self.prefix}:bus"
+        self._listener: asyncio.Task | None = None
 
     @property
     def client(self):
         # One client per event loop: redis-py's asyncio connections are bound to their loop.
-        import asyncio
-
+        # socket_timeout None and a large pool: redis-py 8 defaults break idle readers and bursts.
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
@@ -49,6 +129,65 @@ class RedisStore(LiveStore):
 
     async def ping(self) -> None:
         await self.client.ping()
+
+    async def state_get(self, game_id: int) -> dict | None:
+        raw = await self.client.get(f"{self.prefix}:state:{game_id}")
+        return orjson.loads(raw) if raw else None
+
+    async def state_set(self, game_id: int, state: dict) -> None:
+        await self.client.eval(
+            _SET_IF_NEWER,
+            1,
+            f"{self.prefix}:state:{game_id}",
+            orjson.dumps(state),
+            int(state.get("seq", 0)),
+        )
+
+    async def answered_incr(self, game_id: int, q: int, n: int) -> int:
+        return int(await self.client.incrby(f"{self.prefix}:ans:{game_id}:{q}", n))
+
+    async def answered_get(self, game_id: int, q: int) -> int:
+        raw = await self.client.get(f"{self.prefix}:ans:{game_id}:{q}")
+        return int(raw or 0)
+
+    async def publish(self, data: bytes) -> None:
+        await self.client.publish(self.channel, data)
+
+    async def listen(self, callback: Callable[[bytes], None]) -> None:
+        if self._listener is None or self._listener.done():
+            ready = asyncio.get_running_loop().create_future()
+            self._listener = asyncio.create_task(self._listen(callback, ready))
+            await ready
+
+    async def _listen(self, callback: Callable[[bytes], None], ready: asyncio.Future) -> None:
+        delay = 0.2
+        while True:
+            try:
+                pubsub = self.client.pubsub()
+                await pubsub.subscribe(self.channel)
+                if not ready.done():
+                    ready.set_result(True)
+                delay = 0.2
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        callback(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("live bus listener lost Redis; reconnecting")
+                if not ready.done():
+                    ready.set_result(False)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def forget(self, game_id: int) -> None:
+        keys = [f"{self.prefix}:state:{game_id}"]
+        await self.client.expire(keys[0], STATE_TTL_AFTER_END)
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
 
 
 @lru_cache(maxsize=1)

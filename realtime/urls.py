@@ -1,3 +1,27 @@
-"""REST routes (mounted under /api/)."""
+"""REST routes of live games (mounted under /api/)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path
+
+from realtime.apis import (
+    GameDetailApi,
+    GameJoinApi,
+    GameListCreateApi,
+    GameLookupApi,
+    GameResultsApi,
+    GameResultsCsvApi,
+    GameResultsXlsxApi,
+)
+
+urlpatterns = [
+    path("games/", GameListCreateApi.as_view(), name="game-list"),
+    path("games/join", GameJoinApi.as_view(), name="game-join"),
+    path("games/lookup", GameLookupApi.as_view(), name="game-lookup"),
+    path("games/<int:game_id>/", GameDetailApi.as_view(), name="game-detail"),
+    path("games/<int:game_id>/results/", GameResultsApi.as_view(), name="game-results"),
+    path("games/<int:game_id>/results.csv", GameResultsCsvApi.as_view(), name="game-results-csv"),
+    path(
+        "games/<int:game_id>/results.xlsx", GameResultsXlsxApi.as_view(), name="game-results-xlsx"
+    ),
+]

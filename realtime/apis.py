@@ -1,0 +1,162 @@
+"""REST endpoints of live games (mounted under /api/): create, list, look up, join, results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from quizzes.errors import NotFoundError
+from realtime import services
+from realtime.models import Game
+from realtime.results import game_results, results_csv, results_xlsx
+
+MSG_GAME_NOT_FOUND = _("Game not found.")
+
+
+def _join_url(request, pin: str) -> str:
+    base = settings.PUBLIC_BASE_URL.rstrip("/") if settings.PUBLIC_BASE_URL else None
+    path = f"/play?pin={pin}"
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def game_body(request, game: Game) -> dict:
+    return {
+        "id": game.id,
+        "pin": game.pin,
+        "status": game.status,
+        "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz_id else ""},
+        "join_url": _join_url(request, game.pin),
+        "host_url": f"/host/{game.id}/",
+        "screen_url": f"/screen/{game.id}/?key={game.screen_key}",
+        "ws_url": f"/ws/game/{game.id}/",
+        "settings": game.settings,
+        "questions": len(game.plan),
+        "players": game.players.filter(banned=False).count(),
+        "created_at": game.created_at,
+        "started_at": game.started_at,
+        "ended_at": game.ended_at,
+    }
+
+
+def hosted_game(request, game_id: int) -> Game:
+    game = Game.objects.select_related("quiz").filter(id=game_id).first()
+    if game is None or game.host_id != request.user.id:
+        raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
+    return game
+
+
+class GameCreateInput(serializers.Serializer):
+    quiz = serializers.IntegerField()
+    settings = serializers.DictField(required=False)
+    contest_round = serializers.IntegerField(required=False, allow_null=True)
+
+
+class GameListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        games = Game.objects.filter(host=request.user).select_related("quiz")[:100]
+        return Response([game_body(request, g) for g in games])
+
+    @extend_schema(request=GameCreateInput, responses={201: dict})
+    def post(self, request):
+        data = GameCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        game = services.game_create(
+            host=request.user,
+            quiz_id=data.validated_data["quiz"],
+            settings=data.validated_data.get("settings"),
+            contest_round_id=data.validated_data.get("contest_round"),
+        )
+        return Response(game_body(request, game), status=status.HTTP_201_CREATED)
+
+
+class GameDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, game_id: int):
+        return Response(game_body(request, hosted_game(request, game_id)))
+
+
+class GameLookupApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        game = services.game_for_pin(request.query_params.get("pin", ""))
+        return Response({"game": game.id})
+
+
+class JoinInput(serializers.Serializer):
+    pin = serializers.CharField(max_length=12)
+    nickname = serializers.CharField(max_length=200, trim_whitespace=False)
+    team = serializers.IntegerField(required=False, allow_null=True)
+
+
+class GameJoinApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=JoinInput, responses={201: dict})
+    def post(self, request):
+        data = JoinInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        player, token = services.player_join(
+            pin=data.validated_data["pin"],
+            nickname=data.validated_data["nickname"],
+            team=data.validated_data.get("team"),
+            user=user,
+        )
+        return Response(
+            {
+                "game": player.game_id,
+                "player": player.id,
+                "nickname": player.nickname,
+                "team": player.team,
+                "token": token,
+                "ws_url": f"/ws/game/{player.game_id}/",
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class GameResultsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, game_id: int):
+        return Response(game_results(game=hosted_game(request, game_id)))
+
+
+class GameResultsCsvApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: str})
+    def get(self, request, game_id: int):
+        game = hosted_game(request, game_id)
+        response = HttpResponse(results_csv(game=game), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="game-{game.pin}-results.csv"'
+        return response
+
+
+class GameResultsXlsxApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: bytes})
+    def get(self, request, game_id: int):
+        game = hosted_game(request, game_id)
+        response = HttpResponse(
+            results_xlsx(game=game),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="game-{game.pin}-results.xlsx"'
+        return response

@@ -1,0 +1,251 @@
+"""The game WebSocket: one small ASGI consumer for the three roles (player, host, screen).
+
+Deliberately not a Channels consumer class: it joins no channel-layer groups and has no per-message
+thread hop (channels >= 4.2 awaits a sync_to_async call before every handler). Broadcasts arrive
+through the process hub, which writes pre-serialised text straight to `send_text`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import orjson
+from channels.db import database_sync_to_async
+from django.utils import translation
+
+from realtime import protocol as p
+from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms
+from realtime.models import Player
+from realtime.tokens import read_player_token
+
+logger = logging.getLogger(__name__)
+
+CLOSE_REPLACED = 4000
+CLOSE_HELLO_FAILED = 4001
+CLOSE_KICKED = 4003
+CLOSE_NOT_FOUND = 4004
+
+
+class GameSocket:
+    def __init__(self, scope: dict, send):
+        self.scope = scope
+        self._send = send
+        self.role: str | None = None
+        self.player_id: int | None = None
+        self.lg: LocalGame | None = None
+        self.lang = "vi"
+        self.closed = False
+        # While hello builds the state frame, broadcasts are held here so "state" comes first.
+        self.held: list[str] | None = None
+        # Token bucket: MAX_MESSAGES_PER_SECOND sustained, same burst.
+        self.tokens = float(p.MAX_MESSAGES_PER_SECOND)
+        self.refilled = time.monotonic()
+        self.warned_at = 0.0
+        try:
+            self.game_id = int(scope["url_route"]["kwargs"]["game_id"])
+        except (KeyError, TypeError, ValueError):
+            self.game_id = 0
+
+    @classmethod
+    def as_asgi(cls):
+        async def app(scope, receive, send):
+            await cls(scope, send).run(receive)
+
+        app.consumer_class = cls
+        return app
+
+    async def run(self, receive) -> None:
+        try:
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.connect":
+                    await self._send({"type": "websocket.accept"})
+                elif kind == "websocket.receive":
+                    await self.on_frame(message.get("text"), message.get("bytes"))
+                elif kind == "websocket.disconnect":
+                    break
+        finally:
+            self.closed = True
+            self.detach()
+
+    # --- sending -------------------------------------------------------------------------------
+
+    async def send_text(self, text: str, *, now: bool = False) -> None:
+        if self.closed:
+            return
+        if self.held is not None and not now:
+            self.held.append(text)
+            return
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except Exception:  # the peer is gone; the disconnect message cleans up
+            self.closed = True
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.send_text(dumps(frame))
+
+    async def error(self, code: str, details: dict | None = None) -> None:
+        with translation.override(self.lang):
+            await self.send_frame(error_frame(code, details))
+
+    async def close(self, code: int) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.detach()
+        try:
+            await self._send({"type": "websocket.close", "code": code})
+        except Exception:
+            pass
+
+    def detach(self) -> None:
+        lg = self.lg
+        if lg is None:
+            return
+        if self.role == p.ROLE_PLAYER and lg.players.get(self.player_id) is self:
+            del lg.players[self.player_id]
+        lg.hosts.discard(self)
+        lg.screens.discard(self)
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(
+            float(p.MAX_MESSAGES_PER_SECOND),
+            self.tokens + (now - self.refilled) * p.MAX_MESSAGES_PER_SECOND,
+        )
+        self.refilled = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    async def on_frame(self, text: str | None, data: bytes | None) -> None:
+        if not self.allow():
+            now = time.monotonic()
+            if now - self.warned_at >= 1.0:  # one warning per second; excess frames dropped
+                self.warned_at = now
+                await self.error(p.E_RATE_LIMITED)
+            return
+        raw = text if text is not None else data
+        if (
+            raw is None
+            or len(raw) > p.MAX_FRAME_BYTES
+            or (text and len(text.encode()) > p.MAX_FRAME_BYTES)
+        ):
+            await self.error(p.E_TOO_LARGE if raw is not None else p.E_MALFORMED)
+            return
+        try:
+            msg = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            await self.error(p.E_MALFORMED)
+            return
+        if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+            await self.error(p.E_MALFORMED)
+            return
+        kind = msg["type"]
+        if kind not in p.CLIENT_TYPES:
+            await self.error(p.E_UNKNOWN_TYPE)
+            return
+        try:
+            await getattr(self, f"handle_{kind}")(msg)
+        except Exception:
+            logger.exception("live socket handler failed")
+            await self.error(p.E_BUSY)
+
+    async def handle_ping(self, msg: dict) -> None:
+        t = msg.get("t")
+        await self.send_frame(
+            {"type": p.S_PONG, "t": t if isinstance(t, int | float) else None, "now": now_ms()}
+        )
+
+    async def handle_hello(self, msg: dict) -> None:
+        lang = msg.get("lang")
+        if lang in {"vi", "en"}:
+            self.lang = lang
+        role = msg.get("role")
+        if role not in p.ROLES:
+            await self.error(p.E_MALFORMED)
+            return
+        hub = await get_hub()
+        lg = await hub.game(self.game_id)
+        if lg is None:
+            await self.error(p.E_NOT_AUTHORISED)
+            await self.close(CLOSE_NOT_FOUND)
+            return
+        player = None
+        if role == p.ROLE_PLAYER:
+            ids = read_player_token(msg.get("token"))
+            if ids is None or ids[0] != lg.id:
+                await self.error(p.E_NOT_AUTHORISED)
+                await self.close(CLOSE_HELLO_FAILED)
+                return
+            player = await database_sync_to_async(
+                lambda: Player.objects.filter(id=ids[1], game_id=lg.id).first()
+            )()
+            if player is None or player.banned:
+                await self.error(p.E_KICKED if player else p.E_NOT_AUTHORISED)
+                await self.close(CLOSE_KICKED if player else CLOSE_HELLO_FAILED)
+                return
+        elif role == p.ROLE_HOST:
+            user = self.scope.get("user")
+            if not getattr(user, "is_authenticated", False) or user.id != lg.game.host_id:
+                await self.error(p.E_NOT_AUTHORISED)
+                await self.close(CLOSE_HELLO_FAILED)
+                return
+        elif not hub.screen_key_ok(lg, msg.get("key")):
+            await self.error(p.E_NOT_AUTHORISED)
+            await self.close(CLOSE_HELLO_FAILED)
+            return
+        self.detach()
+        self.role, self.lg = role, lg
+        self.held = []
+        if role == p.ROLE_PLAYER:
+            self.player_id = player.id
+            previous = lg.players.get(player.id)
+            lg.players[player.id] = self
+            if previous is not None and previous is not self:
+                await previous.close(CLOSE_REPLACED)
+        elif role == p.ROLE_HOST:
+            lg.hosts.add(self)
+        else:
+            lg.screens.add(self)
+        try:
+            with translation.override(self.lang):
+                state = await hub.state_frame(lg, role, player)
+            await self.send_text(dumps(state), now=True)
+        finally:
+            held, self.held = self.held or [], None
+            for text in held:
+                await self.send_text(text)
+        if player is not None:
+            await hub.player_arrived(lg, player)
+
+    async def handle_answer(self, msg: dict) -> None:
+        if self.lg is None:
+            await self.error(p.E_HELLO_REQUIRED)
+            return
+        if self.role != p.ROLE_PLAYER:
+            await self.error(p.E_NOT_AUTHORISED)
+            return
+        hub = await get_hub()
+        frame = await hub.answer(self.lg, self.player_id, msg)
+        if frame.get("type") == p.S_ERROR:
+            await self.error(frame["code"], frame.get("details"))
+        else:
+            await self.send_frame(frame)
+
+    async def handle_host(self, msg: dict) -> None:
+        if self.lg is None:
+            await self.error(p.E_HELLO_REQUIRED)
+            return
+        if self.role != p.ROLE_HOST:
+            await self.error(p.E_NOT_AUTHORISED)
+            return
+        hub = await get_hub()
+        frame = await hub.command(self.lg, msg)
+        if frame is not None:
+            await self.error(frame["code"], frame.get("details"))

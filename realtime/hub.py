@@ -1,0 +1,729 @@
+"""The per-process hub: local sockets per game, the event bus, timers and the answer batcher.
+
+Fan-out: a broadcast is serialised once (orjson) by the process that caused it and published once
+on the live store's bus; every process (this one included) receives it once and writes the same
+text to its own local sockets (no per-socket channel-layer dispatch). Personal frames (results)
+travel as one compact map and each process builds them for its own players.
+
+Timers: every process that has a game loaded arms the close timer at the stored deadline; the
+transition is a compare-and-set in PostgreSQL, so exactly one process closes and scores the
+question, and after a restart the reloaded state re-arms the ORIGINAL deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from realtime import engine, services
+from realtime import protocol as p
+from realtime.models import Answer, Game, Player, QuestionResult
+from realtime.selectors import PlayQuestion, active_players_count, play_question, podium, roster
+from realtime.store import get_store
+
+if TYPE_CHECKING:
+    from realtime.consumers import GameSocket
+
+logger = logging.getLogger(__name__)
+
+TO_PLAYERS = 1
+TO_HOST = 2
+TO_SCREEN = 4
+TO_ALL = TO_PLAYERS | TO_HOST | TO_SCREEN
+TO_STAFF = TO_HOST | TO_SCREEN
+
+# If the process that closed a question dies before scoring it, another one scores it after this.
+SCORE_RETRY_SECONDS = 2.0
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def grace_ms() -> int:
+    return int(float(settings.ANSWER_GRACE_SECONDS) * 1000)
+
+
+db = database_sync_to_async
+
+
+class LocalGame:
+    """What this process knows about one game: its live state mirror and local sockets."""
+
+    def __init__(self, game: Game, state: dict):
+        self.id = game.id
+        self.game = game
+        self.state = state
+        self.players: dict[int, GameSocket] = {}
+        self.hosts: set[GameSocket] = set()
+        self.screens: set[GameSocket] = set()
+        self.questions: dict[int, PlayQuestion] = {}
+        self.answered: dict[int, str] = {}  # player -> submission id, for the current question
+        self.answered_q: int | None = None
+        self.players_count = 0
+        self.lock = asyncio.Lock()
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_key: tuple | None = None
+
+    @property
+    def plan(self) -> list[dict]:
+        return self.game.plan
+
+    def sockets(self, mask: int):
+        if mask & TO_PLAYERS:
+            yield from list(self.players.values())
+        if mask & TO_HOST:
+            yield from list(self.hosts)
+        if mask & TO_SCREEN:
+            yield from list(self.screens)
+
+
+class AnswerBatcher:
+    """Collects answers for a few ms and stores them in one transaction (one DB thread)."""
+
+    def __init__(self, hub: Hub, *, max_wait: float = 0.004, max_batch: int = 1000):
+        self.hub = hub
+        self.max_wait = max_wait
+        self.max_batch = max_batch
+        self.pending: list[tuple[dict, asyncio.Future]] = []
+        self.wakeup = asyncio.Event()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers")
+        self.task = asyncio.create_task(self._run())
+
+    async def submit(self, row: dict) -> tuple[str, str | None, bool]:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((row, future))
+        self.wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.wakeup.wait()
+            await asyncio.sleep(self.max_wait)
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
+            if not self.pending:
+                self.wakeup.clear()
+            if not batch:
+                continue
+            rows = [row for row, _ in batch]
+            try:
+                results = await loop.run_in_executor(self.executor, _store_batch, rows)
+            except Exception:
+                logger.exception("answer batch failed")
+                results = [("busy", None, False)] * len(rows)
+            counts: dict[tuple[int, int], int] = {}
+            for (row, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+                if result[2]:
+                    key = (row["game_id"], row["q"])
+                    counts[key] = counts.get(key, 0) + 1
+            for (game_id, q), n in counts.items():
+                asyncio.create_task(self.hub.answers_counted(game_id, q, n))
+
+    def close_connection(self) -> None:
+        from django.db import connection
+
+        self.executor.submit(connection.close).result()
+
+
+def _store_batch(rows: list[dict]) -> list[tuple[str, str | None, bool]]:
+    close_old_connections()
+    return services.answers_store(rows)
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.store = get_store()
+        self.games: dict[int, LocalGame] = {}
+        self.loading: dict[int, asyncio.Lock] = {}
+        self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self.batcher = AnswerBatcher(self)
+        self.started = False
+        self.start_lock = asyncio.Lock()
+        self.tasks: set[asyncio.Task] = set()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe to the bus and re-arm the timers of running games (after a restart)."""
+        async with self.start_lock:
+            if self.started:
+                return
+            self.tasks.add(asyncio.create_task(self._drain()))
+            await self.store.listen(self.inbox.put_nowait)
+            self.started = True
+        running = await db(lambda: list(Game.objects.filter(status=Game.Status.RUNNING)))()
+        for game in running:
+            await self.game(game.id, game=game)
+
+    async def _drain(self) -> None:
+        while True:
+            data = await self.inbox.get()
+            try:
+                await self.on_envelope(orjson.loads(data))
+            except Exception:
+                logger.exception("bad live event")
+
+    def shutdown(self) -> None:
+        for lg in self.games.values():
+            if lg.timer:
+                lg.timer.cancel()
+        for task in self.tasks:
+            task.cancel()
+        self.batcher.task.cancel()
+        stop = getattr(self.store, "stop", None)
+        if stop:
+            stop()
+
+    def spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    async def game(self, game_id: int, *, game: Game | None = None) -> LocalGame | None:
+        lg = self.games.get(game_id)
+        if lg is not None:
+            return lg
+        lock = self.loading.setdefault(game_id, asyncio.Lock())
+        async with lock:
+            lg = self.games.get(game_id)
+            if lg is not None:
+                return lg
+            if game is None:
+                game = await db(
+                    lambda: Game.objects.select_related("quiz").filter(id=game_id).first()
+                )()
+                if game is None:
+                    return None
+            elif game.quiz_id:
+                await db(lambda: game.quiz)()
+            # The database is the system of record: every transition is written there first.
+            state = {**game.state, "seq": game.seq}
+            lg = LocalGame(game, state)
+            lg.players_count = await db(active_players_count)(game_id=game_id)
+            self.games[game_id] = lg
+        self.arm(lg)
+        return lg
+
+    async def reload(self, lg: LocalGame) -> None:
+        game = await db(lambda: Game.objects.get(id=lg.id))()
+        if game.seq >= lg.state["seq"]:
+            lg.state = {**game.state, "seq": game.seq}
+            self.arm(lg)
+
+    async def question(self, lg: LocalGame, q: int) -> PlayQuestion:
+        pq = lg.questions.get(q)
+        if pq is None:
+            pq = await db(play_question)(game=lg.game, q=q)
+            lg.questions[q] = pq
+        return pq
+
+    # --- bus ---------------------------------------------------------------------------------
+
+    async def publish(
+        self,
+        lg: LocalGame,
+        *,
+        state: dict | None = None,
+        frames: list[tuple[int, dict]] = (),
+        personal: dict | None = None,
+        kick: int | None = None,
+        players: int | None = None,
+    ) -> None:
+        """One event for every process: each frame serialised once, here."""
+        envelope: dict[str, Any] = {"g": lg.id, "f": [[mask, dumps(f)] for mask, f in frames]}
+        if state is not None:
+            envelope["s"] = state
+            await self.store.state_set(lg.id, state)
+        if personal is not None:
+            envelope["r"] = personal
+        if kick is not None:
+            envelope["k"] = kick
+        if players is not None:
+            envelope["n"] = players
+        await self.store.publish(orjson.dumps(envelope))
+
+    async def on_envelope(self, env: dict) -> None:
+        lg = self.games.get(env["g"])
+        if lg is None:
+            return
+        state = env.get("s")
+        if state is not None and state["seq"] > lg.state["seq"]:
+            lg.state = state
+            self.arm(lg)
+        if "n" in env:
+            lg.players_count = env["n"]
+        if "k" in env:
+            sock = lg.players.pop(env["k"], None)
+            if sock is not None:
+                await sock.send_text(dumps({"type": p.S_KICKED}))
+                await sock.close(4003)
+        for mask, text in env.get("f", ()):
+            for sock in lg.sockets(mask):
+                await sock.send_text(text)
+        personal = env.get("r")
+        if personal:
+            for pid, sock in list(lg.players.items()):
+                row = personal.get(str(pid))
+                if row is None:
+                    continue
+                q, correct, fraction, points, score, rank, streak = row
+                await sock.send_text(
+                    dumps(
+                        {
+                            "type": p.S_RESULT,
+                            "q": q,
+                            "correct": correct,
+                            "fraction": fraction,
+                            "points": points,
+                            "score": score,
+                            "rank": rank,
+                            "streak": streak,
+                        }
+                    )
+                )
+
+    # --- timers ------------------------------------------------------------------------------
+
+    def arm(self, lg: LocalGame) -> None:
+        state = lg.state
+        key = (state["seq"], state["phase"])
+        if lg.timer_key == key:
+            return
+        if lg.timer is not None:
+            lg.timer.cancel()
+            lg.timer = None
+        lg.timer_key = key
+        if lg.answered_q != state["q"]:
+            lg.answered = {}
+            lg.answered_q = state["q"]
+        deadline = engine.close_deadline(state, grace_ms())
+        if deadline is not None:
+            delay = max(0.0, (deadline - now_ms()) / 1000)
+            lg.timer = self.loop.call_later(
+                delay, lambda: self.spawn(self.close_question(lg, state["seq"]))
+            )
+        elif state["phase"] == engine.CLOSED:
+            lg.timer = self.loop.call_later(
+                SCORE_RETRY_SECONDS, lambda: self.spawn(self.score(lg, state["seq"]))
+            )
+
+    async def close_question(self, lg: LocalGame, seq: int) -> None:
+        async with lg.lock:
+            if lg.state["seq"] != seq or lg.state["phase"] != engine.QUESTION:
+                return
+            new = engine.close(lg.state, now=now_ms())
+            persisted = await db(services.game_transition)(
+                game_id=lg.id, expected_seq=seq, new_state=new
+            )
+            if persisted is None:
+                await self.reload(lg)
+                return
+            lg.state = persisted
+            self.arm(lg)
+            await self.publish(lg, state=persisted, frames=[(TO_ALL, closed_frame(persisted))])
+        await self.score(lg, persisted["seq"])
+
+    async def score(self, lg: LocalGame, seq: int) -> None:
+        async with lg.lock:
+            if lg.state["seq"] != seq or lg.state["phase"] != engine.CLOSED:
+                return
+            try:
+                result = await db(services.question_score)(game_id=lg.id, expected_seq=seq)
+            except Exception:
+                logger.exception("scoring failed for game %s", lg.id)
+                self.arm(lg)
+                return
+            if result is None:
+                await self.reload(lg)
+                return
+            lg.state = result["state"]
+            self.arm(lg)
+            await self.publish(
+                lg,
+                state=lg.state,
+                frames=[(TO_ALL, {"type": p.S_REVEAL, **result["reveal"]})],
+                personal={str(k): v for k, v in result["personal"].items()},
+            )
+
+    # --- answers -----------------------------------------------------------------------------
+
+    async def answer(self, lg: LocalGame, player_id: int, msg: dict) -> dict:
+        """Validate against the live state, store durably, then acknowledge."""
+        now = now_ms()  # the server's clock, read once: this decides
+        q = msg.get("q")
+        answer_id = msg.get("answer_id")
+        if not isinstance(answer_id, str) or len(answer_id) > 64:
+            return error_frame(p.E_MALFORMED)
+        error = engine.answer_error(lg.state, q, now=now, grace_ms=grace_ms())
+        if error in {p.E_LATE, p.E_NOT_OPEN} and lg.answered_q == q:
+            known = lg.answered.get(player_id)
+            if known:
+                return ack_frame(known)  # a retry of a stored answer: the original stands
+        if error:
+            return error_frame(error)
+        known = lg.answered.get(player_id)
+        if known:
+            return ack_frame(known)
+        submission = services.new_submission_id(answer_id)
+        if submission is None:
+            return error_frame(p.E_MALFORMED)
+        pq = await self.question(lg, q)
+        from quizzes.grading import InvalidResponse, validate_response
+
+        try:
+            response = validate_response(pq.key, pq.real_response(msg.get("response")))
+        except InvalidResponse:
+            return error_frame(p.E_INVALID_ANSWER)
+        status, stored, _new = await self.batcher.submit(
+            {
+                "game_id": lg.id,
+                "player_id": player_id,
+                "q": q,
+                "question_id": pq.question_id,
+                "submission_id": submission,
+                "response": response,
+                "received_ms": now,
+                "elapsed_ms": engine.elapsed_ms(lg.state, now, pq.limit_ms),
+            }
+        )
+        if status == "ok" and stored:
+            if lg.answered_q == q:
+                lg.answered[player_id] = stored
+            return ack_frame(stored)
+        if status == "late":
+            return error_frame(p.E_LATE)
+        return error_frame(p.E_BUSY)
+
+    async def answers_counted(self, game_id: int, q: int, n: int) -> None:
+        lg = self.games.get(game_id)
+        if lg is None:
+            return
+        total = await self.store.answered_incr(game_id, q, n)
+        frame = {"type": p.S_ANSWERS, "q": q, "count": total, "total": lg.players_count}
+        await self.publish(lg, frames=[(TO_STAFF, frame)])
+        state = lg.state
+        if (
+            state["auto_advance"]
+            and state["phase"] == engine.QUESTION
+            and state["q"] == q
+            and lg.players_count
+            and total >= lg.players_count
+        ):
+            await self.close_question(lg, state["seq"])
+
+    # --- host commands -----------------------------------------------------------------------
+
+    async def command(self, lg: LocalGame, msg: dict) -> dict | None:
+        """Run a host action; returns an error frame or None."""
+        action = msg.get("action")
+        if action not in p.HOST_ACTIONS:
+            return error_frame(p.E_UNKNOWN_TYPE)
+        if action == p.A_KICK:
+            return await self.kick(lg, msg.get("player"))
+        if action == p.A_TEAM:
+            return await self.set_team(lg, msg.get("player"), msg.get("team"))
+        for _attempt in range(2):
+            async with lg.lock:
+                old = lg.state
+                now = now_ms()
+                try:
+                    new = engine.apply(old, action, msg, now=now, plan=lg.plan)
+                except engine.InvalidTransition:
+                    return error_frame(p.E_INVALID_ACTION)
+                persisted = await db(services.game_transition)(
+                    game_id=lg.id, expected_seq=old["seq"], new_state=new
+                )
+                if persisted is None:
+                    await self.reload(lg)
+                    continue
+                lg.state = persisted
+                self.arm(lg)
+                frames = await self.frames_for(lg, old, persisted, action, now)
+                await self.publish(lg, state=persisted, frames=frames)
+            if persisted["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
+                await self.score(lg, persisted["seq"])
+            if persisted["phase"] == engine.ENDED:
+                await self.store.forget(lg.id)
+            return None
+        return error_frame(p.E_INVALID_ACTION)
+
+    async def frames_for(
+        self, lg: LocalGame, old: dict, new: dict, action: str, now: int
+    ) -> list[tuple[int, dict]]:
+        frames: list[tuple[int, dict]] = []
+        if old["phase"] in {engine.QUESTION, engine.CLOSED} and action == p.A_SKIP:
+            pq = await self.question(lg, old["q"])
+            await db(services.question_skip_record)(
+                game_id=lg.id, q=old["q"], question_id=pq.question_id
+            )
+        if new["phase"] == engine.QUESTION and (
+            old["phase"] != engine.QUESTION or old["q"] != new["q"]
+        ):
+            pq = await self.question(lg, new["q"])
+            frames.append((TO_ALL, question_frame(new, pq, now)))
+        elif new["phase"] == engine.QUESTION:
+            frames.append((TO_ALL, timer_frame(new, now)))
+        if new["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
+            frames.append((TO_ALL, closed_frame(new)))
+        if new["phase"] == engine.LEADERBOARD and old["phase"] != engine.LEADERBOARD:
+            board = await db(_leaderboard)(lg.id, new["q"])
+            frames.append((TO_STAFF, {"type": p.S_LEADERBOARD, **board}))
+        if new["phase"] in {engine.PODIUM, engine.ENDED} and old["phase"] != engine.PODIUM:
+            frames.append((TO_ALL, {"type": p.S_PODIUM, **await db(podium)(game=lg.game)}))
+        if new["phase"] == engine.ENDED:
+            frames.append((TO_ALL, {"type": p.S_ENDED}))
+        flags = ("locked", "late_join", "auto_advance", "show_leaderboard", "paused")
+        if any(old.get(f) != new.get(f) for f in flags):
+            frames.append((TO_STAFF, flags_frame(new)))
+        return frames
+
+    async def kick(self, lg: LocalGame, player_id: Any) -> dict | None:
+        if not isinstance(player_id, int) or isinstance(player_id, bool):
+            return error_frame(p.E_INVALID_ACTION)
+        if not await db(services.player_kick)(game_id=lg.id, player_id=player_id):
+            return error_frame(p.E_INVALID_ACTION)
+        count = await db(active_players_count)(game_id=lg.id)
+        await self.publish(
+            lg,
+            kick=player_id,
+            players=count,
+            frames=[
+                (TO_STAFF, {"type": p.S_LOBBY, "players": count, "left": player_id}),
+                (TO_PLAYERS, {"type": p.S_LOBBY, "players": count}),
+            ],
+        )
+        return None
+
+    async def set_team(self, lg: LocalGame, player_id: Any, team: Any) -> dict | None:
+        teams = int(lg.game.settings.get("teams", 0))
+        valid_team = team is None or (
+            isinstance(team, int) and not isinstance(team, bool) and 1 <= team <= max(teams, 1)
+        )
+        if not isinstance(player_id, int) or not valid_team:
+            return error_frame(p.E_INVALID_ACTION)
+        if not await db(services.player_team_set)(game_id=lg.id, player_id=player_id, team=team):
+            return error_frame(p.E_INVALID_ACTION)
+        row = await db(
+            lambda: Player.objects.filter(id=player_id).values_list("nickname", flat=True).first()
+        )()
+        frame = {
+            "type": p.S_LOBBY,
+            "players": lg.players_count,
+            "joined": {"player": player_id, "nickname": row, "team": team},
+        }
+        await self.publish(lg, frames=[(TO_STAFF, frame)])
+        return None
+
+    # --- joining -----------------------------------------------------------------------------
+
+    async def player_arrived(self, lg: LocalGame, player: Player) -> None:
+        if not await db(services.player_seen)(player_id=player.id):
+            return
+        count = await db(active_players_count)(game_id=lg.id)
+        joined = {"player": player.id, "nickname": player.nickname, "team": player.team}
+        await self.publish(
+            lg,
+            players=count,
+            frames=[
+                (TO_STAFF, {"type": p.S_LOBBY, "players": count, "joined": joined}),
+                (TO_PLAYERS, {"type": p.S_LOBBY, "players": count}),
+            ],
+        )
+
+    async def state_frame(self, lg: LocalGame, role: str, player: Player | None) -> dict:
+        """The full current state for one socket (hello and every reconnect)."""
+        state = lg.state
+        now = now_ms()
+        phase = engine.public_phase(state, now)
+        game = lg.game
+        info = {
+            "id": lg.id,
+            "pin": game.pin,
+            "phase": phase,
+            "paused": state["paused"],
+            "locked": state["locked"],
+            "late_join": state["late_join"],
+            "auto_advance": state["auto_advance"],
+            "show_leaderboard": state["show_leaderboard"],
+            "players": lg.players_count,
+            "q": state["q"],
+            "total": state["total"],
+            "branding": game.settings.get("branding", {}),
+        }
+        if role == p.ROLE_HOST:
+            info["title"] = game.quiz.title if game.quiz_id else ""
+        frame: dict[str, Any] = {
+            "type": p.S_STATE,
+            "v": p.PROTOCOL_VERSION,
+            "role": role,
+            "now": now,
+            "game": info,
+            "question": None,
+            "reveal": None,
+            "leaderboard": None,
+            "podium": None,
+        }
+        q = state["q"]
+        in_question = state["phase"] in {
+            engine.QUESTION,
+            engine.CLOSED,
+            engine.REVEAL,
+            engine.LEADERBOARD,
+        }
+        pq = await self.question(lg, q) if in_question and q is not None else None
+        if pq is not None:
+            frame["question"] = question_frame(state, pq, now)
+        if state["phase"] in {engine.REVEAL, engine.LEADERBOARD} and q is not None:
+            result = await db(
+                lambda: (
+                    QuestionResult.objects.filter(game_id=lg.id, q=q)
+                    .values("reveal", "leaderboard")
+                    .first()
+                )
+            )()
+            if result:
+                frame["reveal"] = {"type": p.S_REVEAL, **result["reveal"]}
+                if state["phase"] == engine.LEADERBOARD and role != p.ROLE_PLAYER:
+                    frame["leaderboard"] = {"type": p.S_LEADERBOARD, **result["leaderboard"]}
+        if state["phase"] in {engine.PODIUM, engine.ENDED} and state["q"] is not None:
+            frame["podium"] = {"type": p.S_PODIUM, **await db(podium)(game=game)}
+        if role == p.ROLE_PLAYER and player is not None:
+            answer = None
+            if q is not None and in_question:
+                answer = await db(
+                    lambda: (
+                        Answer.objects.filter(game_id=lg.id, q=q, player_id=player.id)
+                        .values("response", "submission_id")
+                        .first()
+                    )
+                )()
+            frame["you"] = {
+                "player": player.id,
+                "nickname": player.nickname,
+                "team": player.team,
+                "score": player.score,
+                "rank": player.rank,
+                "streak": player.streak,
+                "answered": answer is not None,
+                "answer": pq.opaque_response(answer["response"]) if answer and pq else None,
+                "submission_id": str(answer["submission_id"]) if answer else None,
+                "shuffle": _shuffle_seed(game.secret, player.id),
+            }
+        else:
+            frame["roster"] = await db(roster)(game_id=lg.id)
+            count = await self.store.answered_get(lg.id, q) if q is not None else 0
+            frame["answers"] = {"q": q, "count": count, "total": lg.players_count}
+        return frame
+
+    def screen_key_ok(self, lg: LocalGame, key: Any) -> bool:
+        return isinstance(key, str) and hmac.compare_digest(key, lg.game.screen_key)
+
+
+def _leaderboard(game_id: int, q: int) -> dict:
+    row = QuestionResult.objects.filter(game_id=game_id, q=q).values("leaderboard").first()
+    return row["leaderboard"] if row else {"q": q, "top": [], "teams": []}
+
+
+def _shuffle_seed(secret: str, player_id: int) -> int:
+    return int.from_bytes(hmac.new(secret.encode(), str(player_id).encode(), "sha256").digest()[:4])
+
+
+# --- frames ----------------------------------------------------------------------------------
+
+
+def question_frame(state: dict, pq: PlayQuestion, now: int) -> dict:
+    return {
+        "type": p.S_QUESTION,
+        "q": state["q"],
+        "total": state["total"],
+        "now": now,
+        "shows_at": state["shows_at"],
+        "opens_at": state["opens_at"],
+        "ends_at": state["ends_at"],
+        "paused": state["paused"],
+        "question": pq.payload,
+    }
+
+
+def timer_frame(state: dict, now: int) -> dict:
+    reference = state["paused_at"] if state["paused"] else now
+    return {
+        "type": p.S_TIMER,
+        "q": state["q"],
+        "now": now,
+        "opens_at": state["opens_at"],
+        "ends_at": state["ends_at"],
+        "paused": state["paused"],
+        "remaining_ms": max(0, state["ends_at"] - max(reference, state["opens_at"])),
+    }
+
+
+def closed_frame(state: dict) -> dict:
+    return {"type": p.S_CLOSED, "q": state["q"]}
+
+
+def flags_frame(state: dict) -> dict:
+    return {
+        "type": p.S_FLAGS,
+        "locked": state["locked"],
+        "late_join": state["late_join"],
+        "auto_advance": state["auto_advance"],
+        "show_leaderboard": state["show_leaderboard"],
+        "paused": state["paused"],
+    }
+
+
+def ack_frame(submission_id: str) -> dict:
+    return {"type": p.S_ACK, "status": p.ACK_RECEIVED, "submission_id": submission_id}
+
+
+def error_frame(code: str, details: dict | None = None) -> dict:
+    from realtime.messages import error_message
+
+    return {"type": p.S_ERROR, "code": code, "message": error_message(code), "details": details}
+
+
+# --- the process's hub -----------------------------------------------------------------------
+
+_hubs: dict[int, Hub] = {}
+
+
+async def get_hub() -> Hub:
+    loop_id = id(asyncio.get_running_loop())
+    hub = _hubs.get(loop_id)
+    if hub is None:
+        hub = Hub()
+        _hubs[loop_id] = hub
+    if not hub.started:
+        await hub.start()
+    return hub
+
+
+def reset_hubs() -> None:
+    """Tests: drop every hub (timers, listeners) so the next test starts clean."""
+    for hub in list(_hubs.values()):
+        try:
+            hub.batcher.close_connection()
+        except Exception:
+            pass
+        hub.shutdown()
+    _hubs.clear()

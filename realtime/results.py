@@ -1,0 +1,155 @@
+"""Stored results of a game (players, answers, per-question statistics) and their exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from realtime.models import Answer, Game, QuestionResult
+from realtime.selectors import opaque_id, standings
+
+
+def game_results(*, game: Game) -> dict[str, Any]:
+    ranked = standings(game_id=game.id)
+    stats: dict[int, dict] = {}
+    for row in game.players.filter(banned=False).values("id", "correct", "answers"):
+        stats[row["id"]] = row
+    questions = []
+    results = {r.q: r for r in QuestionResult.objects.filter(game=game).select_related("question")}
+    for q, item in enumerate(game.plan):
+        result = results.get(q)
+        question = result.question if result else None
+        questions.append(
+            {
+                "q": q,
+                "question": item["question"],
+                "type": question.type if question else None,
+                "text": {"vi": question.text_vi, "en": question.text_en} if question else None,
+                "skipped": bool(result and result.skipped),
+                "played": result is not None,
+                "answers": result.answers if result else 0,
+                "right": result.right if result else 0,
+                "wrong": result.wrong if result else 0,
+                "average_points": (
+                    round(result.points_total / result.answers) if result and result.answers else 0
+                ),
+                "distribution": (result.reveal or {}).get("distribution", {}) if result else {},
+            }
+        )
+    return {
+        "game": {
+            "id": game.id,
+            "pin": game.pin,
+            "status": game.status,
+            "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz_id else ""},
+            "started_at": game.started_at,
+            "ended_at": game.ended_at,
+        },
+        "players": [
+            {
+                "rank": r["rank"],
+                "player": r["id"],
+                "nickname": r["nickname"],
+                "team": r["team"],
+                "score": r["score"],
+                "correct": stats.get(r["id"], {}).get("correct", 0),
+                "answers": stats.get(r["id"], {}).get("answers", 0),
+                "time_ms": r["time_ms"],
+            }
+            for r in ranked
+        ],
+        "questions": questions,
+    }
+
+
+def _player_header() -> list[str]:
+    return [
+        _("Rank"),
+        _("Nickname"),
+        _("Team"),
+        _("Score"),
+        _("Correct"),
+        _("Answers"),
+        _("Time (s)"),
+    ]
+
+
+def _player_row(p: dict) -> list:
+    return [
+        p["rank"],
+        p["nickname"],
+        p["team"] if p["team"] is not None else "",
+        p["score"],
+        p["correct"],
+        p["answers"],
+        round(p["time_ms"] / 1000, 2),
+    ]
+
+
+def _safe(value: Any) -> Any:
+    """Spreadsheet formula injection guard for user-written text (nicknames)."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def results_csv(*, game: Game) -> str:
+    data = game_results(game=game)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_player_header())
+    for player in data["players"]:
+        writer.writerow([_safe(v) for v in _player_row(player)])
+    return "\ufeff" + out.getvalue()
+
+
+def results_xlsx(*, game: Game) -> bytes:
+    from openpyxl import Workbook
+
+    data = game_results(game=game)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Players")
+    sheet.append(_player_header())
+    for player in data["players"]:
+        sheet.append([_safe(v) for v in _player_row(player)])
+    questions = book.create_sheet(_("Questions"))
+    questions.append(
+        ["#", _("Type"), _("Question"), _("Answers"), _("Right"), _("Wrong"), _("Average points")]
+    )
+    for q in data["questions"]:
+        text = (q["text"] or {}).get("vi") or (q["text"] or {}).get("en") or ""
+        questions.append(
+            [
+                q["q"] + 1,
+                q["type"] or "",
+                _safe(text),
+                q["answers"],
+                q["right"],
+                q["wrong"],
+                q["average_points"],
+            ]
+        )
+    answers = book.create_sheet(_("Answers"))
+    answers.append(["#", _("Nickname"), _("Answer"), _("Points"), _("Time (s)")])
+    rows = Answer.objects.filter(game=game).select_related("player").order_by("q", "player_id")
+    for a in rows:
+        shown = {
+            k: ([opaque_id(game.secret, c) for c in v] if isinstance(v, list) else v)
+            for k, v in a.response.items()
+        }
+        answers.append(
+            [
+                a.q + 1,
+                _safe(a.player.nickname),
+                _safe(str(shown)),
+                a.points or 0,
+                round(a.elapsed_ms / 1000, 2),
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,526 @@
+"""Writes of the live engine (sync ORM; the hub calls them from a worker thread).
+
+Every state transition is a compare-and-set on Game.seq in PostgreSQL, so several server processes
+can drive one game and a restarted process resumes from the stored state.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from contest.scoring import (
+    ScoringOptions,
+    closeness_fraction,
+    get_strategy,
+    is_full,
+    next_streak,
+    rank,
+    strategy_names,
+)
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from quizzes.grading import correct_response, grade, numeric_distance
+from quizzes.models import Quiz
+from quizzes.roles import is_organiser, is_teacher
+from realtime import engine
+from realtime.models import Answer, Game, Player, QuestionResult
+from realtime.nicknames import clean_nickname, nickname_key
+from realtime.selectors import PlayQuestion, play_plan, play_question, teams_ranked
+from realtime.tokens import player_token
+
+logger = logging.getLogger(__name__)
+
+MSG_GAME_NOT_FOUND = _("No open game has this PIN. Check the PIN with your teacher.")
+MSG_NICKNAME_TAKEN = _("Someone in this game already uses this nickname. Please choose another.")
+MSG_GAME_FULL = _("This game is full.")
+MSG_BANNED = _("You were removed from this game.")
+MSG_QUIZ_NOT_FOUND = _("Quiz not found.")
+MSG_QUIZ_EMPTY = _("This quiz has no questions yet.")
+MSG_NOT_HOST = _("Only teachers can host live games.")
+MSG_BAD_SETTINGS = _("Some game settings are invalid.")
+
+PIN_DIGITS = 7
+LEADERBOARD_SIZE = 10
+DEFAULT_CAPACITY = 10_000
+
+_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "read_seconds": (int, float),
+    "scoring": str,
+    "streak_bonus": bool,
+    "partial_credit": bool,
+    "closeness": bool,
+    "auto_advance": bool,
+    "show_leaderboard": bool,
+    "allow_late_join": bool,
+    "capacity": int,
+    "teams": int,
+    "team_mode": str,
+    "branding": dict,
+}
+
+
+def settings_clean(raw: Any) -> dict[str, Any]:
+    """Allow-listed, type-checked game settings with defaults."""
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ApplicationError("invalid", MSG_BAD_SETTINGS)
+    bad = [
+        name
+        for name, value in raw.items()
+        if name not in _SETTINGS
+        or not isinstance(value, _SETTINGS[name])
+        or (isinstance(value, bool) and _SETTINGS[name] in (int, (int, float)))
+    ]
+    cleaned = {
+        "read_seconds": 3,
+        "scoring": "speed",
+        "streak_bonus": False,
+        "partial_credit": False,
+        "closeness": False,
+        "auto_advance": False,
+        "show_leaderboard": True,
+        "allow_late_join": True,
+        "capacity": DEFAULT_CAPACITY,
+        "teams": 0,
+        "team_mode": "mean",
+        "branding": {},
+    }
+    cleaned.update({k: v for k, v in raw.items() if k not in bad})
+    if cleaned["scoring"] not in strategy_names():
+        bad.append("scoring")
+    if cleaned["team_mode"] not in {"mean", "sum"}:
+        bad.append("team_mode")
+    if not 0 <= cleaned["read_seconds"] <= 30:
+        bad.append("read_seconds")
+    if not 1 <= cleaned["capacity"] <= 100_000:
+        bad.append("capacity")
+    if not 0 <= cleaned["teams"] <= 50:
+        bad.append("teams")
+    branding = cleaned["branding"]
+    cleaned["branding"] = {
+        k: str(branding[k])[:200]
+        for k in ("title", "primary", "accent", "logo_url")
+        if isinstance(branding, dict) and k in branding
+    }
+    if bad:
+        raise ApplicationError("invalid", MSG_BAD_SETTINGS, {"fields": sorted(set(bad))})
+    return cleaned
+
+
+def game_create(
+    *, host, quiz_id: Any, settings: Any = None, contest_round_id: int | None = None
+) -> Game:
+    """Create a live game in the lobby with a fresh PIN (unique among games not ended)."""
+    if not is_teacher(host):
+        raise ForbiddenError("permission_denied", MSG_NOT_HOST)
+    try:
+        quiz = Quiz.objects.get(id=int(quiz_id))
+    except (Quiz.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
+    if quiz.author_id != host.id and quiz.visibility == "private" and not is_organiser(host):
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
+    cleaned = settings_clean(settings)
+    seed = secrets.randbelow(2**31)
+    plan = play_plan(quiz=quiz, seed=seed)
+    if not plan:
+        raise ApplicationError("quiz_empty", MSG_QUIZ_EMPTY)
+    state = engine.initial_state(total=len(plan), settings=cleaned)
+    for _attempt in range(30):
+        pin = str(secrets.randbelow(9 * 10 ** (PIN_DIGITS - 1)) + 10 ** (PIN_DIGITS - 1))
+        try:
+            with transaction.atomic():
+                return Game.objects.create(
+                    quiz=quiz,
+                    host=host,
+                    pin=pin,
+                    settings=cleaned,
+                    plan=plan,
+                    state=state,
+                    screen_key=secrets.token_urlsafe(24),
+                    secret=secrets.token_hex(16),
+                    contest_round_id=contest_round_id,
+                )
+        except IntegrityError:
+            continue
+    raise ApplicationError("busy", _("Please try again."), status=503)
+
+
+def game_for_pin(pin: Any) -> Game:
+    """The joinable game with this PIN; the same error for missing, ended and locked games."""
+    not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
+    if not isinstance(pin, str | int) or not str(pin).strip().isdigit() or len(str(pin)) > 12:
+        raise not_found
+    game = Game.objects.filter(pin=str(pin).strip()).exclude(status=Game.Status.ENDED).first()
+    if game is None or game.state.get("locked"):
+        raise not_found
+    if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):
+        raise not_found
+    return game
+
+
+def player_join(*, pin: Any, nickname: Any, team: Any = None, user=None) -> tuple[Player, str]:
+    """Join a game by PIN: returns the player and their signed token."""
+    game = game_for_pin(pin)
+    name = clean_nickname(nickname)
+    key = nickname_key(name)
+    existing = Player.objects.filter(game=game, nickname_key=key).first()
+    if existing is not None:
+        if existing.banned:
+            raise ForbiddenError("banned", MSG_BANNED)
+        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
+    active = Player.objects.filter(game=game, banned=False)
+    if active.count() >= int(game.settings.get("capacity", DEFAULT_CAPACITY)):
+        raise ApplicationError("game_full", MSG_GAME_FULL)
+    teams = int(game.settings.get("teams", 0))
+    chosen = None
+    if teams:
+        if isinstance(team, int) and not isinstance(team, bool) and 1 <= team <= teams:
+            chosen = team
+        else:
+            sizes = {t: 0 for t in range(1, teams + 1)}
+            for t in active.exclude(team=None).values_list("team", flat=True):
+                sizes[t] = sizes.get(t, 0) + 1
+            chosen = min(sizes, key=lambda t: (sizes[t], t))
+    unit = getattr(getattr(user, "profile", None), "unit", None) if user else None
+    try:
+        with transaction.atomic():
+            player = Player.objects.create(
+                game=game,
+                nickname=name,
+                nickname_key=key,
+                team=chosen,
+                user=user if getattr(user, "is_authenticated", False) else None,
+                unit=unit,
+            )
+    except IntegrityError:
+        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
+    return player, player_token(game_id=game.id, player_id=player.id)
+
+
+def player_seen(*, player_id: int) -> bool:
+    """Mark a player as connected; True the first time (they appear in the lobby)."""
+    return bool(Player.objects.filter(id=player_id, seen=False).update(seen=True))
+
+
+def player_kick(*, game_id: int, player_id: int) -> bool:
+    return bool(Player.objects.filter(game_id=game_id, id=player_id).update(banned=True))
+
+
+def player_team_set(*, game_id: int, player_id: int, team: int | None) -> bool:
+    return bool(Player.objects.filter(game_id=game_id, id=player_id).update(team=team))
+
+
+def _status_for(phase: str) -> str:
+    if phase == engine.ENDED:
+        return Game.Status.ENDED
+    if phase == engine.LOBBY:
+        return Game.Status.LOBBY
+    return Game.Status.RUNNING
+
+
+def game_transition(*, game_id: int, expected_seq: int, new_state: dict) -> dict | None:
+    """Persist a new live state if nobody changed it meanwhile (compare-and-set on seq)."""
+    new_state = {**new_state, "seq": expected_seq + 1}
+    status = _status_for(new_state["phase"])
+    fields: dict[str, Any] = {
+        "state": new_state,
+        "seq": expected_seq + 1,
+        "phase": new_state["phase"],
+        "current_q": new_state["q"],
+        "status": status,
+    }
+    now = timezone.now()
+    if status == Game.Status.RUNNING:
+        Game.objects.filter(id=game_id, started_at=None).update(started_at=now)
+    if status == Game.Status.ENDED:
+        fields["ended_at"] = now
+    updated = Game.objects.filter(id=game_id, seq=expected_seq).update(**fields)
+    if not updated:
+        return None
+    if status == Game.Status.ENDED:
+        _record_contest_round(game_id)
+    return new_state
+
+
+def _record_contest_round(game_id: int) -> None:
+    """Hand a finished live round's results to the contest app (when it provides the hook)."""
+    game = Game.objects.get(id=game_id)
+    if not game.contest_round_id:
+        return
+    from contest import services as contest_services  # contest is below realtime: allowed
+
+    record = getattr(contest_services, "live_round_results_record", None)
+    if record is None:
+        return
+    rows = [
+        {
+            "user_id": p.user_id,
+            "nickname": p.nickname,
+            "unit_id": p.unit_id,
+            "score": p.score,
+            "time_ms": p.time_ms,
+        }
+        for p in Player.objects.filter(game_id=game_id, banned=False).order_by("id")
+    ]
+    try:
+        record(round_id=game.contest_round_id, rows=rows)
+    except Exception:  # the game is over either way; never lose the game record
+        logger.exception("live_round_results_record failed for game %s", game_id)
+
+
+# --- Answers: the micro-batch insert ---------------------------------------------------------
+
+
+def answers_store(rows: list[dict[str, Any]]) -> list[tuple[str, str | None, bool]]:
+    """Insert a batch of answers in one transaction; one (status, submission_id, new) per row.
+
+    status "ok": stored (or already stored: submission_id is the ORIGINAL one, new=False);
+    "late": the question closed before this batch committed. The game rows are read FOR SHARE,
+    so a concurrent close (an UPDATE of the game row) waits for this batch, and a batch after the
+    close sees it: every acknowledged answer is committed before the question is scored.
+    """
+    out: list[tuple[str, str | None, bool]] = [("late", None, False)] * len(rows)
+    with transaction.atomic():
+        game_ids = sorted({r["game_id"] for r in rows})
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT id, phase, current_q FROM realtime_game WHERE id = ANY(%s) FOR SHARE",
+                    [game_ids],
+                )
+                live = {gid: (phase, q) for gid, phase, q in cursor.fetchall()}
+        else:
+            live = {
+                gid: (phase, q)
+                for gid, phase, q in Game.objects.filter(id__in=game_ids).values_list(
+                    "id", "phase", "current_q"
+                )
+            }
+        accepted = [
+            i for i, r in enumerate(rows) if live.get(r["game_id"]) == (engine.QUESTION, r["q"])
+        ]
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in accepted:
+            groups.setdefault((rows[i]["game_id"], rows[i]["q"]), []).append(i)
+        for (game_id, q), indexes in groups.items():
+            players = {rows[i]["player_id"] for i in indexes}
+            before = dict(
+                Answer.objects.filter(game_id=game_id, q=q, player_id__in=players).values_list(
+                    "player_id", "submission_id"
+                )
+            )
+            fresh: dict[int, Answer] = {}
+            for i in indexes:
+                r = rows[i]
+                if r["player_id"] in before or r["player_id"] in fresh:
+                    continue
+                fresh[r["player_id"]] = Answer(
+                    game_id=game_id,
+                    player_id=r["player_id"],
+                    q=q,
+                    question_id=r["question_id"],
+                    submission_id=r["submission_id"],
+                    response=r["response"],
+                    received_ms=r["received_ms"],
+                    elapsed_ms=r["elapsed_ms"],
+                )
+            if fresh:
+                Answer.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+            after = dict(
+                Answer.objects.filter(game_id=game_id, q=q, player_id__in=players).values_list(
+                    "player_id", "submission_id"
+                )
+            )
+            counted: set[int] = set()
+            for i in indexes:
+                pid = rows[i]["player_id"]
+                sid = after.get(pid)
+                new = (
+                    pid not in before
+                    and pid not in counted
+                    and sid is not None
+                    and sid == rows[i]["submission_id"]
+                )
+                if new:
+                    counted.add(pid)
+                out[i] = ("ok", str(sid) if sid else None, new)
+    return out
+
+
+def new_submission_id(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw)) if raw is not None else uuid.uuid4()
+    except ValueError:
+        return None
+
+
+# --- Closing a question: score it, then reveal -----------------------------------------------
+
+
+def _fraction(pq: PlayQuestion, response: dict | None, options: ScoringOptions) -> float | None:
+    value = grade(pq.key, response)
+    if value is None or not response:
+        return value
+    if options.closeness and pq.type == "numeric" and value < 1.0:
+        try:
+            distance = numeric_distance(pq.key, response.get("value"))
+        except (TypeError, ValueError):
+            return value
+        target = float(pq.key.get("value", 0) or 0)
+        if math.isfinite(distance):
+            return closeness_fraction(distance, target=target)
+    return value
+
+
+def reveal_payload(pq: PlayQuestion, answers: list[Answer], fractions: dict[int, Any]) -> dict:
+    correct = correct_response(pq.key)
+    if correct and "choices" in correct:
+        correct = {"choices": sorted(pq.to_opaque.get(c, c) for c in correct["choices"])}
+    elif correct and "order" in correct:
+        correct = {"order": [pq.to_opaque.get(c, c) for c in correct["order"]]}
+    if pq.type in {"single", "truefalse", "poll", "multi"}:
+        distribution = {pq.to_opaque[c]: 0 for c in pq.to_opaque}
+        for a in answers:
+            picked = a.response.get("choices") or [a.response.get("choice")]
+            for c in picked:
+                if str(c) in pq.to_opaque:
+                    distribution[pq.to_opaque[str(c)]] += 1
+    elif pq.type == "slide":
+        distribution = {}
+    else:
+        right = sum(1 for a in answers if is_full(fractions.get(a.player_id)))
+        distribution = {"right": right, "wrong": len(answers) - right}
+    return {
+        "q": pq.q,
+        "correct": correct,
+        "distribution": distribution,
+        "answers": len(answers),
+        "explanation": pq.explanation,
+        "source": pq.source,
+    }
+
+
+def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
+    """Score the closed question from the stored answers and move the game to the reveal.
+
+    One transaction: answers' points, players' totals and ranks, the question's statistics and
+    the state change all commit together (a crash halfway leaves the question 'closed' and any
+    process scores it again from scratch). Returns None when another process got there first.
+    """
+    with transaction.atomic():
+        game = Game.objects.select_for_update(of=("self",)).select_related("quiz").get(id=game_id)
+        if game.seq != expected_seq or game.phase != engine.CLOSED:
+            return None
+        state = dict(game.state)
+        q = state["q"]
+        pq = play_question(game=game, q=q)
+        options = ScoringOptions.from_dict(game.settings)
+        strategy = get_strategy(game.settings.get("scoring", "speed"))
+        answers = list(Answer.objects.filter(game_id=game_id, q=q))
+        by_player = {a.player_id: a for a in answers}
+        players = list(Player.objects.filter(game_id=game_id, banned=False))
+        scored = pq.type not in {"poll", "slide"}
+        results: dict[int, list] = {}
+        fractions: dict[int, float | None] = {}
+        before = {p.id: p.score for p in players}
+        for player in players:
+            answer = by_player.get(player.id)
+            fraction = _fraction(pq, answer.response if answer else None, options)
+            if not scored:
+                fraction = None
+            elif answer is None:
+                fraction = 0.0
+            fractions[player.id] = fraction
+            streak = next_streak(player.streak, fraction)
+            points = 0
+            if answer is not None:
+                points = strategy.points(
+                    fraction,
+                    weight=pq.weight,
+                    elapsed_ms=answer.elapsed_ms,
+                    limit_ms=pq.limit_ms,
+                    streak=streak,
+                    options=options,
+                )
+                answer.fraction = fraction
+                answer.points = points
+                player.answers += 1
+                if scored:
+                    player.time_ms += answer.elapsed_ms
+                if is_full(fraction):
+                    player.correct += 1
+                    player.last_correct_ms = answer.received_ms
+            player.streak = streak
+            player.score += points
+            results[player.id] = [fraction, points, streak]
+        ranked = rank(
+            {
+                "id": p.id,
+                "score": p.score,
+                "time_ms": p.time_ms,
+                "last_correct_ms": p.last_correct_ms,
+                "team": p.team,
+                "nickname": p.nickname,
+            }
+            for p in players
+        )
+        ranks = {r["id"]: r["rank"] for r in ranked}
+        for player in players:
+            player.rank = ranks[player.id]
+        Answer.objects.bulk_update(answers, ["fraction", "points"], batch_size=1000)
+        Player.objects.bulk_update(
+            players,
+            ["score", "streak", "correct", "answers", "time_ms", "last_correct_ms", "rank"],
+            batch_size=1000,
+        )
+        reveal = reveal_payload(pq, answers, fractions)
+        leaderboard = {
+            "q": q,
+            "top": [
+                {
+                    "rank": r["rank"],
+                    "player": r["id"],
+                    "nickname": r["nickname"],
+                    "team": r["team"],
+                    "score": r["score"],
+                    "delta": r["score"] - before[r["id"]],
+                }
+                for r in ranked[:LEADERBOARD_SIZE]
+            ],
+            "teams": teams_ranked(ranked, mode=game.settings.get("team_mode", "mean")),
+        }
+        right = sum(1 for a in answers if is_full(fractions.get(a.player_id)))
+        QuestionResult.objects.create(
+            game=game,
+            q=q,
+            question_id=pq.question_id,
+            answers=len(answers),
+            right=right if scored else 0,
+            wrong=len(answers) - right if scored else 0,
+            points_total=sum(a.points or 0 for a in answers),
+            reveal=reveal,
+            leaderboard=leaderboard,
+        )
+        new_state = {**state, "phase": engine.REVEAL, "seq": expected_seq + 1}
+        Game.objects.filter(id=game_id).update(
+            state=new_state, seq=expected_seq + 1, phase=engine.REVEAL
+        )
+    scores = {p.id: p.score for p in players}
+    personal = {
+        pid: [q, None if f is None else is_full(f), f, pts, scores[pid], ranks[pid], st]
+        for pid, (f, pts, st) in results.items()
+    }
+    return {"state": new_state, "reveal": reveal, "leaderboard": leaderboard, "personal": personal}
+
+
+def question_skip_record(*, game_id: int, q: int, question_id: int | None) -> None:
+    QuestionResult.objects.get_or_create(
+        game_id=game_id, q=q, defaults={"question_id": question_id, "skipped": True}
+    )

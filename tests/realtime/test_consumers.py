@@ -1,0 +1,300 @@
+"""The game socket against the real router: join, answer, ack, errors, roles."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from realtime.models import Answer
+from tests.factories import make_user
+from tests.realtime.conftest import (
+    Socket,
+    create_game,
+    host_socket,
+    join,
+    make_quiz,
+    player_socket,
+    screen_socket,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@sync_to_async
+def setup_game(types=("single", "single"), **settings):
+    host = make_user("host1", roles=["teacher"])
+    quiz = make_quiz(host, types)
+    game = create_game(host, quiz, **settings)
+    return host, game
+
+
+def choice_ids(question_frame):
+    return [c["id"] for c in question_frame["question"]["choices"]]
+
+
+async def test_player_joins_answers_and_gets_only_a_received_ack():
+    host, game = await setup_game(time_limit=30)
+    pid, token = await sync_to_async(join)(game, "Lan Anh")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        lobby = await host_ws.until("lobby")
+        assert lobby["joined"]["nickname"] == "Lan Anh"
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        answer_id = str(uuid.uuid4())
+        await player.send(
+            {
+                "type": "answer",
+                "q": 0,
+                "answer_id": answer_id,
+                "response": {"choice": choice_ids(question)[0]},
+            }
+        )
+        ack = await player.until("ack")
+        assert ack == {"type": "ack", "status": "received", "submission_id": answer_id}
+        assert await sync_to_async(Answer.objects.filter(player_id=pid, q=0).count)() == 1
+        counted = await host_ws.until("answers")
+        assert counted["count"] == 1
+    finally:
+        await player.close()
+        await host_ws.close()
+
+
+async def test_duplicate_answer_returns_the_original_submission_id():
+    host, game = await setup_game(time_limit=30)
+    pid, token = await sync_to_async(join)(game, "Minh")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        first, second = str(uuid.uuid4()), str(uuid.uuid4())
+        a, b = choice_ids(question)[:2]
+        await player.send({"type": "answer", "q": 0, "answer_id": first, "response": {"choice": a}})
+        assert (await player.until("ack"))["submission_id"] == first
+        await player.send({"type": "answer", "q": 0, "answer_id": first, "response": {"choice": a}})
+        assert (await player.until("ack"))["submission_id"] == first
+        await player.send(
+            {"type": "answer", "q": 0, "answer_id": second, "response": {"choice": b}}
+        )
+        assert (await player.until("ack"))["submission_id"] == first
+        stored = await sync_to_async(lambda: list(Answer.objects.filter(player_id=pid)))()
+        assert len(stored) == 1 and str(stored[0].submission_id) == first
+    finally:
+        await player.close()
+        await host_ws.close()
+
+
+async def test_a_reconnecting_player_with_another_socket_cannot_answer_twice():
+    host, game = await setup_game(time_limit=30)
+    pid, token = await sync_to_async(join)(game, "Hoa")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        first = str(uuid.uuid4())
+        await player.send(
+            {
+                "type": "answer",
+                "q": 0,
+                "answer_id": first,
+                "response": {"choice": choice_ids(question)[0]},
+            }
+        )
+        await player.until("ack")
+        again = await player_socket(game.id, token)
+        state = again.frames[0]
+        assert state["you"]["answered"] is True
+        assert state["you"]["submission_id"] == first
+        assert (await player.until("__closed__"))["code"] == 4000
+        await again.send(
+            {
+                "type": "answer",
+                "q": 0,
+                "answer_id": str(uuid.uuid4()),
+                "response": {"choice": choice_ids(question)[1]},
+            }
+        )
+        assert (await again.until("ack"))["submission_id"] == first
+        await again.close()
+    finally:
+        await host_ws.close()
+
+
+async def test_late_answer_is_rejected_with_a_translated_error(settings):
+    settings.ANSWER_GRACE_SECONDS = 0.1
+    host, game = await setup_game(time_limit=1)
+    _pid, token = await sync_to_async(join)(game, "Trễ")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token, lang="vi")
+    try:
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        await player.until("closed")
+        await player.send(
+            {
+                "type": "answer",
+                "q": 0,
+                "answer_id": str(uuid.uuid4()),
+                "response": {"choice": choice_ids(question)[0]},
+            }
+        )
+        error = await player.until("error")
+        assert error["code"] == "late"
+        assert error["message"] == "Hết giờ: câu trả lời này đến sau hạn chót."
+        assert await sync_to_async(Answer.objects.count)() == 0
+    finally:
+        await player.close()
+        await host_ws.close()
+
+
+async def test_bad_frames_get_error_frames_and_the_socket_stays_open():
+    _host, game = await setup_game()
+    _pid, token = await sync_to_async(join)(game, "Fuzzy")
+    player = await player_socket(game.id, token)
+    try:
+        await player.until("lobby")  # our own arrival
+        for raw, code in [
+            ("{not json", "malformed"),
+            ("[1, 2]", "malformed"),
+            ('{"type": 5}', "malformed"),
+            ('{"type": "explode"}', "unknown_type"),
+            ('{"type": "hello2"}', "unknown_type"),
+            ('{"type": "answer", "pad": "' + "x" * 20000 + '"}', "too_large"),
+            ('{"type": "answer", "q": 0, "answer_id": "nope", "response": {}}', "not_open"),
+        ]:
+            await player.send(raw)
+            frame = await player.recv()
+            assert frame["type"] == "error" and frame["code"] == code, (raw[:30], frame)
+            assert frame["message"]
+        await player.send({"type": "ping", "t": 123})
+        pong = await player.recv()
+        assert pong["type"] == "pong" and pong["t"] == 123 and pong["now"] > 0
+    finally:
+        await player.close()
+
+
+async def test_a_flood_of_messages_is_rate_limited_and_the_socket_stays_open():
+    _host, game = await setup_game()
+    _pid, token = await sync_to_async(join)(game, "Spam")
+    player = await player_socket(game.id, token)
+    try:
+        await player.until("lobby")
+        for i in range(60):
+            await player.send({"type": "ping", "t": i})
+        error = await player.until("error")
+        assert error["code"] == "rate_limited"
+        await asyncio.sleep(1.1)  # let the token bucket refill (time-based by design)
+        await player.send({"type": "ping", "t": 999})
+        while (frame := await player.recv())["t" if "t" in frame else "type"] != 999:
+            pass
+        pongs = [f for f in player.frames if f["type"] == "pong" and f["t"] < 60]
+        assert 15 <= len(pongs) < 60
+    finally:
+        await player.close()
+
+
+async def test_a_frame_before_hello_is_refused():
+    _host, game = await setup_game()
+    sock = await Socket(game.id).connect()
+    try:
+        await sock.send({"type": "answer", "q": 0, "answer_id": "x", "response": {}})
+        assert (await sock.recv())["code"] == "hello_required"
+        await sock.send({"type": "host", "action": "start"})
+        assert (await sock.recv())["code"] == "hello_required"
+    finally:
+        await sock.close()
+
+
+async def test_screen_cannot_send_host_commands():
+    _host, game = await setup_game()
+    screen = await screen_socket(game)
+    try:
+        assert screen.frames[0]["role"] == "screen"
+        await screen.send({"type": "host", "action": "start"})
+        error = await screen.recv()
+        assert error["code"] == "not_authorised"
+        refreshed = await sync_to_async(lambda: type(game).objects.get(id=game.id))()
+        assert refreshed.phase == "lobby"
+    finally:
+        await screen.close()
+
+
+async def test_screen_with_a_wrong_key_is_refused():
+    _host, game = await setup_game()
+    sock = await Socket(game.id).connect()
+    try:
+        frame = await sock.hello(role="screen", key="guess")
+        assert frame["code"] == "not_authorised"
+        assert (await sock.recv())["type"] == "__closed__"
+    finally:
+        await sock.close()
+
+
+async def test_player_cannot_act_as_host():
+    host, game = await setup_game()
+    _pid, token = await sync_to_async(join)(game, "Sneaky")
+    player = await player_socket(game.id, token)
+    other_teacher = await sync_to_async(make_user)("teacher2", roles=["teacher"])
+    try:
+        await player.send({"type": "host", "action": "start"})
+        assert (await player.recv())["code"] == "not_authorised"
+        anonymous = await Socket(game.id).connect()
+        assert (await anonymous.hello(role="host", token=token))["code"] == "not_authorised"
+        await anonymous.close()
+        from tests.realtime.conftest import session_cookie
+
+        cookie = await sync_to_async(session_cookie)(other_teacher)
+        stranger = await Socket(game.id, headers=[cookie]).connect()
+        assert (await stranger.hello(role="host"))["code"] == "not_authorised"
+        await stranger.close()
+        refreshed = await sync_to_async(lambda: type(game).objects.get(id=game.id))()
+        assert refreshed.phase == "lobby"
+    finally:
+        await player.close()
+
+
+async def test_a_token_of_another_game_is_refused():
+    host, game = await setup_game()
+    other = await sync_to_async(lambda: create_game(host, game.quiz))()
+    _pid, token = await sync_to_async(join)(other, "Wanderer")
+    sock = await Socket(game.id).connect()
+    try:
+        assert (await sock.hello(role="player", token=token))["code"] == "not_authorised"
+    finally:
+        await sock.close()
+
+
+async def test_kicked_player_is_disconnected_and_cannot_come_back():
+    host, game = await setup_game()
+    pid, token = await sync_to_async(join)(game, "Troll")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.send({"type": "host", "action": "kick", "player": pid})
+        assert (await player.until("kicked"))["type"] == "kicked"
+        again = await Socket(game.id).connect()
+        assert (await again.hello(role="player", token=token))["code"] == "kicked"
+        await again.close()
+    finally:
+        await player.close()
+        await host_ws.close()
+
+
+async def test_wrong_origin_is_refused():
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    _host, game = await setup_game()
+    comm = WebsocketCommunicator(
+        application, f"/ws/game/{game.id}/", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await comm.connect()
+    assert not connected
+    await comm.disconnect()
