@@ -164,7 +164,9 @@ LOGOUT_REDIRECT_URL = "home"
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# config/'s own strings live in ./locale. `.ci/messages.sh` empties this while it refreshes the
+# per-app catalogues, because makemessages writes into LOCALE_PATHS[0] when it is set.
+LOCALE_PATHS = [] if os.environ.get("CQ_PER_APP_MESSAGES") else [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_TZ = True
