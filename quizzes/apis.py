@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from quizzes.filters import QUESTION_FILTER_PARAMETERS, filters_from_params
+from quizzes.filters import QUESTION_FILTER_PARAMETERS, BankPagination, filters_from_params
 from quizzes.models import Tag, Theme, Unit
 from quizzes.permissions import IsTeacher, TagPermission, ThemePermission
 from quizzes.selectors import (
@@ -116,6 +116,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     # Numeric ids only, so /api/questions/import/ and /export/ (quizzes/io_urls.py) stay free.
     lookup_value_regex = r"\d+"
+    pagination_class = BankPagination
 
     def get_queryset(self):
         if self.action == "list":

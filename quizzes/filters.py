@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.pagination import PageNumberPagination
 
 
 @dataclass
@@ -87,3 +90,45 @@ QUESTION_FILTER_PARAMETERS = [
     ),
     OpenApiParameter("ordering", OpenApiTypes.STR, enum=list(ORDERINGS)),
 ]
+
+
+# --- Pagination -------------------------------------------------------------------------------
+
+# Counting every match of a broad filter costs a scan of the whole bank; past this many the list
+# shows "10000+" and asks for narrower filters (the count query stops at COUNT_CAP + 1 rows).
+COUNT_CAP = 10_000
+
+
+class CappedCountPaginator(Paginator):
+    """A Paginator whose count stops at COUNT_CAP (+1, to know the cap was reached)."""
+
+    @cached_property
+    def _count_up_to_cap(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._count_up_to_cap, COUNT_CAP)
+
+    @property
+    def capped(self) -> bool:
+        return self._count_up_to_cap > COUNT_CAP
+
+
+class BankPagination(PageNumberPagination):
+    """20 per page (`page_size` up to 100); `count` stops at 10000, flagged by `count_capped`."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_capped"] = {"type": "boolean"}
+        return schema

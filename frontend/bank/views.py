@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from quizzes.errors import NotFoundError
-from quizzes.filters import filters_from_params
+from quizzes.filters import CappedCountPaginator, filters_from_params
 from quizzes.models import Question, QuestionType, Theme
 from quizzes.permissions import can_review_question, can_use_bank
 from quizzes.selectors import question_get, question_list, quiz_get, quiz_list, review_queue
@@ -55,9 +55,9 @@ def _choices_context() -> dict:
 def bank_list(request):
     """The bank: search box, filters, pagination, bulk actions, import/export links."""
     filters = filters_from_params(request.GET)
-    page = Paginator(question_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = CappedCountPaginator(
+        question_list(user=request.user, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
