@@ -37,7 +37,7 @@ def make_quiz(author, types=("single",), *, title="Secret quiz title") -> Quiz:
         question = make_question(
             type=qtype,
             text_en=f"Question {position} ({qtype})",
-            explanation_en="Because explained-secret",
+            explanation_en=f"Because explained-secret-{position}.",
             **extra,
         )
         QuizItem.objects.create(quiz=quiz, question=question, position=position)
