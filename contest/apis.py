@@ -4,7 +4,6 @@ and serialise. Participants without an account authenticate with the X-Participa
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
@@ -135,18 +134,18 @@ class RegisterApi(PublicApi):
             },
             status=201,
         )
-        set_participant_cookie(response, contest, token)
+        set_participant_cookie(response, contest, token, secure=request.is_secure())
         return response
 
 
-def set_participant_cookie(response, contest: Contest, token: str) -> None:
+def set_participant_cookie(response, contest: Contest, token: str, *, secure: bool) -> None:
     response.set_cookie(
         COOKIE_PREFIX + str(contest.pk),
         token,
         max_age=60 * 60 * 24 * 60,
         httponly=True,
         samesite="Lax",
-        secure=not settings.DEBUG,
+        secure=secure,
     )
 
 

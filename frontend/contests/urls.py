@@ -9,7 +9,7 @@ from frontend.contests import views
 urlpatterns: list = [
     path("contests/", views.contest_list, name="contest-list-page"),
     path("contests/<slug:slug>/", views.contest_landing, name="contest-landing"),
-    path("contests/<slug:slug>/register/", views.register_page, name="contest-register"),
+    path("contests/<slug:slug>/register/", views.register_page, name="contest-register-page"),
     path("contests/<slug:slug>/resume/<str:token>/", views.resume, name="contest-resume"),
     path(
         "contests/<slug:slug>/rounds/<int:round_id>/play/",

@@ -82,7 +82,7 @@ def resume(request, slug, token):
     if pid is None or not contest.participants.filter(pk=pid).exists():
         raise Http404
     response = redirect("contest-landing", slug=contest.slug)
-    set_participant_cookie(response, contest, token)
+    set_participant_cookie(response, contest, token, secure=request.is_secure())
     return response
 
 
@@ -92,7 +92,7 @@ def attempt_page(request, slug, round_id):
     participant = participant_for_request(request, contest, allow_cookie=True)
     if participant is None:
         messages.info(request, _("Please register for this contest first."))
-        return redirect("contest-register", slug=contest.slug)
+        return redirect("contest-register-page", slug=contest.slug)
     return render(
         request,
         "frontend_contests/attempt.html",

@@ -55,8 +55,9 @@ if (form) {
       document.getElementById("registered-msg").textContent = fmt("Registered as %(name)s.", { name: result.public_name });
       document.getElementById("resume-link").value = result.resume_url;
     } catch (error) {
-      const details = error.data.details || {};
-      const lines = typeof details === "object" && !Array.isArray(details) && error.data.code === "invalid"
+      if (!error.data) console.error(error.stack || String(error));
+      const details = (error.data && error.data.details) || {};
+      const lines = typeof details === "object" && !Array.isArray(details) && error.data?.code === "invalid"
         ? Object.values(details).flat() : [];
       errorBox.replaceChildren(el("p", { text: error.message || t("Something went wrong. Please try again.") }));
       if (lines.length) errorBox.append(el("ul", {}, ...lines.map((line) => el("li", { text: String(line) }))));
