@@ -33,7 +33,7 @@ const countdown = new Countdown({
   now: () => sock.now(),
   onTick: (s, f, paused) => {
     const c = document.getElementById("h-clock");
-    if (c) c.textContent = paused ? `⏸ ${s}` : String(s);
+    if (c) c.textContent = paused ? `❚❚ ${s}` : String(s);
   },
 });
 

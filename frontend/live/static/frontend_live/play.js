@@ -254,7 +254,7 @@ function renderScore() {
 
 function setView(name, build) {
   view = name;
-  stage.replaceChildren(...build());
+  stage.replaceChildren(...build().flat().filter(Boolean));
   stage.dataset.view = name;
 }
 
@@ -351,8 +351,8 @@ function renderQuestion(phase) {
 function renderClock(seconds, fraction, paused = false) {
   const clock = document.getElementById("clock");
   if (clock) {
-    clock.textContent = paused ? "⏸ " + seconds : String(seconds);
-    clock.classList.toggle("urgent", seconds <= 5 && view !== "read");
+    clock.textContent = paused ? "❚❚ " + seconds : String(seconds);
+    clock.classList.toggle("urgent", seconds <= 3 && view !== "read");
   }
   const bar = document.getElementById("clock-bar");
   if (bar) bar.style.transform = `scaleX(${Math.max(0, fraction)})`;
@@ -516,7 +516,7 @@ function tooLate() {
   view = "late";
   const form = stage.querySelector(".answers, .answers-wrap");
   const note = el("p", { class: "play-note play-late", role: "alert" },
-    el("span", { "aria-hidden": "true" }, "⏱ "), _("Too late: this answer was not counted."));
+    _("Too late: this answer was not counted."));
   if (form) form.replaceWith(note);
   else stage.append(note);
 }
@@ -602,7 +602,7 @@ function onResult(msg) {
   } else if (!answered && !msg.correct && !msg.points) {
     mood = "none";
     title = _("No answer counted");
-    icon = "⏱";
+    icon = "–";
   } else if (msg.correct) {
     mood = "right";
     title = _("Correct!");
@@ -653,10 +653,9 @@ function renderFinal(podium, ended = false) {
   const mine = top.find((row) => row.player === session.player || row.nickname === session.nickname);
   const rank = mine ? mine.rank : you.rank;
   const score = mine ? mine.score : you.score;
-  const medal = { 1: "🥇", 2: "🥈", 3: "🥉" }[rank];
   setView("final", () => [
     el("div", { class: "play-final" },
-      el("p", { class: "play-final-medal", "aria-hidden": "true" }, medal || "🎉"),
+      el("p", { class: `play-final-medal m${rank <= 3 ? rank : 0}`, "aria-hidden": "true" }, rank <= 3 ? "★" : "✓"),
       el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
       rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
       el("p", { class: "play-points" }, fmt(_("%(score)s points"), { score: formatNumber(score || 0, lang) })),

@@ -46,14 +46,14 @@ const countdown = new Countdown({
     const ring = document.getElementById("s-ring");
     if (ring) ring.style.strokeDashoffset = String(RING * (1 - fraction));
     const clock = document.getElementById("s-clock");
-    if (clock) clock.classList.toggle("urgent", seconds <= 5 && view === "open");
+    if (clock) clock.classList.toggle("urgent", seconds <= 3 && view === "open");
   },
 });
 
 function show(name, children) {
   view = name;
   stage.dataset.view = name;
-  stage.replaceChildren(...children);
+  stage.replaceChildren(...children.flat().filter(Boolean));
 }
 
 function header() {
@@ -72,7 +72,20 @@ function header() {
     ? fmt(_("PIN %(pin)s"), { pin: spacedPin(game.pin) }) : "";
 }
 
-const spacedPin = (pin) => String(pin).replace(/(\d{3})(?=\d)/g, "$1 ");
+/** 4819203 -> "481 9203": two or three short groups read well from the back of a hall. */
+function spacedPin(pin) {
+  const digits = String(pin);
+  const groups = Math.ceil(digits.length / 4);
+  const size = Math.floor(digits.length / groups);
+  const out = [];
+  let at = 0;
+  for (let g = 0; g < groups; g++) {
+    const len = size + (g >= groups - (digits.length % groups) ? 1 : 0);
+    out.push(digits.slice(at, at + len));
+    at += len;
+  }
+  return out.join(" ");
+}
 const teamName = (team) => fmt(_("Team %(n)s"), { n: team });
 
 // --- Lobby ------------------------------------------------------------------------------------
@@ -326,19 +339,18 @@ function renderPodium(podium, ended) {
   const top = (podium && podium.top) || [];
   const byRank = (r) => top.find((row) => row.rank === r) || top[r - 1];
   const places = [2, 1, 3].map((r) => byRank(r) && { ...byRank(r), place: r }).filter(Boolean);
-  const medal = { 1: "🥇", 2: "🥈", 3: "🥉" };
   show(ended ? "ended" : "podium", [
     el("h1", { class: "sc-h center" }, ended ? _("Thank you for playing!") : _("Podium")),
     el("ol", { class: "sc-podium", "aria-label": _("Top three") },
       places.map((p, i) => el("li", { class: `sc-place p${p.place}`, dataset: { rank: String(p.place) } },
-        el("span", { class: "sc-medal", "aria-hidden": "true" }, medal[p.place]),
+        el("span", { class: "sc-medal", "aria-hidden": "true" }, "★"),
         el("span", { class: "sc-pname" }, p.nickname),
         el("span", { class: "sc-pscore" }, fmt(_("%(score)s points"), { score: formatNumber(p.score, lang) })),
         el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: p.place })),
           el("span", { "aria-hidden": "true" }, String(p.place)))))),
     podium && podium.teams && podium.teams.length
       ? el("p", { class: "sc-podium-teams" }, podium.teams.slice(0, 3).map((t) =>
-        el("span", {}, `${medal[t.rank] || t.rank} ${teamName(t.team)} · ${formatNumber(t.score, lang)}`)))
+        el("span", {}, `${t.rank}. ${teamName(t.team)} · ${formatNumber(t.score, lang)}`)))
       : null,
   ]);
   if (!reducedMotion()) {
