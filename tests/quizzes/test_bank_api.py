@@ -377,3 +377,13 @@ def test_every_bank_operation_is_in_the_openapi_schema(api_client):
         assert methods <= set(paths[path]), path
     params = {p["name"] for p in paths["/api/questions/"]["get"]["parameters"]}
     assert {"q", "theme", "type", "difficulty", "tag", "language", "status", "author"} <= params
+
+
+def test_list_count_stops_at_the_cap_and_says_so(api_client, teacher, monkeypatch):
+    monkeypatch.setattr("quizzes.filters.COUNT_CAP", 3)
+    for n in range(5):
+        make_question(text_en=f"Q{n}")
+
+    body = as_user(api_client, teacher).get("/api/questions/", {"page_size": 2}).json()
+
+    assert (body["count"], body["count_capped"], len(body["results"])) == (3, True, 2)
