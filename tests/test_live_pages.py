@@ -9,12 +9,18 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.utils import translation
 
+from frontend.live.views import qr_code_svg
 from quizzes.models import Quiz
+from realtime.models import Game
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 BUDGET_BYTES = 100 * 1024
+
+
+def make_game(host, pin="4819203", key="screen-secret-123") -> Game:
+    return Game.objects.create(host=host, pin=pin, screen_key=key, secret="s")
 
 
 def get(client, url, lang="en", **extra):
@@ -38,8 +44,9 @@ def test_join_link_prefills_the_pin_and_drops_anything_but_digits(client):
 
 
 def test_live_pages_have_no_inline_scripts_or_styles(client, teacher):
+    game = make_game(teacher)
     client.force_login(teacher)
-    for url in ["/play", "/host/", "/host/5/", "/screen/5/?key=abc"]:
+    for url in ["/play", "/host/", f"/host/{game.id}/", f"/screen/{game.id}/?key=abc"]:
         html = get(client, url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert " style=" not in html, url
@@ -79,15 +86,23 @@ def test_host_index_in_vietnamese(client, teacher):
 
 
 def test_host_console_renders_the_controls(client, teacher):
+    game = make_game(teacher)
     client.force_login(teacher)
-    html = get(client, "/host/7/").content.decode()
-    assert 'data-game="7"' in html
+    html = get(client, f"/host/{game.id}/").content.decode()
+    assert f'data-game="{game.id}"' in html
     for action in ["start", "next", "skip", "end_question", "add_time", "pause", "end_game"]:
         assert f'data-action="{action}"' in html
     for toggle in ["lock", "late_join", "leaderboard", "auto_advance"]:
         assert f'data-toggle="{toggle}"' in html
-    vietnamese = get(client, "/host/7/", "vi").content.decode()
+    vietnamese = get(client, f"/host/{game.id}/", "vi").content.decode()
     assert "Kết thúc trò chơi" in vietnamese
+
+
+def test_host_console_of_another_teachers_game_is_not_found(client, teacher):
+    game = make_game(make_user("other-host", roles=["teacher"]))
+    client.force_login(teacher)
+    assert get(client, f"/host/{game.id}/").status_code == 404
+    assert get(client, "/host/999999/").status_code == 404
 
 
 def test_screen_page_carries_its_key_and_hides_it_from_referrers(client):
@@ -122,8 +137,9 @@ def _assets(client, html: str, lang: str) -> dict[str, int]:
     return sizes
 
 
-@pytest.mark.parametrize("url", ["/play", "/screen/1/?key=k", "/host/1/"])
-def test_each_live_page_loads_less_than_100_kb_of_its_own_js_and_css(client, teacher, url):
+@pytest.mark.parametrize("page", ["/play", "/screen/{id}/?key=k", "/host/{id}/"])
+def test_each_live_page_loads_less_than_100_kb_of_its_own_js_and_css(client, teacher, page):
+    url = page.format(id=make_game(teacher).id)
     client.force_login(teacher)
     for lang in ["en", "vi"]:
         sizes = _assets(client, get(client, url, lang).content.decode(), lang)
@@ -136,3 +152,25 @@ def test_each_live_page_loads_less_than_100_kb_of_its_own_js_and_css(client, tea
 def test_every_live_module_is_served_from_this_site(client):
     html = get(client, "/play").content.decode()
     assert "http://" not in " ".join(re.findall(r'(?:src|href)="([^"]+)"', html))
+
+
+def test_qr_code_is_an_svg_of_the_join_link_drawn_by_this_server(client, teacher, settings):
+    settings.PUBLIC_BASE_URL = "https://quiz.example.vn"
+    game = make_game(teacher)
+    response = client.get(f"/qr/{game.id}.svg?key=screen-secret-123")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response.content.lstrip().startswith(b"<?xml") or b"<svg" in response.content[:200]
+    assert response.content == qr_code_svg("https://quiz.example.vn/play?pin=4819203")
+
+
+def test_qr_code_needs_the_screen_key_or_the_host(client, teacher, student):
+    game = make_game(teacher)
+    assert client.get(f"/qr/{game.id}.svg").status_code == 404
+    assert client.get(f"/qr/{game.id}.svg?key=wrong").status_code == 404
+    assert client.get(f"/qr/{game.id}.svg?key=ñ").status_code == 404
+    client.force_login(student)
+    assert client.get(f"/qr/{game.id}.svg").status_code == 404
+    client.force_login(teacher)
+    assert client.get(f"/qr/{game.id}.svg").status_code == 200
+    assert client.get("/qr/999999.svg?key=screen-secret-123").status_code == 404

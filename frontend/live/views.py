@@ -7,8 +7,8 @@ and the REST API; views only pass ids and secrets to the page's ES module with d
 from __future__ import annotations
 
 import io
+import secrets
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
@@ -19,6 +19,7 @@ from django.views.decorators.cache import cache_control
 
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
+from realtime.models import Game
 
 
 def _teacher_or_login(request):
@@ -33,23 +34,6 @@ def _teacher_or_login(request):
             status=403,
         )
     return None
-
-
-def _game_model():
-    try:
-        return apps.get_model("realtime", "Game")
-    except LookupError:  # the live engine is not installed yet
-        return None
-
-
-def _get_game(game_id: int):
-    model = _game_model()
-    if model is None:
-        raise Http404
-    try:
-        return model.objects.get(pk=game_id)
-    except model.DoesNotExist:
-        raise Http404
 
 
 def join_url(request, pin: str | None = None) -> str:
@@ -79,9 +63,11 @@ def host_index(request):
 
 
 def host_console(request, game_id: int):
-    """The host's console for one game (the WebSocket checks that this user hosts it)."""
+    """The host's console for one game of this user (the WebSocket checks it again)."""
     if denied := _teacher_or_login(request):
         return denied
+    if not Game.objects.filter(pk=game_id, host=request.user).exists():
+        raise Http404
     return render(request, "frontend_live/host.html", {"game_id": game_id})
 
 
@@ -100,20 +86,26 @@ def screen(request, game_id: int):
 @cache_control(private=True, max_age=300)
 def qr_svg(request, game_id: int):
     """The join link of a game as an SVG QR code, drawn here (no outside service)."""
-    import qrcode
-    import qrcode.image.svg
-
-    game = _get_game(game_id)
+    game = Game.objects.filter(pk=game_id).only("pin", "screen_key", "host_id").first()
+    if game is None:
+        raise Http404
     key = request.GET.get("key", "")
-    secret = getattr(game, "screen_key", None) or getattr(game, "screen_secret", None)
-    host_id = getattr(game, "host_id", None)
-    allowed = (secret and key == secret) or (
-        request.user.is_authenticated and (host_id == request.user.id or request.user.is_superuser)
+    # The PIN is a door key: only the screen (its secret) and the host may draw it.
+    allowed = (key and secrets.compare_digest(key.encode(), game.screen_key.encode())) or (
+        request.user.is_authenticated and game.host_id == request.user.id
     )
     if not allowed:
         raise Http404
+    return HttpResponse(qr_code_svg(join_url(request, game.pin)), content_type="image/svg+xml")
+
+
+def qr_code_svg(text: str) -> bytes:
+    """`text` as a QR code in SVG (one path: small, sharp at any projector size)."""
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(
-        join_url(request, game.pin),
+        text,
         image_factory=qrcode.image.svg.SvgPathImage,
         box_size=10,
         border=2,
@@ -121,4 +113,4 @@ def qr_svg(request, game_id: int):
     )
     buffer = io.BytesIO()
     image.save(buffer)
-    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    return buffer.getvalue()

@@ -122,10 +122,14 @@ function renderPlayers() {
 
 // --- Stage ------------------------------------------------------------------------------------
 
+function setStage(...children) {
+  stage.replaceChildren(...children.flat().filter(Boolean));
+}
+
 function renderStage() {
   const phase = game.phase;
   if (phase === "lobby") {
-    stage.replaceChildren(
+    setStage(
       el("h2", {}, _("Waiting in the lobby")),
       el("p", { class: "lead" }, fmt(_("Players join at %(url)s with PIN %(pin)s."), {
         url: location.host + "/play", pin: game.pin || "…" })),
@@ -133,7 +137,7 @@ function renderStage() {
     return;
   }
   if (phase === "podium" || phase === "ended") {
-    stage.replaceChildren(
+    setStage(
       el("h2", {}, phase === "ended" ? _("The game is over") : _("Podium")),
       el("p", {}, _("Download the results:"), " ",
         el("a", { href: `/api/games/${gameId}/results.csv` }, "CSV"), " · ",
@@ -142,7 +146,7 @@ function renderStage() {
     return;
   }
   if (!question) {
-    stage.replaceChildren(el("p", { class: "muted" }, _("Waiting for the next question…")));
+    setStage(el("p", { class: "muted" }, _("Waiting for the next question…")));
     return;
   }
   const q = question.question;
@@ -151,7 +155,7 @@ function renderStage() {
   const correct = correctIds(reveal && reveal.correct);
   const counts = choices.map((c) => (dist ? dist[c.id] || 0 : 0));
   const max = Math.max(1, ...counts);
-  stage.replaceChildren(
+  setStage(
     el("div", { class: "hq-head" },
       el("span", { class: "badge" }, typeLabel(q.type)),
       el("span", { class: "hq-clock", id: "h-clock", "aria-hidden": "true" }),
