@@ -1,6 +1,6 @@
 // The attempt page: the server starts the clock; every answer is saved as it is given, so a
 // reload (or another device with the resume link) continues with the time that is left.
-import { SHAPES, api, el, fmt, formatDuration, serverOffset, t } from "./common.js";
+import { SHAPES, api, el, fmt, formatDuration, gettext, serverOffset } from "./common.js";
 
 const root = document.getElementById("attempt");
 const token = root.dataset.token;
@@ -28,13 +28,13 @@ async function flush() {
   pending = new Map();
   const body = { answers: batch };
   if (prediction !== null) body.prediction = prediction;
-  setSaveState(t("Saving…"));
+  setSaveState(gettext("Saving…"));
   saving = api(`${root.dataset.api}${state.id}/answers/`, { method: "POST", body, token })
-    .then(() => { setSaveState(t("All answers saved.")); showError(""); })
+    .then(() => { setSaveState(gettext("All answers saved.")); showError(""); })
     .catch((error) => {
       if (error.status === 409) { finish(error.message); return; }
       for (const a of batch) if (!pending.has(a.question)) pending.set(a.question, a.response);
-      setSaveState(t("Not saved yet: retrying…"));
+      setSaveState(gettext("Not saved yet: retrying…"));
       setTimeout(flush, 2000);
     })
     .finally(() => { saving = null; if (pending.size) flush(); });
@@ -53,9 +53,9 @@ function renderPalette() {
   const nav = $("palette");
   nav.replaceChildren(...state.questions.map((q, i) => el("button", {
     type: "button", class: answers.has(q.id) ? "answered" : "", "aria-current": i === index ? "true" : false,
-    "aria-label": fmt("Question %(n)s", { n: i + 1 }), text: String(i + 1), onclick: () => go(i),
+    "aria-label": fmt(gettext("Question %(n)s"), { n: i + 1 }), text: String(i + 1), onclick: () => go(i),
   })), el("button", { type: "button", "aria-current": index === state.questions.length ? "true" : false, text: "✓",
-    "aria-label": t("Hand in"), onclick: () => go(state.questions.length) }));
+    "aria-label": gettext("Hand in"), onclick: () => go(state.questions.length) }));
 }
 
 function choiceButtons(q) {
@@ -79,7 +79,7 @@ function choiceButtons(q) {
     grid.append(button);
   });
   const parts = [grid];
-  if (multi) parts.unshift(el("p", { class: "muted", text: t("Pick every correct answer.") }));
+  if (multi) parts.unshift(el("p", { class: "muted", text: gettext("Pick every correct answer.") }));
   return parts;
 }
 
@@ -91,13 +91,13 @@ function orderList(q) {
   const draw = () => {
     list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item slot${byId[id].slot % 6}` },
       el("span", { class: "t", text: byId[id].text }),
-      el("button", { type: "button", class: "move", "aria-label": t("Move up"), text: "↑", disabled: i === 0,
+      el("button", { type: "button", class: "move", "aria-label": gettext("Move up"), text: "↑", disabled: i === 0,
         onclick: () => { [order[i - 1], order[i]] = [order[i], order[i - 1]]; draw(); record(q.id, { order }); } }),
-      el("button", { type: "button", class: "move", "aria-label": t("Move down"), text: "↓", disabled: i === order.length - 1,
+      el("button", { type: "button", class: "move", "aria-label": gettext("Move down"), text: "↓", disabled: i === order.length - 1,
         onclick: () => { [order[i + 1], order[i]] = [order[i], order[i + 1]]; draw(); record(q.id, { order }); } }))));
   };
   draw();
-  return [el("p", { class: "muted", text: t("Put the items in the right order.") }), list];
+  return [el("p", { class: "muted", text: gettext("Put the items in the right order.") }), list];
 }
 
 function freeInput(q) {
@@ -110,7 +110,7 @@ function freeInput(q) {
     if (!v) return;
     record(q.id, numeric ? { value: v.replace(",", ".") } : { text: input.value });
   });
-  return [el("label", { for: `free-${q.id}`, text: numeric ? t("Your answer (a number)") : t("Your answer") }), input];
+  return [el("label", { for: `free-${q.id}`, text: numeric ? gettext("Your answer (a number)") : gettext("Your answer") }), input];
 }
 
 function go(i) {
@@ -125,15 +125,15 @@ function go(i) {
   $("next").hidden = onFinish;
   if (onFinish) {
     const missing = state.questions.filter((q) => !answers.has(q.id)).length;
-    $("unanswered").textContent = missing ? fmt("%(n)s questions have no answer yet.", { n: missing }) : t("Every question has an answer.");
+    $("unanswered").textContent = missing ? fmt(gettext("%(n)s questions have no answer yet."), { n: missing }) : gettext("Every question has an answer.");
     return;
   }
   const q = state.questions[index];
   const body = q.type === "order" ? orderList(q) : ["numeric", "text"].includes(q.type) ? freeInput(q) : choiceButtons(q);
   pane.replaceChildren(
-    el("p", { class: "qnum", text: fmt("Question %(n)s of %(total)s", { n: index + 1, total: state.questions.length }) }),
+    el("p", { class: "qnum", text: fmt(gettext("Question %(n)s of %(total)s"), { n: index + 1, total: state.questions.length }) }),
     el("h1", { class: "qtext", text: q.text }),
-    q.image ? el("img", { class: "qimg", src: q.image, alt: "" }) : null,
+    ...(q.image ? [el("img", { class: "qimg", src: q.image, alt: "" })] : []),
     ...body,
   );
 }
@@ -170,7 +170,7 @@ async function submit(timeUp = false) {
   try {
     if (saving) await saving;
     await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body, token });
-    finish(timeUp ? t("Time is up: your saved answers were handed in.") : "");
+    finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "");
   } catch (error) {
     if (error.status === 409) finish(error.message);
     else { showError(error.message); $("submit").disabled = false; }

@@ -1,6 +1,8 @@
 // Helpers shared by the contest pages: translations, fetch with the participant token, clock.
-export const t = (s) => (window.gettext ? window.gettext(s) : s);
-export const fmt = (s, obj) => (window.interpolate ? window.interpolate(t(s), obj, true) : s);
+// Strings are marked with gettext("...") at the call site so makemessages finds them.
+export const gettext = (s) => (window.gettext ? window.gettext(s) : s);
+export const t = gettext;
+export const fmt = (s, obj) => (window.interpolate ? window.interpolate(s, obj, true) : s);
 export const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
 
 export function csrfToken() {
@@ -49,7 +51,7 @@ export function formatDuration(ms) {
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
   const pad = (n) => String(n).padStart(2, "0");
-  if (d > 0) return fmt("%(d)s d %(h)s h %(m)s min", { d, h: pad(h), m: pad(m) });
+  if (d > 0) return fmt(gettext("%(d)s d %(h)s h %(m)s min"), { d, h: pad(h), m: pad(m) });
   if (h > 0) return `${h}:${pad(m)}:${pad(s)}`;
   return `${pad(m)}:${pad(s)}`;
 }

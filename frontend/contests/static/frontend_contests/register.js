@@ -1,5 +1,5 @@
 // Registration: cascading selects from the official unit hierarchy, then the REST API.
-import { api, el, fmt, t } from "./common.js";
+import { api, el, fmt, gettext } from "./common.js";
 
 const form = document.getElementById("register-form");
 if (form) {
@@ -52,14 +52,14 @@ if (form) {
       const result = await api(form.dataset.api, { method: "POST", body });
       form.hidden = true;
       document.getElementById("registered").hidden = false;
-      document.getElementById("registered-msg").textContent = fmt("Registered as %(name)s.", { name: result.public_name });
+      document.getElementById("registered-msg").textContent = fmt(gettext("Registered as %(name)s."), { name: result.public_name });
       document.getElementById("resume-link").value = result.resume_url;
     } catch (error) {
       if (!error.data) console.error(error.stack || String(error));
       const details = (error.data && error.data.details) || {};
       const lines = typeof details === "object" && !Array.isArray(details) && error.data?.code === "invalid"
         ? Object.values(details).flat() : [];
-      errorBox.replaceChildren(el("p", { text: error.message || t("Something went wrong. Please try again.") }));
+      errorBox.replaceChildren(el("p", { text: error.message || gettext("Something went wrong. Please try again.") }));
       if (lines.length) errorBox.append(el("ul", {}, ...lines.map((line) => el("li", { text: String(line) }))));
       errorBox.hidden = false;
       const fieldFor = { full_name: "full_name", consent: "consent", unit: "unit-school", date_of_birth: "date_of_birth", contact: "email", email: "email", phone: "phone" };

@@ -1,5 +1,5 @@
 // Ceremony screen: polls the cached leaderboard JSON every few seconds.
-import { api, el, fmt, t } from "./common.js";
+import { api, el, fmt, gettext } from "./common.js";
 
 const root = document.getElementById("screen");
 const POLL_MS = 4000;
@@ -7,8 +7,8 @@ const POLL_MS = 4000;
 async function refresh() {
   try {
     const [board, units] = await Promise.all([api(root.dataset.board), api(root.dataset.units)]);
-    document.getElementById("screen-total").textContent = fmt("%(n)s participants ranked", { n: board.total });
-    const state = board.round.final ? t("Final results") : board.round.frozen ? t("Frozen") : t("Live");
+    document.getElementById("screen-total").textContent = fmt(gettext("%(n)s participants ranked"), { n: board.total });
+    const state = board.round.final ? gettext("Final results") : board.round.frozen ? gettext("Frozen") : gettext("Live");
     document.getElementById("screen-state").textContent = state;
     document.getElementById("screen-people").replaceChildren(...board.rows.map((r) => el("li", {},
       el("span", { class: "pos", text: String(r.rank) }),
@@ -16,7 +16,7 @@ async function refresh() {
       el("span", { class: "val", text: String(r.score) }))));
     document.getElementById("screen-units").replaceChildren(...units.rows.map((u) => el("li", {},
       el("span", { class: "pos", text: String(u.rank) }),
-      el("span", {}, document.createTextNode(u.name), el("span", { class: "sub", text: fmt("%(n)s participants", { n: u.participants }) })),
+      el("span", {}, document.createTextNode(u.name), el("span", { class: "sub", text: fmt(gettext("%(n)s participants"), { n: u.participants }) })),
       el("span", { class: "val", text: String(u.value) }))));
   } catch {
     // Keep showing the last board; the next poll retries.
