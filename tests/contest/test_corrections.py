@@ -123,3 +123,23 @@ def test_non_organisers_cannot_void(api_client, student):
         ).status_code
         == 403
     )
+
+
+def test_rebuild_leaderboards_command_restores_boards_from_the_database(api_client):
+    from django.core.management import call_command
+
+    from tests.contest.conftest import clear_boards
+
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = register(api_client, contest, units["school"])
+    take(
+        api_client,
+        round_,
+        token,
+        [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions],
+    )
+    clear_boards()
+    call_command("rebuild_leaderboards", contest=contest.slug)
+    board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/").json()
+    assert [(r["rank"], r["score"]) for r in board["rows"]] == [(1, 3000)]
