@@ -41,6 +41,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Only trust X-Forwarded-For when the deployment says a proxy sets it (hardening issue).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Atomic limits on the anonymous live entry points (config/ratelimit.py), per real client address.
+# Buckets are "burst/refill-per-second"; PIN misses are "count/window-seconds".
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/1")
+RATE_LIMIT_JOIN_GAME = os.environ.get("RATE_LIMIT_JOIN_GAME", "500/100")
+RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "20/1")
+RATE_LIMIT_PIN_MISSES = os.environ.get("RATE_LIMIT_PIN_MISSES", "20/600")
 
 INSTALLED_APPS = [
     "daphne",
@@ -68,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.middleware.JoinRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,31 @@
+"""Hardening tests: the rate limits are ON here (the rest of the suite turns them off)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_on(settings):
+    from config import ratelimit
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_JOIN = "10/1"
+    settings.RATE_LIMIT_JOIN_GAME = "500/100"
+    settings.RATE_LIMIT_LOOKUP = "20/1"
+    settings.RATE_LIMIT_PIN_MISSES = "20/600"
+    settings.TRUSTED_PROXY_COUNT = 0
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+# Limits a real server child process runs with (production defaults, stated explicitly).
+STRICT_ENV = {
+    "RATE_LIMITS_ENABLED": "1",
+    "RATE_LIMIT_JOIN": "10/1",
+    "RATE_LIMIT_JOIN_GAME": "500/100",
+    "RATE_LIMIT_LOOKUP": "20/1",
+    "RATE_LIMIT_PIN_MISSES": "20/600",
+    "TRUSTED_PROXY_COUNT": "0",
+}
