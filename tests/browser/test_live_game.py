@@ -35,6 +35,7 @@ TEXT = {
         "in": "You're in!",
         "start": "Start",
         "next": "Next",
+        "end_question": "End question",
         "received": "Answer received",
         "timeup": "Time's up",
         "late": "Too late",
@@ -58,6 +59,7 @@ TEXT = {
         "in": "Bạn đã vào!",
         "start": "Bắt đầu",
         "next": "Tiếp theo",
+        "end_question": "Kết thúc câu hỏi",
         "received": "Đã nhận câu trả lời",
         "timeup": "Hết giờ",
         "late": "Quá muộn",
@@ -218,22 +220,23 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await expect(screen.locator(".sc-qtext")).to_have_text(t["q1"], timeout=TIMEOUT)
     for page in players:
         await expect(page.locator(".play-qtext")).to_have_text(t["q1"], timeout=TIMEOUT)
-    # Read phase: the options appear when the window opens.
+    # Read phase first; the options appear when the window opens. Answer straight away (the
+    # window is 5 s), take the pictures afterwards.
     right = lan.locator(".answer", has_text=t["right1"])
+    wrong = minh.locator(".answer", has_text=t["wrong1"])
     await expect(right).to_be_visible(timeout=TIMEOUT)
-    await snap(lan, artifacts, lang, "phone-question")
-    await assert_fits(lan)
-    await expect(screen.locator(".sc-choice")).to_have_count(4)
-    await snap(screen, artifacts, lang, "screen-question")
-    await assert_fits(screen, whole=True)
+    await expect(wrong).to_be_visible(timeout=TIMEOUT)
     await right.click()
+    await wrong.click()
     await expect(lan.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
-    await snap(lan, artifacts, lang, "phone-answered")
-    await minh.locator(".answer", has_text=t["wrong1"]).click()
     await expect(minh.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
-    await expect(host.locator("#h-answers")).to_contain_text("2", timeout=TIMEOUT)
     await expect(screen.locator("#s-answers")).to_contain_text("2 / 3", timeout=TIMEOUT)
+    await expect(host.locator("#h-answers")).to_contain_text("2", timeout=TIMEOUT)
+    await snap(hoa, artifacts, lang, "phone-question")
+    await snap(screen, artifacts, lang, "screen-question")
+    await snap(lan, artifacts, lang, "phone-answered")
     await snap(host, artifacts, lang, "host-question")
+    await assert_fits(hoa)
     # Hoa waits for the deadline, then taps: the phone says it was too late.
     await expect(hoa.locator("#stage")).to_contain_text(t["timeup"], timeout=TIMEOUT)
     await hoa.locator(".answer").first.click()
@@ -262,22 +265,33 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await snap(screen, artifacts, lang, "screen-leaderboard")
     await assert_fits(screen, whole=True)
 
-    # --- Question 2: Lan answers, reloads, and keeps her name, score and answer ---------------
+    # --- Question 2: Lan answers, the host pauses, Lan reloads and keeps name, score, answer ---
     await host.get_by_role("button", name=t["next"]).click()
     await expect(screen.locator(".sc-qtext")).to_have_text(t["q2"], timeout=TIMEOUT)
     true_button = lan.locator(".answer", has_text=t["true"])
     await expect(true_button).to_be_visible(timeout=TIMEOUT)
     await true_button.click()
     await expect(lan.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
+    await host.locator("#c-pause").click()
+    await expect(host.locator("#c-pause")).to_have_attribute(
+        "aria-pressed", "true", timeout=TIMEOUT
+    )
     await lan.reload()
     await expect(lan.locator("#me-name")).to_have_text("Lan Anh", timeout=TIMEOUT)
     await expect(lan.locator("#me-score")).to_have_text(lan_score, timeout=TIMEOUT)
     await expect(lan.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
+    await expect(lan.locator("#clock")).to_contain_text("❚❚", timeout=TIMEOUT)
     await snap(lan, artifacts, lang, "phone-after-reload")
+    await host.locator("#c-pause").click()
+    await expect(host.locator("#c-pause")).to_have_attribute(
+        "aria-pressed", "false", timeout=TIMEOUT
+    )
+    await host.locator("[data-action=add_time]").click()
     await minh.locator(".answer", has_text=t["true"]).click()
     await expect(minh.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
     await hoa.locator(".answer", has_text=t["false"]).click()
     await expect(hoa.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
+    await host.get_by_role("button", name=t["end_question"]).click()
     await expect(screen.locator(".sc-chart")).to_be_visible(timeout=TIMEOUT)
     await expect(lan.locator(".play-result")).to_contain_text(t["correct"], timeout=TIMEOUT)
     await expect(hoa.locator(".play-result")).to_contain_text(t["wrong"], timeout=TIMEOUT)

@@ -336,7 +336,9 @@ function renderQuestion(phase) {
     countdown.set({ deadline: q.opens_at, total: Math.max(1, q.opens_at - (q.shows_at || q.opens_at - 3000)) });
     announce(pick(q.question.text, lang));
   } else if (phase === "open") {
-    countdown.set({ deadline: q.ends_at, total: (q.question.time_limit || 20) * 1000, paused: game.paused });
+    countdown.set({
+      deadline: q.ends_at, total: (q.question.time_limit || 20) * 1000, paused: game.paused, remaining: q.remaining_ms,
+    });
     if (!answered) {
       announce(_("Answer now"));
       const first = stage.querySelector(".answers button, .answers input");
@@ -536,6 +538,7 @@ function onTimer(msg) {
   game.paused = !!msg.paused;
   if (!current || msg.q !== current.q) return;
   current.ends_at = msg.ends_at;
+  current.remaining_ms = msg.remaining_ms;
   if (view === "timeup" && sock.now() < msg.ends_at) return renderQuestion("open");
   if (["open", "answered"].includes(view)) {
     countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
