@@ -1,0 +1,1089 @@
+"""Live game benchmark: N simulated players in one game, over real WebSockets, from separate processes.
+
+Starts K server processes (Daphne by default, or uvicorn), optionally behind a generated nginx,
+creates a teacher, a quiz of Q questions and a game in its own PostgreSQL database, and connects N
+players from G load-generator processes (asyncio + the `websockets` client). Every player follows
+docs/protocol.md: REST join -> WebSocket hello -> state; on each question it answers choice
+(i + q) % k at once and waits for the ack. The host (this process) starts the game and moves on
+when every player has its ack and its result. Then the same harness plays the same game against
+the stock-Channels baseline (bench/baseline/), and everything is checked against the database:
+every acknowledged answer stored (lost_answers), every score equal to a recomputation from the
+stored answers (score_mismatches).
+
+    .venv/bin/python bench/live.py --players 2000 --questions 5 --json bench/results/live.json
+
+Prints a table; --json writes the whole document; --plot draws the latency distributions (PNG).
+Figures are printed, never asserted (tests/test_bench_smoke.py checks correctness only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cq_bench_live"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
+PREFIX = os.environ.get("CHANNEL_PREFIX", "cqbench")
+SECRET = "bench-live-secret-key-" + "k" * 40
+CHOICES = 4
+SOURCE_ADDRESSES = 8  # players connect from 127.0.0.2..9: ephemeral ports per source address
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+def dumps_text(obj) -> str:
+    """One JSON text frame (the protocol uses text frames)."""
+    import orjson
+
+    return orjson.dumps(obj).decode()
+
+
+def raise_nofile() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def percentiles(values: list[float], keys=(50, 95, 99)) -> dict:
+    if not values:
+        return {**{f"p{k}": None for k in keys}, "max": None, "n": 0}
+    ordered = sorted(values)
+    out = {}
+    for k in keys:
+        index = min(len(ordered) - 1, max(0, round(k / 100 * len(ordered)) - 1))
+        out[f"p{k}"] = round(ordered[index], 1)
+    out["max"] = round(ordered[-1], 1)
+    out["n"] = len(ordered)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- load generator (a separate process) ------------------------------------------------------
+
+
+async def http_post_json(url: str, payload: dict, local_ip: str) -> tuple[int, dict]:
+    """One POST with a fresh connection (source address spread over 127.0.0.x)."""
+    rest = url.split("://", 1)[1]
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.partition(":")
+    body = json.dumps(payload).encode()
+    reader, writer = await asyncio.open_connection(host, int(port or 80), local_addr=(local_ip, 0))
+    try:
+        writer.write(
+            (
+                f"POST /{path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            ).encode()
+            + body
+        )
+        data = await reader.read()
+    finally:
+        writer.close()
+    head, _, content = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        decoded, rest_bytes = b"", content
+        while rest_bytes:
+            size_line, _, rest_bytes = rest_bytes.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            if size == 0:
+                break
+            decoded += rest_bytes[:size]
+            rest_bytes = rest_bytes[size + 2 :]
+        content = decoded
+    return status, json.loads(content) if content else {}
+
+
+class Generator:
+    """Plays a slice of the players; talks to the orchestrator through a multiprocessing pipe."""
+
+    def __init__(self, cfg: dict, conn):
+        self.cfg = cfg
+        self.conn = conn
+        self.indices: list[int] = cfg["indices"]
+        self.join_ms: list[float] = []
+        self.broadcast_ms: list[float] = []
+        self.ack_ms: list[float] = []
+        self.acked: list[tuple[int, int, str]] = []  # (player, q, submission id)
+        self.scores: dict[int, int] = {}
+        self.errors: dict[str, int] = {}
+        self.acks_per_q: dict[int, int] = {}
+        self.results_per_q: dict[int, int] = {}
+        self.questions_seen: dict[int, int] = {}
+        self.ready = 0
+        self.failed = 0
+        self.done = asyncio.Event()
+
+    def tell(self, *message) -> None:
+        self.conn.send(message)
+
+    def error(self, code: str) -> None:
+        self.errors[code] = self.errors.get(code, 0) + 1
+
+    async def run(self) -> None:
+        from websockets.asyncio.client import connect  # noqa: F401 (import before timing)
+
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self.conn.fileno(), self._on_command)
+        self.sem = asyncio.Semaphore(self.cfg["concurrency"])
+        tasks = [asyncio.create_task(self.player(i)) for i in self.indices]
+        await self.done.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.tell(
+            "data",
+            {
+                "join_ms": self.join_ms,
+                "broadcast_ms": self.broadcast_ms,
+                "ack_ms": self.ack_ms,
+                "acked": self.acked,
+                "scores": self.scores,
+                "errors": self.errors,
+                "failed": self.failed,
+            },
+        )
+
+    def _on_command(self) -> None:
+        message = self.conn.recv()
+        if message[0] == "stop":
+            self.done.set()
+
+    def _progress(self) -> None:
+        if self.ready + self.failed == len(self.indices):
+            self.tell("ready", self.ready, self.failed)
+
+    async def player(self, i: int) -> None:
+        import orjson
+        from websockets.asyncio.client import connect
+
+        cfg = self.cfg
+        kind = cfg["kind"]
+        server = cfg["urls"][i % len(cfg["urls"])]
+        local_ip = f"127.0.0.{2 + i % SOURCE_ADDRESSES}"
+        started = now_ms()
+        try:
+            async with self.sem:
+                status, joined = await http_post_json(
+                    f"{server}/api/games/join",
+                    {"pin": cfg["pin"], "nickname": f"P{i:05d}"},
+                    local_ip,
+                )
+                if status != 201:
+                    raise RuntimeError(f"join {status} {joined}")
+                player_id = joined["player"]
+                ws = await connect(
+                    server.replace("http://", "ws://") + cfg["ws_path"],
+                    origin=server,
+                    compression=None,
+                    max_queue=None,
+                    ping_interval=None,
+                    open_timeout=120,
+                    close_timeout=1,
+                    proxy=None,
+                    local_addr=(local_ip, 0),
+                )
+                await ws.send(
+                    dumps_text(
+                        {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
+                    )
+                )
+                state = orjson.loads(await ws.recv())
+                if state.get("type") != "state":
+                    raise RuntimeError(f"hello answered {state}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            self.failed += 1
+            self.error(f"join: {type(exc).__name__}: {str(exc)[:80]}")
+            self._progress()
+            return
+        self.join_ms.append(now_ms() - started)
+        self.ready += 1
+        self._progress()
+        sent_at = 0.0
+        current_q = -1
+        n = len(self.indices)
+        try:
+            async for raw in ws:
+                received = now_ms()
+                frame = orjson.loads(raw)
+                kind_ = frame["type"]
+                if kind_ == "question":
+                    self.broadcast_ms.append(received - frame["now"])
+                    current_q = q = frame["q"]
+                    choices = frame["question"]["choices"]
+                    choice = choices[(i + q) % len(choices)]["id"]
+                    sent_at = now_ms()
+                    await ws.send(
+                        dumps_text(
+                            {
+                                "type": "answer",
+                                "q": q,
+                                "answer_id": str(uuid.uuid4()),
+                                "response": {"choice": choice},
+                            }
+                        )
+                    )
+                elif kind_ == "ack":
+                    self.ack_ms.append(received - sent_at)
+                    self.acked.append((player_id, current_q, frame["submission_id"]))
+                    count = self.acks_per_q[current_q] = self.acks_per_q.get(current_q, 0) + 1
+                    if count == n - self.failed:
+                        self.tell("acked", current_q)
+                elif kind_ == "result":
+                    self.scores[player_id] = frame["score"]
+                    q = frame["q"]
+                    count = self.results_per_q[q] = self.results_per_q.get(q, 0) + 1
+                    if count == n - self.failed:
+                        self.tell("results", q)
+                elif kind_ == "error":
+                    self.error(f"frame: {frame.get('code')}")
+                elif kind_ == "ended":
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.error(f"socket: {type(exc).__name__}")
+        finally:
+            if kind:
+                try:
+                    await asyncio.wait_for(ws.close(), 2)
+                except Exception:  # noqa: BLE001
+                    pass
+
+
+def generator_main(cfg: dict, conn) -> None:
+    raise_nofile()
+    try:
+        import uvloop
+
+        uvloop.run(Generator(cfg, conn).run())
+    except ImportError:
+        asyncio.run(Generator(cfg, conn).run())
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+class Servers:
+    """K ASGI server processes (and optionally nginx in front of them)."""
+
+    def __init__(self, args, *, app: str, env: dict, logdir: Path):
+        self.procs: list[subprocess.Popen] = []
+        self.ports: list[int] = []
+        self.logs: list = []
+        self.nginx: subprocess.Popen | None = None
+        self.nginx_dir: Path | None = None
+        for n in range(args.servers):
+            port = free_port()
+            if args.server == "uvicorn":
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    app,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--ws",
+                    "websockets-sansio",
+                    "--loop",
+                    "uvloop",
+                    "--lifespan",
+                    "off",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                    "--backlog",
+                    "4096",
+                ]
+            else:
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "--websocket_connect_timeout",
+                    "60",
+                    "-v",
+                    "0",
+                    app,
+                ]
+            log = open(logdir / f"server-{n}.log", "wb")
+            self.logs.append(log)
+            self.procs.append(
+                subprocess.Popen(
+                    cmd,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=raise_nofile,
+                )
+            )
+            self.ports.append(port)
+        for port, proc in zip(self.ports, self.procs, strict=True):
+            wait_http(f"http://127.0.0.1:{port}/healthz", proc)
+        self.direct_urls = [f"http://127.0.0.1:{port}" for port in self.ports]
+        self.urls = self.direct_urls
+        if args.nginx:
+            from bench.cluster import nginx_start
+
+            self.nginx_dir = logdir / "nginx"
+            self.nginx, nginx_port = nginx_start(self.nginx_dir, self.ports)
+            self.urls = [f"http://127.0.0.1:{nginx_port}"]
+            wait_http(self.urls[0] + "/healthz", self.nginx)
+
+    def processes(self):
+        import psutil
+
+        return [psutil.Process(p.pid) for p in self.procs]
+
+    def stop(self) -> None:
+        if self.nginx is not None:
+            from bench.cluster import nginx_stop
+
+            nginx_stop(self.nginx, self.nginx_dir)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in self.logs:
+            log.close()
+
+
+def wait_http(url: str, proc=None, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:  # noqa: BLE001
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def cpu_seconds(procs) -> list[float]:
+    out = []
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            out.append(t.user + t.system)
+        except Exception:  # noqa: BLE001
+            out.append(0.0)
+    return out
+
+
+def rss_mb(procs) -> list[float]:
+    out = []
+    for p in procs:
+        try:
+            out.append(round(p.memory_info().rss / 2**20, 1))
+        except Exception:  # noqa: BLE001
+            out.append(0.0)
+    return out
+
+
+def redis_process(redis_url: str):
+    try:
+        import psutil
+        import redis
+
+        pid = redis.from_url(redis_url).info("server")["process_id"]
+        return psutil.Process(pid)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# --- database setup (this process, Django ORM) ------------------------------------------------
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["SECRET_KEY"] = SECRET
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    ensure_database(database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def create_game(questions: int) -> dict:
+    """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from quizzes.models import Choice, Question, Quiz, QuizItem
+    from realtime.services import game_create
+
+    teacher, _ = get_user_model().objects.get_or_create(username="bench-live-teacher")
+    teacher.groups.add(Group.objects.get_or_create(name="teacher")[0])
+    quiz = Quiz.objects.create(title=f"Bench {questions} questions", author=teacher)
+    for q in range(questions):
+        question = Question.objects.create(
+            type="single",
+            text_vi=f"Câu hỏi số {q + 1}: mục tiêu phát triển bền vững nào nói về giáo dục?",
+            text_en=f"Question {q + 1}: which sustainable development goal is about education?",
+            author=teacher,
+            status="published",
+        )
+        for c in range(CHOICES):
+            Choice.objects.create(
+                question=question,
+                position=c,
+                text_vi=f"Lựa chọn {c + 1}",
+                text_en=f"Choice {c + 1}",
+                weight=1 if c == q % CHOICES else 0,
+            )
+        QuizItem.objects.create(quiz=quiz, question=question, position=q)
+    game = game_create(
+        host=teacher,
+        quiz_id=quiz.id,
+        settings={
+            "read_seconds": 0,
+            "auto_advance": True,
+            "show_leaderboard": False,
+            "capacity": 100_000,
+        },
+    )
+    game.plan = [{**item, "time_limit": 120} for item in game.plan]
+    game.save(update_fields=["plan"])
+    client = Client()
+    client.force_login(teacher)
+    return {
+        "id": game.id,
+        "pin": game.pin,
+        "cookie": f"sessionid={client.cookies['sessionid'].value}",
+    }
+
+
+def check_ours(game_id: int, acked: list, client_scores: dict) -> dict:
+    """lost_answers: acknowledged but not stored as acknowledged; score_mismatches: stored points,
+    player totals or the score a client was told differ from a recomputation from stored answers."""
+    from contest.scoring import ScoringOptions, get_strategy, next_streak
+    from quizzes.grading import answer_key, grade
+    from quizzes.models import Question
+    from realtime.models import Answer, Game, Player
+
+    stored = {
+        (a.player_id, a.q): a
+        for a in Answer.objects.filter(game_id=game_id).only(
+            "player_id", "q", "submission_id", "response", "elapsed_ms", "points"
+        )
+    }
+    lost = sum(
+        1 for pid, q, sid in acked if str(getattr(stored.get((pid, q)), "submission_id", "")) != sid
+    )
+    game = Game.objects.get(id=game_id)
+    strategy = get_strategy(game.settings["scoring"])
+    options = ScoringOptions.from_dict(game.settings)
+    keys = [
+        answer_key(Question.objects.prefetch_related("choices").get(id=item["question"]))
+        for item in game.plan
+    ]
+    played = game.state["q"] + 1 if game.state.get("q") is not None else 0
+    skipped = set(game.state.get("skipped", []))
+    mismatches = 0
+    for player in Player.objects.filter(game_id=game_id, banned=False):
+        streak = total = 0
+        for q in range(played):
+            if q in skipped:
+                continue
+            answer = stored.get((player.id, q))
+            fraction = grade(keys[q], answer.response if answer else None)
+            if fraction is not None and answer is None:
+                fraction = 0.0
+            streak = next_streak(streak, fraction)
+            if answer is None:
+                continue
+            points = strategy.points(
+                fraction,
+                weight=game.plan[q]["points"],
+                elapsed_ms=answer.elapsed_ms,
+                limit_ms=game.plan[q]["time_limit"] * 1000,
+                streak=streak,
+                options=options,
+            )
+            mismatches += points != answer.points
+            total += points
+        mismatches += total != player.score
+        told = client_scores.get(player.id)
+        mismatches += told is not None and told != total
+    return {
+        "lost_answers": lost,
+        "score_mismatches": mismatches,
+        "stored_answers": len(stored),
+        "acked_answers": len(acked),
+    }
+
+
+def check_baseline(acked: list) -> dict:
+    from django.db import connection
+
+    from bench.baseline.schema import stored_answers
+
+    stored = stored_answers(connection)
+    lost = sum(1 for pid, q, sid in acked if stored.get((pid, q)) != sid)
+    return {
+        "lost_answers": lost,
+        "score_mismatches": None,  # the baseline does not score
+        "stored_answers": len(stored),
+        "acked_answers": len(acked),
+    }
+
+
+# --- one measured run -------------------------------------------------------------------------
+
+
+class Host:
+    def __init__(self, url: str, cookie: str | None, kind: str, total: int):
+        self.url, self.cookie, self.kind, self.total = url, cookie, kind, total
+        self.frames: asyncio.Queue = asyncio.Queue()
+
+    async def start(self) -> None:
+        from websockets.asyncio.client import connect
+
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        origin = self.url.split("/ws/")[0].replace("ws://", "http://")
+        self.ws = await connect(
+            self.url,
+            origin=origin,
+            additional_headers=headers,
+            compression=None,
+            max_queue=None,
+            ping_interval=None,
+            proxy=None,
+        )
+        await self.ws.send(dumps_text({"type": "hello", "v": 1, "role": "host"}))
+        self.reader = asyncio.create_task(self._read())
+        await self.until("state", 30)
+
+    async def _read(self) -> None:
+        import orjson
+
+        async for raw in self.ws:
+            frame = orjson.loads(raw)
+            if frame["type"] in {"state", "question", "reveal", "podium", "ended", "error"}:
+                await self.frames.put(frame)
+
+    async def until(self, kind: str, timeout: float, q: int | None = None) -> dict:
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await self.frames.get()
+                if frame["type"] == "error":
+                    raise RuntimeError(f"host got {frame}")
+                if frame["type"] == kind and (q is None or frame.get("q") == q):
+                    return frame
+
+    async def command(self, action: str) -> None:
+
+        await self.ws.send(dumps_text({"type": "host", "action": action, "total": self.total}))
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.ws.close()
+
+
+async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
+    """Run one game: generators join, the host plays every question, generators report."""
+    import psutil
+
+    ctx = multiprocessing.get_context("spawn")
+    gens = []
+    ws_path = f"/ws/game/{game['id']}/"
+    per = [list(range(g, args.players, args.generators)) for g in range(args.generators)]
+    redis_proc = (
+        redis_process(args.redis_url) if kind == "baseline" or args.layer == "redis" else None
+    )
+    server_procs = servers.processes()
+    cpu0 = cpu_seconds(server_procs)
+    redis0 = cpu_seconds([redis_proc])[0] if redis_proc else 0.0
+    t_join = time.monotonic()
+    for g in range(args.generators):
+        parent, child = ctx.Pipe()
+        cfg = {
+            "indices": per[g],
+            "urls": servers.urls,
+            "ws_path": ws_path,
+            "pin": game["pin"],
+            "kind": kind,
+            "concurrency": args.concurrency,
+        }
+        proc = ctx.Process(target=generator_main, args=(cfg, child), daemon=True)
+        proc.start()
+        gens.append((proc, parent))
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue = asyncio.Queue()
+    for _proc, conn in gens:
+        loop.add_reader(conn.fileno(), lambda c=conn: inbox.put_nowait(c.recv()))
+
+    async def wait_all(kind_: str, q: int | None, timeout: float) -> list:
+        got = []
+        async with asyncio.timeout(timeout):
+            while len(got) < len(gens):
+                message = await inbox.get()
+                if message[0] == kind_ and (q is None or message[1] == q):
+                    got.append(message)
+        return got
+
+    host = Host(
+        servers.urls[0].replace("http://", "ws://") + ws_path,
+        game.get("cookie"),
+        kind,
+        args.questions,
+    )
+    result: dict = {}
+    try:
+        await host.start()
+        ready = await wait_all("ready", None, args.join_timeout)
+        joined = sum(m[1] for m in ready)
+        join_s = time.monotonic() - t_join
+        log(f"  {kind}: {joined}/{args.players} players joined in {join_s:.1f} s")
+        cpu_joined = cpu_seconds(server_procs)
+        rss_joined = rss_mb(server_procs)
+        t_game = time.monotonic()
+        for q in range(args.questions):
+            await host.command("start" if q == 0 else "next")
+            await wait_all("acked", q, args.question_timeout)
+            if kind == "ours":
+                await host.until("reveal", args.question_timeout, q)
+                await wait_all("results", q, args.question_timeout)
+            log(f"  {kind}: question {q + 1}/{args.questions} answered and acknowledged")
+        if kind == "ours":
+            await host.command("next")  # -> podium
+            await host.until("podium", 60)
+            await host.command("next")  # -> ended
+            await host.until("ended", 60)
+        else:
+            await host.command("next")  # -> ended
+        game_s = time.monotonic() - t_game
+    finally:
+        for _proc, conn in gens:
+            conn.send(("stop",))
+        datas = []
+        try:
+            async with asyncio.timeout(60):
+                while len(datas) < len(gens):
+                    message = await inbox.get()
+                    if message[0] == "data":
+                        datas.append(message[1])
+        finally:
+            for proc, conn in gens:
+                loop.remove_reader(conn.fileno())
+                proc.join(10)
+                if proc.is_alive():
+                    proc.kill()
+            try:
+                await host.close()
+            except Exception:  # noqa: BLE001
+                pass
+    cpu1 = cpu_seconds(server_procs)
+    merged: dict = {"join_ms": [], "broadcast_ms": [], "ack_ms": [], "acked": [], "scores": {}}
+    errors: dict[str, int] = {}
+    failed = 0
+    for data in datas:
+        for key in ("join_ms", "broadcast_ms", "ack_ms", "acked"):
+            merged[key].extend(data[key])
+        merged["scores"].update({int(k): v for k, v in data["scores"].items()})
+        for code, n in data["errors"].items():
+            errors[code] = errors.get(code, 0) + n
+        failed += data["failed"]
+    acked = [tuple(x) for x in merged["acked"]]
+    from asgiref.sync import sync_to_async
+
+    if kind == "ours":
+        checks = await sync_to_async(check_ours)(game["id"], acked, merged["scores"])
+    else:
+        checks = await sync_to_async(check_baseline)(acked)
+    generator_cpu = None
+    result.update(
+        {
+            "players": args.players,
+            "joined": joined,
+            "failed_joins": failed,
+            "questions": args.questions,
+            "join_s": round(join_s, 2),
+            "game_s": round(game_s, 2),
+            "join_ms": percentiles(merged["join_ms"], (50, 95)),
+            "broadcast_ms": percentiles(merged["broadcast_ms"], (50, 95, 99)),
+            "ack_ms": percentiles(merged["ack_ms"], (50, 95, 99)),
+            **checks,
+            "errors": errors,
+            "server_cpu_s": [round(b - a, 2) for a, b in zip(cpu0, cpu1, strict=True)],
+            "server_cpu_game_s": [round(b - a, 2) for a, b in zip(cpu_joined, cpu1, strict=True)],
+            "server_rss_mb": rss_mb(server_procs),
+            "server_rss_joined_mb": rss_joined,
+            "redis_cpu_s": round(cpu_seconds([redis_proc])[0] - redis0, 2) if redis_proc else None,
+            "generator_cpu_s": generator_cpu,
+            "_samples": {k: merged[k] for k in ("broadcast_ms", "ack_ms", "join_ms")},
+        }
+    )
+    del psutil
+    return result
+
+
+def server_env(args, kind: str) -> dict:
+    env = os.environ.copy()
+    env.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "SECRET_KEY": SECRET,
+            "DEBUG": "0",
+            "SECURE_SSL_REDIRECT": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CHANNEL_PREFIX": PREFIX,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if kind == "baseline":
+        env["DJANGO_SETTINGS_MODULE"] = "bench.baseline.settings"
+        env["REDIS_URL"] = args.redis_url
+    elif args.layer == "redis":
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        env["REDIS_URL"] = args.redis_url
+        env["LIVE_STORE"] = "redis"
+    else:
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        env["REDIS_URL"] = ""
+        env["LIVE_STORE"] = "memory"
+    return env
+
+
+async def run_kind(args, kind: str, logdir: Path, log) -> dict:
+    from asgiref.sync import sync_to_async
+
+    if kind == "ours":
+        if args.url:
+            servers = External(args.url)
+        else:
+            servers = Servers(
+                args,
+                app="config.asgi:application",
+                env=server_env(args, kind),
+                logdir=logdir / kind,
+            )
+        game = await sync_to_async(create_game)(args.questions)
+    else:
+        from django.db import connection
+
+        from bench.baseline.schema import reset
+
+        await sync_to_async(reset)(connection)
+        servers = Servers(
+            args,
+            app="bench.baseline.asgi:application",
+            env=server_env(args, kind),
+            logdir=logdir / kind,
+        )
+        game = {"id": 1, "pin": "1", "cookie": None}
+    try:
+        return await play(args, kind=kind, servers=servers, game=game, log=log)
+    finally:
+        servers.stop()
+
+
+class External:
+    """--url: a server someone else started (its processes are found by their listening port)."""
+
+    def __init__(self, url: str):
+        import psutil
+
+        self.urls = [url.rstrip("/")]
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        pids = {
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.laddr.port == port and c.status == "LISTEN" and c.pid
+        }
+        self._procs = [psutil.Process(pid) for pid in pids]
+
+    def processes(self):
+        return self._procs
+
+    def stop(self) -> None:
+        return None
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    import channels
+    import daphne
+    import psutil
+    import uvicorn
+    import websockets
+
+    pg = ""
+    try:
+        pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    except Exception:  # noqa: BLE001
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": {
+            "django": __import__("django").get_version(),
+            "channels": channels.__version__,
+            "daphne": daphne.__version__,
+            "uvicorn": uvicorn.__version__,
+            "websockets": websockets.__version__,
+            "postgresql": pg,
+        },
+    }
+
+
+def ratios(ours: dict, base: dict) -> dict:
+    out = {}
+    for metric in ("broadcast_ms", "ack_ms"):
+        for p in ("p50", "p95", "p99"):
+            a, b = ours[metric].get(p), base[metric].get(p)
+            if a and b:
+                out[f"{metric}_{p}_ours_over_baseline"] = round(a / b, 3)
+                out[f"{metric}_{p}_speedup"] = round(b / a, 1)
+    a, b = sum(ours["server_cpu_game_s"]), sum(base["server_cpu_game_s"])
+    if a and b:
+        out["server_cpu_game_ours_over_baseline"] = round(a / b, 3)
+    return out
+
+
+def table(doc: dict) -> str:
+    rows = [("", "ours")]
+    base = doc.get("baseline")
+    if base:
+        rows[0] = ("", "ours", "baseline", "speedup")
+
+    def fmt(d):
+        return "/".join("-" if v is None else f"{v:g}" for v in d)
+
+    def line(label, a, b=None, s=""):
+        rows.append((label, a, b, s) if base else (label, a))
+
+    for metric, ps in (
+        ("join_ms", ("p50", "p95", "max")),
+        ("broadcast_ms", ("p50", "p95", "p99", "max")),
+        ("ack_ms", ("p50", "p95", "p99")),
+    ):
+        label = f"{metric} {'/'.join(ps)}"
+        a = fmt([doc[metric].get(p) for p in ps])
+        if base:
+            b = fmt([base[metric].get(p) for p in ps])
+            sp = doc["ratios"].get(f"{metric}_p99_speedup", "")
+            line(label, a, b, f"{sp}x p99" if sp else "")
+        else:
+            line(label, a)
+    for key in (
+        "joined",
+        "lost_answers",
+        "score_mismatches",
+        "acked_answers",
+        "stored_answers",
+        "join_s",
+        "game_s",
+    ):
+        line(key, str(doc.get(key)), str(base.get(key)) if base else None)
+    line(
+        "server_cpu_s (per process)",
+        fmt(doc["server_cpu_s"]),
+        fmt(base["server_cpu_s"]) if base else None,
+    )
+    line(
+        "server_cpu_game_s",
+        fmt(doc["server_cpu_game_s"]),
+        fmt(base["server_cpu_game_s"]) if base else None,
+    )
+    line("server_rss_mb", fmt(doc["server_rss_mb"]), fmt(base["server_rss_mb"]) if base else None)
+    line("redis_cpu_s", str(doc.get("redis_cpu_s")), str(base.get("redis_cpu_s")) if base else None)
+    line("errors", json.dumps(doc["errors"]) or "{}", json.dumps(base["errors"]) if base else None)
+    widths = [max(len(str(r[c])) for r in rows) for c in range(len(rows[0]))]
+    head = (
+        f"players={doc['players']} questions={doc['questions']} servers={doc['servers']} "
+        f"server={doc['server']} layer={doc['layer']} nginx={doc['nginx']}"
+    )
+    body = "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows
+    )
+    return head + "\n" + body
+
+
+def plot(doc: dict, samples: dict, path: Path) -> None:
+    """CDFs of broadcast and ack latency, ours vs baseline (Pillow only)."""
+    from PIL import Image, ImageDraw
+
+    width, height, pad = 1200, 520, 60
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    colors = {"ours": (11, 110, 79), "baseline": (200, 60, 40)}
+    panels = [
+        ("broadcast_ms", "question broadcast (server send -> client receive)"),
+        ("ack_ms", "answer -> ack"),
+    ]
+    panel_w = (width - 3 * pad) // 2
+    for n, (metric, title) in enumerate(panels):
+        x0 = pad + n * (panel_w + pad)
+        y0, y1 = pad, height - pad
+        series = {k: sorted(v[metric]) for k, v in samples.items() if v.get(metric)}
+        top = max((s[-1] for s in series.values()), default=1) or 1
+        draw.rectangle([x0, y0, x0 + panel_w, y1], outline="black")
+        draw.text((x0, y0 - 40), f"{title}: CDF, {doc['players']} players", fill="black")
+        for frac in (0.25, 0.5, 0.75, 1.0):
+            x = x0 + frac * panel_w
+            draw.line([x, y1, x, y1 + 5], fill="black")
+            draw.text((x - 20, y1 + 8), f"{top * frac:.0f} ms", fill="black")
+        for frac in (0.5, 0.95, 0.99):
+            y = y1 - frac * (y1 - y0)
+            draw.line([x0, y, x0 + panel_w, y], fill=(220, 220, 220))
+            draw.text((x0 - 40, y - 6), f"p{round(frac * 100)}", fill="black")
+        for k, (name, values) in enumerate(series.items()):
+            step = max(1, len(values) // 600)
+            pts = [
+                (x0 + values[i] / top * panel_w, y1 - (i + 1) / len(values) * (y1 - y0))
+                for i in range(0, len(values), step)
+            ] + [(x0 + values[-1] / top * panel_w, y0)]
+            draw.line(pts, fill=colors.get(name, "blue"), width=2)
+            draw.text((x0 + 10, y0 + 10 + 16 * k), name, fill=colors.get(name, "blue"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--players", type=int, default=500)
+    parser.add_argument("--questions", type=int, default=3)
+    parser.add_argument("--servers", type=int, default=1, help="server processes sharing Redis")
+    parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--nginx", action="store_true", help="put a generated nginx in front")
+    parser.add_argument("--url", help="target an existing server (ours only; same database)")
+    parser.add_argument("--baseline", choices=["yes", "no", "only"], default="yes")
+    parser.add_argument("--generators", type=int, default=2, help="load-generator processes")
+    parser.add_argument("--concurrency", type=int, default=16, help="joins in flight per generator")
+    parser.add_argument("--join-timeout", type=float, default=600)
+    parser.add_argument("--question-timeout", type=float, default=180)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--plot", type=Path)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    if args.servers > 1 and args.layer == "memory":
+        parser.error("several server processes share the live store: use --layer redis")
+    if args.url and args.baseline == "only":
+        parser.error("--url targets our server")
+
+    def log(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    raise_nofile()
+    setup_django(args.database_url)
+    os.environ["CHANNEL_PREFIX"] = PREFIX
+    info = machine()
+    logdir = Path(tempfile.mkdtemp(prefix="cq-bench-live-"))
+    (logdir / "ours").mkdir()
+    (logdir / "baseline").mkdir()
+    log(f"bench/live.py: {args.players} players, {args.questions} questions, logs in {logdir}")
+
+    async def everything() -> tuple[dict | None, dict | None]:
+        ours = base = None
+        if args.baseline != "only":
+            ours = await run_kind(args, "ours", logdir, log)
+        if args.baseline != "no" and not args.url:
+            base = await run_kind(args, "baseline", logdir, log)
+        return ours, base
+
+    ours, base = asyncio.run(everything())
+    samples = {}
+    doc: dict = {}
+    if ours:
+        samples["ours"] = ours.pop("_samples")
+        doc.update(ours)
+    if base:
+        samples["baseline"] = base.pop("_samples")
+        if not ours:
+            doc.update(base)
+    doc.update(
+        {
+            "servers": args.servers if not args.url else len(ours["server_cpu_s"]),
+            "server": args.server if not args.url else "external",
+            "layer": args.layer,
+            "nginx": bool(args.nginx),
+            "command": " ".join([".venv/bin/python", "bench/live.py", *(argv or sys.argv[1:])]),
+            "machine": info,
+        }
+    )
+    if ours and base:
+        base.update({"servers": args.servers, "server": args.server, "layer": "channels_redis"})
+        doc["baseline"] = base
+        doc["ratios"] = ratios(ours, base)
+    else:
+        doc["baseline"] = None
+        doc["ratios"] = {}
+    print(table(doc))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=2))
+    if args.plot:
+        plot(doc, samples, args.plot)
+    shutil.rmtree(logdir, ignore_errors=True) if doc.get("lost_answers") == 0 else None
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
