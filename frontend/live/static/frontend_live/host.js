@@ -215,6 +215,7 @@ function renderLeaderboard(board) {
     el("span", { class: "lb-rank" }, String(row.rank)),
     el("span", { class: "lb-name" }, row.nickname),
     el("span", { class: "lb-score" }, formatNumber(row.score, lang)))));
+  if (!top.length) list.append(el("li", { class: "muted lb-empty" }, _("Scores appear after the first question.")));
 }
 
 // --- Messages ---------------------------------------------------------------------------------
@@ -332,5 +333,6 @@ async function loadLinks() {
 
 renderControls();
 renderPlayers();
+renderLeaderboard(null);
 loadLinks();
 sock.start();
