@@ -29,3 +29,12 @@ STRICT_ENV = {
     "RATE_LIMIT_PIN_MISSES": "20/600",
     "TRUSTED_PROXY_COUNT": "0",
 }
+
+
+# Shared fixtures: real Daphne server and Chromium (browser tests), live-engine hygiene.
+from tests.browser.conftest import artifacts, asgi_server, browser  # noqa: E402, F401
+from tests.realtime.conftest import (  # noqa: E402, F401
+    _clean_live_keys,
+    _close_worker_connections,
+    _fresh_hub,
+)
