@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 PY="$PWD/.venv/bin/python"; MANAGE="$PWD/manage.py"
 export CQ_PER_APP_MESSAGES=1
 for app in quizzes contest realtime frontend frontend/bank frontend/live frontend/contests; do
-  ignores=(--ignore 'node_modules/*' --ignore 'locale/*')
+  ignores=(--ignore 'node_modules/*')
   [ "$app" = frontend ] && ignores+=(--ignore 'bank/*' --ignore 'live/*' --ignore 'contests/*')
   (cd "$app" && "$PY" "$MANAGE" makemessages -l vi -l en --no-obsolete -v 0 "${ignores[@]}" \
      && "$PY" "$MANAGE" makemessages -d djangojs -l vi -l en --no-obsolete -v 0 "${ignores[@]}")
