@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several "status" choice sets: name them so the schema is stable (and check --deploy clean).
+    "ENUM_NAME_OVERRIDES": {
+        "QuestionStatusEnum": "quizzes.models.Question.Status",
+        "ImportStatusEnum": [("draft", "draft"), ("published", "published")],
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
