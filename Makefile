@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench
+.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench run-cluster
 
 $(VENV)/.installed: requirements.txt requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -63,8 +63,25 @@ lock: $(VENV)/.dev-installed
 	@(echo '# Full lock of runtime + dev dependencies (pip freeze). `make lock` regenerates it.'; \
 	  $(PY) -m pip freeze --disable-pip-version-check | grep -v '^pip==') > requirements.lock
 
+# Live game benchmark, short version (< 2 min): 500 players, 3 questions, ours vs the stock-Channels
+# baseline, in its own database (BENCH_DATABASE_URL) and Redis DB (BENCH_REDIS_URL). See bench/README.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cq_bench_live
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/8
+BENCH_ARGS ?= --players 500 --questions 3
 bench: $(VENV)/.dev-installed services
-	@echo "See bench/README.md"
+	@BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) CHANNEL_PREFIX=cqbench \
+		$(PY) bench/live.py $(BENCH_ARGS) --json bench/results/live.json --plot bench/results/live.png
+
+# K server processes (default: one per core) behind a generated nginx, sharing Redis and PostgreSQL.
+CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
+CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
+PROCESSES ?= $(shell nproc)
+CLUSTER_PORT ?= 8080
+run-cluster: $(VENV)/.installed services translations
+	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
+	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py seed_demo
+	@DATABASE_URL=$(CLUSTER_DATABASE_URL) REDIS_URL=$(CLUSTER_REDIS_URL) \
+		exec $(PY) bench/cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test_db.sqlite3 tests/artifacts

@@ -196,6 +196,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not os.environ.get("REDIS_URL") and args.processes > 1:
         raise SystemExit("several processes share the live store and bus: set REDIS_URL")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     env = {**os.environ, "LIVE_STORE": "redis" if os.environ.get("REDIS_URL") else "memory"}
     ports = [args.first_backend_port + n for n in range(args.processes)]
     procs = [
