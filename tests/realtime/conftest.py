@@ -162,10 +162,15 @@ def _close_worker_connections(django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
+    from django.db import DatabaseError
+
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+            except DatabaseError:
+                pass

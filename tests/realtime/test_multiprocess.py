@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -115,7 +116,9 @@ async def test_a_game_across_two_server_processes_counts_every_acked_answer_once
         await asyncio.gather(*[p.stop() for p in players])
 
     stored = await stored_answers(game.id)
-    assert len(stored) == PLAYERS * len(keys)
+    per_q = sorted(collections.Counter(q for _p, q in stored).items())
+    errors = [e for p in players for e in p.errors][:5]
+    assert len(stored) == PLAYERS * len(keys), (per_q, errors, [len(p.results) for p in players][:20])
     assert_acked_answers_counted_once(players, stored)
     assert [e for p in players for e in p.errors] == []
     scores, problems = await sync_to_async(recompute)(game.id)
