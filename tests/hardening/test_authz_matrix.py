@@ -1,0 +1,182 @@
+"""Authorization matrix: every guarded REST operation tried as each role, compared with the
+expected table (ok = 2xx; no = 401/403/404 with no data). IDOR probes: another teacher's game,
+results, quiz and question; another participant's attempt. Each role gets a fresh world, so
+writes (PATCH, DELETE) do not leak from one role's row into the next."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from contest.models import Participant
+from tests.contest.conftest import clear_boards
+from tests.contest.helpers import make_contest, make_school, register
+from tests.factories import make_question, make_user
+from tests.realtime.conftest import create_game, join, make_quiz
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anon", "player_a", "player_b", "screen", "owner", "other_teacher", "organiser", "admin"]
+TOKEN_HEADER = "HTTP_X_PARTICIPANT_TOKEN"
+
+# operation -> roles for which it succeeds (every other role must be refused).
+EXPECTED: dict[str, set[str]] = {
+    "list my games": {"owner", "other_teacher", "organiser", "admin"},
+    "create a game from the owner's private quiz": {"owner", "organiser", "admin"},
+    "read the owner's game": {"owner"},
+    "read the owner's game results": {"owner"},
+    "download the owner's results csv": {"owner"},
+    "download the owner's results xlsx": {"owner"},
+    "read the owner's draft question": {"owner", "organiser", "admin"},
+    "edit the owner's draft question": {"owner", "organiser", "admin"},
+    "delete the owner's draft question": {"owner", "organiser", "admin"},
+    "list revisions of the owner's question": {"owner", "organiser", "admin"},
+    "read the owner's private quiz": {"owner", "organiser", "admin"},
+    "edit the owner's private quiz": {"owner", "organiser", "admin"},
+    "list questions": {"owner", "other_teacher", "organiser", "admin"},
+    "export questions": {"owner", "other_teacher", "organiser", "admin"},
+    "create a theme": {"organiser", "admin"},
+    "read participant A's attempt": {"player_a"},
+    "autosave into participant A's attempt": {"player_a"},
+    "submit participant A's attempt": {"player_a"},
+    "create a contest": {"organiser", "admin"},
+    "read the contest audit log": {"organiser", "admin"},
+    "read round participation": {"organiser", "admin"},
+    "export round results": {"organiser", "admin"},
+}
+
+
+def build_world():
+    clear_boards()
+    owner = make_user("owner", roles=["teacher"])
+    other = make_user("other", roles=["teacher"])
+    organiser = make_user("org", roles=["organiser"])
+    admin = make_user("root", roles=[])
+    admin.is_superuser = admin.is_staff = True
+    admin.save()
+    quiz = make_quiz(owner, ["single"])
+    quiz.visibility = "private"
+    quiz.save()
+    question = make_question(author=owner, status="draft", text_en="Owner draft secret question")
+    game = create_game(owner, quiz)
+    join(game, "Lan")
+    contest, round_, contest_questions = make_contest()
+    units = make_school("S1", "School one")
+    anon = APIClient()
+    token_a = register(anon, contest, units["school"], name="Nguyễn Văn An")
+    token_b = register(anon, contest, units["school"], name="Trần Thị Bình")
+    started = APIClient().post(
+        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token_a}
+    )
+    assert started.status_code == 201, started.content
+    return {
+        "users": {"owner": owner, "other_teacher": other, "organiser": organiser, "admin": admin},
+        "tokens": {"player_a": token_a, "player_b": token_b},
+        "quiz": quiz,
+        "question": question,
+        "game": game,
+        "contest": contest,
+        "round": round_,
+        "attempt": started.json()["id"],
+        "contest_answer": {
+            "question": contest_questions[0].pk,
+            "response": {"choice": contest_questions[0].choices.first().pk},
+        },
+    }
+
+
+def client_for(role: str, world) -> tuple[APIClient, dict]:
+    client, extra = APIClient(), {}
+    if role in world["users"]:
+        client.force_authenticate(world["users"][role])
+    elif role in world["tokens"]:
+        extra[TOKEN_HEADER] = world["tokens"][role]
+    return client, extra
+
+
+def operations(world) -> dict[str, tuple[str, str, dict | None]]:
+    g, q, quiz = world["game"].id, world["question"].id, world["quiz"].id
+    a, r, slug = world["attempt"], world["round"].pk, world["contest"].slug
+    return {
+        "list my games": ("get", "/api/games/", None),
+        "create a game from the owner's private quiz": ("post", "/api/games/", {"quiz": quiz}),
+        "read the owner's game": ("get", f"/api/games/{g}/", None),
+        "read the owner's game results": ("get", f"/api/games/{g}/results/", None),
+        "download the owner's results csv": ("get", f"/api/games/{g}/results.csv", None),
+        "download the owner's results xlsx": ("get", f"/api/games/{g}/results.xlsx", None),
+        "read the owner's draft question": ("get", f"/api/questions/{q}/", None),
+        "edit the owner's draft question": ("patch", f"/api/questions/{q}/", {"text_en": "Hi?"}),
+        "list revisions of the owner's question": ("get", f"/api/questions/{q}/revisions/", None),
+        "read the owner's private quiz": ("get", f"/api/quizzes/{quiz}/", None),
+        "edit the owner's private quiz": ("patch", f"/api/quizzes/{quiz}/", {"title": "Mine"}),
+        "list questions": ("get", "/api/questions/", None),
+        "export questions": ("get", "/api/questions/export/?format=json", None),
+        "create a theme": ("post", "/api/themes/", {"slug": "x1", "name_vi": "X", "name_en": "X"}),
+        "read participant A's attempt": ("get", f"/api/attempts/{a}/", None),
+        "autosave into participant A's attempt": (
+            "post",
+            f"/api/attempts/{a}/answers/",
+            {"answers": [world["contest_answer"]]},
+        ),
+        "submit participant A's attempt": ("post", f"/api/attempts/{a}/submit/", {}),
+        "create a contest": ("post", "/api/contests/", {"title_vi": "Cuộc thi mới"}),
+        "read the contest audit log": ("get", f"/api/contests/{slug}/audit/", None),
+        "read round participation": ("get", f"/api/rounds/{r}/participation/", None),
+        "export round results": ("get", f"/api/rounds/{r}/export.csv", None),
+        "delete the owner's draft question": ("delete", f"/api/questions/{q}/", None),  # last
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rest_operations_match_the_expected_authorization_table(role):
+    world = build_world()
+    client, extra = client_for(role, world)
+    secrets = [
+        "Owner draft secret question",
+        "Secret quiz title",
+        world["game"].pin,
+        world["game"].screen_key,
+        "Nguyễn Văn An",
+    ]
+    mismatches = []
+    for name, (method, path, body) in operations(world).items():
+        if role == "screen":  # the screen's only credential is its key: it must open nothing
+            path += ("&" if "?" in path else "?") + f"key={world['game'].screen_key}"
+        kwargs = {"format": "json"} if body is not None else {}
+        response = getattr(client, method)(path, body, **kwargs, **extra)
+        allowed = role in EXPECTED[name]
+        ok = 200 <= response.status_code < 300
+        if ok != allowed:
+            mismatches.append((name, response.status_code, response.content[:200]))
+        if not ok:
+            if response.status_code not in {401, 403, 404, 405}:
+                mismatches.append((name, "unexpected status", response.status_code))
+            text = response.content.decode(errors="replace")
+            leaked = [s for s in secrets if s in text]
+            if leaked:
+                mismatches.append((name, "leak in refusal", leaked))
+    assert mismatches == []
+
+
+def test_other_teachers_never_see_the_owners_game_question_or_quiz_in_lists():
+    world = build_world()
+    client, _ = client_for("other_teacher", world)
+    games = client.get("/api/games/").json()
+    assert world["game"].id not in [g["id"] for g in games]
+    questions = json.dumps(client.get("/api/questions/?page_size=100").json())
+    assert "Owner draft secret question" not in questions
+    quizzes = json.dumps(client.get("/api/quizzes/").json())
+    assert "Secret quiz title" not in quizzes
+    exported = client.get("/api/questions/export/?format=json").content.decode()
+    assert "Owner draft secret question" not in exported
+
+
+def test_a_participant_token_only_opens_its_own_attempt():
+    world = build_world()
+    b = Participant.objects.exclude(attempts__id=world["attempt"]).get()
+    assert b.full_name == "Trần Thị Bình"
+    client = APIClient()
+    own = client.get("/api/contests/lifelong/me/", **{TOKEN_HEADER: world["tokens"]["player_b"]})
+    assert "Nguyễn Văn An" not in own.content.decode()
