@@ -19,6 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_sessionstart(session):
+    _forget_live_state_of_earlier_runs()
     if not REQUIRE_SERVICES:
         return
     problems = []
@@ -37,6 +38,22 @@ def pytest_sessionstart(session):
         problems.append(f"{CHROMIUM} is missing (apt-get install chromium)")
     if problems:
         pytest.exit("Required services are missing: " + "; ".join(problems), returncode=3)
+
+
+def _forget_live_state_of_earlier_runs():
+    """The test database is created afresh each run, so game ids restart: live state that an
+    earlier run left in Redis under our prefix must go too."""
+    if not settings.REDIS_URL:
+        return
+    import redis
+
+    try:
+        client = redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
+        keys = list(client.scan_iter(match=f"{settings.CHANNEL_PREFIX}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    except redis.RedisError:
+        pass  # a missing Redis is reported by the service check below
 
 
 @pytest.fixture(autouse=True)
