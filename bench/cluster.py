@@ -187,6 +187,10 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="K server processes behind nginx")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
@@ -196,7 +200,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not os.environ.get("REDIS_URL") and args.processes > 1:
         raise SystemExit("several processes share the live store and bus: set REDIS_URL")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`/systemd: stop the children too
     env = {**os.environ, "LIVE_STORE": "redis" if os.environ.get("REDIS_URL") else "memory"}
     ports = [args.first_backend_port + n for n in range(args.processes)]
     procs = [
