@@ -219,6 +219,7 @@ class Hub:
             state = {**game.state, "seq": game.seq}
             lg = LocalGame(game, state)
             lg.players_count = await db(active_players_count)(game_id=game_id)
+            await self.store.players_set(game_id, lg.players_count)
             self.games[game_id] = lg
         self.arm(lg)
         return lg
@@ -418,6 +419,10 @@ class Hub:
         if lg is None:
             return
         total = await self.store.answered_incr(game_id, q, n)
+        # Envelopes from several processes may arrive out of order: read the shared count.
+        players = await self.store.players_get(game_id)
+        if players is not None:
+            lg.players_count = players
         frame = {"type": p.S_ANSWERS, "q": q, "count": total, "total": lg.players_count}
         await self.publish(lg, frames=[(TO_STAFF, frame)])
         state = lg.state
@@ -499,9 +504,10 @@ class Hub:
     async def kick(self, lg: LocalGame, player_id: Any) -> dict | None:
         if not isinstance(player_id, int) or isinstance(player_id, bool):
             return error_frame(p.E_INVALID_ACTION)
-        if not await db(services.player_kick)(game_id=lg.id, player_id=player_id):
+        kicked = await db(services.player_kick)(game_id=lg.id, player_id=player_id)
+        if kicked is None:
             return error_frame(p.E_INVALID_ACTION)
-        count = await db(active_players_count)(game_id=lg.id)
+        count = await self.store.players_incr(lg.id, -1) if kicked else lg.players_count
         await self.publish(
             lg,
             kick=player_id,
@@ -538,7 +544,7 @@ class Hub:
     async def player_arrived(self, lg: LocalGame, player: Player) -> None:
         if not await db(services.player_seen)(player_id=player.id):
             return
-        count = await db(active_players_count)(game_id=lg.id)
+        count = await self.store.players_incr(lg.id, 1)  # atomic across processes
         joined = {"player": player.id, "nickname": player.nickname, "team": player.team}
         await self.publish(
             lg,

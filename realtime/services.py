@@ -209,8 +209,13 @@ def player_seen(*, player_id: int) -> bool:
     return bool(Player.objects.filter(id=player_id, seen=False).update(seen=True))
 
 
-def player_kick(*, game_id: int, player_id: int) -> bool:
-    return bool(Player.objects.filter(game_id=game_id, id=player_id).update(banned=True))
+def player_kick(*, game_id: int, player_id: int) -> bool | None:
+    """Ban a player for this game: None if unknown, True if they counted as connected."""
+    players = Player.objects.filter(game_id=game_id, id=player_id)
+    counted = players.filter(banned=False, seen=True).update(banned=True)
+    if counted:
+        return True
+    return False if players.update(banned=True) else None
 
 
 def player_team_set(*, game_id: int, player_id: int, team: int | None) -> bool:

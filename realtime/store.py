@@ -37,6 +37,16 @@ class LiveStore:
     async def answered_get(self, game_id: int, q: int) -> int:
         raise NotImplementedError
 
+    async def players_set(self, game_id: int, count: int) -> None:
+        """Initialise the connected-players counter (only when it is missing)."""
+        raise NotImplementedError
+
+    async def players_incr(self, game_id: int, delta: int) -> int:
+        raise NotImplementedError
+
+    async def players_get(self, game_id: int) -> int | None:
+        raise NotImplementedError
+
     async def publish(self, data: bytes) -> None:
         """Send one event to every server process (this one included), in order."""
         raise NotImplementedError
@@ -75,6 +85,17 @@ class MemoryStore(LiveStore):
 
     async def answered_get(self, game_id: int, q: int) -> int:
         return self.counters.get((game_id, q), 0)
+
+    async def players_set(self, game_id: int, count: int) -> None:
+        self.counters.setdefault((game_id, -1), count)
+
+    async def players_incr(self, game_id: int, delta: int) -> int:
+        key = (game_id, -1)
+        self.counters[key] = self.counters.get(key, 0) + delta
+        return self.counters[key]
+
+    async def players_get(self, game_id: int) -> int | None:
+        return self.counters.get((game_id, -1))
 
     async def publish(self, data: bytes) -> None:
         for callback in self.listeners:
@@ -149,6 +170,16 @@ class RedisStore(LiveStore):
     async def answered_get(self, game_id: int, q: int) -> int:
         raw = await self.client.get(f"{self.prefix}:ans:{game_id}:{q}")
         return int(raw or 0)
+
+    async def players_set(self, game_id: int, count: int) -> None:
+        await self.client.set(f"{self.prefix}:players:{game_id}", count, nx=True)
+
+    async def players_incr(self, game_id: int, delta: int) -> int:
+        return int(await self.client.incrby(f"{self.prefix}:players:{game_id}", delta))
+
+    async def players_get(self, game_id: int) -> int | None:
+        raw = await self.client.get(f"{self.prefix}:players:{game_id}")
+        return int(raw) if raw is not None else None
 
     async def publish(self, data: bytes) -> None:
         await self.client.publish(self.channel, data)

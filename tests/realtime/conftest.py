@@ -160,9 +160,7 @@ def _close_worker_connections(django_db_setup, django_db_blocker):
     """Worker threads (answer batcher, sync_to_async) keep DB sessions open; end them before the
     test database is dropped."""
     yield
-    from django.db import connection
-
-    from django.db import DatabaseError
+    from django.db import DatabaseError, connection
 
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":

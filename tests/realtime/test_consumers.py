@@ -243,7 +243,7 @@ async def test_player_cannot_act_as_host():
     other_teacher = await sync_to_async(make_user)("teacher2", roles=["teacher"])
     try:
         await player.send({"type": "host", "action": "start"})
-        assert (await player.recv())["code"] == "not_authorised"
+        assert (await player.until("error"))["code"] == "not_authorised"
         anonymous = await Socket(game.id).connect()
         assert (await anonymous.hello(role="host", token=token))["code"] == "not_authorised"
         await anonymous.close()

@@ -118,7 +118,11 @@ async def test_a_game_across_two_server_processes_counts_every_acked_answer_once
     stored = await stored_answers(game.id)
     per_q = sorted(collections.Counter(q for _p, q in stored).items())
     errors = [e for p in players for e in p.errors][:5]
-    assert len(stored) == PLAYERS * len(keys), (per_q, errors, [len(p.results) for p in players][:20])
+    assert len(stored) == PLAYERS * len(keys), (
+        per_q,
+        errors,
+        [len(p.results) for p in players][:20],
+    )
     assert_acked_answers_counted_once(players, stored)
     assert [e for p in players for e in p.errors] == []
     scores, problems = await sync_to_async(recompute)(game.id)
