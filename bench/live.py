@@ -684,8 +684,15 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         gens.append((proc, parent))
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue = asyncio.Queue()
+
+    def readable(conn) -> None:
+        try:
+            inbox.put_nowait(conn.recv())
+        except (EOFError, OSError):  # the generator exited after sending its data
+            loop.remove_reader(conn.fileno())
+
     for _proc, conn in gens:
-        loop.add_reader(conn.fileno(), lambda c=conn: inbox.put_nowait(c.recv()))
+        loop.add_reader(conn.fileno(), readable, conn)
 
     async def wait_all(kind_: str, q: int | None, timeout: float) -> list:
         got = []
@@ -739,7 +746,8 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
                         datas.append(message[1])
         finally:
             for proc, conn in gens:
-                loop.remove_reader(conn.fileno())
+                if not conn.closed:
+                    loop.remove_reader(conn.fileno())
                 proc.join(10)
                 if proc.is_alive():
                     proc.kill()
