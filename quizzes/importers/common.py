@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 # Characters only Vietnamese uses among Latin scripts: a question holding one is Vietnamese.
 _VIETNAMESE = re.compile(
     "[ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
@@ -174,3 +176,36 @@ def moodle_grade(fraction: float) -> float | None:
     # Within 0.1 percentage point: 33.33% is a third, 33% is not (Moodle rejects it too).
     nearest = min(MOODLE_GRADES, key=lambda option: abs(option - fraction))
     return nearest if abs(nearest - fraction) <= 0.001 else None
+
+
+def short_answer_key(
+    answers: list[tuple[str, float, str]], *, ignore_case: bool, warnings: list[str]
+) -> dict:
+    """The typed-answer key of a Moodle/GIFT short-answer question: (text, weight, feedback)s.
+
+    Full-credit answers are accepted; partial-credit ones and the "*" catch-all are kept as
+    feedback only (typed answers score all or nothing here), with a warning.
+    """
+    accepted, responses = [], []
+    for text, weight, feedback in answers:
+        if weight == 1.0 and text != "*":
+            accepted.append(text)
+        elif weight != 1.0:
+            warnings.append(
+                _(
+                    "“%(answer)s” (%(percent)s%%) is kept as feedback only: typed answers score all "
+                    "or nothing."
+                )
+                % {"answer": text, "percent": round(weight * 100, 2)}
+            )
+        if feedback or weight != 1.0:
+            responses.append({"answer": text, "weight": weight, "feedback": feedback})
+    key = {
+        "accepted": accepted,
+        "ignore_case": ignore_case,
+        "ignore_diacritics": False,
+        "ignore_spaces": True,
+    }
+    if responses:
+        key["feedback"] = responses
+    return key

@@ -18,6 +18,7 @@ from quizzes.importers.common import (
     html_to_text,
     moodle_grade,
     number,
+    short_answer_key,
 )
 
 # Escaped special characters become private-use characters while parsing, then come back.
@@ -235,35 +236,16 @@ def _truefalse(answers: str, data: dict) -> str | None:
 
 
 def _short_answer(answers: str, data: dict, warnings: list[str]) -> str | None:
-    accepted, responses = [], []
+    parsed = []
     for part in answers.split("=")[1:]:
         weight, text, feedback, bad = _split_answer(part.strip())
         if bad is not None:
             return _bad_grade(bad)
-        weight = 1.0 if weight is None else weight
         if not text:
             return _("An answer is empty.")
-        if weight == 1.0 and text != "*":
-            accepted.append(text)
-        elif weight != 1.0:
-            warnings.append(
-                _(
-                    "“%(answer)s” (%(percent)s%%) is kept as feedback only: typed answers score all "
-                    "or nothing."
-                )
-                % {"answer": text, "percent": round(weight * 100, 2)}
-            )
-        if feedback or weight != 1.0:
-            responses.append({"answer": text, "weight": weight, "feedback": feedback})
+        parsed.append((text, 1.0 if weight is None else weight, feedback))
     data["type"] = "text"
-    data["answer"] = {
-        "accepted": accepted,
-        "ignore_case": True,
-        "ignore_diacritics": False,
-        "ignore_spaces": True,
-    }
-    if responses:
-        data["answer"]["feedback"] = responses
+    data["answer"] = short_answer_key(parsed, ignore_case=True, warnings=warnings)
     return None
 
 

@@ -19,6 +19,7 @@ from quizzes.importers.common import (
     html_to_text,
     moodle_grade,
     number,
+    short_answer_key,
 )
 
 SUPPORTED = {"multichoice", "truefalse", "shortanswer", "numerical", "description"}
@@ -149,31 +150,9 @@ def _question(element, qtype: str, line, name: str, result: ParseResult):
         data["choices"] = choices
     elif qtype == "shortanswer":
         usecase = (element.findtext("usecase") or "0").strip() == "1"
-        accepted, responses = [], []
-        for answer, weight in graded:
-            text = _text(answer)
-            feedback = _text(answer.find("feedback"))
-            if weight == 1.0 and text != "*":
-                accepted.append(text)
-            elif weight != 1.0:
-                warnings.append(
-                    _(
-                        "“%(answer)s” (%(percent)s%%) is kept as feedback only: typed answers "
-                        "score all or nothing."
-                    )
-                    % {"answer": text, "percent": round(weight * 100, 2)}
-                )
-            if feedback or weight != 1.0:
-                responses.append({"answer": text, "weight": weight, "feedback": feedback})
+        parsed = [(_text(a), weight, _text(a.find("feedback"))) for a, weight in graded]
         data["type"] = "text"
-        data["answer"] = {
-            "accepted": accepted,
-            "ignore_case": not usecase,
-            "ignore_diacritics": False,
-            "ignore_spaces": True,
-        }
-        if responses:
-            data["answer"]["feedback"] = responses
+        data["answer"] = short_answer_key(parsed, ignore_case=not usecase, warnings=warnings)
     elif qtype == "numerical":
         key, responses = None, []
         for answer, weight in graded:
