@@ -134,13 +134,13 @@ class GameSocket:
         if (
             raw is None
             or len(raw) > p.MAX_FRAME_BYTES
-            or (text and len(text.encode()) > p.MAX_FRAME_BYTES)
+            or (text and len(text.encode("utf-8", "surrogatepass")) > p.MAX_FRAME_BYTES)
         ):
             await self.error(p.E_TOO_LARGE if raw is not None else p.E_MALFORMED)
             return
         try:
             msg = orjson.loads(raw)
-        except orjson.JSONDecodeError:
+        except ValueError:
             await self.error(p.E_MALFORMED)
             return
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):

@@ -21,6 +21,121 @@ MAX_COMBINING = 2  # combining marks kept per base character (Vietnamese needs u
 MSG_NICKNAME_INVALID = _("Please choose another nickname (1 to 20 letters, nothing offensive).")
 
 _SPACES = re.compile(r"\s+")
+
+# Letters that are assigned but render as blank space (Hangul fillers, Braille blank...).
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e", "\u2060"}
+
+# Cyrillic, Greek, Armenian and Cherokee look-alikes of Latin letters, applied BEFORE case
+# folding (Greek capital Eta looks like H, small eta like n). Fullwidth and mathematical letters
+# are already folded by NFKC.
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic capitals and smalls
+        "А": "A",
+        "В": "B",
+        "С": "C",
+        "Е": "E",
+        "Н": "H",
+        "І": "I",
+        "Ј": "J",
+        "К": "K",
+        "М": "M",
+        "О": "O",
+        "Р": "P",
+        "Ѕ": "S",
+        "Т": "T",
+        "Х": "X",
+        "У": "Y",
+        "Ү": "Y",
+        "Ԁ": "D",
+        "Ԛ": "Q",
+        "Ԝ": "W",
+        "Ӏ": "I",
+        "а": "a",
+        "в": "b",
+        "с": "c",
+        "е": "e",
+        "һ": "h",
+        "і": "i",
+        "ј": "j",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "ѕ": "s",
+        "т": "t",
+        "х": "x",
+        "у": "y",
+        "ү": "y",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "г": "r",
+        "ӏ": "l",
+        "ё": "e",
+        "ї": "i",
+        "п": "n",
+        "ь": "b",
+        # Greek capitals and smalls
+        "Α": "A",
+        "Β": "B",
+        "Ε": "E",
+        "Ζ": "Z",
+        "Η": "H",
+        "Ι": "I",
+        "Κ": "K",
+        "Μ": "M",
+        "Ν": "N",
+        "Ο": "O",
+        "Ρ": "P",
+        "Τ": "T",
+        "Υ": "Y",
+        "Χ": "X",
+        "Ϲ": "C",
+        "Ϳ": "J",
+        "α": "a",
+        "β": "b",
+        "γ": "y",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ϲ": "c",
+        "ϳ": "j",
+        "ω": "w",
+        # Armenian
+        "օ": "o",
+        "ո": "n",
+        "ս": "u",
+        "հ": "h",
+        "ց": "g",
+        "զ": "q",
+        # Cherokee capitals
+        "Ꭺ": "A",
+        "Ᏼ": "B",
+        "Ꮯ": "C",
+        "Ꭼ": "E",
+        "Ꮋ": "H",
+        "Ꭻ": "J",
+        "Ꮶ": "K",
+        "Ꮮ": "L",
+        "Ꮇ": "M",
+        "Ꮲ": "P",
+        "Ꭲ": "T",
+        "Ꮃ": "W",
+        "Ꮓ": "Z",
+        "Ꮪ": "S",
+        "Ꭱ": "R",
+    }
+)
+_CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
 _LEET = str.maketrans(
     {
         "0": "o",
@@ -81,6 +196,7 @@ _BAD_WORDS = {
     "dit cu",
     "du ma",
     "djt",
+    "djt me",
     "dis me",
     "me may",
     "thang cho",
@@ -96,6 +212,25 @@ _BAD_WORDS = {
 # đéo/đèo): matched with their diacritics kept.
 _BAD_WITH_DIACRITICS = {"lồn", "buồi", "cặc", "đéo", "địt", "đụ", "đĩ"}
 _SUBSTRING_MIN = 5  # words at least this long also match inside other words
+# Shorter words and acronyms that are unambiguous enough to refuse inside other words too.
+_BAD_INSIDE = {
+    "fuck",
+    "fuk",
+    "shit",
+    "bitch",
+    "cunt",
+    "dick",
+    "nigg",
+    "fagg",
+    "slut",
+    "whore",
+    "vcl",
+    "vkl",
+    "dcm",
+    "dmm",
+    "dkm",
+    "clgt",
+}
 
 
 def _strip_invisible(text: str) -> str:
@@ -103,7 +238,7 @@ def _strip_invisible(text: str) -> str:
     marks = 0
     for ch in text:
         category = unicodedata.category(ch)
-        if category in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
+        if category in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} or ch in _BLANK_LETTERS:
             continue  # control, format (bidi, zero-width), surrogates, private use, unassigned
         if category.startswith("M"):
             marks += 1
@@ -117,19 +252,50 @@ def _strip_invisible(text: str) -> str:
     return "".join(out)
 
 
+def mixes_scripts(text: str) -> bool:
+    """Latin mixed with Cyrillic/Greek/Armenian/Cherokee letters (a look-alike spoof)."""
+    scripts = set()
+    for ch in text:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            for script in _CONFUSABLE_SCRIPTS:
+                if name.startswith(script):
+                    scripts.add(script)
+    return len(scripts) > 1
+
+
 def fold_nickname(text: str) -> str:
-    """Case, diacritics, leetspeak and punctuation folded: 'Đ1t M3' -> 'dit me'."""
-    text = strip_diacritics(unicodedata.normalize("NFKC", text)).casefold()
+    """Case, diacritics, look-alikes, leetspeak and punctuation folded: 'Đ1t M3' -> 'dit me'."""
+    text = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
+    text = strip_diacritics(text).casefold()
     text = text.translate(_LEET)
     text = "".join(ch if ch.isalnum() else " " for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 
+_SYLLABLE_GOES_ON = set("aeiouycmnptgh")
+
+
+def _has_vi_word(token: str) -> bool:
+    """A Vietnamese swear word inside a token, unless the letters after it continue an innocent
+    syllable (lồng, đĩa): decorations like 'xX...Xx' around it do not save it."""
+    for bad in _BAD_WITH_DIACRITICS:
+        start = token.find(bad)
+        while start != -1:
+            after = token[start + len(bad) : start + len(bad) + 1]
+            if not after or strip_diacritics(after) not in _SYLLABLE_GOES_ON:
+                return True
+            start = token.find(bad, start + 1)
+    return False
+
+
 def is_offensive(text: str) -> bool:
-    marked = unicodedata.normalize("NFC", text).casefold().translate(_LEET)
-    marked_words = set(re.split(r"[^\w]+", marked))
-    if marked_words & _BAD_WITH_DIACRITICS:
-        return True
+    lowered = unicodedata.normalize("NFC", text).casefold()
+    for marked in (lowered.translate(_LEET), re.sub(r"\d+", " ", lowered)):
+        marked_list = [w for w in re.split(r"[\W_]+", marked) if w]
+        marked_singles = "".join(w if len(w) == 1 else " " for w in marked_list).split()
+        if any(_has_vi_word(token) for token in marked_list + marked_singles):
+            return True
     folded = fold_nickname(text)
     words = folded.split()
     joined = "".join(words)
@@ -138,12 +304,15 @@ def is_offensive(text: str) -> bool:
     for bad in _BAD_WORDS:
         bad_folded = fold_nickname(bad)
         if " " in bad_folded:
-            if bad_folded in folded or bad_folded.replace(" ", "") in joined:
+            squeezed = bad_folded.replace(" ", "")
+            if bad_folded in folded or squeezed in joined or any(squeezed in r for r in singles):
                 return True
         elif bad_folded in words or bad_folded in singles or joined == bad_folded:
             return True
         elif len(bad_folded) >= _SUBSTRING_MIN and bad_folded in joined:
             return True
+    if any(bad in joined for bad in _BAD_INSIDE):
+        return True
     return False
 
 
@@ -156,7 +325,7 @@ def clean_nickname(raw: object) -> str:
     text = unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
     if not text or len(text) > MAX_LENGTH or not nickname_key(text):
         raise ApplicationError("nickname_invalid", MSG_NICKNAME_INVALID)
-    if is_offensive(text):
+    if is_offensive(text) or mixes_scripts(text):
         raise ApplicationError("nickname_invalid", MSG_NICKNAME_INVALID)
     return text
 
