@@ -298,3 +298,61 @@ async def test_wrong_origin_is_refused():
     connected, _ = await comm.connect()
     assert not connected
     await comm.disconnect()
+
+
+async def test_late_join_works_only_when_the_host_allows_it():
+    from quizzes.errors import NotFoundError
+
+    host, game = await setup_game(time_limit=30)
+    _pid, token = await sync_to_async(join)(game, "Early")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.send({"type": "host", "action": "late_join", "on": False})
+        await host_ws.until("flags")
+        await host_ws.send({"type": "host", "action": "start"})
+        await player.until("question")
+        with pytest.raises(NotFoundError):
+            await sync_to_async(join)(game, "Latecomer")
+        await host_ws.send({"type": "host", "action": "late_join", "on": True})
+        assert (await host_ws.until("flags"))["late_join"] is True
+        _late_id, late_token = await sync_to_async(join)(game, "Latecomer")
+        late = await player_socket(game.id, late_token)
+        state = late.frames[0]
+        assert state["game"]["phase"] == "open" and state["question"]["q"] == 0
+        assert state["you"]["score"] == 0 and state["you"]["answered"] is False
+        await late.close()
+    finally:
+        await player.close()
+        await host_ws.close()
+
+
+async def test_pause_freezes_the_countdown_and_add_time_extends_it():
+    host, game = await setup_game(time_limit=30)
+    _pid, token = await sync_to_async(join)(game, "Timer")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        await host_ws.send({"type": "host", "action": "add_time", "seconds": 10})
+        timer = await player.until("timer")
+        assert timer["ends_at"] == question["ends_at"] + 10_000
+        await host_ws.send({"type": "host", "action": "pause"})
+        paused = await player.until("timer")
+        assert paused["paused"] is True
+        await player.send(
+            {
+                "type": "answer",
+                "q": 0,
+                "answer_id": str(uuid.uuid4()),
+                "response": {"choice": choice_ids(question)[0]},
+            }
+        )
+        assert (await player.until("error"))["code"] == "not_open"
+        await host_ws.send({"type": "host", "action": "resume"})
+        resumed = await player.until("timer")
+        assert resumed["paused"] is False and resumed["ends_at"] >= timer["ends_at"]
+    finally:
+        await player.close()
+        await host_ws.close()
