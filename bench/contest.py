@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -206,7 +207,16 @@ def main() -> None:
     parser.add_argument(
         "--read-clients", type=int, default=4, help="concurrent leaderboard readers"
     )
+    parser.add_argument(
+        "--server",
+        choices=("daphne", "uvicorn"),
+        default="daphne",
+        help="daphne: the product's server (as `make run` starts it); uvicorn: for comparison",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="record the server with py-spy (raw format) to PATH"
+    )
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -219,8 +229,18 @@ def main() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [
+    if args.server == "daphne":
+        # The product's server, started as `make run` starts it.
+        command = [
+            str(Path(sys.executable).with_name("daphne")),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ]
+    else:
+        command = [
             sys.executable,
             "-m",
             "uvicorn",
@@ -234,10 +254,14 @@ def main() -> None:
             "--log-level",
             "warning",
             "--no-access-log",
-        ],
+        ]
+    server = subprocess.Popen(
+        command,
         cwd=ROOT,
-        env=dict(os.environ, DJANGO_SETTINGS_MODULE="bench.contest_settings", PYTHONPATH=str(ROOT)),
+        env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT)),
+        stdout=subprocess.DEVNULL,  # Daphne's access log (still written, as by `make run`)
     )
+    profiler = None
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -248,8 +272,31 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        if args.profile:
+            # Sample the server (all threads) during the whole measured run.
+            profiler = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--pid",
+                    str(server.pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "100",
+                    "--nonblocking",  # pausing 50 threads per sample stalls the server
+                    "--output",
+                    args.profile,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1)
         run(args, data, port)
     finally:
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=30)
         server.terminate()
         server.wait(timeout=15)
 
@@ -318,7 +365,7 @@ def run(args, data, port) -> None:
 
     print(
         f"{len(tokens)} attempts by {args.sessions} concurrent sessions, {args.questions} questions each, "
-        f"{args.workers} uvicorn workers: {requests_done} requests in {wall:.1f} s = {requests_done / wall:.0f} req/s"
+        f"{args.server}{f' x{args.workers}' if args.server == 'uvicorn' else ''}: {requests_done} requests in {wall:.1f} s = {requests_done / wall:.0f} req/s"
     )
     print(
         f"  (top100 and myrank: {args.read_clients} concurrent readers, board of {data['results']} rows)"

@@ -4,12 +4,15 @@ and serialise. Participants without an account authenticate with the X-Participa
 
 from __future__ import annotations
 
-from django.core.cache import cache
+import time
+
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,11 +22,10 @@ from contest.services import exports
 from contest.services.registration import (
     COOKIE_PREFIX,
     participant_for_request,
+    participant_ids_from_token,
     participant_required,
 )
 from quizzes.errors import ApplicationError, ForbiddenError
-
-LEADERBOARD_CACHE_SECONDS = 2
 
 
 def _require_staff(request) -> None:
@@ -286,15 +288,14 @@ class AttemptReviewApi(PublicApi):
 # --- Leaderboards ------------------------------------------------------------------------------
 
 
-def _round_cached(round_id: int) -> Round:
-    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
-    if round_ is None or not round_.contest.is_published:
-        from quizzes.errors import NotFoundError
-
-        raise NotFoundError("not_found", _("Not found."))
-    if round_.kind == Round.Kind.SELF_PACED:
+def _round_for_board(round_id: int) -> tuple[Round, int]:
+    """The round (a per-process copy, see selectors.round_get_for_board) and its board version;
+    a self-paced round that has closed computes its final results on first need."""
+    round_, version = selectors.round_get_for_board(round_id=round_id)
+    if round_.kind == Round.Kind.SELF_PACED and round_.finalized_at is None and round_.is_closed():
         services.round_finalize_if_due(round_)
-    return round_
+        round_, version = selectors.round_get_for_board(round_id=round_id)
+    return round_, version
 
 
 def _board_payload(scope, rows, extra=None) -> dict:
@@ -307,37 +308,73 @@ def _board_payload(scope, rows, extra=None) -> dict:
     return payload
 
 
+# Pre-rendered top-N bodies, per process: (round, n, offset, language) -> (stamp, built, bytes).
+# A ceremony screen and thousands of phones ask for the same top 100: it is rendered at most
+# once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
+# the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
+BOARD_BODY_SECONDS = 1.0
+_BOARD_BODIES: dict[tuple, tuple[tuple, float, bytes]] = {}
+_JSON = JSONRenderer()
+
+
 class RoundLeaderboardApi(PublicApi):
-    """Top N of a round (masked names), cached a couple of seconds for ceremony screens."""
+    """Top N of a round (masked names): a pre-rendered body refreshed every second."""
 
     def get(self, request, round_id):
         n = _int(request.query_params.get("n"), 100, 1, 500)
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
-        round_ = _round_cached(round_id)
-        scope = leaderboards.round_scope(round_)
-        key = f"lbapi:{scope.key}:{leaderboards.board_version(round_.pk)}:{n}:{offset}"
-        payload = cache.get(key)
-        if payload is None:
-            payload = _board_payload(
-                scope,
-                leaderboards.top(scope, n, offset),
-                {"total": leaderboards.size(scope), "round": selectors.round_public(round_)},
+        key = (round_id, n, offset, get_language())
+        row_version, board_version = (
+            leaderboards.round_versions(round_id)
+            if leaderboards.redis_client() is not None
+            else (None, None)
+        )
+        now = time.monotonic()
+        hit = _BOARD_BODIES.get(key)
+        if (
+            row_version is not None
+            and hit is not None
+            and hit[0] == (row_version, board_version)
+            and now - hit[1] < BOARD_BODY_SECONDS
+        ):
+            body = hit[2]
+        else:
+            round_, _version = _round_for_board(round_id)
+            scope = leaderboards.round_scope(round_)
+            body = _JSON.render(
+                _board_payload(
+                    scope,
+                    leaderboards.top(scope, n, offset),
+                    {"total": leaderboards.size(scope), "round": selectors.round_public(round_)},
+                )
             )
-            cache.set(key, payload, LEADERBOARD_CACHE_SECONDS)
-        return Response(payload)
+            if row_version is not None:
+                if len(_BOARD_BODIES) > 2000:
+                    _BOARD_BODIES.clear()
+                # The stamp read before rendering: a change during rendering renders again.
+                _BOARD_BODIES[key] = ((row_version, board_version), now, body)
+        return HttpResponse(body, content_type="application/json")
 
 
 class RoundMyRankApi(PublicApi):
+    """My rank on the round's board. The signed token says who is asking (no database query);
+    a token that has no row on the board is checked against the database as before."""
+
     def get(self, request, round_id):
-        round_ = _round_cached(round_id)
-        participant = participant_required(request, round_.contest)
+        round_, _version = _round_for_board(round_id)
         scope = leaderboards.round_scope(round_)
+        ids = participant_ids_from_token(request.headers.get("X-Participant-Token"))
+        if ids is not None and ids[1] == round_.contest_id:
+            me = leaderboards.my_rank(scope, ids[0])
+            if me is not None:
+                return Response({"me": me})
+        participant = participant_required(request, round_.contest)
         return Response({"me": leaderboards.my_rank(scope, participant.pk)})
 
 
 class RoundAroundApi(PublicApi):
     def get(self, request, round_id):
-        round_ = _round_cached(round_id)
+        round_, _version = _round_for_board(round_id)
         participant = participant_required(request, round_.contest)
         k = _int(request.query_params.get("k"), 5, 1, 50)
         scope = leaderboards.round_scope(round_)
@@ -353,7 +390,7 @@ class UnitLeaderboardApi(PublicApi):
 
     def get(self, request, round_id=None, slug=None):
         if round_id is not None:
-            round_ = _round_cached(round_id)
+            round_, _version = _round_for_board(round_id)
             contest = round_.contest
         else:
             round_ = None

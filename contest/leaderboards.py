@@ -247,6 +247,25 @@ class RedisBoards:
                 out.append(dict(json.loads(raw), position=position))
         return out
 
+    def rank_row(self, scope: Scope, row_id: int) -> tuple[bool, dict | None, int]:
+        """(board built?, the row with its position or None, board size) in two round trips:
+        my-rank is asked far more often than anything else on a big board."""
+        zkey, mkey, dkey, built = self._keys(scope)
+        ready, member, raw, total = (
+            self.client.pipeline(transaction=False)
+            .exists(built)
+            .hget(mkey, row_id)
+            .hget(dkey, row_id)
+            .zcard(zkey)
+            .execute()
+        )
+        if not ready or member is None or raw is None:
+            return bool(ready), None, int(total)
+        rank = self.client.zrank(zkey, member)
+        if rank is None:
+            return True, None, int(total)
+        return True, dict(json.loads(raw), position=rank + 1), int(total)
+
     def position(self, scope: Scope, row_id: int) -> int | None:
         zkey, mkey, _d, _b = self._keys(scope)
         member = self.client.hget(mkey, row_id)
@@ -356,16 +375,60 @@ def round_rebuild_all(round_: Round) -> None:
     board_rebuild(contest_scope(round_.contest))
 
 
+# --- Version counters ------------------------------------------------------------------------
+# Server processes keep copies of a round's row and of rendered boards; two counters per round,
+# shared by every process, say when a copy is out of date: the round's row changed (a save, see
+# apps.py) and the board was rebuilt (closing, corrections). With Redis they live next to the
+# boards and are read with one MGET on the module's own connection pool (Django's cache client is
+# per thread, and under ASGI every request runs in a new thread: a new connection per request).
+
+
+def redis_client():
+    """The boards' Redis client, or None on the embedded defaults (no Redis)."""
+    b = backend()
+    return b.client if isinstance(b, RedisBoards) else None
+
+
+def _version_keys(round_id: int) -> tuple[str, str]:
+    prefix = f"{settings.CHANNEL_PREFIX}:lb:"
+    return f"{prefix}rowver:{round_id}", f"{prefix}ver:{round_id}"
+
+
+def round_versions(round_id: int) -> tuple[int, int]:
+    """(version of the round's row, version of its boards)."""
+    client = redis_client()
+    if client is None:
+        return (
+            int(cache.get(f"lbrowver:{round_id}") or 0),
+            int(cache.get(f"lbver:{round_id}") or 0),
+        )
+    row, board = client.mget(_version_keys(round_id))
+    return int(row or 0), int(board or 0)
+
+
 def board_version(round_id: int) -> int:
     """Cached API payloads include this: corrections and closing invalidate them at once."""
-    return int(cache.get(f"lbver:{round_id}") or 0)
+    return round_versions(round_id)[1]
+
+
+def _bump(key: str, fallback: str) -> None:
+    client = redis_client()
+    if client is not None:
+        client.incr(key)
+        return
+    try:
+        cache.incr(fallback)
+    except ValueError:
+        cache.set(fallback, 1, None)
 
 
 def bump_version(round_id: int) -> None:
-    try:
-        cache.incr(f"lbver:{round_id}")
-    except ValueError:
-        cache.set(f"lbver:{round_id}", 1, None)
+    _bump(_version_keys(round_id)[1], f"lbver:{round_id}")
+
+
+def round_changed(round_id: int) -> None:
+    """A round's row (or its contest's) changed: every process drops its copy."""
+    _bump(_version_keys(round_id)[0], f"lbrowver:{round_id}")
 
 
 def participant_changed(round_: Round, participant_id: int) -> None:
@@ -408,8 +471,12 @@ def around(scope: Scope, participant_id: int, k: int = 5) -> list[dict]:
 
 
 def my_rank(scope: Scope, participant_id: int) -> dict | None:
-    _ensure(scope)
     b = backend()
+    if isinstance(b, RedisBoards):
+        ready, row, total = b.rank_row(scope, participant_id)
+        if ready:
+            return dict(_with_ranks(scope, [row])[0], total=total) if row else None
+    _ensure(scope)
     position = b.position(scope, participant_id)
     if position is None:
         return None

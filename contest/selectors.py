@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from contest import leaderboards
 from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
 from contest.services.attempts import effective_keys
 from contest.services.results import round_finalize_if_due
@@ -41,6 +43,41 @@ def round_get(*, round_id: int, user=None) -> Round:
     if round_ is None or (not round_.contest.is_published and not is_contest_staff(user)):
         raise NotFoundError("not_found", _("Not found."))
     return round_
+
+
+# Every process keeps a copy of the rounds that hot public reads (leaderboards, my rank) ask
+# for: a round changes a handful of times in a week and is read thousands of times a second.
+# A copy is used while the round's row version (leaderboards.round_versions, bumped on every save
+# of the round or its contest: apps.py) is unchanged, and at most ROUND_COPY_SECONDS (a safety
+# net for writes that bypass save(), such as QuerySet.update()).
+ROUND_COPY_SECONDS = 5.0
+_ROUND_COPIES: dict[int, tuple[int, float, Round]] = {}
+
+
+def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
+    """A published round (with its contest) for public board reads, and its board version.
+
+    One Redis round trip when the process already has the round; the database otherwise.
+    Without Redis (embedded defaults) there is nothing to share versions with: always the database.
+    """
+    if leaderboards.redis_client() is None:
+        round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+        board = leaderboards.board_version(round_id)
+    else:
+        row_version, board = leaderboards.round_versions(round_id)
+        now = time.monotonic()
+        copy = _ROUND_COPIES.get(round_id)
+        if copy is not None and copy[0] == row_version and now - copy[1] < ROUND_COPY_SECONDS:
+            round_ = copy[2]
+        else:
+            round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+            if round_ is not None:
+                if len(_ROUND_COPIES) > 1000:
+                    _ROUND_COPIES.clear()
+                _ROUND_COPIES[round_id] = (row_version, now, round_)
+    if round_ is None or not round_.contest.is_published:
+        raise NotFoundError("not_found", _("Not found."))
+    return round_, board
 
 
 def round_state(round_: Round, now=None) -> str:

@@ -174,14 +174,25 @@ def participant_token(participant: Participant) -> str:
     return signing.dumps({"p": participant.pk, "c": participant.contest_id}, salt=TOKEN_SALT)
 
 
-def participant_id_from_token(token: str | None) -> int | None:
+def participant_ids_from_token(token: str | None) -> tuple[int, int] | None:
+    """(participant id, contest id) from a valid token, without a database query."""
     if not token:
         return None
     try:
         data = signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:
         return None
-    return int(data["p"]) if isinstance(data, dict) and "p" in data else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return int(data["p"]), int(data["c"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def participant_id_from_token(token: str | None) -> int | None:
+    ids = participant_ids_from_token(token)
+    return ids[0] if ids else None
 
 
 def participant_for_request(request, contest: Contest, *, allow_cookie: bool) -> Participant | None:

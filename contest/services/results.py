@@ -89,8 +89,13 @@ def round_result_refresh(
 def round_finalize_if_due(round_: Round) -> Round:
     """Closed rounds compute their final results once, on first need (and again on correction)."""
     if round_.finalized_at is None and round_.is_closed() and round_.kind == Round.Kind.SELF_PACED:
-        round_finalize(round_=round_)
-        round_.refresh_from_db()
+        # The caller's round may be a process's copy, a moment old: ask the database first.
+        round_.refresh_from_db(
+            fields=["opens_at", "closes_at", "finalized_at", "prediction_actual"]
+        )
+        if round_.finalized_at is None and round_.is_closed():
+            round_finalize(round_=round_)
+            round_.refresh_from_db()
     return round_
 
 
