@@ -142,12 +142,15 @@ def contest_rows(contest: Contest) -> list[dict[str, Any]]:
 
 
 def contest_row(contest: Contest, participant_id: int) -> dict[str, Any] | None:
-    rounds = {r.pk: r.weight for r in contest.rounds.all()}
+    rounds: dict[int, float] = {}
     per_round: dict[int, list[dict]] = {}
     public_name = ""
-    for round_id, score, time_ms, submitted, name in RoundResult.objects.filter(
+    for round_id, weight, score, time_ms, submitted, name in RoundResult.objects.filter(
         round__contest=contest, participant_id=participant_id
-    ).values_list("round_id", "score", "time_ms", "submitted_at", "participant__public_name"):
+    ).values_list(
+        "round_id", "round__weight", "score", "time_ms", "submitted_at", "participant__public_name"
+    ):
+        rounds[round_id] = weight
         per_round.setdefault(round_id, []).append(
             {
                 "id": participant_id,
@@ -431,23 +434,25 @@ def round_changed(round_id: int) -> None:
     _bump(_version_keys(round_id)[0], f"lbrowver:{round_id}")
 
 
-def participant_changed(round_: Round, participant_id: int) -> None:
-    """A participant's round result changed: update the round's and the contest's boards."""
+def participant_changed(
+    round_: Round, participant_id: int, *, result: RoundResult | None = None, participant=None
+) -> None:
+    """A participant's round result changed: update the round's and the contest's boards.
+    A caller that has the fresh result and the participant (with its school) passes them."""
     scope = round_scope(round_, public=False)
-    result = (
-        RoundResult.objects.filter(round=round_, participant_id=participant_id)
-        .select_related("participant__school")
-        .first()
-    )
+    if result is None or participant is None:
+        result = (
+            RoundResult.objects.filter(round=round_, participant_id=participant_id)
+            .select_related("participant__school")
+            .first()
+        )
+        participant = result.participant if result is not None else None
     b = backend()
     if b.ready(scope):
         if result is None:
             b.remove(scope, participant_id)
         else:
-            b.put(
-                scope,
-                result_row(result, result.participant.public_name, result.participant.school.name),
-            )
+            b.put(scope, result_row(result, participant.public_name, participant.school.name))
     cscope = contest_scope(round_.contest)
     if b.ready(cscope):
         row = contest_row(round_.contest, participant_id)

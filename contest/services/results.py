@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,10 +30,27 @@ def _ms(dt) -> int | None:
     return int(dt.timestamp() * 1000) if dt else None
 
 
+# One statement instead of update_or_create's lock, read and write (the unique constraint is
+# partial, which Django's bulk upsert cannot name).
+_RESULT_UPSERT_SQL = """
+INSERT INTO contest_roundresult (round_id, participant_id, attempt_id, nickname, unit_id, score,
+    max_score, time_ms, submitted_at, prediction, all_correct, rank)
+VALUES (%(round)s, %(participant)s, %(attempt)s, '', %(unit)s, %(score)s, %(max_score)s,
+    %(time_ms)s, %(submitted_at)s, %(prediction)s, %(all_correct)s, NULL)
+ON CONFLICT (round_id, participant_id) WHERE participant_id IS NOT NULL DO UPDATE SET
+    attempt_id = EXCLUDED.attempt_id, unit_id = EXCLUDED.unit_id, score = EXCLUDED.score,
+    max_score = EXCLUDED.max_score, time_ms = EXCLUDED.time_ms,
+    submitted_at = EXCLUDED.submitted_at, prediction = EXCLUDED.prediction,
+    all_correct = EXCLUDED.all_correct
+RETURNING id, rank
+"""
+
+
 def round_result_refresh(
-    *, round_: Round, participant_id: int, update_boards: bool = True
+    *, round_: Round, participant_id: int, update_boards: bool = True, participant=None
 ) -> RoundResult | None:
-    """Recompute which attempt counts for a participant and store it as their round result."""
+    """Recompute which attempt counts for a participant and store it as their round result.
+    A caller that has the participant (with its school) passes it: fewer queries."""
     attempts = list(
         Attempt.objects.filter(
             round=round_, participant_id=participant_id, status__in=FINISHED
@@ -64,25 +81,57 @@ def round_result_refresh(
             ),
             None,
         )
-        unit_id = (
-            Participant.objects.filter(pk=participant_id).values_list("unit_id", flat=True).first()
-        )
-        result, _created = RoundResult.objects.update_or_create(
-            round=round_,
-            participant_id=participant_id,
-            defaults={
-                "attempt_id": counted["pk"],
-                "unit_id": unit_id,
-                "score": counted["score"],
-                "max_score": counted["max_score"],
-                "time_ms": counted["time_ms"] or 0,
-                "submitted_at": counted["submitted_at"],
-                "prediction": prediction,
-                "all_correct": counted["all_correct"],
-            },
-        )
+        if participant is not None and participant.pk == participant_id:
+            unit_id = participant.unit_id
+        else:
+            participant = None
+            unit_id = (
+                Participant.objects.filter(pk=participant_id)
+                .values_list("unit_id", flat=True)
+                .first()
+            )
+        fields = {
+            "attempt_id": counted["pk"],
+            "unit_id": unit_id,
+            "score": counted["score"],
+            "max_score": counted["max_score"],
+            "time_ms": counted["time_ms"] or 0,
+            "submitted_at": counted["submitted_at"],
+            "prediction": prediction,
+            "all_correct": counted["all_correct"],
+        }
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _RESULT_UPSERT_SQL,
+                    {
+                        "round": round_.pk,
+                        "participant": participant_id,
+                        "attempt": fields["attempt_id"],
+                        "unit": unit_id,
+                        "score": fields["score"],
+                        "max_score": fields["max_score"],
+                        "time_ms": fields["time_ms"],
+                        "submitted_at": fields["submitted_at"],
+                        "prediction": prediction,
+                        "all_correct": fields["all_correct"],
+                    },
+                )
+                pk, rank = cursor.fetchone()
+            result = RoundResult(
+                pk=pk, round=round_, participant_id=participant_id, rank=rank, **fields
+            )
+        else:
+            result, _created = RoundResult.objects.update_or_create(
+                round=round_, participant_id=participant_id, defaults=fields
+            )
     if update_boards:
-        leaderboards.participant_changed(round_, participant_id)
+        if participant is not None and result is not None:
+            leaderboards.participant_changed(
+                round_, participant_id, result=result, participant=participant
+            )
+        else:
+            leaderboards.participant_changed(round_, participant_id)
     return result
 
 
