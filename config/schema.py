@@ -37,6 +37,8 @@ class AutoSchema(openapi.AutoSchema):
     def get_response_serializers(self):
         if not _undeclared(self.view):
             return super().get_response_serializers()
+        if self.method == "POST":  # an action (200) or a creation (201)
+            return {200: OpenApiTypes.ANY, 201: OpenApiTypes.ANY}
         return OpenApiTypes.ANY
 
     def get_operation_id(self) -> str:
@@ -56,3 +58,38 @@ class AutoSchema(openapi.AutoSchema):
         if "." in qualname:  # inner `InputSerializer`s of several views: name them by view
             return qualname.replace(".", "").removesuffix("Serializer")
         return name
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error: a stable code, a translated message and optional details.",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "details": {"nullable": True},
+    },
+    "required": ["code", "message"],
+}
+
+
+def document_errors(result, generator, request, public):
+    """Postprocessing hook: every operation may answer with the one error body.
+
+    Views document their success responses; any other status (400, 401, 403, 404, 405, 409, 413,
+    429, ...) carries `{code, message, details}`, which the schema says once as the `default`
+    response of every operation instead of repeating each code everywhere.
+    """
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    default = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for path in result.get("paths", {}).values():
+        for method, operation in path.items():
+            if method in {"get", "put", "patch", "post", "delete"}:
+                responses = operation.setdefault("responses", {})
+                for code in [c for c in responses if c.startswith("4")]:
+                    # A bare 4xx description documents a case; its body is still the error body.
+                    responses[code].setdefault("content", default["content"])
+                responses.setdefault("default", default)
+    return result

@@ -111,7 +111,13 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     # Under ASGI every sync_to_async thread would keep its own persistent connection and exhaust
     # PostgreSQL's max_connections; a per-process psycopg pool bounds them instead.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks: the pool tests a connection before lending it, so after PostgreSQL was away
+    # the broken idle connections are dropped instead of failing one request each (issue 8).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=0, conn_health_checks=env_bool("DB_HEALTH_CHECKS", True)
+        )
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"] = {
             "pool": {
@@ -220,6 +226,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # The API speaks JSON; only the upload endpoints (import, image) declare multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -234,6 +243,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_errors",
+    ],
     # Several "status" choice sets: name them so the schema is stable (and check --deploy clean).
     "ENUM_NAME_OVERRIDES": {
         "QuestionStatusEnum": "quizzes.models.Question.Status",

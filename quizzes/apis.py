@@ -10,11 +10,16 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from quizzes.filters import QUESTION_FILTER_PARAMETERS, BankPagination, filters_from_params
+from quizzes.filters import (
+    QUESTION_FILTER_PARAMETERS,
+    BankPagination,
+    filters_from_params,
+    validate_filter_params,
+)
 from quizzes.models import Tag, Theme, Unit
 from quizzes.permissions import IsTeacher, TagPermission, ThemePermission
 from quizzes.selectors import (
@@ -113,13 +118,14 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """The question bank (teachers only: every response may carry answer keys)."""
 
     permission_classes = [IsTeacher]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser]
     # Numeric ids only, so /api/questions/import/ and /export/ (quizzes/io_urls.py) stay free.
     lookup_value_regex = r"\d+"
     pagination_class = BankPagination
 
     def get_queryset(self):
         if self.action == "list":
+            validate_filter_params(self.request.query_params)
             return question_list(
                 user=self.request.user, filters=filters_from_params(self.request.query_params)
             )

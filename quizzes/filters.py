@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -72,6 +74,24 @@ def filters_from_params(params: Any) -> QuestionFilters:
     )
 
 
+class QuestionFilterParams(serializers.Serializer):
+    """The API is strict where the pages are lenient: a malformed filter is a 400, not ignored."""
+
+    difficulty = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    difficulty_min = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    difficulty_max = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    language = serializers.ChoiceField(choices=["vi", "en", "both"], required=False)
+    family = serializers.UUIDField(required=False)
+    revisions = serializers.ChoiceField(choices=["all"], required=False)
+    ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
+
+
+def validate_filter_params(params: Any) -> None:
+    """Raise a ValidationError (400, with the offending parameters) for malformed filters."""
+    present = {name: params.get(name) for name in QuestionFilterParams().fields if name in params}
+    QuestionFilterParams(data=present).is_valid(raise_exception=True)
+
+
 QUESTION_FILTER_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Full-text search; diacritics optional"),
     OpenApiParameter("theme", OpenApiTypes.STR, description="Theme slug(s), comma-separated"),
@@ -122,6 +142,19 @@ class BankPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     django_paginator_class = CappedCountPaginator
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise serializers.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give a number of questions per page from 1 to %(max)s.")
+                        % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return super().get_page_size(request)
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

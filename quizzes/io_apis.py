@@ -14,10 +14,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.strict import StrictTypes
 from quizzes.errors import ForbiddenError
 from quizzes.exporters import FORMATS as EXPORT_FORMATS
 from quizzes.exporters import questions_export
@@ -29,11 +30,19 @@ from quizzes.selectors import question_visible_qs
 NOT_ALLOWED_PUBLISH = gettext_lazy("Only reviewers may import questions as published.")
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A form flag that is exactly true or false: "0", "yes" or "on" are refused, not guessed."""
+
+    TRUE_VALUES = {True, "true", "True"}
+    FALSE_VALUES = {False, "false", "False"}
+    NULL_VALUES = set()
+
+
 class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=IMPORT_FORMATS, required=False)
-    dry_run = serializers.BooleanField(required=False, default=False)
-    atomic = serializers.BooleanField(required=False, default=False)
+    dry_run = StrictBooleanField(required=False, default=False)
+    atomic = StrictBooleanField(required=False, default=False)
     status = serializers.ChoiceField(
         choices=["draft", "published"], required=False, default="draft"
     )
@@ -70,7 +79,7 @@ class QuestionImportApi(APIView):
     """Import questions from a GIFT, Moodle XML, Aiken, CSV, XLSX or CitizenQuiz JSON file."""
 
     permission_classes = [IsTeacher]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="questions_import",
@@ -113,6 +122,15 @@ class _IgnoreFormatParam(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+class ExportParamsSerializer(StrictTypes, serializers.Serializer):
+    # format: an unknown one gets the exporter's own "unknown_format" error
+    theme = serializers.SlugField(required=False)
+    status = serializers.ChoiceField(
+        choices=["draft", "review", "published", "archived"], required=False
+    )
+    language = serializers.ChoiceField(choices=["vi", "en"], required=False)
+
+
 class QuestionExportApi(APIView):
     """Download the current revisions of the questions you can see, as a file."""
 
@@ -135,13 +153,22 @@ class QuestionExportApi(APIView):
             ),
         ],
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **{
+                (200, content_type.split(";")[0]): (
+                    OpenApiTypes.OBJECT
+                    if content_type == "application/json"
+                    else OpenApiTypes.BINARY
+                )
+                for _render, content_type, _ext in EXPORT_FORMATS.values()
+            },
             400: OpenApiResponse(description="Unknown format or bad filter"),
             403: OpenApiResponse(description="Not a teacher"),
         },
     )
     def get(self, request):
         params = request.query_params
+        present = {k: params[k] for k in ExportParamsSerializer().fields if k in params}
+        ExportParamsSerializer(data=present).is_valid(raise_exception=True)
         questions = question_visible_qs(request.user).filter(is_current=True)
         if params.get("theme"):
             questions = questions.filter(theme__slug=params["theme"])

@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.strict import StrictTypes
 from quizzes.models import Question, QuestionType, Quiz, QuizDrawRule, QuizItem, Tag, Theme
 from quizzes.permissions import (
     can_archive_question,
@@ -17,18 +18,18 @@ from quizzes.permissions import (
 from quizzes.services.questions import question_to_data
 
 
-class BilingualSerializer(serializers.Serializer):
+class BilingualSerializer(StrictTypes, serializers.Serializer):
     vi = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
     en = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
 
 
-class ChoiceDataSerializer(serializers.Serializer):
+class ChoiceDataSerializer(StrictTypes, serializers.Serializer):
     text = BilingualSerializer()
     weight = serializers.FloatField(required=False, default=0.0)
     feedback = BilingualSerializer(required=False)
 
 
-class QuestionDataSerializer(serializers.Serializer):
+class QuestionDataSerializer(StrictTypes, serializers.Serializer):
     """The canonical question dict (the same shape as one question of the JSON import format).
 
     answer: text questions {"accepted": [...], "ignore_case", "ignore_diacritics",
@@ -66,13 +67,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(StrictTypes, serializers.ModelSerializer):
     class Meta:
         model = Theme
         fields = ["id", "slug", "name_vi", "name_en", "description_vi", "description_en"]
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(StrictTypes, serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
@@ -187,11 +188,11 @@ class QuestionDetailSerializer(QuestionSummarySerializer):
         }
 
 
-class RejectSerializer(serializers.Serializer):
+class RejectSerializer(StrictTypes, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class BulkSerializer(serializers.Serializer):
+class BulkSerializer(StrictTypes, serializers.Serializer):
     action = serializers.ChoiceField(choices=["publish", "archive"])
     ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
 
@@ -244,8 +245,8 @@ class QuizItemSerializer(serializers.ModelSerializer):
 
 
 class QuizDrawRuleSerializer(serializers.ModelSerializer):
-    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    tag = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    tag = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
 
     class Meta:
         model = QuizDrawRule
@@ -285,13 +286,13 @@ class QuizSummarySerializer(QuizSerializer):
         ]
 
 
-class QuizItemInputSerializer(serializers.Serializer):
+class QuizItemInputSerializer(StrictTypes, serializers.Serializer):
     question = serializers.IntegerField()
     time_limit = serializers.IntegerField(required=False, allow_null=True, default=None)
     points = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class QuizDrawRuleInputSerializer(serializers.Serializer):
+class QuizDrawRuleInputSerializer(StrictTypes, serializers.Serializer):
     count = serializers.IntegerField(default=10)
     theme = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     type = serializers.CharField(required=False, allow_blank=True, default="")
@@ -300,7 +301,7 @@ class QuizDrawRuleInputSerializer(serializers.Serializer):
     difficulty_max = serializers.IntegerField(default=5)
 
 
-class QuizInputSerializer(serializers.Serializer):
+class QuizInputSerializer(StrictTypes, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
     mode = serializers.ChoiceField(choices=Quiz.Mode.choices, required=False)

@@ -1,0 +1,43 @@
+"""JSON input keeps its types: a text field refuses a number and a flag refuses 0 or 1.
+
+DRF coerces `0` into "0" for text and into False for booleans. Our clients send JSON, where the
+type is part of the value, so guessing hides client bugs and lets the API accept what the schema
+says it refuses. Serializers that take API input mix this in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+NOT_A_STRING = _("Must be text.")
+NOT_A_BOOLEAN = _("Must be true or false.")
+TEXT_FIELDS = (
+    serializers.CharField,
+    serializers.SlugField,
+    serializers.EmailField,
+    serializers.URLField,
+    serializers.RegexField,
+)
+
+
+class StrictTypes:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            errors = {}
+            for name, field in self.fields.items():
+                if field.read_only:
+                    continue
+                value = data.get(field.field_name, empty)
+                if value is empty or value is None:
+                    continue
+                if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+                    errors[name] = [NOT_A_BOOLEAN]
+                elif isinstance(field, TEXT_FIELDS) and not isinstance(value, str):
+                    errors[name] = [NOT_A_STRING]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
