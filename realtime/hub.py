@@ -263,6 +263,9 @@ class Hub:
         await self.store.publish(orjson.dumps(envelope))
 
     async def on_envelope(self, env: dict) -> None:
+        if env.get("resync"):
+            await self.resync()
+            return
         lg = self.games.get(env["g"])
         if lg is None:
             return
@@ -301,6 +304,26 @@ class Hub:
                         }
                     )
                 )
+
+    async def resync(self) -> None:
+        """The bus was lost (Redis restarted): reload each game from PostgreSQL and send every
+        local socket its full state again, since the events published meanwhile are gone."""
+        from django.utils import translation
+
+        for lg in list(self.games.values()):
+            await self.reload(lg)
+            players = await self.store.players_get(lg.id)
+            if players is not None:
+                lg.players_count = players
+            rows = await db(lambda ids=list(lg.players): list(Player.objects.filter(id__in=ids)))()
+            by_id = {row.id: row for row in rows}
+            for sock in list(lg.sockets(TO_ALL)):
+                player = by_id.get(sock.player_id) if sock.role == p.ROLE_PLAYER else None
+                if sock.role == p.ROLE_PLAYER and player is None:
+                    continue
+                with translation.override(sock.lang):
+                    frame = await self.state_frame(lg, sock.role, player)
+                await sock.send_text(dumps(frame))
 
     # --- timers ------------------------------------------------------------------------------
 

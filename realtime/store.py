@@ -3,6 +3,12 @@
 The store is a cache and a bus, never the system of record (PostgreSQL is): it keeps the current
 live state of each game (no short expiry: it lives as long as the event), answer counters, and
 carries one message per game event to every server process (`publish` / `listen`).
+
+Redis may restart and come back empty (it keeps nothing on disk). Commands ride over a short outage
+(retries with backoff); when the bus listener reconnects after losing Redis, the counters of the
+games this process serves are re-seeded from PostgreSQL and the callback receives `RESYNC`, so the
+hub can reload state from PostgreSQL and resend it to its sockets (events published while Redis
+was down are lost with it).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 STATE_TTL_AFTER_END = 24 * 3600
+# Delivered to the listen() callback after the bus was lost and regained (not a game event).
+RESYNC = b'{"g":0,"resync":1}'
 
 
 class LiveStore:
@@ -131,6 +139,12 @@ class RedisStore(LiveStore):
         self.prefix = f"{settings.CHANNEL_PREFIX}:live"
         self.channel = f"{self.prefix}:bus"
         self._listener: asyncio.Task | None = None
+        # Games this process serves -> their latest question: what to re-seed after data loss.
+        self._seen: dict[int, int | None] = {}
+
+    def _note(self, game_id: int, q: int | None = None) -> None:
+        if q is not None or game_id not in self._seen:
+            self._seen[game_id] = q if q is not None else self._seen.get(game_id)
 
     @property
     def client(self):
@@ -139,11 +153,19 @@ class RedisStore(LiveStore):
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialWithJitterBackoff
+            from redis.exceptions import ConnectionError, TimeoutError
+
             client = self._redis_module.from_url(
                 self.url,
                 socket_timeout=None,
+                socket_connect_timeout=2,
                 max_connections=settings.REDIS_MAX_CONNECTIONS,
                 decode_responses=False,
+                # A restart takes about a second: retry for ~6 s before an operation fails.
+                retry=Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 8),
+                retry_on_error=[ConnectionError, TimeoutError, OSError],
             )
             self._clients[loop_id] = client
         return client
@@ -165,21 +187,42 @@ class RedisStore(LiveStore):
         )
 
     async def answered_incr(self, game_id: int, q: int, n: int) -> int:
+        self._note(game_id, q)
         return int(await self.client.incrby(f"{self.prefix}:ans:{game_id}:{q}", n))
 
     async def answered_get(self, game_id: int, q: int) -> int:
+        self._note(game_id, q)
         raw = await self.client.get(f"{self.prefix}:ans:{game_id}:{q}")
         return int(raw or 0)
 
     async def players_set(self, game_id: int, count: int) -> None:
+        self._note(game_id)
         await self.client.set(f"{self.prefix}:players:{game_id}", count, nx=True)
 
     async def players_incr(self, game_id: int, delta: int) -> int:
-        return int(await self.client.incrby(f"{self.prefix}:players:{game_id}", delta))
+        self._note(game_id)
+        key = f"{self.prefix}:players:{game_id}"
+        count = await self.client.eval(_INCR_IF_EXISTS, 1, key, delta)
+        if count is None:
+            # The counter is gone (Redis restarted): PostgreSQL already holds this change.
+            seeded = await _database_count(_active_players, game_id)
+            await self.client.set(key, seeded, nx=True)
+            count = await self.client.get(key)
+        return int(count)
 
     async def players_get(self, game_id: int) -> int | None:
+        self._note(game_id)
         raw = await self.client.get(f"{self.prefix}:players:{game_id}")
         return int(raw) if raw is not None else None
+
+    async def reseed(self) -> None:
+        """Counters of the games this process serves, rebuilt from PostgreSQL (after data loss)."""
+        for game_id, q in list(self._seen.items()):
+            players = await _database_count(_active_players, game_id)
+            await self.client.set(f"{self.prefix}:players:{game_id}", players)
+            if q is not None:
+                answered = await _database_count(_answers, game_id, q)
+                await self.client.set(f"{self.prefix}:ans:{game_id}:{q}", answered)
 
     async def publish(self, data: bytes) -> None:
         await self.client.publish(self.channel, data)
@@ -191,34 +234,87 @@ class RedisStore(LiveStore):
             await ready
 
     async def _listen(self, callback: Callable[[bytes], None], ready: asyncio.Future) -> None:
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        # Its own client with no silent retries: redis-py would otherwise reconnect and
+        # resubscribe quietly, and the events published meanwhile would be missed unnoticed.
+        bus = self._redis_module.from_url(
+            self.url, socket_timeout=None, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+        )
         delay = 0.2
+        lost = False
         while True:
+            pubsub = None
             try:
-                pubsub = self.client.pubsub()
+                pubsub = bus.pubsub()
                 await pubsub.subscribe(self.channel)
                 if not ready.done():
                     ready.set_result(True)
+                if lost:
+                    # Whatever was published meanwhile is gone, and so may be every key.
+                    await self.reseed()
+                    callback(RESYNC)
+                    logger.warning("live bus listener is back on Redis; state resent")
+                    lost = False
                 delay = 0.2
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         callback(message["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("live bus listener lost Redis; reconnecting")
+            except Exception as exc:
+                if not lost:
+                    logger.warning("live bus listener lost Redis (%r); reconnecting", exc)
+                lost = True
                 if not ready.done():
                     ready.set_result(False)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 2.0)
+            finally:
+                if pubsub is not None:
+                    try:
+                        await pubsub.aclose()
+                    except Exception:
+                        pass
 
     async def forget(self, game_id: int) -> None:
-        keys = [f"{self.prefix}:state:{game_id}"]
-        await self.client.expire(keys[0], STATE_TTL_AFTER_END)
+        """The game ended: its counters go now, its last state a day later (late reconnects)."""
+        await self.client.expire(f"{self.prefix}:state:{game_id}", STATE_TTL_AFTER_END)
+        counters = [f"{self.prefix}:players:{game_id}"]
+        async for key in self.client.scan_iter(match=f"{self.prefix}:ans:{game_id}:*", count=500):
+            counters.append(key)
+        await self.client.delete(*counters)
+        self._seen.pop(game_id, None)
 
     def stop(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             self._listener = None
+
+
+_INCR_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+return false
+"""
+
+
+def _active_players(game_id: int) -> int:
+    from realtime.selectors import active_players_count
+
+    return active_players_count(game_id=game_id)
+
+
+def _answers(game_id: int, q: int) -> int:
+    from realtime.models import Answer
+
+    return Answer.objects.filter(game_id=game_id, q=q).count()
+
+
+async def _database_count(func: Callable[..., int], *args: int) -> int:
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(func)(*args)
 
 
 @lru_cache(maxsize=1)
