@@ -24,6 +24,7 @@ from contest.models import Answer, Attempt, Correction, Participant, Round
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
+from quizzes.services.quizzes import quiz_questions_for_play, shuffled_choices
 
 MSG_NOT_OPEN = gettext_lazy("This round is not open.")
 MSG_NOT_SELF_PACED = gettext_lazy("This round is played live, not here.")
@@ -55,40 +56,20 @@ def _grace() -> timedelta:
 # --- The paper ---------------------------------------------------------------------------------
 
 
-def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
-    """(question revision, points weight) for one participant, reproducible from the seed.
+# Contests score every question: slides and polls are never drawn (fixed quizzes play their items).
+UNSCORED_TYPES = ("slide", "poll")
 
-    Fixed quizzes keep their items (shuffled if asked); draw quizzes pick per rule from the bank's
-    published current questions. Kept behind this one function so it can switch to the bank's
-    quiz_questions_for_play.
-    """
-    rng = random.Random(seed)
-    if quiz.mode == Quiz.Mode.FIXED:
-        items = list(quiz.items.select_related("question").order_by("position", "id"))
-        picked = [(item.question, item.effective_points) for item in items]
-    else:
-        picked, seen = [], set()
-        for rule in quiz.draw_rules.all().order_by("position", "id"):
-            qs = Question.objects.filter(
-                is_current=True,
-                status=Question.Status.PUBLISHED,
-                difficulty__gte=rule.difficulty_min,
-                difficulty__lte=rule.difficulty_max,
-            ).exclude(type__in=["slide", "poll"])
-            if rule.theme_id:
-                qs = qs.filter(theme_id=rule.theme_id)
-            if rule.type:
-                qs = qs.filter(type=rule.type)
-            if rule.tag_id:
-                qs = qs.filter(tags=rule.tag_id)
-            pool = sorted(qs.exclude(pk__in=seen).values_list("pk", flat=True))
-            chosen = rng.sample(pool, min(rule.count, len(pool)))
-            seen.update(chosen)
-            by_id = Question.objects.in_bulk(chosen)
-            picked.extend((by_id[pk], by_id[pk].points) for pk in chosen)
-    if quiz.shuffle_questions:
-        rng.shuffle(picked)
-    return picked
+
+def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
+    """(question revision, points weight) for one participant, reproducible from the seed: the
+    question bank's own draw (quiz_questions_for_play), so games and contests pick alike."""
+    try:
+        items = quiz_questions_for_play(quiz=quiz, seed=seed, exclude_types=UNSCORED_TYPES)
+    except ApplicationError as exc:
+        if exc.code == "quiz_empty":
+            return []
+        raise
+    return [(item.question, item.points) for item in items]
 
 
 def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
@@ -100,14 +81,14 @@ def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
         random.Random(f"{seed}:order").shuffle(picked)
     paper = []
     for question, weight in picked:
-        options = [c.pk for c in question.choices.all()] if question.type in CHOICE_TYPES else []
-        # Ordering questions are always shuffled: their authored order is the answer.
-        if (
-            options
-            and (round_.shuffle_options or question.type == "order")
-            and question.type != "truefalse"
-        ):
-            random.Random(f"{seed}:{question.pk}").shuffle(options)
+        options = []
+        if question.type in CHOICE_TYPES:
+            # The round says whether options are shuffled; true/false keeps its order, and
+            # ordering questions are always shuffled (their authored order is the answer).
+            shuffle = round_.shuffle_options and question.type != "truefalse"
+            options = [
+                c.pk for c in shuffled_choices(question=question, seed=seed, shuffle=shuffle)
+            ]
         paper.append({"q": question.pk, "w": int(weight), "o": options})
     if not paper:
         raise ApplicationError("no_questions", MSG_NO_QUESTIONS)

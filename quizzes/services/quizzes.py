@@ -78,9 +78,12 @@ def shuffled_choices(*, question: Question, seed: Any, shuffle: bool) -> list[Ch
     return choices
 
 
-def draw_rule_candidates(rule: QuizDrawRule):
-    """Published, current questions a draw rule may pick from (ids only, stable order)."""
+def draw_rule_candidates(rule: QuizDrawRule, *, exclude_types: tuple[str, ...] = ()):
+    """Published, current questions a draw rule may pick from (ids only, stable order); a contest
+    leaves out the types it cannot score (exclude_types)."""
     qs = Question.objects.filter(is_current=True, status=Question.Status.PUBLISHED)
+    if exclude_types:
+        qs = qs.exclude(type__in=exclude_types)
     if rule.theme_id:
         qs = qs.filter(theme_id=rule.theme_id)
     if rule.type:
@@ -95,12 +98,15 @@ def draw_rule_candidates(rule: QuizDrawRule):
     return qs.order_by("id").values_list("id", flat=True).distinct()
 
 
-def quiz_questions_for_play(*, quiz: Quiz, seed: Any) -> list[PlayItem]:
+def quiz_questions_for_play(
+    *, quiz: Quiz, seed: Any, exclude_types: tuple[str, ...] = ()
+) -> list[PlayItem]:
     """The question revisions to play for this quiz and seed, with time limits and points.
 
     Fixed quizzes play their items in order (shuffled by seed when `shuffle_questions`); draw
     quizzes pick `count` questions per rule at random (by seed) without repeats across rules.
-    Raises ApplicationError("quiz_empty") when nothing can be played.
+    Raises ApplicationError("quiz_empty") when nothing can be played. `exclude_types` keeps
+    those types out of the draw (contests: no slides or polls); fixed items are played as chosen.
     """
     rng = random.Random(f"questions:{seed}:{quiz.pk}")
     items: list[PlayItem] = []
@@ -109,7 +115,11 @@ def quiz_questions_for_play(*, quiz: Quiz, seed: Any) -> list[PlayItem]:
         picked: list[int] = []
         rules = quiz.draw_rules.select_related("quiz__author").order_by("position", "id")
         for rule in rules:
-            pool = [pk for pk in draw_rule_candidates(rule) if pk not in taken]
+            pool = [
+                pk
+                for pk in draw_rule_candidates(rule, exclude_types=exclude_types)
+                if pk not in taken
+            ]
             chosen = rng.sample(pool, min(rule.count, len(pool)))
             taken.update(chosen)
             picked.extend(chosen)

@@ -1,0 +1,146 @@
+"""The contest's hot paths (autosave, my rank, the top of the board) keep every rule while doing
+less work: query budgets, refusals after a submit, round changes seen at once, the bank's draw."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from contest.models import Answer, Attempt
+from contest.services import build_paper
+from quizzes.models import Quiz, QuizDrawRule
+from tests.contest.helpers import (
+    TOKEN_HEADER,
+    correct_choice,
+    make_contest,
+    make_school,
+    register,
+)
+from tests.factories import make_question, make_theme
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    return contest, round_, questions, units
+
+
+def _start(client, round_, token):
+    response = client.post(
+        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def _answer(question):
+    return {"question": question.pk, "response": {"choice": correct_choice(question)}}
+
+
+def test_autosave_is_one_database_statement(api_client, setup, django_assert_max_num_queries):
+    contest, round_, questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = _start(api_client, round_, token)
+    url = f"/api/attempts/{state['id']}/answers/"
+    first = api_client.post(
+        url, {"answers": [_answer(questions[0])]}, format="json", **{TOKEN_HEADER: token}
+    )
+    assert first.status_code == 200
+    body = {"answers": [_answer(questions[1])], "prediction": 7}
+    budget = 1 if connection.vendor == "postgresql" else 4
+    with django_assert_max_num_queries(budget):
+        again = api_client.post(url, body, format="json", **{TOKEN_HEADER: token})
+    assert again.status_code == 200 and again.json()["saved"] is True
+    attempt = Attempt.objects.get(pk=state["id"])
+    assert attempt.prediction == 7
+    assert set(attempt.answers.values_list("question_id", flat=True)) == {
+        questions[0].pk,
+        questions[1].pk,
+    }
+
+
+def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
+    contest, round_, questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = _start(api_client, round_, token)
+    submitted = api_client.post(
+        f"/api/attempts/{state['id']}/submit/",
+        {"answers": [_answer(questions[0])]},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert submitted.status_code == 200
+    late = api_client.post(
+        f"/api/attempts/{state['id']}/answers/",
+        {"answers": [_answer(questions[1])]},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert late.status_code == 409 and late.json()["code"] == "attempt_finished"
+    assert not Answer.objects.filter(attempt_id=state["id"], question=questions[1]).exists()
+    assert Attempt.objects.get(pk=state["id"]).correct_count == 1
+
+
+def test_my_rank_needs_no_database_query(api_client, setup, django_assert_num_queries):
+    contest, round_, questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = _start(api_client, round_, token)
+    api_client.post(
+        f"/api/attempts/{state['id']}/submit/",
+        {"answers": [_answer(q) for q in questions]},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    url = f"/api/rounds/{round_.pk}/leaderboard/me/"
+    assert api_client.get(url, **{TOKEN_HEADER: token}).json()["me"]["rank"] == 1
+    if settings.REDIS_URL:
+        with django_assert_num_queries(0):
+            me = api_client.get(url, **{TOKEN_HEADER: token}).json()["me"]
+        assert me["rank"] == 1 and me["score"] == 3000 and me["total"] == 1
+
+
+def test_my_rank_with_a_token_of_another_contest_is_refused(api_client, setup):
+    contest, round_, questions, units = setup
+    other, _other_round, _q = make_contest(slug="other")
+    token = register(api_client, other, units["school"])
+    response = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/me/", **{TOKEN_HEADER: token})
+    assert response.status_code == 403 and response.json()["code"] == "not_registered"
+
+
+def test_a_round_change_shows_on_the_board_at_once(api_client, setup, organiser):
+    contest, round_, questions, units = setup
+    url = f"/api/rounds/{round_.pk}/leaderboard/"
+    assert api_client.get(url).json()["round"]["title"] in {"Vòng 1", "Round 1"}
+    api_client.force_authenticate(organiser)
+    assert (
+        api_client.patch(
+            f"/api/rounds/{round_.pk}/",
+            {"title_vi": "Vòng loại", "title_en": "Qualifier"},
+            format="json",
+        ).status_code
+        == 200
+    )
+    api_client.force_authenticate(None)
+    assert api_client.get(url).json()["round"]["title"] in {"Vòng loại", "Qualifier"}
+    contest.is_published = False
+    contest.save()
+    assert api_client.get(url).status_code == 404
+
+
+def test_draw_rounds_use_the_bank_draw_and_never_draw_slides_or_polls(setup):
+    _contest, round_, _questions, _units = setup
+    theme = make_theme("contest-draw")
+    scored = [make_question(theme=theme, text_en=f"Scored {i}?") for i in range(3)]
+    make_question(type="slide", theme=theme, text_en="A slide")
+    make_question(type="poll", theme=theme, text_en="A poll?")
+    quiz = Quiz.objects.create(title="Drawn", mode="draw")
+    QuizDrawRule.objects.create(quiz=quiz, position=0, count=10, theme=theme)
+    round_.quiz = quiz
+    paper = build_paper(round_, seed=1234)
+    assert sorted(item["q"] for item in paper) == sorted(q.pk for q in scored)
+    assert build_paper(round_, seed=1234) == paper  # reproducible from the seed
+    assert all(len(item["o"]) == 4 for item in paper)
