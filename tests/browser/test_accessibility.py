@@ -50,7 +50,7 @@ LOW_CONTRAST = """() => {
     for (let e = el; e; e = e.parentElement) {
       const s = getComputedStyle(e);
       if (!stops && s.backgroundImage.includes('gradient')) {
-        stops = (s.backgroundImage.match(/rgba?\([^)]+\)/g) || []).map(parse);
+        stops = (s.backgroundImage.match(/rgba?\\([^)]+\\)/g) || []).map(parse);
         if (stops.every((c) => c.a >= 1)) break;
       }
       const c = parse(s.backgroundColor);
