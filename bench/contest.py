@@ -285,6 +285,7 @@ def main() -> None:
                     "--rate",
                     "100",
                     "--nonblocking",  # pausing 50 threads per sample stalls the server
+                    "--gil",  # only the thread holding the GIL: where the CPU time goes
                     "--output",
                     args.profile,
                 ],
@@ -380,6 +381,32 @@ def run(args, data, port) -> None:
         f"  autosave throughput: {len(timings['autosave']) / wall:.0f} req/s; submit: {len(timings['submit']) / wall:.1f} req/s"
     )
     print(f"  errors: {len(errors)}" + (f" e.g. {errors[0]}" if errors else ""))
+    close_round(port, round_id, data["ranked_tokens"][0])
+
+
+def close_round(port, round_id, token) -> None:
+    """Close the round and time the first board read: it computes the final ranks of every
+    result and rebuilds the boards (once), then reads of the final board."""
+    from django.utils import timezone
+
+    from contest.models import Round
+
+    round_ = Round.objects.get(pk=round_id)
+    round_.closes_at = timezone.now()
+    round_.save(update_fields=["closes_at"])  # every server process hears of it (apps.py)
+    client = Client(port)
+    client.conn.timeout = 300
+    status, payload, first = request(client, "GET", f"/api/rounds/{round_id}/leaderboard/?n=100")
+    board = json.loads(payload)["board"] if status == 200 else status
+    top, mine = [], []
+    for _ in range(50):
+        top.append(request(client, "GET", f"/api/rounds/{round_id}/leaderboard/?n=100")[2])
+        mine.append(request(client, "GET", f"/api/rounds/{round_id}/leaderboard/me/", token)[2])
+    print(
+        f"round closed: first read (final ranks + boards rebuilt) {first / 1000:.1f} s, board {board!r}; "
+        f"then one reader: top100 median {statistics.median(top):.1f} ms, "
+        f"myrank median {statistics.median(mine):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

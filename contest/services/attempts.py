@@ -140,8 +140,7 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
     if current is not None:
         if current.round_id == round_.pk:
             current.round = round_
-            if connection.vendor == "postgresql":
-                _remember_paper(current)
+            _remember_paper(current)
             return current
         raise ApplicationError(
             "attempt_open",
@@ -177,8 +176,7 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
     except IntegrityError:
         # A second tab started at the same moment: the constraint keeps one open attempt.
         raise ApplicationError("attempt_open", MSG_OTHER_OPEN, status=409) from None
-    if connection.vendor == "postgresql":
-        _remember_paper(attempt)
+    _remember_paper(attempt)
     return attempt
 
 
@@ -333,6 +331,8 @@ def _autosave_fast(
 
 
 def _remember_paper(attempt: Attempt) -> None:
+    if connection.vendor != "postgresql":
+        return  # only the PostgreSQL statement uses the copies
     _PAPERS[attempt.pk] = (
         attempt.participant_id,
         attempt.seed,
@@ -366,8 +366,7 @@ def answers_save(
     if value is not None:
         Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.OPEN).update(prediction=value)
         attempt.prediction = value
-    if connection.vendor == "postgresql":
-        _remember_paper(attempt)
+    _remember_paper(attempt)
     return attempt
 
 
