@@ -135,8 +135,15 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
         raise NotFoundError("not_found", _("Not found."))
     if round_.kind != Round.Kind.SELF_PACED:
         raise ApplicationError("live_round", MSG_NOT_SELF_PACED)
-    _expire_overdue(participant, now)
-    current = Attempt.objects.filter(participant=participant, status=Attempt.Status.OPEN).first()
+    current = None
+    # One query for the attempt in progress (at most one: a constraint); an overdue one expires.
+    for attempt in Attempt.objects.filter(
+        participant=participant, status=Attempt.Status.OPEN
+    ).select_related("round"):
+        if attempt.deadline < now - _grace():
+            attempt_expire(attempt=attempt)
+        else:
+            current = attempt
     if current is not None:
         if current.round_id == round_.pk:
             current.round = round_
@@ -178,13 +185,6 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
         raise ApplicationError("attempt_open", MSG_OTHER_OPEN, status=409) from None
     _remember_paper(attempt)
     return attempt
-
-
-def _expire_overdue(participant: Participant, now) -> None:
-    for attempt in Attempt.objects.filter(
-        participant=participant, status=Attempt.Status.OPEN, deadline__lt=now - _grace()
-    ).select_related("round"):
-        attempt_expire(attempt=attempt)
 
 
 # --- Autosave and submit -------------------------------------------------------------------------
