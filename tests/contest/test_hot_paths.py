@@ -144,3 +144,43 @@ def test_draw_rounds_use_the_bank_draw_and_never_draw_slides_or_polls(setup):
     assert sorted(item["q"] for item in paper) == sorted(q.pk for q in scored)
     assert build_paper(round_, seed=1234) == paper  # reproducible from the seed
     assert all(len(item["o"]) == 4 for item in paper)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers():
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest.fastpath import BoardReplay
+
+    def build():
+        _contest, round_, _questions = make_contest()
+        return round_.pk
+
+    round_id = await sync_to_async(build)()
+    calls = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    app = BoardReplay(django)
+    path = f"/api/rounds/{round_id}/leaderboard/"
+
+    async def get(*extra):
+        headers = [(b"host", b"testserver"), *extra]
+        return await HttpCommunicator(app, "GET", path, headers=headers).get_response()
+
+    first = await get()
+    second = await get()
+    assert first["status"] == 200 and second == first
+    assert first["body"].startswith(b'{"board":"live"')
+    assert any(k.lower() == b"x-content-type-options" for k, _v in first["headers"])
+    replayed = bool(settings.REDIS_URL)  # fresh bodies are only known with shared versions
+    assert len(calls) == (1 if replayed else 2)
+    # Another language, or credentials (which Django checks), always reach Django.
+    english = await get((b"accept-language", b"en"))
+    assert english["status"] == 200 and b'"title":"Round 1"' in english["body"]
+    assert (await get((b"authorization", b"Token nope")))["status"] in {401, 403}
+    assert len(calls) == (3 if replayed else 4)
