@@ -174,10 +174,12 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
 
     first = await get()
     second = await get()
-    assert first["status"] == 200 and second == first
+    replayed = bool(settings.REDIS_URL)  # fresh bodies are only known with shared versions
+    assert first["status"] == second["status"] == 200
     assert first["body"].startswith(b'{"board":"live"')
     assert any(k.lower() == b"x-content-type-options" for k, _v in first["headers"])
-    replayed = bool(settings.REDIS_URL)  # fresh bodies are only known with shared versions
+    if replayed:
+        assert second == first  # byte for byte, headers included
     assert len(calls) == (1 if replayed else 2)
     # Another language, or credentials (which Django checks), always reach Django.
     english = await get((b"accept-language", b"en"))
