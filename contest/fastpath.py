@@ -1,4 +1,5 @@
-"""An ASGI fast path for the public top of a round's board (GET /api/rounds/<id>/leaderboard/).
+"""An ASGI fast path for the two hottest contest reads: the public top of a round's board
+(GET /api/rounds/<id>/leaderboard/) and my rank (GET /api/rounds/<id>/leaderboard/me/).
 
 A ceremony screen and thousands of phones poll the same top 100. Django renders it at most once a
 second per process (apis.RoundLeaderboardApi), but each request still costs ~3 ms of CPU in
@@ -8,10 +9,18 @@ request (path and query, Host, Accept-Language and language cookie: everything t
 on) while the body Django rendered is less than a second old, without entering Django. Anything
 else (another path or method, an Authorization header, a miss, an expired entry) goes to Django,
 whose response is remembered only when the view marked it (scope["contest.replay_until"]).
+
+My rank is answered here when everything it needs is already at hand: a valid participant token
+for the round's contest, this process's current copy of the round (selectors.round_copy, checked
+against the shared row version), the participant's row on a built board (two Redis round trips on
+an asyncio client, so the event loop never blocks), and the headers Django gave the last my-rank
+answer for the same host and language. Anything else (no token, another contest, not on the
+board, a closed round not finalised yet, no copy) goes to Django, which answers as always.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +31,7 @@ from django.http import parse_cookie
 
 REPLAY_KEY = "contest.replay_until"
 _PATH = re.compile(r"^/api/rounds/[0-9]+/leaderboard/$")
+_ME = re.compile(r"^/api/rounds/([0-9]+)/leaderboard/me/$")
 _MAX_ENTRIES = 2000
 
 Scope = dict[str, Any]
@@ -36,6 +46,22 @@ def _header(scope: Scope, name: bytes) -> bytes:
     return b""
 
 
+def _request_key(scope: Scope) -> tuple:
+    """What a response may depend on besides the path: host, query and language."""
+    cookie = _header(scope, b"cookie")
+    language = (
+        parse_cookie(cookie.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME, "")
+        if cookie
+        else ""
+    )
+    return (
+        scope.get("query_string", b""),
+        _header(scope, b"host"),
+        _header(scope, b"accept-language"),
+        language,
+    )
+
+
 def _key(scope: Scope) -> tuple | None:
     if (
         scope.get("type") != "http"
@@ -44,19 +70,7 @@ def _key(scope: Scope) -> tuple | None:
         or _header(scope, b"authorization")
     ):
         return None
-    cookie = _header(scope, b"cookie")
-    language = (
-        parse_cookie(cookie.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME, "")
-        if cookie
-        else ""
-    )
-    return (
-        scope["path"],
-        scope.get("query_string", b""),
-        _header(scope, b"host"),
-        _header(scope, b"accept-language"),
-        language,
-    )
+    return (scope["path"], *_request_key(scope))
 
 
 class BoardReplay:
@@ -65,11 +79,17 @@ class BoardReplay:
     def __init__(self, app):
         self.app = app
         self.entries: dict[tuple, tuple[float, dict, bytes]] = {}
+        self.me_headers: dict[tuple, list] = {}
+        self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _key(scope)
         if key is None:
-            await self.app(scope, receive, send)
+            me = _ME.match(scope.get("path", "")) if scope.get("type") == "http" else None
+            if me is None or scope.get("method") != "GET" or _header(scope, b"authorization"):
+                await self.app(scope, receive, send)
+                return
+            await self._my_rank(int(me[1]), scope, receive, send)
             return
         entry = self.entries.get(key)
         if entry is not None and time.monotonic() < entry[0]:
@@ -100,3 +120,86 @@ class BoardReplay:
         if len(self.entries) >= _MAX_ENTRIES:
             self.entries.clear()
         self.entries[key] = (until, dict(start), body)
+
+    # --- My rank ----------------------------------------------------------------------------
+
+    def _client(self):
+        from contest import leaderboards
+
+        if leaderboards.redis_client() is None:
+            return None
+        loop = asyncio.get_running_loop()
+        if self._redis is None or self._redis[0] is not loop:
+            import redis.asyncio
+
+            client = redis.asyncio.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=5, decode_responses=True
+            )
+            self._redis = (loop, client)
+        return self._redis[1]
+
+    async def _my_rank_body(self, round_id: int, scope: Scope) -> bytes | None:
+        from rest_framework.renderers import JSONRenderer
+
+        from contest import leaderboards, selectors
+        from contest.models import Round
+        from contest.services.registration import participant_ids_from_token
+
+        token = _header(scope, b"x-participant-token")
+        ids = participant_ids_from_token(token.decode("latin-1")) if token else None
+        client = self._client() if ids else None
+        if client is None:
+            return None
+        row_version, _board = await client.mget(leaderboards.version_keys(round_id))
+        round_ = selectors.round_copy(round_id, int(row_version or 0))
+        if (
+            round_ is None
+            or round_.contest_id != ids[1]
+            or not round_.contest.is_published
+            or (
+                round_.kind == Round.Kind.SELF_PACED
+                and round_.finalized_at is None
+                and round_.is_closed()
+            )
+        ):
+            return None
+        board = leaderboards.round_scope(round_)
+        ready, row, total = await leaderboards.rank_row_async(client, board, ids[0])
+        if not ready or row is None:
+            return None
+        return JSONRenderer().render({"me": leaderboards.my_rank_row(board, row, total)})
+
+    async def _my_rank(self, round_id: int, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _request_key(scope)
+        headers = self.me_headers.get(key)
+        body = None
+        if headers is not None:
+            try:
+                body = await self._my_rank_body(round_id, scope)
+            except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
+                body = None
+        if body is not None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*headers, (b"Content-Length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def capture(message: dict) -> None:
+            if (
+                message["type"] == "http.response.start"
+                and message.get("status") == 200
+                and not any(k.lower() == b"set-cookie" for k, _v in message.get("headers", ()))
+            ):
+                if len(self.me_headers) >= _MAX_ENTRIES:
+                    self.me_headers.clear()
+                self.me_headers[key] = [
+                    (k, v) for k, v in message.get("headers", ()) if k.lower() != b"content-length"
+                ]
+            await send(message)
+
+        await self.app(scope, receive, capture)

@@ -392,6 +392,29 @@ def redis_client():
     return b.client if isinstance(b, RedisBoards) else None
 
 
+async def rank_row_async(client, scope: Scope, row_id: int) -> tuple[bool, dict | None, int]:
+    """RedisBoards.rank_row with an asyncio Redis client (the ASGI fast path)."""
+    zkey, mkey, dkey, built = backend()._keys(scope)
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.exists(built).hget(mkey, row_id).hget(dkey, row_id).zcard(zkey)
+        ready, member, raw, total = await pipe.execute()
+    if not ready or member is None or raw is None:
+        return bool(ready), None, int(total)
+    rank = await client.zrank(zkey, member)
+    if rank is None:
+        return True, None, int(total)
+    return True, dict(json.loads(raw), position=rank + 1), int(total)
+
+
+def version_keys(round_id: int) -> tuple[str, str]:
+    return _version_keys(round_id)
+
+
+def my_rank_row(scope: Scope, row: dict, total: int) -> dict:
+    """The my-rank answer for a board row (as my_rank gives it)."""
+    return dict(_with_ranks(scope, [row])[0], total=total)
+
+
 def _version_keys(round_id: int) -> tuple[str, str]:
     prefix = f"{settings.CHANNEL_PREFIX}:lb:"
     return f"{prefix}rowver:{round_id}", f"{prefix}ver:{round_id}"
@@ -480,7 +503,7 @@ def my_rank(scope: Scope, participant_id: int) -> dict | None:
     if isinstance(b, RedisBoards):
         ready, row, total = b.rank_row(scope, participant_id)
         if ready:
-            return dict(_with_ranks(scope, [row])[0], total=total) if row else None
+            return my_rank_row(scope, row, total) if row else None
     _ensure(scope)
     position = b.position(scope, participant_id)
     if position is None:

@@ -54,6 +54,15 @@ ROUND_COPY_SECONDS = 5.0
 _ROUND_COPIES: dict[int, tuple[int, float, Round]] = {}
 
 
+def round_copy(round_id: int, row_version: int) -> Round | None:
+    """This process's copy of a round if it is still current (same row version, young enough);
+    None otherwise. For the ASGI fast path (contest/fastpath.py), which never queries."""
+    copy = _ROUND_COPIES.get(round_id)
+    if copy is None or copy[0] != row_version or time.monotonic() - copy[1] >= ROUND_COPY_SECONDS:
+        return None
+    return copy[2]
+
+
 def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
     """A published round (with its contest) for public board reads, and its board version.
 

@@ -3,6 +3,8 @@ less work: query budgets, refusals after a submit, round changes seen at once, t
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -186,3 +188,70 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
     assert english["status"] == 200 and b'"title":"Round 1"' in english["body"]
     assert (await get((b"authorization", b"Token nope")))["status"] in {401, 403}
     assert len(calls) == (3 if replayed else 4)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_my_rank_on_the_fast_path_answers_exactly_as_django():
+    from datetime import date
+
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest import services
+    from contest.fastpath import BoardReplay
+
+    def build():
+        contest, round_, questions = make_contest()
+        units = make_school("CG", "THCS Cầu Giấy")
+        tokens = []
+        for name, day in (("Nguyễn Văn An", 1), ("Trần Thị Bình", 2)):
+            p = services.participant_register(
+                contest=contest,
+                full_name=name,
+                unit_id=units["school"].pk,
+                consent=True,
+                date_of_birth=date(2010, 5, day),
+                email=f"p{day}@example.org",
+            )
+            attempt = services.attempt_start(participant=p, round_=round_)
+            answers = [_answer(q) for q in questions[:day]]
+            services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
+            tokens.append(services.participant_token(p))
+        other, _r, _q = make_contest(slug="other")
+        stranger = services.participant_register(
+            contest=other,
+            full_name="Lê Văn Cường",
+            unit_id=units["school"].pk,
+            consent=True,
+            date_of_birth=date(2010, 5, 3),
+            email="p3@example.org",
+        )
+        return round_.pk, tokens, services.participant_token(stranger)
+
+    round_id, (first_token, second_token), stranger = await sync_to_async(build)()
+    calls = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    app = BoardReplay(django)
+    path = f"/api/rounds/{round_id}/leaderboard/me/"
+
+    async def me(token):
+        headers = [(b"host", b"testserver"), (b"x-participant-token", token.encode())]
+        return await HttpCommunicator(app, "GET", path, headers=headers).get_response()
+
+    by_django = await me(second_token)  # also leaves the round's copy and the headers
+    fast = await me(second_token)
+    other = await me(first_token)
+    assert by_django["status"] == fast["status"] == other["status"] == 200
+    assert fast["body"] == by_django["body"]
+    assert sorted(fast["headers"]) == sorted(by_django["headers"])
+    assert json.loads(fast["body"])["me"]["rank"] == 1
+    assert json.loads(other["body"])["me"]["rank"] == 2
+    assert len(calls) == (1 if settings.REDIS_URL else 3)
+    refused = await me(stranger)  # a token of another contest: Django refuses it
+    assert refused["status"] == 403
+    assert len(calls) == (2 if settings.REDIS_URL else 4)
