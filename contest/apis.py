@@ -358,7 +358,7 @@ class RoundLeaderboardApi(PublicApi):
         if row_version is not None and scope is not None:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
             # body is fresh.
-            scope[fastpath.REPLAY_KEY] = built + BOARD_BODY_SECONDS
+            scope[fastpath.REPLAY_KEY] = (built + BOARD_BODY_SECONDS, (row_version, board_version))
         return HttpResponse(body, content_type="application/json")
 
 

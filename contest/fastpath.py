@@ -6,9 +6,10 @@ second per process (apis.RoundLeaderboardApi), but each request still costs ~3 m
 Daphne, Django's ASGI handler, the middleware and the sync/async hops (bench/README.md,
 "Contests", profile). This wrapper replays the complete response Django gave for exactly the same
 request (path and query, Host, Accept-Language and language cookie: everything the answer depends
-on) while the body Django rendered is less than a second old, without entering Django. Anything
-else (another path or method, an Authorization header, a miss, an expired entry) goes to Django,
-whose response is remembered only when the view marked it (scope["contest.replay_until"]).
+on) while the body Django rendered is less than a second old and the round's two versions (one
+asyncio Redis MGET) are those it was rendered with, without entering Django. Anything else
+(another path or method, an Authorization header, a miss, an expired or outdated entry) goes to
+Django, whose response is remembered only when the view marked it (scope["contest.replay_until"]).
 
 My rank is answered here when everything it needs is already at hand: a valid participant token
 for the round's contest, this process's current copy of the round (selectors.round_copy, checked
@@ -78,7 +79,8 @@ class BoardReplay:
 
     def __init__(self, app):
         self.app = app
-        self.entries: dict[tuple, tuple[float, dict, bytes]] = {}
+        # key -> (fresh until, response start, body, (row version, board version))
+        self.entries: dict[tuple, tuple[float, dict, bytes, tuple[int, int]]] = {}
         self.me_headers: dict[tuple, list] = {}
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
@@ -92,7 +94,7 @@ class BoardReplay:
             await self._my_rank(int(me[1]), scope, receive, send)
             return
         entry = self.entries.get(key)
-        if entry is not None and time.monotonic() < entry[0]:
+        if entry is not None and time.monotonic() < entry[0] and await self._current(key, entry):
             await send(entry[1])
             await send({"type": "http.response.body", "body": entry[2]})
             return
@@ -110,16 +112,32 @@ class BoardReplay:
 
         await self.app(scope, receive, capture)
 
-    def _remember(self, key: tuple, until: float | None, start: dict, body: bytes) -> None:
+    async def _current(self, key: tuple, entry: tuple) -> bool:
+        """The round and its board have not changed since Django rendered the entry (closing,
+        corrections and round edits show at once, as they do through Django)."""
+        from contest import leaderboards
+
+        client = self._client()
+        if client is None:
+            return False
+        round_id = int(key[0].split("/")[3])
+        try:
+            row, board = await client.mget(leaderboards.version_keys(round_id))
+        except Exception:  # noqa: BLE001 - any doubt: Django answers
+            return False
+        return (int(row or 0), int(board or 0)) == entry[3]
+
+    def _remember(self, key: tuple, marked, start: dict, body: bytes) -> None:
         if (
-            until is None
+            marked is None
             or start.get("status") != 200
             or any(k.lower() == b"set-cookie" for k, _v in start.get("headers", ()))
         ):
             return
         if len(self.entries) >= _MAX_ENTRIES:
             self.entries.clear()
-        self.entries[key] = (until, dict(start), body)
+        until, stamp = marked
+        self.entries[key] = (until, dict(start), body, stamp)
 
     # --- My rank ----------------------------------------------------------------------------
 

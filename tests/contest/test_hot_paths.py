@@ -9,11 +9,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from contest.models import Answer, Attempt
+from contest.models import Answer, Attempt, Round
 from contest.services import build_paper
 from quizzes.models import Quiz, QuizDrawRule
 from tests.contest.helpers import (
     TOKEN_HEADER,
+    close_round,
     correct_choice,
     make_contest,
     make_school,
@@ -188,6 +189,11 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
     assert english["status"] == 200 and b'"title":"Round 1"' in english["body"]
     assert (await get((b"authorization", b"Token nope")))["status"] in {401, 403}
     assert len(calls) == (3 if replayed else 4)
+    # A change to the round (here: it closes) is never hidden behind a replay.
+    await sync_to_async(lambda: close_round(Round.objects.get(pk=round_id)))()
+    closed = await get()
+    assert b'"board":"final"' in closed["body"]
+    assert len(calls) == (4 if replayed else 5)
 
 
 @pytest.mark.django_db(transaction=True)
