@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 
 from quizzes.errors import NotFoundError
 from realtime import services
+from realtime.challenge import challenge_current, join_challenge_set
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
 
@@ -60,7 +63,7 @@ class GameCreateInput(serializers.Serializer):
 class GameListCreateApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     def get(self, request):
         games = Game.objects.filter(host=request.user).select_related("quiz")[:100]
         return Response([game_body(request, g) for g in games])
@@ -78,12 +81,47 @@ class GameListCreateApi(APIView):
         return Response(game_body(request, game), status=status.HTTP_201_CREATED)
 
 
+class GameUpdateInput(serializers.Serializer):
+    join_challenge = serializers.BooleanField()
+
+
 class GameDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: dict})
     def get(self, request, game_id: int):
         return Response(game_body(request, hosted_game(request, game_id)))
+
+    @extend_schema(request=GameUpdateInput, responses={200: dict})
+    def patch(self, request, game_id: int):
+        """Settings the host may change during a game (today: the join challenge)."""
+        data = GameUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        join_challenge_set(
+            game_id=game_id, host=request.user, on=data.validated_data["join_challenge"]
+        )
+        return Response(game_body(request, hosted_game(request, game_id)))
+
+
+class GameChallengeApi(APIView):
+    """The current join code, for the ceremony screen (its key) and the host (session)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, game_id: int):
+        game = Game.objects.filter(id=game_id).first()
+        key = request.query_params.get("key", "")
+        is_screen = game is not None and hmac.compare_digest(
+            str(key).encode(), game.screen_key.encode()
+        )
+        is_host = game is not None and request.user.is_authenticated
+        is_host = is_host and game.host_id == request.user.id
+        if not (is_screen or is_host):
+            raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
+        response = Response(challenge_current(game=game))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class GameLookupApi(APIView):
@@ -100,6 +138,9 @@ class JoinInput(serializers.Serializer):
     pin = serializers.CharField(max_length=12)
     nickname = serializers.CharField(max_length=200, trim_whitespace=False)
     team = serializers.IntegerField(required=False, allow_null=True)
+    challenge = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, allow_null=True
+    )
 
 
 class GameJoinApi(APIView):
@@ -115,6 +156,7 @@ class GameJoinApi(APIView):
             nickname=data.validated_data["nickname"],
             team=data.validated_data.get("team"),
             user=user,
+            challenge=data.validated_data.get("challenge"),
         )
         return Response(
             {

@@ -63,6 +63,7 @@ _SETTINGS: dict[str, type | tuple[type, ...]] = {
     "teams": int,
     "team_mode": str,
     "branding": dict,
+    "join_challenge": bool,
 }
 
 
@@ -91,6 +92,7 @@ def settings_clean(raw: Any) -> dict[str, Any]:
         "teams": 0,
         "team_mode": "mean",
         "branding": {},
+        "join_challenge": False,
     }
     cleaned.update({k: v for k, v in raw.items() if k not in bad})
     if cleaned["scoring"] not in strategy_names():
@@ -165,9 +167,15 @@ def game_for_pin(pin: Any) -> Game:
     return game
 
 
-def player_join(*, pin: Any, nickname: Any, team: Any = None, user=None) -> tuple[Player, str]:
-    """Join a game by PIN: returns the player and their signed token."""
+def player_join(
+    *, pin: Any, nickname: Any, team: Any = None, user=None, challenge: Any = None
+) -> tuple[Player, str]:
+    """Join a game by PIN (and the screen's rotating code when the game asks for it): returns
+    the player and their signed token."""
+    from realtime.challenge import challenge_check
+
     game = game_for_pin(pin)
+    challenge_check(game=game, code=challenge)
     name = clean_nickname(nickname)
     key = nickname_key(name)
     existing = Player.objects.filter(game=game, nickname_key=key).first()

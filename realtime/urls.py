@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from realtime.apis import (
+    GameChallengeApi,
     GameDetailApi,
     GameJoinApi,
     GameListCreateApi,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("games/join", GameJoinApi.as_view(), name="game-join"),
     path("games/lookup", GameLookupApi.as_view(), name="game-lookup"),
     path("games/<int:game_id>/", GameDetailApi.as_view(), name="game-detail"),
+    path("games/<int:game_id>/challenge", GameChallengeApi.as_view(), name="game-challenge"),
     path("games/<int:game_id>/results/", GameResultsApi.as_view(), name="game-results"),
     path("games/<int:game_id>/results.csv", GameResultsCsvApi.as_view(), name="game-results-csv"),
     path(

@@ -19,6 +19,7 @@ function settings() {
     auto_advance: on("auto_advance"),
     allow_late_join: on("allow_late_join"),
     streak_bonus: on("streak_bonus"),
+    join_challenge: on("join_challenge"),
   };
   const branding = { primary: value("brand_primary"), accent: value("brand_accent") };
   if (value("brand_title").trim()) branding.title = value("brand_title").trim();

@@ -78,16 +78,25 @@ async function join(event) {
   if (!nickname) return showJoinError(_("Choose a nickname."), form.nickname);
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
+  // Big events: the game may ask for the rotating code shown on the ceremony screen.
+  const challengeRow = $("#challenge-row");
+  const payload = { pin, nickname };
+  if (!challengeRow.hidden) payload.challenge = form.challenge.value.replace(/\D/g, "");
   try {
     const response = await fetch("/api/games/join", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       credentials: "same-origin",
-      body: JSON.stringify({ pin, nickname }),
+      body: JSON.stringify(payload),
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const field = body.code === "nickname_taken" || body.code === "nickname_invalid" ? form.nickname : form.pin;
+      let field = body.code === "nickname_taken" || body.code === "nickname_invalid" ? form.nickname : form.pin;
+      if (body.code === "challenge_required" || body.code === "challenge_wrong") {
+        challengeRow.hidden = false;
+        form.challenge.value = "";
+        field = form.challenge;
+      }
       return showJoinError(body.message || _("Could not join. Please try again."), field);
     }
     session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin };

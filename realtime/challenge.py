@@ -1,0 +1,79 @@
+"""The optional rotating join challenge for big events.
+
+When a game's `join_challenge` setting is on, joining needs a short code shown on the ceremony
+screen, so a bot that only knows the PIN (shared online, guessed) cannot join. The code is derived
+on the server: HMAC(game secret, time window), WINDOW_SECONDS long, and the previous window's code
+is accepted too (a player typing while it rotates). Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from quizzes.errors import ApplicationError, NotFoundError
+from realtime.models import Game
+
+WINDOW_SECONDS = 30
+DIGITS = 4
+
+MSG_CHALLENGE_REQUIRED = _("This game needs the join code shown on the big screen.")
+MSG_CHALLENGE_WRONG = _("This join code is wrong or has expired. Enter the code on the big screen.")
+MSG_GAME_NOT_FOUND = _("Game not found.")
+
+
+def challenge_enabled(game: Game) -> bool:
+    return bool((game.settings or {}).get("join_challenge"))
+
+
+def _window(now: float) -> int:
+    return int(now // WINDOW_SECONDS)
+
+
+def challenge_code(secret: str, window: int) -> str:
+    digest = hmac.new(secret.encode(), f"join-challenge:{window}".encode(), hashlib.sha256)
+    return str(int.from_bytes(digest.digest()[:8], "big") % 10**DIGITS).zfill(DIGITS)
+
+
+def challenge_current(*, game: Game, now: float | None = None) -> dict[str, Any]:
+    """What the screen shows: the code and when it changes (ms since the epoch)."""
+    now = time.time() if now is None else now
+    if not challenge_enabled(game):
+        return {"enabled": False, "code": None, "expires_at": None, "window": WINDOW_SECONDS}
+    window = _window(now)
+    return {
+        "enabled": True,
+        "code": challenge_code(game.secret, window),
+        "expires_at": (window + 1) * WINDOW_SECONDS * 1000,
+        "window": WINDOW_SECONDS,
+        "now": int(now * 1000),
+    }
+
+
+def challenge_check(*, game: Game, code: Any, now: float | None = None) -> None:
+    """Raise a precise error unless the game needs no code or `code` is the current/previous one."""
+    if not challenge_enabled(game):
+        return
+    if code is None or (isinstance(code, str) and not code.strip()):
+        raise ApplicationError("challenge_required", MSG_CHALLENGE_REQUIRED)
+    given = str(code).strip() if isinstance(code, str | int) and not isinstance(code, bool) else ""
+    window = _window(time.time() if now is None else now)
+    accepted = [challenge_code(game.secret, w) for w in (window, window - 1)]
+    # Compare with every accepted code (no early exit): timing says nothing about which matched.
+    if not any([hmac.compare_digest(given.encode(), c.encode()) for c in accepted]):
+        raise ApplicationError("challenge_wrong", MSG_CHALLENGE_WRONG)
+
+
+def join_challenge_set(*, game_id: int, host, on: bool) -> Game:
+    """Turn the join challenge on or off (the host of the game only)."""
+    game = Game.objects.filter(id=game_id, host_id=getattr(host, "id", None)).first()
+    if game is None:
+        raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
+    settings = {**(game.settings or {}), "join_challenge": bool(on)}
+    Game.objects.filter(id=game.id).update(settings=settings)
+    game.settings = settings
+    return game
