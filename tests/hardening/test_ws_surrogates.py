@@ -1,5 +1,5 @@
-"""A text frame holding a lone surrogate (which `str.encode()` refuses) gets a `malformed` error
-frame and the socket stays usable, instead of an unhandled exception."""
+"""A text frame holding a lone surrogate (which `str.encode()` refuses) gets an error frame, never
+`busy` (a handler raised), and the socket still answers a ping afterwards."""
 
 from __future__ import annotations
 
