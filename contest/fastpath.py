@@ -150,8 +150,13 @@ class BoardReplay:
         if self._redis is None or self._redis[0] is not loop:
             import redis.asyncio
 
+            # redis-py 8's asyncio pool raises past max_connections (toolchain notes): size it
+            # like the channel layer's.
             client = redis.asyncio.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=5, decode_responses=True
+                settings.REDIS_URL,
+                socket_timeout=5,
+                decode_responses=True,
+                max_connections=settings.REDIS_MAX_CONNECTIONS,
             )
             self._redis = (loop, client)
         return self._redis[1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import secrets
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,7 +199,10 @@ class RedisBoards:
 
     def replace(self, scope: Scope, rows: list[dict]) -> None:
         zkey, mkey, dkey, built = self._keys(scope)
-        tmp = [k + ":tmp" for k in (zkey, mkey, dkey)]
+        # Requests that find a board missing rebuild it at the same time: each writes its own
+        # temporary keys (shared ones made the second RENAME fail: "no such key", a 500).
+        suffix = ":tmp" + secrets.token_hex(6)
+        tmp = [k + suffix for k in (zkey, mkey, dkey)]
         pipe = self.client.pipeline(transaction=False)
         pipe.delete(*tmp)
         for start in range(0, len(rows), 5000):
@@ -210,11 +214,14 @@ class RedisBoards:
                 mapping={r["id"]: ranking.encode_key(r, scope.chain, scope.actual) for r in chunk},
             )
             pipe.hset(tmp[2], mapping={r["id"]: _display(r) for r in chunk})
+        for key in tmp:
+            pipe.expire(key, 3600)  # a rebuild that dies half-way leaves nothing for long
         pipe.execute()
         pipe = self.client.pipeline(transaction=True)
         for src, dst in zip(tmp, (zkey, mkey, dkey), strict=True):
             if rows:
                 pipe.rename(src, dst)
+                pipe.persist(dst)
             else:
                 pipe.delete(dst)
         pipe.set(built, 1)
