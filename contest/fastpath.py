@@ -95,7 +95,7 @@ class BoardReplay:
             return
         entry = self.entries.get(key)
         if entry is not None and time.monotonic() < entry[0] and await self._current(key, entry):
-            await send(entry[1])
+            await send(dict(entry[1]))
             await send({"type": "http.response.body", "body": entry[2]})
             return
         start: dict = {}

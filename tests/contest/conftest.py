@@ -24,3 +24,13 @@ def clear_boards() -> None:
 def _fresh_boards():
     clear_boards()
     yield
+
+
+@pytest.fixture
+def setup(db):
+    """A contest with an open round of 3 questions, and a school to register from."""
+    from tests.contest.helpers import make_contest, make_school
+
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    return contest, round_, questions, units

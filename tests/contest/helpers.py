@@ -61,6 +61,14 @@ def make_contest(
     return contest, round_, questions
 
 
+def start_attempt(client, round_, token) -> dict:
+    response = client.post(
+        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
 def correct_choice(question) -> int:
     return next(c.pk for c in question.choices.all() if c.weight >= 1.0)
 

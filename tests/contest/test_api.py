@@ -12,28 +12,13 @@ from tests.contest.helpers import (
     TOKEN_HEADER,
     close_round,
     correct_choice,
-    make_contest,
     make_school,
     register,
     wrong_choice,
 )
+from tests.contest.helpers import start_attempt as start
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setup():
-    contest, round_, questions = make_contest()
-    units = make_school("CG", "THCS Cầu Giấy")
-    return contest, round_, questions, units
-
-
-def start(client, round_, token):
-    response = client.post(
-        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()
 
 
 def test_registration_masks_the_public_name_and_returns_a_resume_token(api_client, setup):

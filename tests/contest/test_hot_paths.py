@@ -19,25 +19,11 @@ from tests.contest.helpers import (
     make_contest,
     make_school,
     register,
+    start_attempt,
 )
 from tests.factories import make_question, make_theme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def setup():
-    contest, round_, questions = make_contest()
-    units = make_school("CG", "THCS Cầu Giấy")
-    return contest, round_, questions, units
-
-
-def _start(client, round_, token):
-    response = client.post(
-        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
-    )
-    assert response.status_code == 201, response.json()
-    return response.json()
 
 
 def _answer(question):
@@ -47,7 +33,7 @@ def _answer(question):
 def test_autosave_is_one_database_statement(api_client, setup, django_assert_max_num_queries):
     contest, round_, questions, units = setup
     token = register(api_client, contest, units["school"])
-    state = _start(api_client, round_, token)
+    state = start_attempt(api_client, round_, token)
     url = f"/api/attempts/{state['id']}/answers/"
     first = api_client.post(
         url, {"answers": [_answer(questions[0])]}, format="json", **{TOKEN_HEADER: token}
@@ -69,7 +55,7 @@ def test_autosave_is_one_database_statement(api_client, setup, django_assert_max
 def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
     contest, round_, questions, units = setup
     token = register(api_client, contest, units["school"])
-    state = _start(api_client, round_, token)
+    state = start_attempt(api_client, round_, token)
     submitted = api_client.post(
         f"/api/attempts/{state['id']}/submit/",
         {"answers": [_answer(questions[0])]},
@@ -91,7 +77,7 @@ def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
 def test_my_rank_needs_no_database_query(api_client, setup, django_assert_num_queries):
     contest, round_, questions, units = setup
     token = register(api_client, contest, units["school"])
-    state = _start(api_client, round_, token)
+    state = start_attempt(api_client, round_, token)
     api_client.post(
         f"/api/attempts/{state['id']}/submit/",
         {"answers": [_answer(q) for q in questions]},
