@@ -49,6 +49,15 @@ CHOICES = 4
 SOURCE_ADDRESSES = 8  # players connect from 127.0.0.2..9: ephemeral ports per source address
 
 
+# Daphne on uvloop: the policy must be set before daphne.server creates its event loop (at import)
+# and installs Twisted's asyncio reactor on it. Twisted's write path registers a writer with the
+# loop for every frame it sends; uvloop does that in C instead of asyncio's Python selector.
+DAPHNE_UVLOOP = (
+    "import asyncio, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy()); "
+    "from daphne.cli import CommandLineInterface; CommandLineInterface.entrypoint()"
+)
+
+
 def now_ms() -> float:
     return time.time() * 1000
 
@@ -149,8 +158,6 @@ class Generator:
         self.errors[code] = self.errors.get(code, 0) + 1
 
     async def run(self) -> None:
-        from websockets.asyncio.client import connect  # noqa: F401 (import before timing)
-
         loop = asyncio.get_running_loop()
         loop.add_reader(self.conn.fileno(), self._on_command)
         self.sem = asyncio.Semaphore(self.cfg["concurrency"])
@@ -173,7 +180,12 @@ class Generator:
         )
 
     def _on_command(self) -> None:
-        message = self.conn.recv()
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError):  # the orchestrator is gone: stop instead of spinning
+            asyncio.get_running_loop().remove_reader(self.conn.fileno())
+            self.done.set()
+            return
         if message[0] == "stop":
             self.done.set()
 
@@ -183,13 +195,12 @@ class Generator:
 
     async def player(self, i: int) -> None:
         import orjson
-        from websockets.asyncio.client import connect
 
         cfg = self.cfg
-        kind = cfg["kind"]
         server = cfg["urls"][i % len(cfg["urls"])]
         local_ip = f"127.0.0.{2 + i % SOURCE_ADDRESSES}"
         started = now_ms()
+        ws: LeanSocket | None = None
         try:
             while True:  # a real client honours 429 + retry_after (the per-game join limit)
                 async with self.sem:
@@ -207,89 +218,220 @@ class Generator:
                 if status != 201:
                     raise RuntimeError(f"join {status} {joined}")
                 player_id = joined["player"]
-                ws = await connect(
-                    server.replace("http://", "ws://") + cfg["ws_path"],
-                    origin=server,
-                    compression=None,
-                    max_queue=None,
-                    ping_interval=None,
-                    open_timeout=120,
-                    close_timeout=1,
-                    proxy=None,
-                    local_addr=(local_ip, 0),
-                )
-                await ws.send(
+                ws = LeanSocket(self, i, player_id)
+                await ws.open(server, cfg["ws_path"], local_ip)
+                ws.send(
                     dumps_text(
                         {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
-                    )
+                    ).encode()
                 )
-                state = orjson.loads(await ws.recv())
+                state = orjson.loads(await asyncio.wait_for(ws.first, 120))
                 if state.get("type") != "state":
                     raise RuntimeError(f"hello answered {state}")
         except asyncio.CancelledError:
+            if ws is not None:
+                ws.abort()
             raise
         except Exception as exc:  # noqa: BLE001 - counted and reported
             self.failed += 1
             self.error(f"join: {type(exc).__name__}: {str(exc)[:80]}")
             self._progress()
+            if ws is not None:
+                ws.abort()
             return
         self.join_ms.append(now_ms() - started)
         self.ready += 1
         self._progress()
-        sent_at = 0.0
-        current_q = -1
-        n = len(self.indices)
         try:
-            async for raw in ws:
-                received = now_ms()
-                frame = orjson.loads(raw)
-                kind_ = frame["type"]
-                if kind_ == "question":
-                    self.broadcast_ms.append(received - frame["now"])
-                    current_q = q = frame["q"]
-                    choices = frame["question"]["choices"]
-                    choice = choices[(i + q) % len(choices)]["id"]
-                    sent_at = now_ms()
-                    await ws.send(
-                        dumps_text(
-                            {
-                                "type": "answer",
-                                "q": q,
-                                "answer_id": str(uuid.uuid4()),
-                                "response": {"choice": choice},
-                            }
-                        )
-                    )
-                elif kind_ == "ack":
-                    self.ack_ms.append(received - sent_at)
-                    self.acked.append((player_id, current_q, frame["submission_id"]))
-                    count = self.acks_per_q[current_q] = self.acks_per_q.get(current_q, 0) + 1
-                    if count == n - self.failed:
-                        self.tell("acked", current_q)
-                elif kind_ == "result":
-                    self.scores[player_id] = frame["score"]
-                    q = frame["q"]
-                    count = self.results_per_q[q] = self.results_per_q.get(q, 0) + 1
-                    if count == n - self.failed:
-                        self.tell("results", q)
-                elif kind_ == "error":
-                    self.error(f"frame: {frame.get('code')}")
-                elif kind_ == "ended":
-                    break
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            self.error(f"socket: {type(exc).__name__}")
+            await ws.done
         finally:
-            if kind:
-                try:
-                    await asyncio.wait_for(ws.close(), 2)
-                except Exception:  # noqa: BLE001
-                    pass
+            ws.abort()
+
+    def on_frame(self, ws: LeanSocket, raw: bytes, received: float) -> None:
+        """One server frame during the game: parse only what the measurement needs."""
+        import orjson
+
+        head = raw[:20]  # the type comes first (orjson, or json.dumps with a space)
+        if b'"question"' in head:
+            frame = orjson.loads(raw)
+            self.broadcast_ms.append(received - frame["now"])
+            ws.q = q = frame["q"]
+            choices = frame["question"]["choices"]
+            choice = choices[(ws.i + q) % len(choices)]["id"]
+            ws.sent_at = now_ms()
+            ws.send(
+                orjson.dumps(
+                    {
+                        "type": "answer",
+                        "q": q,
+                        "answer_id": str(uuid.uuid4()),
+                        "response": {"choice": choice},
+                    }
+                )
+            )
+        elif b'"ack"' in head:
+            frame = orjson.loads(raw)
+            self.ack_ms.append(received - ws.sent_at)
+            self.acked.append((ws.player_id, ws.q, frame["submission_id"]))
+            count = self.acks_per_q[ws.q] = self.acks_per_q.get(ws.q, 0) + 1
+            if count == len(self.indices) - self.failed:
+                self.tell("acked", ws.q)
+        elif b'"result"' in head:
+            frame = orjson.loads(raw)
+            self.scores[ws.player_id] = frame["score"]
+            q = frame["q"]
+            count = self.results_per_q[q] = self.results_per_q.get(q, 0) + 1
+            if count == len(self.indices) - self.failed:
+                self.tell("results", q)
+        elif b'"error"' in head:
+            self.error(f"frame: {orjson.loads(raw).get('code')}")
+        elif b'"ended"' in head:
+            ws.finish()
+
+
+class LeanSocket(asyncio.Protocol):
+    """A minimal WebSocket client (RFC 6455) for the load generator: no task, queue or future per
+    frame. Server frames are parsed in data_received and handled inline; client frames carry a
+    zero mask key (valid framing; the server unmasks them as usual). The generator shares the 2
+    cores with the server, so every microsecond it spends per frame is taken from the server."""
+
+    def __init__(self, gen: Generator, i: int, player_id: int):
+        loop = asyncio.get_running_loop()
+        self.gen, self.i, self.player_id = gen, i, player_id
+        self.q = -1
+        self.sent_at = 0.0
+        self.buffer = b""
+        self.upgraded = False
+        self.fragments: list[bytes] = []
+        self.handshake = loop.create_future()
+        self.first = loop.create_future()
+        self.done = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+
+    async def open(self, server: str, path: str, local_ip: str) -> None:
+        import base64
+        import os as _os
+
+        hostport = server.split("://", 1)[1]
+        host, _, port = hostport.partition(":")
+        loop = asyncio.get_running_loop()
+        await loop.create_connection(lambda: self, host, int(port or 80), local_addr=(local_ip, 0))
+        key = base64.b64encode(_os.urandom(16)).decode()
+        self.transport.write(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nOrigin: {server}\r\n\r\n"
+            ).encode()
+        )
+        await asyncio.wait_for(self.handshake, 120)
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc) -> None:
+        for future in (self.handshake, self.first):
+            if not future.done():
+                future.set_exception(ConnectionError("closed"))
+        if not self.done.done():
+            self.gen.error("socket: closed by server")
+            self.done.set_result(None)
+
+    def send(self, payload: bytes) -> None:
+        n = len(payload)
+        if n < 126:
+            header = bytes((0x81, 0x80 | n))
+        elif n < 65536:
+            header = bytes((0x81, 0x80 | 126)) + n.to_bytes(2, "big")
+        else:
+            header = bytes((0x81, 0x80 | 127)) + n.to_bytes(8, "big")
+        self.transport.write(header + b"\0\0\0\0" + payload)
+
+    def finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"\x88\x82\0\0\0\0\x03\xe8")  # close 1000
+            self.transport.close()
+
+    def abort(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        received = now_ms()
+        buf = self.buffer + data if self.buffer else data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                self.buffer = buf
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                self.handshake.set_exception(ConnectionError(buf[:40].decode("latin1")))
+                self.transport.close()
+                return
+            self.upgraded = True
+            self.handshake.set_result(None)
+            buf = buf[end + 4 :]
+        pos, size = 0, len(buf)
+        while size - pos >= 2:
+            b0, b1 = buf[pos], buf[pos + 1]
+            length = b1 & 0x7F
+            start = pos + 2
+            if length == 126:
+                if size - start < 2:
+                    break
+                length = int.from_bytes(buf[start : start + 2], "big")
+                start += 2
+            elif length == 127:
+                if size - start < 8:
+                    break
+                length = int.from_bytes(buf[start : start + 8], "big")
+                start += 8
+            if size - start < length:
+                break
+            payload = buf[start : start + length]
+            pos = start + length
+            opcode = b0 & 0x0F
+            if opcode == 0 or not b0 & 0x80:  # fragmented message
+                self.fragments.append(payload)
+                if not b0 & 0x80:
+                    continue
+                payload, self.fragments = b"".join(self.fragments), []
+                opcode = 1
+            if opcode in (1, 2):
+                if not self.first.done():
+                    self.first.set_result(payload)
+                else:
+                    self.gen.on_frame(self, payload, received)
+            elif opcode == 8:
+                self.finish()
+                return
+            elif opcode == 9:  # ping -> pong
+                self.transport.write(bytes((0x8A, 0x80 | len(payload))) + b"\0\0\0\0" + payload)
+        self.buffer = buf[pos:]
+
+
+def die_with_parent() -> None:
+    """Linux: SIGTERM this process when its parent dies (no orphan servers or generators)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort, other platforms
+        pass
+
+
+def child_setup() -> None:
+    raise_nofile()
+    die_with_parent()
 
 
 def generator_main(cfg: dict, conn) -> None:
     raise_nofile()
+    die_with_parent()
     try:
         import uvloop
 
@@ -335,10 +477,12 @@ class Servers:
                     "4096",
                 ]
             else:
+                launcher = ["-m", "daphne"]
+                if args.loop == "uvloop":
+                    launcher = ["-c", DAPHNE_UVLOOP]
                 cmd = [
                     sys.executable,
-                    "-m",
-                    "daphne",
+                    *launcher,
                     "-b",
                     "127.0.0.1",
                     "-p",
@@ -358,7 +502,7 @@ class Servers:
                     env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
-                    preexec_fn=raise_nofile,
+                    preexec_fn=child_setup,
                 )
             )
             self.ports.append(port)
@@ -682,6 +826,8 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         proc = ctx.Process(target=generator_main, args=(cfg, child), daemon=True)
         proc.start()
         gens.append((proc, parent))
+    gen_procs = [psutil.Process(proc.pid) for proc, _conn in gens]
+    gen_cpu = {"start": cpu_seconds(gen_procs)}
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue = asyncio.Queue()
 
@@ -717,6 +863,7 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         join_s = time.monotonic() - t_join
         log(f"  {kind}: {joined}/{args.players} players joined in {join_s:.1f} s")
         cpu_joined = cpu_seconds(server_procs)
+        gen_cpu["joined"] = cpu_seconds(gen_procs)
         rss_joined = rss_mb(server_procs)
         t_game = time.monotonic()
         for q in range(args.questions):
@@ -734,6 +881,7 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         else:
             await host.command("next")  # -> ended
         game_s = time.monotonic() - t_game
+        gen_cpu["end"] = cpu_seconds(gen_procs)
     finally:
         for _proc, conn in gens:
             conn.send(("stop",))
@@ -773,7 +921,10 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         checks = await sync_to_async(check_ours)(game["id"], acked, merged["scores"])
     else:
         checks = await sync_to_async(check_baseline)(acked)
-    generator_cpu = None
+    generator_cpu = generator_cpu_game = None
+    if "end" in gen_cpu:
+        generator_cpu = round(sum(gen_cpu["end"]) - sum(gen_cpu["start"]), 2)
+        generator_cpu_game = round(sum(gen_cpu["end"]) - sum(gen_cpu["joined"]), 2)
     result.update(
         {
             "players": args.players,
@@ -796,6 +947,7 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
             else None,
             "redis_cpu_s": round(cpu_seconds([redis_proc])[0] - redis0, 2) if redis_proc else None,
             "generator_cpu_s": generator_cpu,
+            "generator_cpu_game_s": generator_cpu_game,
             "_samples": {k: merged[k] for k in ("broadcast_ms", "ack_ms", "join_ms")},
         }
     )
@@ -987,6 +1139,11 @@ def table(doc: dict) -> str:
     )
     line("server_rss_mb", fmt(doc["server_rss_mb"]), fmt(base["server_rss_mb"]) if base else None)
     line("nginx_cpu_s", str(doc.get("nginx_cpu_s")), str(base.get("nginx_cpu_s")) if base else None)
+    line(
+        "generator_cpu_s / game",
+        f"{doc.get('generator_cpu_s')} / {doc.get('generator_cpu_game_s')}",
+        f"{base.get('generator_cpu_s')} / {base.get('generator_cpu_game_s')}" if base else None,
+    )
     line("redis_cpu_s", str(doc.get("redis_cpu_s")), str(base.get("redis_cpu_s")) if base else None)
     line("errors", json.dumps(doc["errors"]) or "{}", json.dumps(base["errors"]) if base else None)
     widths = [max(len(str(r[c])) for r in rows) for c in range(len(rows[0]))]
@@ -1047,6 +1204,12 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", type=int, default=1, help="server processes sharing Redis")
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="Daphne's event loop (Twisted's asyncio reactor runs on it)",
+    )
     parser.add_argument("--nginx", action="store_true", help="put a generated nginx in front")
     parser.add_argument("--url", help="target an existing server (ours only; same database)")
     parser.add_argument("--baseline", choices=["yes", "no", "only"], default="yes")
@@ -1104,6 +1267,7 @@ def main(argv=None) -> int:
         {
             "servers": args.servers if not args.url else len(ours["server_cpu_s"]),
             "server": args.server if not args.url else "external",
+            "loop": args.loop if args.server == "daphne" and not args.url else None,
             "layer": args.layer,
             "nginx": bool(args.nginx),
             "command": " ".join([".venv/bin/python", "bench/live.py", *(argv or sys.argv[1:])]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,10 @@ TO_STAFF = TO_HOST | TO_SCREEN
 
 # If the process that closed a question dies before scoring it, another one scores it after this.
 SCORE_RETRY_SECONDS = 2.0
+# Count frames (players' lobby count, staff's answer count) are coalesced to at most one per this
+# interval per game and process: one frame per join to every player made joining O(N^2).
+COUNT_FRAME_INTERVAL = 0.25
+SWITCH_INTERVAL = 0.001
 
 
 def now_ms() -> int:
@@ -77,6 +82,12 @@ class LocalGame:
         self.lock = asyncio.Lock()
         self.timer: asyncio.TimerHandle | None = None
         self.timer_key: tuple | None = None
+        # Coalesced count frames: the pending timer and when the last frame went out.
+        self.lobby_timer: asyncio.TimerHandle | None = None
+        self.lobby_sent = 0.0
+        self.answers_timer: asyncio.TimerHandle | None = None
+        self.answers_sent = 0.0
+        self.answers_latest: tuple[int, int] = (-1, 0)  # (q, highest count seen)
 
     @property
     def plan(self) -> list[dict]:
@@ -148,6 +159,10 @@ def _store_batch(rows: list[dict]) -> list[tuple[str, str | None, bool]]:
 
 class Hub:
     def __init__(self) -> None:
+        # The answer batcher's database thread needs the GIL back after each round trip; with
+        # the default 5 ms switch interval a busy event loop (a fan-out, an answer burst) makes
+        # it wait up to 5 ms every time, and every answer of the batch waits for its ack.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.loop = asyncio.get_running_loop()
         self.store = get_store()
         self.games: dict[int, LocalGame] = {}
@@ -182,8 +197,9 @@ class Hub:
 
     def shutdown(self) -> None:
         for lg in self.games.values():
-            if lg.timer:
-                lg.timer.cancel()
+            for timer in (lg.timer, lg.lobby_timer, lg.answers_timer):
+                if timer:
+                    timer.cancel()
         for task in self.tasks:
             task.cancel()
         self.batcher.task.cancel()
@@ -248,6 +264,7 @@ class Hub:
         personal: dict | None = None,
         kick: int | None = None,
         players: int | None = None,
+        players_lobby: bool = False,
     ) -> None:
         """One event for every process: each frame serialised once, here."""
         envelope: dict[str, Any] = {"g": lg.id, "f": [[mask, dumps(f)] for mask, f in frames]}
@@ -260,6 +277,8 @@ class Hub:
             envelope["k"] = kick
         if players is not None:
             envelope["n"] = players
+        if players_lobby:
+            envelope["lp"] = 1  # players' count changed: each process sends it coalesced
         await self.store.publish(orjson.dumps(envelope))
 
     async def on_envelope(self, env: dict) -> None:
@@ -281,8 +300,9 @@ class Hub:
                 await sock.send_text(dumps({"type": p.S_KICKED}))
                 await sock.close(4003)
         for mask, text in env.get("f", ()):
-            for sock in lg.sockets(mask):
-                await sock.send_text(text)
+            await self.send_all(lg, mask, text)
+        if env.get("lp"):
+            self.lobby_soon(lg)
         personal = env.get("r")
         if personal:
             for pid, sock in list(lg.players.items()):
@@ -304,6 +324,31 @@ class Hub:
                         }
                     )
                 )
+
+    async def send_all(self, lg: LocalGame, mask: int, text: str) -> None:
+        """The same text to every local socket of the mask, framed once (see DirectWriter)."""
+        from realtime.consumers import ws_text_frame
+
+        message = {"type": "websocket.send", "text": text}
+        frame = ws_text_frame(text.encode())
+        for sock in lg.sockets(mask):
+            if sock.held is not None or sock.closed:
+                await sock.send_text(text)
+            elif sock.direct is None or not sock.direct.write(frame):
+                await sock.send_message(message)
+
+    def lobby_soon(self, lg: LocalGame) -> None:
+        """Players' lobby count: at most one frame per COUNT_FRAME_INTERVAL (leading + trailing)."""
+        if lg.lobby_timer is not None:
+            return
+        delay = max(0.0, lg.lobby_sent + COUNT_FRAME_INTERVAL - time.monotonic())
+        lg.lobby_timer = self.loop.call_later(delay, self._lobby_flush, lg)
+
+    def _lobby_flush(self, lg: LocalGame) -> None:
+        lg.lobby_timer = None
+        lg.lobby_sent = time.monotonic()
+        text = dumps({"type": p.S_LOBBY, "players": lg.players_count})
+        self.spawn(self.send_all(lg, TO_PLAYERS, text))
 
     async def resync(self) -> None:
         """The bus was lost (Redis restarted): reload each game from PostgreSQL and send every
@@ -446,8 +491,7 @@ class Hub:
         players = await self.store.players_get(game_id)
         if players is not None:
             lg.players_count = players
-        frame = {"type": p.S_ANSWERS, "q": q, "count": total, "total": lg.players_count}
-        await self.publish(lg, frames=[(TO_STAFF, frame)])
+        await self.answers_frame_soon(lg, q, total)
         state = lg.state
         if (
             state["auto_advance"]
@@ -457,6 +501,30 @@ class Hub:
             and total >= lg.players_count
         ):
             await self.close_question(lg, state["seq"])
+
+    async def answers_frame_soon(self, lg: LocalGame, q: int, total: int) -> None:
+        """Staff's answer count: at once when complete, else at most one per COUNT_FRAME_INTERVAL."""
+        q_seen, count_seen = lg.answers_latest
+        lg.answers_latest = (q, max(total, count_seen) if q == q_seen else total)
+        complete = lg.players_count and total >= lg.players_count
+        if complete or time.monotonic() - lg.answers_sent >= COUNT_FRAME_INTERVAL:
+            if lg.answers_timer is not None:
+                lg.answers_timer.cancel()
+                lg.answers_timer = None
+            await self._answers_publish(lg)
+        elif lg.answers_timer is None:
+            delay = lg.answers_sent + COUNT_FRAME_INTERVAL - time.monotonic()
+            lg.answers_timer = self.loop.call_later(
+                max(0.0, delay), lambda: self.spawn(self._answers_publish(lg, timer=True))
+            )
+
+    async def _answers_publish(self, lg: LocalGame, *, timer: bool = False) -> None:
+        if timer:
+            lg.answers_timer = None
+        lg.answers_sent = time.monotonic()
+        q, count = lg.answers_latest
+        frame = {"type": p.S_ANSWERS, "q": q, "count": count, "total": lg.players_count}
+        await self.publish(lg, frames=[(TO_STAFF, frame)])
 
     # --- host commands -----------------------------------------------------------------------
 
@@ -507,9 +575,10 @@ class Hub:
             old["phase"] != engine.QUESTION or old["q"] != new["q"]
         ):
             pq = await self.question(lg, new["q"])
-            frames.append((TO_ALL, question_frame(new, pq, now)))
+            # "now" = the server clock when the frame leaves (after the state was persisted).
+            frames.append((TO_ALL, question_frame(new, pq, now_ms())))
         elif new["phase"] == engine.QUESTION:
-            frames.append((TO_ALL, timer_frame(new, now)))
+            frames.append((TO_ALL, timer_frame(new, now_ms())))
         if new["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
             frames.append((TO_ALL, closed_frame(new)))
         if new["phase"] == engine.LEADERBOARD and old["phase"] != engine.LEADERBOARD:
@@ -535,10 +604,8 @@ class Hub:
             lg,
             kick=player_id,
             players=count,
-            frames=[
-                (TO_STAFF, {"type": p.S_LOBBY, "players": count, "left": player_id}),
-                (TO_PLAYERS, {"type": p.S_LOBBY, "players": count}),
-            ],
+            players_lobby=True,
+            frames=[(TO_STAFF, {"type": p.S_LOBBY, "players": count, "left": player_id})],
         )
         return None
 
@@ -572,10 +639,8 @@ class Hub:
         await self.publish(
             lg,
             players=count,
-            frames=[
-                (TO_STAFF, {"type": p.S_LOBBY, "players": count, "joined": joined}),
-                (TO_PLAYERS, {"type": p.S_LOBBY, "players": count}),
-            ],
+            players_lobby=True,
+            frames=[(TO_STAFF, {"type": p.S_LOBBY, "players": count, "joined": joined})],
         )
 
     async def state_frame(self, lg: LocalGame, role: str, player: Player | None) -> dict:

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -300,6 +301,13 @@ def answers_store(rows: list[dict[str, Any]]) -> list[tuple[str, str | None, boo
     close sees it: every acknowledged answer is committed before the question is scored.
     """
     out: list[tuple[str, str | None, bool]] = [("late", None, False)] * len(rows)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        groups_pg: dict[tuple[int, int], list[int]] = {}
+        for i, r in enumerate(rows):
+            groups_pg.setdefault((r["game_id"], r["q"]), []).append(i)
+        for (game_id, q), indexes in groups_pg.items():
+            _answers_insert_pg(rows, indexes, game_id, q, out)
+        return out
     with transaction.atomic():
         game_ids = sorted({r["game_id"] for r in rows})
         if connection.vendor == "postgresql":
@@ -367,6 +375,80 @@ def answers_store(rows: list[dict[str, Any]]) -> list[tuple[str, str | None, boo
     return out
 
 
+def _answers_insert_pg(
+    rows: list[dict[str, Any]],
+    indexes: list[int],
+    game_id: int,
+    q: int,
+    out: list[tuple[str, str | None, bool]],
+) -> None:
+    """One (game, question) group of a batch in ONE statement (PostgreSQL, autocommit).
+
+    The game row is read FOR SHARE in the same statement that inserts, so a concurrent close
+    (an UPDATE of that row) waits until these answers are committed, and a statement after the
+    close sees the new phase and stores nothing ("late"). The unique constraint decides which
+    answer stands. Rows travel as one JSON document (jsonb_to_recordset): no model instances and
+    no per-value quoting in Python, which would hold the GIL the event loop needs. A second
+    SELECT runs only for conflicts (retries).
+    """
+    first: dict[int, int] = {}  # player -> index of their first row in this batch
+    for i in indexes:
+        first.setdefault(rows[i]["player_id"], i)
+    payload = orjson.dumps(
+        [
+            {
+                "player_id": r["player_id"],
+                "question_id": r["question_id"],
+                "submission_id": r["submission_id"],
+                "response": r["response"],
+                "received_ms": r["received_ms"],
+                "elapsed_ms": r["elapsed_ms"],
+            }
+            for r in (rows[i] for i in first.values())
+        ]
+    ).decode()
+    table = Answer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH live AS (
+                SELECT id FROM {Game._meta.db_table}
+                WHERE id = %s AND phase = %s AND current_q = %s FOR SHARE
+            ), ins AS (
+                INSERT INTO {table} (game_id, player_id, q, question_id, submission_id,
+                                     response, received_ms, elapsed_ms)
+                SELECT live.id, v.player_id, %s, v.question_id, v.submission_id, v.response,
+                       v.received_ms, v.elapsed_ms
+                FROM live, jsonb_to_recordset(%s::jsonb) AS v(
+                    player_id bigint, question_id bigint, submission_id uuid, response jsonb,
+                    received_ms bigint, elapsed_ms integer)
+                ON CONFLICT (game_id, player_id, q) DO NOTHING
+                RETURNING player_id
+            )
+            SELECT (SELECT count(*) FROM live), ARRAY(SELECT player_id FROM ins)""",
+            [game_id, engine.QUESTION, q, q, payload],
+        )
+        is_live, inserted_ids = cursor.fetchone()
+        if not is_live:
+            return  # the question closed first: every row stays "late"
+        inserted = set(inserted_ids)
+        existing: dict[int, Any] = {}
+        conflicts = [pid for pid in first if pid not in inserted]
+        if conflicts:
+            cursor.execute(
+                f"SELECT player_id, submission_id FROM {table}"
+                " WHERE game_id = %s AND q = %s AND player_id = ANY(%s::bigint[])",
+                [game_id, q, conflicts],
+            )
+            existing = dict(cursor.fetchall())
+    for i in indexes:
+        pid = rows[i]["player_id"]
+        if pid in inserted:
+            out[i] = ("ok", str(rows[first[pid]]["submission_id"]), i == first[pid])
+        else:
+            sid = existing.get(pid)
+            out[i] = ("ok", str(sid) if sid else None, False)
+
+
 def new_submission_id(raw: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(raw)) if raw is not None else uuid.uuid4()
@@ -420,6 +502,67 @@ def reveal_payload(pq: PlayQuestion, answers: list[Answer], fractions: dict[int,
     }
 
 
+_PLAYER_TOTALS = ("score", "streak", "correct", "answers", "time_ms", "last_correct_ms", "rank")
+_PLAYER_READ = ("id", *_PLAYER_TOTALS, "team", "nickname")
+_ANSWER_READ = ("id", "player_id", "response", "elapsed_ms", "received_ms", "fraction", "points")
+
+
+class _Row:
+    """A read row with attribute access (scoring reads thousands; no model instances needed)."""
+
+    def __init__(self, names: tuple[str, ...], values: tuple) -> None:
+        self.__dict__.update(zip(names, values, strict=True))
+
+
+def _answers_points_save(answers: list[_Row]) -> None:
+    """Every answer's fraction and points in one set-based UPDATE (PostgreSQL).
+
+    Django's bulk_update builds a CASE WHEN per row and field (~1 ms of Python per row, holding
+    the GIL while the event loop should be sending frames); one JSON document instead.
+    """
+    if not answers:
+        return
+    if connection.vendor != "postgresql":
+        Answer.objects.bulk_update(
+            [Answer(id=a.id, fraction=a.fraction, points=a.points) for a in answers],
+            ["fraction", "points"],
+            batch_size=1000,
+        )
+        return
+    payload = orjson.dumps([[a.id, a.fraction, a.points] for a in answers]).decode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Answer._meta.db_table} AS a SET fraction = (v->>1)::float8,"
+            " points = (v->>2)::integer"
+            " FROM jsonb_array_elements(%s::jsonb) AS v WHERE a.id = (v->>0)::bigint",
+            [payload],
+        )
+
+
+def _players_totals_save(players: list[_Row]) -> None:
+    """Every player's totals and rank in one set-based UPDATE (PostgreSQL; see above)."""
+    if not players:
+        return
+    if connection.vendor != "postgresql":
+        rows = [Player(id=p.id, **{f: getattr(p, f) for f in _PLAYER_TOTALS}) for p in players]
+        Player.objects.bulk_update(rows, list(_PLAYER_TOTALS), batch_size=1000)
+        return
+    types = ("integer", "integer", "integer", "integer", "bigint", "bigint", "integer")
+    assignments = ", ".join(
+        f"{field} = (v->>{n})::{kind}"
+        for n, (field, kind) in enumerate(zip(_PLAYER_TOTALS, types, strict=True), start=1)
+    )
+    payload = orjson.dumps(
+        [[p.id, *(getattr(p, field) for field in _PLAYER_TOTALS)] for p in players]
+    ).decode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Player._meta.db_table} AS p SET {assignments}"
+            " FROM jsonb_array_elements(%s::jsonb) AS v WHERE p.id = (v->>0)::bigint",
+            [payload],
+        )
+
+
 def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
     """Score the closed question from the stored answers and move the game to the reveal.
 
@@ -436,9 +579,18 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
         pq = play_question(game=game, q=q)
         options = ScoringOptions.from_dict(game.settings)
         strategy = get_strategy(game.settings.get("scoring", "speed"))
-        answers = list(Answer.objects.filter(game_id=game_id, q=q))
+        # Plain rows, not model instances: 10,000 players cost ~0.3 s of ORM instantiation.
+        answers = [
+            _Row(_ANSWER_READ, values)
+            for values in Answer.objects.filter(game_id=game_id, q=q).values_list(*_ANSWER_READ)
+        ]
         by_player = {a.player_id: a for a in answers}
-        players = list(Player.objects.filter(game_id=game_id, banned=False))
+        players = [
+            _Row(_PLAYER_READ, values)
+            for values in Player.objects.filter(game_id=game_id, banned=False)
+            .order_by("id")
+            .values_list(*_PLAYER_READ)
+        ]
         scored = pq.type not in {"poll", "slide"}
         results: dict[int, list] = {}
         fractions: dict[int, float | None] = {}
@@ -487,12 +639,8 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
         ranks = {r["id"]: r["rank"] for r in ranked}
         for player in players:
             player.rank = ranks[player.id]
-        Answer.objects.bulk_update(answers, ["fraction", "points"], batch_size=1000)
-        Player.objects.bulk_update(
-            players,
-            ["score", "streak", "correct", "answers", "time_ms", "last_correct_ms", "rank"],
-            batch_size=1000,
-        )
+        _answers_points_save(answers)
+        _players_totals_save(players)
         reveal = reveal_payload(pq, answers, fractions)
         leaderboard = {
             "q": q,
