@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
 from contest.models import Contest, Round
 from contest.services import exports
@@ -50,7 +51,7 @@ class PublicApi(APIView):
 class ContestListApi(PublicApi):
     """Published contests (organisers also see unpublished ones); organisers create with POST."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictTypes, serializers.Serializer):
         slug = serializers.SlugField(required=False, allow_blank=True)
         title_vi = serializers.CharField(max_length=250)
         title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
@@ -101,7 +102,7 @@ class ContestDetailApi(PublicApi):
 class RegisterApi(PublicApi):
     """Register for a contest; returns the signed resume token (also set as a cookie)."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictTypes, serializers.Serializer):
         full_name = serializers.CharField(max_length=120, allow_blank=True)
         date_of_birth = serializers.DateField(required=False, allow_null=True)
         email = serializers.CharField(max_length=254, required=False, allow_blank=True)
@@ -161,7 +162,7 @@ class MeApi(PublicApi):
 # --- Attempts --------------------------------------------------------------------------------
 
 
-class AnswersSerializer(serializers.Serializer):
+class AnswersSerializer(StrictTypes, serializers.Serializer):
     answers = serializers.ListField(child=serializers.DictField(), required=False, max_length=500)
     prediction = serializers.JSONField(required=False, allow_null=True)
 
@@ -481,7 +482,7 @@ class ParticipationApi(PublicApi):
         return Response({"level": level, "rows": participation_by_unit(round_=round_, level=level)})
 
 
-class CorrectionSerializer(serializers.Serializer):
+class CorrectionSerializer(StrictTypes, serializers.Serializer):
     question = serializers.IntegerField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     correct = serializers.ListField(child=serializers.CharField(), required=False)
@@ -540,7 +541,7 @@ class AuditLogApi(PublicApi):
         return Response([_audit_row(e) for e in contest.audit.select_related("actor")[:500]])
 
 
-class RoundSerializer(serializers.Serializer):
+class RoundSerializer(StrictTypes, serializers.Serializer):
     title_vi = serializers.CharField(max_length=250)
     title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Round.Kind.choices, required=False)
