@@ -15,6 +15,7 @@ from rest_framework.fields import empty
 
 NOT_A_STRING = _("Must be text.")
 NOT_A_BOOLEAN = _("Must be true or false.")
+TOO_LONG = _("At most %(max)s characters.")
 TEXT_FIELDS = (
     serializers.CharField,
     serializers.SlugField,
@@ -38,6 +39,10 @@ class StrictTypes:
                     errors[name] = [NOT_A_BOOLEAN]
                 elif isinstance(field, TEXT_FIELDS) and not isinstance(value, str):
                     errors[name] = [NOT_A_STRING]
+                elif isinstance(field, TEXT_FIELDS) and field.max_length is not None:
+                    # DRF trims spaces before it checks the length: the limit holds as sent.
+                    if len(value) > field.max_length:
+                        errors[name] = [TOO_LONG % {"max": field.max_length}]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
