@@ -400,9 +400,17 @@ class Hub:
             if lg.state["seq"] != seq or lg.state["phase"] != engine.QUESTION:
                 return
             new = engine.close(lg.state, now=now_ms())
-            persisted = await db(services.game_transition)(
-                game_id=lg.id, expected_seq=seq, new_state=new
-            )
+            try:
+                persisted = await db(services.game_transition)(
+                    game_id=lg.id, expected_seq=seq, new_state=new
+                )
+            except Exception:
+                # PostgreSQL away at the deadline: try again, or the question never closes.
+                logger.exception("closing a question failed for game %s; retrying", lg.id)
+                lg.timer = self.loop.call_later(
+                    SCORE_RETRY_SECONDS, lambda: self.spawn(self.close_question(lg, seq))
+                )
+                return
             if persisted is None:
                 await self.reload(lg)
                 return

@@ -162,7 +162,8 @@ async def test_answers_are_refused_while_postgres_is_away_and_none_acked_is_lost
         for pl in cut_off:
             pl.errors.clear()
         closed = await host_ws.until("closed", timeout=40)
-        assert closed["q"] == 0 and time.time() * 1000 >= question["ends_at"]
+        closed_late_ms = time.time() * 1000 - question["ends_at"]
+        assert closed["q"] == 0 and closed_late_ms >= 0
         await asyncio.wait_for(_until(lambda: all(0 in pl.results for pl in players)), 20)
 
         await host_ws.command("next")  # the game goes on
@@ -186,5 +187,6 @@ async def test_answers_are_refused_while_postgres_is_away_and_none_acked_is_lost
     assert problems == []
     print(
         f"postgres cut: {len(cut_off)} answers refused ({p.E_BUSY}) within {refused_after:.2f} s;"
-        f" all stored and acknowledged {recovered_after:.2f} s after the database came back"
+        f" all stored and acknowledged {recovered_after:.2f} s after the database came back;"
+        f" question closed {closed_late_ms / 1000:.2f} s after its deadline (0.5 s grace)"
     )
