@@ -112,6 +112,8 @@ class AnswerBatcher:
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers")
+        self.conn = None  # asyncio psycopg connection (PostgreSQL), made on first use
+        self.use_loop: bool | None = None
         self.task = asyncio.create_task(self._run())
 
     async def submit(self, row: dict) -> tuple[str, str | None, bool]:
@@ -132,7 +134,10 @@ class AnswerBatcher:
                 continue
             rows = [row for row, _ in batch]
             try:
-                results = await loop.run_in_executor(self.executor, _store_batch, rows)
+                if self.on_loop():
+                    results = await self._store_on_loop(rows)
+                else:
+                    results = await loop.run_in_executor(self.executor, _store_batch, rows)
             except Exception:
                 logger.exception("answer batch failed")
                 results = [("busy", None, False)] * len(rows)
@@ -146,9 +151,53 @@ class AnswerBatcher:
             for (game_id, q), n in counts.items():
                 asyncio.create_task(self.hub.answers_counted(game_id, q, n))
 
+    def on_loop(self) -> bool:
+        """PostgreSQL: store batches on the event loop (asyncio psycopg), not in a thread."""
+        if self.use_loop is None:
+            from django.db import connections
+
+            self.use_loop = connections["default"].vendor == "postgresql" and getattr(
+                settings, "LIVE_ANSWERS_ON_LOOP", True
+            )
+        return self.use_loop
+
+    async def _store_on_loop(self, rows: list[dict]) -> list[tuple[str, str | None, bool]]:
+        import psycopg
+        from django.db import connections
+
+        if self.conn is None or self.conn.closed:
+            params = connections["default"].settings_dict
+            kwargs = {
+                "dbname": params["NAME"],
+                "user": params.get("USER"),
+                "password": params.get("PASSWORD"),
+                "host": params.get("HOST"),
+                "port": params.get("PORT"),
+            }
+            self.conn = await psycopg.AsyncConnection.connect(
+                autocommit=True, **{k: v for k, v in kwargs.items() if v}
+            )
+        try:
+            return await services.answers_store_async(self.conn, rows)
+        except Exception:
+            # A broken connection: drop it (these answers get "busy"; the client retries with
+            # the same answer_id) and connect again for the next batch.
+            conn, self.conn = self.conn, None
+            try:
+                await conn.close()
+            except Exception:
+                pass
+            raise
+
     def close_connection(self) -> None:
         from django.db import connection
 
+        if self.conn is not None:
+            try:
+                self.conn.pgconn.finish()
+            except Exception:
+                pass
+            self.conn = None
         self.executor.submit(connection.close).result()
 
 

@@ -375,23 +375,32 @@ def answers_store(rows: list[dict[str, Any]]) -> list[tuple[str, str | None, boo
     return out
 
 
-def _answers_insert_pg(
-    rows: list[dict[str, Any]],
-    indexes: list[int],
-    game_id: int,
-    q: int,
-    out: list[tuple[str, str | None, bool]],
-) -> None:
-    """One (game, question) group of a batch in ONE statement (PostgreSQL, autocommit).
+_ANSWERS_PG_SQL = """WITH live AS (
+    SELECT id FROM realtime_game
+    WHERE id = %s AND phase = %s AND current_q = %s FOR SHARE
+), ins AS (
+    INSERT INTO realtime_answer (game_id, player_id, q, question_id, submission_id, response,
+                                 received_ms, elapsed_ms)
+    SELECT live.id, v.player_id, %s, v.question_id, v.submission_id, v.response, v.received_ms,
+           v.elapsed_ms
+    FROM live, jsonb_to_recordset(%s::jsonb) AS v(
+        player_id bigint, question_id bigint, submission_id uuid, response jsonb,
+        received_ms bigint, elapsed_ms integer)
+    ON CONFLICT (game_id, player_id, q) DO NOTHING
+    RETURNING player_id
+)
+SELECT (SELECT count(*) FROM live), ARRAY(SELECT player_id FROM ins)"""
+_ANSWERS_PG_CONFLICTS_SQL = (
+    "SELECT player_id, submission_id FROM realtime_answer"
+    " WHERE game_id = %s AND q = %s AND player_id = ANY(%s::bigint[])"
+)
 
-    The game row is read FOR SHARE in the same statement that inserts, so a concurrent close
-    (an UPDATE of that row) waits until these answers are committed, and a statement after the
-    close sees the new phase and stores nothing ("late"). The unique constraint decides which
-    answer stands. Rows travel as one JSON document (jsonb_to_recordset): no model instances and
-    no per-value quoting in Python, which would hold the GIL the event loop needs. A second
-    SELECT runs only for conflicts (retries).
-    """
-    first: dict[int, int] = {}  # player -> index of their first row in this batch
+
+def _answers_pg_plan(
+    rows: list[dict[str, Any]], indexes: list[int], game_id: int, q: int
+) -> tuple[dict[int, int], list]:
+    """(player -> index of their first row in the batch, parameters of _ANSWERS_PG_SQL)."""
+    first: dict[int, int] = {}
     for i in indexes:
         first.setdefault(rows[i]["player_id"], i)
     payload = orjson.dumps(
@@ -407,39 +416,17 @@ def _answers_insert_pg(
             for r in (rows[i] for i in first.values())
         ]
     ).decode()
-    table = Answer._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH live AS (
-                SELECT id FROM {Game._meta.db_table}
-                WHERE id = %s AND phase = %s AND current_q = %s FOR SHARE
-            ), ins AS (
-                INSERT INTO {table} (game_id, player_id, q, question_id, submission_id,
-                                     response, received_ms, elapsed_ms)
-                SELECT live.id, v.player_id, %s, v.question_id, v.submission_id, v.response,
-                       v.received_ms, v.elapsed_ms
-                FROM live, jsonb_to_recordset(%s::jsonb) AS v(
-                    player_id bigint, question_id bigint, submission_id uuid, response jsonb,
-                    received_ms bigint, elapsed_ms integer)
-                ON CONFLICT (game_id, player_id, q) DO NOTHING
-                RETURNING player_id
-            )
-            SELECT (SELECT count(*) FROM live), ARRAY(SELECT player_id FROM ins)""",
-            [game_id, engine.QUESTION, q, q, payload],
-        )
-        is_live, inserted_ids = cursor.fetchone()
-        if not is_live:
-            return  # the question closed first: every row stays "late"
-        inserted = set(inserted_ids)
-        existing: dict[int, Any] = {}
-        conflicts = [pid for pid in first if pid not in inserted]
-        if conflicts:
-            cursor.execute(
-                f"SELECT player_id, submission_id FROM {table}"
-                " WHERE game_id = %s AND q = %s AND player_id = ANY(%s::bigint[])",
-                [game_id, q, conflicts],
-            )
-            existing = dict(cursor.fetchall())
+    return first, [game_id, engine.QUESTION, q, q, payload]
+
+
+def _answers_pg_fill(
+    rows: list[dict[str, Any]],
+    indexes: list[int],
+    first: dict[int, int],
+    inserted: set[int],
+    existing: dict[int, Any],
+    out: list[tuple[str, str | None, bool]],
+) -> None:
     for i in indexes:
         pid = rows[i]["player_id"]
         if pid in inserted:
@@ -447,6 +434,66 @@ def _answers_insert_pg(
         else:
             sid = existing.get(pid)
             out[i] = ("ok", str(sid) if sid else None, False)
+
+
+def _answers_insert_pg(
+    rows: list[dict[str, Any]],
+    indexes: list[int],
+    game_id: int,
+    q: int,
+    out: list[tuple[str, str | None, bool]],
+) -> None:
+    """One (game, question) group of a batch in ONE statement (PostgreSQL, autocommit).
+
+    The game row is read FOR SHARE in the same statement that inserts, so a concurrent close
+    (an UPDATE of that row) waits until these answers are committed, and a statement after the
+    close sees the new phase and stores nothing ("late"). The unique constraint decides which
+    answer stands. Rows travel as one JSON document (jsonb_to_recordset): no model instances and
+    no per-value quoting in Python. A second SELECT runs only for conflicts (retries).
+    """
+    first, params = _answers_pg_plan(rows, indexes, game_id, q)
+    existing: dict[int, Any] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS_PG_SQL, params)
+        is_live, inserted_ids = cursor.fetchone()
+        if not is_live:
+            return  # the question closed first: every row stays "late"
+        inserted = set(inserted_ids)
+        conflicts = [pid for pid in first if pid not in inserted]
+        if conflicts:
+            cursor.execute(_ANSWERS_PG_CONFLICTS_SQL, [game_id, q, conflicts])
+            existing = dict(cursor.fetchall())
+    _answers_pg_fill(rows, indexes, first, inserted, existing, out)
+
+
+async def answers_store_async(
+    conn, rows: list[dict[str, Any]]
+) -> list[tuple[str, str | None, bool]]:
+    """answers_store on PostgreSQL over an asyncio psycopg connection in autocommit mode.
+
+    The same statements as the thread path, awaited on the event loop: no worker thread, so no
+    GIL hand-offs between the loop (reading answers, sending acks) and a database thread during
+    an answer burst. Acks are sent only after this returns: each statement has committed.
+    """
+    out: list[tuple[str, str | None, bool]] = [("late", None, False)] * len(rows)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault((r["game_id"], r["q"]), []).append(i)
+    async with conn.cursor() as cursor:
+        for (game_id, q), indexes in groups.items():
+            first, params = _answers_pg_plan(rows, indexes, game_id, q)
+            await cursor.execute(_ANSWERS_PG_SQL, params)
+            is_live, inserted_ids = await cursor.fetchone()
+            if not is_live:
+                continue
+            inserted = set(inserted_ids)
+            existing: dict[int, Any] = {}
+            conflicts = [pid for pid in first if pid not in inserted]
+            if conflicts:
+                await cursor.execute(_ANSWERS_PG_CONFLICTS_SQL, [game_id, q, conflicts])
+                existing = dict(await cursor.fetchall())
+            _answers_pg_fill(rows, indexes, first, inserted, existing, out)
+    return out
 
 
 def new_submission_id(raw: Any) -> uuid.UUID | None:
