@@ -113,19 +113,21 @@ if DATABASE_URL:
     # PostgreSQL's max_connections; a per-process psycopg pool bounds them instead.
     # Health checks: the pool tests a connection before lending it, so after PostgreSQL was away
     # the broken idle connections are dropped instead of failing one request each (issue 8).
+    health_checks = env_bool("DB_HEALTH_CHECKS", True)
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=0, conn_health_checks=env_bool("DB_HEALTH_CHECKS", True)
+            DATABASE_URL, conn_max_age=0, conn_health_checks=health_checks
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["OPTIONS"] = {
-            "pool": {
-                "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
-                "max_size": int(os.environ.get("DB_POOL_MAX", "12")),
-                "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
-            }
+        pool = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "12")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
+        # Django's backend, whose pool checks every idle connection after one failed check.
+        DATABASES["default"]["ENGINE"] = "config.postgres"
+        DATABASES["default"]["OPTIONS"] = {"pool": pool}
 else:
     DATABASES = {
         "default": {
