@@ -131,7 +131,8 @@ class GameLookupApi(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         game = services.game_for_pin(request.query_params.get("pin", ""))
-        return Response({"game": game.id})
+        # Whether joining needs the code on the big screen, so the form can ask for it at once.
+        return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
 
 
 class JoinInput(serializers.Serializer):

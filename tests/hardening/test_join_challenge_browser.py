@@ -64,6 +64,8 @@ async def test_the_screen_shows_the_code_and_the_play_form_requires_it(
 
     phone = await new_page(browser, phone=True, errors=errors)
     await phone.goto(asgi_server.url + f"/play?pin={pin}")
+    # The form asks for the code up front (the PIN lookup says the game needs one).
+    await expect(phone.locator("#challenge")).to_be_visible(timeout=TIMEOUT)
     await phone.fill("#nickname", "Lan")
     await phone.locator("#join-form button[type=submit]").click()
     error = phone.locator("#join-error")

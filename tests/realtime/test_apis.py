@@ -57,7 +57,10 @@ def test_live_pins_are_never_shared(teacher, quiz):
 
 def test_players_join_by_pin_and_get_a_signed_token(api_client, teacher, quiz):
     game = create_game(teacher, quiz)
-    assert api_client.get(f"/api/games/lookup?pin={game.pin}").data == {"game": game.id}
+    assert api_client.get(f"/api/games/lookup?pin={game.pin}").data == {
+        "game": game.id,
+        "challenge": False,
+    }
     response = api_client.post(
         "/api/games/join", {"pin": game.pin, "nickname": " Lan\u200b Anh "}, format="json"
     )

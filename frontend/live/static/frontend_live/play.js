@@ -677,9 +677,26 @@ function renderFinal(podium, ended = false) {
   if (ended && sock) sock.stop();
 }
 
+/** Ask for the big screen's join code up front when the game needs one (big events). */
+async function checkChallenge() {
+  const pin = $("#pin").value.replace(/\D/g, "");
+  if (pin.length < 7) return;
+  try {
+    const response = await fetch("/api/games/lookup?pin=" + encodeURIComponent(pin), {
+      credentials: "same-origin",
+    });
+    if (!response.ok) return; // an unknown PIN is reported when the player presses Enter
+    const body = await response.json();
+    $("#challenge-row").hidden = !body.challenge;
+  } catch (e) {
+    // offline: the join itself will say so
+  }
+}
+
 // --- Boot -------------------------------------------------------------------------------------
 
 $("#join-form").addEventListener("submit", join);
+$("#pin").addEventListener("change", checkChallenge);
 for (const input of document.querySelectorAll("#join-form input")) {
   input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
 }
@@ -689,6 +706,7 @@ if (session) {
   startGame();
 } else if (pinParam) {
   $("#nickname").focus();
+  checkChallenge();
 } else {
   $("#pin").focus();
 }
