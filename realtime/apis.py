@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
 from realtime.challenge import challenge_current, join_challenge_set
@@ -54,7 +55,7 @@ def hosted_game(request, game_id: int) -> Game:
     return game
 
 
-class GameCreateInput(serializers.Serializer):
+class GameCreateInput(StrictTypes, serializers.Serializer):
     quiz = serializers.IntegerField()
     settings = serializers.DictField(required=False)
     contest_round = serializers.IntegerField(required=False, allow_null=True)
@@ -81,7 +82,7 @@ class GameListCreateApi(APIView):
         return Response(game_body(request, game), status=status.HTTP_201_CREATED)
 
 
-class GameUpdateInput(serializers.Serializer):
+class GameUpdateInput(StrictTypes, serializers.Serializer):
     join_challenge = serializers.BooleanField()
 
 
@@ -135,7 +136,7 @@ class GameLookupApi(APIView):
         return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
 
 
-class JoinInput(serializers.Serializer):
+class JoinInput(StrictTypes, serializers.Serializer):
     pin = serializers.CharField(max_length=12)
     nickname = serializers.CharField(max_length=200, trim_whitespace=False)
     team = serializers.IntegerField(required=False, allow_null=True)
