@@ -152,6 +152,8 @@ class Generator:
         self.done = asyncio.Event()
 
     def tell(self, *message) -> None:
+        # uvloop's add_reader made the pipe non-blocking: a large final message would fail.
+        os.set_blocking(self.conn.fileno(), True)
         self.conn.send(message)
 
     def error(self, code: str) -> None:
