@@ -356,3 +356,33 @@ async def test_pause_freezes_the_countdown_and_add_time_extends_it():
     finally:
         await player.close()
         await host_ws.close()
+
+
+async def test_a_join_burst_gives_players_few_lobby_frames_and_staff_every_arrival(monkeypatch):
+    """Players' lobby count is coalesced (not one frame per join to everyone); staff see each join."""
+    from realtime import hub
+
+    # A wide window so the assertion does not depend on how fast this machine joins 12 sockets.
+    monkeypatch.setattr(hub, "COUNT_FRAME_INTERVAL", 2.0)
+    host, game = await setup_game()
+    names = [f"Burst {i:02d}" for i in range(12)]
+    joined = [await sync_to_async(join)(game, name) for name in names]
+    host_ws = await host_socket(game.id, host)
+    first = await player_socket(game.id, joined[0][1])
+    others = []
+    try:
+        for _pid, token in joined[1:]:
+            others.append(await player_socket(game.id, token))
+        arrivals = []
+        while len(arrivals) < len(names):
+            frame = await host_ws.until("lobby")
+            arrivals.append(frame["joined"]["nickname"])
+        assert sorted(arrivals) == sorted(names)
+        counts = []
+        while not counts or counts[-1] < len(names):
+            counts.append((await first.until("lobby"))["players"])
+        assert counts[-1] == len(names)
+        assert len(counts) < len(names) - 1  # coalesced: fewer frames than the joins it saw
+    finally:
+        for sock in [first, *others, host_ws]:
+            await sock.close()
