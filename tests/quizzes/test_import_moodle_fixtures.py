@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from quizzes.importers import questions_import
 from quizzes.models import Question
+from tests.shared import shared_dir
 
 pytestmark = pytest.mark.django_db
 
-MOODLE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "moodle"
+MOODLE = shared_dir() / "fixtures" / "moodle"
 
 
 @pytest.fixture
