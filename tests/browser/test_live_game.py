@@ -8,6 +8,8 @@ every page at each key moment land in tests/artifacts/live-<lang>-*.png.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
 import pytest
@@ -37,7 +39,6 @@ TEXT = {
         "next": "Next",
         "end_question": "End question",
         "received": "Answer received",
-        "timeup": "Time's up",
         "late": "Too late",
         "correct": "Correct!",
         "wrong": "Not quite",
@@ -61,7 +62,6 @@ TEXT = {
         "next": "Tiếp theo",
         "end_question": "Kết thúc câu hỏi",
         "received": "Đã nhận câu trả lời",
-        "timeup": "Hết giờ",
         "late": "Quá muộn",
         "correct": "Chính xác!",
         "wrong": "Chưa đúng",
@@ -121,6 +121,57 @@ def _fresh_live_store(settings):
     for key in client.scan_iter(f"{settings.CHANNEL_PREFIX}:live:*"):
         client.delete(key)
     client.close()
+
+
+class SlowNetwork:
+    """Hoa's phone on a slow network: her answer reaches the server only after the deadline.
+
+    Her page's WebSocket goes through Playwright's router. While `holding`, answer frames wait;
+    when the server's `closed` frame passes, the server's later frames (but errors) wait too, so
+    the test can see what the phone says about the late answer before the reveal comes in.
+    """
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.held: list[str] = []
+        self.gated = False
+        self.queue: list[str] = []
+        self.closed = asyncio.Event()
+        self.page = None
+        self.server = None
+
+    def route(self, ws) -> None:
+        self.page, self.server = ws, ws.connect_to_server()
+        ws.on_message(self._from_page)
+        self.server.on_message(self._from_server)
+
+    def _from_page(self, message) -> None:
+        if self.holding and json.loads(message).get("type") == "answer":
+            self.held.append(message)
+        else:
+            self.server.send(message)
+
+    def _from_server(self, message) -> None:
+        kind = json.loads(message).get("type")
+        if self.gated and kind != "error":
+            self.queue.append(message)
+            return
+        self.page.send(message)
+        if kind == "closed" and self.holding:
+            self.gated = True
+            self.closed.set()
+
+    def deliver_late(self) -> None:
+        self.holding = False
+        for message in self.held:
+            self.server.send(message)
+        self.held.clear()
+
+    def catch_up(self) -> None:
+        self.gated = False
+        for message in self.queue:
+            self.page.send(message)
+        self.queue.clear()
 
 
 async def settled(page):
@@ -189,8 +240,11 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     # --- Three players join from phones (one through the QR/join link, the others by PIN) -----
     names = ["Lan Anh", "Minh", "Hoa"]
     players = []
+    hoa_network = SlowNetwork()
     for index, name in enumerate(names):
         page = await new_page(browser, locale=lang, phone=True, errors=errors)
+        if name == "Hoa":
+            await page.route_web_socket(re.compile(r"/ws/game/"), hoa_network.route)
         if index == 0:
             await page.goto(f"{asgi_server.url}/play?pin={pin}")
             await expect(page.locator("#pin")).to_have_value(pin)
@@ -221,13 +275,16 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     for page in players:
         await expect(page.locator(".play-qtext")).to_have_text(t["q1"], timeout=TIMEOUT)
     # Read phase first; the options appear when the window opens. Answer straight away (the
-    # window is 5 s), take the pictures afterwards.
+    # window is 5 s), take the pictures afterwards. Hoa answers too, but on a slow network.
     right = lan.locator(".answer", has_text=t["right1"])
     wrong = minh.locator(".answer", has_text=t["wrong1"])
     await expect(right).to_be_visible(timeout=TIMEOUT)
     await expect(wrong).to_be_visible(timeout=TIMEOUT)
     await right.click()
     await wrong.click()
+    hoa_network.holding = True
+    await hoa.locator(".answer", has_text=t["right1"]).click()
+    await expect(hoa.locator("#ack")).not_to_contain_text(t["received"])
     await expect(lan.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
     await expect(minh.locator("#ack")).to_contain_text(t["received"], timeout=TIMEOUT)
     await expect(screen.locator("#s-answers")).to_contain_text("2 / 3", timeout=TIMEOUT)
@@ -237,11 +294,14 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await snap(lan, artifacts, lang, "phone-answered")
     await snap(host, artifacts, lang, "host-question")
     await assert_fits(hoa)
-    # Hoa waits for the deadline, then taps: the phone says it was too late.
-    await expect(hoa.locator("#stage")).to_contain_text(t["timeup"], timeout=TIMEOUT)
-    await hoa.locator(".answer").first.click()
+    # Hoa's answer reaches the server after the question closed: the server's clock decides, it
+    # is refused as late, and her phone says so.
+    await asyncio.wait_for(hoa_network.closed.wait(), TIMEOUT / 1000)
+    hoa_network.deliver_late()
     await expect(hoa.locator("#stage")).to_contain_text(t["late"], timeout=TIMEOUT)
+    await expect(hoa.locator("#ack")).to_have_count(0)  # no "Sending…" left beside it
     await snap(hoa, artifacts, lang, "phone-too-late")
+    hoa_network.catch_up()
 
     # Reveal: the chart on the screen, the verdict on each phone.
     await expect(screen.locator(".sc-chart")).to_be_visible(timeout=TIMEOUT)

@@ -525,7 +525,8 @@ function tooLate() {
   countdown.stop();
   renderClock(0, 0);
   view = "late";
-  const form = stage.querySelector(".answers, .answers-wrap");
+  // The options, or the "Sending…" box of an answer the server refused as late.
+  const form = stage.querySelector(".answers, .answers-wrap, .play-answered");
   const note = el("p", { class: "play-note play-late", role: "alert" },
     _("Too late: this answer was not counted."));
   if (form) form.replaceWith(note);
