@@ -44,6 +44,8 @@ TO_STAFF = TO_HOST | TO_SCREEN
 
 # If the process that closed a question dies before scoring it, another one scores it after this.
 SCORE_RETRY_SECONDS = 2.0
+# How long a process keeps an ended game loaded (podium pages) before it drops it from memory.
+ENDED_GAME_KEEP_SECONDS = 600.0
 # Count frames (players' lobby count, staff's answer count) are coalesced to at most one per this
 # interval per game and process: one frame per join to every player made joining O(N^2).
 COUNT_FRAME_INTERVAL = 0.25
@@ -443,6 +445,18 @@ class Hub:
             lg.timer = self.loop.call_later(
                 SCORE_RETRY_SECONDS, lambda: self.spawn(self.score(lg, state["seq"]))
             )
+        elif state["phase"] == engine.ENDED:
+            # Podium pages may stay open a while; then the process lets the game go (a later
+            # visit reloads it from the database).
+            lg.timer = self.loop.call_later(ENDED_GAME_KEEP_SECONDS, self.evict, lg)
+
+    def evict(self, lg: LocalGame) -> None:
+        """Forget an ended game in this process (its sockets, if any, just stop hearing it)."""
+        if self.games.get(lg.id) is lg:
+            del self.games[lg.id]
+        self.loading.pop(lg.id, None)
+        lg.questions.clear()
+        lg.answered.clear()
 
     async def close_question(self, lg: LocalGame, seq: int) -> None:
         async with lg.lock:

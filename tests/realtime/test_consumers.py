@@ -386,3 +386,30 @@ async def test_a_join_burst_gives_players_few_lobby_frames_and_staff_every_arriv
     finally:
         for sock in [first, *others, host_ws]:
             await sock.close()
+
+
+async def test_an_ended_game_is_let_go_by_the_process_and_reloads_on_a_later_visit(monkeypatch):
+    """A server process does not keep every game it ever served in memory (soak: ~0.3 MiB each)."""
+    from realtime import hub
+
+    monkeypatch.setattr(hub, "ENDED_GAME_KEEP_SECONDS", 0.2)
+    host, game = await setup_game()
+    host_ws = await host_socket(game.id, host)
+    try:
+        await host_ws.send({"type": "host", "action": "end_game"})
+        await host_ws.until("ended")
+        the_hub = await hub.get_hub()
+        for _ in range(50):
+            if game.id not in the_hub.games:
+                break
+            await asyncio.sleep(0.05)
+        assert game.id not in the_hub.games
+    finally:
+        await host_ws.close()
+    # The host comes back to the podium later: the game loads again from the database.
+    again = await host_socket(game.id, host)
+    try:
+        assert again.frames[0]["game"]["phase"] == "ended"
+        assert game.id in the_hub.games
+    finally:
+        await again.close()
