@@ -78,6 +78,8 @@ class LocalGame:
         self.hosts: set[GameSocket] = set()
         self.screens: set[GameSocket] = set()
         self.questions: dict[int, PlayQuestion] = {}
+        # Loads in flight: concurrent cache misses for one question share a single load.
+        self.question_loads: dict[int, asyncio.Future] = {}
         self.answered: dict[int, str] = {}  # player -> submission id, for the current question
         self.answered_q: int | None = None
         self.players_count = 0
@@ -298,11 +300,50 @@ class Hub:
             self.arm(lg)
 
     async def question(self, lg: LocalGame, q: int) -> PlayQuestion:
+        """The question as this process holds it: loaded once per process, however many ask.
+
+        Only the process that opens a question (the host's) builds its frame and so loads it;
+        every other process first needs it when its players' answers arrive, all at once. Each
+        of those answers used to run its own load in the database thread (three queries each:
+        ~1,000 loads in a row for 1,000 players), so that process did several times the other's
+        work and its acks waited behind the loads. Concurrent misses now await one load, and
+        `on_envelope` starts it as soon as the question's state arrives on the bus.
+        """
         pq = lg.questions.get(q)
-        if pq is None:
-            pq = await db(play_question)(game=lg.game, q=q)
-            lg.questions[q] = pq
-        return pq
+        if pq is not None:
+            return pq
+        loading = lg.question_loads.get(q)
+        if loading is None:
+            loading = asyncio.ensure_future(db(play_question)(game=lg.game, q=q))
+            lg.question_loads[q] = loading
+
+            def done(future: asyncio.Future, q: int = q) -> None:
+                if lg.question_loads.get(q) is future:
+                    del lg.question_loads[q]  # a failed load is tried again by the next caller
+                if not future.cancelled() and future.exception() is None:
+                    lg.questions[q] = future.result()
+
+            loading.add_done_callback(done)
+        # Shielded: one caller cancelled (its socket closed) does not cancel the others' load.
+        return await asyncio.shield(loading)
+
+    def question_soon(self, lg: LocalGame) -> None:
+        """Start loading the current question in the background (other processes' questions)."""
+        state = lg.state
+        q = state.get("q")
+        if (
+            state.get("phase") == engine.QUESTION
+            and q is not None
+            and q not in lg.questions
+            and q not in lg.question_loads
+        ):
+            self.spawn(self._question_quietly(lg, q))
+
+    async def _question_quietly(self, lg: LocalGame, q: int) -> None:
+        try:
+            await self.question(lg, q)
+        except Exception:
+            logger.exception("loading question %s of game %s failed", q, lg.id)
 
     # --- bus ---------------------------------------------------------------------------------
 
@@ -352,6 +393,8 @@ class Hub:
                 await sock.close(4003)
         for mask, text in env.get("f", ()):
             await self.send_all(lg, mask, text)
+        if state is not None:
+            self.question_soon(lg)  # after the fan-out: its answers will need it
         if env.get("lp"):
             self.lobby_soon(lg)
         personal = env.get("r")
@@ -456,6 +499,7 @@ class Hub:
             del self.games[lg.id]
         self.loading.pop(lg.id, None)
         lg.questions.clear()
+        lg.question_loads.clear()
         lg.answered.clear()
 
     async def close_question(self, lg: LocalGame, seq: int) -> None:
