@@ -13,8 +13,10 @@ question, and after a restart the reloaded state re-arms the ORIGINAL deadline.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import logging
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +46,7 @@ TO_STAFF = TO_HOST | TO_SCREEN
 
 # If the process that closed a question dies before scoring it, another one scores it after this.
 SCORE_RETRY_SECONDS = 2.0
+GC_FREEZE = os.environ.get("CQ_GC_FREEZE", "1") == "1"
 # How long a process keeps an ended game loaded (podium pages) before it drops it from memory.
 ENDED_GAME_KEEP_SECONDS = 600.0
 # Count frames (players' lobby count, staff's answer count) are coalesced to at most one per this
@@ -86,6 +89,7 @@ class LocalGame:
         self.lock = asyncio.Lock()
         self.timer: asyncio.TimerHandle | None = None
         self.timer_key: tuple | None = None
+        self.gc_frozen = False
         # Coalesced count frames: the pending timer and when the last frame went out.
         self.lobby_timer: asyncio.TimerHandle | None = None
         self.lobby_sent = 0.0
@@ -471,6 +475,15 @@ class Hub:
         key = (state["seq"], state["phase"])
         if lg.timer_key == key:
             return
+        if GC_FREEZE and state["phase"] not in {engine.LOBBY, engine.ENDED} and not lg.gc_frozen:
+            # What the join phase allocated (sockets, players, frames) lives as long as the game:
+            # move it out of the cyclic collector's reach, so that no full collection walks it
+            # in the middle of the first answer burst.
+            lg.gc_frozen = True
+            gc.freeze()
+        elif state["phase"] == engine.ENDED and lg.gc_frozen:
+            lg.gc_frozen = False
+            gc.unfreeze()  # the collector may look at it all again (and free the game's cycles)
         if lg.timer is not None:
             lg.timer.cancel()
             lg.timer = None
