@@ -210,7 +210,7 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await host.fill("#id_username", username)
     await host.fill("#id_password", password)
     await host.locator("main form button[type=submit]").click()
-    await host.wait_for_url(re.compile(r"/host/$"))
+    await host.wait_for_url(re.compile(r"^http://[^/]+/host/$"))  # not the login URL ?next=/host/
     await host.locator("summary").click()
     await host.fill("input[name=read_seconds]", "1")
     await host.fill("input[name=brand_title]", "Lifelong Learning Week 2026")

@@ -83,7 +83,7 @@ async def test_every_question_type_on_the_phone(asgi_server, browser, artifacts)
     await host.fill("#id_username", username)
     await host.fill("#id_password", "pw-123456")
     await host.locator("main form button[type=submit]").click()
-    await host.wait_for_url(re.compile(r"/host/$"))
+    await host.wait_for_url(re.compile(r"^http://[^/]+/host/$"))  # not the login URL ?next=/host/
     await host.locator("summary").click()
     await host.fill("input[name=read_seconds]", "0")
     await host.locator("input[name=show_leaderboard]").uncheck()

@@ -34,7 +34,7 @@ async def test_a_phone_that_loses_the_network_comes_back_with_its_name_and_score
     await host.fill("#id_username", username)
     await host.fill("#id_password", password)
     await host.keyboard.press("Enter")
-    await host.wait_for_url(re.compile(r"/host/$"))
+    await host.wait_for_url(re.compile(r"^http://[^/]+/host/$"))  # not the login URL ?next=/host/
     await host.get_by_role("button", name=t["host"], exact=False).first.click()
     await host.wait_for_url(re.compile(r"/host/\d+/?$"))
     await expect(host.locator("#h-pin")).to_have_text(re.compile(r"^\d{7,}$"), timeout=TIMEOUT)
