@@ -159,7 +159,12 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
 
     async def get(*extra):
         headers = [(b"host", b"testserver"), *extra]
-        return await HttpCommunicator(app, "GET", path, headers=headers).get_response()
+        communicator = HttpCommunicator(app, "GET", path, headers=headers)
+        response = await communicator.get_response()
+        # Let Django finish the request (it cancels its disconnect listener): a communicator
+        # dropped before that leaves a pending task for the garbage collector to complain about.
+        await communicator.wait()
+        return response
 
     first = await get()
     second = await get()
@@ -233,7 +238,12 @@ async def test_my_rank_on_the_fast_path_answers_exactly_as_django():
 
     async def me(token):
         headers = [(b"host", b"testserver"), (b"x-participant-token", token.encode())]
-        return await HttpCommunicator(app, "GET", path, headers=headers).get_response()
+        communicator = HttpCommunicator(app, "GET", path, headers=headers)
+        response = await communicator.get_response()
+        # Let Django finish the request (it cancels its disconnect listener): a communicator
+        # dropped before that leaves a pending task for the garbage collector to complain about.
+        await communicator.wait()
+        return response
 
     by_django = await me(second_token)  # also leaves the round's copy and the headers
     fast = await me(second_token)
