@@ -674,10 +674,8 @@ def create_game(questions: int) -> dict:
 def check_ours(game_id: int, acked: list, client_scores: dict) -> dict:
     """lost_answers: acknowledged but not stored as acknowledged; score_mismatches: stored points,
     player totals or the score a client was told differ from a recomputation from stored answers."""
-    from contest.scoring import ScoringOptions, get_strategy, next_streak
-    from quizzes.grading import answer_key, grade
-    from quizzes.models import Question
-    from realtime.models import Answer, Game, Player
+    from realtime.models import Answer
+    from realtime.results import score_audit
 
     stored = {
         (a.player_id, a.q): a
@@ -688,41 +686,10 @@ def check_ours(game_id: int, acked: list, client_scores: dict) -> dict:
     lost = sum(
         1 for pid, q, sid in acked if str(getattr(stored.get((pid, q)), "submission_id", "")) != sid
     )
-    game = Game.objects.get(id=game_id)
-    strategy = get_strategy(game.settings["scoring"])
-    options = ScoringOptions.from_dict(game.settings)
-    keys = [
-        answer_key(Question.objects.prefetch_related("choices").get(id=item["question"]))
-        for item in game.plan
-    ]
-    played = game.state["q"] + 1 if game.state.get("q") is not None else 0
-    skipped = set(game.state.get("skipped", []))
-    mismatches = 0
-    for player in Player.objects.filter(game_id=game_id, banned=False):
-        streak = total = 0
-        for q in range(played):
-            if q in skipped:
-                continue
-            answer = stored.get((player.id, q))
-            fraction = grade(keys[q], answer.response if answer else None)
-            if fraction is not None and answer is None:
-                fraction = 0.0
-            streak = next_streak(streak, fraction)
-            if answer is None:
-                continue
-            points = strategy.points(
-                fraction,
-                weight=game.plan[q]["points"],
-                elapsed_ms=answer.elapsed_ms,
-                limit_ms=game.plan[q]["time_limit"] * 1000,
-                streak=streak,
-                options=options,
-            )
-            mismatches += points != answer.points
-            total += points
-        mismatches += total != player.score
-        told = client_scores.get(player.id)
-        mismatches += told is not None and told != total
+    scores, problems = score_audit(game_id)
+    mismatches = len(problems) + sum(
+        1 for pid, told in client_scores.items() if pid in scores and told != scores[pid]
+    )
     return {
         "lost_answers": lost,
         "score_mismatches": mismatches,

@@ -8,7 +8,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from realtime.models import Answer, Game, QuestionResult
+from contest.scoring import ScoringOptions, get_strategy, next_streak
+from quizzes.grading import answer_key, grade
+from quizzes.models import Question
+from realtime.models import Answer, Game, Player, QuestionResult
 from realtime.selectors import opaque_id, standings
 
 
@@ -153,3 +156,48 @@ def results_xlsx(*, game: Game) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def score_audit(game_id: int) -> tuple[dict[int, int], list[str]]:
+    """Every player's score rebuilt from the stored answers with the scoring module, and each
+    difference from the stored points and totals (an audit: tests and bench/live.py use it)."""
+    game = Game.objects.get(id=game_id)
+    strategy = get_strategy(game.settings["scoring"])
+    options = ScoringOptions.from_dict(game.settings)
+    keys = []
+    for item in game.plan:
+        keys.append(
+            answer_key(Question.objects.prefetch_related("choices").get(id=item["question"]))
+        )
+    skipped = set(game.state.get("skipped", []))
+    played = game.state["q"] + 1 if game.state["q"] is not None else 0
+    problems: list[str] = []
+    scores: dict[int, int] = {}
+    answers = {(a.player_id, a.q): a for a in Answer.objects.filter(game=game)}
+    for player in Player.objects.filter(game=game, banned=False):
+        streak, total = 0, 0
+        for q in range(played):
+            if q in skipped:
+                continue
+            answer = answers.get((player.id, q))
+            fraction = grade(keys[q], answer.response if answer else None)
+            if fraction is not None and answer is None:
+                fraction = 0.0
+            streak = next_streak(streak, fraction)
+            if answer is None:
+                continue
+            points = strategy.points(
+                fraction,
+                weight=game.plan[q]["points"],
+                elapsed_ms=answer.elapsed_ms,
+                limit_ms=game.plan[q]["time_limit"] * 1000,
+                streak=streak,
+                options=options,
+            )
+            if points != answer.points:
+                problems.append(f"player {player.id} q{q}: stored {answer.points} != {points}")
+            total += points
+        scores[player.id] = total
+        if total != player.score:
+            problems.append(f"player {player.id}: score {player.score} != recomputed {total}")
+    return scores, problems
