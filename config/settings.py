@@ -283,3 +283,32 @@ SITE_NAME = "CitizenQuiz"
 ANSWER_GRACE_SECONDS = float(os.environ.get("ANSWER_GRACE_SECONDS", "0.5"))
 # Public base URL used in join links and QR codes; empty means "the request's host".
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+# --- Email (registration codes) -------------------------------------------------------------
+# SMTP when EMAIL_HOST is set; otherwise codes are printed on the console (make run).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CitizenQuiz <no-reply@localhost>")
+
+# --- Contest registration and participant tokens (docs/contests.md, "Registration") ---------
+CONTEST_EMAIL_CODE_TTL_SECONDS = int(os.environ.get("CONTEST_EMAIL_CODE_TTL_SECONDS", "900"))
+CONTEST_EMAIL_CODE_MAX_TRIES = int(os.environ.get("CONTEST_EMAIL_CODE_MAX_TRIES", "5"))
+CONTEST_EMAIL_CODE_INTERVAL_SECONDS = int(
+    os.environ.get("CONTEST_EMAIL_CODE_INTERVAL_SECONDS", "60")
+)
+CONTEST_CAPTCHA_BITS = int(os.environ.get("CONTEST_CAPTCHA_BITS", "18"))
+CONTEST_CAPTCHA_TTL_SECONDS = int(os.environ.get("CONTEST_CAPTCHA_TTL_SECONDS", "600"))
+# Participant tokens (resume links, cookies) stop working this many days after the contest's
+# last round closes.
+CONTEST_TOKEN_DAYS_AFTER_END = float(os.environ.get("CONTEST_TOKEN_DAYS_AFTER_END", "30"))

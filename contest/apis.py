@@ -20,12 +20,17 @@ from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
 from contest.models import Contest, Round
 from contest.services import exports
+from contest.services.captcha import captcha_challenge
 from contest.services.registration import (
     COOKIE_PREFIX,
     participant_for_request,
-    participant_ids_from_token,
     participant_required,
+    participant_token_revoke,
+    request_token,
+    round_token_state,
+    token_claims,
 )
+from contest.services.verification import email_code_send
 from quizzes.errors import ApplicationError, ForbiddenError
 
 
@@ -64,6 +69,8 @@ class ContestListApi(PublicApi):
             choices=Contest.Aggregation.choices, required=False
         )
         aggregation_top_n = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+        require_email_verification = serializers.BooleanField(required=False)
+        require_captcha = serializers.BooleanField(required=False)
 
     def get(self, request):
         staff = selectors.is_contest_staff(request.user)
@@ -109,6 +116,10 @@ class RegisterApi(PublicApi):
         phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
         unit = serializers.IntegerField(required=False, allow_null=True)
         consent = serializers.BooleanField(default=False)
+        email_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+        captcha = serializers.DictField(
+            child=serializers.CharField(max_length=500), required=False, allow_null=True
+        )
 
     def post(self, request, slug):
         contest = selectors.contest_get(slug=slug, user=request.user)
@@ -124,6 +135,8 @@ class RegisterApi(PublicApi):
             email=d.get("email", ""),
             phone=d.get("phone", ""),
             user=request.user,
+            email_code=d.get("email_code", ""),
+            captcha=d.get("captcha"),
         )
         token = services.participant_token(participant)
         response = Response(
@@ -139,6 +152,52 @@ class RegisterApi(PublicApi):
         )
         set_participant_cookie(response, contest, token, secure=request.is_secure())
         return response
+
+
+class EmailCodeApi(PublicApi):
+    """Send a one-time code to the email address (contests that ask for a verified email)."""
+
+    class InputSerializer(StrictTypes, serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+
+    def post(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = email_code_send(contest=contest, email=data.validated_data["email"])
+        expires_in = int((row.expires_at - row.created_at).total_seconds())
+        return Response({"sent": True, "expires_in": expires_in}, status=202)
+
+
+class CaptchaApi(PublicApi):
+    """A fresh proof-of-work challenge for the registration page (contest/services/captcha.py)."""
+
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        response = Response(captcha_challenge(contest=contest))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class TokenRevokeApi(PublicApi):
+    """Organisers: revoke a participant's tokens (every issued link and cookie stops working).
+    The reply holds a fresh resume link for the rightful person."""
+
+    def post(self, request, slug, participant_id):
+        _require_staff(request)
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        participant, token = participant_token_revoke(
+            contest=contest, participant_id=participant_id, actor=request.user
+        )
+        return Response(
+            {
+                "participant": participant.pk,
+                "token_version": participant.token_version,
+                "resume_url": request.build_absolute_uri(
+                    f"/contests/{contest.slug}/resume/{token}/"
+                ),
+            }
+        )
 
 
 def set_participant_cookie(response, contest: Contest, token: str, *, secure: bool) -> None:
@@ -204,11 +263,12 @@ class AutosaveApi(PublicApi):
     """Autosave answers (and the prediction). The reply never says whether an answer is right."""
 
     def post(self, request, attempt_id):
-        pid = _fast_participant_id(request)
+        pid, version = _fast_participant_id(request)
         data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.answers_save(
             participant_id=pid,
+            token_version=version,
             attempt_id=attempt_id,
             answers=data.validated_data.get("answers"),
             prediction=data.validated_data.get("prediction"),
@@ -222,12 +282,24 @@ class AutosaveApi(PublicApi):
         )
 
 
-def _fast_participant_id(request) -> int:
-    """The hot path: the token alone says who it is (the attempt query checks it belongs to them)."""
-    from contest.services.registration import participant_id_from_token
+def _fast_participant_id(request) -> tuple[int, int | None]:
+    """The hot path: the token alone says who it is and its version (the attempt's statement
+    checks both); (participant, None) for a participant known by their account."""
+    claims = token_claims(request_token(request, None, allow_cookie=True))
+    if claims is None and any(k.startswith(COOKIE_PREFIX) for k in request.COOKIES):
+        # Cookies of several contests in this browser: the attempt's contest says which.
+        from contest.models import Attempt
 
-    pid = participant_id_from_token(request.headers.get("X-Participant-Token"))
-    if pid is None and request.user.is_authenticated:
+        contest_id = (
+            Attempt.objects.filter(pk=request.resolver_match.kwargs["attempt_id"])
+            .values_list("round__contest_id", flat=True)
+            .first()
+        )
+        claims = token_claims(request_token(request, contest_id, allow_cookie=True))
+    if claims is not None:
+        return claims[0], claims[2]
+    pid = None
+    if request.user.is_authenticated:
         from contest.models import Participant
 
         pid = (
@@ -239,16 +311,17 @@ def _fast_participant_id(request) -> int:
         )
     if pid is None:
         raise ForbiddenError("not_registered", _("Please register for this contest first."))
-    return pid
+    return pid, None
 
 
 class SubmitApi(PublicApi):
     def post(self, request, attempt_id):
-        pid = _fast_participant_id(request)
+        pid, version = _fast_participant_id(request)
         data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.attempt_submit(
             participant_id=pid,
+            token_version=version,
             attempt_id=attempt_id,
             answers=data.validated_data.get("answers"),
             prediction=data.validated_data.get("prediction"),
@@ -370,8 +443,9 @@ class RoundMyRankApi(PublicApi):
     def get(self, request, round_id):
         round_, _version = _round_for_board(round_id)
         scope = leaderboards.round_scope(round_)
-        ids = participant_ids_from_token(request.headers.get("X-Participant-Token"))
+        ids = token_claims(request.headers.get("X-Participant-Token"))
         if ids is not None and ids[1] == round_.contest_id:
+            round_token_state(round_).check(ids[0], ids[2])
             me = leaderboards.my_rank(scope, ids[0])
             if me is not None:
                 return Response({"me": me})

@@ -4,7 +4,8 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
-def _changed(round_ids: list[int]) -> None:
+def rounds_changed(round_ids: list[int]) -> None:
+    """Rounds' rows (or what their copies hold) changed: every process drops its copies."""
     from contest import leaderboards
 
     def bump() -> None:
@@ -18,12 +19,12 @@ def _changed(round_ids: list[int]) -> None:
 
 
 def _round_saved(sender, instance, **kwargs) -> None:
-    _changed([instance.pk])
+    rounds_changed([instance.pk])
 
 
 def _contest_saved(sender, instance, **kwargs) -> None:
     # A contest's row (published, title) is part of its rounds' copies.
-    _changed(list(instance.rounds.values_list("pk", flat=True)))
+    rounds_changed(list(instance.rounds.values_list("pk", flat=True)))
 
 
 class ContestConfig(AppConfig):

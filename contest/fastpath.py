@@ -15,8 +15,9 @@ My rank is answered here when everything it needs is already at hand: a valid pa
 for the round's contest, this process's current copy of the round (selectors.round_copy, checked
 against the shared row version), the participant's row on a built board (two Redis round trips on
 an asyncio client, so the event loop never blocks), and the headers Django gave the last my-rank
-answer for the same host and language. Anything else (no token, another contest, not on the
-board, a closed round not finalised yet, no copy) goes to Django, which answers as always.
+answer for the same host and language. Anything else (no token, another contest, a revoked or
+expired token, not on the board, a closed round not finalised yet, no copy) goes to Django, which
+answers as always.
 """
 
 from __future__ import annotations
@@ -166,10 +167,11 @@ class BoardReplay:
 
         from contest import leaderboards, selectors
         from contest.models import Round
-        from contest.services.registration import participant_ids_from_token
+        from contest.services.registration import cached_token_state, token_claims
+        from quizzes.errors import ApplicationError
 
         token = _header(scope, b"x-participant-token")
-        ids = participant_ids_from_token(token.decode("latin-1")) if token else None
+        ids = token_claims(token.decode("latin-1")) if token else None
         client = self._client() if ids else None
         if client is None:
             return None
@@ -185,6 +187,15 @@ class BoardReplay:
                 and round_.is_closed()
             )
         ):
+            return None
+        # Revoked or expired tokens: Django answers (403 token_revoked / token_expired). The
+        # contest's token state comes with this copy of the round, or Django computes it first.
+        state = cached_token_state(round_)
+        if state is None:
+            return None
+        try:
+            state.check(ids[0], ids[2])
+        except ApplicationError:
             return None
         board = leaderboards.round_scope(round_)
         ready, row, total = await leaderboards.rank_row_async(client, board, ids[0])

@@ -42,6 +42,13 @@ class Contest(models.Model):
         _("unit ranking"), max_length=16, choices=Aggregation.choices, default=Aggregation.MEAN
     )
     aggregation_top_n = models.PositiveSmallIntegerField(_("N for top-N mean"), default=10)
+    # Anti-fraud at registration (docs/contests.md, "Registration").
+    require_email_verification = models.BooleanField(
+        _("registration needs a verified email"), default=False
+    )
+    require_captcha = models.BooleanField(
+        _("registration needs a proof-of-work check"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -182,7 +189,11 @@ class Participant(models.Model):
     public_name = models.CharField(max_length=200, editable=False)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # The email as one mailbox (services.registration.email_key): what "one entry per email" means.
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Tokens carry the version they were issued with; revoking bumps it (old tokens stop working).
+    token_version = models.PositiveIntegerField(default=0, editable=False)
     # The deepest unit picked (a class or a school) and its ancestors, denormalised for boards.
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
@@ -207,9 +218,9 @@ class Participant(models.Model):
                 name="participant_one_per_user",
             ),
             models.UniqueConstraint(
-                fields=["contest", "email"],
-                condition=~models.Q(email=""),
-                name="participant_unique_email",
+                fields=["contest", "email_key"],
+                condition=~models.Q(email_key=""),
+                name="participant_unique_email_key",
             ),
             models.UniqueConstraint(
                 fields=["contest", "phone"],
@@ -229,6 +240,28 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.public_name
+
+
+class EmailCode(models.Model):
+    """A one-time code sent to prove an email address before registering (stored hashed)."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    email_key = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["contest", "email_key", "-created_at"])]
+
+
+class CaptchaUse(models.Model):
+    """A solved proof-of-work challenge, kept until it expires so it is accepted only once."""
+
+    challenge_id = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
 
 
 class Attempt(models.Model):

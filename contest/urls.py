@@ -12,6 +12,15 @@ urlpatterns = [
     path("contests/<slug:slug>/register/", apis.RegisterApi.as_view(), name="contest-register"),
     path("contests/<slug:slug>/me/", apis.MeApi.as_view(), name="contest-me"),
     path(
+        "contests/<slug:slug>/email-code/", apis.EmailCodeApi.as_view(), name="contest-email-code"
+    ),
+    path("contests/<slug:slug>/captcha/", apis.CaptchaApi.as_view(), name="contest-captcha"),
+    path(
+        "contests/<slug:slug>/participants/<int:participant_id>/revoke-token/",
+        apis.TokenRevokeApi.as_view(),
+        name="contest-participant-revoke-token",
+    ),
+    path(
         "contests/<slug:slug>/rounds/", apis.RoundCreateApi.as_view(), name="contest-round-create"
     ),
     path(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest.models import Answer, Attempt, Correction, Participant, Round
+from contest.services.registration import participant_token_verify
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
@@ -275,6 +276,9 @@ WITH a AS (
     SELECT id, deadline FROM contest_attempt
     WHERE id = %(attempt)s AND participant_id = %(participant)s AND seed = %(seed)s
       AND status = 'open' AND deadline >= %(limit)s
+      AND (%(version)s::bigint IS NULL OR EXISTS (
+          SELECT 1 FROM contest_participant
+          WHERE id = %(participant)s AND token_version = %(version)s))
     FOR SHARE
 ), saved AS (
     INSERT INTO contest_answer (attempt_id, question_id, response, saved_at, fraction, points)
@@ -293,7 +297,12 @@ SELECT deadline, (SELECT count(*) FROM saved), (SELECT count(*) FROM predicted) 
 
 
 def _autosave_fast(
-    participant_id: int, attempt_id: int, answers: list[dict] | None, prediction, now
+    participant_id: int,
+    attempt_id: int,
+    answers: list[dict] | None,
+    prediction,
+    now,
+    token_version: int | None,
 ) -> Attempt | None:
     """The hot path of autosave (PostgreSQL): no query but the one statement. None when the
     attempt is not known here or the statement refused it: the careful path then says why."""
@@ -313,6 +322,7 @@ def _autosave_fast(
             {
                 "attempt": attempt_id,
                 "participant": participant_id,
+                "version": token_version,
                 "seed": seed,
                 "limit": now - _grace(),
                 "now": now,
@@ -344,16 +354,23 @@ def _remember_paper(attempt: Attempt) -> None:
 
 
 def answers_save(
-    *, participant_id: int, attempt_id: int, answers: list[dict] | None = None, prediction=None
+    *,
+    participant_id: int,
+    attempt_id: int,
+    answers: list[dict] | None = None,
+    prediction=None,
+    token_version: int | None = None,
 ) -> Attempt:
     """Autosave: store the given answers (and the prediction) of an attempt in progress. Says
-    nothing about correctness."""
+    nothing about correctness. `token_version`: the version of the participant's token (None
+    when known by account); a revoked or expired token is refused."""
     now = timezone.now()
     if connection.vendor == "postgresql":
-        saved = _autosave_fast(participant_id, attempt_id, answers, prediction, now)
+        saved = _autosave_fast(participant_id, attempt_id, answers, prediction, now, token_version)
         if saved is not None:
             return saved
     attempt = _open_attempt(participant_id, attempt_id)
+    participant_token_verify(participant=attempt.participant, version=token_version)
     try:
         _check_writable(attempt, now)
     except ApplicationError as exc:
@@ -371,7 +388,12 @@ def answers_save(
 
 
 def attempt_submit(
-    *, participant_id: int, attempt_id: int, answers: list[dict] | None = None, prediction=None
+    *,
+    participant_id: int,
+    attempt_id: int,
+    answers: list[dict] | None = None,
+    prediction=None,
+    token_version: int | None = None,
 ) -> Attempt:
     """Hand in an attempt: store the last answers, score from stored answers, update results."""
     from contest.services.results import round_result_refresh
@@ -379,6 +401,7 @@ def attempt_submit(
     now = timezone.now()
     with transaction.atomic():
         attempt = _open_attempt(participant_id, attempt_id, lock=True)
+        participant_token_verify(participant=attempt.participant, version=token_version)
         try:
             _check_writable(attempt, now)
         except ApplicationError as exc:

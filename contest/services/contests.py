@@ -29,6 +29,8 @@ CONTEST_FIELDS = (
     "is_published",
     "unit_aggregation",
     "aggregation_top_n",
+    "require_email_verification",
+    "require_captcha",
 )
 ROUND_FIELDS = (
     "title_vi",

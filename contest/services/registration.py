@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import unicodedata
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest.models import Contest, Participant
-from quizzes.errors import ApplicationError, ForbiddenError
+from contest.models import Contest, Participant, Round
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.models import Unit
 from quizzes.text import fold
 
@@ -31,6 +34,13 @@ MSG_UNIT = gettext_lazy("Please pick your school (or class) from the list.")
 MSG_PHONE = gettext_lazy("This phone number does not look right.")
 MSG_EMAIL = gettext_lazy("This email address does not look right.")
 MSG_DOB = gettext_lazy("This date of birth does not look right.")
+MSG_TOKEN_REVOKED = gettext_lazy(
+    "This participant link was revoked by the organisers. Ask them for a new resume link."
+)
+MSG_TOKEN_EXPIRED = gettext_lazy(
+    "This participant link has expired: the contest is over. Results stay public on the contest "
+    "page."
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -40,12 +50,32 @@ def normalise_name(name: str) -> str:
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The address as the person wrote it, in one Unicode form, trimmed and lower-cased."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+_GMAIL = {"gmail.com", "googlemail.com"}
+
+
+def email_key(email: str) -> str:
+    """One key per mailbox, for "one entry per email": sub-addresses ("an+2@...") and, at Gmail,
+    dots in the local part reach the same inbox, so they are the same entry."""
+    email = normalise_email(email)
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
 
 
 def normalise_phone(phone: str) -> str:
-    """Digits only, Vietnamese +84 / 84 prefixes written as a leading 0."""
-    digits = re.sub(r"\D", "", phone or "")
+    """Digits only, Vietnamese +84 / 0084 / 84 prefixes written as a leading 0."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    if digits.startswith("0084"):
+        digits = digits[2:]
     if digits.startswith("84") and len(digits) >= 11:
         digits = "0" + digits[2:]
     return digits
@@ -65,7 +95,6 @@ def _unit_chain(unit: Unit) -> dict[str, Unit]:
     return {u.level: u for u in unit.ancestors()}
 
 
-@transaction.atomic
 def participant_register(
     *,
     contest: Contest,
@@ -76,9 +105,15 @@ def participant_register(
     email: str = "",
     phone: str = "",
     user=None,
+    email_code: str = "",
+    captcha: dict | None = None,
 ) -> Participant:
-    """Register a person; refuse duplicates (same name + date of birth + school, same email,
-    same phone, or same account) with a clear message."""
+    """Register a person; refuse duplicates (same name + date of birth + school, same mailbox,
+    same phone, or same account) with a clear message. A contest may also ask for a verified
+    email (a one-time code) and a solved proof-of-work challenge first."""
+    from contest.services.captcha import captcha_verify
+    from contest.services.verification import MSG_EMAIL_NEEDED, email_code_check, email_code_use
+
     errors: dict[str, str] = {}
     full_name = " ".join((full_name or "").split())
     if not full_name:
@@ -93,6 +128,8 @@ def participant_register(
         errors["phone"] = str(MSG_PHONE)
     if not email and not phone:
         errors["contact"] = str(MSG_CONTACT)
+    if contest.require_email_verification and not email:
+        errors["email"] = str(MSG_EMAIL_NEEDED)
     if date_of_birth and not (date(1900, 1, 1) <= date_of_birth <= timezone.localdate()):
         errors["date_of_birth"] = str(MSG_DOB)
     unit = (
@@ -112,8 +149,19 @@ def participant_register(
     if errors:
         raise ApplicationError("invalid", _("Please check the highlighted fields."), errors)
 
+    # Anti-fraud checks write on their own (a spent challenge, a counted try stay spent even when
+    # the registration then fails), so they run before the registration's transaction.
+    if contest.require_captcha:
+        captcha_verify(contest=contest, solution=captcha)
+    code = (
+        email_code_check(contest=contest, email=email, code=email_code)
+        if (contest.require_email_verification)
+        else None
+    )
+
     name_key = normalise_name(full_name)
-    matched = _duplicate_of(contest, user, email, phone, name_key, date_of_birth, chain["school"])
+    key = email_key(email) if email else ""
+    matched = _duplicate_of(contest, user, key, phone, name_key, date_of_birth, chain["school"])
     if matched:
         raise _duplicate(matched)
     participant = Participant(
@@ -124,6 +172,7 @@ def participant_register(
         public_name=mask_name(full_name, chain["school"].name),
         date_of_birth=date_of_birth,
         email=email,
+        email_key=key,
         phone=phone,
         unit=unit,
         class_unit=chain.get("class"),
@@ -134,9 +183,11 @@ def participant_register(
     )
     try:
         with transaction.atomic():
+            if code is not None:
+                email_code_use(code)
             participant.save()
     except IntegrityError:
-        # Two identical registrations raced; the constraint caught the second one.
+        # Two registrations of one person raced; a unique constraint caught the second one.
         raise _duplicate(_("details")) from None
     return participant
 
@@ -150,11 +201,11 @@ def _duplicate(matched) -> ApplicationError:
     )
 
 
-def _duplicate_of(contest, user, email, phone, name_key, date_of_birth, school) -> str | None:
+def _duplicate_of(contest, user, key, phone, name_key, date_of_birth, school) -> str | None:
     existing = Participant.objects.filter(contest=contest)
     if getattr(user, "is_authenticated", False) and existing.filter(user=user).exists():
         return _("account")
-    if email and existing.filter(email=email).exists():
+    if key and existing.filter(email_key=key).exists():
         return _("email")
     if phone and existing.filter(phone=phone).exists():
         return _("phone number")
@@ -170,12 +221,17 @@ def _duplicate_of(contest, user, email, phone, name_key, date_of_birth, school) 
 
 
 def participant_token(participant: Participant) -> str:
-    """A signed, unguessable resume token (works without an account)."""
-    return signing.dumps({"p": participant.pk, "c": participant.contest_id}, salt=TOKEN_SALT)
+    """A signed, unguessable resume token (works without an account). It carries the
+    participant's token version: revoking bumps the version, so older tokens stop working."""
+    return signing.dumps(
+        {"p": participant.pk, "c": participant.contest_id, "v": participant.token_version},
+        salt=TOKEN_SALT,
+    )
 
 
-def participant_ids_from_token(token: str | None) -> tuple[int, int] | None:
-    """(participant id, contest id) from a valid token, without a database query."""
+def token_claims(token: str | None) -> tuple[int, int, int] | None:
+    """(participant id, contest id, token version) from a validly signed token, without a
+    database query. Tokens from before versions existed are version 0."""
     if not token:
         return None
     try:
@@ -185,9 +241,16 @@ def participant_ids_from_token(token: str | None) -> tuple[int, int] | None:
     if not isinstance(data, dict):
         return None
     try:
-        return int(data["p"]), int(data["c"])
+        return int(data["p"]), int(data["c"]), int(data.get("v", 0))
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def participant_ids_from_token(token: str | None) -> tuple[int, int] | None:
+    """(participant id, contest id) from a validly signed token (not yet checked for revocation
+    or expiry: see token_check)."""
+    claims = token_claims(token)
+    return claims[:2] if claims else None
 
 
 def participant_id_from_token(token: str | None) -> int | None:
@@ -195,18 +258,122 @@ def participant_id_from_token(token: str | None) -> int | None:
     return ids[0] if ids else None
 
 
-def participant_for_request(request, contest: Contest, *, allow_cookie: bool) -> Participant | None:
-    """The participant behind a request: the X-Participant-Token header, the signed cookie (pages
-    only: API calls must send the header, which keeps them safe from cross-site requests), or the
-    logged-in account."""
+def token_expires_at(contest_ends_at: datetime | None) -> datetime | None:
+    """Participant tokens expire CONTEST_TOKEN_DAYS_AFTER_END days after the contest's last round
+    closes (never, for a contest with no rounds yet)."""
+    if contest_ends_at is None:
+        return None
+    return contest_ends_at + timedelta(days=settings.CONTEST_TOKEN_DAYS_AFTER_END)
+
+
+def token_check(
+    *, version: int, current_version: int, contest_ends_at: datetime | None, now=None
+) -> None:
+    """The one rule for a signed token of a known participant: not revoked, not expired."""
+    if version != current_version:
+        raise ForbiddenError("token_revoked", MSG_TOKEN_REVOKED)
+    expires = token_expires_at(contest_ends_at)
+    if expires is not None and (now or timezone.now()) >= expires:
+        raise ForbiddenError("token_expired", MSG_TOKEN_EXPIRED)
+
+
+def contest_ends_at(contest_id: int) -> datetime | None:
+    return Round.objects.filter(contest_id=contest_id).aggregate(end=Max("closes_at"))["end"]
+
+
+class TokenState:
+    """What checking tokens of one contest needs, kept with a process's copy of a round (a
+    revocation or a round change bumps the round's row version, which drops the copy)."""
+
+    def __init__(self, contest_id: int):
+        self.ends_at = contest_ends_at(contest_id)
+        self.versions = dict(
+            Participant.objects.filter(contest_id=contest_id, token_version__gt=0).values_list(
+                "pk", "token_version"
+            )
+        )
+
+    def check(self, participant_id: int, version: int) -> None:
+        token_check(
+            version=version,
+            current_version=self.versions.get(participant_id, 0),
+            contest_ends_at=self.ends_at,
+        )
+
+
+def round_token_state(round_: Round) -> TokenState:
+    """The contest's token state, computed once per copy of the round."""
+    state = getattr(round_, "_token_state", None)
+    if state is None:
+        state = TokenState(round_.contest_id)
+        round_._token_state = state
+    return state
+
+
+def cached_token_state(round_: Round) -> TokenState | None:
+    """The state if this copy of the round already has it (for the ASGI fast path, which never
+    queries the database)."""
+    return getattr(round_, "_token_state", None)
+
+
+def request_token(request, contest_id: int | None, *, allow_cookie: bool) -> str | None:
+    """The participant token of a request: the X-Participant-Token header, else (when allowed)
+    the HttpOnly cookie of the contest. Pages never put the token in the page: their scripts
+    call the API with the cookie, which is checked against CSRF like a session."""
     token = request.headers.get("X-Participant-Token")
-    if not token and allow_cookie:
-        token = request.COOKIES.get(COOKIE_PREFIX + str(contest.pk))
-    pid = participant_id_from_token(token)
+    if token or not allow_cookie:
+        return token
+    if contest_id is not None:
+        token = request.COOKIES.get(COOKIE_PREFIX + str(contest_id))
+    else:
+        # The contest is not known yet (autosave, submit): the only contest cookie there is.
+        tokens = [v for k, v in request.COOKIES.items() if k.startswith(COOKIE_PREFIX)]
+        token = tokens[0] if len(tokens) == 1 else None
+    if token:
+        _enforce_csrf(request)
+    return token
+
+
+def _enforce_csrf(request) -> None:
+    """A cookie identifies the participant: unsafe methods need the CSRF token, as with a
+    session (DRF's own check)."""
+    from rest_framework.authentication import CSRFCheck
+
+    django_request = getattr(request, "_request", request)
+    if django_request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    check = CSRFCheck(lambda _request: None)
+    check.process_request(django_request)
+    if check.process_view(django_request, None, (), {}) is not None:
+        raise ForbiddenError(
+            "csrf_failed", _("The page has expired. Please reload it and try again.")
+        )
+
+
+def participant_for_request(request, contest: Contest, *, allow_cookie: bool) -> Participant | None:
+    """The participant behind a request: the X-Participant-Token header, the signed HttpOnly
+    cookie (CSRF-checked for writes), or the logged-in account. A token that was revoked or
+    has expired is refused with a clear 403 (token_revoked, token_expired)."""
+    claims = token_claims(request_token(request, contest.pk, allow_cookie=allow_cookie))
     qs = Participant.objects.select_related("school")
-    if pid:
-        participant = qs.filter(pk=pid, contest=contest).first()
+    if claims and claims[1] == contest.pk:
+        participant = (
+            qs.filter(pk=claims[0], contest=contest)
+            .annotate(
+                contest_ends_at=Subquery(
+                    Round.objects.filter(contest_id=OuterRef("contest_id"))
+                    .order_by("-closes_at")
+                    .values("closes_at")[:1]
+                )
+            )
+            .first()
+        )
         if participant:
+            token_check(
+                version=claims[2],
+                current_version=participant.token_version,
+                contest_ends_at=participant.contest_ends_at,
+            )
             return participant
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -214,8 +381,45 @@ def participant_for_request(request, contest: Contest, *, allow_cookie: bool) ->
     return None
 
 
-def participant_required(request, contest: Contest, *, allow_cookie: bool = False) -> Participant:
+def participant_required(request, contest: Contest, *, allow_cookie: bool = True) -> Participant:
     participant = participant_for_request(request, contest, allow_cookie=allow_cookie)
     if participant is None:
         raise ForbiddenError("not_registered", _("Please register for this contest first."))
     return participant
+
+
+def participant_token_verify(*, participant: Participant, version: int | None) -> None:
+    """Check a token version against a loaded participant (None: known by account, no token)."""
+    if version is not None:
+        token_check(
+            version=version,
+            current_version=participant.token_version,
+            contest_ends_at=contest_ends_at(participant.contest_id),
+        )
+
+
+@transaction.atomic
+def participant_token_revoke(*, contest: Contest, participant_id: int, actor) -> tuple:
+    """An organiser revokes a participant's tokens (a leaked or shared link): every token issued
+    so far stops working at once, on every endpoint. Returns the participant and a fresh token
+    the organiser can hand to the rightful person."""
+    from contest.apps import rounds_changed
+    from contest.models import AuditEntry
+
+    participant = (
+        Participant.objects.select_for_update().filter(contest=contest, pk=participant_id).first()
+    )
+    if participant is None:
+        raise NotFoundError("not_found", _("Not found."))
+    participant.token_version += 1
+    participant.save(update_fields=["token_version"])
+    AuditEntry.objects.create(
+        contest=contest,
+        actor=actor,
+        action="token_revoke",
+        summary=_("Participant links revoked: %(name)s") % {"name": participant.public_name},
+        details={"participant": participant.pk, "token_version": participant.token_version},
+    )
+    # Processes keep the contest's token state with their copies of its rounds.
+    rounds_changed(list(contest.rounds.values_list("pk", flat=True)))
+    return participant, participant_token(participant)

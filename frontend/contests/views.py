@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from contest import leaderboards, selectors, services
 from contest.apis import set_participant_cookie
-from contest.models import Contest, Round
+from contest.models import Contest, Participant, Round
 from contest.services.registration import (
+    COOKIE_PREFIX,
     participant_for_request,
-    participant_id_from_token,
-    participant_token,
+    participant_token_revoke,
+    participant_token_verify,
+    token_claims,
 )
 from contest.services.results import participation_by_unit
 from quizzes.errors import ApplicationError
@@ -39,6 +41,15 @@ def _round(contest, round_id) -> Round:
     return round_
 
 
+def _participant(request, contest) -> Participant | None:
+    """The participant of this browser; a revoked or expired link says so and counts as none."""
+    try:
+        return participant_for_request(request, contest, allow_cookie=True)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
 def contest_list(request):
     now = timezone.now()
     contests = [selectors.contest_public(c, now) for c in selectors.contest_list()]
@@ -47,7 +58,7 @@ def contest_list(request):
 
 def contest_landing(request, slug):
     contest = _contest(request, slug)
-    participant = participant_for_request(request, contest, allow_cookie=True)
+    participant = _participant(request, contest)
     data = selectors.contest_public(contest)
     rounds = list(contest.rounds.all())
     next_round = next((r for r in data["rounds"] if r["state"] != "closed"), None)
@@ -69,18 +80,44 @@ def contest_landing(request, slug):
 
 def register_page(request, slug):
     contest = _contest(request, slug)
-    participant = participant_for_request(request, contest, allow_cookie=True)
+    participant = _participant(request, contest)
     return render(
         request, "frontend_contests/register.html", {"contest": contest, "participant": participant}
     )
 
 
 def resume(request, slug, token):
-    """The signed resume link: remembers the participant in this browser."""
+    """The signed resume link: remembers the participant in this browser. When the browser
+    already holds another participant of the contest, a page asks before replacing it."""
     contest = _contest(request, slug)
-    pid = participant_id_from_token(token)
-    if pid is None or not contest.participants.filter(pk=pid).exists():
+    claims = token_claims(token)
+    participant = (
+        contest.participants.select_related("school").filter(pk=claims[0]).first()
+        if claims and claims[1] == contest.pk
+        else None
+    )
+    if participant is None:
         raise Http404
+    try:
+        participant_token_verify(participant=participant, version=claims[2])
+    except ApplicationError as exc:
+        return render(
+            request,
+            "frontend_contests/resume.html",
+            {"contest": contest, "error": exc.message},
+            status=exc.status,
+        )
+    current = (
+        _participant(request, contest)
+        if COOKIE_PREFIX + str(contest.pk) in (request.COOKIES)
+        else None
+    )
+    if request.method != "POST" and current is not None and current.pk != participant.pk:
+        return render(
+            request,
+            "frontend_contests/resume.html",
+            {"contest": contest, "current": current, "incoming": participant},
+        )
     response = redirect("contest-landing", slug=contest.slug)
     set_participant_cookie(response, contest, token, secure=request.is_secure())
     return response
@@ -89,7 +126,7 @@ def resume(request, slug, token):
 def attempt_page(request, slug, round_id):
     contest = _contest(request, slug)
     round_ = _round(contest, round_id)
-    participant = participant_for_request(request, contest, allow_cookie=True)
+    participant = _participant(request, contest)
     if participant is None:
         messages.info(request, _("Please register for this contest first."))
         return redirect("contest-register-page", slug=contest.slug)
@@ -100,7 +137,6 @@ def attempt_page(request, slug, round_id):
             "contest": contest,
             "round": round_,
             "participant": participant,
-            "token": participant_token(participant),
         },
     )
 
@@ -110,7 +146,7 @@ def results_page(request, slug, round_id):
     round_ = _round(contest, round_id)
     services.round_finalize_if_due(round_)
     closed = round_.is_closed()
-    participant = participant_for_request(request, contest, allow_cookie=True)
+    participant = _participant(request, contest)
     level = request.GET.get("level", "school")
     if level not in leaderboards.UNIT_FIELDS:
         level = "school"
@@ -260,6 +296,8 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
             unit_aggregation=post.get("unit_aggregation"),
             aggregation_top_n=int(post.get("aggregation_top_n") or 10),
             is_published=post.get("is_published") == "on",
+            require_email_verification=post.get("require_email_verification") == "on",
+            require_captcha=post.get("require_captcha") == "on",
         )
         messages.success(request, _("Contest settings saved."))
     elif action in ("void", "fix_key"):
@@ -281,7 +319,36 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
                 reason=post.get("reason", ""),
             )
         messages.success(request, entry.summary)
+    elif action == "revoke_token":
+        participant = _participant_lookup(contest, post.get("participant", ""))
+        _participant_obj, token = participant_token_revoke(
+            contest=contest, participant_id=participant.pk, actor=request.user
+        )
+        link = request.build_absolute_uri(f"/contests/{contest.slug}/resume/{token}/")
+        messages.success(
+            request,
+            _("Links of %(name)s revoked. New resume link to give them: %(link)s")
+            % {"name": participant.public_name, "link": link},
+        )
     elif action == "close_now":
         round_ = _round(contest, post.get("round"))
         services.round_finalize(round_=round_)
         messages.success(request, _("Results computed."))
+
+
+def _participant_lookup(contest: Contest, text: str) -> Participant:
+    """A participant of the contest by number, email or phone (the organiser page's form)."""
+    from contest.services.registration import email_key, normalise_phone
+
+    text = text.strip()
+    qs = contest.participants.all()
+    found = None
+    if text.isdigit():
+        found = qs.filter(pk=int(text)).first()
+    if found is None and "@" in text:
+        found = qs.filter(email_key=email_key(text)).first()
+    if found is None and normalise_phone(text):
+        found = qs.filter(phone=normalise_phone(text)).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No participant of this contest matches."))
+    return found

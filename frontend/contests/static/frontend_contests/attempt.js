@@ -3,7 +3,7 @@
 import { SHAPES, api, el, fmt, formatDuration, gettext, serverOffset } from "./common.js";
 
 const root = document.getElementById("attempt");
-const token = root.dataset.token;
+// The participant is known by the HttpOnly cookie: the page never holds the token.
 const $ = (id) => document.getElementById(id);
 let state = null;
 let offset = 0;
@@ -29,7 +29,7 @@ async function flush() {
   const body = { answers: batch };
   if (prediction !== null) body.prediction = prediction;
   setSaveState(gettext("Saving…"));
-  saving = api(`${root.dataset.api}${state.id}/answers/`, { method: "POST", body, token })
+  saving = api(`${root.dataset.api}${state.id}/answers/`, { method: "POST", body })
     .then(() => { setSaveState(gettext("All answers saved.")); showError(""); })
     .catch((error) => {
       if (error.status === 409) { finish(error.message); return; }
@@ -169,7 +169,7 @@ async function submit(timeUp = false) {
   $("submit").disabled = true;
   try {
     if (saving) await saving;
-    await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body, token });
+    await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
     finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "");
   } catch (error) {
     if (error.status === 409) finish(error.message);
@@ -179,7 +179,7 @@ async function submit(timeUp = false) {
 
 async function start() {
   try {
-    state = await api(root.dataset.start, { method: "POST", body: {}, token });
+    state = await api(root.dataset.start, { method: "POST", body: {} });
   } catch (error) {
     showError(error.message);
     $("question").hidden = true;
