@@ -34,6 +34,46 @@ if (form) {
   });
   fill("province");
 
+  // Proof-of-work check (contests that ask for it): a fresh challenge is solved in a Web Worker
+  // while the person fills in the form; each registration try spends one, so a failed try
+  // starts another.
+  let solution = null;
+  const captchaState = document.getElementById("captcha-state");
+  function solveCaptcha() {
+    if (!form.dataset.captcha) return Promise.resolve(null);
+    solution = api(form.dataset.captcha).then((challenge) => new Promise((resolve, reject) => {
+      const worker = new Worker(form.dataset.worker);
+      worker.onmessage = ({ data }) => {
+        worker.terminate();
+        captchaState.textContent = gettext("Anti-robot check done.");
+        captchaState.dataset.done = "1";
+        resolve({ challenge: data.challenge, nonce: data.nonce });
+      };
+      worker.onerror = (event) => { worker.terminate(); reject(event); };
+      captchaState.dataset.done = "";
+      captchaState.textContent = gettext("Anti-robot check: your device is doing a short calculation…");
+      worker.postMessage({ challenge: challenge.challenge, bits: challenge.bits });
+    }));
+    return solution;
+  }
+  solveCaptcha();
+
+  const sendCode = document.getElementById("send-code");
+  if (sendCode) {
+    const codeState = document.getElementById("code-state");
+    sendCode.addEventListener("click", async () => {
+      codeState.classList.remove("error");
+      try {
+        await api(form.dataset.emailCode, { method: "POST", body: { email: form.email.value } });
+        codeState.textContent = fmt(gettext("A code was sent to %(email)s."), { email: form.email.value });
+        form.email_code.focus();
+      } catch (error) {
+        codeState.textContent = error.message || gettext("Something went wrong. Please try again.");
+        codeState.classList.add("error");
+      }
+    });
+  }
+
   const errorBox = document.getElementById("form-error");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -48,13 +88,16 @@ if (form) {
       phone: form.phone.value,
       consent: form.consent.checked,
     };
+    if (form.email_code) body.email_code = form.email_code.value;
     try {
+      if (form.dataset.captcha) body.captcha = await (solution || solveCaptcha());
       const result = await api(form.dataset.api, { method: "POST", body });
       form.hidden = true;
       document.getElementById("registered").hidden = false;
       document.getElementById("registered-msg").textContent = fmt(gettext("Registered as %(name)s."), { name: result.public_name });
       document.getElementById("resume-link").value = result.resume_url;
     } catch (error) {
+      if (form.dataset.captcha) solveCaptcha();
       if (!error.data) console.error(error.stack || String(error));
       const details = (error.data && error.data.details) || {};
       const lines = typeof details === "object" && !Array.isArray(details) && error.data?.code === "invalid"
@@ -62,7 +105,7 @@ if (form) {
       errorBox.replaceChildren(el("p", { text: error.message || gettext("Something went wrong. Please try again.") }));
       if (lines.length) errorBox.append(el("ul", {}, ...lines.map((line) => el("li", { text: String(line) }))));
       errorBox.hidden = false;
-      const fieldFor = { full_name: "full_name", consent: "consent", unit: "unit-school", date_of_birth: "date_of_birth", contact: "email", email: "email", phone: "phone" };
+      const fieldFor = { full_name: "full_name", consent: "consent", unit: "unit-school", date_of_birth: "date_of_birth", contact: "email", email: "email", phone: "phone", email_code: "email_code" };
       for (const key of Object.keys(details)) {
         const node = document.getElementById(fieldFor[key] || "");
         if (node) node.classList.add("field-error");
