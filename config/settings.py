@@ -307,7 +307,7 @@ CONTEST_EMAIL_CODE_MAX_TRIES = int(os.environ.get("CONTEST_EMAIL_CODE_MAX_TRIES"
 CONTEST_EMAIL_CODE_INTERVAL_SECONDS = int(
     os.environ.get("CONTEST_EMAIL_CODE_INTERVAL_SECONDS", "60")
 )
-CONTEST_CAPTCHA_BITS = int(os.environ.get("CONTEST_CAPTCHA_BITS", "18"))
+CONTEST_CAPTCHA_BITS = int(os.environ.get("CONTEST_CAPTCHA_BITS", "16"))
 CONTEST_CAPTCHA_TTL_SECONDS = int(os.environ.get("CONTEST_CAPTCHA_TTL_SECONDS", "600"))
 # Participant tokens (resume links, cookies) stop working this many days after the contest's
 # last round closes.
