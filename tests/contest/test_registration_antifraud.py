@@ -287,3 +287,18 @@ def test_one_entry_per_phone_holds_under_concurrent_registrations():
     statuses = _race(bodies, contest)
     assert sorted(statuses) == [201] + [409] * (len(bodies) - 1)
     assert Participant.objects.filter(contest=contest).count() == 1
+
+
+def test_the_registration_page_offers_the_code_and_the_check_only_when_the_contest_asks(
+    client, setup
+):
+    contest = setup[0]
+    url = f"/contests/{contest.slug}/register/"
+    plain = client.get(url).content.decode()
+    assert 'id="send-code"' not in plain and "data-captcha" not in plain
+    contest.require_email_verification = contest.require_captcha = True
+    contest.save()
+    page = client.get(url).content.decode()
+    assert 'id="send-code"' in page and 'id="email_code"' in page
+    assert f'data-captcha="/api/contests/{contest.slug}/captcha/"' in page
+    assert "pow-worker.js" in page
