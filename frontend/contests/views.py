@@ -16,7 +16,6 @@ from contest import leaderboards, selectors, services
 from contest.apis import set_participant_cookie
 from contest.models import Contest, Participant, Round
 from contest.services.registration import (
-    COOKIE_PREFIX,
     participant_for_request,
     participant_token_revoke,
     participant_token_verify,
@@ -107,11 +106,10 @@ def resume(request, slug, token):
             {"contest": contest, "error": exc.message},
             status=exc.status,
         )
-    current = (
-        _participant(request, contest)
-        if COOKIE_PREFIX + str(contest.pk) in (request.COOKIES)
-        else None
-    )
+    try:
+        current = participant_for_request(request, contest, allow_cookie=True)
+    except ApplicationError:
+        current = None  # this browser's own link no longer works: nothing to keep
     if request.method != "POST" and current is not None and current.pk != participant.pk:
         return render(
             request,

@@ -25,6 +25,20 @@ def pow_server(transactional_db, tmp_path):
     server.stop()
 
 
+@pytest.fixture
+def mail_server(transactional_db, tmp_path):
+    """A server that writes its emails to files the test can read."""
+    outbox = tmp_path / "mail"
+    env = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(outbox),
+    }
+    server = AsgiServer(free_port(), tmp_path / "server.log", child_env(env))
+    server.outbox = outbox
+    yield server
+    server.stop()
+
+
 def _setup(**contest_fields):
     from contest.models import Contest
     from tests.contest.conftest import clear_boards
@@ -86,6 +100,35 @@ async def test_the_registration_page_solves_the_proof_of_work_and_registers(
     )
     names, spent = await sync_to_async(_registered)()
     assert names == ["Nguyễn Thị Lan"] and spent == 1
+    assert errors == []
+
+
+async def test_the_registration_page_confirms_the_email_with_the_code_it_sends(
+    mail_server, browser, artifacts
+):
+    slug, _round_id = await sync_to_async(_setup)(require_email_verification=True)
+    errors: list[str] = []
+    page = await new_page(browser, errors=errors)
+    await page.goto(f"{mail_server.url}/contests/{slug}/register/")
+    await page.fill("#full_name", "Nguyễn Thị Lan")
+    await page.select_option("#unit-province", label="Hà Nội")
+    await page.wait_for_selector("#unit-district option:nth-child(2)", state="attached")
+    await page.select_option("#unit-district", label="Quận CG")
+    await page.wait_for_selector("#unit-school option:nth-child(2)", state="attached")
+    await page.select_option("#unit-school", label="THCS Cầu Giấy")
+    await page.fill("#date_of_birth", "2011-03-04")
+    await page.fill("#email", "lan@example.org")
+    await page.check("#consent")
+    await page.click("#send-code")
+    await page.wait_for_selector("#code-state:has-text('A code was sent to lan@example.org')")
+    (mail_file,) = mail_server.outbox.iterdir()
+    code = re.search(r"is (\d{6})\.", mail_file.read_text())[1]
+    await page.fill("#email_code", code)
+    await page.screenshot(path=str(artifacts / "contest-register-email-code.png"), full_page=True)
+    await page.click("#register-form button[type=submit]")
+    await page.wait_for_selector("#registered:not([hidden])")
+    names, _spent = await sync_to_async(_registered)()
+    assert names == ["Nguyễn Thị Lan"]
     assert errors == []
 
 
