@@ -129,11 +129,12 @@ def rank_rows(
     and, when the actual number is known, "prediction_error". The only ranking function: live
     games, contests, teams and units all call it."""
     chain = validate_chain(chain, allowed=_COMPONENTS)
-    ordered = sorted(rows, key=lambda r: sort_key(r, chain, actual))
+    # Each key computed once (live games rank every player after every question).
+    ordered = sorted(((sort_key(r, chain, actual), r) for r in rows), key=lambda kr: kr[0])
     ranked: list[dict[str, Any]] = []
     previous = None
-    for position, row in enumerate(ordered, start=1):
-        tie = tie_key(row, chain, actual)
+    for position, (key, row) in enumerate(ordered, start=1):
+        tie = key[:-1]
         rank = ranked[-1]["rank"] if previous == tie else position
         previous = tie
         out = dict(row, rank=rank)
