@@ -131,3 +131,28 @@ def test_board_my_rank_results_csv_and_xlsx_agree_on_every_rank(api_client, orga
     book = load_workbook(io.BytesIO(api_client.get(f"/api/rounds/{round_.pk}/export.xlsx").content))
     header, *body = list(book.active.iter_rows(values_only=True))
     assert {str(row[2]).split(" (")[0]: int(row[0]) for row in body} == final
+
+
+def test_a_final_seeds_no_participant_without_points(api_client, db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contest.models import Round
+    from contest.services import round_seed_qualifiers
+
+    contest, round_, _tokens = _contest(
+        api_client, [["right", "wrong", "wrong"], [None, None, None], ["wrong", "wrong", "wrong"]]
+    )
+    close_round(round_)
+    final = Round.objects.create(
+        contest=contest,
+        title_vi="Chung kết",
+        opens_at=timezone.now() - timedelta(minutes=1),
+        closes_at=timezone.now() + timedelta(days=1),
+        quiz=round_.quiz,
+        qualifier_from=round_,
+        qualifier_top_n=2,
+    )
+    assert round_seed_qualifiers(round_=final) == 1
+    assert [p.full_name for p in final.qualified.all()] == ["Học Sinh A"]
