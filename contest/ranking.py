@@ -177,8 +177,8 @@ def combine_rounds(
     per_round: dict[int, list[dict[str, Any]]], weights: dict[int, float]
 ) -> list[dict[str, Any]]:
     """Contest rows from round rows: score = round(sum(weight x round score)), time = the sum of
-    the times of rounds that earned points, submitted = the latest submission. Rank the result with rank_rows(chain=
-    ("score", "time", "submitted"))."""
+    the times of rounds that earned points, submitted = the latest submission. Rank the result
+    with rank_rows(chain=("score", "time", "submitted"))."""
     totals: dict[int, dict[str, Any]] = {}
     for round_id, rows in per_round.items():
         weight = float(weights.get(round_id, 1.0))
@@ -213,8 +213,9 @@ def aggregate_units(
     """Rank units from (unit_id, score) pairs of participants who have a result.
 
     sum / mean / top_n (mean of the N best scores) / participation (results / registered, in
-    percent). Ties: more participants first (UNIT_CHAIN), then the unit id. Units with registrations and no
-    result appear with value 0.
+    percent). Ranked by rank_rows with UNIT_CHAIN: value, then more participants; units still
+    equal share a rank (listed by unit id). Units with registrations and no result appear with
+    value 0.
     """
     if method not in AGGREGATIONS:
         raise ValueError(f"Unknown aggregation: {method}")

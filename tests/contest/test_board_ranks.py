@@ -32,7 +32,10 @@ _counter = itertools.count()
 
 def _contest(api_client, papers):
     """A contest whose participants (named Học Sinh A, B, ...) hand in the given papers: per
-    question None (left blank), "right" or "wrong". Returns (contest, round, {public name: token})."""
+    question None (left blank), "right" or "wrong".
+
+    Returns (contest, round, {public name: token}).
+    """
     n = next(_counter)
     contest, round_, questions = make_contest(slug=f"ranks-{n}")
     units = make_school(f"R{n}", f"Trường {n}")
