@@ -252,10 +252,17 @@ class RedisBoards:
             return []
         ids = [m.rsplit(".", 1)[1].lstrip("0") or "0" for m in members]
         out = []
-        for position, raw in enumerate(self.client.hmget(dkey, ids), start=max(0, start) + 1):
+        raws = self.client.hmget(dkey, ids)
+        for position, (member, raw) in enumerate(
+            zip(members, raws, strict=True), max(0, start) + 1
+        ):
             if raw:
-                out.append(dict(json.loads(raw), position=position))
+                out.append(dict(json.loads(raw), position=position, _tie=_tie_of(member)))
         return out
+
+    def ahead(self, scope: Scope, tie: str) -> int:
+        """How many rows rank strictly before rows with this tie key."""
+        return int(self.client.zlexcount(self._keys(scope)[0], "-", "(" + tie))
 
     def rank_row(self, scope: Scope, row_id: int) -> tuple[bool, dict | None, int]:
         """(board built?, the row with its position or None, board size) in two round trips:
@@ -271,10 +278,15 @@ class RedisBoards:
         )
         if not ready or member is None or raw is None:
             return bool(ready), None, int(total)
-        rank = self.client.zrank(zkey, member)
+        rank, ahead = (
+            self.client.pipeline(transaction=False)
+            .zrank(zkey, member)
+            .zlexcount(zkey, "-", "(" + _tie_of(member))
+            .execute()
+        )
         if rank is None:
             return True, None, int(total)
-        return True, dict(json.loads(raw), position=rank + 1), int(total)
+        return True, dict(json.loads(raw), position=rank + 1, _ahead=int(ahead)), int(total)
 
     def position(self, scope: Scope, row_id: int) -> int | None:
         zkey, mkey, _d, _b = self._keys(scope)
@@ -334,8 +346,11 @@ class MemoryBoards:
         out = []
         for position, member in enumerate(members[max(0, start) : stop], start=max(0, start) + 1):
             row = data[int(member.rsplit(".", 1)[1])]
-            out.append(dict(json.loads(_display(row)), position=position))
+            out.append(dict(json.loads(_display(row)), position=position, _tie=_tie_of(member)))
         return out
+
+    def ahead(self, scope: Scope, tie: str) -> int:
+        return bisect.bisect_left(self.boards[scope.key][1], tie)
 
     def position(self, scope: Scope, row_id: int) -> int | None:
         _v, members, by_id, _d = self.boards[scope.key]
@@ -407,10 +422,12 @@ async def rank_row_async(client, scope: Scope, row_id: int) -> tuple[bool, dict 
         ready, member, raw, total = await pipe.execute()
     if not ready or member is None or raw is None:
         return bool(ready), None, int(total)
-    rank = await client.zrank(zkey, member)
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.zrank(zkey, member).zlexcount(zkey, "-", "(" + _tie_of(member))
+        rank, ahead = await pipe.execute()
     if rank is None:
         return True, None, int(total)
-    return True, dict(json.loads(raw), position=rank + 1), int(total)
+    return True, dict(json.loads(raw), position=rank + 1, _ahead=int(ahead)), int(total)
 
 
 def version_keys(round_id: int) -> tuple[str, str]:
@@ -524,12 +541,31 @@ def size(scope: Scope) -> int:
     return backend().count(scope)
 
 
+def _tie_of(member: str) -> str:
+    """A board member without its participant id: equal for rows that tie on the chain."""
+    return member.rsplit(".", 1)[0]
+
+
 def _with_ranks(scope: Scope, rows: list[dict]) -> list[dict]:
-    # Final boards keep the ranks stored with the results (shared on exact ties); live boards
-    # rank by position.
+    # Final boards keep the ranks stored with the results; live and contest boards compute the
+    # same competition ranks (ranking.rank_rows: 1, 2, 2, 4) from the sorted members: a row's
+    # rank is 1 + the rows whose tie key is strictly smaller. Rows of a slice arrive in order, so
+    # only its first row asks the board.
+    previous: tuple[str, int] | None = None
     for row in rows:
-        if not (scope.key.endswith(":final") and row.get("rank")):
+        tie, ahead = row.pop("_tie", None), row.pop("_ahead", None)
+        if scope.key.endswith(":final") and row.get("rank"):
+            pass
+        elif ahead is not None:
+            row["rank"] = ahead + 1
+        elif tie is not None and previous is not None and previous[0] == tie:
+            row["rank"] = previous[1]
+        elif tie is not None and previous is None and row["position"] > 1:
+            row["rank"] = backend().ahead(scope, tie) + 1
+        else:
             row["rank"] = row["position"]
+        if tie is not None:
+            previous = (tie, row["rank"])
         if scope.actual is None:
             row.pop("prediction", None)
     return rows

@@ -1,5 +1,6 @@
-"""Ranking rules of contests: pure functions, no ORM, no I/O (property-tested in
-tests/contest/test_ranking_properties.py, documented in docs/contests.md).
+"""The one ranking of CitizenQuiz: contests, live games, teams and units all rank with rank_rows.
+Pure functions, no ORM, no I/O (property-tested in tests/contest/test_ranking_properties.py,
+documented in docs/contests.md and docs/protocol.md).
 
 A result row is a plain dict:
     {"id": int, "score": int, "prediction": float | None, "time_ms": int,
@@ -13,6 +14,15 @@ The chain is an ordered tuple of keys:
                 ignored while the actual number is unknown (during the round)
     time        shorter time taken first
     submitted   earlier submission first; no submission time ranks last
+    participants  more first (units only; not offered in a round's chain)
+
+Time counts only towards points: a row with no points has no time and no submission time to
+break ties with (time and submitted compare equal among 0-point rows). So not answering never
+beats answering wrongly, and 0-point rows share one rank. Live games also only add the time of
+answers that earned points (realtime/services.py), and combine_rounds only the time of rounds
+that earned points.
+
+Ranks are standard competition ranks (1, 2, 2, 4): rows with equal tie keys share a rank.
 """
 
 from __future__ import annotations
@@ -22,12 +32,19 @@ from typing import Any
 
 KEYS = ("score", "prediction", "time", "submitted")
 DEFAULT_CHAIN: tuple[str, ...] = ("score", "prediction", "time", "submitted")
+# Live games: score, then the time spent on answers that earned points, then the earlier last
+# correct answer (the player row's last_correct_ms, given as submitted_ms).
+LIVE_CHAIN: tuple[str, ...] = ("score", "time", "submitted")
+TEAM_CHAIN: tuple[str, ...] = ("score",)
+UNIT_CHAIN: tuple[str, ...] = ("score", "participants")
+_COMPONENTS = (*KEYS, "participants")
 
 # Fixed widths of the lexicographic encoding (see encode_key).
 _SCORE_MAX = 10**12 - 1
 _PRED_MAX = 10**15 - 1
 _TIME_MAX = 10**13 - 1
 _SUBMITTED_MAX = 10**14 - 1
+_PARTICIPANTS_MAX = 10**9 - 1
 _ID_MAX = 10**12 - 1
 
 
@@ -35,13 +52,13 @@ class InvalidChain(ValueError):
     """The chain names an unknown key or repeats one."""
 
 
-def validate_chain(chain: Iterable[str] | None) -> tuple[str, ...]:
+def validate_chain(chain: Iterable[str] | None, allowed: Sequence[str] = KEYS) -> tuple[str, ...]:
     """The chain as a tuple; the default when empty. Raises InvalidChain on bad keys."""
     items = tuple(chain or ())
     if not items:
         return DEFAULT_CHAIN
-    if any(key not in KEYS for key in items) or len(set(items)) != len(items):
-        raise InvalidChain(f"A ranking chain uses each of {', '.join(KEYS)} at most once.")
+    if any(key not in allowed for key in items) or len(set(items)) != len(items):
+        raise InvalidChain(f"A ranking chain uses each of {', '.join(allowed)} at most once.")
     return items
 
 
@@ -66,14 +83,25 @@ def _component(row: dict[str, Any], key: str, actual: float | None) -> int:
             return 0
         return prediction_error_milli(row.get("prediction"), actual)
     if key == "time":
+        if not _has_points(row):
+            return 0
         return _clamp(row.get("time_ms") or 0, _TIME_MAX)
     if key == "submitted":
         submitted = row.get("submitted_ms")
-        return _SUBMITTED_MAX if submitted is None else _clamp(submitted, _SUBMITTED_MAX - 1)
+        if submitted is None or not _has_points(row):
+            return _SUBMITTED_MAX
+        return _clamp(submitted, _SUBMITTED_MAX - 1)
+    if key == "participants":
+        return _PARTICIPANTS_MAX - _clamp(row.get("participants") or 0, _PARTICIPANTS_MAX)
     raise InvalidChain(key)
 
 
-_WIDTH = {"score": 12, "prediction": 15, "time": 13, "submitted": 14}
+def _has_points(row: dict[str, Any]) -> bool:
+    """Time only counts towards points: a row without points has none to break ties with."""
+    return (row.get("score") or 0) > 0
+
+
+_WIDTH = {"score": 12, "prediction": 15, "time": 13, "submitted": 14, "participants": 9}
 
 
 def tie_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> tuple[int, ...]:
@@ -98,13 +126,15 @@ def rank_rows(
     rows: Iterable[dict[str, Any]], chain: Sequence[str] | None = None, actual: float | None = None
 ) -> list[dict[str, Any]]:
     """Rows in rank order, each copied with "rank" (standard competition ranking: 1, 2, 2, 4)
-    and, when the actual number is known, "prediction_error"."""
-    chain = validate_chain(chain)
-    ordered = sorted(rows, key=lambda r: sort_key(r, chain, actual))
+    and, when the actual number is known, "prediction_error". The only ranking function: live
+    games, contests, teams and units all call it."""
+    chain = validate_chain(chain, allowed=_COMPONENTS)
+    # Each key computed once (live games rank every player after every question).
+    ordered = sorted(((sort_key(r, chain, actual), r) for r in rows), key=lambda kr: kr[0])
     ranked: list[dict[str, Any]] = []
     previous = None
-    for position, row in enumerate(ordered, start=1):
-        tie = tie_key(row, chain, actual)
+    for position, (key, row) in enumerate(ordered, start=1):
+        tie = key[:-1]
         rank = ranked[-1]["rank"] if previous == tie else position
         previous = tie
         out = dict(row, rank=rank)
@@ -147,8 +177,8 @@ def combine_rounds(
     per_round: dict[int, list[dict[str, Any]]], weights: dict[int, float]
 ) -> list[dict[str, Any]]:
     """Contest rows from round rows: score = round(sum(weight x round score)), time = the sum of
-    times, submitted = the latest submission. Rank the result with rank_rows(chain=
-    ("score", "time", "submitted"))."""
+    the times of rounds that earned points, submitted = the latest submission. Rank the result
+    with rank_rows(chain=("score", "time", "submitted"))."""
     totals: dict[int, dict[str, Any]] = {}
     for round_id, rows in per_round.items():
         weight = float(weights.get(round_id, 1.0))
@@ -157,7 +187,8 @@ def combine_rounds(
                 row["id"], {"id": row["id"], "score_f": 0.0, "time_ms": 0, "submitted_ms": None}
             )
             total["score_f"] += weight * (row.get("score") or 0)
-            total["time_ms"] += row.get("time_ms") or 0
+            if (row.get("score") or 0) > 0:  # time counts only towards points
+                total["time_ms"] += row.get("time_ms") or 0
             submitted = row.get("submitted_ms")
             if submitted is not None:
                 total["submitted_ms"] = max(total["submitted_ms"] or 0, submitted)
@@ -182,8 +213,9 @@ def aggregate_units(
     """Rank units from (unit_id, score) pairs of participants who have a result.
 
     sum / mean / top_n (mean of the N best scores) / participation (results / registered, in
-    percent). Ties: more participants first, then the unit id. Units with registrations and no
-    result appear with value 0.
+    percent). Ranked by rank_rows with UNIT_CHAIN: value, then more participants; units still
+    equal share a rank (listed by unit id). Units with registrations and no result appear with
+    value 0.
     """
     if method not in AGGREGATIONS:
         raise ValueError(f"Unknown aggregation: {method}")
@@ -211,10 +243,17 @@ def aggregate_units(
                 "registered": registered.get(unit, count),
             }
         )
-    rows.sort(key=lambda r: (-r["value"], -r["participants"], r["unit_id"]))
-    previous = None
-    for position, row in enumerate(rows, start=1):
-        tie = (row["value"], row["participants"])
-        row["rank"] = rows[position - 2]["rank"] if previous == tie else position
-        previous = tie
-    return rows
+    # value has two decimals: rank on hundredths so that the integer chain compares it exactly.
+    ranked = rank_rows(
+        (
+            {
+                "id": r["unit_id"],
+                "score": round(r["value"] * 100),
+                "participants": r["participants"],
+                "row": r,
+            }
+            for r in rows
+        ),
+        UNIT_CHAIN,
+    )
+    return [dict(r["row"], rank=r["rank"]) for r in ranked]

@@ -1,14 +1,15 @@
-"""Scoring: turn a graded fraction into points, and rank players. Pure functions, no ORM, no I/O.
+"""Scoring: turn a graded fraction into points. Pure functions, no ORM, no I/O.
 
 Grading (how correct a response is, a fraction in [0, 1]) lives in quizzes/grading.py; this module
-decides what that fraction is worth. Strategies are small classes registered by name:
+decides what that fraction is worth; ranking lives in contest/ranking.py (rank_rows). Strategies
+are small classes registered by name:
 
     get_strategy("speed").points(1.0, weight=1, elapsed_ms=2500, limit_ms=20000, streak=1,
                                  options=ScoringOptions())
 
 - `speed` (Kahoot-style): base × weight × fraction × (1 − t/T/2): an instant answer earns the full
   points, an answer at the deadline half of them.
-- `accuracy`: base × weight × fraction; time only breaks ties (see `rank`).
+- `accuracy`: base × weight × fraction; time only breaks ties (see contest/ranking.py).
 
 Options: streak bonus (consecutive fully correct answers), partial credit (off = all-or-nothing
 for multi and order), closeness for numeric answers (`closeness_fraction`). Question weight is
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from contest.ranking import TEAM_CHAIN, rank_rows
 
 BASE_POINTS = 1000
 STREAK_STEP = 100  # bonus per consecutive correct answer after the first
@@ -161,45 +164,14 @@ def strategy_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-# --- Ranking ------------------------------------------------------------------------------------
-
-_NEVER = float("inf")
-
-
-def sort_key(row: Mapping[str, Any]) -> tuple:
-    """score ↓, total answer time ↑, earliest last correct answer ↑, then the stable id."""
-    last = row.get("last_correct_ms")
-    return (
-        -int(row.get("score", 0)),
-        int(row.get("time_ms", 0) or 0),
-        _NEVER if last is None else last,
-        row["id"],
-    )
-
-
-def rank(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Rows sorted by the tie-breaks, each copied with a "rank" (1-based).
-
-    Rows equal on score, time and last correct answer share a rank (1, 1, 3); their order is
-    then by id, so the output is deterministic for any input order.
-    """
-    ordered = sorted(rows, key=sort_key)
-    ranked: list[dict[str, Any]] = []
-    previous = None
-    current = 0
-    for index, row in enumerate(ordered, start=1):
-        tie = sort_key(row)[:3]
-        if tie != previous:
-            current = index
-            previous = tie
-        ranked.append({**row, "rank": current})
-    return ranked
+# --- Teams ------------------------------------------------------------------------------------
 
 
 def team_scores(
-    members: Mapping[Any, Iterable[int]], *, mode: str = "mean"
+    members: Mapping[int, Iterable[int]], *, mode: str = "mean"
 ) -> list[dict[str, Any]]:
-    """Team totals from members' scores ("mean" rounds half up; "sum"), ranked by score ↓, team."""
+    """Team totals from members' scores ("mean" rounds half up; "sum"), ranked like everyone
+    else by contest.ranking.rank_rows (score, then the team number; ties share a rank)."""
     if mode not in {"mean", "sum"}:
         raise ValueError(f"Unknown team score mode: {mode!r}")
     totals = []
@@ -209,11 +181,8 @@ def team_scores(
             continue
         total = sum(scores)
         value = total if mode == "sum" else int(total / len(scores) + 0.5)
-        totals.append({"team": team, "score": value})
-    totals.sort(key=lambda t: (-t["score"], str(t["team"])))
-    out, previous, current = [], None, 0
-    for index, row in enumerate(totals, start=1):
-        if row["score"] != previous:
-            current, previous = index, row["score"]
-        out.append({**row, "rank": current})
-    return out
+        totals.append({"id": team, "score": value})
+    return [
+        {"team": row["id"], "score": row["score"], "rank": row["rank"]}
+        for row in rank_rows(totals, TEAM_CHAIN)
+    ]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contest.scoring import rank as rank_rows
+from contest.ranking import LIVE_CHAIN, rank_rows
 from contest.scoring import team_scores
 from quizzes.grading import answer_key
 from quizzes.models import Question, Quiz
@@ -153,12 +154,24 @@ def roster(*, game_id: int) -> list[dict[str, Any]]:
     ]
 
 
+# At most this many players stand on the podium (a tie for a step can be wide; the leaderboard
+# and the results list everyone).
+PODIUM_MAX = 10
+
+
+def players_ranked(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Players {"id", "score", "time_ms", "last_correct_ms", ...} in rank order with "rank":
+    contest.ranking.rank_rows with the live chain (score; time spent on answers that earned
+    points; earlier last correct answer). Leaderboards, podium and results all rank here."""
+    return rank_rows(({**r, "submitted_ms": r.get("last_correct_ms")} for r in rows), LIVE_CHAIN)
+
+
 def standings(*, game_id: int) -> list[dict[str, Any]]:
     """Every (not kicked) player ranked with the shared tie-breaks."""
     rows = Player.objects.filter(game_id=game_id, banned=False).values(
         "id", "nickname", "team", "score", "time_ms", "last_correct_ms"
     )
-    return rank_rows(rows)
+    return players_ranked(rows)
 
 
 def teams_ranked(ranked: list[dict[str, Any]], *, mode: str = "mean") -> list[dict[str, Any]]:
@@ -169,8 +182,15 @@ def teams_ranked(ranked: list[dict[str, Any]], *, mode: str = "mean") -> list[di
     return team_scores(members, mode=mode) if members else []
 
 
+def podium_rows(ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Who stands on the podium: rows ranked 1 to 3 that have points, with their leaderboard
+    rank (a tie shares a step, so ranks 1, 2, 2 leave no bronze)."""
+    return [r for r in ranked if r["rank"] <= 3 and r["score"] > 0][:PODIUM_MAX]
+
+
 def podium(*, game: Game) -> dict[str, Any]:
     ranked = standings(game_id=game.id)
+    teams = teams_ranked(ranked, mode=game.settings.get("team_mode", "mean"))
     return {
         "top": [
             {
@@ -180,7 +200,7 @@ def podium(*, game: Game) -> dict[str, Any]:
                 "team": r["team"],
                 "score": r["score"],
             }
-            for r in ranked[:3]
+            for r in podium_rows(ranked)
         ],
-        "teams": teams_ranked(ranked, mode=game.settings.get("team_mode", "mean"))[:3],
+        "teams": podium_rows(teams),
     }

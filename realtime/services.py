@@ -23,7 +23,6 @@ from contest.scoring import (
     get_strategy,
     is_full,
     next_streak,
-    rank,
     strategy_names,
 )
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
@@ -33,7 +32,13 @@ from quizzes.roles import is_organiser, is_teacher
 from realtime import engine
 from realtime.models import Answer, Game, Player, QuestionResult
 from realtime.nicknames import clean_nickname, nickname_key
-from realtime.selectors import PlayQuestion, play_plan, play_question, teams_ranked
+from realtime.selectors import (
+    PlayQuestion,
+    play_plan,
+    play_question,
+    players_ranked,
+    teams_ranked,
+)
 from realtime.tokens import player_token
 
 logger = logging.getLogger(__name__)
@@ -664,7 +669,9 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
                 answer.fraction = fraction
                 answer.points = points
                 player.answers += 1
-                if scored:
+                if points > 0:
+                    # The time tie-break counts only answers that earned points: answering
+                    # wrongly never ranks below not answering (docs/protocol.md, Ranking).
                     player.time_ms += answer.elapsed_ms
                 if is_full(fraction):
                     player.correct += 1
@@ -672,7 +679,7 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
             player.streak = streak
             player.score += points
             results[player.id] = [fraction, points, streak]
-        ranked = rank(
+        ranked = players_ranked(
             {
                 "id": p.id,
                 "score": p.score,

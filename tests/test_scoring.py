@@ -13,10 +13,10 @@ from contest.scoring import (
     closeness_fraction,
     get_strategy,
     next_streak,
-    rank,
     strategy_names,
     team_scores,
 )
+from realtime.selectors import players_ranked as rank
 
 fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 weights = st.sampled_from([0, 1, 2])
@@ -129,11 +129,17 @@ def test_ranking_is_deterministic_for_any_input_order(rows, rnd):
 def test_ranking_follows_the_tie_breaks(rows):
     rows = [{**row, "id": index} for index, row in enumerate(rows)]
     ranked = rank(rows)
+
+    def tie_break(row):  # time and the last correct answer count only for players with points
+        if row["score"] == 0:
+            return (0, None)
+        return (row["time_ms"], row["last_correct_ms"])
+
     for before, after in zip(ranked, ranked[1:], strict=False):
         assert before["score"] >= after["score"]
-        if before["score"] == after["score"]:
+        if before["score"] == after["score"] and before["score"] > 0:
             assert before["time_ms"] <= after["time_ms"]
-        tie = all(before[k] == after[k] for k in ("score", "time_ms", "last_correct_ms"))
+        tie = before["score"] == after["score"] and tie_break(before) == tie_break(after)
         assert (before["rank"] == after["rank"]) == tie
         if tie:
             assert before["id"] < after["id"]

@@ -426,14 +426,17 @@ def live_round_results_record(*, round_id: int, rows: list[dict[str, Any]]) -> i
 @transaction.atomic
 def round_seed_qualifiers(*, round_: Round, actor=None) -> int:
     """Fill a final's entry list with the top N of its qualifying round (ties at the cut-off go
-    through)."""
+    through; participants without points never qualify: they all share one rank)."""
     source = round_.qualifier_from
     if source is None or not round_.qualifier_top_n:
         return 0
     round_finalize_if_due(source)
     pids = list(
         RoundResult.objects.filter(
-            round=source, participant__isnull=False, rank__lte=round_.qualifier_top_n
+            round=source,
+            participant__isnull=False,
+            rank__lte=round_.qualifier_top_n,
+            score__gt=0,
         ).values_list("participant_id", flat=True)
     )
     round_.qualified.set(pids)

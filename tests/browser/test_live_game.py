@@ -2,8 +2,9 @@
 phones, each in its own browser context, in English and in Vietnamese.
 
 One player answers right, one wrong, one too late; one reloads mid-question and keeps their name
-and score; the screen ends on the podium with the right names in the right order. Screenshots of
-every page at each key moment land in tests/artifacts/live-<lang>-*.png.
+and score; the screen ends on the podium with the right names in the right order (only players
+with points stand on it). Screenshots of every page at each key moment land in
+tests/artifacts/live-<lang>-*.png.
 """
 
 from __future__ import annotations
@@ -356,7 +357,7 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await expect(lan.locator(".play-result")).to_contain_text(t["correct"], timeout=TIMEOUT)
     await expect(hoa.locator(".play-result")).to_contain_text(t["wrong"], timeout=TIMEOUT)
 
-    # --- Podium: Lan, Minh, Hoa ----------------------------------------------------------------
+    # --- Podium: Lan, Minh; Hoa has no points, so no bronze (issue 13) --------------------------
     await host.get_by_role("button", name=t["next"]).click()
     await expect(screen.locator(".sc-lb-row").first).to_contain_text("Lan Anh", timeout=TIMEOUT)
     await host.get_by_role("button", name=t["next"]).click()
@@ -364,7 +365,8 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     await expect(podium).to_be_visible(timeout=TIMEOUT)
     await expect(screen.locator(".sc-place.p1 .sc-pname")).to_have_text("Lan Anh")
     await expect(screen.locator(".sc-place.p2 .sc-pname")).to_have_text("Minh")
-    await expect(screen.locator(".sc-place.p3 .sc-pname")).to_have_text("Hoa")
+    await expect(screen.locator(".sc-place.p3")).to_have_count(0)
+    await expect(screen.locator(".sc-podium")).not_to_contain_text("Hoa")
     await expect(screen.locator(".sc-h")).to_have_text(t["podium"])
     await expect(lan.locator(".play-final")).to_contain_text(t["final"], timeout=TIMEOUT)
     await assert_fits(screen, whole=True)

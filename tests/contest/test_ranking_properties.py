@@ -82,6 +82,8 @@ def test_the_default_chain_is_respected(rows, actual):
             assert ea <= eb
             if ea != eb:
                 continue
+        if not a["score"]:
+            continue  # no points: no time and no submission time to break the tie with
         assert a["time_ms"] <= b["time_ms"]
         if a["time_ms"] != b["time_ms"]:
             continue
@@ -162,3 +164,72 @@ def test_invalid_chain_is_refused():
         ranking.validate_chain(["luck"])
     assert ranking.validate_chain([]) == ranking.DEFAULT_CHAIN
     random.Random(1)
+
+
+# --- Fairness (issue 13): time counts only towards points -----------------------------------
+
+
+@given(result_rows(), chains)
+def test_rows_without_points_share_one_rank_whatever_their_time_or_submission(rows, chain):
+    # Not answering (no time) and answering wrongly (time spent) are the same result: no points.
+    ranked = ranking.rank_rows(rows, chain, None)
+    assert len({r["rank"] for r in ranked if not r["score"]}) <= 1
+
+
+@st.composite
+def contest_rounds(draw):
+    round_ids = draw(st.lists(st.integers(1, 50), min_size=1, max_size=4, unique=True))
+    people = draw(st.lists(st.integers(1, 10**6), min_size=1, max_size=8, unique=True))
+    per_round = {
+        rid: [
+            {
+                "id": pid,
+                "score": draw(st.sampled_from([0, 0, 500, 1000])),
+                "time_ms": draw(st.sampled_from([0, 1000, 60_000])),
+                "submitted_ms": draw(st.none() | st.sampled_from([1, 2, 3])),
+            }
+            for pid in people
+            if draw(st.booleans())
+        ]
+        for rid in round_ids
+    }
+    return per_round, people
+
+
+@given(contest_rounds(), st.integers(1, 10**8), st.data())
+def test_a_round_without_points_never_moves_a_contestant(spec, slow, data):
+    per_round, people = spec
+    chain = ("score", "time", "submitted")
+    before = ranking.rank_rows(ranking.combine_rounds(per_round, {}), chain)
+    someone = data.draw(st.sampled_from(people))
+    # One more round where `someone` took a long time and earned nothing.
+    extra = {**per_round, 10**6: [{"id": someone, "score": 0, "time_ms": slow}]}
+    after = {
+        r["id"]: r["rank"] for r in ranking.rank_rows(ranking.combine_rounds(extra, {}), chain)
+    }
+    for row in before:
+        assert after[row["id"]] == row["rank"]
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 6), st.sampled_from([0, 5, 10, 15])), max_size=25),
+    st.dictionaries(st.integers(1, 8), st.integers(0, 6), max_size=8),
+    st.sampled_from(ranking.AGGREGATIONS),
+)
+def test_units_rank_like_everyone_else_ties_share_a_rank(scores, registered, method):
+    rows = ranking.aggregate_units(scores, registered, method, top_n=2)
+    for row in rows:
+        ahead = [
+            o for o in rows if (o["value"], o["participants"]) > (row["value"], row["participants"])
+        ]
+        assert row["rank"] == 1 + len(ahead)
+
+
+@given(st.dictionaries(st.integers(1, 9), st.lists(st.sampled_from([0, 10, 20]), min_size=1)))
+def test_teams_rank_like_everyone_else_ties_share_a_rank(members):
+    from contest.scoring import team_scores
+
+    for mode in ("mean", "sum"):
+        rows = team_scores(members, mode=mode)
+        for row in rows:
+            assert row["rank"] == 1 + sum(1 for o in rows if o["score"] > row["score"])

@@ -208,14 +208,17 @@ function correctIds(correct) {
   return new Set();
 }
 
-function renderLeaderboard(board) {
+function renderLeaderboard(board, podium = false) {
   const list = $("#h-leaderboard");
   const top = (board && board.top) || [];
   list.replaceChildren(...top.slice(0, 10).map((row) => el("li", {},
     el("span", { class: "lb-rank" }, String(row.rank)),
     el("span", { class: "lb-name" }, row.nickname),
     el("span", { class: "lb-score" }, formatNumber(row.score, lang)))));
-  if (!top.length) list.append(el("li", { class: "muted lb-empty" }, _("Scores appear after the first question.")));
+  if (!top.length) {
+    list.append(el("li", { class: "muted lb-empty" },
+      podium ? _("Nobody scored any points.") : _("Scores appear after the first question.")));
+  }
 }
 
 // --- Messages ---------------------------------------------------------------------------------
@@ -233,7 +236,7 @@ function handle(msg) {
         leaderboard: !!game.show_leaderboard,
         auto_advance: !!game.auto_advance,
       };
-      if (msg.podium) renderLeaderboard({ top: msg.podium.top });
+      if (msg.podium) renderLeaderboard({ top: msg.podium.top }, true);
       if (msg.answers) answers = msg.answers;
       if (game.title) $("#h-title").textContent = game.title;
       if (game.pin) $("#h-pin").textContent = game.pin;
@@ -288,7 +291,7 @@ function handle(msg) {
       break;
     case "podium":
       game.phase = "podium";
-      renderLeaderboard({ top: msg.top });
+      renderLeaderboard({ top: msg.top }, true);
       break;
     case "ended":
       game.phase = "ended";

@@ -666,9 +666,11 @@ function renderFinal(podium, ended = false) {
   const mine = top.find((row) => row.player === session.player || row.nickname === session.nickname);
   const rank = mine ? mine.rank : you.rank;
   const score = mine ? mine.score : you.score;
+  // A medal only for a place on the podium (players with points; ties share a step).
+  const medal = mine ? mine.rank : 0;
   setView("final", () => [
     el("div", { class: "play-final" },
-      el("p", { class: `play-final-medal m${rank <= 3 ? rank : 0}`, "aria-hidden": "true" }, rank <= 3 ? "★" : "✓"),
+      el("p", { class: `play-final-medal m${medal}`, "aria-hidden": "true" }, medal ? "★" : "✓"),
       el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
       rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
       el("p", { class: "play-points" }, fmt(_("%(score)s points"), { score: formatNumber(score || 0, lang) })),

@@ -334,20 +334,36 @@ function renderLeaderboard() {
 
 // --- Podium -----------------------------------------------------------------------------------
 
+// Steps shown on the podium, their names at most (a wider tie says "and N more").
+const STEP_NAMES = 3;
+
 function renderPodium(podium, ended) {
   countdown.stop();
   const top = (podium && podium.top) || [];
-  const byRank = (r) => top.find((row) => row.rank === r) || top[r - 1];
-  const places = [2, 1, 3].map((r) => byRank(r) && { ...byRank(r), place: r }).filter(Boolean);
+  // One step per leaderboard rank (the server sends only players with points, ranked 1 to 3):
+  // tied players share a step, so ranks 1, 2, 2 show gold and one silver step, and no bronze.
+  const steps = [2, 1, 3]
+    .map((rank) => ({ rank, rows: top.filter((row) => row.rank === rank) }))
+    .filter((step) => step.rows.length);
+  const names = (rows) => {
+    const shown = rows.slice(0, STEP_NAMES).map((row) => el("span", { class: "sc-pname" }, row.nickname));
+    const more = rows.length - shown.length;
+    if (more > 0) shown.push(el("span", { class: "sc-pmore" }, fmt(ngettext("and %(n)s more", "and %(n)s more", more), { n: more })));
+    return shown;
+  };
   show(ended ? "ended" : "podium", [
     el("h1", { class: "sc-h center" }, ended ? _("Thank you for playing!") : _("Podium")),
-    el("ol", { class: "sc-podium", "aria-label": _("Top three") },
-      places.map((p, i) => el("li", { class: `sc-place p${p.place}`, dataset: { rank: String(p.place) } },
+    steps.length
+      ? el("ol", { class: "sc-podium", "aria-label": _("Top three") },
+        steps.map((step) => el("li", {
+          class: `sc-place p${step.rank}${step.rows.length > 1 ? " tied" : ""}`, dataset: { rank: String(step.rank) },
+        },
         el("span", { class: "sc-medal", "aria-hidden": "true" }, "★"),
-        el("span", { class: "sc-pname" }, p.nickname),
-        el("span", { class: "sc-pscore" }, fmt(_("%(score)s points"), { score: formatNumber(p.score, lang) })),
-        el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: p.place })),
-          el("span", { "aria-hidden": "true" }, String(p.place)))))),
+        el("span", { class: "sc-pnames" }, names(step.rows)),
+        el("span", { class: "sc-pscore" }, fmt(_("%(score)s points"), { score: formatNumber(step.rows[0].score, lang) })),
+        el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: step.rank })),
+          el("span", { "aria-hidden": "true" }, String(step.rank))))))
+      : el("p", { class: "sc-sub center sc-podium-empty" }, _("Nobody scored any points.")),
     podium && podium.teams && podium.teams.length
       ? el("p", { class: "sc-podium-teams" }, podium.teams.slice(0, 3).map((t) =>
         el("span", {}, `${t.rank}. ${teamName(t.team)} · ${formatNumber(t.score, lang)}`)))
