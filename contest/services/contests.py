@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ MSG_BAD_CHAIN = gettext_lazy(
     "The ranking chain may use score, prediction, time and submitted, each once."
 )
 MSG_SLUG_TAKEN = gettext_lazy("Another contest already uses this address.")
+MSG_NO_SUCH_USER = gettext_lazy("No active account has this username.")
 
 CONTEST_FIELDS = (
     "title_vi",
@@ -81,8 +83,36 @@ def contest_create(*, actor=None, slug: str = "", **fields) -> Contest:
     )
     contest.full_clean()
     contest.save()
+    if contest.created_by is not None:
+        contest.staff.add(contest.created_by)  # whoever creates a contest runs it
     _audit(contest, None, actor, "contest_create", _("Contest created."), _jsonable(fields))
     return contest
+
+
+@transaction.atomic
+def contest_staff_add(*, contest: Contest, actor, username: Any) -> Any:
+    """Make an existing, active account staff of this contest (it may then edit the contest and
+    see its personal data). Only this contest's staff call this (contest.selectors)."""
+    user = (
+        get_user_model().objects.filter(username=str(username), is_active=True).first()
+        if isinstance(username, str) and username
+        else None
+    )
+    if user is None:
+        raise ApplicationError(
+            "unknown_user", MSG_NO_SUCH_USER, {"username": str(MSG_NO_SUCH_USER)}
+        )
+    if not contest.staff.filter(pk=user.pk).exists():
+        contest.staff.add(user)
+        _audit(
+            contest,
+            None,
+            actor,
+            "staff_add",
+            _("%(user)s joined the contest staff.") % {"user": user.get_username()},
+            {"user": user.pk, "username": user.get_username()},
+        )
+    return user
 
 
 @transaction.atomic

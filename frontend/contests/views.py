@@ -41,7 +41,7 @@ def _round(contest, round_id) -> Round:
 
 def contest_list(request):
     now = timezone.now()
-    contests = [selectors.contest_public(c, now) for c in selectors.contest_list()]
+    contests = [selectors.contest_public(c, now) for c in selectors.contest_list(user=request.user)]
     return render(request, "frontend_contests/list.html", {"contests": contests})
 
 
@@ -149,8 +149,13 @@ def screen_page(request, slug, round_id):
 # --- Organiser pages -----------------------------------------------------------------------------
 
 
-def _organiser(request) -> bool:
-    return selectors.is_contest_staff(request.user)
+def _staff_refusal(request, contest: Contest | None = None) -> HttpResponseForbidden | None:
+    """The organiser pages' access check: the same rule as the API (contest.selectors)."""
+    try:
+        selectors.contest_staff_required(user=request.user, contest=contest)
+    except ApplicationError as exc:
+        return HttpResponseForbidden(exc.message)
+    return None
 
 
 def _dt(value: str) -> datetime | None:
@@ -161,8 +166,8 @@ def _dt(value: str) -> datetime | None:
 
 
 def organise_index(request):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if refusal := _staff_refusal(request):
+        return refusal
     if request.method == "POST":
         try:
             contest = services.contest_create(
@@ -180,14 +185,16 @@ def organise_index(request):
         else:
             messages.success(request, _("Contest created."))
             return redirect("contest-organise", slug=contest.slug)
-    contests = selectors.contest_list(include_unpublished=True)
+    contests = selectors.contest_list_staffed(user=request.user)
     return render(request, "frontend_contests/organise_index.html", {"contests": contests})
 
 
 def organise_contest(request, slug):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if refusal := _staff_refusal(request):
+        return refusal
     contest = _contest(request, slug)
+    if refusal := _staff_refusal(request, contest):
+        return refusal
     if request.method == "POST":
         action = request.POST.get("action")
         try:
