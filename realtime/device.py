@@ -26,16 +26,15 @@ def device_read(raw: object) -> str | None:
     if not isinstance(raw, str) or not raw or len(raw) > 200:
         return None
     try:
-        return signing.get_cookie_signer(salt=DEVICE_COOKIE + _SALT).unsign(raw)
+        return signing.Signer(salt=_SALT).unsign(raw)
     except signing.BadSignature:
         return None
 
 
 def device_cookie_set(response, device: str, *, secure: bool) -> None:
-    response.set_signed_cookie(
+    response.set_cookie(
         DEVICE_COOKIE,
-        device,
-        salt=_SALT,
+        signing.Signer(salt=_SALT).sign(device),
         max_age=DEVICE_MAX_AGE,
         httponly=True,
         samesite="Lax",
