@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from contest import ranking
 from contest.models import AuditEntry, Contest, Round
-from quizzes.errors import ApplicationError
+from quizzes.errors import ApplicationError, NotFoundError
+from quizzes.selectors import quiz_get
 
 MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")
 MSG_BAD_CHAIN = gettext_lazy(
@@ -20,6 +21,7 @@ MSG_BAD_CHAIN = gettext_lazy(
 )
 MSG_SLUG_TAKEN = gettext_lazy("Another contest already uses this address.")
 MSG_NO_SUCH_USER = gettext_lazy("No active account has this username.")
+MSG_QUIZ_UNKNOWN = gettext_lazy("This quiz does not exist or you cannot see it.")
 
 CONTEST_FIELDS = (
     "title_vi",
@@ -134,6 +136,18 @@ def contest_update(*, contest: Contest, actor=None, **fields) -> Contest:
     return contest
 
 
+def _check_quiz(round_: Round, actor) -> None:
+    """A round's quiz must be one its author may see in the bank (the bank's own rule)."""
+    if actor is None or not round_.quiz_id:
+        return
+    try:
+        quiz_get(user=actor, pk=round_.quiz_id)
+    except NotFoundError:
+        raise ApplicationError(
+            "invalid", MSG_QUIZ_UNKNOWN, {"quiz_id": str(MSG_QUIZ_UNKNOWN)}
+        ) from None
+
+
 def _check_round(round_: Round) -> None:
     if round_.opens_at and round_.closes_at and round_.closes_at <= round_.opens_at:
         raise ApplicationError("invalid", MSG_BAD_WINDOW, {"closes_at": str(MSG_BAD_WINDOW)})
@@ -151,6 +165,7 @@ def round_create(*, contest: Contest, actor=None, **fields) -> Round:
         fields["position"] = contest.rounds.count() + 1
     round_ = Round(contest=contest, **{k: v for k, v in fields.items() if k in ROUND_FIELDS})
     _check_round(round_)
+    _check_quiz(round_, actor)
     round_.save()
     _audit(
         contest,
@@ -169,6 +184,8 @@ def round_update(*, round_: Round, actor=None, **fields) -> Round:
     for k, v in changes.items():
         setattr(round_, k, v)
     _check_round(round_)
+    if {"quiz", "quiz_id"} & set(changes):
+        _check_quiz(round_, actor)
     round_.save()
     if changes:
         _audit(

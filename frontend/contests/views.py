@@ -22,7 +22,7 @@ from contest.services.registration import (
 )
 from contest.services.results import participation_by_unit
 from quizzes.errors import ApplicationError
-from quizzes.models import Quiz
+from quizzes.selectors import quiz_list
 
 
 def _contest(request, slug) -> Contest:
@@ -228,7 +228,8 @@ def organise_contest(request, slug):
             "selected": selected,
             "participation": participation,
             "audit": contest.audit.select_related("actor", "round")[:100],
-            "quizzes": Quiz.objects.all()[:200],
+            "quizzes": quiz_list(user=request.user)[:200],
+            "staff": selectors.contest_staff_list(contest=contest),
             "questions": questions,
             "aggregations": Contest.Aggregation.choices,
             "counting": Round.Counting.choices,
@@ -288,6 +289,13 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
                 reason=post.get("reason", ""),
             )
         messages.success(request, entry.summary)
+    elif action == "staff_add":
+        member = services.contest_staff_add(
+            contest=contest, actor=request.user, username=post.get("username", "").strip()
+        )
+        messages.success(
+            request, _("%(user)s joined the contest staff.") % {"user": member.get_username()}
+        )
     elif action == "close_now":
         round_ = _round(contest, post.get("round"))
         services.round_finalize(round_=round_)

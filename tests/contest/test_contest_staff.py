@@ -160,3 +160,47 @@ def test_the_organiser_pages_follow_the_same_staff_rule(two_contests):
     index = browser.get("/organise/").content.decode()
     assert f"/organise/contests/{contest_a.slug}/" in index
     assert f"/organise/contests/{contest_b.slug}/" not in index
+
+
+def test_the_organiser_page_adds_staff_and_lists_them(two_contests):
+    contest_a, _ra, _b, _rb, org_a, _org_b = two_contests
+    make_user("helper", roles=["teacher"])
+    browser = Client()
+    browser.force_login(org_a)
+    added = browser.post(
+        f"/organise/contests/{contest_a.slug}/",
+        {"action": "staff_add", "username": "helper"},
+        follow=True,
+    )
+    assert added.status_code == 200
+    assert contest_a.staff.filter(username="helper").exists()
+    page = added.content.decode()
+    assert 'id="contest-staff"' in page and "<li>helper</li>" in page
+    unknown = browser.post(
+        f"/organise/contests/{contest_a.slug}/",
+        {"action": "staff_add", "username": "ghost"},
+        follow=True,
+    )
+    assert "No active account has this username." in unknown.content.decode()
+
+
+def test_staff_cannot_put_a_quiz_they_cannot_see_in_a_round(two_contests):
+    from tests.realtime.conftest import make_quiz
+
+    contest_a, _ra, *_ = two_contests
+    staff_teacher = make_user("staff_teacher", roles=["teacher"])
+    contest_a.staff.add(staff_teacher)
+    secret = make_quiz(make_user("author", roles=["teacher"]), ["single"])
+    secret.visibility = "private"
+    secret.save()
+    body = {
+        "title_vi": "Vòng 2",
+        "opens_at": "2030-01-01T00:00:00Z",
+        "closes_at": "2030-01-02T00:00:00Z",
+        "quiz_id": secret.pk,
+    }
+    refused = as_user(staff_teacher).post(
+        f"/api/contests/{contest_a.slug}/rounds/", body, format="json"
+    )
+    assert refused.status_code == 400 and "quiz_id" in refused.json()["details"]
+    assert not contest_a.rounds.filter(quiz=secret).exists()
