@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core import signing
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from realtime.device import DEVICE_COOKIE
+from realtime.device import DEVICE_COOKIE, device_new, device_read
 from realtime.models import Player
 from realtime.services import player_kick
 from tests.factories import make_user
@@ -83,6 +86,21 @@ def test_the_kick_holds_only_in_that_game():
     phone = APIClient()
     player_kick(game_id=game.id, player_id=join(phone, game, "Lan").json()["player"])
     assert join(phone, other, "Lan").status_code == 201
+
+
+@given(st.text(max_size=250))
+def test_a_device_cookie_the_server_did_not_sign_is_ignored(raw):
+    assert device_read(raw) is None
+
+
+@given(st.data())
+def test_any_change_to_a_signed_device_cookie_is_refused(data):
+    device = device_new()
+    signed = signing.Signer(salt="realtime.device").sign(device)
+    assert device_read(signed) == device
+    at = data.draw(st.integers(0, len(signed) - 1))
+    other = data.draw(st.characters(codec="ascii").filter(lambda c: c != signed[at]))
+    assert device_read(signed[:at] + other + signed[at + 1 :]) is None
 
 
 @sync_to_async
