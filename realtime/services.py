@@ -131,7 +131,10 @@ def quiz_for_hosting(*, host, quiz_id: Any) -> Quiz:
         pk = int(quiz_id)
     except (TypeError, ValueError):
         raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND) from None
-    quiz = quiz_get(user=host, pk=pk)
+    try:
+        quiz = quiz_get(user=host, pk=pk)
+    except NotFoundError:
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND) from None
     if quiz_key_hidden_from(quiz=quiz, user=host):
         raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
     return quiz

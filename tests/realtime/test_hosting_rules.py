@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from realtime.models import Game
+from realtime.services import MSG_QUIZ_NOT_FOUND
 from tests.contest.helpers import close_round, make_contest, make_school
 from tests.factories import make_user
 from tests.realtime.conftest import make_quiz
@@ -21,7 +22,11 @@ pytestmark = pytest.mark.django_db
 def host(user, quiz_id) -> int:
     client = APIClient()
     client.force_authenticate(user)
-    return client.post("/api/games/", {"quiz": quiz_id}, format="json").status_code
+    response = client.post("/api/games/", {"quiz": quiz_id}, format="json")
+    if response.status_code == 404:  # one answer whatever the reason: nothing to tell apart
+        assert response.json()["code"] == "not_found"
+        assert response.json()["message"] == str(MSG_QUIZ_NOT_FOUND)
+    return response.status_code
 
 
 @pytest.fixture
