@@ -24,6 +24,7 @@ class RoundInline(admin.TabularInline):
 @admin.register(Contest)
 class ContestAdmin(admin.ModelAdmin):
     list_display = ("title_vi", "slug", "is_published", "created_at")
+    filter_horizontal = ("staff",)
     inlines = [RoundInline]
 
 

@@ -34,11 +34,6 @@ from contest.services.verification import email_code_send
 from quizzes.errors import ApplicationError, ForbiddenError
 
 
-def _require_staff(request) -> None:
-    if not selectors.is_contest_staff(request.user):
-        raise ForbiddenError("permission_denied", _("Only organisers can do this."))
-
-
 def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
     try:
         return max(low, min(high, int(value)))
@@ -73,17 +68,13 @@ class ContestListApi(PublicApi):
         require_captcha = serializers.BooleanField(required=False)
 
     def get(self, request):
-        staff = selectors.is_contest_staff(request.user)
         now = timezone.now()
         return Response(
-            [
-                selectors.contest_public(c, now)
-                for c in selectors.contest_list(include_unpublished=staff)
-            ]
+            [selectors.contest_public(c, now) for c in selectors.contest_list(user=request.user)]
         )
 
     def post(self, request):
-        _require_staff(request)
+        selectors.contest_staff_required(user=request.user, contest=None)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contest = services.contest_create(actor=request.user, **data.validated_data)
@@ -96,8 +87,8 @@ class ContestDetailApi(PublicApi):
         return Response(selectors.contest_public(contest))
 
     def patch(self, request, slug):
-        _require_staff(request)
         contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
         data = ContestListApi.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         contest = services.contest_update(
@@ -350,7 +341,7 @@ class AttemptReviewApi(PublicApi):
             from quizzes.errors import NotFoundError
 
             raise NotFoundError("not_found", _("Not found."))
-        if not selectors.is_contest_staff(request.user):
+        if not selectors.is_contest_staff(request.user, attempt.round.contest):
             me = participant_for_request(request, attempt.round.contest, allow_cookie=False)
             if me is None or me.pk != attempt.participant_id:
                 raise ForbiddenError(
@@ -525,8 +516,8 @@ class RoundResultsApi(PublicApi):
 
 class RoundExportApi(PublicApi):
     def get(self, request, round_id, fmt):
-        _require_staff(request)
         round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
         rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
         name = f"{round_.contest.slug}-round{round_.position}{'-unit' + str(unit) if unit else ''}"
@@ -546,8 +537,8 @@ class RoundExportApi(PublicApi):
 
 class ParticipationApi(PublicApi):
     def get(self, request, round_id):
-        _require_staff(request)
         round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         level = request.query_params.get("level", "school")
         if level not in leaderboards.UNIT_FIELDS:
             raise ApplicationError("invalid", _("Unknown level."), {"level": level})
@@ -565,8 +556,8 @@ class CorrectionSerializer(StrictTypes, serializers.Serializer):
 
 class VoidQuestionApi(PublicApi):
     def post(self, request, round_id):
-        _require_staff(request)
         round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         data = CorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry = services.question_void(
@@ -580,8 +571,8 @@ class VoidQuestionApi(PublicApi):
 
 class FixKeyApi(PublicApi):
     def post(self, request, round_id):
-        _require_staff(request)
         round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         data = CorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
@@ -610,9 +601,31 @@ def _audit_row(entry) -> dict:
 
 class AuditLogApi(PublicApi):
     def get(self, request, slug):
-        _require_staff(request)
         contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
         return Response([_audit_row(e) for e in contest.audit.select_related("actor")[:500]])
+
+
+class ContestStaffApi(PublicApi):
+    """The contest's staff: its staff list them and add an existing account by username."""
+
+    class InputSerializer(StrictTypes, serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
+        return Response(selectors.contest_staff_list(contest=contest))
+
+    def post(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.contest_staff_add(
+            contest=contest, actor=request.user, username=data.validated_data["username"]
+        )
+        return Response(selectors.contest_staff_list(contest=contest), status=201)
 
 
 class RoundSerializer(StrictTypes, serializers.Serializer):
@@ -638,8 +651,8 @@ class RoundSerializer(StrictTypes, serializers.Serializer):
 
 class RoundCreateApi(PublicApi):
     def post(self, request, slug):
-        _require_staff(request)
         contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
         data = RoundSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         round_ = services.round_create(contest=contest, actor=request.user, **data.validated_data)
@@ -652,8 +665,8 @@ class RoundDetailApi(PublicApi):
         return Response(selectors.round_public(round_))
 
     def patch(self, request, round_id):
-        _require_staff(request)
         round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         data = RoundSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         round_ = services.round_update(round_=round_, actor=request.user, **data.validated_data)

@@ -52,6 +52,14 @@ class Contest(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who runs this contest: edits it, sees its personal data and answer keys, exports it. The
+    # access check is contest.selectors.is_contest_staff (superusers count as staff everywhere).
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="staffed_contests",
+        verbose_name=_("staff"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,39 +8,116 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from contest import leaderboards
 from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
 from contest.services.attempts import effective_keys
-from contest.services.results import round_finalize_if_due
-from quizzes.errors import ForbiddenError, NotFoundError
+from contest.services.results import MSG_NOT_LIVE, round_finalize_if_due
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
 from quizzes.models import Question
+from quizzes.permissions import can_edit_quiz
 from quizzes.roles import is_organiser
 
+MSG_STAFF_ONLY = gettext_lazy("Only this contest's staff can do this.")
+MSG_ORGANISERS_ONLY = gettext_lazy("Only organisers can do this.")
+MSG_ROUND_QUIZ = gettext_lazy("This live round uses another quiz.")
 
-def is_contest_staff(user) -> bool:
-    """Organisers (and Django staff) see answer keys, full names and details at any time."""
-    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or is_organiser(user)))
+
+def is_contest_staff(user, contest: Contest | None = None) -> bool:
+    """The one access rule of contest-scoped actions: the contest's staff (Contest.staff) and
+    superusers see its answer keys, full names and details at any time and may change it.
+
+    Without a contest (pages not about one contest, such as creating one): whether the user may
+    run contests at all (the organiser role). Callers about one contest always pass it.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    if contest is None:
+        return is_organiser(user)
+    if contest.pk is None:
+        return False
+    return contest.staff.filter(pk=user.pk).exists()
 
 
-def contest_list(*, include_unpublished: bool = False):
+def contest_staff_required(*, user, contest: Contest | None = None) -> None:
+    """Raise 403 unless `user` is staff of `contest` (see is_contest_staff); the API and the
+    organiser pages both call this."""
+    if not is_contest_staff(user, contest):
+        message = MSG_ORGANISERS_ONLY if contest is None else MSG_STAFF_ONLY
+        raise ForbiddenError("permission_denied", message)
+
+
+def contest_staff_list(*, contest: Contest) -> list[dict[str, Any]]:
+    """Who runs this contest (usernames only)."""
+    return [
+        {"id": pk, "username": username}
+        for pk, username in contest.staff.order_by("username").values_list("id", "username")
+    ]
+
+
+def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
+    """Whether a round that has not closed yet uses this quiz and `user` may not see its key.
+
+    Who may: the quiz's author and the bank's admins (quizzes.permissions.can_edit_quiz: they
+    read every key in the bank anyway), and the staff of every contest whose open or upcoming
+    round uses it. Hosting the quiz as a live game reveals every answer, so nobody else may.
+    """
+    if can_edit_quiz(user, quiz):
+        return False
+    now = now or timezone.now()
+    contests = Contest.objects.filter(rounds__quiz=quiz, rounds__closes_at__gt=now).distinct()
+    return any(not is_contest_staff(user, contest) for contest in contests)
+
+
+def live_round_for_game(*, round_id: int, user, quiz=None) -> Round:
+    """The live round a new game may be tied to: 404 if `user` cannot see it, 403 unless they
+    are its contest's staff, 400 unless it is a live round (of this quiz, when it names one)."""
+    round_ = round_get(round_id=round_id, user=user)
+    contest_staff_required(user=user, contest=round_.contest)
+    if round_.kind != Round.Kind.LIVE:
+        raise ApplicationError("not_live", MSG_NOT_LIVE)
+    if quiz is not None and round_.quiz_id and round_.quiz_id != quiz.pk:
+        raise ApplicationError("wrong_quiz", MSG_ROUND_QUIZ)
+    return round_
+
+
+def contest_list(*, user=None):
+    """Published contests, and the unpublished ones `user` is staff of."""
     qs = Contest.objects.prefetch_related("rounds")
-    return qs if include_unpublished else qs.filter(is_published=True)
+    if getattr(user, "is_superuser", False):
+        return qs
+    if getattr(user, "is_authenticated", False):
+        return qs.filter(Q(is_published=True) | Q(staff=user)).distinct()
+    return qs.filter(is_published=True)
+
+
+def contest_list_staffed(*, user):
+    """The contests `user` runs (every contest for a superuser): the organiser pages."""
+    qs = Contest.objects.prefetch_related("rounds")
+    if getattr(user, "is_superuser", False):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(staff=user)
 
 
 def contest_get(*, slug: str, user=None) -> Contest:
     contest = Contest.objects.filter(slug=slug).first()
-    if contest is None or (not contest.is_published and not is_contest_staff(user)):
+    if contest is None or (not contest.is_published and not is_contest_staff(user, contest)):
         raise NotFoundError("not_found", _("Not found."))
     return contest
 
 
 def round_get(*, round_id: int, user=None) -> Round:
     round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
-    if round_ is None or (not round_.contest.is_published and not is_contest_staff(user)):
+    if round_ is None or (
+        not round_.contest.is_published and not is_contest_staff(user, round_.contest)
+    ):
         raise NotFoundError("not_found", _("Not found."))
     return round_
 
@@ -211,7 +288,7 @@ def attempt_get(*, attempt_id: int, participant: Participant) -> Attempt:
 
 
 def _require_closed(round_: Round, user) -> None:
-    if not round_.is_closed() and not is_contest_staff(user):
+    if not round_.is_closed() and not is_contest_staff(user, round_.contest):
         raise ForbiddenError(
             "results_secret", _("Answers and detailed results are published when the round closes.")
         )
@@ -247,7 +324,7 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
     Staff see full names and contacts; others see masked names."""
     _require_closed(round_, user)
     round_finalize_if_due(round_)
-    staff = is_contest_staff(user)
+    staff = is_contest_staff(user, round_.contest)
     qs = (
         RoundResult.objects.filter(round=round_)
         .select_related(

@@ -34,6 +34,7 @@ urlpatterns = [
         name="contest-unit-leaderboard",
     ),
     path("contests/<slug:slug>/audit/", apis.AuditLogApi.as_view(), name="contest-audit"),
+    path("contests/<slug:slug>/staff/", apis.ContestStaffApi.as_view(), name="contest-staff"),
     path("rounds/<int:round_id>/", apis.RoundDetailApi.as_view(), name="round-detail"),
     path(
         "rounds/<int:round_id>/attempts/",

@@ -17,6 +17,7 @@ from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
 from realtime.challenge import challenge_current, join_challenge_set
+from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
 
@@ -153,14 +154,16 @@ class GameJoinApi(APIView):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
+        device = device_read(request.COOKIES.get(DEVICE_COOKIE))
         player, token = services.player_join(
             pin=data.validated_data["pin"],
             nickname=data.validated_data["nickname"],
             team=data.validated_data.get("team"),
             user=user,
             challenge=data.validated_data.get("challenge"),
+            device=device or device_new(),
         )
-        return Response(
+        response = Response(
             {
                 "game": player.game_id,
                 "player": player.id,
@@ -171,6 +174,29 @@ class GameJoinApi(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+        if device != player.device:
+            device_cookie_set(response, player.device, secure=request.is_secure())
+        return response
+
+
+class GameContestResultsInput(StrictTypes, serializers.Serializer):
+    overwrite = serializers.BooleanField(default=False)
+
+
+class GameContestResultsApi(APIView):
+    """Record an ended game's results in its live contest round (the contest's staff only);
+    replacing results the round already has needs `"overwrite": true`."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=GameContestResultsInput, responses={201: dict})
+    def post(self, request, game_id: int):
+        data = GameContestResultsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        stored = services.game_contest_results_record(
+            game_id=game_id, actor=request.user, overwrite=data.validated_data["overwrite"]
+        )
+        return Response({"results": stored}, status=status.HTTP_201_CREATED)
 
 
 class GameResultsApi(APIView):

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.utils import translation
 
 from realtime import protocol as p
+from realtime.device import DEVICE_COOKIE, device_read
 from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms
 from realtime.models import Player
+from realtime.services import device_kicked
 from realtime.tokens import read_player_token
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,21 @@ def _direct_writer(send) -> DirectWriter | None:
     if not all(hasattr(protocol, name) for name in required):
         return None
     return DirectWriter(protocol)
+
+
+def _player_for_hello(game_id: int, player_id: int, device: str | None) -> Player | None:
+    """The token's player; reported as banned when it is, or when this socket comes from a
+    device kicked from the game (a token made elsewhere does not let a kicked device back in)."""
+    player = Player.objects.filter(id=player_id, game_id=game_id).first()
+    if (
+        player is not None
+        and not player.banned
+        and device
+        and device != player.device
+        and device_kicked(game_id=game_id, device=device)
+    ):
+        player.banned = True  # this socket only: the row is not changed
+    return player
 
 
 class GameSocket:
@@ -302,9 +319,8 @@ class GameSocket:
                 await self.error(p.E_NOT_AUTHORISED)
                 await self.close(CLOSE_HELLO_FAILED)
                 return
-            player = await database_sync_to_async(
-                lambda: Player.objects.filter(id=ids[1], game_id=lg.id).first()
-            )()
+            device = device_read((self.scope.get("cookies") or {}).get(DEVICE_COOKIE))
+            player = await database_sync_to_async(_player_for_hello)(lg.id, ids[1], device)
             if player is None or player.banned:
                 await self.error(p.E_KICKED if player else p.E_NOT_AUTHORISED)
                 await self.close(CLOSE_KICKED if player else CLOSE_HELLO_FAILED)

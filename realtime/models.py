@@ -73,6 +73,8 @@ class Player(models.Model):
     )
     unit = models.ForeignKey("quizzes.Unit", null=True, blank=True, on_delete=models.SET_NULL)
     banned = models.BooleanField(default=False)
+    # realtime.device: the browser this player joined from (a kicked device cannot join again).
+    device = models.CharField(max_length=32, blank=True, default="")
     seen = models.BooleanField(default=False)
     score = models.IntegerField(default=0)
     streak = models.IntegerField(default=0)
@@ -90,6 +92,14 @@ class Player(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["game", "nickname_key"], name="player_nickname_unique_in_game"
+            )
+        ]
+        indexes = [
+            # Joins look up kicked devices: a handful of rows per game, whatever its size.
+            models.Index(
+                fields=["game", "device"],
+                condition=models.Q(banned=True),
+                name="player_banned_device",
             )
         ]
 

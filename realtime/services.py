@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,10 +26,13 @@ from contest.scoring import (
     next_streak,
     strategy_names,
 )
+from contest.selectors import live_round_for_game, quiz_key_hidden_from
+from contest.services.results import live_round_game_set, live_round_results_record
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade, numeric_distance
 from quizzes.models import Quiz
-from quizzes.roles import is_organiser, is_teacher
+from quizzes.roles import is_teacher
+from quizzes.selectors import quiz_get
 from realtime import engine
 from realtime.models import Answer, Game, Player, QuestionResult
 from realtime.nicknames import clean_nickname, nickname_key
@@ -51,6 +55,8 @@ MSG_QUIZ_NOT_FOUND = _("Quiz not found.")
 MSG_QUIZ_EMPTY = _("This quiz has no questions yet.")
 MSG_NOT_HOST = _("Only teachers can host live games.")
 MSG_BAD_SETTINGS = _("Some game settings are invalid.")
+MSG_GAME_NOT_TIED = _("This game is not tied to a contest round.")
+MSG_GAME_NOT_ENDED = _("The game has not ended yet.")
 
 PIN_DIGITS = 7
 LEADERBOARD_SIZE = 10
@@ -122,18 +128,37 @@ def settings_clean(raw: Any) -> dict[str, Any]:
     return cleaned
 
 
+def quiz_for_hosting(*, host, quiz_id: Any) -> Quiz:
+    """The quiz `host` may run as a live game: one they can see in the bank (the bank's own
+    visibility rule), and not the secret quiz of a contest round still to close unless they may
+    see its key (contest.selectors.quiz_key_hidden_from). Anything else: 404, the same answer."""
+    try:
+        pk = int(quiz_id)
+    except (TypeError, ValueError):
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND) from None
+    try:
+        quiz = quiz_get(user=host, pk=pk)
+    except NotFoundError:
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND) from None
+    if quiz_key_hidden_from(quiz=quiz, user=host):
+        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
+    return quiz
+
+
+@transaction.atomic
 def game_create(
     *, host, quiz_id: Any, settings: Any = None, contest_round_id: int | None = None
 ) -> Game:
-    """Create a live game in the lobby with a fresh PIN (unique among games not ended)."""
+    """Create a live game in the lobby with a fresh PIN (unique among games not ended).
+
+    With a contest round: only the contest's staff may tie a game to one of its live rounds, and
+    the round then names this game (the only one that may record the round's results)."""
     if not is_teacher(host):
         raise ForbiddenError("permission_denied", MSG_NOT_HOST)
-    try:
-        quiz = Quiz.objects.get(id=int(quiz_id))
-    except (Quiz.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
-    if quiz.author_id != host.id and quiz.visibility == "private" and not is_organiser(host):
-        raise NotFoundError("not_found", MSG_QUIZ_NOT_FOUND)
+    quiz = quiz_for_hosting(host=host, quiz_id=quiz_id)
+    round_ = None
+    if contest_round_id is not None:
+        round_ = live_round_for_game(round_id=contest_round_id, user=host, quiz=quiz)
     cleaned = settings_clean(settings)
     seed = secrets.randbelow(2**31)
     plan = play_plan(quiz=quiz, seed=seed)
@@ -144,7 +169,7 @@ def game_create(
         pin = str(secrets.randbelow(9 * 10 ** (PIN_DIGITS - 1)) + 10 ** (PIN_DIGITS - 1))
         try:
             with transaction.atomic():
-                return Game.objects.create(
+                game = Game.objects.create(
                     quiz=quiz,
                     host=host,
                     pin=pin,
@@ -153,10 +178,13 @@ def game_create(
                     state=state,
                     screen_key=secrets.token_urlsafe(24),
                     secret=secrets.token_hex(16),
-                    contest_round_id=contest_round_id,
+                    contest_round_id=round_.pk if round_ else None,
                 )
         except IntegrityError:
             continue
+        if round_ is not None:
+            live_round_game_set(round_=round_, game_id=game.id, actor=host)
+        return game
     raise ApplicationError("busy", _("Please try again."), status=503)
 
 
@@ -173,15 +201,35 @@ def game_for_pin(pin: Any) -> Game:
     return game
 
 
+def device_kicked(*, game_id: int, device: str | None, user=None) -> bool:
+    """Whether this device (realtime.device) or account has a kicked player in the game."""
+    account = user if getattr(user, "is_authenticated", False) else None
+    if not device and account is None:
+        return False
+    same = Q(device=device) if device else Q(pk__in=[])
+    if account is not None:
+        same |= Q(user=account)
+    return Player.objects.filter(same, game_id=game_id, banned=True).exists()
+
+
 def player_join(
-    *, pin: Any, nickname: Any, team: Any = None, user=None, challenge: Any = None
+    *,
+    pin: Any,
+    nickname: Any,
+    team: Any = None,
+    user=None,
+    challenge: Any = None,
+    device: str | None = None,
 ) -> tuple[Player, str]:
     """Join a game by PIN (and the screen's rotating code when the game asks for it): returns
-    the player and their signed token."""
+    the player and their signed token. A device or account kicked from the game stays out,
+    whatever the nickname."""
     from realtime.challenge import challenge_check
 
     game = game_for_pin(pin)
     challenge_check(game=game, code=challenge)
+    if device_kicked(game_id=game.id, device=device, user=user):
+        raise ForbiddenError("banned", MSG_BANNED)
     name = clean_nickname(nickname)
     key = nickname_key(name)
     existing = Player.objects.filter(game=game, nickname_key=key).first()
@@ -212,6 +260,7 @@ def player_join(
                 team=chosen,
                 user=user if getattr(user, "is_authenticated", False) else None,
                 unit=unit,
+                device=device or "",
             )
     except IntegrityError:
         raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
@@ -268,17 +317,8 @@ def game_transition(*, game_id: int, expected_seq: int, new_state: dict) -> dict
     return new_state
 
 
-def _record_contest_round(game_id: int) -> None:
-    """Hand a finished live round's results to the contest app (when it provides the hook)."""
-    game = Game.objects.get(id=game_id)
-    if not game.contest_round_id:
-        return
-    from contest import services as contest_services  # contest is below realtime: allowed
-
-    record = getattr(contest_services, "live_round_results_record", None)
-    if record is None:
-        return
-    rows = [
+def _final_rows(game_id: int) -> list[dict[str, Any]]:
+    return [
         {
             "user_id": p.user_id,
             "nickname": p.nickname,
@@ -288,10 +328,44 @@ def _record_contest_round(game_id: int) -> None:
         }
         for p in Player.objects.filter(game_id=game_id, banned=False).order_by("id")
     ]
+
+
+def _record_contest_round(game_id: int) -> None:
+    """Hand a finished live round's results to the contest app, as the game's host. Refused
+    (and logged) when the round names another game or already has results: replacing them
+    needs a staff member's confirmation (game_contest_results_record)."""
+    game = Game.objects.select_related("host").get(id=game_id)
+    if not game.contest_round_id:
+        return
     try:
-        record(round_id=game.contest_round_id, rows=rows)
+        live_round_results_record(
+            round_id=game.contest_round_id,
+            game_id=game.id,
+            rows=_final_rows(game_id),
+            actor=game.host,
+        )
+    except ApplicationError as exc:
+        logger.warning("game %s: contest round results not recorded: %s", game_id, exc.code)
     except Exception:  # the game is over either way; never lose the game record
         logger.exception("live_round_results_record failed for game %s", game_id)
+
+
+def game_contest_results_record(*, game_id: int, actor, overwrite: bool) -> int:
+    """Record (again) an ended game's results in the live round it is tied to, on purpose: the
+    contest's staff confirm replacing results the round already has with `overwrite`."""
+    game = Game.objects.filter(id=game_id).first()
+    if game is None or not game.contest_round_id:
+        raise NotFoundError("not_found", MSG_GAME_NOT_TIED)
+    live_round_for_game(round_id=game.contest_round_id, user=actor)
+    if game.status != Game.Status.ENDED:
+        raise ApplicationError("game_not_ended", MSG_GAME_NOT_ENDED, status=409)
+    return live_round_results_record(
+        round_id=game.contest_round_id,
+        game_id=game.id,
+        rows=_final_rows(game.id),
+        actor=actor,
+        overwrite=overwrite,
+    )
 
 
 # --- Answers: the micro-batch insert ---------------------------------------------------------

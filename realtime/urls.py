@@ -6,6 +6,7 @@ from django.urls import path
 
 from realtime.apis import (
     GameChallengeApi,
+    GameContestResultsApi,
     GameDetailApi,
     GameJoinApi,
     GameListCreateApi,
@@ -22,6 +23,11 @@ urlpatterns = [
     path("games/<int:game_id>/", GameDetailApi.as_view(), name="game-detail"),
     path("games/<int:game_id>/challenge", GameChallengeApi.as_view(), name="game-challenge"),
     path("games/<int:game_id>/results/", GameResultsApi.as_view(), name="game-results"),
+    path(
+        "games/<int:game_id>/contest-results/",
+        GameContestResultsApi.as_view(),
+        name="game-contest-results",
+    ),
     path("games/<int:game_id>/results.csv", GameResultsCsvApi.as_view(), name="game-results-csv"),
     path(
         "games/<int:game_id>/results.xlsx", GameResultsXlsxApi.as_view(), name="game-results-xlsx"

@@ -12,7 +12,13 @@ from contest.services.attempts import (
     draw_questions,
     points_for,
 )
-from contest.services.contests import contest_create, contest_update, round_create, round_update
+from contest.services.contests import (
+    contest_create,
+    contest_staff_add,
+    contest_update,
+    round_create,
+    round_update,
+)
 from contest.services.registration import (
     mask_name,
     participant_register,
@@ -38,6 +44,7 @@ __all__ = [
     "attempt_submit",
     "build_paper",
     "contest_create",
+    "contest_staff_add",
     "contest_update",
     "draw_questions",
     "live_round_results_record",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -11,13 +12,16 @@ from django.utils.translation import gettext_lazy
 
 from contest import ranking
 from contest.models import AuditEntry, Contest, Round
-from quizzes.errors import ApplicationError
+from quizzes.errors import ApplicationError, NotFoundError
+from quizzes.selectors import quiz_get
 
 MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")
 MSG_BAD_CHAIN = gettext_lazy(
     "The ranking chain may use score, prediction, time and submitted, each once."
 )
 MSG_SLUG_TAKEN = gettext_lazy("Another contest already uses this address.")
+MSG_NO_SUCH_USER = gettext_lazy("No active account has this username.")
+MSG_QUIZ_UNKNOWN = gettext_lazy("This quiz does not exist or you cannot see it.")
 
 CONTEST_FIELDS = (
     "title_vi",
@@ -83,8 +87,36 @@ def contest_create(*, actor=None, slug: str = "", **fields) -> Contest:
     )
     contest.full_clean()
     contest.save()
+    if contest.created_by is not None:
+        contest.staff.add(contest.created_by)  # whoever creates a contest runs it
     _audit(contest, None, actor, "contest_create", _("Contest created."), _jsonable(fields))
     return contest
+
+
+@transaction.atomic
+def contest_staff_add(*, contest: Contest, actor, username: Any) -> Any:
+    """Make an existing, active account staff of this contest (it may then edit the contest and
+    see its personal data). Only this contest's staff call this (contest.selectors)."""
+    user = (
+        get_user_model().objects.filter(username=str(username), is_active=True).first()
+        if isinstance(username, str) and username
+        else None
+    )
+    if user is None:
+        raise ApplicationError(
+            "unknown_user", MSG_NO_SUCH_USER, {"username": str(MSG_NO_SUCH_USER)}
+        )
+    if not contest.staff.filter(pk=user.pk).exists():
+        contest.staff.add(user)
+        _audit(
+            contest,
+            None,
+            actor,
+            "staff_add",
+            _("%(user)s joined the contest staff.") % {"user": user.get_username()},
+            {"user": user.pk, "username": user.get_username()},
+        )
+    return user
 
 
 @transaction.atomic
@@ -106,6 +138,18 @@ def contest_update(*, contest: Contest, actor=None, **fields) -> Contest:
     return contest
 
 
+def _check_quiz(round_: Round, actor) -> None:
+    """A round's quiz must be one its author may see in the bank (the bank's own rule)."""
+    if actor is None or not round_.quiz_id:
+        return
+    try:
+        quiz_get(user=actor, pk=round_.quiz_id)
+    except NotFoundError:
+        raise ApplicationError(
+            "invalid", MSG_QUIZ_UNKNOWN, {"quiz_id": str(MSG_QUIZ_UNKNOWN)}
+        ) from None
+
+
 def _check_round(round_: Round) -> None:
     if round_.opens_at and round_.closes_at and round_.closes_at <= round_.opens_at:
         raise ApplicationError("invalid", MSG_BAD_WINDOW, {"closes_at": str(MSG_BAD_WINDOW)})
@@ -123,6 +167,7 @@ def round_create(*, contest: Contest, actor=None, **fields) -> Round:
         fields["position"] = contest.rounds.count() + 1
     round_ = Round(contest=contest, **{k: v for k, v in fields.items() if k in ROUND_FIELDS})
     _check_round(round_)
+    _check_quiz(round_, actor)
     round_.save()
     _audit(
         contest,
@@ -141,6 +186,8 @@ def round_update(*, round_: Round, actor=None, **fields) -> Round:
     for k, v in changes.items():
         setattr(round_, k, v)
     _check_round(round_)
+    if {"quiz", "quiz_id"} & set(changes):
+        _check_quiz(round_, actor)
     round_.save()
     if changes:
         _audit(

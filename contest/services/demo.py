@@ -53,6 +53,8 @@ def seed_demo_contest() -> Contest:
             "created_by": organiser,
         },
     )
+    if organiser is not None:
+        contest.staff.add(organiser)  # the demo organiser runs the demo contest
     now = timezone.now()
     round_, created = Round.objects.get_or_create(
         contest=contest,

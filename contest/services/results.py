@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
 from contest.services.attempts import attempt_expire, attempt_score, effective_keys
-from quizzes.errors import ApplicationError, NotFoundError
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import answer_key
 from quizzes.models import Question, Unit
 
@@ -22,6 +22,11 @@ MSG_NOT_IN_ROUND = gettext_lazy("This question is not used in this round.")
 MSG_BAD_KEY = gettext_lazy("The new answer key does not fit the question.")
 MSG_NOT_CLOSED = gettext_lazy("This round has not closed yet.")
 MSG_NOT_LIVE = gettext_lazy("This round is not a live round.")
+MSG_NOT_ROUND_GAME = gettext_lazy("Only the game this live round names can record its results.")
+MSG_RESULTS_EXIST = gettext_lazy(
+    "This round already has results. An organiser must confirm replacing them."
+)
+MSG_OVERWRITE_STAFF = gettext_lazy("Only this contest's staff can replace its results.")
 
 FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
@@ -367,16 +372,57 @@ def audit(
 # --- Live rounds and qualifiers ----------------------------------------------------------------
 
 
+def live_round_game_set(*, round_: Round, game_id: int, actor) -> None:
+    """Name the game whose results count for a live round (the latest game tied to it wins).
+    Callers check that `actor` is the contest's staff (contest.selectors.live_round_for_game)."""
+    previous = round_.live_game_id
+    round_.live_game_id = str(game_id)
+    round_.save(update_fields=["live_game_id"])  # save(): every process hears of it (apps.py)
+    audit(
+        contest=round_.contest,
+        round_=round_,
+        actor=actor,
+        action="live_game_tie",
+        summary=_("Live game %(game)s tied to this round.") % {"game": game_id},
+        details={"game": game_id, "previous_game": previous},
+    )
+
+
 @transaction.atomic
-def live_round_results_record(*, round_id: int, rows: list[dict[str, Any]]) -> int:
-    """The live engine hands in a finished game's final rows; they become the round's results
-    (replacing earlier ones: recording twice is harmless). Rows of registered participants are
-    matched by account; others keep their nickname and unit. Returns how many rows were stored."""
-    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+def live_round_results_record(
+    *,
+    round_id: int,
+    game_id: int,
+    rows: list[dict[str, Any]],
+    actor=None,
+    overwrite: bool = False,
+) -> int:
+    """A finished game's final rows become its live round's results. Only the game the round
+    names (Round.live_game_id) may record them, and results already recorded are replaced only
+    when `overwrite` is confirmed by the contest's staff (`actor`). Rows of registered
+    participants are matched by account; others keep their nickname and unit. The audit log
+    says who recorded. Returns how many rows were stored."""
+    from contest.selectors import is_contest_staff  # selectors import this module
+
+    round_ = (
+        Round.objects.select_for_update(of=("self",))
+        .select_related("contest")
+        .filter(pk=round_id)
+        .first()
+    )
     if round_ is None:
         raise NotFoundError("not_found", _("Not found."))
     if round_.kind != Round.Kind.LIVE:
         raise ApplicationError("not_live", MSG_NOT_LIVE)
+    if not round_.live_game_id or round_.live_game_id != str(game_id):
+        raise ForbiddenError("not_round_game", MSG_NOT_ROUND_GAME)
+    replaced = RoundResult.objects.filter(round=round_).count()
+    if replaced and not overwrite:
+        raise ApplicationError(
+            "results_exist", MSG_RESULTS_EXIST, {"results": replaced}, status=409
+        )
+    if replaced and not is_contest_staff(actor, round_.contest):
+        raise ForbiddenError("permission_denied", MSG_OVERWRITE_STAFF)
     user_ids = [r["user_id"] for r in rows if r.get("user_id")]
     by_user = dict(
         Participant.objects.filter(contest=round_.contest, user_id__in=user_ids).values_list(
@@ -417,8 +463,15 @@ def live_round_results_record(*, round_id: int, rows: list[dict[str, Any]]) -> i
     audit(
         contest=round_.contest,
         round_=round_,
+        actor=actor,
         action="live_results",
-        summary=_("Live game results recorded: %(n)s rows.") % {"n": len(results)},
+        summary=(
+            _("Live game results recorded: %(n)s rows (replacing %(old)s).")
+            if replaced
+            else _("Live game results recorded: %(n)s rows.")
+        )
+        % {"n": len(results), "old": replaced},
+        details={"game": game_id, "rows": len(results), "replaced": replaced},
     )
     return len(results)
 

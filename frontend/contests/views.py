@@ -23,7 +23,7 @@ from contest.services.registration import (
 )
 from contest.services.results import participation_by_unit
 from quizzes.errors import ApplicationError
-from quizzes.models import Quiz
+from quizzes.selectors import quiz_list
 
 
 def _contest(request, slug) -> Contest:
@@ -51,7 +51,7 @@ def _participant(request, contest) -> Participant | None:
 
 def contest_list(request):
     now = timezone.now()
-    contests = [selectors.contest_public(c, now) for c in selectors.contest_list()]
+    contests = [selectors.contest_public(c, now) for c in selectors.contest_list(user=request.user)]
     return render(request, "frontend_contests/list.html", {"contests": contests})
 
 
@@ -183,8 +183,13 @@ def screen_page(request, slug, round_id):
 # --- Organiser pages -----------------------------------------------------------------------------
 
 
-def _organiser(request) -> bool:
-    return selectors.is_contest_staff(request.user)
+def _staff_refusal(request, contest: Contest | None = None) -> HttpResponseForbidden | None:
+    """The organiser pages' access check: the same rule as the API (contest.selectors)."""
+    try:
+        selectors.contest_staff_required(user=request.user, contest=contest)
+    except ApplicationError as exc:
+        return HttpResponseForbidden(exc.message)
+    return None
 
 
 def _dt(value: str) -> datetime | None:
@@ -195,8 +200,8 @@ def _dt(value: str) -> datetime | None:
 
 
 def organise_index(request):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if refusal := _staff_refusal(request):
+        return refusal
     if request.method == "POST":
         try:
             contest = services.contest_create(
@@ -214,14 +219,16 @@ def organise_index(request):
         else:
             messages.success(request, _("Contest created."))
             return redirect("contest-organise", slug=contest.slug)
-    contests = selectors.contest_list(include_unpublished=True)
+    contests = selectors.contest_list_staffed(user=request.user)
     return render(request, "frontend_contests/organise_index.html", {"contests": contests})
 
 
 def organise_contest(request, slug):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if refusal := _staff_refusal(request):
+        return refusal
     contest = _contest(request, slug)
+    if refusal := _staff_refusal(request, contest):
+        return refusal
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -255,7 +262,8 @@ def organise_contest(request, slug):
             "selected": selected,
             "participation": participation,
             "audit": contest.audit.select_related("actor", "round")[:100],
-            "quizzes": Quiz.objects.all()[:200],
+            "quizzes": quiz_list(user=request.user)[:200],
+            "staff": selectors.contest_staff_list(contest=contest),
             "questions": questions,
             "aggregations": Contest.Aggregation.choices,
             "counting": Round.Counting.choices,
@@ -327,6 +335,13 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
             request,
             _("Links of %(name)s revoked. New resume link to give them: %(link)s")
             % {"name": participant.public_name, "link": link},
+        )
+    elif action == "staff_add":
+        member = services.contest_staff_add(
+            contest=contest, actor=request.user, username=post.get("username", "").strip()
+        )
+        messages.success(
+            request, _("%(user)s joined the contest staff.") % {"user": member.get_username()}
         )
     elif action == "close_now":
         round_ = _round(contest, post.get("round"))

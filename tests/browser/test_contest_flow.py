@@ -27,7 +27,7 @@ def _setup():
     contest, round_, questions = make_contest(slug="global-citizen", time_limit_seconds=900)
     make_school("CG", "THCS Cầu Giấy")
     make_school("BD", "THCS Ba Đình")
-    make_user("org", roles=["organiser"])
+    contest.staff.add(make_user("org", roles=["organiser"]))
     return contest.slug, round_.pk
 
 

@@ -135,7 +135,8 @@ def test_review_and_detailed_results_are_403_before_close_and_open_after(api_cli
 
 
 def test_organiser_sees_details_before_close(api_client, setup, organiser):
-    _contest, round_, *_ = setup
+    contest, round_, *_ = setup
+    contest.staff.add(organiser)
     api_client.force_authenticate(organiser)
     assert api_client.get(f"/api/rounds/{round_.pk}/results/").status_code == 200
 
@@ -311,6 +312,7 @@ def test_leaderboard_is_masked_and_my_rank_is_known(api_client, setup):
 
 def test_exports_are_for_organisers_and_carry_prediction_and_time(api_client, setup, organiser):
     contest, round_, questions, units = setup
+    contest.staff.add(organiser)
     token = register(api_client, contest, units["school"])
     state = start(api_client, round_, token)
     api_client.post(
@@ -346,6 +348,7 @@ def test_live_round_results_become_the_round_results(setup, student):
         kind="live",
         opens_at=round_.opens_at,
         closes_at=round_.closes_at,
+        live_game_id="77",
     )
     from contest.services import participant_register
 
@@ -359,6 +362,7 @@ def test_live_round_results_become_the_round_results(setup, student):
     )
     stored = live_round_results_record(
         round_id=live.pk,
+        game_id=77,
         rows=[
             {
                 "user_id": None,

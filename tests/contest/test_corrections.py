@@ -36,6 +36,7 @@ def take(client, round_, token, answers, prediction=None):
 
 def test_voiding_a_question_reranks_the_round_and_is_audited(api_client, organiser):
     contest, round_, questions = make_contest()
+    contest.staff.add(organiser)
     units = make_school("CG", "THCS Cầu Giấy")
     a = register(api_client, contest, units["school"], name="Nguyễn Văn An", email="an@example.org")
     b = register(

@@ -102,6 +102,7 @@ def test_my_rank_with_a_token_of_another_contest_is_refused(api_client, setup):
 
 def test_a_round_change_shows_on_the_board_at_once(api_client, setup, organiser):
     contest, round_, questions, units = setup
+    contest.staff.add(organiser)
     url = f"/api/rounds/{round_.pk}/leaderboard/"
     assert api_client.get(url).json()["round"]["title"] in {"Vòng 1", "Round 1"}
     api_client.force_authenticate(organiser)

@@ -1,20 +1,43 @@
 """WebSocket authorization matrix: hello, host commands and answers tried as every role.
 
 Expected: only the owning teacher becomes host and may send host commands; the screen and players
-never can; only players may answer; a token opens only its own game; a stranger gets nothing."""
+never can; only players may answer; a token opens only its own game; a stranger gets nothing
+(organisers included, of this contest or another). The live-round link: a game that its round
+does not name records nothing when its host ends it over the socket; the named one records, as
+its host."""
 
 from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from contest.models import AuditEntry, Round, RoundResult
 from realtime.models import Game
+from realtime.services import game_create
+from tests.contest.helpers import make_contest
 from tests.factories import make_user
-from tests.realtime.conftest import Socket, create_game, join, make_quiz, session_cookie
+from tests.realtime.conftest import (
+    Socket,
+    create_game,
+    host_socket,
+    join,
+    make_quiz,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROLES = ["anon", "player_a", "player_b", "screen", "owner", "other_teacher", "organiser", "admin"]
+ROLES = [
+    "anon",
+    "player_a",
+    "player_b",
+    "screen",
+    "owner",
+    "other_teacher",
+    "organiser",
+    "other_organiser",
+    "admin",
+]
 # role -> (hello accepted, host command accepted, answer reaches the engine)
 EXPECTED = {
     "anon": (False, False, False),
@@ -24,6 +47,7 @@ EXPECTED = {
     "owner": (True, True, False),
     "other_teacher": (False, False, False),
     "organiser": (False, False, False),
+    "other_organiser": (False, False, False),
     "admin": (False, False, False),
 }
 
@@ -35,6 +59,7 @@ def build():
         "owner": owner,
         "other_teacher": make_user("wsother", roles=["teacher"]),
         "organiser": make_user("wsorg", roles=["organiser"]),
+        "other_organiser": make_user("wsorg_b", roles=["organiser"]),
         "admin": make_user("wsroot"),
     }
     users["admin"].is_superuser = users["admin"].is_staff = True
@@ -122,3 +147,48 @@ async def test_a_player_cannot_kick_or_act_for_another_player():
     assert (await sock.until("error"))["code"] == "not_authorised"
     assert (await sock.recv())["code"] == 4001
     await sock.close()
+
+
+@sync_to_async
+def two_games_tied_to_a_live_round():
+    contest, round_, _ = make_contest()
+    live = Round.objects.create(
+        contest=contest,
+        title_vi="Chung kết",
+        kind="live",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+    )
+    organiser = make_user("wsorg", roles=["organiser"])
+    contest.staff.add(organiser)
+    quiz = make_quiz(organiser)
+    old = game_create(host=organiser, quiz_id=quiz.id, contest_round_id=live.pk)
+    named = game_create(host=organiser, quiz_id=quiz.id, contest_round_id=live.pk)
+    join(old, "Old game")
+    join(named, "Named game")
+    return organiser, live, old, named
+
+
+@sync_to_async
+def live_results(live):
+    return list(RoundResult.objects.filter(round=live).values_list("nickname", flat=True))
+
+
+@sync_to_async
+def live_recorded_by(live):
+    return AuditEntry.objects.get(round=live, action="live_results").actor
+
+
+async def test_only_the_game_its_round_names_records_results_when_the_host_ends_it():
+    organiser, live, old, named = await two_games_tied_to_a_live_round()
+    for game in (old, named):
+        host = await host_socket(game.id, organiser)
+        try:
+            await host.send({"type": "host", "action": "end_game"})
+            await host.until("ended")
+        finally:
+            await host.close()
+        if game is old:
+            assert await live_results(live) == []
+    assert await live_results(live) == ["Named game"]
+    assert await live_recorded_by(live) == organiser

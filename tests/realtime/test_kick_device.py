@@ -1,0 +1,157 @@
+"""A kicked player stays out of that game under any nickname from the same device (issue 12,
+point 8). The device is a signed, HttpOnly cookie set at the first join (realtime.device); join
+(REST) and the WebSocket hello both refuse a device kicked from the game. Its limit, by design: a
+new browser profile or cleared cookies is a new device (docs/security.md)."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core import signing
+from hypothesis import given
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from realtime.device import DEVICE_COOKIE, device_new, device_read
+from realtime.models import Player
+from realtime.services import player_kick
+from tests.factories import make_user
+from tests.realtime.conftest import Socket, create_game, host_socket, make_quiz
+
+
+def make_game():
+    teacher = make_user("host", roles=["teacher"])
+    return teacher, create_game(teacher, make_quiz(teacher, ["single"]))
+
+
+def join(client: APIClient, game, nickname: str):
+    return client.post("/api/games/join", {"pin": game.pin, "nickname": nickname}, format="json")
+
+
+@pytest.mark.django_db
+def test_a_kicked_player_cannot_come_back_under_another_nickname_from_the_same_device():
+    _teacher, game = make_game()
+    phone = APIClient()
+    first = join(phone, game, "Lan")
+    assert first.status_code == 201
+    cookie = phone.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie.value
+    player_kick(game_id=game.id, player_id=first.json()["player"])
+    again = join(phone, game, "Lan khác")
+    assert again.status_code == 403 and again.json()["code"] == "banned"
+    assert again.json()["message"]
+    assert not Player.objects.filter(game=game, nickname="Lan khác").exists()
+
+
+@pytest.mark.django_db
+def test_other_devices_still_join_and_a_new_device_is_a_new_device():
+    _teacher, game = make_game()
+    phone = APIClient()
+    kicked = join(phone, game, "Lan").json()["player"]
+    player_kick(game_id=game.id, player_id=kicked)
+    assert join(APIClient(), game, "Minh").status_code == 201
+    # The documented limit: cleared cookies (or another browser profile) make a new device.
+    phone.cookies.pop(DEVICE_COOKIE)
+    assert join(phone, game, "Lan 2").status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_forged_device_cookie_is_ignored_and_replaced_by_a_signed_one():
+    _teacher, game = make_game()
+    phone = APIClient()
+    phone.cookies[DEVICE_COOKIE] = "made-up-device"
+    joined = join(phone, game, "Lan")
+    assert joined.status_code == 201
+    assert phone.cookies[DEVICE_COOKIE].value != "made-up-device"
+    assert Player.objects.get(pk=joined.json()["player"]).device not in {"", "made-up-device"}
+
+
+@pytest.mark.django_db
+def test_a_kicked_account_stays_out_from_a_new_device():
+    _teacher, game = make_game()
+    student = make_user("student1")
+    phone = APIClient()
+    phone.force_authenticate(student)
+    kicked = join(phone, game, "Lan").json()["player"]
+    player_kick(game_id=game.id, player_id=kicked)
+    laptop = APIClient()
+    laptop.force_authenticate(student)
+    assert join(laptop, game, "Lan 3").json()["code"] == "banned"
+
+
+@pytest.mark.django_db
+def test_the_kick_holds_only_in_that_game():
+    teacher, game = make_game()
+    other = create_game(teacher, make_quiz(teacher, ["single"], title="Another"))
+    phone = APIClient()
+    player_kick(game_id=game.id, player_id=join(phone, game, "Lan").json()["player"])
+    assert join(phone, other, "Lan").status_code == 201
+
+
+@given(st.text(max_size=250))
+def test_a_device_cookie_the_server_did_not_sign_is_ignored(raw):
+    assert device_read(raw) is None
+
+
+@given(st.data())
+def test_any_change_to_a_signed_device_cookie_is_refused(data):
+    device = device_new()
+    signed = signing.Signer(salt="realtime.device").sign(device)
+    assert device_read(signed) == device
+    at = data.draw(st.integers(0, len(signed) - 1))
+    other = data.draw(st.characters(codec="ascii").filter(lambda c: c != signed[at]))
+    assert device_read(signed[:at] + other + signed[at + 1 :]) is None
+
+
+@sync_to_async
+def kicked_device_with_a_token_from_elsewhere():
+    teacher, game = make_game()
+    phone = APIClient()
+    player_kick(game_id=game.id, player_id=join(phone, game, "Lan").json()["player"])
+    # A token obtained without the device cookie (e.g. with curl), then used on the phone.
+    elsewhere = join(APIClient(), game, "Lan bis").json()["token"]
+    cookie = (b"cookie", f"{DEVICE_COOKIE}={phone.cookies[DEVICE_COOKIE].value}".encode())
+    return teacher, game, elsewhere, cookie
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_kicked_device_cannot_play_with_a_token_joined_elsewhere():
+    _teacher, game, token, cookie = await kicked_device_with_a_token_from_elsewhere()
+    sock = await Socket(game.id, headers=[cookie]).connect()
+    try:
+        frame = await sock.hello(role="player", token=token)
+        assert frame["type"] == "error" and frame["code"] == "kicked"
+        assert (await sock.recv()) == {"type": "__closed__", "code": 4003}
+    finally:
+        await sock.close()
+    # The same token from a device that was not kicked still plays.
+    sock = await Socket(game.id).connect()
+    try:
+        assert (await sock.hello(role="player", token=token))["type"] == "state"
+    finally:
+        await sock.close()
+
+
+@sync_to_async
+def joined_on_a_phone():
+    teacher, game = make_game()
+    phone = APIClient()
+    body = join(phone, game, "Lan").json()
+    cookie = (b"cookie", f"{DEVICE_COOKIE}={phone.cookies[DEVICE_COOKIE].value}".encode())
+    return teacher, game, body, cookie, phone
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_player_kicked_by_the_host_over_the_socket_cannot_rejoin_from_that_phone():
+    teacher, game, body, cookie, phone = await joined_on_a_phone()
+    player = await Socket(game.id, headers=[cookie]).connect()
+    host = await host_socket(game.id, teacher)
+    try:
+        assert (await player.hello(role="player", token=body["token"]))["type"] == "state"
+        await host.send({"type": "host", "action": "kick", "player": body["player"]})
+        assert (await player.until("__closed__"))["code"] == 4003
+    finally:
+        await player.close()
+        await host.close()
+    rejoin = await sync_to_async(join)(phone, game, "Totally new name")
+    assert rejoin.status_code == 403 and rejoin.json()["code"] == "banned"
