@@ -175,8 +175,8 @@ class TokenRevokeApi(PublicApi):
     The reply holds a fresh resume link for the rightful person."""
 
     def post(self, request, slug, participant_id):
-        _require_staff(request)
         contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
         participant, token = participant_token_revoke(
             contest=contest, participant_id=participant_id, actor=request.user
         )
