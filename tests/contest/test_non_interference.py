@@ -32,81 +32,12 @@ from django.utils import timezone
 from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
 from quizzes.models import Choice, Question, Quiz, QuizItem
 from tests.contest.helpers import make_school
-from tests.factories import make_question
+from tests.key_worlds import QTEXT, RIGHT_IN_A, SAME_SCORE, make_world_quiz
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = timezone.now().replace(microsecond=0)
 SEED = 0x5EED_1234_ABCD
-QTEXT = {
-    "single": "Thủ đô của Pháp là thành phố nào?",
-    "multi": "Chọn các số lẻ.",
-    "truefalse": "Trái Đất quay quanh Mặt Trời.",
-    "order": "Xếp các bạn theo chiều cao, thấp nhất trước.",
-    "poll": "Bạn thích màu nào?",
-    "text": "Con sông nào chảy qua sáu nước?",
-    "numeric": "Có bao nhiêu tỉnh thành?",
-    "slide": "Đọc kỹ trước khi làm bài.",
-}
-
-
-def world_questions(world: str) -> list[tuple[str, list[tuple[str, float]] | None, dict | None]]:
-    """(type, options in authored order with weights, answer) per question, for world a or b."""
-    a = world == "a"
-    return [
-        (
-            "single",
-            [("Paris", 1.0), ("Hà Nội", 0.0), ("London", 0.0), ("Tokyo", 0.0)]
-            if a
-            else [("London", 1.0), ("Tokyo", 0.0), ("Paris", 0.0), ("Hà Nội", 0.0)],
-            None,
-        ),
-        (
-            "multi",
-            [("Một", 0.5), ("Ba", 0.5), ("Hai", 0.0), ("Bốn", 0.0)]
-            if a
-            else [("Hai", 0.5), ("Bốn", 0.5), ("Một", 0.0), ("Ba", 0.0)],
-            None,
-        ),
-        ("truefalse", [("Đúng", 1.0), ("Sai", 0.0)] if a else [("Sai", 1.0), ("Đúng", 0.0)], None),
-        (
-            "order",
-            [
-                (t, 0.0)
-                for t in (("An", "Bình", "Chi", "Dũng") if a else ("Chi", "An", "Dũng", "Bình"))
-            ],
-            None,
-        ),
-        (
-            "poll",
-            [(t, 0.0) for t in (("Xanh", "Đỏ", "Vàng") if a else ("Vàng", "Xanh", "Đỏ"))],
-            None,
-        ),
-        ("text", None, {"accepted": ["Mekong"] if a else ["Hồng"], "ignore_case": True}),
-        ("numeric", None, {"value": 63 if a else 64, "tolerance": 0}),
-        ("slide", None, None),
-    ]
-
-
-# Right in world a, wrong in world b (by option text): the replies must not differ.
-RIGHT_IN_A = {
-    "single": {"choice": "Paris"},
-    "multi": {"choices": ["Một", "Ba"]},
-    "truefalse": {"choice": "Đúng"},  # the true/false item is worth 0: the boards stay equal
-    "order": {"order": ["An", "Bình", "Chi", "Dũng"]},
-    "poll": {"choice": "Xanh"},
-    "text": {"text": "Mekong"},
-    "numeric": {"value": 63},
-}
-# The same score in both worlds (multi: one of the two right options in each), handed in.
-SAME_SCORE = {
-    "single": {"choice": "Tokyo"},
-    "multi": {"choices": ["Một", "Hai"]},
-    "order": {"order": ["Dũng", "Chi", "Bình", "An"]},
-    "text": {"text": "Danube"},
-    "numeric": {"value": 1000},
-}
-
 MODELS = (Contest, Round, Quiz, QuizItem, Question, Choice, Participant, Attempt, Answer)
 MODELS += (RoundResult,)
 
@@ -136,19 +67,7 @@ def build_world(world: str, school) -> dict:
         title_en="Global citizen contest",
         is_published=True,
     )
-    quiz = Quiz.objects.create(title="Đề thi", mode="fixed")
-    questions = []
-    for position, (qtype, options, answer) in enumerate(world_questions(world)):
-        question = make_question(
-            type=qtype, text_vi=QTEXT[qtype], text_en=QTEXT[qtype], choices=options, answer=answer
-        )
-        QuizItem.objects.create(
-            quiz=quiz,
-            question=question,
-            position=position,
-            points=0 if qtype == "truefalse" else None,
-        )
-        questions.append(question)
+    quiz, questions = make_world_quiz(world)
     round_ = Round.objects.create(
         contest=contest,
         title_vi="Vòng 1",
