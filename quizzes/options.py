@@ -8,7 +8,7 @@ One home for both rules, used by live games (realtime.selectors.play_question) a
   on neither the authored order (authors put the right option first; an ordering question's
   authored order is its key) nor on which option is right. Every type shown with options is
   shuffled, ordering questions included: "never the answer" would rule out one order, and with two
-  items give the answer away.
+  items give the answer away. True/false options worded true/false keep that natural order.
 * `opaque_id` names an option for one game or one attempt; `to_real_response` and
   `to_opaque_response` translate a response's option ids at the edge, so stored answers, grading,
   corrections and exports keep the real choice ids.
@@ -31,10 +31,25 @@ def _content(choice) -> tuple[str, str, int]:
     return (choice.text_vi, choice.text_en, choice.pk or 0)
 
 
+# True/false keeps its natural order (true first) when its two options say so: that order comes
+# from the texts alone (the importers write these words), never from the key or the authoring.
+_TRUE = {"true", "đúng"}
+_FALSE = {"false", "sai"}
+
+
+def _reads_as(choice, words: set[str]) -> bool:
+    return any(text.strip().lower() in words for text in (choice.text_vi, choice.text_en) if text)
+
+
 def shuffled_choices(*, question, seed: Any) -> list:
     """The options of a question in the order one seed shows them: a uniform permutation that
-    depends only on the seed and the options' texts."""
+    depends only on the seed and the options' texts (true/false worded so: true, then false)."""
     choices = sorted(question.choices.all(), key=_content)
+    if getattr(question, "type", None) == "truefalse" and len(choices) == 2:
+        true = [c for c in choices if _reads_as(c, _TRUE) and not _reads_as(c, _FALSE)]
+        false = [c for c in choices if _reads_as(c, _FALSE) and not _reads_as(c, _TRUE)]
+        if len(true) == len(false) == 1:
+            return [true[0], false[0]]
     random.Random(f"options:{seed}").shuffle(choices)
     return choices
 

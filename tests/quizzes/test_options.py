@@ -18,13 +18,13 @@ from quizzes.options import (
 )
 
 
-def fake_question(options: list[tuple[str, float]], first_id: int = 1):
+def fake_question(options: list[tuple[str, float]], first_id: int = 1, qtype: str = "single"):
     """A question whose options (text, weight) are authored in this order, ids ascending."""
     choices = [
         SimpleNamespace(pk=first_id + n, id=first_id + n, text_vi=t, text_en=t, weight=w)
         for n, (t, w) in enumerate(options)
     ]
-    return SimpleNamespace(choices=SimpleNamespace(all=lambda: list(choices)))
+    return SimpleNamespace(type=qtype, choices=SimpleNamespace(all=lambda: list(choices)))
 
 
 def shown_texts(question, seed) -> list[str]:
@@ -47,6 +47,26 @@ def test_two_items_come_in_either_order():
     counts = Counter(tuple(shown_texts(question, n)) for n in range(400))
 
     assert counts[("first", "second")] > 150 and counts[("second", "first")] > 150
+
+
+def test_true_false_shows_true_first_whatever_the_key_and_the_authored_order():
+    worlds = [
+        [("Đúng", 1.0), ("Sai", 0.0)],
+        [("Sai", 1.0), ("Đúng", 0.0)],
+        [("Sai", 0.0), ("Đúng", 1.0)],
+        [("True", 0.0), ("False", 1.0)],
+    ]
+    for options in worlds:
+        for seed in range(20):
+            shown = shown_texts(fake_question(options, qtype="truefalse"), seed)
+            assert shown in (["Đúng", "Sai"], ["True", "False"])
+
+
+def test_true_false_in_other_words_is_shuffled_like_any_question():
+    question = fake_question([("Có", 1.0), ("Không", 0.0)], qtype="truefalse")
+    orders = {tuple(shown_texts(question, seed)) for seed in range(40)}
+
+    assert orders == {("Có", "Không"), ("Không", "Có")}
 
 
 option_texts = st.lists(
