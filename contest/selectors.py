@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from contest import leaderboards
 from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
-from contest.services.attempts import effective_keys
+from contest.services.attempts import effective_keys, option_secret, paper_option_ids
 from contest.services.results import MSG_NOT_LIVE, round_finalize_if_due
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
 from quizzes.models import Question
+from quizzes.options import opaque_ids, to_opaque_response
 from quizzes.permissions import can_edit_quiz
 from quizzes.roles import is_organiser
 
@@ -237,16 +238,19 @@ def _question_content(question_ids: list[int], language: str) -> dict[int, dict]
 
 def attempt_state(attempt: Attempt, *, language: str | None = None, now=None) -> dict[str, Any]:
     """Everything a participant needs to (re)open an attempt: the questions in their order with
-    options in their shuffled order, the saved answers and the time left. No answer key."""
+    options in their shuffled order under the attempt's opaque ids, the saved answers (in those
+    ids) and the time left. No answer key."""
     now = now or timezone.now()
     language = (language or get_language() or "vi")[:2]
     content = _question_content([item["q"] for item in attempt.paper], language)
     saved = dict(attempt.answers.values_list("question_id", "response"))
+    secret = option_secret(attempt.pk, attempt.seed)
     questions = []
     for index, item in enumerate(attempt.paper, start=1):
         c = content.get(item["q"])
         if c is None:
             continue
+        to_opaque = opaque_ids(secret, item["o"])
         questions.append(
             {
                 "id": c["id"],
@@ -255,8 +259,11 @@ def attempt_state(attempt: Attempt, *, language: str | None = None, now=None) ->
                 "text": c["text"],
                 "image": c["image"],
                 "weight": item["w"],
-                "choices": [{"id": cid, "text": c["choices"].get(cid, "")} for cid in item["o"]],
-                "saved": saved.get(c["id"]),
+                "choices": [
+                    {"id": to_opaque[str(cid)], "text": c["choices"].get(cid, "")}
+                    for cid in item["o"]
+                ],
+                "saved": to_opaque_response(saved.get(c["id"]), to_opaque),
             }
         )
     round_ = attempt.round
@@ -303,13 +310,16 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
     state = attempt_state(attempt, language=language)
     keys = effective_keys(round_, [item["q"] for item in attempt.paper])
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    option_ids = paper_option_ids(attempt)
     for q in state["questions"]:
         key = keys.get(q["id"])
         answer = answers.get(q["id"])
         q["voided"] = key is None
         q["fraction"] = None if key is None else grade(key, answer.response if answer else None)
         q["points"] = answer.points if answer else 0
-        q["correct"] = correct_response(key) if key else None
+        q["correct"] = (
+            to_opaque_response(correct_response(key), option_ids.get(q["id"], {})) if key else None
+        )
     state.update(
         score=attempt.score,
         max_score=attempt.max_score,

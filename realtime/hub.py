@@ -848,7 +848,6 @@ class Hub:
                 "answered": answer is not None,
                 "answer": pq.opaque_response(answer["response"]) if answer and pq else None,
                 "submission_id": str(answer["submission_id"]) if answer else None,
-                "shuffle": _shuffle_seed(game.secret, player.id),
             }
         else:
             frame["roster"] = await db(roster)(game_id=lg.id)
@@ -863,10 +862,6 @@ class Hub:
 def _leaderboard(game_id: int, q: int) -> dict:
     row = QuestionResult.objects.filter(game_id=game_id, q=q).values("leaderboard").first()
     return row["leaderboard"] if row else {"q": q, "top": [], "teams": []}
-
-
-def _shuffle_seed(secret: str, player_id: int) -> int:
-    return int.from_bytes(hmac.new(secret.encode(), str(player_id).encode(), "sha256").digest()[:4])
 
 
 # --- frames ----------------------------------------------------------------------------------

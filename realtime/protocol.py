@@ -203,7 +203,6 @@ class QuestionPayload(TypedDict):
     choices: list[ChoicePayload]
     time_limit: int  # seconds
     points: int  # weight 0/1/2
-    shuffle: bool  # players shuffle choices locally with their seed
 
 
 class QuestionFrame(TypedDict):
@@ -244,7 +243,6 @@ class You(TypedDict):
     answered: bool
     answer: dict | None
     submission_id: str | None
-    shuffle: int
 
 
 class StateFrame(TypedDict):

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from contest.scoring import ScoringOptions, get_strategy, next_streak
 from quizzes.grading import answer_key, grade
 from quizzes.models import Question
+from quizzes.options import opaque_id
 from realtime.models import Answer, Game, Player, QuestionResult
-from realtime.selectors import opaque_id, standings
+from realtime.selectors import standings
 
 
 def game_results(*, game: Game) -> dict[str, Any]:

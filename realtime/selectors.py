@@ -6,8 +6,6 @@ Everything a player or screen receives before the reveal is built here from an a
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +14,13 @@ from contest.ranking import LIVE_CHAIN, rank_rows
 from contest.scoring import team_scores
 from quizzes.grading import answer_key
 from quizzes.models import Question, Quiz
+from quizzes.options import (
+    opaque_id,  # noqa: F401 - realtime.results names reveal ids with it
+    opaque_ids,
+    shuffled_choices,
+    to_opaque_response,
+    to_real_response,
+)
 from realtime.models import Game, Player
 
 
@@ -56,12 +61,6 @@ def _first(item: Any, *names: str) -> Any:
     raise KeyError(names[0])
 
 
-def opaque_id(secret: str, choice_id: int | str) -> str:
-    """A per-game choice id that reveals neither authored order nor correctness."""
-    digest = hashlib.blake2s(f"{secret}:{choice_id}".encode(), digest_size=5).hexdigest()
-    return "c" + digest
-
-
 @dataclass
 class PlayQuestion:
     """One question of a running game, as the server holds it (key stays server-side)."""
@@ -79,41 +78,21 @@ class PlayQuestion:
     source: str = ""
 
     def real_response(self, response: Any) -> Any:
-        """The client's response with opaque choice ids mapped to real ones (unknown ids kept
-        as-is so validation rejects them)."""
-        if not isinstance(response, dict):
-            return response
-        out = dict(response)
-        if "choice" in out:
-            out["choice"] = self.to_real.get(str(out["choice"]), "?")
-        for name in ("choices", "order"):
-            if isinstance(out.get(name), list):
-                out[name] = [self.to_real.get(str(c), "?") for c in out[name]]
-        return out
+        """The client's response with opaque choice ids mapped to real ones (unknown ids become
+        "?" so validation rejects them)."""
+        return to_real_response(response, self.to_real)
 
     def opaque_response(self, response: dict[str, Any] | None) -> dict[str, Any] | None:
-        if not response:
-            return response
-        out = dict(response)
-        if "choice" in out:
-            out["choice"] = self.to_opaque.get(str(out["choice"]), out["choice"])
-        for name in ("choices", "order"):
-            if isinstance(out.get(name), list):
-                out[name] = [self.to_opaque.get(str(c), c) for c in out[name]]
-        return out
+        return to_opaque_response(response, self.to_opaque)
 
 
 def play_question(*, game: Game, q: int) -> PlayQuestion:
     item = game.plan[q]
     question = Question.objects.prefetch_related("choices").get(id=item["question"])
-    choices = sorted(question.choices.all(), key=lambda c: (c.position, c.id))
-    to_opaque = {str(c.id): opaque_id(game.secret, c.id) for c in choices}
-    shown = list(choices)
-    if question.type == "order" and len(shown) > 1:
-        # Authored order is the answer: show a per-game shuffle that is never the answer.
-        rnd = random.Random(f"{game.secret}:{q}")
-        while [c.id for c in shown] == [c.id for c in choices]:
-            rnd.shuffle(shown)
+    # One order per game and question, the same for every player and the screen (a broadcast is
+    # serialised once per game): a uniform shuffle, never the authored order.
+    shown = shuffled_choices(question=question, seed=f"{game.secret}:{q}")
+    to_opaque = opaque_ids(game.secret, [c.id for c in shown])
     payload = {
         "type": str(question.type),
         "text": {"vi": question.text_vi, "en": question.text_en},
@@ -123,7 +102,6 @@ def play_question(*, game: Game, q: int) -> PlayQuestion:
         ],
         "time_limit": int(item["time_limit"]),
         "points": int(item["points"]),
-        "shuffle": bool(game.quiz.shuffle_options) if game.quiz_id else False,
     }
     return PlayQuestion(
         q=q,

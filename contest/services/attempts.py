@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +26,8 @@ from contest.services.registration import participant_token_verify
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
-from quizzes.services.quizzes import quiz_questions_for_play, shuffled_choices
+from quizzes.options import opaque_ids, shuffled_choices, to_real_response
+from quizzes.services.quizzes import quiz_questions_for_play
 
 MSG_NOT_OPEN = gettext_lazy("This round is not open.")
 MSG_NOT_SELF_PACED = gettext_lazy("This round is played live, not here.")
@@ -74,26 +76,49 @@ def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
 
 
 def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
-    """The participant's paper: questions, weights and option orders (seeded, reproducible)."""
+    """The participant's paper: questions, weights and option orders (seeded, reproducible).
+
+    Options are always shuffled (quizzes.options.shuffled_choices), every type alike: per
+    participant when the round shuffles options, else one order per round and question for
+    everybody. The shown order never depends on the authored order or on the key."""
     if round_.quiz_id is None:
         raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
     picked = draw_questions(quiz=round_.quiz, seed=seed)
     if round_.shuffle_questions:
         random.Random(f"{seed}:order").shuffle(picked)
     paper = []
-    for question, weight in picked:
+    for index, (question, weight) in enumerate(picked):
         options = []
         if question.type in CHOICE_TYPES:
-            # The round says whether options are shuffled; true/false keeps its order, and
-            # ordering questions are always shuffled (their authored order is the answer).
-            shuffle = round_.shuffle_options and question.type != "truefalse"
-            options = [
-                c.pk for c in shuffled_choices(question=question, seed=seed, shuffle=shuffle)
-            ]
+            option_seed = (
+                f"{seed}:{index}" if round_.shuffle_options else f"round:{round_.pk}:{question.pk}"
+            )
+            options = [c.pk for c in shuffled_choices(question=question, seed=option_seed)]
         paper.append({"q": question.pk, "w": int(weight), "o": options})
     if not paper:
         raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
     return paper
+
+
+# --- Opaque option ids ---------------------------------------------------------------------------
+# The paper stores real choice ids; a participant only ever sees opaque ones (quizzes.options, as
+# in live games), derived per attempt from a secret that never leaves the server. Replies map real
+# to opaque ids (selectors.attempt_state, attempt_review); autosave and submit map them back here,
+# so stored answers, grading, corrections, exports and recomputes keep the real ids.
+
+
+def option_secret(attempt_id: int, seed: int) -> str:
+    """The secret behind one attempt's opaque option ids (keyed by SECRET_KEY: the seed alone is
+    too short to keep a participant from searching it)."""
+    return salted_hmac(
+        "contest.attempt.options", f"{attempt_id}:{seed}", algorithm="sha256"
+    ).hexdigest()
+
+
+def paper_option_ids(attempt: Attempt) -> dict[int, dict[str, str]]:
+    """{question id: {real choice id: opaque id}} for the questions of an attempt with options."""
+    secret = option_secret(attempt.pk, attempt.seed)
+    return {item["q"]: opaque_ids(secret, item["o"]) for item in attempt.paper if item["o"]}
 
 
 # Answer keys of question revisions (a published revision never changes: edits make new rows).
@@ -215,18 +240,24 @@ def _check_writable(attempt: Attempt, now) -> None:
 def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[int, dict]]:
     if not answers:
         return []
-    in_paper = {item["q"] for item in attempt.paper}
-    keys = question_keys(sorted(in_paper))
+    options = {item["q"]: item["o"] for item in attempt.paper}
+    keys = question_keys(sorted(options))
+    secret = option_secret(attempt.pk, attempt.seed)
     cleaned = []
     for item in answers:
         try:
             qid = int(item.get("question"))
         except (TypeError, ValueError, AttributeError):
             raise ApplicationError("invalid", MSG_BAD_ANSWER) from None
-        if qid not in in_paper:
+        if qid not in options:
             raise ApplicationError("not_in_paper", MSG_NOT_IN_PAPER, {"question": qid})
+        response = item.get("response")
+        if options[qid]:
+            # Opaque ids only: a real choice id (or another attempt's id) is an unknown option.
+            to_real = {v: k for k, v in opaque_ids(secret, options[qid]).items()}
+            response = to_real_response(response, to_real)
         try:
-            cleaned.append((qid, validate_response(keys[qid], item.get("response"))))
+            cleaned.append((qid, validate_response(keys[qid], response)))
         except InvalidResponse as exc:
             raise ApplicationError(
                 "invalid_answer", MSG_BAD_ANSWER, {"question": qid, "reason": str(exc)}

@@ -27,6 +27,7 @@ from quizzes.models import (
     Tag,
     Theme,
 )
+from quizzes.options import shuffled_choices
 from quizzes.permissions import can_edit_quiz, can_use_bank
 
 QUIZ_EMPTY = _("This quiz has no questions to play.")
@@ -40,16 +41,14 @@ QUIZ_RULE_UNKNOWN_THEME = _("Unknown theme “%(slug)s”.")
 QUIZ_RULE_UNKNOWN_TYPE = _("Unknown question type “%(type)s”.")
 QUIZ_RULE_UNKNOWN_TAG = _("Unknown tag “%(tag)s”.")
 
-# Ordering questions show their items shuffled to everyone: the authored order is the answer.
-ALWAYS_SHUFFLED_TYPES = {QuestionType.ORDER}
-
 
 @dataclass
 class PlayItem:
     """One question to play: a fixed revision with its effective time limit and points.
 
-    `choices` is the option order for this seed (shuffled when the quiz asks for it, and always
-    for ordering questions); `question.choices.all()` keeps the authored order.
+    `choices` is the option order for this seed (quizzes.options.shuffled_choices: per seed when
+    the quiz shuffles options, else one order for everybody; never the authored order);
+    `question.choices.all()` keeps the authored order.
     """
 
     position: int
@@ -62,20 +61,6 @@ class PlayItem:
 
 def _choices_prefetch() -> Prefetch:
     return Prefetch("choices", queryset=Choice.objects.order_by("position", "id"))
-
-
-def shuffled_choices(*, question: Question, seed: Any, shuffle: bool) -> list[Choice]:
-    """The options of a question in the order one player (seed) sees them."""
-    choices = list(question.choices.all())
-    if shuffle or question.type in ALWAYS_SHUFFLED_TYPES:
-        rng = random.Random(f"options:{seed}:{question.pk}")
-        rng.shuffle(choices)
-        if question.type in ALWAYS_SHUFFLED_TYPES and len(choices) > 1:
-            authored = [c.pk for c in question.choices.all()]
-            # Never hand out the answer as the starting order.
-            while [c.pk for c in choices] == authored:
-                rng.shuffle(choices)
-    return choices
 
 
 def draw_rule_candidates(rule: QuizDrawRule, *, exclude_types: tuple[str, ...] = ()):
@@ -161,9 +146,12 @@ def quiz_questions_for_play(
     if not items:
         raise ApplicationError("quiz_empty", QUIZ_EMPTY)
     for item in items:
-        item.choices = shuffled_choices(
-            question=item.question, seed=seed, shuffle=quiz.shuffle_options
+        option_seed = (
+            f"{seed}:{item.position}"
+            if quiz.shuffle_options
+            else f"quiz:{quiz.pk}:{item.question.pk}"
         )
+        item.choices = shuffled_choices(question=item.question, seed=option_seed)
     return items
 
 

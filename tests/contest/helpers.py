@@ -97,3 +97,27 @@ def close_round(round_) -> None:
     round_.refresh_from_db()
     round_.opens_at, round_.closes_at = now - timedelta(days=8), now - timedelta(seconds=5)
     round_.save(update_fields=["opens_at", "closes_at"])
+
+
+def paper_answers(state: dict, answers: list[dict]) -> list[dict]:
+    """Answers written with real choice ids, as the participant sends them: each choice becomes
+    the attempt's opaque id of the option that shows the same text (what a participant clicks)."""
+    from quizzes.models import Choice
+
+    out = []
+    for answer in answers:
+        shown = next(q for q in state["questions"] if q["id"] == answer["question"])
+        by_text = {c["text"]: c["id"] for c in shown["choices"]}
+
+        def opaque(choice_id, by_text=by_text):
+            choice = Choice.objects.get(pk=choice_id)
+            return by_text.get(choice.text_vi, by_text.get(choice.text_en))
+
+        response = dict(answer["response"])
+        if "choice" in response:
+            response["choice"] = opaque(response["choice"])
+        for name in ("choices", "order"):
+            if name in response:
+                response[name] = [opaque(c) for c in response[name]]
+        out.append({**answer, "response": response})
+    return out

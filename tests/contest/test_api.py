@@ -13,6 +13,7 @@ from tests.contest.helpers import (
     close_round,
     correct_choice,
     make_school,
+    paper_answers,
     register,
     wrong_choice,
 )
@@ -96,9 +97,15 @@ def test_autosave_and_submit_never_reveal_correctness(api_client, setup):
     saved = api_client.post(
         f"/api/attempts/{state['id']}/answers/",
         {
-            "answers": [
-                {"question": questions[0].pk, "response": {"choice": correct_choice(questions[0])}}
-            ]
+            "answers": paper_answers(
+                state,
+                [
+                    {
+                        "question": questions[0].pk,
+                        "response": {"choice": correct_choice(questions[0])},
+                    }
+                ],
+            )
         },
         format="json",
         **{TOKEN_HEADER: token},
@@ -148,9 +155,15 @@ def test_submission_after_the_time_budget_is_rejected_on_every_entry_point(api_c
     api_client.post(
         f"/api/attempts/{state['id']}/answers/",
         {
-            "answers": [
-                {"question": questions[0].pk, "response": {"choice": correct_choice(questions[0])}}
-            ]
+            "answers": paper_answers(
+                state,
+                [
+                    {
+                        "question": questions[0].pk,
+                        "response": {"choice": correct_choice(questions[0])},
+                    }
+                ],
+            )
         },
         format="json",
         **{TOKEN_HEADER: token},
@@ -161,9 +174,10 @@ def test_submission_after_the_time_budget_is_rejected_on_every_entry_point(api_c
         deadline=timezone.now() - timedelta(seconds=2),
     )
     late = {
-        "answers": [
-            {"question": questions[1].pk, "response": {"choice": correct_choice(questions[1])}}
-        ]
+        "answers": paper_answers(
+            state,
+            [{"question": questions[1].pk, "response": {"choice": correct_choice(questions[1])}}],
+        )
     }
     autosave = api_client.post(
         f"/api/attempts/{state['id']}/answers/", late, format="json", **{TOKEN_HEADER: token}
@@ -259,10 +273,13 @@ def test_resuming_keeps_answers_and_the_server_deadline(api_client, setup):
     contest, round_, questions, units = setup
     token = register(api_client, contest, units["school"])
     state = start(api_client, round_, token)
-    choice = wrong_choice(questions[1])
+    [answer] = paper_answers(
+        state, [{"question": questions[1].pk, "response": {"choice": wrong_choice(questions[1])}}]
+    )
+    choice = answer["response"]["choice"]
     api_client.post(
         f"/api/attempts/{state['id']}/answers/",
-        {"answers": [{"question": questions[1].pk, "response": {"choice": choice}}]},
+        {"answers": [answer]},
         format="json",
         **{TOKEN_HEADER: token},
     )
@@ -291,7 +308,9 @@ def test_leaderboard_is_masked_and_my_rank_is_known(api_client, setup):
     contest, round_, questions, units = setup
     token = register(api_client, contest, units["school"])
     state = start(api_client, round_, token)
-    answers = [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+    answers = paper_answers(
+        state, [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+    )
     api_client.post(
         f"/api/attempts/{state['id']}/submit/",
         {"answers": answers},
@@ -401,10 +420,13 @@ def test_final_seeded_from_top_n_of_a_qualifier(api_client, setup):
     ]
     for i, token in enumerate(tokens):
         state = start(api_client, round_, token)
-        answers = [
-            {"question": q.pk, "response": {"choice": correct_choice(q)}}
-            for q in questions[: i + 1]
-        ]
+        answers = paper_answers(
+            state,
+            [
+                {"question": q.pk, "response": {"choice": correct_choice(q)}}
+                for q in questions[: i + 1]
+            ],
+        )
         api_client.post(
             f"/api/attempts/{state['id']}/submit/",
             {"answers": answers},

@@ -12,6 +12,7 @@ from tests.contest.helpers import (
     correct_choice,
     make_contest,
     make_school,
+    paper_answers,
     register,
     wrong_choice,
 )
@@ -23,7 +24,7 @@ def take(client, round_, token, answers, prediction=None):
     state = client.post(
         f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
     ).json()
-    body = {"answers": answers}
+    body = {"answers": paper_answers(state, answers)}
     if prediction is not None:
         body["prediction"] = prediction
     assert (

@@ -18,6 +18,7 @@ from tests.contest.helpers import (
     correct_choice,
     make_contest,
     make_school,
+    paper_answers,
     register,
     start_attempt,
 )
@@ -26,8 +27,11 @@ from tests.factories import make_question, make_theme
 pytestmark = pytest.mark.django_db
 
 
-def _answer(question):
-    return {"question": question.pk, "response": {"choice": correct_choice(question)}}
+def _answer(state, question):
+    [answer] = paper_answers(
+        state, [{"question": question.pk, "response": {"choice": correct_choice(question)}}]
+    )
+    return answer
 
 
 def test_autosave_is_one_database_statement(api_client, setup, django_assert_max_num_queries):
@@ -36,10 +40,10 @@ def test_autosave_is_one_database_statement(api_client, setup, django_assert_max
     state = start_attempt(api_client, round_, token)
     url = f"/api/attempts/{state['id']}/answers/"
     first = api_client.post(
-        url, {"answers": [_answer(questions[0])]}, format="json", **{TOKEN_HEADER: token}
+        url, {"answers": [_answer(state, questions[0])]}, format="json", **{TOKEN_HEADER: token}
     )
     assert first.status_code == 200
-    body = {"answers": [_answer(questions[1])], "prediction": 7}
+    body = {"answers": [_answer(state, questions[1])], "prediction": 7}
     budget = 1 if connection.vendor == "postgresql" else 4
     with django_assert_max_num_queries(budget):
         again = api_client.post(url, body, format="json", **{TOKEN_HEADER: token})
@@ -58,14 +62,14 @@ def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
     state = start_attempt(api_client, round_, token)
     submitted = api_client.post(
         f"/api/attempts/{state['id']}/submit/",
-        {"answers": [_answer(questions[0])]},
+        {"answers": [_answer(state, questions[0])]},
         format="json",
         **{TOKEN_HEADER: token},
     )
     assert submitted.status_code == 200
     late = api_client.post(
         f"/api/attempts/{state['id']}/answers/",
-        {"answers": [_answer(questions[1])]},
+        {"answers": [_answer(state, questions[1])]},
         format="json",
         **{TOKEN_HEADER: token},
     )
@@ -80,7 +84,7 @@ def test_my_rank_needs_no_database_query(api_client, setup, django_assert_num_qu
     state = start_attempt(api_client, round_, token)
     api_client.post(
         f"/api/attempts/{state['id']}/submit/",
-        {"answers": [_answer(q) for q in questions]},
+        {"answers": [_answer(state, q) for q in questions]},
         format="json",
         **{TOKEN_HEADER: token},
     )
@@ -196,7 +200,7 @@ async def test_my_rank_on_the_fast_path_answers_exactly_as_django():
     from channels.testing import HttpCommunicator
 
     from config.asgi import django_asgi_app
-    from contest import services
+    from contest import selectors, services
     from contest.fastpath import BoardReplay
 
     def build():
@@ -213,7 +217,8 @@ async def test_my_rank_on_the_fast_path_answers_exactly_as_django():
                 email=f"p{day}@example.org",
             )
             attempt = services.attempt_start(participant=p, round_=round_)
-            answers = [_answer(q) for q in questions[:day]]
+            state = selectors.attempt_state(attempt)
+            answers = [_answer(state, q) for q in questions[:day]]
             services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
             tokens.append(services.participant_token(p))
         other, _r, _q = make_contest(slug="other")

@@ -169,9 +169,16 @@ def build_world():
         "contest": contest,
         "round": round_,
         "attempt": started.json()["id"],
+        # As participant A sends it: the attempt's opaque id of an option it was shown.
         "contest_answer": {
             "question": contest_questions[0].pk,
-            "response": {"choice": contest_questions[0].choices.first().pk},
+            "response": {
+                "choice": next(
+                    q["choices"][0]["id"]
+                    for q in started.json()["questions"]
+                    if q["id"] == contest_questions[0].pk
+                )
+            },
         },
     }
 

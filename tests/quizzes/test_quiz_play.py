@@ -54,16 +54,39 @@ def test_option_order_is_shuffled_per_seed_and_stable_for_one_seed(teacher):
     assert again == [c.pk for c in quiz_questions_for_play(quiz=quiz, seed=3)[0].choices]
 
 
-def test_ordering_question_never_starts_in_the_correct_order(teacher):
-    question = make_question(type="order", choices=[("a", 0), ("b", 0), ("c", 0)])
-    quiz = Quiz.objects.create(title="Q", author=teacher)
+def test_an_ordering_question_of_two_items_starts_in_either_order(teacher):
+    # "Never the answer" would show the one order that is not the key: the key given away.
+    question = make_question(type="order", choices=[("first", 0), ("second", 0)])
+    quiz = Quiz.objects.create(title="Q", author=teacher, shuffle_options=True)
     QuizItem.objects.create(quiz=quiz, question=question)
     authored = [c.pk for c in question.choices.all()]
 
-    for seed in range(20):
-        shown = [c.pk for c in quiz_questions_for_play(quiz=quiz, seed=seed)[0].choices]
-        assert sorted(shown) == sorted(authored)
-        assert shown != authored
+    shown = {
+        tuple(c.pk for c in quiz_questions_for_play(quiz=quiz, seed=seed)[0].choices)
+        for seed in range(40)
+    }
+
+    assert shown == {tuple(authored), tuple(reversed(authored))}
+
+
+def test_options_are_never_shown_in_authored_order_by_default(teacher):
+    # Authors put the right option first: without per-player shuffling, every player sees one
+    # random order, not the authored one.
+    questions = [
+        make_question(text_en=f"Q{n}", choices=[("right", 1.0), ("x", 0.0), ("y", 0.0)])
+        for n in range(12)
+    ]
+    quiz = Quiz.objects.create(title="Q", author=teacher, shuffle_options=False)
+    for position, question in enumerate(questions):
+        QuizItem.objects.create(quiz=quiz, question=question, position=position)
+
+    plays = [quiz_questions_for_play(quiz=quiz, seed=seed) for seed in (1, 2)]
+    firsts = [item.choices[0].text_en for item in plays[0]]
+
+    assert [[c.pk for c in i.choices] for i in plays[0]] == [
+        [c.pk for c in i.choices] for i in plays[1]
+    ]
+    assert firsts != ["right"] * len(questions)
 
 
 def test_draw_rules_pick_published_questions_by_theme_and_difficulty(teacher):

@@ -59,24 +59,6 @@ export function show(node, visible) {
   if (node) node.hidden = !visible;
 }
 
-/** Deterministic shuffle (mulberry32) so a player's order survives reloads. */
-export function shuffled(items, seed) {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /**
  * A countdown drawn from server time. `deadline` and `now()` are server epoch ms.
  * onTick(secondsLeft, fraction) runs every animation frame while visible (cheap), and

@@ -2,7 +2,7 @@
 import { LiveSocket, uuid } from "./ws.js";
 import {
   $, _, Countdown, SHAPE_NAMES, SHAPES, announce, connStatus, el, fmt, formatNumber, ngettext, pick,
-  pickLang, shuffled,
+  pickLang,
 } from "./common.js";
 
 const root = $("#play");
@@ -310,12 +310,6 @@ function questionHeader(q, phase) {
   ];
 }
 
-function orderedChoices(q) {
-  const choices = q.question.choices || [];
-  if (q.question.shuffle && typeof you.shuffle === "number") return shuffled(choices, you.shuffle + q.q);
-  return choices;
-}
-
 function renderQuestion(phase) {
   const q = current;
   const type = q.question.type;
@@ -379,8 +373,9 @@ function choiceButton(choice, index, extra = {}) {
 
 function answerForm(q) {
   const type = q.question.type;
-  const choices = orderedChoices(q);
-  const slotOf = (choice) => (q.question.choices || []).indexOf(choice);
+  // Shown in the order the server sent (one shuffle on the server, the same as on the screen).
+  const choices = q.question.choices || [];
+  const slotOf = (choice) => choices.indexOf(choice);
   if (["single", "truefalse", "poll"].includes(type)) {
     return el("div", { class: `answers answers-${choices.length <= 2 ? "two" : "grid"}`, role: "group",
       "aria-label": _("Answers") },
