@@ -32,9 +32,7 @@ def test_creating_a_contest_and_a_round_on_the_pages_writes_audit_entries(client
     assert "Contest created." in page and "Round created: Vòng 1." in page
 
 
-def test_creating_a_contest_and_a_round_through_the_api_writes_audit_entries(
-    api_client, organiser
-):
+def test_creating_a_contest_and_a_round_through_the_api_writes_audit_entries(api_client, organiser):
     api_client.force_authenticate(organiser)
 
     api_client.post("/api/contests/", {"title_vi": "Cuộc thi API"}, format="json")
