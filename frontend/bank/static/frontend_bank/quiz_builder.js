@@ -192,9 +192,8 @@ $("add-rule").addEventListener("click", () => {
   renderRules();
 });
 
-$("save-quiz").addEventListener("click", async () => {
-  try {
-    const quiz = await api("PUT", quizUrl, {
+function saveQuiz() {
+  return api("PUT", quizUrl, {
       title: $("quiz-title").value,
       mode: $("quiz-mode").value,
       visibility: $("quiz-visibility").value,
@@ -202,7 +201,12 @@ $("save-quiz").addEventListener("click", async () => {
       shuffle_questions: $("quiz-shuffle-questions").checked,
       items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
       draw_rules: rules,
-    });
+  });
+}
+
+$("save-quiz").addEventListener("click", async () => {
+  try {
+    const quiz = await saveQuiz();
     fill(quiz);
     message("builder-saved", gettext("Quiz saved."));
   } catch (error) {
@@ -210,15 +214,33 @@ $("save-quiz").addEventListener("click", async () => {
   }
 });
 
+// Save, then open a private practice game of this quiz (it may hold the teacher's own drafts).
+$("practice-quiz").addEventListener("click", async () => {
+  const button = $("practice-quiz");
+  button.disabled = true;
+  try {
+    fill(await saveQuiz());
+    const game = await api("POST", "/api/games/", { quiz: Number(root.dataset.quizId), practice: true });
+    window.location.assign(game.host_url);
+  } catch (error) {
+    message("builder-errors", errorText(error));
+    button.disabled = false;
+  }
+});
+
 $("picker-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const params = new URLSearchParams({ status: "published", q: $("picker-q").value });
+  const q = $("picker-q").value;
   const results = $("picker-results");
   try {
-    const page = await api("GET", `/api/questions/?${params}`);
+    const pages = [api("GET", `/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
+    if ($("picker-drafts").checked) {
+      pages.push(api("GET", `/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
+    }
+    const found = (await Promise.all(pages)).flatMap((page) => page.results);
     results.replaceChildren();
-    if (!page.results.length) results.append(el("li", { class: "muted", text: gettext("No published question matches.") }));
-    page.results.forEach((question) => {
+    if (!found.length) results.append(el("li", { class: "muted", text: gettext("No published question matches.") }));
+    found.forEach((question) => {
       const add = el("button", { type: "button", class: "btn", text: gettext("Add") });
       add.addEventListener("click", () => {
         items.push({
@@ -227,7 +249,9 @@ $("picker-form").addEventListener("submit", async (event) => {
         });
         renderItems();
       });
-      results.append(el("li", {}, [el("span", { text: textOf(question.text) }), add]));
+      const label = el("span", { text: textOf(question.text) });
+      if (question.status !== "published") label.append(" ", el("span", { class: "status status-draft", text: gettext("Draft") }));
+      results.append(el("li", {}, [label, add]));
     });
   } catch (error) {
     message("builder-errors", errorText(error));
