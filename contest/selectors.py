@@ -17,6 +17,7 @@ from contest.services.attempts import effective_keys
 from contest.services.results import round_finalize_if_due, round_paper_question_counts
 from quizzes.errors import ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
+from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.roles import is_organiser
 
@@ -149,7 +150,7 @@ def _question_content(question_ids: list[int], language: str) -> dict[int, dict]
             _CONTENT[(q.pk, language)] = {
                 "id": q.pk,
                 "type": q.type,
-                "text": q.text_in(language),
+                "text": clip(q.text_in(language), QUESTION_TEXT_MAX),  # older rows may be longer
                 "image": q.image.url if q.image else "",
                 "choices": {c.pk: c.text_in(language) for c in q.choices.all()},
             }

@@ -53,3 +53,9 @@ def editor_limits() -> dict[str, int]:
         "choices": CHOICES_MAX,
         "image_bytes": IMAGE_MAX_BYTES,
     }
+
+
+def clip(text: str, limit: int) -> str:
+    """A stored text cut to its limit for a player's screen (rows written before the limits
+    existed may be longer; the row itself is kept as it is)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,6 +14,7 @@ from typing import Any
 from contest.scoring import rank as rank_rows
 from contest.scoring import team_scores
 from quizzes.grading import answer_key
+from quizzes.limits import EXPLANATION_MAX, QUESTION_TEXT_MAX, clip
 from quizzes.models import Question, Quiz
 from realtime.models import Game, Player
 
@@ -115,7 +116,11 @@ def play_question(*, game: Game, q: int) -> PlayQuestion:
             rnd.shuffle(shown)
     payload = {
         "type": str(question.type),
-        "text": {"vi": question.text_vi, "en": question.text_en},
+        # Clipped to the bank's limits: nothing oversized reaches a phone, even from older rows.
+        "text": {
+            "vi": clip(question.text_vi, QUESTION_TEXT_MAX),
+            "en": clip(question.text_en, QUESTION_TEXT_MAX),
+        },
         "image": question.image.url if question.image else None,
         "choices": [
             {"id": to_opaque[str(c.id)], "text": {"vi": c.text_vi, "en": c.text_en}} for c in shown
@@ -134,7 +139,10 @@ def play_question(*, game: Game, q: int) -> PlayQuestion:
         payload=payload,
         to_real={v: k for k, v in to_opaque.items()},
         to_opaque=to_opaque,
-        explanation={"vi": question.explanation_vi, "en": question.explanation_en},
+        explanation={
+            "vi": clip(question.explanation_vi, EXPLANATION_MAX),
+            "en": clip(question.explanation_en, EXPLANATION_MAX),
+        },
         source=question.source,
     )
 

@@ -206,3 +206,35 @@ def test_the_editor_page_carries_the_limits_as_maxlength(client, teacher):
     )
     assert f'maxlength="{limits.EXPLANATION_MAX}"' in page
     assert '"choice": 500' in page  # the choice limit the editor's script reads
+
+
+def test_an_older_oversized_question_reaches_a_phone_clipped_and_stays_whole_in_the_bank(teacher):
+    from realtime.selectors import play_question
+    from tests.realtime.conftest import create_game
+
+    long_text = "Câu hỏi rất dài " * 400  # 6,400 characters, stored before the limits
+    question = make_question(author=teacher, text_vi=long_text, explanation_vi="g" * 9000)
+    quiz = Quiz.objects.create(title="Cũ", author=teacher)
+    quiz.items.create(question=question, position=0)
+    game = create_game(teacher, quiz)
+
+    shown = play_question(game=game, q=0)
+
+    assert len(shown.payload["text"]["vi"]) == limits.QUESTION_TEXT_MAX
+    assert shown.payload["text"]["vi"].endswith("…")
+    assert len(shown.explanation["vi"]) == limits.EXPLANATION_MAX
+    question.refresh_from_db()
+    assert question.text_vi == long_text
+
+
+def test_an_older_oversized_question_reaches_a_contest_paper_clipped(api_client):
+    from quizzes.models import Question
+    from tests.contest.helpers import make_contest, make_school, register, start_attempt
+
+    contest, round_, questions = make_contest(n_questions=1)
+    Question.objects.filter(pk=questions[0].pk).update(text_vi="x" * 5000, text_en="y" * 5000)
+    token = register(api_client, contest, make_school("LM", "THCS Giới Hạn")["school"])
+
+    paper = start_attempt(api_client, round_, token)
+
+    assert [len(q["text"]) for q in paper["questions"]] == [limits.QUESTION_TEXT_MAX]
