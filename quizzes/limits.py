@@ -52,6 +52,8 @@ def editor_limits() -> dict[str, int]:
         "tags": TAGS_MAX,
         "choices": CHOICES_MAX,
         "image_bytes": IMAGE_MAX_BYTES,
+        "image_side": IMAGE_MAX_SIDE,
+        "review_note": REVIEW_NOTE_MAX,
     }
 
 

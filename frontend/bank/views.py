@@ -105,7 +105,9 @@ def review_page(request):
             status=403,
         )
     return render(
-        request, "frontend_bank/review.html", {"questions": review_queue(user=request.user)}
+        request,
+        "frontend_bank/review.html",
+        {"questions": review_queue(user=request.user), "limits": editor_limits()},
     )
 
 
