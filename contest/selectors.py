@@ -12,11 +12,16 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from contest import leaderboards
-from contest.models import Answer, Attempt, Contest, Participant, Round, RoundResult
+from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
 from contest.services.attempts import effective_keys, option_secret, paper_option_ids
-from contest.services.results import MSG_NOT_LIVE, round_finalize_if_due
+from contest.services.results import (
+    MSG_NOT_LIVE,
+    round_finalize_if_due,
+    round_paper_question_counts,
+)
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
+from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.options import opaque_ids, to_opaque_response
 from quizzes.permissions import can_edit_quiz
@@ -227,7 +232,7 @@ def _question_content(question_ids: list[int], language: str) -> dict[int, dict]
             _CONTENT[(q.pk, language)] = {
                 "id": q.pk,
                 "type": q.type,
-                "text": q.text_in(language),
+                "text": clip(q.text_in(language), QUESTION_TEXT_MAX),  # older rows may be longer
                 "image": q.image.url if q.image else "",
                 "choices": {c.pk: c.text_in(language) for c in q.choices.all()},
             }
@@ -327,6 +332,29 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
         time_ms=attempt.time_ms,
     )
     return state
+
+
+def round_correction_questions(round_: Round) -> list[dict[str, Any]]:
+    """Every question that appeared in any paper of the round (fixed or drawn), most used first,
+    with how many papers had it and whether it is voided or has a fixed key: the organiser's
+    Corrections list."""
+
+    counts = round_paper_question_counts(round_)
+    kinds: dict[int, set[str]] = {}
+    for qid, kind in Correction.objects.filter(round=round_).values_list("question_id", "kind"):
+        kinds.setdefault(qid, set()).add(kind)
+    questions = Question.objects.filter(pk__in=counts).prefetch_related("choices")
+    rows = [
+        {
+            "question": q,
+            "papers": counts[q.pk],
+            "voided": Correction.Kind.VOID in kinds.get(q.pk, ()),
+            "key_fixed": Correction.Kind.KEY in kinds.get(q.pk, ()),
+        }
+        for q in questions
+    ]
+    rows.sort(key=lambda row: (-row["papers"], row["question"].pk))
+    return rows
 
 
 def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from quizzes import limits
 from quizzes.text import fold
 
 # --- Units and people -------------------------------------------------------------------------
@@ -37,7 +38,7 @@ class Unit(models.Model):
     }
 
     code = models.CharField(_("code"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=limits.NAME_MAX)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
         "self",
@@ -107,10 +108,16 @@ class Profile(models.Model):
 
 class Theme(models.Model):
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
-    name_vi = models.CharField(_("name (Vietnamese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=limits.NAME_MAX)
+    name_en = models.CharField(_("name (English)"), max_length=limits.NAME_MAX)
+    description_vi = models.TextField(
+        _("description (Vietnamese)"),
+        blank=True,
+        validators=limits.max_length(limits.DESCRIPTION_MAX),
+    )
+    description_en = models.TextField(
+        _("description (English)"), blank=True, validators=limits.max_length(limits.DESCRIPTION_MAX)
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -125,7 +132,7 @@ class Theme(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(_("name"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=limits.TAG_MAX, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -180,18 +187,30 @@ class Question(models.Model):
     is_current = models.BooleanField(_("current revision"), default=True)
     # Stable identity from an import file (e.g. a GIFT title or our JSON uid); makes re-import
     # idempotent. Empty for questions written in the editor.
-    external_id = models.CharField(_("external id"), max_length=255, blank=True, db_index=True)
+    external_id = models.CharField(
+        _("external id"), max_length=limits.EXTERNAL_ID_MAX, blank=True, db_index=True
+    )
 
     type = models.CharField(_("type"), max_length=16, choices=QuestionType.choices)
     theme = models.ForeignKey(
         Theme, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("theme")
     )
     tags = models.ManyToManyField(Tag, blank=True, verbose_name=_("tags"))
-    text_vi = models.TextField(_("text (Vietnamese)"), blank=True)
-    text_en = models.TextField(_("text (English)"), blank=True)
-    explanation_vi = models.TextField(_("explanation (Vietnamese)"), blank=True)
-    explanation_en = models.TextField(_("explanation (English)"), blank=True)
-    source = models.CharField(_("source"), max_length=500, blank=True)
+    text_vi = models.TextField(
+        _("text (Vietnamese)"), blank=True, validators=limits.max_length(limits.QUESTION_TEXT_MAX)
+    )
+    text_en = models.TextField(
+        _("text (English)"), blank=True, validators=limits.max_length(limits.QUESTION_TEXT_MAX)
+    )
+    explanation_vi = models.TextField(
+        _("explanation (Vietnamese)"),
+        blank=True,
+        validators=limits.max_length(limits.EXPLANATION_MAX),
+    )
+    explanation_en = models.TextField(
+        _("explanation (English)"), blank=True, validators=limits.max_length(limits.EXPLANATION_MAX)
+    )
+    source = models.CharField(_("source"), max_length=limits.SOURCE_MAX, blank=True)
     image = models.ImageField(_("image"), upload_to="questions/%Y/%m/", blank=True)
     difficulty = models.PositiveSmallIntegerField(
         _("difficulty"), default=2, validators=[MinValueValidator(1), MaxValueValidator(5)]
@@ -240,7 +259,9 @@ class Question(models.Model):
         verbose_name=_("reviewed by"),
     )
     # Why a reviewer sent the question back to its author (cleared when it is submitted again).
-    review_note = models.TextField(_("review note"), blank=True)
+    review_note = models.TextField(
+        _("review note"), blank=True, validators=limits.max_length(limits.REVIEW_NOTE_MAX)
+    )
     # Folded (lower-case, diacritic-free) text of both languages, tags and source: the search key.
     search_text = models.TextField(editable=False, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -327,13 +348,19 @@ class Choice(models.Model):
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-    text_vi = models.CharField(_("text (Vietnamese)"), max_length=500, blank=True)
-    text_en = models.CharField(_("text (English)"), max_length=500, blank=True)
+    text_vi = models.CharField(
+        _("text (Vietnamese)"), max_length=limits.CHOICE_TEXT_MAX, blank=True
+    )
+    text_en = models.CharField(_("text (English)"), max_length=limits.CHOICE_TEXT_MAX, blank=True)
     weight = models.FloatField(
         _("weight"), default=0.0, validators=[MinValueValidator(-1.0), MaxValueValidator(1.0)]
     )
-    feedback_vi = models.TextField(_("feedback (Vietnamese)"), blank=True)
-    feedback_en = models.TextField(_("feedback (English)"), blank=True)
+    feedback_vi = models.TextField(
+        _("feedback (Vietnamese)"), blank=True, validators=limits.max_length(limits.FEEDBACK_MAX)
+    )
+    feedback_en = models.TextField(
+        _("feedback (English)"), blank=True, validators=limits.max_length(limits.FEEDBACK_MAX)
+    )
 
     class Meta:
         ordering = ["question", "position", "id"]
@@ -360,8 +387,10 @@ class Quiz(models.Model):
         FIXED = "fixed", _("Fixed list of questions")
         DRAW = "draw", _("Drawn from the bank by rules")
 
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("title"), max_length=limits.TITLE_MAX)
+    description = models.TextField(
+        _("description"), blank=True, validators=limits.max_length(limits.DESCRIPTION_MAX)
+    )
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices, default=Mode.FIXED)
     shuffle_options = models.BooleanField(_("shuffle options per player"), default=False)
     shuffle_questions = models.BooleanField(_("shuffle question order per player"), default=False)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.strict import StrictTypes
+from quizzes import limits
 from quizzes.models import Question, QuestionType, Quiz, QuizDrawRule, QuizItem, Tag, Theme
 from quizzes.permissions import (
     can_archive_question,
@@ -23,10 +24,25 @@ class BilingualSerializer(StrictTypes, serializers.Serializer):
     en = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
 
 
+def bilingual(limit: int) -> type[BilingualSerializer]:
+    """A {"vi", "en"} serializer whose texts are at most `limit` characters (quizzes.limits)."""
+
+    class Limited(BilingualSerializer):
+        vi = serializers.CharField(
+            allow_blank=True, required=False, default="", trim_whitespace=False, max_length=limit
+        )
+        en = serializers.CharField(
+            allow_blank=True, required=False, default="", trim_whitespace=False, max_length=limit
+        )
+
+    Limited.__name__ = f"Bilingual{limit}"
+    return Limited
+
+
 class ChoiceDataSerializer(StrictTypes, serializers.Serializer):
-    text = BilingualSerializer()
+    text = bilingual(limits.CHOICE_TEXT_MAX)()
     weight = serializers.FloatField(required=False, default=0.0)
-    feedback = BilingualSerializer(required=False)
+    feedback = bilingual(limits.FEEDBACK_MAX)(required=False)
 
 
 class QuestionDataSerializer(StrictTypes, serializers.Serializer):
@@ -37,17 +53,24 @@ class QuestionDataSerializer(StrictTypes, serializers.Serializer):
     Choice weights: 1 = right (single, true/false); multiple choice weights add up to 1.
     """
 
-    uid = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    uid = serializers.CharField(required=False, allow_blank=True, max_length=limits.EXTERNAL_ID_MAX)
     type = serializers.ChoiceField(choices=QuestionType.choices)
     theme = serializers.CharField(required=False, allow_blank=True, default="")
-    text = BilingualSerializer()
-    explanation = BilingualSerializer(required=False)
-    source = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    text = bilingual(limits.QUESTION_TEXT_MAX)()
+    explanation = bilingual(limits.EXPLANATION_MAX)(required=False)
+    source = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.SOURCE_MAX
+    )
     difficulty = serializers.IntegerField(required=False, default=2)
-    tags = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=limits.TAG_MAX),
+        required=False,
+        default=list,
+        max_length=limits.TAGS_MAX,
+    )
     time_limit = serializers.IntegerField(required=False, default=20)
     points = serializers.IntegerField(required=False, default=1)
-    choices = ChoiceDataSerializer(many=True, required=False)
+    choices = ChoiceDataSerializer(many=True, required=False, max_length=limits.CHOICES_MAX)
     answer = serializers.JSONField(required=False, default=dict)
     visibility = serializers.ChoiceField(choices=Question.Visibility.choices, required=False)
 
@@ -189,7 +212,9 @@ class QuestionDetailSerializer(QuestionSummarySerializer):
 
 
 class RejectSerializer(StrictTypes, serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.REVIEW_NOTE_MAX, default=""
+    )
 
 
 class BulkSerializer(StrictTypes, serializers.Serializer):
@@ -302,8 +327,10 @@ class QuizDrawRuleInputSerializer(StrictTypes, serializers.Serializer):
 
 
 class QuizInputSerializer(StrictTypes, serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=limits.TITLE_MAX)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX
+    )
     mode = serializers.ChoiceField(choices=Quiz.Mode.choices, required=False)
     shuffle_options = serializers.BooleanField(required=False)
     shuffle_questions = serializers.BooleanField(required=False)

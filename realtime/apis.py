@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.http import HttpResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -41,6 +43,7 @@ def game_body(request, game: Game) -> dict:
         "screen_url": f"/screen/{game.id}/?key={game.screen_key}",
         "ws_url": f"/ws/game/{game.id}/",
         "settings": game.settings,
+        "practice": game.practice,
         "questions": len(game.plan),
         "players": game.players.filter(banned=False).count(),
         "created_at": game.created_at,
@@ -60,6 +63,7 @@ class GameCreateInput(StrictTypes, serializers.Serializer):
     quiz = serializers.IntegerField()
     settings = serializers.DictField(required=False)
     contest_round = serializers.IntegerField(required=False, allow_null=True)
+    practice = serializers.BooleanField(required=False, default=False)
 
 
 class GameListCreateApi(APIView):
@@ -79,6 +83,7 @@ class GameListCreateApi(APIView):
             quiz_id=data.validated_data["quiz"],
             settings=data.validated_data.get("settings"),
             contest_round_id=data.validated_data.get("contest_round"),
+            practice=data.validated_data["practice"],
         )
         return Response(game_body(request, game), status=status.HTTP_201_CREATED)
 
@@ -132,7 +137,10 @@ class GameLookupApi(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        game = services.game_for_pin(request.query_params.get("pin", ""))
+        # No DRF authentication here (the lookup is public); the session's user, read only for a
+        # practice game, lets its host find it.
+        session_user = SimpleLazyObject(lambda: get_user(request._request))
+        game = services.game_for_pin(request.query_params.get("pin", ""), user=session_user)
         # Whether joining needs the code on the big screen, so the form can ask for it at once.
         return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
 
@@ -169,6 +177,7 @@ class GameJoinApi(APIView):
                 "player": player.id,
                 "nickname": player.nickname,
                 "team": player.team,
+                "practice": player.game.practice,
                 "token": token,
                 "ws_url": f"/ws/game/{player.game_id}/",
             },

@@ -790,6 +790,7 @@ class Hub:
             "q": state["q"],
             "total": state["total"],
             "branding": game.settings.get("branding", {}),
+            "practice": game.practice,
         }
         if role == p.ROLE_HOST:
             info["title"] = game.quiz.title if game.quiz_id else ""

@@ -43,6 +43,9 @@ class Game(models.Model):
     screen_key = models.CharField(max_length=64)
     secret = models.CharField(max_length=64)
     contest_round_id = models.IntegerField(null=True, blank=True)
+    # A teacher trying a quiz (with their own drafts): only the host may join, never linked to a
+    # contest; pages and phones say "Practice".
+    practice = models.BooleanField(_("practice"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

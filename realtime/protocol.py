@@ -231,6 +231,7 @@ class GameInfo(TypedDict):
     q: int | None
     total: int
     branding: dict
+    practice: bool  # a teacher's private try-out: pages show "Practice"
 
 
 class You(TypedDict):

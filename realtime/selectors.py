@@ -13,6 +13,7 @@ from typing import Any
 from contest.ranking import LIVE_CHAIN, rank_rows
 from contest.scoring import team_scores
 from quizzes.grading import answer_key
+from quizzes.limits import EXPLANATION_MAX, QUESTION_TEXT_MAX, clip
 from quizzes.models import Question, Quiz
 from quizzes.options import (
     opaque_id,  # noqa: F401 - realtime.results names reveal ids with it
@@ -95,7 +96,11 @@ def play_question(*, game: Game, q: int) -> PlayQuestion:
     to_opaque = opaque_ids(game.secret, [c.id for c in shown])
     payload = {
         "type": str(question.type),
-        "text": {"vi": question.text_vi, "en": question.text_en},
+        # Clipped to the bank's limits: nothing oversized reaches a phone, even from older rows.
+        "text": {
+            "vi": clip(question.text_vi, QUESTION_TEXT_MAX),
+            "en": clip(question.text_en, QUESTION_TEXT_MAX),
+        },
         "image": question.image.url if question.image else None,
         "choices": [
             {"id": to_opaque[str(c.id)], "text": {"vi": c.text_vi, "en": c.text_en}} for c in shown
@@ -113,7 +118,10 @@ def play_question(*, game: Game, q: int) -> PlayQuestion:
         payload=payload,
         to_real={v: k for k, v in to_opaque.items()},
         to_opaque=to_opaque,
-        explanation={"vi": question.explanation_vi, "en": question.explanation_en},
+        explanation={
+            "vi": clip(question.explanation_vi, EXPLANATION_MAX),
+            "en": clip(question.explanation_en, EXPLANATION_MAX),
+        },
         source=question.source,
     )
 

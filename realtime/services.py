@@ -30,7 +30,7 @@ from contest.selectors import live_round_for_game, quiz_key_hidden_from
 from contest.services.results import live_round_game_set, live_round_results_record
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade, numeric_distance
-from quizzes.models import Quiz
+from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get
 from realtime import engine
@@ -57,6 +57,14 @@ MSG_NOT_HOST = _("Only teachers can host live games.")
 MSG_BAD_SETTINGS = _("Some game settings are invalid.")
 MSG_GAME_NOT_TIED = _("This game is not tied to a contest round.")
 MSG_GAME_NOT_ENDED = _("The game has not ended yet.")
+MSG_PRACTICE_NOT_CONTEST = _("A practice game cannot be part of a contest.")
+MSG_UNPUBLISHED = _(
+    "This quiz has questions that are not published yet: try it as a practice game, or ask a "
+    "reviewer to publish them."
+)
+MSG_OTHERS_DRAFTS = _(
+    "A practice game may use your own draft questions only: this quiz has someone else's."
+)
 
 PIN_DIGITS = 7
 LEADERBOARD_SIZE = 10
@@ -145,16 +153,37 @@ def quiz_for_hosting(*, host, quiz_id: Any) -> Quiz:
     return quiz
 
 
+def _check_playable(*, plan: list[dict[str, Any]], host, practice: bool) -> None:
+    """Games play published questions; a practice game may also play the host's own drafts."""
+    unpublished = Question.objects.filter(pk__in=[item["question"] for item in plan]).exclude(
+        status__in=[Question.Status.PUBLISHED, Question.Status.ARCHIVED]
+    )
+    if not practice:
+        if unpublished.exists():
+            raise ApplicationError("quiz_not_published", MSG_UNPUBLISHED)
+    elif unpublished.exclude(author=host).exists():
+        raise ApplicationError("quiz_not_published", MSG_OTHERS_DRAFTS)
+
+
 @transaction.atomic
 def game_create(
-    *, host, quiz_id: Any, settings: Any = None, contest_round_id: int | None = None
+    *,
+    host,
+    quiz_id: Any,
+    settings: Any = None,
+    contest_round_id: int | None = None,
+    practice: bool = False,
 ) -> Game:
     """Create a live game in the lobby with a fresh PIN (unique among games not ended).
 
     With a contest round: only the contest's staff may tie a game to one of its live rounds, and
-    the round then names this game (the only one that may record the round's results)."""
+    the round then names this game (the only one that may record the round's results). A practice
+    game lets a teacher try a quiz with their own drafts: only its host may join it, and it is
+    never part of a contest."""
     if not is_teacher(host):
         raise ForbiddenError("permission_denied", MSG_NOT_HOST)
+    if practice and contest_round_id is not None:
+        raise ApplicationError("practice_not_contest", MSG_PRACTICE_NOT_CONTEST)
     quiz = quiz_for_hosting(host=host, quiz_id=quiz_id)
     round_ = None
     if contest_round_id is not None:
@@ -164,6 +193,7 @@ def game_create(
     plan = play_plan(quiz=quiz, seed=seed)
     if not plan:
         raise ApplicationError("quiz_empty", MSG_QUIZ_EMPTY)
+    _check_playable(plan=plan, host=host, practice=practice)
     state = engine.initial_state(total=len(plan), settings=cleaned)
     for _attempt in range(30):
         pin = str(secrets.randbelow(9 * 10 ** (PIN_DIGITS - 1)) + 10 ** (PIN_DIGITS - 1))
@@ -179,6 +209,7 @@ def game_create(
                     screen_key=secrets.token_urlsafe(24),
                     secret=secrets.token_hex(16),
                     contest_round_id=round_.pk if round_ else None,
+                    practice=practice,
                 )
         except IntegrityError:
             continue
@@ -188,8 +219,9 @@ def game_create(
     raise ApplicationError("busy", _("Please try again."), status=503)
 
 
-def game_for_pin(pin: Any) -> Game:
-    """The joinable game with this PIN; the same error for missing, ended and locked games."""
+def game_for_pin(pin: Any, user=None) -> Game:
+    """The joinable game with this PIN; the same error for missing, ended and locked games, and
+    for someone else's practice game (only its host may join: it may hold unpublished drafts)."""
     not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
     if not isinstance(pin, str | int) or not str(pin).strip().isdigit() or len(str(pin)) > 12:
         raise not_found
@@ -197,6 +229,8 @@ def game_for_pin(pin: Any) -> Game:
     if game is None or game.state.get("locked"):
         raise not_found
     if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):
+        raise not_found
+    if game.practice and getattr(user, "pk", None) != game.host_id:
         raise not_found
     return game
 
@@ -226,7 +260,7 @@ def player_join(
     whatever the nickname."""
     from realtime.challenge import challenge_check
 
-    game = game_for_pin(pin)
+    game = game_for_pin(pin, user=user)
     challenge_check(game=game, code=challenge)
     if device_kicked(game_id=game.id, device=device, user=user):
         raise ForbiddenError("banned", MSG_BANNED)

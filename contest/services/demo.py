@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from contest.models import Contest, Round
+from contest.services.results import audit
 from quizzes.models import Quiz, QuizDrawRule
 
 DEMO_SLUG = "lifelong-learning-week-2026"
@@ -39,7 +41,7 @@ def seed_demo_contest() -> Contest:
     )
     if not quiz.draw_rules.exists():
         QuizDrawRule.objects.create(quiz=quiz, count=10, difficulty_min=1, difficulty_max=5)
-    contest, _created = Contest.objects.get_or_create(
+    contest, contest_created = Contest.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={
             "title_vi": "Tuần lễ học tập suốt đời 2026: Cuộc thi Công dân toàn cầu",
@@ -72,6 +74,20 @@ def seed_demo_contest() -> Contest:
             "prediction_text_en": "How many participants will answer every question correctly?",
         },
     )
+    # Created here rather than through contest_create/round_create (fixed slug, idempotent), so
+    # audited here: the demo's audit log starts like any contest's.
+    if contest_created:
+        audit(
+            contest=contest, actor=organiser, action="contest_create", summary=_("Contest created.")
+        )
+    if created:
+        audit(
+            contest=contest,
+            round_=round_,
+            actor=organiser,
+            action="round_create",
+            summary=_("Round created: %(title)s.") % {"title": round_.title_vi},
+        )
     if not created and round_.closes_at < now:
         # Keep the demo usable: a demo started weeks later still has an open round.
         Round.objects.filter(pk=round_.pk).update(

@@ -27,6 +27,8 @@ MSG_RESULTS_EXIST = gettext_lazy(
     "This round already has results. An organiser must confirm replacing them."
 )
 MSG_OVERWRITE_STAFF = gettext_lazy("Only this contest's staff can replace its results.")
+MSG_ALREADY_VOIDED = gettext_lazy("This question is already voided in this round.")
+MSG_REASON_REQUIRED = gettext_lazy("Give a reason: it is written to the audit log.")
 
 FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
@@ -262,22 +264,55 @@ def round_recompute(*, round_: Round) -> dict[str, Any]:
     }
 
 
+_PAPER_COUNTS_SQL = """
+SELECT (item->>'q')::int AS question_id, COUNT(DISTINCT a.id)
+FROM contest_attempt a CROSS JOIN LATERAL jsonb_array_elements(a.paper) AS item
+WHERE a.round_id = %s GROUP BY 1
+"""
+
+
+def round_paper_question_counts(round_: Round) -> dict[int, int]:
+    """How many papers (attempts) of the round hold each question: the questions a correction
+    may touch, for fixed and drawn rounds alike (a drawn round's quiz lists no questions)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_PAPER_COUNTS_SQL, [round_.pk])
+            return dict(cursor.fetchall())
+    counts: dict[int, int] = {}
+    for paper in Attempt.objects.filter(round=round_).values_list("paper", flat=True).iterator():
+        for qid in {item["q"] for item in paper}:
+            counts[qid] = counts.get(qid, 0) + 1
+    return counts
+
+
 def _round_question(round_: Round, question_id: int) -> Question:
-    # A Python scan (not JSON containment) so SQLite and PostgreSQL behave alike; corrections are rare.
-    used = any(
-        any(item["q"] == question_id for item in paper)
-        for paper in Attempt.objects.filter(round=round_).values_list("paper", flat=True).iterator()
-    )
     question = Question.objects.filter(pk=question_id).first()
-    if question is None or not used:
+    if question is None or question_id not in round_paper_question_counts(round_):
         raise NotFoundError("not_in_round", MSG_NOT_IN_ROUND)
     return question
 
 
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(
+            "reason_required", MSG_REASON_REQUIRED, {"reason": [str(MSG_REASON_REQUIRED)]}
+        )
+    return reason
+
+
 @transaction.atomic
 def question_void(*, round_: Round, question_id: int, actor, reason: str = "") -> AuditEntry:
-    """Void a question in a round: nobody gets points for it, scores and ranks are recomputed."""
+    """Void a question in a round: nobody gets points for it, scores and ranks are recomputed.
+    A reason is required; voiding the same question twice is refused."""
+    reason = _reason(reason)
     question = _round_question(round_, question_id)
+    # Lock the round so two organisers voiding at once cannot both pass the check below.
+    Round.objects.select_for_update().filter(pk=round_.pk).first()
+    if Correction.objects.filter(
+        round=round_, question=question, kind=Correction.Kind.VOID
+    ).exists():
+        raise ApplicationError("already_voided", MSG_ALREADY_VOIDED, status=409)
     Correction.objects.create(
         round=round_, question=question, kind=Correction.Kind.VOID, reason=reason, created_by=actor
     )
@@ -309,7 +344,9 @@ def answer_key_fix(
     reason: str = "",
 ) -> AuditEntry:
     """Fix a question's answer key for this round (choice questions: the correct choice ids;
-    others: a grading key); scores and ranks are recomputed from the stored answers."""
+    others: a grading key); scores and ranks are recomputed from the stored answers. A reason
+    is required."""
+    reason = _reason(reason)
     question = _round_question(round_, question_id)
     original = answer_key(question)
     new_key = dict(original)

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from frontend.bank.views import teacher_required
 from quizzes.exporters import tabular
 from quizzes.importers import FORMATS
+from quizzes.limits import editor_limits
 from quizzes.permissions import can_review_question
 
 # Example rows of the downloadable template: one per question type (docs/import-formats.md).
@@ -129,7 +130,11 @@ def import_wizard(request):
     return render(
         request,
         "frontend_bank/import.html",
-        {"formats": FORMATS, "can_publish": can_review_question(request.user)},
+        {
+            "formats": FORMATS,
+            "can_publish": can_review_question(request.user),
+            "limits": editor_limits(),
+        },
     )
 
 

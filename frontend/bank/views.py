@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from quizzes.errors import NotFoundError
 from quizzes.filters import CappedCountPaginator, filters_from_params
+from quizzes.limits import editor_limits
 from quizzes.models import Question, QuestionType, Theme
 from quizzes.permissions import can_review_question, can_use_bank
 from quizzes.selectors import question_get, question_list, quiz_get, quiz_list, review_queue
@@ -84,7 +85,12 @@ def question_editor(request, pk: int | None = None):
     return render(
         request,
         "frontend_bank/editor.html",
-        {**_choices_context(), "question": question, "points_choices": (0, 1, 2)},
+        {
+            **_choices_context(),
+            "question": question,
+            "points_choices": (0, 1, 2),
+            "limits": editor_limits(),
+        },
     )
 
 
@@ -99,7 +105,9 @@ def review_page(request):
             status=403,
         )
     return render(
-        request, "frontend_bank/review.html", {"questions": review_queue(user=request.user)}
+        request,
+        "frontend_bank/review.html",
+        {"questions": review_queue(user=request.user), "limits": editor_limits()},
     )
 
 

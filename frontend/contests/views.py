@@ -250,9 +250,8 @@ def organise_contest(request, slug):
         p["reg_pct"] = round(100 * p["registered"] / peak)
         p["att_pct"] = round(100 * p["attempted"] / peak)
         p["done_pct"] = round(100 * p["completed"] / peak)
-    questions = []
-    if selected and selected.quiz_id:
-        questions = [item.question for item in selected.quiz.items.select_related("question")]
+    # Drawn rounds have no quiz items: list what the papers held (selectors, one home).
+    questions = selectors.round_correction_questions(selected) if selected else []
     return render(
         request,
         "frontend_contests/organise_contest.html",

@@ -66,9 +66,12 @@ def host_console(request, game_id: int):
     """The host's console for one game of this user (the WebSocket checks it again)."""
     if denied := _teacher_or_login(request):
         return denied
-    if not Game.objects.filter(pk=game_id, host=request.user).exists():
+    game = Game.objects.filter(pk=game_id, host=request.user).only("practice").first()
+    if game is None:
         raise Http404
-    return render(request, "frontend_live/host.html", {"game_id": game_id})
+    return render(
+        request, "frontend_live/host.html", {"game_id": game_id, "practice": game.practice}
+    )
 
 
 def screen(request, game_id: int):
@@ -77,7 +80,14 @@ def screen(request, game_id: int):
     response = render(
         request,
         "frontend_live/screen.html",
-        {"game_id": game_id, "key": key, "join_url": join_url(request)},
+        {
+            "game_id": game_id,
+            "key": key,
+            "join_url": join_url(request),
+            # Only with the right key: the page says no more about a game than its socket would.
+            "practice": bool(key)
+            and Game.objects.filter(pk=game_id, screen_key=key, practice=True).exists(),
+        },
     )
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
     return response

@@ -230,14 +230,21 @@ def _same(existing: Question, data: dict) -> bool:
 
 
 def _preview(parsed: ParsedQuestion, action: str) -> dict:
-    data = parsed.data
-    text = data.get("text") or {}
+    """One row of the wizard's preview: the question, its options and its key as they will be
+    saved (normalised like the bank stores them), so the teacher checks the key before importing."""
+    data = question_normalize_data(parsed.data)
+    options = [
+        {"text": choice["text"], "weight": choice["weight"]} for choice in data.get("choices", [])
+    ]
     return {
         "line": parsed.line,
         "name": parsed.name,
-        "uid": data.get("uid", ""),
-        "type": data.get("type"),
-        "text": text if isinstance(text, dict) else {"vi": text, "en": text},
-        "choices": len(data.get("choices") or []),
+        "uid": parsed.data.get("uid", ""),
+        "type": data["type"],
+        "text": data["text"],
+        "choices": len(options),
+        "options": options,
+        # Typed and numeric answers: the accepted texts, or the value/tolerance or range.
+        "key": data.get("answer", {}),
         "action": action,
     }

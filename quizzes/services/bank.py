@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from quizzes.errors import ApplicationError, ForbiddenError
+from quizzes.limits import IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE
 from quizzes.models import Question
 from quizzes.permissions import (
     can_archive_question,
@@ -38,12 +39,15 @@ BAD_TRANSITION = _("A question that is “%(status)s” cannot be %(action)s.")
 IN_USE = _("This question is used by a quiz or a game: archive it instead of deleting it.")
 ONLY_DRAFTS_DELETED = _("Only draft questions can be deleted; archive the others.")
 IMAGE_TOO_BIG = _("The image is larger than 2 MB.")
+IMAGE_TOO_MANY_PIXELS = _(
+    "The image is %(width)s × %(height)s pixels: at most %(side)s pixels a side and "
+    "%(megapixels)s megapixels."
+)
 IMAGE_BAD_TYPE = _("The image must be a PNG, JPEG, WebP or GIF file.")
 IMAGE_LOCKED = _("A published question's image cannot change: edit the question first.")
 BULK_UNKNOWN_ACTION = _("Unknown bulk action “%(action)s”: use publish or archive.")
 BULK_TOO_MANY = _("At most %(max)s questions at once.")
 
-IMAGE_MAX_BYTES = 2 * 1024 * 1024
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
 BULK_MAX = 500
 # What the author controls in the canonical dict; status moves only through the workflow.
@@ -277,11 +281,25 @@ def question_set_image(*, question: Question, user, upload: UploadedFile | None)
     try:
         with Image.open(io.BytesIO(content)) as image:
             image_format = image.format
+            width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ApplicationError("image_bad_type", IMAGE_BAD_TYPE)
     if image_format not in IMAGE_FORMATS:
         raise ApplicationError("image_bad_type", IMAGE_BAD_TYPE)
+    # The header's size, read before anything is decoded: a small file may be a huge bitmap.
+    if max(width, height) > IMAGE_MAX_SIDE or width * height > IMAGE_MAX_PIXELS:
+        raise ApplicationError(
+            "image_too_big",
+            IMAGE_TOO_MANY_PIXELS
+            % {
+                "width": width,
+                "height": height,
+                "side": IMAGE_MAX_SIDE,
+                "megapixels": IMAGE_MAX_PIXELS // 1_000_000,
+            },
+            {"width": width, "height": height, "max_side": IMAGE_MAX_SIDE},
+        )
     from django.core.files.base import ContentFile
 
     name = (

@@ -20,13 +20,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from quizzes.errors import ApplicationError
+from quizzes.limits import (
+    ACCEPTED_ANSWER_MAX,
+    ACCEPTED_ANSWERS_MAX,
+    CHOICE_TEXT_MAX,
+    CHOICES_MAX,
+    EXPLANATION_MAX,
+    EXTERNAL_ID_MAX,
+    FEEDBACK_MAX,
+    QUESTION_TEXT_MAX,
+    SOURCE_MAX,
+    TAG_MAX,
+    TAGS_MAX,
+)
 from quizzes.models import CHOICE_TYPES, Choice, Question, QuestionType, Tag, Theme
 
 LANGUAGES = ("vi", "en")
-CHOICE_TEXT_MAX = 500
-TAG_MAX = 64
-SOURCE_MAX = 500
-EXTERNAL_ID_MAX = 255
 # Weights are compared with a little slack: files write 33.33333% for a third.
 WEIGHT_EPSILON = 0.001
 TEXT_OPTIONS = ("ignore_case", "ignore_diacritics", "ignore_spaces")
@@ -43,6 +52,10 @@ def _bilingual(value: Any) -> dict[str, str]:
         return {"vi": "", "en": ""}
     text = str(value).strip()
     return {"vi": text, "en": text}
+
+
+def _longest(texts: dict[str, str]) -> int:
+    return max(len(texts["vi"]), len(texts["en"]))
 
 
 def _is_number(value: Any) -> bool:
@@ -71,6 +84,17 @@ def question_validate_data(data: dict) -> list[str]:
     text = _bilingual(data.get("text"))
     if not (text["vi"] or text["en"]):
         problems.append(_("A question needs its text in Vietnamese or English."))
+    if _longest(text) > QUESTION_TEXT_MAX:
+        problems.append(
+            _("The question text is longer than %(max)s characters (%(n)s).")
+            % {"max": QUESTION_TEXT_MAX, "n": _longest(text)}
+        )
+    explanation = _bilingual(data.get("explanation"))
+    if _longest(explanation) > EXPLANATION_MAX:
+        problems.append(
+            _("The explanation is longer than %(max)s characters (%(n)s).")
+            % {"max": EXPLANATION_MAX, "n": _longest(explanation)}
+        )
 
     uid = data.get("uid")
     if uid is not None and (not isinstance(uid, str) or len(uid) > EXTERNAL_ID_MAX):
@@ -103,6 +127,8 @@ def question_validate_data(data: dict) -> list[str]:
         problems.append(
             _("Tags must be a list of texts of at most %(max)s characters.") % {"max": TAG_MAX}
         )
+    elif len(tags) > TAGS_MAX:
+        problems.append(_("A question has at most %(max)s tags.") % {"max": TAGS_MAX})
     status = data.get("status")
     if status is not None and status not in Question.Status.values:
         problems.append(_("Unknown status “%(status)s”.") % {"status": status})
@@ -124,6 +150,8 @@ def question_validate_data(data: dict) -> list[str]:
 def _choice_problems(qtype: str, choices: Any) -> list[str]:
     if not isinstance(choices, list) or len(choices) < 2:
         return [_("This question type needs at least two choices.")]
+    if len(choices) > CHOICES_MAX:
+        return [_("A question has at most %(max)s choices.") % {"max": CHOICES_MAX}]
     problems: list[str] = []
     weights: list[float] = []
     for number, choice in enumerate(choices, start=1):
@@ -137,6 +165,11 @@ def _choice_problems(qtype: str, choices: Any) -> list[str]:
             problems.append(
                 _("Choice %(n)s is longer than %(max)s characters.")
                 % {"n": number, "max": CHOICE_TEXT_MAX}
+            )
+        if _longest(_bilingual(choice.get("feedback"))) > FEEDBACK_MAX:
+            problems.append(
+                _("The feedback of choice %(n)s is longer than %(max)s characters.")
+                % {"n": number, "max": FEEDBACK_MAX}
             )
         weight = choice.get("weight", 0.0)
         if not _is_number(weight) or not -1.0 <= weight <= 1.0:
@@ -183,8 +216,16 @@ def _text_answer_problems(answer: Any) -> list[str]:
         or not all(isinstance(a, str) and a.strip() for a in accepted)
     ):
         return [_("A typed-answer question needs at least one accepted answer.")]
-    if any(len(a) > CHOICE_TEXT_MAX for a in accepted):
-        return [_("An accepted answer is longer than %(max)s characters.") % {"max": 500}]
+    if len(accepted) > ACCEPTED_ANSWERS_MAX:
+        return [
+            _("A typed-answer question has at most %(max)s accepted answers.")
+            % {"max": ACCEPTED_ANSWERS_MAX}
+        ]
+    if any(len(a) > ACCEPTED_ANSWER_MAX for a in accepted):
+        return [
+            _("An accepted answer is longer than %(max)s characters.")
+            % {"max": ACCEPTED_ANSWER_MAX}
+        ]
     if any(not isinstance(answer.get(k, True), bool) for k in TEXT_OPTIONS):
         return [
             _(

@@ -9,6 +9,8 @@ const form = $("editor-form");
 const answersBox = $("answers");
 const CHOICE_TYPES = new Set(["single", "multi", "truefalse", "order", "poll"]);
 const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
+// Size limits from quizzes/limits.py (the server checks the same numbers).
+const LIMITS = JSON.parse($("editor-limits").textContent);
 
 let questionId = root.dataset.questionId ? Number(root.dataset.questionId) : null;
 let previewLang = root.dataset.uiLang === "en" ? "en" : "vi";
@@ -139,7 +141,7 @@ function choiceRow(choice, index) {
   }
   for (const lang of ["vi", "en"]) {
     const input = el("input", {
-      name: `choice-${lang}`, lang, maxlength: "500", value: choice.text[lang] || "",
+      name: `choice-${lang}`, lang, maxlength: String(LIMITS.choice), value: choice.text[lang] || "",
       placeholder: lang === "vi" ? gettext("Vietnamese") : gettext("English"),
       "aria-label": interpolate(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }, true),
     });
@@ -176,6 +178,22 @@ function moveChoice(index, delta) {
   renderAnswers();
   answersBox.querySelectorAll(".choice-row")[target]?.querySelector(delta < 0 ? "[aria-label]" : "input")?.focus();
   renderPreview();
+}
+
+// --- Length counters ------------------------------------------------------------------------
+
+// A "n / max" counter under each long text, so an author sees the limit before the server says so.
+function refreshCounters() {
+  form.querySelectorAll("textarea[maxlength]").forEach((field) => {
+    const max = Number(field.getAttribute("maxlength"));
+    let counter = field.nextElementSibling;
+    if (!counter || !counter.classList.contains("counter")) {
+      counter = el("span", { class: "counter" });
+      field.after(counter);
+    }
+    counter.textContent = interpolate(gettext("%(n)s / %(max)s characters"), { n: field.value.length, max }, true);
+    counter.classList.toggle("near-limit", field.value.length >= max * 0.9);
+  });
 }
 
 // --- Reading the form -------------------------------------------------------------------------
@@ -242,6 +260,7 @@ function fill(detail) {
   showState(detail);
   renderAnswers();
   renderPreview();
+  refreshCounters();
 }
 
 function showState(detail) {
@@ -381,6 +400,7 @@ $("f-type").addEventListener("change", () => {
 });
 
 form.addEventListener("input", renderPreview);
+form.addEventListener("input", refreshCounters);
 form.addEventListener("change", renderPreview);
 $("f-image").addEventListener("change", () => {
   const file = $("f-image").files[0];
@@ -414,5 +434,6 @@ async function start() {
   $("f-visibility").value = "public";
   renderAnswers();
   renderPreview();
+  refreshCounters();
 }
 start();

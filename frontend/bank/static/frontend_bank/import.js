@@ -110,10 +110,61 @@ function fillProblems(tableId, wrapperId, problems) {
   $(wrapperId).hidden = problems.length === 0;
 }
 
-function questionText(item) {
+function inLanguage(pair) {
   const lang = document.documentElement.lang === "en" ? "en" : "vi";
   const other = lang === "en" ? "vi" : "en";
-  return item.text[lang] || item.text[other] || "";
+  return (pair && (pair[lang] || pair[other])) || "";
+}
+
+function questionText(item) {
+  return inLanguage(item.text);
+}
+
+function node(tag, className, text) {
+  const element = document.createElement(tag);
+  if (className) element.className = className;
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+const percent = (weight) => `${Math.round(weight * 10000) / 100}%`;
+
+// The options and the answer key as they will be saved: right options carry a ✓ and the word
+// "right" (not only a colour), so the teacher checks the key before anything is imported.
+function keyView(item) {
+  const box = node("div", "preview-key");
+  const options = item.options || [];
+  if (options.length) {
+    const list = node(item.type === "order" ? "ol" : "ul", "preview-options");
+    for (const option of options) {
+      const li = node("li");
+      const right = item.type !== "order" && item.type !== "poll" && option.weight > 0;
+      const wrong = option.weight < 0;
+      li.className = right ? "key-right" : wrong ? "key-negative" : "key-other";
+      li.append(node("span", "key-mark", right ? "✓" : wrong ? "✗" : "·"), " ", inLanguage(option.text));
+      if (right) {
+        const label = item.type === "multi"
+          ? interpolate(gettext("right, %s"), [percent(option.weight)])
+          : gettext("right");
+        li.append(" ", node("span", "key-tag", label));
+      } else if (wrong) {
+        li.append(" ", node("span", "key-tag", interpolate(gettext("penalty %s"), [percent(option.weight)])));
+      }
+      list.append(li);
+    }
+    if (item.type === "order") box.append(node("p", "key-caption", gettext("Correct order:")));
+    if (item.type === "poll") box.append(node("p", "key-caption", gettext("A poll: no right answer.")));
+    box.append(list);
+  }
+  const key = item.key || {};
+  if (item.type === "text" && Array.isArray(key.accepted)) {
+    box.append(node("p", "key-right", interpolate(gettext("Accepted answers: %s"), [key.accepted.join(" | ")])));
+  } else if (item.type === "numeric" && ("min" in key || "max" in key)) {
+    box.append(node("p", "key-right", interpolate(gettext("Answer: from %(min)s to %(max)s"), key, true)));
+  } else if (item.type === "numeric" && "value" in key) {
+    box.append(node("p", "key-right", interpolate(gettext("Answer: %(value)s (± %(tolerance)s)"), { value: key.value, tolerance: key.tolerance ?? 0 }, true)));
+  }
+  return box;
 }
 
 function summary(report, done) {
@@ -154,7 +205,8 @@ async function preview(event) {
       const row = document.createElement("tr");
       cell(row, item.line ? interpolate(gettext("line %s"), [item.line]) : item.name);
       cell(row, TYPES[item.type] || item.type);
-      cell(row, questionText(item));
+      cell(row, questionText(item), "preview-question");
+      row.lastChild.append(keyView(item));
       cell(row, ACTIONS[item.action] || item.action, `action-${item.action}`);
       body.append(row);
     }

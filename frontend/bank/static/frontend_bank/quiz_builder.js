@@ -23,12 +23,47 @@ function el(tag, attrs = {}, children = []) {
   return node;
 }
 
+// An empty override uses the question's own value (shown muted as "default"); a set override is
+// drawn with the primary colour and says "changed", so the two never look alike.
 function overrideInput(item, field, label, attrs) {
-  const input = el("input", { type: "number", ...attrs, value: item[field] ?? "", placeholder: String(item[`default_${field}`] ?? "") });
+  const fallback = item[`default_${field}`];
+  const input = el("input", { type: "number", ...attrs, value: item[field] ?? "", placeholder: String(fallback ?? "") });
+  const note = el("span", { class: "override-note" });
+  const wrapper = el("label", {}, [label, input, note]);
+  const show = () => {
+    const overridden = item[field] !== null && item[field] !== undefined;
+    wrapper.classList.toggle("overridden", overridden);
+    note.textContent = overridden
+      ? interpolate(gettext("changed (default %s)"), [fallback ?? "—"])
+      : interpolate(gettext("default %s"), [fallback ?? "—"]);
+  };
   input.addEventListener("input", () => {
     item[field] = input.value === "" ? null : Number(input.value);
+    show();
   });
-  return el("label", {}, [label, input]);
+  show();
+  return wrapper;
+}
+
+// Where each question first appears: a later copy is a duplicate.
+function firstPositions() {
+  const first = new Map();
+  items.forEach((item, index) => { if (!first.has(item.question)) first.set(item.question, index); });
+  return first;
+}
+
+function showDuplicates() {
+  const first = firstPositions();
+  const twice = items
+    .map((item, index) => ({ item, index }))
+    .filter(({ item, index }) => first.get(item.question) !== index);
+  const box = $("builder-duplicates");
+  box.hidden = twice.length === 0;
+  box.textContent = twice
+    .map(({ item, index }) => interpolate(
+      gettext("Question %(n)s (“%(text)s”) is already in this quiz as question %(first)s."),
+      { n: index + 1, text: textOf(item.question_text).slice(0, 60), first: first.get(item.question) + 1 }, true))
+    .join(" ");
 }
 
 function move(from, to, focusSelector) {
@@ -44,8 +79,10 @@ function renderItems() {
   const list = $("item-list");
   list.replaceChildren();
   $("items-empty").hidden = items.length > 0;
+  const first = firstPositions();
   items.forEach((item, index) => {
-    const row = el("li", { class: "item", draggable: "true", "data-index": String(index) });
+    const duplicate = first.get(item.question) !== index;
+    const row = el("li", { class: duplicate ? "item duplicate" : "item", draggable: "true", "data-index": String(index) });
     const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": interpolate(gettext("Move question %s up"), [index + 1]) });
     const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": interpolate(gettext("Move question %s down"), [index + 1]) });
     const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove question %s"), [index + 1]) });
@@ -57,7 +94,10 @@ function renderItems() {
     row.append(
       el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" }),
       el("span", { class: "item-number", text: String(index + 1) }),
-      el("span", { class: "item-text", text: textOf(item.question_text) }),
+      el("span", { class: "item-text" }, [
+        textOf(item.question_text),
+        duplicate ? el("span", { class: "duplicate-tag", text: interpolate(gettext("added twice: same as %s"), [first.get(item.question) + 1]) }) : null,
+      ]),
       el("span", { class: "overrides" }, [
         overrideInput(item, "time_limit", gettext("Time (s)"), { min: "5", max: "240" }),
         overrideInput(item, "points", gettext("Points"), { min: "0", max: "2" }),
@@ -82,6 +122,7 @@ function renderItems() {
     });
     list.append(row);
   });
+  showDuplicates();
 }
 
 function ruleSelect(templateId, value, onChange) {
@@ -151,9 +192,8 @@ $("add-rule").addEventListener("click", () => {
   renderRules();
 });
 
-$("save-quiz").addEventListener("click", async () => {
-  try {
-    const quiz = await api("PUT", quizUrl, {
+function saveQuiz() {
+  return api("PUT", quizUrl, {
       title: $("quiz-title").value,
       mode: $("quiz-mode").value,
       visibility: $("quiz-visibility").value,
@@ -161,7 +201,12 @@ $("save-quiz").addEventListener("click", async () => {
       shuffle_questions: $("quiz-shuffle-questions").checked,
       items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
       draw_rules: rules,
-    });
+  });
+}
+
+$("save-quiz").addEventListener("click", async () => {
+  try {
+    const quiz = await saveQuiz();
     fill(quiz);
     message("builder-saved", gettext("Quiz saved."));
   } catch (error) {
@@ -169,15 +214,33 @@ $("save-quiz").addEventListener("click", async () => {
   }
 });
 
+// Save, then open a private practice game of this quiz (it may hold the teacher's own drafts).
+$("practice-quiz").addEventListener("click", async () => {
+  const button = $("practice-quiz");
+  button.disabled = true;
+  try {
+    fill(await saveQuiz());
+    const game = await api("POST", "/api/games/", { quiz: Number(root.dataset.quizId), practice: true });
+    window.location.assign(game.host_url);
+  } catch (error) {
+    message("builder-errors", errorText(error));
+    button.disabled = false;
+  }
+});
+
 $("picker-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const params = new URLSearchParams({ status: "published", q: $("picker-q").value });
+  const q = $("picker-q").value;
   const results = $("picker-results");
   try {
-    const page = await api("GET", `/api/questions/?${params}`);
+    const pages = [api("GET", `/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
+    if ($("picker-drafts").checked) {
+      pages.push(api("GET", `/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
+    }
+    const found = (await Promise.all(pages)).flatMap((page) => page.results);
     results.replaceChildren();
-    if (!page.results.length) results.append(el("li", { class: "muted", text: gettext("No published question matches.") }));
-    page.results.forEach((question) => {
+    if (!found.length) results.append(el("li", { class: "muted", text: gettext("No published question matches.") }));
+    found.forEach((question) => {
       const add = el("button", { type: "button", class: "btn", text: gettext("Add") });
       add.addEventListener("click", () => {
         items.push({
@@ -186,7 +249,9 @@ $("picker-form").addEventListener("submit", async (event) => {
         });
         renderItems();
       });
-      results.append(el("li", {}, [el("span", { text: textOf(question.text) }), add]));
+      const label = el("span", { text: textOf(question.text) });
+      if (question.status !== "published") label.append(" ", el("span", { class: "status status-draft", text: gettext("Draft") }));
+      results.append(el("li", {}, [label, add]));
     });
   } catch (error) {
     message("builder-errors", errorText(error));

@@ -224,6 +224,7 @@ function kicked() {
 
 function onState(msg) {
   game = msg.game || {};
+  $("#practice-badge").hidden = !game.practice;  // a teacher's try-out, never counted
   you = msg.you || {};
   playerCount = game.players ?? playerCount;
   if (you.nickname) {
