@@ -19,6 +19,7 @@ from tests.contest.helpers import (
     correct_choice,
     make_contest,
     make_school,
+    paper_answers,
     register,
     wrong_choice,
 )
@@ -59,7 +60,7 @@ def _contest(api_client, papers):
         ]
         response = api_client.post(
             f"/api/attempts/{state['id']}/submit/",
-            {"answers": answers},
+            {"answers": paper_answers(state, answers)},
             format="json",
             **{TOKEN_HEADER: token},
         )
@@ -123,6 +124,7 @@ def test_board_my_rank_results_csv_and_xlsx_agree_on_every_rank(api_client, orga
     assert _my_ranks(api_client, round_, tokens) == final
     assert _board(api_client, f"/api/contests/{contest.slug}/leaderboard/?n=10") == final
 
+    contest.staff.add(organiser)
     api_client.force_authenticate(organiser)
     results = api_client.get(f"/api/rounds/{round_.pk}/results/").json()["rows"]
     scores = {r["public_name"].split(" (")[0]: r["score"] for r in results}

@@ -24,8 +24,9 @@ from tests.factories import make_question
 pytestmark = pytest.mark.django_db
 
 
-def drawn_round(api_client, *, bank_size=6, per_paper=2, people=5):
-    """A round drawing `per_paper` of `bank_size` published questions, with `people` papers."""
+def drawn_round(api_client, *, staff, bank_size=6, per_paper=2, people=5):
+    """A round drawing `per_paper` of `bank_size` published questions, with `people` papers, run
+    by `staff`."""
     bank = [
         make_question(text_en=f"Drawn question {i}?", text_vi=f"Câu rút {i}?")
         for i in range(bank_size)
@@ -33,6 +34,7 @@ def drawn_round(api_client, *, bank_size=6, per_paper=2, people=5):
     quiz = Quiz.objects.create(title="Random paper", mode=Quiz.Mode.DRAW)
     QuizDrawRule.objects.create(quiz=quiz, count=per_paper)
     contest, round_, _fixed = make_contest(n_questions=0, quiz=quiz, max_attempts=1)
+    contest.staff.add(staff)
     units = make_school("DR", "THCS Rút Thăm")
     for n in range(people):
         token = register(
@@ -45,7 +47,7 @@ def drawn_round(api_client, *, bank_size=6, per_paper=2, people=5):
 def test_the_organiser_page_lists_every_drawn_question_with_its_paper_count(
     client, api_client, organiser
 ):
-    contest, round_, _bank = drawn_round(api_client)
+    contest, round_, _bank = drawn_round(api_client, staff=organiser)
     expected = Counter(
         item["q"] for paper in Attempt.objects.values_list("paper", flat=True) for item in paper
     )
@@ -65,7 +67,7 @@ def test_the_organiser_page_lists_every_drawn_question_with_its_paper_count(
 
 
 def test_a_drawn_question_can_be_voided_with_a_reason_and_is_audited(api_client, organiser):
-    _contest, round_, _bank = drawn_round(api_client)
+    _contest, round_, _bank = drawn_round(api_client, staff=organiser)
     drawn = Attempt.objects.first().paper[0]["q"]
     api_client.force_authenticate(organiser)
 
@@ -83,7 +85,7 @@ def test_a_drawn_question_can_be_voided_with_a_reason_and_is_audited(api_client,
 
 
 def test_voiding_the_same_question_twice_is_refused(api_client, organiser):
-    _contest, round_, _bank = drawn_round(api_client, people=2)
+    _contest, round_, _bank = drawn_round(api_client, staff=organiser, people=2)
     drawn = Attempt.objects.first().paper[0]["q"]
     api_client.force_authenticate(organiser)
     body = {"question": drawn, "reason": "Ambiguous"}
@@ -108,6 +110,7 @@ def test_a_correction_without_a_reason_is_refused_and_changes_nothing(
     api_client, organiser, path, reason
 ):
     contest, round_, questions = make_contest()
+    contest.staff.add(organiser)
     units = make_school("NR", "THCS Không Lý Do")
     token = register(api_client, contest, units["school"])
     start_attempt(api_client, round_, token)
@@ -126,7 +129,7 @@ def test_a_correction_without_a_reason_is_refused_and_changes_nothing(
 
 
 def test_a_voided_question_shows_as_voided_on_the_organiser_page(client, api_client, organiser):
-    contest, round_, _bank = drawn_round(api_client, people=2)
+    contest, round_, _bank = drawn_round(api_client, staff=organiser, people=2)
     drawn = Attempt.objects.first().paper[0]["q"]
     api_client.force_authenticate(organiser)
     api_client.post(
@@ -143,7 +146,7 @@ def test_a_voided_question_shows_as_voided_on_the_organiser_page(client, api_cli
 def test_a_void_posted_from_the_page_without_a_reason_shows_the_error(
     client, api_client, organiser
 ):
-    contest, round_, _bank = drawn_round(api_client, people=1)
+    contest, round_, _bank = drawn_round(api_client, staff=organiser, people=1)
     drawn = Attempt.objects.first().paper[0]["q"]
     client.force_login(organiser)
 

@@ -13,12 +13,14 @@ from django.test import Client
 from django.utils import timezone
 
 from contest.models import Answer, AuditEntry, Participant, Round
+from contest.selectors import attempt_state
 from contest.services.registration import COOKIE_PREFIX
 from tests.contest.helpers import (
     TOKEN_HEADER,
     correct_choice,
     make_contest,
     make_school,
+    paper_answers,
     register,
     start_attempt,
 )
@@ -50,6 +52,7 @@ def _participant_calls(client, contest, round_, attempt_id, question, token):
 
 
 def _revoke(client, organiser, contest, participant_id):
+    contest.staff.add(organiser)
     client.force_authenticate(organiser)
     response = client.post(
         f"/api/contests/{contest.slug}/participants/{participant_id}/revoke-token/"
@@ -66,7 +69,7 @@ def test_a_revoked_token_is_refused_clearly_on_every_participant_endpoint(
     state = start_attempt(api_client, round_, token)
     api_client.post(
         f"/api/attempts/{state['id']}/answers/",
-        {"answers": [_answer(questions[0])]},
+        {"answers": paper_answers(state, [_answer(questions[0])])},
         format="json",
         **{TOKEN_HEADER: token},
     )
@@ -98,7 +101,7 @@ def test_a_revoked_token_is_refused_clearly_on_every_participant_endpoint(
     assert me.status_code == 200
     saved = api_client.post(
         f"/api/attempts/{state['id']}/answers/",
-        {"answers": [_answer(questions[1])]},
+        {"answers": paper_answers(state, [_answer(questions[1])])},
         format="json",
         **{TOKEN_HEADER: new_token},
     )
@@ -149,6 +152,7 @@ def test_the_organiser_page_revokes_a_participant_by_email(client, setup, organi
     from rest_framework.test import APIClient
 
     token = register(APIClient(), contest, units["school"], email="An.Nguyen+quiz@example.org")
+    contest.staff.add(organiser)
     client.force_login(organiser)
     page = client.get(f"/organise/contests/{contest.slug}/")
     assert b'id="revoke-form"' in page.content
@@ -189,7 +193,9 @@ async def test_a_revoked_token_is_refused_on_the_asgi_fast_path():
         )
         attempt = services.attempt_start(participant=p, round_=round_)
         services.attempt_submit(
-            participant_id=p.pk, attempt_id=attempt.pk, answers=[_answer(questions[0])]
+            participant_id=p.pk,
+            attempt_id=attempt.pk,
+            answers=paper_answers(attempt_state(attempt), [_answer(questions[0])]),
         )
         return contest, round_.pk, p.pk, services.participant_token(p)
 
@@ -307,7 +313,7 @@ def test_the_page_api_calls_use_the_httponly_cookie_with_a_csrf_check(api_client
     assert started.status_code == 201, started.json()
     saved = strict.post(
         f"/api/attempts/{started.json()['id']}/answers/",
-        json.dumps({"answers": [_answer(questions[0])]}),
+        json.dumps({"answers": paper_answers(started.json(), [_answer(questions[0])])}),
         content_type="application/json",
         HTTP_X_CSRFTOKEN=csrf,
     )
