@@ -13,7 +13,7 @@ from typing import Any
 
 from contest.scoring import rank as rank_rows
 from contest.scoring import team_scores
-from quizzes.grading import answer_key
+from quizzes.grading import answer_key, correct_response
 from quizzes.models import Question, Quiz
 from realtime.models import Game, Player
 
@@ -89,6 +89,15 @@ class PlayQuestion:
             if isinstance(out.get(name), list):
                 out[name] = [self.to_real.get(str(c), "?") for c in out[name]]
         return out
+
+    def correct_public(self) -> dict[str, Any] | None:
+        """The right answer with opaque choice ids: the reveal's "correct", the host's key."""
+        correct = correct_response(self.key)
+        if correct and "choices" in correct:
+            return {"choices": sorted(self.to_opaque.get(c, c) for c in correct["choices"])}
+        if correct and "order" in correct:
+            return {"order": [self.to_opaque.get(c, c) for c in correct["order"]]}
+        return correct
 
     def opaque_response(self, response: dict[str, Any] | None) -> dict[str, Any] | None:
         if not response:

@@ -1,8 +1,8 @@
 // The player's phone page: join with PIN + nickname, then follow the game over the WebSocket.
 import { LiveSocket, uuid } from "./ws.js";
 import {
-  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, connStatus, el, fmt, formatNumber, ngettext, pick,
-  pickLang, shuffled,
+  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, applyBranding, connStatus, el, fmt, formatNumber, ngettext,
+  pick, pickLang, shuffled,
 } from "./common.js";
 
 const root = $("#play");
@@ -23,6 +23,7 @@ let playerCount = 0;
 let openTimer = null;
 let countdown = null;
 let view = "";
+let noteTimer = null;
 
 // --- Session storage (one token per game; "current" points at the last game joined) -----------
 
@@ -192,6 +193,8 @@ function handle(msg) {
       return onTimer(msg);
     case "closed":
       return onClosed(msg);
+    case "skipped":
+      return note(_("Question skipped"));
     case "reveal":
       reveal = msg;
       return;
@@ -222,9 +225,47 @@ function kicked() {
   ]);
 }
 
+/** The event's title and colours on the phone too (the host sets them per game). */
+function brand(branding) {
+  if (!branding) return;
+  applyBranding(branding);
+  const title = $("#brand-title");
+  if (branding.title && title) title.textContent = branding.title;
+  const meta = document.querySelector('meta[name="theme-color"]');
+  if (meta && /^#[0-9a-f]{6}$/i.test(branding.primary || "")) meta.content = branding.primary;
+  document.body.classList.toggle("branded", !!(branding.primary || branding.accent));
+}
+
+function note(text) {
+  const box = $("#note");
+  box.textContent = text;
+  box.hidden = false;
+  announce(text);
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => (box.hidden = true), 5000);
+}
+
+/** While the host holds the clock: say "Paused" and make the answers untappable. */
+function syncPaused() {
+  const paused = !!game.paused && ["read", "open", "answered", "timeup"].includes(view);
+  const box = document.getElementById("paused");
+  if (box) box.hidden = !paused;
+  stage.querySelectorAll(".answers button, .answers input, .answers-wrap button").forEach((node) => {
+    if (paused) {
+      node.dataset.wasDisabled = node.disabled ? "1" : "";
+      node.disabled = true;
+    } else if (node.dataset.wasDisabled !== undefined) {
+      node.disabled = node.dataset.wasDisabled === "1";
+      delete node.dataset.wasDisabled;
+    }
+  });
+  stage.classList.toggle("paused", paused);
+}
+
 function onState(msg) {
   game = msg.game || {};
   you = msg.you || {};
+  brand(game.branding);
   playerCount = game.players ?? playerCount;
   if (you.nickname) {
     session.nickname = you.nickname;
@@ -304,7 +345,9 @@ function questionHeader(q, phase) {
       el("span", { class: "badge" }, fmt(_("Question %(n)s of %(total)s"), { n: (q.q ?? 0) + 1, total: q.total ?? "?" })),
       el("span", { class: "play-clock", id: "clock", "aria-hidden": "true" })),
     el("div", { class: "play-bar-track", "aria-hidden": "true" }, el("div", { class: "play-bar-fill", id: "clock-bar" })),
-    el("h2", { class: "play-qtext", lang: pickLang(text, lang) }, pick(text, lang)),
+    el("p", { class: "play-paused", id: "paused", role: "status", hidden: true },
+      el("span", { "aria-hidden": "true" }, "❚❚ "), _("Paused")),
+    el("h2", { class: "play-qtext", id: "qtext", tabindex: "-1", lang: pickLang(text, lang) }, pick(text, lang)),
     q.question.image ? el("img", { class: "play-img", src: q.question.image, alt: "" }) : null,
     phase === "read" ? el("p", { class: "play-ready" }, _("Get ready…")) : null,
   ];
@@ -350,13 +393,15 @@ function renderQuestion(phase) {
     });
     if (!answered) {
       announce(_("Answer now"));
-      const first = stage.querySelector(".answers button, .answers input");
-      if (first && document.activeElement === document.body) first.focus({ preventScroll: true });
+      // Focus the question, not the first option: a focused tile looks already chosen.
+      const heading = document.getElementById("qtext");
+      if (heading && document.activeElement === document.body) heading.focus({ preventScroll: true });
     }
   } else {
     countdown.stop();
     renderClock(0, 0);
   }
+  syncPaused();
 }
 
 function renderClock(seconds, fraction, paused = false) {
@@ -502,7 +547,7 @@ function answeredBox() {
 }
 
 function submit(response) {
-  if (!current || pending) return;
+  if (!current || pending || game.paused) return;
   if (view === "timeup" || view === "closed" || (current.ends_at && sock.now() >= current.ends_at && !game.paused)) {
     return tooLate();
   }
@@ -554,6 +599,7 @@ function onTimer(msg) {
     countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
     announce(msg.paused ? _("Paused") : _("The clock is running"));
   }
+  syncPaused();
 }
 
 function onClosed(msg) {
