@@ -140,10 +140,34 @@ def results_page(request, slug, round_id):
     )
 
 
+def _landing_url(request, contest: Contest) -> str:
+    """The absolute link to enter the contest (PUBLIC_BASE_URL when set, else this host)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("contest-landing", args=[contest.slug])
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
 def screen_page(request, slug, round_id):
     contest = _contest(request, slug)
     round_ = _round(contest, round_id)
-    return render(request, "frontend_contests/screen.html", {"contest": contest, "round": round_})
+    return render(
+        request,
+        "frontend_contests/screen.html",
+        {"contest": contest, "round": round_, "landing_url": _landing_url(request, contest)},
+    )
+
+
+def contest_qr(request, slug):
+    """The contest's landing link as an SVG QR code for the ceremony screen (drawn here)."""
+    from django.http import HttpResponse
+
+    from frontend.live.views import qr_code_svg
+
+    contest = _contest(request, slug)
+    return HttpResponse(qr_code_svg(_landing_url(request, contest)), content_type="image/svg+xml")
 
 
 # --- Organiser pages -----------------------------------------------------------------------------
