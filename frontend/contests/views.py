@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,6 +21,7 @@ from contest.services.registration import (
     participant_token,
 )
 from contest.services.results import participation_by_unit
+from frontend.access import role_page_denied
 from quizzes.errors import ApplicationError
 from quizzes.models import Quiz
 
@@ -177,6 +178,12 @@ def _organiser(request) -> bool:
     return selectors.is_contest_staff(request.user)
 
 
+def _organiser_or_login(request):
+    return role_page_denied(
+        request, allowed=_organiser(request), message=_("Only organisers can do this.")
+    )
+
+
 def _dt(value: str) -> datetime | None:
     parsed = parse_datetime(value or "")
     if parsed and timezone.is_naive(parsed):
@@ -185,8 +192,8 @@ def _dt(value: str) -> datetime | None:
 
 
 def organise_index(request):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if denied := _organiser_or_login(request):
+        return denied
     if request.method == "POST":
         try:
             contest = services.contest_create(
@@ -209,8 +216,8 @@ def organise_index(request):
 
 
 def organise_contest(request, slug):
-    if not _organiser(request):
-        return HttpResponseForbidden(_("Only organisers can do this."))
+    if denied := _organiser_or_login(request):
+        return denied
     contest = _contest(request, slug)
     if request.method == "POST":
         action = request.POST.get("action")
