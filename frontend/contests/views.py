@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contest import leaderboards, selectors, services
 from contest.apis import set_participant_cookie
@@ -136,7 +137,7 @@ def results_page(request, slug, round_id):
             "level": level,
             "levels": leaderboards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
-            "method_label": Contest.Aggregation(contest.unit_aggregation).label,
+            "method_label": _method_label(contest),
         },
     )
 
@@ -149,6 +150,14 @@ def _landing_url(request, contest: Contest) -> str:
     path = reverse("contest-landing", args=[contest.slug])
     base = settings.PUBLIC_BASE_URL.rstrip("/")
     return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def _method_label(contest: Contest) -> str:
+    """How units are ranked, with the contest's real N (not a literal "N")."""
+    if contest.unit_aggregation == Contest.Aggregation.TOP_N:
+        n = contest.aggregation_top_n
+        return ngettext("Mean of the top %(n)s score", "Mean of the top %(n)s scores", n) % {"n": n}
+    return str(Contest.Aggregation(contest.unit_aggregation).label)
 
 
 def screen_page(request, slug, round_id):

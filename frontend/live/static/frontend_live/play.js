@@ -169,7 +169,7 @@ function startGame() {
     onTick: renderClock,
     onSecond: (s) => {
       if (view === "open" && !pending && (s === 10 || s === 5 || (s <= 3 && s > 0))) {
-        announce(fmt(_("%(s)s seconds left"), { s }));
+        announce(fmt(ngettext("%(s)s second left", "%(s)s seconds left", s), { s }));
       }
       if (s === 0 && view === "open") timeUp();
     },
@@ -675,7 +675,7 @@ function onResult(msg) {
     el("div", { class: `play-result ${mood}` },
       el("p", { class: "play-result-icon", "aria-hidden": "true" }, icon),
       el("h2", { class: "play-big" }, title),
-      poll ? null : el("p", { class: "play-points" }, fmt(_("+%(points)s points"), { points: formatNumber(msg.points || 0, lang) })),
+      poll ? null : el("p", { class: "play-points" }, fmt(ngettext("+%(points)s point", "+%(points)s points", msg.points || 0), { points: formatNumber(msg.points || 0, lang) })),
       msg.streak >= 2 ? el("p", { class: "play-streak" }, fmt(_("%(n)s in a row!"), { n: msg.streak })) : null,
       correctText()),
     standing(),
@@ -693,7 +693,7 @@ function correctText() {
 function standing() {
   if (you.rank === undefined || you.rank === null) return el("p", { class: "play-standing muted" });
   return el("p", { class: "play-standing" },
-    fmt(_("You are number %(rank)s with %(score)s points"), {
+    fmt(ngettext("You are number %(rank)s with %(score)s point", "You are number %(rank)s with %(score)s points", you.score || 0), {
       rank: you.rank, score: formatNumber(you.score || 0, lang),
     }));
 }
@@ -717,7 +717,7 @@ function renderFinal(podium, ended = false) {
       el("p", { class: `play-final-medal m${rank <= 3 ? rank : 0}`, "aria-hidden": "true" }, rank <= 3 ? "★" : "✓"),
       el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
       rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
-      el("p", { class: "play-points" }, fmt(_("%(score)s points"), { score: formatNumber(score || 0, lang) })),
+      el("p", { class: "play-points" }, fmt(ngettext("%(score)s point", "%(score)s points", score || 0), { score: formatNumber(score || 0, lang) })),
       el("p", { class: "muted" }, _("Thank you for playing!")),
       el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, _("Join another game"))),
   ]);

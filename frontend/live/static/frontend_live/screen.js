@@ -386,7 +386,7 @@ function renderPodium(podium, ended) {
       places.map((p, i) => el("li", { class: `sc-place p${p.place}`, dataset: { rank: String(p.place) } },
         el("span", { class: "sc-medal", "aria-hidden": "true" }, "★"),
         el("span", { class: "sc-pname" }, p.nickname),
-        el("span", { class: "sc-pscore" }, fmt(_("%(score)s points"), { score: formatNumber(p.score, lang) })),
+        el("span", { class: "sc-pscore" }, fmt(ngettext("%(score)s point", "%(score)s points", p.score), { score: formatNumber(p.score, lang) })),
         el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: p.place })),
           el("span", { "aria-hidden": "true" }, String(p.place)))))),
     podium && podium.teams && podium.teams.length
