@@ -57,3 +57,18 @@ def test_no_count_is_written_with_a_fixed_plural_noun():
                 if fixed.search(line):
                     hits.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert hits == []
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_dates_are_written_day_first_on_every_page_in_both_languages(client, lang):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    opens = datetime(2026, 3, 4, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    contest, round_, _questions = make_contest(
+        slug="dates", opens_at=opens, closes_at=opens + timedelta(days=30)
+    )
+    landing = client.get(f"/contests/{contest.slug}/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    listing = client.get("/contests/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+    assert "04/03/2026 09:30" in landing  # opens: 4 March, day first, 24-hour clock
+    assert "03/04/2026 09:30" in landing and "03/04/2026 09:30" in listing  # closes: 3 April
