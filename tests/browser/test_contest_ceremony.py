@@ -118,20 +118,29 @@ def _one_row():
     return contest.slug, round_.pk
 
 
-async def test_a_ceremony_board_with_one_row_still_looks_intended(asgi_server, browser, artifacts):
+@pytest.mark.parametrize("lang", ["en", "vi"])
+async def test_a_ceremony_board_with_one_row_still_looks_intended(
+    asgi_server, browser, artifacts, lang
+):
     slug, round_id = await sync_to_async(_one_row)()
-    screen = await new_page(browser)
+    screen = await new_page(browser, locale=lang)
     await screen.goto(f"{asgi_server.url}/contests/{slug}/rounds/{round_id}/screen/")
     await expect(screen.locator("#screen-people .cs-row")).to_have_count(1, timeout=TIMEOUT)
     await expect(screen.locator("#screen")).to_have_class(re.compile(r"\bcs-short\b"))
     invite = screen.locator("#cs-invite")
     await expect(invite).to_be_visible()
-    await expect(invite).to_have_text("9 places left on the top 10: scan the code and take one!")
-    await expect(screen.locator("#cs-part-sub")).to_have_text("1 of 1 registered took part")
+    invites = {
+        "en": "9 places left on the top 10: scan the code and take one!",
+        "vi": "Top 10 còn 9 chỗ: quét mã và giành lấy một chỗ!",
+    }
+    await expect(invite).to_have_text(invites[lang])
+    await expect(screen.locator("#cs-part-sub")).to_have_text(
+        {"en": "1 of 1 registered took part", "vi": "1/1 người đăng ký đã làm bài"}[lang]
+    )
     # The one row is drawn big, not as a lone thin strip at the top of an empty screen.
     height = await screen.locator("#screen-people .cs-row").evaluate(
         "(row) => row.getBoundingClientRect().height"
     )
     assert height >= 100  # px at 1920x1080 (5 rem of 24 px)
     await assert_fits(screen, whole=True)
-    await screen.screenshot(path=str(artifacts / "contest-ceremony-one-row.png"))
+    await screen.screenshot(path=str(artifacts / f"contest-ceremony-one-row-{lang}.png"))

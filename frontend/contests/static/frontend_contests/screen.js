@@ -26,11 +26,18 @@ function moveMark(id, rank) {
   el("span", { "aria-hidden": "true", text: up ? "▲" : "▼" }), String(Math.abs(delta)));
 }
 
+/** "Nguyễn T. L. (THCS Cầu Giấy)": the person on one line, the school under it. */
+function nameParts(name) {
+  const m = /^(.*?) \((.+)\)$/.exec(name || "");
+  return m ? [m[1], m[2]] : [name || "", ""];
+}
+
 function personRow(r) {
+  const [person, school] = nameParts(r.name);
   return [
     el("span", { class: "cs-rank", text: String(r.rank) }),
     moveMark(String(r.id), r.rank),
-    el("span", { class: "cs-name", text: r.name }),
+    el("span", { class: "cs-name" }, person, school ? el("span", { class: "cs-sub", text: school }) : null),
     el("span", { class: "cs-score", text: r.score === null || r.score === undefined ? "" : formatNumber(r.score, lang) }),
   ];
 }
