@@ -194,6 +194,8 @@ LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 # per-app catalogues, because makemessages writes into LOCALE_PATHS[0] when it is set.
 LOCALE_PATHS = [] if os.environ.get("CQ_PER_APP_MESSAGES") else [BASE_DIR / "locale"]
 USE_I18N = True
+# Day-first dates in both languages (config/formats/): one way to write a date on every page.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_TZ = True
 

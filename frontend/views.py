@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import LoginView
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from config.errors import error_body
+
+
+class RoleLoginView(LoginView):
+    """The log-in page; without a ?next= page, each role lands where it works."""
+
+    def get_default_redirect_url(self):
+        from frontend.access import landing_for
+
+        return landing_for(self.request.user)
 
 
 def home(request):

@@ -699,12 +699,15 @@ class Hub:
             await db(services.question_skip_record)(
                 game_id=lg.id, q=old["q"], question_id=pq.question_id
             )
+            frames.append((TO_ALL, {"type": p.S_SKIPPED, "q": old["q"]}))
         if new["phase"] == engine.QUESTION and (
             old["phase"] != engine.QUESTION or old["q"] != new["q"]
         ):
             pq = await self.question(lg, new["q"])
             # "now" = the server clock when the frame leaves (after the state was persisted).
             frames.append((TO_ALL, question_frame(new, pq, now_ms())))
+            # The key goes to the host console only, never to the screen or the phones.
+            frames.append((TO_HOST, key_frame(pq)))
         elif new["phase"] == engine.QUESTION:
             frames.append((TO_ALL, timer_frame(new, now_ms())))
         if new["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
@@ -815,6 +818,8 @@ class Hub:
         pq = await self.question(lg, q) if in_question and q is not None else None
         if pq is not None:
             frame["question"] = question_frame(state, pq, now)
+            if role == p.ROLE_HOST:
+                frame["key"] = {"q": pq.q, "correct": pq.correct_public()}
         if state["phase"] in {engine.REVEAL, engine.LEADERBOARD} and q is not None:
             result = await db(
                 lambda: (
@@ -880,6 +885,10 @@ def question_frame(state: dict, pq: PlayQuestion, now: int) -> dict:
         "paused": state["paused"],
         "question": pq.payload,
     }
+
+
+def key_frame(pq: PlayQuestion) -> dict:
+    return {"type": p.S_KEY, "q": pq.q, "correct": pq.correct_public()}
 
 
 def timer_frame(state: dict, now: int) -> dict:

@@ -132,6 +132,8 @@ S_ENDED = "ended"
 S_PONG = "pong"
 S_ERROR = "error"
 S_FLAGS = "flags"
+S_KEY = "key"  # host only: the right answer of the question just shown
+S_SKIPPED = "skipped"  # everyone: the host skipped question q (the next frame follows)
 SERVER_TYPES = (
     S_STATE,
     S_LOBBY,
@@ -149,6 +151,8 @@ SERVER_TYPES = (
     S_PONG,
     S_ERROR,
     S_FLAGS,
+    S_KEY,
+    S_SKIPPED,
 )
 
 ACK_RECEIVED = "received"
@@ -259,6 +263,7 @@ class StateFrame(TypedDict):
     podium: dict | None
     you: NotRequired[You]  # players only
     roster: NotRequired[list[dict]]  # host and screen only
+    key: NotRequired[dict]  # host only, during a question: {"q", "correct"}
 
 
 class Ack(TypedDict):
@@ -276,6 +281,17 @@ class ResultFrame(TypedDict):
     score: int
     rank: int
     streak: int
+
+
+class KeyFrame(TypedDict):
+    type: Literal["key"]
+    q: int
+    correct: dict | None  # the reveal's "correct" shape, with opaque choice ids
+
+
+class SkippedFrame(TypedDict):
+    type: Literal["skipped"]
+    q: int
 
 
 class ErrorFrame(TypedDict):

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from contest.scoring import ScoringOptions, get_strategy, next_streak
 from quizzes.grading import answer_key, grade
@@ -76,7 +77,7 @@ def _player_header() -> list[str]:
         _("Team"),
         _("Score"),
         _("Correct"),
-        _("Answers"),
+        pgettext("results column: how many", "Answers"),
         _("Time (s)"),
     ]
 
@@ -122,7 +123,15 @@ def results_xlsx(*, game: Game) -> bytes:
         sheet.append([_safe(v) for v in _player_row(player)])
     questions = book.create_sheet(_("Questions"))
     questions.append(
-        ["#", _("Type"), _("Question"), _("Answers"), _("Right"), _("Wrong"), _("Average points")]
+        [
+            "#",
+            _("Type"),
+            _("Question"),
+            pgettext("results column: how many", "Answers"),
+            _("Right"),
+            _("Wrong"),
+            _("Average points"),
+        ]
     )
     for q in data["questions"]:
         text = (q["text"] or {}).get("vi") or (q["text"] or {}).get("en") or ""
@@ -137,7 +146,7 @@ def results_xlsx(*, game: Game) -> bytes:
                 q["average_points"],
             ]
         )
-    answers = book.create_sheet(_("Answers"))
+    answers = book.create_sheet(pgettext("results sheet: every answer", "Answers"))
     answers.append(["#", _("Nickname"), _("Answer"), _("Points"), _("Time (s)")])
     rows = Answer.objects.filter(game=game).select_related("player").order_by("q", "player_id")
     for a in rows:

@@ -12,7 +12,7 @@ from typing import Any
 
 from contest.ranking import LIVE_CHAIN, rank_rows
 from contest.scoring import team_scores
-from quizzes.grading import answer_key
+from quizzes.grading import answer_key, correct_response
 from quizzes.limits import EXPLANATION_MAX, QUESTION_TEXT_MAX, clip
 from quizzes.models import Question, Quiz
 from quizzes.options import (
@@ -82,6 +82,15 @@ class PlayQuestion:
         """The client's response with opaque choice ids mapped to real ones (unknown ids become
         "?" so validation rejects them)."""
         return to_real_response(response, self.to_real)
+
+    def correct_public(self) -> dict[str, Any] | None:
+        """The right answer with opaque choice ids: the reveal's "correct", the host's key."""
+        correct = correct_response(self.key)
+        if correct and "choices" in correct:
+            return {"choices": sorted(self.to_opaque.get(c, c) for c in correct["choices"])}
+        if correct and "order" in correct:
+            return {"order": [self.to_opaque.get(c, c) for c in correct["order"]]}
+        return correct
 
     def opaque_response(self, response: dict[str, Any] | None) -> dict[str, Any] | None:
         return to_opaque_response(response, self.to_opaque)

@@ -29,7 +29,7 @@ from contest.scoring import (
 from contest.selectors import live_round_for_game, quiz_key_hidden_from
 from contest.services.results import live_round_game_set, live_round_results_record
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
-from quizzes.grading import correct_response, grade, numeric_distance
+from quizzes.grading import grade, numeric_distance
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get
@@ -635,11 +635,7 @@ def _fraction(pq: PlayQuestion, response: dict | None, options: ScoringOptions) 
 
 
 def reveal_payload(pq: PlayQuestion, answers: list[Answer], fractions: dict[int, Any]) -> dict:
-    correct = correct_response(pq.key)
-    if correct and "choices" in correct:
-        correct = {"choices": sorted(pq.to_opaque.get(c, c) for c in correct["choices"])}
-    elif correct and "order" in correct:
-        correct = {"order": [pq.to_opaque.get(c, c) for c in correct["order"]]}
+    correct = pq.correct_public()
     if pq.type in {"single", "truefalse", "poll", "multi"}:
         distribution = {pq.to_opaque[c]: 0 for c in pq.to_opaque}
         for a in answers:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest, Round
 from contest.services.results import audit
+from quizzes.errors import ApplicationError
 from quizzes.models import Quiz, QuizDrawRule
 
 DEMO_SLUG = "lifelong-learning-week-2026"
@@ -94,3 +95,114 @@ def seed_demo_contest() -> Contest:
             opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7), finalized_at=None
         )
     return contest
+
+
+# --- Simulated participants: boards, unit bars and the ceremony screen are not empty -------------
+
+DEMO_EMAIL_DOMAIN = "demo.citizenquiz.example"
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
+MIDDLE = ["Thị", "Văn", "Minh", "Thu", "Đức", "Ngọc", "Quang", "Thanh", "Hữu", "Bảo"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hoa", "Hùng", "Khánh", "Lan", "Linh"]
+GIVEN += ["Long", "Mai", "Minh", "Nam", "Ngân", "Phúc", "Quân", "Sơn", "Tâm", "Trang", "Tú", "Vy"]
+
+
+def _demo_response(key: dict, right: bool, rnd) -> dict | None:
+    """A response to one question: the key itself when `right`, else a plausible wrong one."""
+    from quizzes.grading import correct_response
+
+    correct = correct_response(key) or {}
+    qtype = key["type"]
+    if qtype in {"single", "truefalse"}:
+        ids = list(key["weights"])
+        wrong = [c for c in ids if c not in correct.get("choices", [])]
+        pick = correct["choices"][0] if right or not wrong else rnd.choice(wrong)
+        return {"choice": pick}
+    if qtype == "multi":
+        return {"choices": correct["choices"] if right else list(key["weights"])[:1]}
+    if qtype == "order":
+        order = list(correct["order"])
+        if not right and len(order) > 1:
+            order[0], order[1] = order[1], order[0]
+        return {"order": order}
+    if qtype == "text" and correct.get("accepted"):
+        return {"text": correct["accepted"][0] if right else "?"}
+    if qtype == "numeric":
+        value = correct.get("value", correct.get("min", 0))
+        return {"value": value if right else value + 1000}
+    return None
+
+
+def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300, seed: int = 2026):
+    """Register `count` simulated participants across the demo classes, and hand in a paper for
+    about four in five of them, through the same services as real ones (idempotent: each is
+    known by their email address, and someone already registered is skipped)."""
+    import random
+    from datetime import date
+
+    from contest.models import Attempt, Participant
+    from contest.services.attempts import attempt_start, attempt_submit, question_keys
+    from contest.services.registration import participant_register
+    from quizzes.models import Unit
+
+    classes = list(Unit.objects.filter(level="class").order_by("code").values_list("pk", flat=True))
+    if not classes or not round_.is_open():
+        return 0
+    existing = set(
+        Participant.objects.filter(
+            contest=contest, email__endswith="@" + DEMO_EMAIL_DOMAIN
+        ).values_list("email", flat=True)
+    )
+    rnd = random.Random(seed)
+    made = 0
+    for i in range(count):
+        # Draw every value even for someone who exists, so a re-run makes the same people.
+        name = f"{rnd.choice(FAMILY)} {rnd.choice(MIDDLE)} {rnd.choice(GIVEN)}"
+        unit = rnd.choice(classes)
+        born = date(2006 + rnd.randrange(8), rnd.randrange(1, 13), rnd.randrange(1, 29))
+        skill = rnd.uniform(0.25, 0.95)
+        takes_part = rnd.random() < 0.8
+        minutes = rnd.uniform(3, 14)
+        email = f"sim{i:04d}@{DEMO_EMAIL_DOMAIN}"
+        if email in existing:
+            continue
+        try:
+            participant = participant_register(
+                contest=contest,
+                full_name=name,
+                unit_id=unit,
+                consent=True,
+                date_of_birth=born,
+                email=email,
+            )
+        except ApplicationError:
+            continue  # a namesake born the same day in the same school: one is enough
+
+        made += 1
+        if not takes_part:
+            continue
+        attempt = attempt_start(participant=participant, round_=round_)
+        # A paper takes minutes, not milliseconds: the time tie-break needs spread.
+        started = attempt.started_at - timedelta(minutes=minutes)
+        Attempt.objects.filter(pk=attempt.pk).update(started_at=started)
+        keys = question_keys([item["q"] for item in attempt.paper])
+        answers = []
+        for item in attempt.paper:
+            response = _demo_response(keys[item["q"]], rnd.random() < skill, rnd)
+            if response is not None:
+                answers.append({"question": item["q"], "response": response})
+        attempt_submit(
+            participant_id=participant.pk,
+            attempt_id=attempt.pk,
+            answers=answers,
+            prediction=rnd.randrange(5, 60) if round_.has_prediction else None,
+        )
+    return made
+
+
+def seed_demo_crowd(count: int = 300) -> int:
+    """The demo contest's simulated participants (after seed_demo_contest and the demo bank)."""
+    round_ = Round.objects.filter(contest__slug=DEMO_SLUG, position=1).select_related("contest")
+    round_ = round_.first()
+    if round_ is None:
+        return 0
+    return seed_demo_participants(contest=round_.contest, round_=round_, count=count)

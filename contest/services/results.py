@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
@@ -535,7 +535,11 @@ def round_seed_qualifiers(*, round_: Round, actor=None) -> int:
         round_=round_,
         actor=actor,
         action="qualifiers",
-        summary=_("%(n)s participants qualified from %(round)s.")
+        summary=ngettext(
+            "%(n)s participant qualified from %(round)s.",
+            "%(n)s participants qualified from %(round)s.",
+            len(pids),
+        )
         % {"n": len(pids), "round": source.title_in()},
     )
     return len(pids)

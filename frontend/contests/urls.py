@@ -26,6 +26,7 @@ urlpatterns: list = [
         views.screen_page,
         name="contest-screen",
     ),
+    path("contests/<slug:slug>/qr.svg", views.contest_qr, name="contest-qr"),
     path("organise/", views.organise_index, name="contest-organise-index"),
     path("organise/contests/<slug:slug>/", views.organise_contest, name="contest-organise"),
 ]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contest import leaderboards, selectors, services
 from contest.apis import set_participant_cookie
@@ -22,6 +23,7 @@ from contest.services.registration import (
     token_claims,
 )
 from contest.services.results import participation_by_unit
+from frontend.access import role_page_denied
 from quizzes.errors import ApplicationError
 from quizzes.selectors import quiz_list
 
@@ -169,27 +171,60 @@ def results_page(request, slug, round_id):
             "level": level,
             "levels": leaderboards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
-            "method_label": Contest.Aggregation(contest.unit_aggregation).label,
+            "method_label": _method_label(contest),
         },
     )
+
+
+def _landing_url(request, contest: Contest) -> str:
+    """The absolute link to enter the contest (PUBLIC_BASE_URL when set, else this host)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("contest-landing", args=[contest.slug])
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def _method_label(contest: Contest) -> str:
+    """How units are ranked, with the contest's real N (not a literal "N")."""
+    if contest.unit_aggregation == Contest.Aggregation.TOP_N:
+        n = contest.aggregation_top_n
+        return ngettext("Mean of the top %(n)s score", "Mean of the top %(n)s scores", n) % {"n": n}
+    return str(Contest.Aggregation(contest.unit_aggregation).label)
 
 
 def screen_page(request, slug, round_id):
     contest = _contest(request, slug)
     round_ = _round(contest, round_id)
-    return render(request, "frontend_contests/screen.html", {"contest": contest, "round": round_})
+    return render(
+        request,
+        "frontend_contests/screen.html",
+        {"contest": contest, "round": round_, "landing_url": _landing_url(request, contest)},
+    )
+
+
+def contest_qr(request, slug):
+    """The contest's landing link as an SVG QR code for the ceremony screen (drawn here)."""
+    from django.http import HttpResponse
+
+    from frontend.live.views import qr_code_svg
+
+    contest = _contest(request, slug)
+    return HttpResponse(qr_code_svg(_landing_url(request, contest)), content_type="image/svg+xml")
 
 
 # --- Organiser pages -----------------------------------------------------------------------------
 
 
-def _staff_refusal(request, contest: Contest | None = None) -> HttpResponseForbidden | None:
-    """The organiser pages' access check: the same rule as the API (contest.selectors)."""
-    try:
-        selectors.contest_staff_required(user=request.user, contest=contest)
-    except ApplicationError as exc:
-        return HttpResponseForbidden(exc.message)
-    return None
+def _staff_refusal(request, contest: Contest | None = None):
+    """The organiser pages' access check, the same rule as the API (contest.selectors): an
+    anonymous visitor goes to the log-in page, anyone else without the right gets a 403 page."""
+    return role_page_denied(
+        request,
+        allowed=selectors.is_contest_staff(request.user, contest),
+        message=selectors.MSG_ORGANISERS_ONLY if contest is None else selectors.MSG_STAFF_ONLY,
+    )
 
 
 def _dt(value: str) -> datetime | None:

@@ -10,13 +10,13 @@ import io
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from frontend.access import role_page_denied
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from realtime.models import Game
@@ -24,16 +24,9 @@ from realtime.models import Game
 
 def _teacher_or_login(request):
     """None when the user may host; otherwise the response to send (login or 403 page)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_teacher(request.user):
-        return render(
-            request,
-            "frontend/error.html",
-            {"title": _("Only teachers can host live games.")},
-            status=403,
-        )
-    return None
+    return role_page_denied(
+        request, allowed=is_teacher(request.user), message=_("Only teachers can host live games.")
+    )
 
 
 def join_url(request, pin: str | None = None) -> str:

@@ -19,7 +19,9 @@ def parse(content: str) -> ParseResult:
     try:
         document = json.loads(content.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
-        result.reject(exc.lineno, "", _("This is not valid JSON: %(error)s") % {"error": exc.msg})
+        # The parser's own words are English: say where, in the interface's language.
+        message = _("This is not valid JSON (line %(line)s, column %(column)s).")
+        result.reject(exc.lineno, "", message % {"line": exc.lineno, "column": exc.colno})
         return result
     if isinstance(document, dict):
         if document.get("format", FORMAT_NAME) != FORMAT_NAME:

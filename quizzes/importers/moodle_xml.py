@@ -51,8 +51,14 @@ def parse(content: str | bytes) -> ParseResult:
     try:
         root = ElementTree.fromstring(raw.encode("utf-8"))
     except ElementTree.ParseError as exc:
-        line = getattr(exc, "position", (None,))[0]
-        result.reject(line, "", _("This is not well-formed XML: %(error)s") % {"error": exc})
+        # The parser's own words are English: say where, in the interface's language.
+        line, column = getattr(exc, "position", (None, None))
+        result.reject(
+            line,
+            "",
+            _("This is not well-formed XML (line %(line)s, column %(column)s).")
+            % {"line": line, "column": (column or 0) + 1},
+        )
         return result
     except Exception:  # defusedxml refuses entities and DTD tricks
         result.reject(None, "", _("This XML file uses features we refuse to read (entities)."))

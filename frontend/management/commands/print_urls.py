@@ -10,18 +10,36 @@ from django.core.management.base import BaseCommand
 from quizzes.services.demo import DEMO_PASSWORD, DEMO_USERS
 
 
+def _demo_contest_pages() -> list[tuple[str, str]]:
+    """The demo contest and its ceremony screen, when the demo seed made them."""
+    from django.urls import reverse
+
+    from contest.models import Round
+    from contest.services.demo import DEMO_SLUG
+
+    round_ = Round.objects.filter(contest__slug=DEMO_SLUG).order_by("position").first()
+    if round_ is None:
+        return []
+    return [
+        ("Demo contest", reverse("contest-landing", args=[DEMO_SLUG])),
+        ("Contest ceremony screen", reverse("contest-screen", args=[DEMO_SLUG, round_.pk])),
+    ]
+
+
 class Command(BaseCommand):
     help = "Print the product's URLs and demo accounts."
 
     def handle(self, *args, **options):
         base = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+        # Only links that answer (tests/test_getting_started.py opens each one). A live game's
+        # screen has a secret link: the host console gives it, so it is not printed here.
         pages = [
             ("Home", "/"),
             ("Teacher question bank", "/bank/"),
             ("Host a game", "/host/"),
             ("Join as a player", "/play"),
-            ("Ceremony screen", "/screen/ (the host console gives each game's secret link)"),
             ("Contests", "/contests/"),
+            *_demo_contest_pages(),
             ("Organiser pages", "/organise/"),
             ("Admin", "/admin/"),
             ("API docs", "/api/docs/"),

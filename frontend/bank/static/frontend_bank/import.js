@@ -68,7 +68,7 @@ function send(dryRun, expected) {
     xhr.upload.onload = () => {
       const label = dryRun
         ? gettext("Reading the file…")
-        : interpolate(gettext("Importing %s questions…"), [expected]);
+        : interpolate(ngettext("Importing %s question…", "Importing %s questions…", expected), [expected]);
       setProgress(label, null);
     };
     xhr.onload = () => {
@@ -183,7 +183,7 @@ function summary(report, done) {
         [report.errors.length, gettext("%s rejected")],
       ];
   for (const [count, label] of pieces) parts.push(interpolate(label, [count]));
-  let text = interpolate(gettext("%s questions found: "), [report.found]) + parts.join(", ") + ".";
+  let text = interpolate(ngettext("%s question found: ", "%s questions found: ", report.found), [report.found]) + parts.join(", ") + ".";
   if (report.rolled_back) text = gettext("Nothing was imported: all or nothing was chosen and some questions were rejected.");
   return text;
 }
@@ -214,7 +214,7 @@ async function preview(event) {
     const confirm = $("#confirm-button");
     confirm.dataset.count = String(count);
     confirm.disabled = count === 0 || (form.elements.atomic.checked && report.errors.length > 0);
-    confirm.textContent = interpolate(gettext("Import %s questions"), [count]);
+    confirm.textContent = interpolate(ngettext("Import %s question", "Import %s questions", count), [count]);
     showStep("preview");
   } catch (error) {
     errorBox.textContent = error.message;

@@ -1,6 +1,6 @@
 // The attempt page: the server starts the clock; every answer is saved as it is given, so a
 // reload (or another device with the resume link) continues with the time that is left.
-import { SHAPES, api, el, fmt, formatDuration, gettext, serverOffset } from "./common.js";
+import { SHAPES, api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
 
 const root = document.getElementById("attempt");
 // The participant is known by the HttpOnly cookie: the page never holds the token.
@@ -49,12 +49,17 @@ function record(questionId, response, { soon = false } = {}) {
   debounce = setTimeout(flush, soon ? 0 : 600);
 }
 
+// Answered and unanswered differ by a mark and a border style, not only by colour.
 function renderPalette() {
   const nav = $("palette");
-  nav.replaceChildren(...state.questions.map((q, i) => el("button", {
-    type: "button", class: answers.has(q.id) ? "answered" : "", "aria-current": i === index ? "true" : false,
-    "aria-label": fmt(gettext("Question %(n)s"), { n: i + 1 }), text: String(i + 1), onclick: () => go(i),
-  })), el("button", { type: "button", "aria-current": index === state.questions.length ? "true" : false, text: "✓",
+  nav.replaceChildren(...state.questions.map((q, i) => {
+    const done = answers.has(q.id);
+    return el("button", {
+      type: "button", class: done ? "answered" : "unanswered", "aria-current": i === index ? "true" : false,
+      "aria-label": fmt(done ? gettext("Question %(n)s: answered") : gettext("Question %(n)s: no answer yet"), { n: i + 1 }),
+      onclick: () => go(i),
+    }, el("span", { text: String(i + 1) }), el("span", { class: "mark", "aria-hidden": "true", text: done ? "✓" : "○" }));
+  }), el("button", { type: "button", "aria-current": index === state.questions.length ? "true" : false, text: "✓",
     "aria-label": gettext("Hand in"), onclick: () => go(state.questions.length) }));
 }
 
@@ -97,7 +102,10 @@ function orderList(q) {
         onclick: () => { [order[i + 1], order[i]] = [order[i], order[i + 1]]; draw(); record(q.id, { order }); } }))));
   };
   draw();
-  return [el("p", { class: "muted", text: gettext("Put the items in the right order.") }), list];
+  // The order as shown may already be the participant's answer: it counts once they confirm it.
+  const keep = saved ? null : el("button", { type: "button", class: "btn keep-order", id: "keep-order",
+    text: gettext("Keep this order as my answer"), onclick: () => { record(q.id, { order }, { soon: true }); keep.remove(); } });
+  return [el("p", { class: "muted", text: gettext("Put the items in the right order.") }), list, keep];
 }
 
 function freeInput(q) {
@@ -123,9 +131,12 @@ function go(i) {
   pane.hidden = onFinish;
   $("prev").disabled = index === 0;
   $("next").hidden = onFinish;
+  $("confirm-handin").hidden = true;
   if (onFinish) {
-    const missing = state.questions.filter((q) => !answers.has(q.id)).length;
-    $("unanswered").textContent = missing ? fmt(gettext("%(n)s questions have no answer yet."), { n: missing }) : gettext("Every question has an answer.");
+    const missing = unanswered().length;
+    $("unanswered").textContent = missing
+      ? fmt(ngettext("%(n)s question has no answer yet.", "%(n)s questions have no answer yet.", missing), { n: missing })
+      : gettext("Every question has an answer.");
     return;
   }
   const q = state.questions[index];
@@ -138,6 +149,21 @@ function go(i) {
   );
 }
 
+function unanswered() {
+  return state.questions.map((q, i) => [q, i]).filter(([q]) => !answers.has(q.id)).map(([, i]) => i);
+}
+
+/** Handing in with questions left blank needs a second, explicit yes. */
+function askToHandIn() {
+  const missing = unanswered();
+  if (!missing.length) return submit(false);
+  $("confirm-text").textContent = fmt(ngettext(
+    "Question %(list)s has no answer. Hand in anyway?",
+    "Questions %(list)s have no answer. Hand in anyway?", missing.length), { list: missing.map((i) => i + 1).join(", ") });
+  $("confirm-handin").hidden = false;
+  $("submit-anyway").focus();
+}
+
 function tick() {
   if (finished) return;
   const left = Date.parse(state.deadline) - (Date.now() + offset);
@@ -148,7 +174,10 @@ function tick() {
   if (left <= 0) submit(true);
 }
 
-function finish(message) {
+let timeUpAtFinish = false;
+
+function finish(message, timeUp = false) {
+  timeUpAtFinish = timeUp;
   finished = true;
   $("question").hidden = true;
   $("finish").hidden = true;
@@ -156,7 +185,10 @@ function finish(message) {
   root.querySelector(".attempt-nav").hidden = true;
   $("done").hidden = false;
   if (message) showError(message);
-  $("clock").textContent = "00:00";
+  // Not "00:00": that reads as if time ran out. Say what happened.
+  $("clock").textContent = timeUpAtFinish ? gettext("Time is up") : gettext("Handed in");
+  $("clock").classList.remove("urgent");
+  $("clock").classList.add("over");
 }
 
 async function submit(timeUp = false) {
@@ -169,8 +201,8 @@ async function submit(timeUp = false) {
   $("submit").disabled = true;
   try {
     if (saving) await saving;
-    await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
-    finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "");
+      await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
+      finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "", timeUp);
   } catch (error) {
     if (error.status === 409) finish(error.message);
     else { showError(error.message); $("submit").disabled = false; }
@@ -199,7 +231,9 @@ async function start() {
   });
   $("prev").addEventListener("click", () => go(index - 1));
   $("next").addEventListener("click", () => go(index + 1));
-  $("submit").addEventListener("click", () => submit(false));
+  $("submit").addEventListener("click", askToHandIn);
+  $("submit-anyway").addEventListener("click", () => { $("confirm-handin").hidden = true; submit(false); });
+  $("answer-first").addEventListener("click", () => go(unanswered()[0] ?? 0));
   const firstOpen = state.questions.findIndex((q) => !answers.has(q.id));
   go(firstOpen === -1 ? state.questions.length : firstOpen);
   tick();

@@ -1,27 +1,117 @@
-// Ceremony screen: polls the cached leaderboard JSON every few seconds.
-import { api, el, fmt, gettext } from "./common.js";
+// Contest ceremony screen: the live screen's look for a self-paced round. Polls the cached boards
+// every few seconds: top 10 with movement (arrows and sliding rows), best schools and districts,
+// participation, and a countdown to the close drawn from the server's clock.
+import { api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
+import { flip, formatNumber, keyed } from "../frontend_live/common.js";
 
 const root = document.getElementById("screen");
+const lang = root.dataset.lang || "vi";
 const POLL_MS = 4000;
+const $ = (id) => document.getElementById(id);
+
+let round = null;
+let offset = 0;
+const lastRank = new Map(); // participant id -> rank on the previous board
+const movement = new Map(); // participant id -> last change (kept until the next change)
+
+function moveMark(id, rank) {
+  const before = lastRank.get(id);
+  if (before !== undefined && before !== rank) movement.set(id, before - rank);
+  lastRank.set(id, rank);
+  const delta = movement.get(id);
+  if (!delta) return el("span", { class: "cs-move same", "aria-hidden": "true", text: "–" });
+  const up = delta > 0;
+  return el("span", { class: `cs-move ${up ? "up" : "down"}`,
+    title: fmt(up ? gettext("Up %(n)s") : gettext("Down %(n)s"), { n: Math.abs(delta) }) },
+  el("span", { "aria-hidden": "true", text: up ? "▲" : "▼" }), String(Math.abs(delta)));
+}
+
+/** "Nguyễn T. L. (THCS Cầu Giấy)": the person on one line, the school under it. */
+function nameParts(name) {
+  const m = /^(.*?) \((.+)\)$/.exec(name || "");
+  return m ? [m[1], m[2]] : [name || "", ""];
+}
+
+function personRow(r) {
+  const [person, school] = nameParts(r.name);
+  return [
+    el("span", { class: "cs-rank", text: String(r.rank) }),
+    moveMark(String(r.id), r.rank),
+    el("span", { class: "cs-name" }, person, school ? el("span", { class: "cs-sub", text: school }) : null),
+    el("span", { class: "cs-score", text: r.score === null || r.score === undefined ? "" : formatNumber(r.score, lang) }),
+  ];
+}
+
+function renderPeople(rows) {
+  const list = $("screen-people");
+  flip(list, () => {
+    list.replaceChildren(...rows.map((r) => {
+      const li = keyed(list, r.id, () => el("li", { class: "cs-row" }));
+      li.classList.toggle("first", r.rank === 1);
+      li.replaceChildren(...personRow(r));
+      return li;
+    }));
+  });
+  // A short board still looks intended: the rest of the space invites the next entrants.
+  const invite = $("cs-invite");
+  invite.hidden = rows.length >= 10;
+  invite.textContent = rows.length === 0
+    ? gettext("No results yet. Scan the code and be the first on the board!")
+    : fmt(ngettext("%(n)s place left on the top 10: scan the code and take it!",
+      "%(n)s places left on the top 10: scan the code and take one!", 10 - rows.length), { n: 10 - rows.length });
+  root.classList.toggle("cs-short", rows.length < 4);
+}
+
+function renderUnits(id, rows) {
+  const list = $(id);
+  if (!rows.length) {
+    list.replaceChildren(el("li", { class: "cs-row empty", text: gettext("Waiting for the first results…") }));
+    return;
+  }
+  list.replaceChildren(...rows.slice(0, 5).map((u) => el("li", { class: "cs-row" },
+    el("span", { class: "cs-rank", text: String(u.rank) }),
+    el("span", { class: "cs-name" }, u.name, el("span", { class: "cs-sub",
+      text: fmt(ngettext("%(n)s participant", "%(n)s participants", u.participants), { n: formatNumber(u.participants, lang) }) })),
+    el("span", { class: "cs-score", text: formatNumber(u.value, lang) }))));
+}
+
+function renderParticipation(districts, total) {
+  const took = districts.reduce((sum, d) => sum + d.participants, 0) || total;
+  const registered = Math.max(took, districts.reduce((sum, d) => sum + d.registered, 0));
+  const share = registered ? Math.round((100 * took) / registered) : 0;
+  $("cs-part-n").textContent = registered ? `${share}%` : formatNumber(took, lang);
+  $("cs-part-bar").style.transform = `scaleX(${registered ? took / registered : 0})`;
+  $("cs-part-sub").textContent = fmt(ngettext("%(took)s of %(registered)s registered took part",
+    "%(took)s of %(registered)s registered took part", registered), {
+    took: formatNumber(took, lang), registered: formatNumber(registered, lang) });
+}
+
+function tick() {
+  if (!round) return;
+  const left = Date.parse(round.closes_at) - (Date.now() + offset);
+  const open = left > 0;
+  $("cs-clock-label").textContent = open ? gettext("Closes in") : gettext("The round is closed");
+  $("cs-clock").textContent = open ? formatDuration(left) : round.final ? gettext("Final results") : gettext("Results soon");
+  $("cs-clock").classList.toggle("over", !open);
+}
 
 async function refresh() {
   try {
-    const [board, units] = await Promise.all([api(root.dataset.board), api(root.dataset.units)]);
-    document.getElementById("screen-total").textContent = fmt(gettext("%(n)s participants ranked"), { n: board.total });
-    const state = board.round.final ? gettext("Final results") : board.round.frozen ? gettext("Frozen") : gettext("Live");
-    document.getElementById("screen-state").textContent = state;
-    document.getElementById("screen-people").replaceChildren(...board.rows.map((r) => el("li", {},
-      el("span", { class: "pos", text: String(r.rank) }),
-      el("span", { text: r.name }),
-      el("span", { class: "val", text: String(r.score) }))));
-    document.getElementById("screen-units").replaceChildren(...units.rows.map((u) => el("li", {},
-      el("span", { class: "pos", text: String(u.rank) }),
-      el("span", {}, document.createTextNode(u.name), el("span", { class: "sub", text: fmt(gettext("%(n)s participants"), { n: u.participants }) })),
-      el("span", { class: "val", text: String(u.value) }))));
+    const [board, schools, districts] = await Promise.all([
+      api(root.dataset.board), api(root.dataset.schools), api(root.dataset.districts)]);
+    round = board.round;
+    offset = serverOffset(board.server_now);
+    $("cs-state").textContent = round.final ? gettext("Final results") : round.frozen ? gettext("Frozen") : gettext("Live");
+    renderPeople(board.rows);
+    renderUnits("screen-units", schools.rows || []);
+    renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0));
+    renderParticipation(districts.rows || [], board.total);
+    tick();
   } catch {
-    // Keep showing the last board; the next poll retries.
+    // Keep showing the last boards; the next poll retries.
   }
 }
 
 refresh();
 setInterval(refresh, POLL_MS);
+setInterval(tick, 1000);

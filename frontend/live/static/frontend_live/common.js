@@ -4,6 +4,7 @@
 export const _ = (s) => (window.gettext ? window.gettext(s) : s);
 /** Fill %(name)s placeholders of an already translated string. */
 export const fmt = (s, obj) => String(s).replace(/%\((\w+)\)s/g, (m, key) => (key in obj ? obj[key] : m));
+export const pgettext = (context, s) => (window.pgettext ? window.pgettext(context, s) : s);
 export const ngettext = (one, many, n) =>
   window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many;
 

@@ -14,6 +14,7 @@ let roster = new Map();
 let question = null;
 let answers = { count: 0, total: 0 };
 let reveal = null;
+let key = null; // {q, correct}: the right answer of the current question, for the host only
 let toggles = { lock: false, late_join: false, leaderboard: false, auto_advance: false };
 
 const sock = new LiveSocket({
@@ -152,7 +153,8 @@ function renderStage() {
   const q = question.question;
   const choices = q.choices || [];
   const dist = reveal && reveal.distribution;
-  const correct = correctIds(reveal && reveal.correct);
+  const known = reveal ? reveal.correct : key && key.q === question.q ? key.correct : null;
+  const correct = correctIds(known);
   const counts = choices.map((c) => (dist ? dist[c.id] || 0 : 0));
   const max = Math.max(1, ...counts);
   setStage(
@@ -164,14 +166,15 @@ function renderStage() {
     el("ul", { class: "hq-choices" }, choices.map((c, i) => {
       const isRight = correct.has(String(c.id));
       const slot = i % SHAPES.length;
-      return el("li", { class: `hq-choice a${slot}${reveal && isRight ? " right" : ""}` },
+      return el("li", { class: `hq-choice a${slot}${isRight ? (reveal ? " right" : " key") : ""}` },
         el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[slot]),
         el("span", { class: "hq-ctext" }, pick(c.text, lang)),
-        reveal && isRight ? el("span", { class: "hq-ok" }, "✓ ", _("correct")) : null,
+        isRight ? el("span", { class: "hq-ok" }, "✓ ", reveal ? _("correct") : _("right answer")) : null,
         dist ? el("span", { class: "hq-bar", "aria-hidden": "true" },
           el("span", { class: "hq-bar-fill", "data-w": String(counts[i] / max) })) : null,
         dist ? el("span", { class: "hq-n" }, formatNumber(counts[i], lang)) : null);
     })),
+    keyText(known, choices) ? el("p", { class: "hq-key" }, _("Answer key:"), " ", el("strong", {}, keyText(known, choices))) : null,
     dist && dist.right !== undefined ? el("p", { class: "hq-rw" },
       fmt(_("Right: %(right)s · Wrong: %(wrong)s"), { right: dist.right, wrong: dist.wrong })) : null,
     reveal && reveal.explanation && pick(reveal.explanation, lang)
@@ -199,6 +202,21 @@ function typeLabel(type) {
     single: _("Single choice"), multi: _("Multiple choice"), truefalse: _("True or false"),
     text: _("Typed answer"), numeric: _("Numeric"), order: _("Ordering"), poll: _("Poll"), slide: _("Info slide"),
   }[type] || type;
+}
+
+/** The key of a typed, numeric or ordering question as text (choice keys are marked on the list). */
+function keyText(correct, choices) {
+  if (!correct) return "";
+  if (correct.accepted) return correct.accepted.join(" / ");
+  if (correct.min !== undefined) return `${formatNumber(correct.min, lang)} – ${formatNumber(correct.max, lang)}`;
+  if (correct.value !== undefined) {
+    return formatNumber(correct.value, lang) + (correct.tolerance ? ` ± ${formatNumber(correct.tolerance, lang)}` : "");
+  }
+  if (correct.order) {
+    const byId = new Map(choices.map((c) => [String(c.id), pick(c.text, lang)]));
+    return correct.order.map((id) => byId.get(String(id)) || "?").join(" → ");
+  }
+  return "";
 }
 
 function correctIds(correct) {
@@ -230,6 +248,7 @@ function handle(msg) {
       roster = new Map((msg.roster || []).map((p) => [p.player, p]));
       question = msg.question ? { ...msg.question } : null;
       reveal = msg.reveal || null;
+      key = msg.key || null;
       toggles = {
         lock: !!game.locked,
         late_join: !!game.late_join,
@@ -265,6 +284,12 @@ function handle(msg) {
       }, msg.opens_at - sock.now());
       announce(_("Question started"));
       break;
+    case "key":
+      key = msg;
+      break;
+    case "skipped":
+      announce(_("Question skipped"));
+      return;
     case "answers":
       answers = msg;
       if ($("#h-answers")) {

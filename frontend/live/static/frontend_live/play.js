@@ -1,8 +1,8 @@
 // The player's phone page: join with PIN + nickname, then follow the game over the WebSocket.
 import { LiveSocket, uuid } from "./ws.js";
 import {
-  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, connStatus, el, fmt, formatNumber, ngettext, pick,
-  pickLang,
+  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, applyBranding, connStatus, el, fmt, formatNumber,
+  ngettext, pick, pickLang,
 } from "./common.js";
 
 const root = $("#play");
@@ -23,6 +23,7 @@ let playerCount = 0;
 let openTimer = null;
 let countdown = null;
 let view = "";
+let noteTimer = null;
 
 // --- Session storage (one token per game; "current" points at the last game joined) -----------
 
@@ -168,7 +169,7 @@ function startGame() {
     onTick: renderClock,
     onSecond: (s) => {
       if (view === "open" && !pending && (s === 10 || s === 5 || (s <= 3 && s > 0))) {
-        announce(fmt(_("%(s)s seconds left"), { s }));
+        announce(fmt(ngettext("%(s)s second left", "%(s)s seconds left", s), { s }));
       }
       if (s === 0 && view === "open") timeUp();
     },
@@ -192,6 +193,8 @@ function handle(msg) {
       return onTimer(msg);
     case "closed":
       return onClosed(msg);
+    case "skipped":
+      return note(_("Question skipped"));
     case "reveal":
       reveal = msg;
       return;
@@ -222,10 +225,48 @@ function kicked() {
   ]);
 }
 
+/** The event's title and colours on the phone too (the host sets them per game). */
+function brand(branding) {
+  if (!branding) return;
+  applyBranding(branding);
+  const title = $("#brand-title");
+  if (branding.title && title) title.textContent = branding.title;
+  const meta = document.querySelector('meta[name="theme-color"]');
+  if (meta && /^#[0-9a-f]{6}$/i.test(branding.primary || "")) meta.content = branding.primary;
+  document.body.classList.toggle("branded", !!(branding.primary || branding.accent));
+}
+
+function note(text) {
+  const box = $("#note");
+  box.textContent = text;
+  box.hidden = false;
+  announce(text);
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => (box.hidden = true), 5000);
+}
+
+/** While the host holds the clock: say "Paused" and make the answers untappable. */
+function syncPaused() {
+  const paused = !!game.paused && ["read", "open", "answered", "timeup"].includes(view);
+  const box = document.getElementById("paused");
+  if (box) box.hidden = !paused;
+  stage.querySelectorAll(".answers button, .answers input, .answers-wrap button").forEach((node) => {
+    if (paused) {
+      node.dataset.wasDisabled = node.disabled ? "1" : "";
+      node.disabled = true;
+    } else if (node.dataset.wasDisabled !== undefined) {
+      node.disabled = node.dataset.wasDisabled === "1";
+      delete node.dataset.wasDisabled;
+    }
+  });
+  stage.classList.toggle("paused", paused);
+}
+
 function onState(msg) {
   game = msg.game || {};
   $("#practice-badge").hidden = !game.practice;  // a teacher's try-out, never counted
   you = msg.you || {};
+  brand(game.branding);
   playerCount = game.players ?? playerCount;
   if (you.nickname) {
     session.nickname = you.nickname;
@@ -305,7 +346,9 @@ function questionHeader(q, phase) {
       el("span", { class: "badge" }, fmt(_("Question %(n)s of %(total)s"), { n: (q.q ?? 0) + 1, total: q.total ?? "?" })),
       el("span", { class: "play-clock", id: "clock", "aria-hidden": "true" })),
     el("div", { class: "play-bar-track", "aria-hidden": "true" }, el("div", { class: "play-bar-fill", id: "clock-bar" })),
-    el("h2", { class: "play-qtext", lang: pickLang(text, lang) }, pick(text, lang)),
+    el("p", { class: "play-paused", id: "paused", role: "status", hidden: true },
+      el("span", { "aria-hidden": "true" }, "❚❚ "), _("Paused")),
+    el("h2", { class: "play-qtext", id: "qtext", tabindex: "-1", lang: pickLang(text, lang) }, pick(text, lang)),
     q.question.image ? el("img", { class: "play-img", src: q.question.image, alt: "" }) : null,
     phase === "read" ? el("p", { class: "play-ready" }, _("Get ready…")) : null,
   ];
@@ -345,13 +388,15 @@ function renderQuestion(phase) {
     });
     if (!answered) {
       announce(_("Answer now"));
-      const first = stage.querySelector(".answers button, .answers input");
-      if (first && document.activeElement === document.body) first.focus({ preventScroll: true });
+      // Focus the question, not the first option: a focused tile looks already chosen.
+      const heading = document.getElementById("qtext");
+      if (heading && document.activeElement === document.body) heading.focus({ preventScroll: true });
     }
   } else {
     countdown.stop();
     renderClock(0, 0);
   }
+  syncPaused();
 }
 
 function renderClock(seconds, fraction, paused = false) {
@@ -498,7 +543,7 @@ function answeredBox() {
 }
 
 function submit(response) {
-  if (!current || pending) return;
+  if (!current || pending || game.paused) return;
   if (view === "timeup" || view === "closed" || (current.ends_at && sock.now() >= current.ends_at && !game.paused)) {
     return tooLate();
   }
@@ -550,6 +595,7 @@ function onTimer(msg) {
     countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
     announce(msg.paused ? _("Paused") : _("The clock is running"));
   }
+  syncPaused();
 }
 
 function onClosed(msg) {
@@ -625,7 +671,7 @@ function onResult(msg) {
     el("div", { class: `play-result ${mood}` },
       el("p", { class: "play-result-icon", "aria-hidden": "true" }, icon),
       el("h2", { class: "play-big" }, title),
-      poll ? null : el("p", { class: "play-points" }, fmt(_("+%(points)s points"), { points: formatNumber(msg.points || 0, lang) })),
+      poll ? null : el("p", { class: "play-points" }, fmt(ngettext("+%(points)s point", "+%(points)s points", msg.points || 0), { points: formatNumber(msg.points || 0, lang) })),
       msg.streak >= 2 ? el("p", { class: "play-streak" }, fmt(_("%(n)s in a row!"), { n: msg.streak })) : null,
       correctText()),
     standing(),
@@ -643,7 +689,7 @@ function correctText() {
 function standing() {
   if (you.rank === undefined || you.rank === null) return el("p", { class: "play-standing muted" });
   return el("p", { class: "play-standing" },
-    fmt(_("You are number %(rank)s with %(score)s points"), {
+    fmt(ngettext("You are number %(rank)s with %(score)s point", "You are number %(rank)s with %(score)s points", you.score || 0), {
       rank: you.rank, score: formatNumber(you.score || 0, lang),
     }));
 }
@@ -669,7 +715,7 @@ function renderFinal(podium, ended = false) {
       el("p", { class: `play-final-medal m${medal}`, "aria-hidden": "true" }, medal ? "★" : "✓"),
       el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
       rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
-      el("p", { class: "play-points" }, fmt(_("%(score)s points"), { score: formatNumber(score || 0, lang) })),
+      el("p", { class: "play-points" }, fmt(ngettext("%(score)s point", "%(score)s points", score || 0), { score: formatNumber(score || 0, lang) })),
       el("p", { class: "muted" }, _("Thank you for playing!")),
       el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, _("Join another game"))),
   ]);

@@ -4,8 +4,9 @@
 import { LiveSocket } from "./ws.js";
 import {
   $, _, Countdown, SHAPES, applyBranding, connStatus, el, flip, fmt, formatNumber, keyed, ngettext,
-  pick, pickLang, reducedMotion,
+  pgettext, pick, pickLang, reducedMotion,
 } from "./common.js";
+import { ScreenSound } from "./sound.js";
 
 const root = $("#screen");
 const lang = root.dataset.lang || "vi";
@@ -20,6 +21,8 @@ let board = null;
 let prevTop = [];
 let openTimer = null;
 let view = "";
+let noteTimer = null;
+const sound = new ScreenSound();
 
 const sock = new LiveSocket({
   gameId: root.dataset.game,
@@ -48,7 +51,37 @@ const countdown = new Countdown({
     const clock = document.getElementById("s-clock");
     if (clock) clock.classList.toggle("urgent", seconds <= 3 && view === "open");
   },
+  onSecond: (seconds) => {
+    if (view === "open" && !game.paused && seconds > 0 && seconds <= 5) sound.tick(seconds);
+  },
 });
+
+// --- Sound toggle (muted by default) and short notes over the stage ---------------------------
+
+const soundButton = $("#s-sound");
+function renderSoundButton() {
+  soundButton.setAttribute("aria-pressed", String(sound.on));
+  soundButton.querySelector(".sc-sound-state").textContent = sound.on ? pgettext("sound", "on") : pgettext("sound", "off");
+}
+soundButton.addEventListener("click", () => {
+  sound.set(!sound.on);
+  renderSoundButton();
+});
+renderSoundButton();
+
+function note(text) {
+  const box = $("#s-note");
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => (box.hidden = true), 5000);
+}
+
+/** "Paused" over the question while the host holds the clock. */
+function syncPaused() {
+  const box = document.getElementById("s-paused");
+  if (box) box.hidden = !game.paused;
+}
 
 function show(name, children) {
   view = name;
@@ -160,7 +193,9 @@ function renderQuestion(phase) {
   if (phase === "read") {
     show("read", [el("div", { class: "sc-read" },
       el("h1", { class: "sc-qtext big" + long, lang: pickLang(q.text, lang) }, text),
-      el("div", { class: "sc-readbar", "aria-hidden": "true" }, el("span", { id: "s-readfill" })))]);
+      el("div", { class: "sc-readbar", "aria-hidden": "true" }, el("span", { id: "s-readfill" })),
+      pausedNode())]);
+    syncPaused();
     const fill = $("#s-readfill");
     const span = Math.max(1, question.opens_at - sock.now());
     if (!reducedMotion()) fill.animate([{ transform: "scaleX(0)" }, { transform: "scaleX(1)" }], { duration: span, fill: "forwards" });
@@ -182,14 +217,20 @@ function renderQuestion(phase) {
       : el("p", { class: "sc-typehint" }, q.type === "numeric" ? _("Type a number on your phone") : _("Type your answer on your phone")),
     el("div", { class: "sc-qfoot" },
       el("p", { class: "sc-answered" }, el("strong", { id: "s-answers" }), " ", el("span", { id: "s-answers-label" })),
-      phase === "closed" ? el("p", { class: "sc-timeup" }, _("Time's up!")) : null),
+      phase === "closed" ? el("p", { class: "sc-timeup" }, _("Time's up!")) : pausedNode()),
   ]);
+  syncPaused();
   renderAnswers();
   if (phase === "open") {
     countdown.set({ deadline: question.ends_at, total: (q.time_limit || 20) * 1000, paused: game.paused, remaining: question.remaining_ms });
   } else {
     countdown.set({ deadline: 0, total: 1 });
   }
+}
+
+function pausedNode() {
+  return el("p", { class: "sc-paused", id: "s-paused", role: "status", hidden: true },
+    el("span", { "aria-hidden": "true" }, "❚❚ "), _("Paused"));
 }
 
 function renderAnswers() {
@@ -360,7 +401,7 @@ function renderPodium(podium, ended) {
         },
         el("span", { class: "sc-medal", "aria-hidden": "true" }, "★"),
         el("span", { class: "sc-pnames" }, names(step.rows)),
-        el("span", { class: "sc-pscore" }, fmt(_("%(score)s points"), { score: formatNumber(step.rows[0].score, lang) })),
+        el("span", { class: "sc-pscore" }, fmt(ngettext("%(score)s point", "%(score)s points", step.rows[0].score), { score: formatNumber(step.rows[0].score, lang) })),
         el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: step.rank })),
           el("span", { "aria-hidden": "true" }, String(step.rank))))))
       : el("p", { class: "sc-sub center sc-podium-empty" }, _("Nobody scored any points.")),
@@ -430,7 +471,10 @@ function handle(msg) {
         question.remaining_ms = msg.remaining_ms;
         if (view === "open") countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
       }
+      syncPaused();
       return;
+    case "skipped":
+      return note(_("Question skipped"));
     case "closed":
       if (question && msg.q === question.q) {
         game.phase = "closed";
@@ -441,6 +485,7 @@ function handle(msg) {
     case "reveal":
       reveal = msg;
       game.phase = "reveal";
+      sound.reveal();
       return render();
     case "leaderboard":
       board = msg;

@@ -1,0 +1,109 @@
+"""Handing in a contest attempt in Chromium, as a participant sees it: the palette tells answered
+from unanswered without colour, an ordering question left as shown counts once confirmed, a hand-in
+with blanks asks first and never shows "00:00" afterwards, and the resume link can be copied."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.browser.conftest import new_page
+from tests.browser.test_contest_flow import register
+from tests.browser.test_live_game import assert_fits
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _setup():
+    from rest_framework.test import APIClient
+
+    from contest.models import Contest
+    from quizzes.models import Quiz, QuizItem
+    from tests.contest.conftest import clear_boards
+    from tests.contest.helpers import make_contest, make_school
+    from tests.contest.helpers import register as api_register
+    from tests.factories import make_question
+
+    clear_boards()
+    quiz = Quiz.objects.create(title="Attempt quiz", mode="fixed")
+    for i, qtype in enumerate(["single", "single", "order"]):
+        q = make_question(type=qtype, text_en=f"Question {i + 1}?", text_vi=f"Câu {i + 1}?")
+        QuizItem.objects.create(quiz=quiz, question=q, position=i)
+    contest, round_, _ = make_contest(slug="hand-in", quiz=quiz)
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = api_register(APIClient(), Contest.objects.get(pk=contest.pk), units["class"])
+    return contest.slug, round_.pk, token
+
+
+async def test_hand_in_asks_first_about_blanks_and_the_palette_marks_answers_without_colour(
+    asgi_server, browser, artifacts
+):
+    slug, round_id, token = await sync_to_async(_setup)()
+    base = asgi_server.url
+    errors: list[str] = []
+    page = await new_page(browser, phone=True, errors=errors)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".answer")
+
+    # Answer question 1; the palette marks it with a tick, the others with an open circle.
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('saved')")
+    palette = page.locator("#palette button")
+    assert await palette.nth(0).get_attribute("aria-label") == "Question 1: answered"
+    assert await palette.nth(1).get_attribute("aria-label") == "Question 2: no answer yet"
+    marks = await page.eval_on_selector_all(
+        "#palette button .mark", "(nodes) => nodes.map((n) => n.textContent)"
+    )
+    assert marks == ["✓", "○", "○"]
+    styles = await page.eval_on_selector_all(
+        "#palette button", "(nodes) => nodes.map((n) => getComputedStyle(n).borderTopStyle)"
+    )
+    assert styles[:3] == ["solid", "dashed", "dashed"]
+
+    # Question 3 (ordering): the order as shown becomes the answer once confirmed.
+    await palette.nth(2).click()
+    await page.wait_for_selector(".order-list")
+    await page.click("#keep-order")
+    await page.wait_for_selector("#save-state:has-text('saved')")
+    assert await palette.nth(2).get_attribute("aria-label") == "Question 3: answered"
+    await page.screenshot(path=str(artifacts / "contest-attempt-palette.png"), full_page=True)
+
+    # Handing in with question 2 blank asks first; nothing is handed in yet.
+    await page.click("#next")
+    await page.wait_for_selector("#finish:not([hidden])")
+    assert await page.inner_text("#unanswered") == "1 question has no answer yet."
+    await page.click("#submit")
+    await page.wait_for_selector("#confirm-handin:not([hidden])")
+    assert "Question 2 has no answer. Hand in anyway?" in await page.inner_text("#confirm-text")
+    assert await page.locator("#done").is_hidden()
+    await page.screenshot(path=str(artifacts / "contest-attempt-confirm.png"), full_page=True)
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#done:not([hidden])")
+    clock = await page.inner_text("#clock")
+    assert clock == "Handed in" and "00:00" not in clock
+    await page.screenshot(path=str(artifacts / "contest-attempt-handed-in.png"), full_page=True)
+    assert errors == []
+
+
+async def test_the_resume_link_has_a_copy_button_and_fits_a_phone(asgi_server, browser, artifacts):
+    slug, _round_id, _token = await sync_to_async(_setup)()
+    page = await new_page(browser, phone=True)
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await register(
+        page,
+        asgi_server.url,
+        slug,
+        "Trần Văn Minh",
+        "Quận CG",
+        "THCS Cầu Giấy",
+        "2011-07-08",
+        "minh@example.org",
+    )
+    link = await page.input_value("#resume-link")
+    assert "/resume/" in link
+    await page.get_by_role("button", name="Copy").click()
+    await page.wait_for_selector("[data-copy]:has-text('Copied')")
+    assert await page.evaluate("navigator.clipboard.readText()") == link
+    await assert_fits(page)
+    await page.screenshot(path=str(artifacts / "contest-resume-link-phone.png"), full_page=True)

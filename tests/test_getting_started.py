@@ -1,0 +1,72 @@
+"""A first visit: a PIN box on the home page, the log-in page instead of a bare 403, each role
+landing where it works, and `make run` printing only URLs that answer."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_has_a_pin_box_that_opens_the_game(client):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    form = re.search(r'<form[^>]*action="/play"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "no form posting to /play"
+    assert re.search(r'<input[^>]*name="pin"[^>]*inputmode="numeric"', form.group(1))
+    assert 'method="get"' in form.group(0)
+
+
+@pytest.mark.parametrize("path", ["/organise/", "/organise/contests/any/", "/bank/", "/host/"])
+def test_an_anonymous_visitor_to_a_staff_page_is_sent_to_the_login_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=" + path
+
+
+def test_a_signed_in_teacher_on_an_organiser_page_gets_a_readable_page_not_a_bare_403(client):
+    client.force_login(make_user("t1", roles=["teacher"]))
+    response = client.get("/organise/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "<h1>Only organisers can do this.</h1>" in body
+    assert 'href="/"' in body  # a way back
+
+
+@pytest.mark.parametrize(
+    ("roles", "lands"),
+    [(["teacher"], "/bank/"), (["reviewer", "teacher"], "/bank/"), (["organiser"], "/organise/")],
+)
+def test_after_login_each_role_lands_where_it_works(client, roles, lands):
+    make_user("someone", roles=roles, password="pw-123456")
+    response = client.post("/accounts/login/", {"username": "someone", "password": "pw-123456"})
+    assert response.status_code == 302 and response["Location"] == lands
+
+
+def test_after_login_the_page_asked_for_still_wins(client):
+    make_user("someone", roles=["organiser"], password="pw-123456")
+    response = client.post(
+        "/accounts/login/?next=/host/", {"username": "someone", "password": "pw-123456"}
+    )
+    assert response["Location"] == "/host/"
+
+
+def test_make_run_prints_only_urls_that_answer(client, monkeypatch):
+    from contest.services.demo import seed_demo_contest
+
+    make_user("organiser", roles=["organiser"])
+    seed_demo_contest()
+    monkeypatch.setenv("PORT", "8000")
+    out = io.StringIO()
+    call_command("print_urls", stdout=out)
+    urls = re.findall(r"http://127\.0\.0\.1:8000(/\S*)", out.getvalue())
+    assert len(urls) >= 8
+    assert any("/screen/" in url for url in urls)  # the ceremony screen has a working link
+    for url in urls:
+        status = client.get(url).status_code
+        assert status in (200, 302), (url, status)
