@@ -62,6 +62,7 @@ def xlsx_append(sheet, values: Iterable[Any]) -> None:
 def export_columns() -> list[tuple[str, str]]:
     return [
         ("rank", _("Rank")),
+        ("rank_status", _("Rank status")),
         ("name", _("Full name")),
         ("public_name", _("Public name")),
         ("date_of_birth", _("Date of birth")),

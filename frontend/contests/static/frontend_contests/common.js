@@ -2,6 +2,7 @@
 // Strings are marked with gettext("...") at the call site so makemessages finds them.
 export const gettext = (s) => (window.gettext ? window.gettext(s) : s);
 export const t = gettext;
+export const ngettext = (s, p, n) => (window.ngettext ? window.ngettext(s, p, n) : n === 1 ? s : p);
 export const fmt = (s, obj) => (window.interpolate ? window.interpolate(s, obj, true) : s);
 export const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
 

@@ -1,5 +1,5 @@
 // Ceremony screen: polls the cached leaderboard JSON every few seconds.
-import { api, el, fmt, gettext } from "./common.js";
+import { api, el, fmt, gettext, ngettext } from "./common.js";
 
 const root = document.getElementById("screen");
 const POLL_MS = 4000;
@@ -7,8 +7,14 @@ const POLL_MS = 4000;
 async function refresh() {
   try {
     const [board, units] = await Promise.all([api(root.dataset.board), api(root.dataset.units)]);
-    document.getElementById("screen-total").textContent = fmt(gettext("%(n)s participants ranked"), { n: board.total });
-    const state = board.round.final ? gettext("Final results") : board.round.frozen ? gettext("Frozen") : gettext("Live");
+    const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" });
+    document.getElementById("screen-total").textContent = fmt(board.board === "hidden"
+      ? ngettext("%(n)s participant has handed in", "%(n)s participants have handed in", board.total)
+      : gettext("%(n)s participants ranked"), { n: board.total });
+    const state = board.board === "final" ? gettext("Final results")
+      : board.board === "frozen" ? fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) })
+        : board.board === "hidden" ? fmt(gettext("Scores are published when the round closes at %(time)s."), { time: when(board.scores_published_at) })
+          : gettext("Live");
     document.getElementById("screen-state").textContent = state;
     document.getElementById("screen-people").replaceChildren(...board.rows.map((r) => el("li", {},
       el("span", { class: "pos", text: String(r.rank) }),

@@ -1,0 +1,321 @@
+"""What participants and the public see of a round's standing while it is open: nothing moves
+during the freeze (round, unit and contest boards, my rank, around me, pages), scores are kept
+until the close unless the organiser shows them, and organisers always see the live standing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from contest.models import Attempt, Round, RoundResult
+from contest.services.registration import COOKIE_PREFIX
+from tests.contest.helpers import (
+    TOKEN_HEADER,
+    close_round,
+    correct_choice,
+    make_contest,
+    make_school,
+    register,
+    wrong_choice,
+)
+from tests.contest.helpers import start_attempt as start
+
+pytestmark = pytest.mark.django_db
+
+
+def _take(client, round_, token, questions, right: int) -> dict:
+    state = start(client, round_, token)
+    answers = [
+        {
+            "question": q.pk,
+            "response": {"choice": (correct_choice if i < right else wrong_choice)(q)},
+        }
+        for i, q in enumerate(questions)
+    ]
+    reply = client.post(
+        f"/api/attempts/{state['id']}/submit/",
+        {"answers": answers},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert reply.status_code == 200
+    return reply.json()
+
+
+def _get(client, url, token=None):
+    extra = {TOKEN_HEADER: token} if token else {}
+    response = client.get(url, **extra)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _scores(board) -> list[tuple[str, int]]:
+    return [(row["name"].split(" (")[0], row["score"]) for row in board["rows"]]
+
+
+@pytest.fixture
+def frozen(api_client):
+    """Lan and Bình hand in before the freeze; then the freeze starts (the last 2 hours); then
+    Cường hands in a perfect paper and Lan a second, better one."""
+    contest, round_, questions = make_contest(
+        max_attempts=2,
+        scores_while_open=True,
+        closes_at=timezone.now() + timedelta(hours=1),
+        freeze_hours=2,
+    )
+    cg = make_school("CG", "THCS Cầu Giấy")
+    bd = make_school("BD", "THCS Ba Đình")
+    lan = register(api_client, contest, cg["school"], name="Nguyễn Thị Lan", email="l@x.org")
+    binh = register(api_client, contest, cg["school"], name="Trần Văn Bình", email="b@x.org")
+    cuong = register(api_client, contest, bd["school"], name="Lê Văn Cường", email="c@x.org")
+    # Bình and Lan handed in three hours ago (before the freeze started, an hour ago).
+    _take(api_client, round_, binh, questions, right=2)
+    _take(api_client, round_, lan, questions, right=1)
+    earlier = timezone.now() - timedelta(hours=3)
+    Attempt.objects.filter(round=round_).update(submitted_at=earlier)
+    RoundResult.objects.filter(round=round_).update(submitted_at=earlier)
+    before = {
+        "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/"),
+        "contest": _get(api_client, f"/api/contests/{contest.slug}/leaderboard/"),
+        "units": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school"),
+        "contest_units": _get(
+            api_client, f"/api/contests/{contest.slug}/leaderboard/units/?level=school"
+        ),
+        "me": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", lan),
+        "around": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", lan),
+    }
+    # During the freeze: a perfect paper, and Lan's second attempt (the best one counts).
+    _take(api_client, round_, cuong, questions, right=3)
+    _take(api_client, round_, lan, questions, right=3)
+    return contest, round_, {"lan": lan, "binh": binh, "cuong": cuong}, before
+
+
+def test_a_submission_during_the_freeze_moves_no_public_board(api_client, frozen):
+    contest, round_, tokens, before = frozen
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "frozen"
+    assert board["frozen_since"] == round_.freeze_at.isoformat()
+    assert (
+        _scores(board) == _scores(before["board"]) == [("Trần V. B.", 2000), ("Nguyễn T. L.", 1000)]
+    )
+    assert board["total"] == 2
+    contest_board = _get(api_client, f"/api/contests/{contest.slug}/leaderboard/")
+    assert _scores(contest_board) == _scores(before["contest"])
+    assert contest_board["frozen_rounds"] == [
+        {"round": round_.pk, "frozen_since": round_.freeze_at.isoformat()}
+    ]
+    units = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school")
+    assert units["rows"] == before["units"]["rows"]
+    assert units["board"] == "frozen"
+    contest_units = _get(
+        api_client, f"/api/contests/{contest.slug}/leaderboard/units/?level=school"
+    )
+    assert contest_units["rows"] == before["contest_units"]["rows"]
+    me = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["lan"])
+    assert (
+        (me["me"]["rank"], me["me"]["score"])
+        == (2, 1000)
+        == (
+            before["me"]["me"]["rank"],
+            before["me"]["me"]["score"],
+        )
+    )
+    assert me["frozen_since"] == round_.freeze_at.isoformat()
+    around = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", tokens["lan"])
+    assert _scores(around) == _scores(before["around"])
+    newcomer = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["cuong"])
+    assert newcomer["me"] is None and newcomer["board"] == "frozen"
+
+
+def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, organiser):
+    contest, round_, _tokens, _before = frozen
+    api_client.force_authenticate(organiser)
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "live"
+    assert sorted(_scores(board)) == [
+        ("Lê V. C.", 3000),
+        ("Nguyễn T. L.", 3000),
+        ("Trần V. B.", 2000),
+    ]
+    contest_board = _get(api_client, f"/api/contests/{contest.slug}/leaderboard/")
+    assert [row["score"] for row in contest_board["rows"]] == [3000, 3000, 2000]
+    units = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school")
+    assert {row["name"] for row in units["rows"] if row["participants"]} == {
+        "THCS Cầu Giấy",
+        "THCS Ba Đình",
+    }
+
+
+def test_the_results_page_shows_the_frozen_standing_and_since_when(api_client, frozen):
+    contest, round_, tokens, _before = frozen
+    page = Client()
+    page.cookies[f"{COOKIE_PREFIX}{contest.pk}"] = tokens["lan"]
+    html = page.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
+    since = date_format(timezone.localtime(round_.freeze_at), "DATETIME_FORMAT")
+    assert f"Frozen since {since}" in html
+    assert "Lê V. C." not in html and "3000" not in html
+
+
+def test_a_round_keeps_scores_hidden_until_the_close_by_default(api_client, organiser):
+    contest, round_, questions = make_contest()
+    assert round_.scores_while_open is False
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = register(api_client, contest, units["school"])
+    submitted = _take(api_client, round_, token, questions, right=3)
+    assert "score" not in json.dumps(submitted)
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    closes = round_.closes_at.isoformat()
+    assert (board["board"], board["rows"], board["total"]) == ("hidden", [], 1)
+    assert board["scores_published_at"] == closes and board["round"]["scores_hidden"] is True
+    me = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", token)
+    assert me == {"me": None, "board": "hidden", "scores_published_at": closes}
+    around = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", token)
+    assert around["rows"] == []
+    units_board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school")
+    assert units_board["method"] == "participation"
+    assert [(u["name"], u["value"]) for u in units_board["rows"]] == [("THCS Cầu Giấy", 100.0)]
+    contest_board = _get(api_client, f"/api/contests/{contest.slug}/leaderboard/", token)
+    assert contest_board["rows"] == [] and contest_board["me"] is None
+    assert contest_board["hidden_rounds"] == [{"round": round_.pk, "scores_published_at": closes}]
+    # Organisers see the scores.
+    api_client.force_authenticate(organiser)
+    assert _scores(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")) == [
+        ("Nguyễn V. A.", 3000)
+    ]
+    # The close publishes them.
+    api_client.force_authenticate(None)
+    close_round(round_)
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "final" and _scores(board) == [("Nguyễn V. A.", 3000)]
+    assert (
+        _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", token)["me"]["score"] == 3000
+    )
+
+
+def test_pages_say_when_hidden_scores_are_published_and_show_none(api_client):
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = register(api_client, contest, units["school"])
+    _take(api_client, round_, token, questions, right=3)
+    page = Client()
+    page.cookies[f"{COOKIE_PREFIX}{contest.pk}"] = token
+    when = date_format(timezone.localtime(round_.closes_at), "DATETIME_FORMAT")
+    for url in (
+        f"/contests/{contest.slug}/rounds/{round_.pk}/results/",
+        f"/contests/{contest.slug}/",
+        f"/contests/{contest.slug}/rounds/{round_.pk}/play/",
+    ):
+        html = page.get(url).content.decode()
+        assert f"Scores are published when the round closes at {when}" in html, url
+        assert "3000" not in html and "Your rank" not in html
+
+
+def test_organisers_choose_to_show_scores_while_the_round_is_open(api_client, organiser):
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = register(api_client, contest, units["school"])
+    _take(api_client, round_, token, questions, right=2)
+    api_client.force_authenticate(organiser)
+    reply = api_client.patch(
+        f"/api/rounds/{round_.pk}/", {"scores_while_open": True}, format="json"
+    )
+    assert reply.status_code == 200 and reply.json()["scores_while_open"] is True
+    api_client.force_authenticate(None)
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "live" and _scores(board) == [("Nguyễn V. A.", 2000)]
+    me = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", token)
+    assert (me["me"]["rank"], me["me"]["score"]) == (1, 2000)
+    page = Client()
+    page.cookies[f"{COOKIE_PREFIX}{contest.pk}"] = token
+    html = page.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
+    assert "Your rank: 1 of 1 · 2000 points" in html
+    assert "Scores are published when the round closes" not in html
+    assert Round.objects.get(pk=round_.pk).scores_while_open
+
+
+def test_the_export_ranks_are_filled_while_the_round_is_open_as_provisional(api_client, organiser):
+    import csv
+    import io
+
+    contest, round_, questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    slow = register(api_client, contest, units["school"], name="Trần Văn Bình", email="b@x.org")
+    fast = register(api_client, contest, units["school"], name="Nguyễn Thị Lan", email="l@x.org")
+    _take(api_client, round_, slow, questions, right=1)
+    _take(api_client, round_, fast, questions, right=3)
+    api_client.force_authenticate(organiser)
+    body = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    col = {name: i for i, name in enumerate(header)}
+    assert [(r[col["Rank"]], r[col["Rank status"]], r[col["Full name"]]) for r in rows] == [
+        ("1", "provisional", "Nguyễn Thị Lan"),
+        ("2", "provisional", "Trần Văn Bình"),
+    ]
+    close_round(round_)
+    body = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    assert [(r[col["Rank"]], r[col["Rank status"]]) for r in rows] == [
+        ("1", "final"),
+        ("2", "final"),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_fast_path_never_replays_the_public_frozen_board_to_an_organiser():
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest import services
+    from contest.fastpath import BoardReplay
+    from tests.contest.conftest import clear_boards
+    from tests.factories import make_user
+
+    def build():
+        from datetime import date
+
+        clear_boards()
+        contest, round_, questions = make_contest(
+            scores_while_open=True, closes_at=timezone.now() + timedelta(hours=1), freeze_hours=2
+        )
+        units = make_school("CG", "THCS Cầu Giấy")
+        p = services.participant_register(
+            contest=contest,
+            full_name="Lê Văn Cường",
+            unit_id=units["school"].pk,
+            consent=True,
+            date_of_birth=date(2010, 5, 3),
+            email="c@x.org",
+        )
+        attempt = services.attempt_start(participant=p, round_=round_)
+        answers = [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+        services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
+        browser = Client()
+        browser.force_login(make_user("org", roles=["organiser"]))
+        return round_.pk, browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+    round_id, session = await sync_to_async(build)()
+    app = BoardReplay(django_asgi_app)
+    path = f"/api/rounds/{round_id}/leaderboard/"
+
+    async def get(*extra):
+        communicator = HttpCommunicator(
+            app, "GET", path, headers=[(b"host", b"testserver"), *extra]
+        )
+        response = await communicator.get_response()
+        await communicator.wait()
+        return json.loads(response["body"])
+
+    public = await get()
+    assert public["board"] == "frozen" and public["rows"] == []
+    assert (await get())["rows"] == []  # replayed (with Redis) or rendered: the same
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}".encode()
+    organiser = await get((b"cookie", cookie))
+    assert organiser["board"] == "live" and [r["score"] for r in organiser["rows"]] == [3000]
+    assert (await get())["rows"] == []  # and the organiser's board is never replayed to others
