@@ -13,10 +13,11 @@ async function refresh() {
       : gettext("%(n)s participants ranked"), { n: board.total });
     const state = board.board === "final" ? gettext("Final results")
       : board.board === "frozen" ? fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) })
-        : board.board === "hidden" ? fmt(gettext("Scores are published when the round closes at %(time)s."), { time: when(board.scores_published_at) })
+        : board.board === "hidden" ? fmt(gettext("Scores are published when the round closes at %(time)s"), { time: when(board.scores_published_at) })
           : gettext("Live");
     document.getElementById("screen-state").textContent = state;
-    document.getElementById("screen-people").replaceChildren(...board.rows.map((r) => el("li", {},
+    const people = board.board === "hidden" ? [el("li", { class: "muted", text: gettext("Scores and ranks appear here when the round closes.") })] : [];
+    document.getElementById("screen-people").replaceChildren(...people, ...board.rows.map((r) => el("li", {},
       el("span", { class: "pos", text: String(r.rank) }),
       el("span", { text: r.name }),
       el("span", { class: "val", text: String(r.score) }))));
