@@ -134,8 +134,13 @@ def test_a_submission_during_the_freeze_moves_no_public_board(api_client, frozen
 
 
 def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, organiser):
-    contest, round_, _tokens, _before = frozen
+    contest, round_, tokens, _before = frozen
+    # Exports and detailed results are the organisers' (non-organisers: 403 until the close).
+    assert api_client.get(f"/api/rounds/{round_.pk}/export.csv").status_code == 403
+    assert api_client.get(f"/api/rounds/{round_.pk}/results/").status_code == 403
     api_client.force_authenticate(organiser)
+    export = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
+    assert "Lê Văn Cường" in export
     board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
     assert board["board"] == "live"
     assert sorted(_scores(board)) == [
