@@ -136,6 +136,7 @@ def results_page(request, slug, round_id):
             "me": me,
             "units": units[:50],
             "board": leaderboards.board_state(scope)["board"],
+            "public_board": leaderboards.public_state(round_),
             "total": leaderboards.size(scope) if scope.hidden else len(rows),
             "level": level,
             "levels": leaderboards.UNIT_FIELDS.keys(),

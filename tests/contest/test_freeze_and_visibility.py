@@ -155,6 +155,11 @@ def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, 
         "THCS Cầu Giấy",
         "THCS Ba Đình",
     }
+    page = Client()
+    page.force_login(organiser)
+    html = page.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
+    assert "You see the live standing; the public sees it frozen since" in html
+    assert "Lê V. C." in html
 
 
 def test_the_results_page_shows_the_frozen_standing_and_since_when(api_client, frozen):
