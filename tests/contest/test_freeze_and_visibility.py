@@ -12,6 +12,9 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from django.utils.formats import date_format
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from contest.models import Attempt, Round, RoundResult
 from contest.services.registration import COOKIE_PREFIX
@@ -329,3 +332,112 @@ async def test_the_fast_path_never_replays_the_public_frozen_board_to_an_organis
     organiser = await get((b"cookie", cookie))
     assert organiser["board"] == "live" and [r["score"] for r in organiser["rows"]] == [3000]
     assert (await get())["rows"] == []  # and the organiser's board is never replayed to others
+
+
+_EXAMPLES = iter(range(10**6))
+
+
+@given(
+    attempts=st.lists(
+        st.tuples(
+            st.integers(0, 3),  # who
+            st.integers(0, 3).map(lambda right: right * 1000),  # score
+            st.integers(1, 900),  # seconds taken
+            st.booleans(),  # handed in during the freeze
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    counting=st.sampled_from([c.value for c in Round.Counting]),
+)
+@hsettings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_attempt_handed_in_during_the_freeze_changes_any_public_view(
+    api_client, attempts, counting
+):
+    """Invariant: whatever is handed in during the freeze (new participants, better or worse
+    attempts, any counting rule), every public view stays as it was at the freeze."""
+    from datetime import date
+
+    from contest import services
+
+    n = next(_EXAMPLES)
+    now = timezone.now()
+    contest, round_, _questions = make_contest(
+        slug=f"freeze-{n}",
+        counting=counting,
+        max_attempts=0,
+        scores_while_open=True,
+        closes_at=now + timedelta(hours=1),
+        freeze_hours=2,
+    )
+    schools = [make_school(f"P{n}S{i}", f"Trường {i}")["school"] for i in range(2)]
+    people = [
+        services.participant_register(
+            contest=contest,
+            full_name=f"Người Thứ {i}",
+            unit_id=schools[i % 2].pk,
+            consent=True,
+            date_of_birth=date(2010, 1, i + 1),
+            email=f"p{n}-{i}@example.org",
+        )
+        for i in range(4)
+    ]
+    tokens = [services.participant_token(p) for p in people]
+    numbers = dict.fromkeys(range(4), 0)
+
+    def hand_in(who, score, seconds, at):
+        numbers[who] += 1
+        Attempt.objects.create(
+            round=round_,
+            participant=people[who],
+            number=numbers[who],
+            status=Attempt.Status.SUBMITTED,
+            started_at=at - timedelta(seconds=seconds),
+            deadline=at + timedelta(minutes=10),
+            submitted_at=at,
+            seed=numbers[who],
+            score=score,
+            max_score=3000,
+            time_ms=seconds * 1000,
+        )
+        services.round_result_refresh(round_=round_, participant_id=people[who].pk)
+
+    def public_views(variant):
+        # `variant` changes each cached body's key: what is compared is computed, not replayed.
+        views = {
+            "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/?n={90 + variant}"),
+            "units": _get(
+                api_client,
+                f"/api/rounds/{round_.pk}/leaderboard/units/?level=school&top_n={variant}",
+            ),
+            "contest": _get(api_client, f"/api/contests/{contest.slug}/leaderboard/"),
+            "contest_units": _get(
+                api_client,
+                f"/api/contests/{contest.slug}/leaderboard/units/?level=school&top_n={variant}",
+            ),
+        }
+        for key in ("board", "contest"):
+            views[key] = (views[key]["rows"], views[key]["total"])
+        views["units"] = views["units"]["rows"]
+        views["contest_units"] = views["contest_units"]["rows"]
+        for i, token in enumerate(tokens):
+            views[f"me{i}"] = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", token)[
+                "me"
+            ]
+            views[f"around{i}"] = _get(
+                api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", token
+            )["rows"]
+        return views
+
+    for step, (who, score, seconds, during) in enumerate(attempts):
+        if not during:
+            hand_in(who, score, seconds, now - timedelta(hours=3) + timedelta(seconds=step))
+    at_the_freeze = public_views(1)
+    for step, (who, score, seconds, during) in enumerate(attempts):
+        if during:
+            hand_in(who, score, seconds, now - timedelta(minutes=30) + timedelta(seconds=step))
+    assert public_views(2) == at_the_freeze
