@@ -335,109 +335,135 @@ async def test_the_fast_path_never_replays_the_public_frozen_board_to_an_organis
 
 
 _EXAMPLES = iter(range(10**6))
-
-
-@given(
-    attempts=st.lists(
-        st.tuples(
-            st.integers(0, 3),  # who
-            st.integers(0, 3).map(lambda right: right * 1000),  # score
-            st.integers(1, 900),  # seconds taken
-            st.booleans(),  # handed in during the freeze
-        ),
-        min_size=1,
-        max_size=10,
+ATTEMPTS = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # who
+        st.integers(0, 3).map(lambda right: right * 1000),  # score
+        st.integers(1, 900),  # seconds taken
+        st.booleans(),  # handed in during the freeze (the last 2 hours)
     ),
-    counting=st.sampled_from([c.value for c in Round.Counting]),
+    min_size=1,
+    max_size=10,
 )
-@hsettings(
+PROPERTY = hsettings(
     max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_no_attempt_handed_in_during_the_freeze_changes_any_public_view(
-    api_client, attempts, counting
-):
-    """Invariant: whatever is handed in during the freeze (new participants, better or worse
-    attempts, any counting rule), every public view stays as it was at the freeze."""
-    from datetime import date
 
-    from contest import services
 
-    n = next(_EXAMPLES)
-    now = timezone.now()
-    contest, round_, _questions = make_contest(
-        slug=f"freeze-{n}",
-        counting=counting,
-        max_attempts=0,
-        scores_while_open=True,
-        closes_at=now + timedelta(hours=1),
-        freeze_hours=2,
-    )
-    schools = [make_school(f"P{n}S{i}", f"Trường {i}")["school"] for i in range(2)]
-    people = [
-        services.participant_register(
-            contest=contest,
-            full_name=f"Người Thứ {i}",
-            unit_id=schools[i % 2].pk,
-            consent=True,
-            date_of_birth=date(2010, 1, i + 1),
-            email=f"p{n}-{i}@example.org",
+class _World:
+    """A contest whose round closes in an hour, four participants in two schools, and attempts
+    stored as the services store them (round_result_refresh feeds every board)."""
+
+    def __init__(self, client, **round_fields):
+        from datetime import date
+
+        from contest import services
+
+        n = next(_EXAMPLES)
+        self.client = client
+        self.now = timezone.now()
+        self.contest, self.round, _questions = make_contest(
+            slug=f"world-{n}",
+            max_attempts=0,
+            closes_at=self.now + timedelta(hours=1),
+            **round_fields,
         )
-        for i in range(4)
-    ]
-    tokens = [services.participant_token(p) for p in people]
-    numbers = dict.fromkeys(range(4), 0)
+        schools = [make_school(f"W{n}S{i}", f"Trường {i}")["school"] for i in range(2)]
+        self.people = [
+            services.participant_register(
+                contest=self.contest,
+                full_name=f"Người Thứ {i}",
+                unit_id=schools[i % 2].pk,
+                consent=True,
+                date_of_birth=date(2010, 1, i + 1),
+                email=f"w{n}-{i}@example.org",
+            )
+            for i in range(4)
+        ]
+        self.tokens = [services.participant_token(p) for p in self.people]
+        self.numbers = dict.fromkeys(range(4), 0)
 
-    def hand_in(who, score, seconds, at):
-        numbers[who] += 1
+    def hand_in(self, who, score, seconds, at):
+        from contest import services
+
+        self.numbers[who] += 1
         Attempt.objects.create(
-            round=round_,
-            participant=people[who],
-            number=numbers[who],
+            round=self.round,
+            participant=self.people[who],
+            number=self.numbers[who],
             status=Attempt.Status.SUBMITTED,
             started_at=at - timedelta(seconds=seconds),
             deadline=at + timedelta(minutes=10),
             submitted_at=at,
-            seed=numbers[who],
+            seed=self.numbers[who],
             score=score,
             max_score=3000,
             time_ms=seconds * 1000,
         )
-        services.round_result_refresh(round_=round_, participant_id=people[who].pk)
+        services.round_result_refresh(round_=self.round, participant_id=self.people[who].pk)
 
-    def public_views(variant):
-        # `variant` changes each cached body's key: what is compared is computed, not replayed.
+    def hand_in_all(self, attempts, *, during: bool, score=None):
+        start = self.now - (timedelta(minutes=30) if during else timedelta(hours=3))
+        for step, (who, points, seconds, late) in enumerate(attempts):
+            if late == during:
+                at = start + timedelta(seconds=step)
+                self.hand_in(who, points if score is None else score, seconds, at)
+
+    def public_views(self, variant: int) -> dict:
+        """Every public view, as a participant and anybody else sees it. `variant` changes
+        each cached body's key: what is compared is computed, not replayed."""
+        r, slug, get = self.round.pk, self.contest.slug, self.client
         views = {
-            "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/?n={90 + variant}"),
-            "units": _get(
-                api_client,
-                f"/api/rounds/{round_.pk}/leaderboard/units/?level=school&top_n={variant}",
-            ),
-            "contest": _get(api_client, f"/api/contests/{contest.slug}/leaderboard/"),
+            "board": _get(get, f"/api/rounds/{r}/leaderboard/?n={90 + variant}"),
+            "units": _get(get, f"/api/rounds/{r}/leaderboard/units/?level=school&top_n={variant}"),
+            "contest": _get(get, f"/api/contests/{slug}/leaderboard/"),
             "contest_units": _get(
-                api_client,
-                f"/api/contests/{contest.slug}/leaderboard/units/?level=school&top_n={variant}",
+                get, f"/api/contests/{slug}/leaderboard/units/?level=school&top_n={variant}"
             ),
         }
         for key in ("board", "contest"):
             views[key] = (views[key]["rows"], views[key]["total"])
         views["units"] = views["units"]["rows"]
         views["contest_units"] = views["contest_units"]["rows"]
-        for i, token in enumerate(tokens):
-            views[f"me{i}"] = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", token)[
-                "me"
-            ]
-            views[f"around{i}"] = _get(
-                api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", token
-            )["rows"]
+        for i, token in enumerate(self.tokens):
+            views[f"me{i}"] = _get(get, f"/api/rounds/{r}/leaderboard/me/", token)["me"]
+            views[f"around{i}"] = _get(get, f"/api/rounds/{r}/leaderboard/around/", token)["rows"]
         return views
 
-    for step, (who, score, seconds, during) in enumerate(attempts):
-        if not during:
-            hand_in(who, score, seconds, now - timedelta(hours=3) + timedelta(seconds=step))
-    at_the_freeze = public_views(1)
-    for step, (who, score, seconds, during) in enumerate(attempts):
-        if during:
-            hand_in(who, score, seconds, now - timedelta(minutes=30) + timedelta(seconds=step))
-    assert public_views(2) == at_the_freeze
+
+@given(attempts=ATTEMPTS, counting=st.sampled_from([c.value for c in Round.Counting]))
+@PROPERTY
+def test_no_attempt_handed_in_during_the_freeze_changes_any_public_view(
+    api_client, attempts, counting
+):
+    """Invariant: whatever is handed in during the freeze (new participants, better or worse
+    attempts, any counting rule), every public view stays as it was at the freeze."""
+    world = _World(api_client, counting=counting, scores_while_open=True, freeze_hours=2)
+    world.hand_in_all(attempts, during=False)
+    at_the_freeze = world.public_views(1)
+    world.hand_in_all(attempts, during=True)
+    assert world.public_views(2) == at_the_freeze
+
+
+@given(attempts=ATTEMPTS)
+@PROPERTY
+def test_while_scores_are_hidden_no_public_view_depends_on_a_score(api_client, attempts):
+    """Invariant (non-interference): with scores hidden until the close, the same hand-ins with
+    other scores give byte-for-byte the same public views (only participation shows)."""
+    scored = _World(api_client)
+    scored.hand_in_all(attempts, during=False)
+    scored.hand_in_all(attempts, during=True)
+    zero = _World(api_client)
+    zero.hand_in_all(attempts, during=False, score=0)
+    zero.hand_in_all(attempts, during=True, score=0)
+
+    def without_ids(views):
+        # The two worlds' units have other database ids (and the same names).
+        for key in ("units", "contest_units"):
+            views[key] = [{k: v for k, v in row.items() if k != "unit_id"} for row in views[key]]
+        return views
+
+    assert scored.public_views(1)["board"][0] == []
+    assert without_ids(scored.public_views(3)) == without_ids(zero.public_views(3))
