@@ -117,7 +117,7 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "prediction_actual": round_.prediction_actual if round_.finalized_at else None,
         "frozen": leaderboards.public_state(round_, now) == "frozen",
         "freeze_hours": round_.freeze_hours,
-        "frozen_since": round_.freeze_at.isoformat() if round_.freeze_hours else None,
+        "freeze_starts_at": round_.freeze_at.isoformat() if round_.freeze_hours else None,
         "scores_while_open": round_.scores_while_open,
         "scores_hidden": round_.scores_hidden(now),
         "final": round_.finalized_at is not None,
