@@ -567,7 +567,9 @@ def bump_version(round_id: int) -> None:
 
 
 def round_changed(round_id: int) -> None:
-    """A round's row (or its contest's) changed: every process drops its copy."""
+    """A round's row (or its contest's) changed: every process drops its copy, and the frozen
+    board is rebuilt on its next read (the freeze may have moved)."""
+    backend().drop(f"r{round_id}:frozen")
     _bump(_version_keys(round_id)[0], f"lbrowver:{round_id}")
 
 

@@ -467,3 +467,27 @@ def test_while_scores_are_hidden_no_public_view_depends_on_a_score(api_client, a
 
     assert scored.public_views(1)["board"][0] == []
     assert without_ids(scored.public_views(3)) == without_ids(zero.public_views(3))
+
+
+def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
+    api_client, frozen, organiser
+):
+    contest, round_, _tokens, _before = frozen
+    # The hand-ins made during the freeze happened half an hour ago.
+    half_an_hour_ago = timezone.now() - timedelta(minutes=30)
+    for model in (Attempt, RoundResult):
+        model.objects.filter(round=round_, submitted_at__gt=round_.freeze_at).update(
+            submitted_at=half_an_hour_ago
+        )
+    assert len(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")["rows"]) == 2
+    api_client.force_authenticate(organiser)
+    reply = api_client.patch(f"/api/rounds/{round_.pk}/", {"freeze_hours": 1}, format="json")
+    assert reply.status_code == 200
+    api_client.force_authenticate(None)
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "frozen"
+    assert sorted(_scores(board)) == [
+        ("Lê V. C.", 3000),
+        ("Nguyễn T. L.", 3000),
+        ("Trần V. B.", 2000),
+    ]
