@@ -199,8 +199,8 @@ class BoardReplay:
         ):
             return None
         board = leaderboards.round_scope(round_)
-        if board.hidden:
-            return None  # Django says the scores are kept until the close
+        if board.hidden:  # scores kept until the close: the same reply for every participant
+            return JSONRenderer().render(leaderboards.my_rank_payload(board, None))
         ready, row, total = await leaderboards.rank_row_async(client, board, ids[0])
         if not ready or row is None:
             return None

@@ -491,3 +491,57 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
         ("Nguyễn T. L.", 3000),
         ("Trần V. B.", 2000),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_my_rank_on_the_fast_path_keeps_hidden_scores_hidden_as_django_does():
+    from datetime import date
+
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest import services
+    from contest.fastpath import BoardReplay
+    from tests.contest.conftest import clear_boards
+
+    def build():
+        clear_boards()
+        contest, round_, questions = make_contest()
+        units = make_school("CG", "THCS Cầu Giấy")
+        p = services.participant_register(
+            contest=contest,
+            full_name="Lê Văn Cường",
+            unit_id=units["school"].pk,
+            consent=True,
+            date_of_birth=date(2010, 5, 3),
+            email="c@x.org",
+        )
+        attempt = services.attempt_start(participant=p, round_=round_)
+        answers = [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+        services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
+        return round_.pk, services.participant_token(p)
+
+    round_id, token = await sync_to_async(build)()
+    calls = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    app = BoardReplay(django)
+
+    async def me():
+        headers = [(b"host", b"testserver"), (b"x-participant-token", token.encode())]
+        path = f"/api/rounds/{round_id}/leaderboard/me/"
+        communicator = HttpCommunicator(app, "GET", path, headers=headers)
+        response = await communicator.get_response()
+        await communicator.wait()
+        return response
+
+    by_django, fast = await me(), await me()
+    assert by_django["status"] == fast["status"] == 200
+    assert fast["body"] == by_django["body"]
+    assert json.loads(fast["body"])["me"] is None
+    assert b"3000" not in fast["body"]
+    assert len(calls) == (1 if settings.REDIS_URL else 2)
