@@ -304,7 +304,7 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
         p = r.participant
         row = {
             "rank": provisional.get(r.pk) if provisional is not None else r.rank,
-            "rank_status": _("provisional") if provisional is not None else _("final"),
+            "rank_status": "provisional" if provisional is not None else "final",
             "name": (p.full_name if staff else p.public_name) if p else r.nickname,
             "public_name": p.public_name if p else r.nickname,
             "class": p.class_unit.name if p and p.class_unit else "",

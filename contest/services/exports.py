@@ -82,11 +82,18 @@ def export_columns() -> list[tuple[str, str]]:
     ]
 
 
+def _values(row: dict, columns: list[tuple[str, str]]) -> list[Any]:
+    labels = {"provisional": _("provisional"), "final": _("final")}
+    return [
+        labels.get(row.get(key), row.get(key)) if key == "rank_status" else row.get(key)
+        for key, _label in columns
+    ]
+
+
 def results_csv(*, round_: Round, rows: list[dict]) -> bytes:
     columns = export_columns()
     return csv_text(
-        [label for _key, label in columns],
-        ([row.get(key) for key, _label in columns] for row in rows),
+        [label for _key, label in columns], (_values(row, columns) for row in rows)
     ).encode("utf-8")
 
 
@@ -99,7 +106,7 @@ def results_xlsx(*, round_: Round, rows: list[dict]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        xlsx_append(sheet, [row.get(key) for key, _label in columns])
+        xlsx_append(sheet, _values(row, columns))
     sheet.freeze_panes = "A2"
     if round_.prediction_actual is not None:
         info = workbook.create_sheet(_("Round")[:31])
