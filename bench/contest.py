@@ -109,6 +109,8 @@ def setup_data(participants: int, questions: int) -> dict:
         max_attempts=0,
         quiz=quiz,
         prediction_text_en="How many?",
+        # Boards and my rank with scores (the default keeps them hidden until the close).
+        scores_while_open=True,
     )
     rng = random.Random(1)
     batch = []

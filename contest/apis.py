@@ -365,7 +365,7 @@ def _round_for_board(round_id: int) -> tuple[Round, int]:
 
 def _board_payload(scope, rows, extra=None) -> dict:
     payload = {
-        "board": scope.key.split(":")[-1] if ":" in scope.key else "contest",
+        **leaderboards.board_state(scope),
         "rows": rows,
         "server_now": timezone.now().isoformat(),
     }
@@ -373,22 +373,34 @@ def _board_payload(scope, rows, extra=None) -> dict:
     return payload
 
 
-# Pre-rendered top-N bodies, per process: (round, n, offset, language) -> (stamp, built, bytes).
+def _public(request, contest) -> bool:
+    """The contest's staff see the live standing; everyone else the public one (frozen,
+    hidden)."""
+    return not selectors.is_contest_staff(request.user, contest)
+
+
+# Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, built,
+# bytes, whether organisers see another board).
 # A ceremony screen and thousands of phones ask for the same top 100: it is rendered at most
 # once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
 # the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
 BOARD_BODY_SECONDS = 1.0
-_BOARD_BODIES: dict[tuple, tuple[tuple, float, bytes]] = {}
+_BOARD_BODIES: dict[tuple, tuple[tuple, float, bytes, bool]] = {}
 _JSON = JSONRenderer()
 
 
 class RoundLeaderboardApi(PublicApi):
-    """Top N of a round (masked names): a pre-rendered body refreshed every second."""
+    """Top N of a round (masked names): a pre-rendered body refreshed every second. Organisers
+    get the live board (never replayed to anybody else); the public the frozen or hidden one."""
 
     def get(self, request, round_id):
         n = _int(request.query_params.get("n"), 100, 1, 500)
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
-        key = (round_id, n, offset, get_language())
+        # Anonymous readers (the many) are public without a look at the round.
+        public = not request.user.is_authenticated or _public(
+            request, _round_for_board(round_id)[0].contest
+        )
+        key = (round_id, n, offset, get_language(), public)
         row_version, board_version = (
             leaderboards.round_versions(round_id)
             if leaderboards.redis_client() is not None
@@ -403,10 +415,12 @@ class RoundLeaderboardApi(PublicApi):
             and hit[0] == (row_version, board_version)
             and now - hit[1] < BOARD_BODY_SECONDS
         ):
-            body, built = hit[2], hit[1]
+            body, built, private = hit[2], hit[1], hit[3]
         else:
             round_, _version = _round_for_board(round_id)
-            scope = leaderboards.round_scope(round_)
+            scope = leaderboards.round_scope(round_, public=public)
+            # Organisers see another board than the public one (frozen, hidden).
+            private = scope.key != leaderboards.round_scope(round_, public=False).key
             body = _JSON.render(
                 _board_payload(
                     scope,
@@ -418,12 +432,17 @@ class RoundLeaderboardApi(PublicApi):
                 if len(_BOARD_BODIES) > 2000:
                     _BOARD_BODIES.clear()
                 # The stamp read before rendering: a change during rendering renders again.
-                _BOARD_BODIES[key] = ((row_version, board_version), now, body)
+                _BOARD_BODIES[key] = ((row_version, board_version), now, body, private)
         scope = getattr(request._request, "scope", None)
-        if row_version is not None and scope is not None:
+        if row_version is not None and scope is not None and public:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
-            # body is fresh.
-            scope[fastpath.REPLAY_KEY] = (built + BOARD_BODY_SECONDS, (row_version, board_version))
+            # body is fresh; not to a signed-in user while the organisers' board differs (it
+            # cannot tell an organiser's session from a participant's).
+            scope[fastpath.REPLAY_KEY] = (
+                built + BOARD_BODY_SECONDS,
+                (row_version, board_version),
+                private,
+            )
         return HttpResponse(body, content_type="application/json")
 
 
@@ -433,15 +452,16 @@ class RoundMyRankApi(PublicApi):
 
     def get(self, request, round_id):
         round_, _version = _round_for_board(round_id)
-        scope = leaderboards.round_scope(round_)
+        scope = leaderboards.round_scope(round_, public=_public(request, round_.contest))
         ids = token_claims(request.headers.get("X-Participant-Token"))
         if ids is not None and ids[1] == round_.contest_id:
             round_token_state(round_).check(ids[0], ids[2])
             me = leaderboards.my_rank(scope, ids[0])
             if me is not None:
-                return Response({"me": me})
+                return Response(leaderboards.my_rank_payload(scope, me))
         participant = participant_required(request, round_.contest)
-        return Response({"me": leaderboards.my_rank(scope, participant.pk)})
+        me = leaderboards.my_rank(scope, participant.pk)
+        return Response(leaderboards.my_rank_payload(scope, me))
 
 
 class RoundAroundApi(PublicApi):
@@ -449,7 +469,7 @@ class RoundAroundApi(PublicApi):
         round_, _version = _round_for_board(round_id)
         participant = participant_required(request, round_.contest)
         k = _int(request.query_params.get("k"), 5, 1, 50)
-        scope = leaderboards.round_scope(round_)
+        scope = leaderboards.round_scope(round_, public=_public(request, round_.contest))
         return Response(
             _board_payload(
                 scope, leaderboards.around(scope, participant.pk, k), {"me": participant.pk}
@@ -473,6 +493,7 @@ class UnitLeaderboardApi(PublicApi):
         method = request.query_params.get("method") or None
         if method and method not in Contest.Aggregation.values:
             raise ApplicationError("invalid", _("Unknown aggregation."), {"method": method})
+        public = _public(request, contest)
         rows = leaderboards.unit_board(
             contest=contest,
             round_=round_,
@@ -480,10 +501,21 @@ class UnitLeaderboardApi(PublicApi):
             method=method,
             top_n=_int(request.query_params.get("top_n"), 0, 0, 1000) or None,
             parent_id=_int(request.query_params.get("parent"), 0, 0, 10**12) or None,
+            public=public,
         )
         n = _int(request.query_params.get("n"), 100, 1, 1000)
+        scope = (
+            leaderboards.round_scope(round_, public=public)
+            if round_ is not None
+            else leaderboards.contest_scope(contest, public=public)
+        )
         return Response(
-            {"level": level, "method": method or contest.unit_aggregation, "rows": rows[:n]}
+            {
+                "level": level,
+                "method": leaderboards.unit_method(contest, round_, method, public=public),
+                "rows": rows[:n],
+                **leaderboards.board_state(scope),
+            }
         )
 
 
@@ -493,8 +525,12 @@ class ContestLeaderboardApi(PublicApi):
     def get(self, request, slug):
         contest = selectors.contest_get(slug=slug, user=request.user)
         n = _int(request.query_params.get("n"), 100, 1, 500)
-        scope = leaderboards.contest_scope(contest)
-        payload = {"rows": leaderboards.top(scope, n), "total": leaderboards.size(scope)}
+        scope = leaderboards.contest_scope(contest, public=_public(request, contest))
+        payload = {
+            **leaderboards.board_state(scope),
+            "rows": leaderboards.top(scope, n),
+            "total": leaderboards.size(scope),
+        }
         participant = participant_for_request(request, contest, allow_cookie=False)
         if participant:
             payload["me"] = leaderboards.my_rank(scope, participant.pk)
@@ -645,6 +681,7 @@ class RoundSerializer(StrictTypes, serializers.Serializer):
     prediction_text_en = serializers.CharField(max_length=300, required=False, allow_blank=True)
     ranking_chain = serializers.ListField(child=serializers.CharField(), required=False)
     freeze_hours = serializers.IntegerField(min_value=0, max_value=168, required=False)
+    scores_while_open = serializers.BooleanField(required=False)
     qualifier_top_n = serializers.IntegerField(min_value=0, required=False)
     live_game_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 

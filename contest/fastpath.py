@@ -64,6 +64,11 @@ def _request_key(scope: Scope) -> tuple:
     )
 
 
+def _signed_in(scope: Scope) -> bool:
+    cookie = _header(scope, b"cookie")
+    return bool(cookie) and settings.SESSION_COOKIE_NAME in parse_cookie(cookie.decode("latin-1"))
+
+
 def _key(scope: Scope) -> tuple | None:
     if (
         scope.get("type") != "http"
@@ -80,8 +85,10 @@ class BoardReplay:
 
     def __init__(self, app):
         self.app = app
-        # key -> (fresh until, response start, body, (row version, board version))
-        self.entries: dict[tuple, tuple[float, dict, bytes, tuple[int, int]]] = {}
+        # key -> (fresh until, response start, body, (row version, board version), private):
+        # a private entry (organisers see another board: frozen, hidden) is not replayed to a
+        # signed-in user, who may be an organiser; Django answers them.
+        self.entries: dict[tuple, tuple[float, dict, bytes, tuple[int, int], bool]] = {}
         self.me_headers: dict[tuple, list] = {}
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
@@ -95,7 +102,12 @@ class BoardReplay:
             await self._my_rank(int(me[1]), scope, receive, send)
             return
         entry = self.entries.get(key)
-        if entry is not None and time.monotonic() < entry[0] and await self._current(key, entry):
+        if (
+            entry is not None
+            and time.monotonic() < entry[0]
+            and not (entry[4] and _signed_in(scope))
+            and await self._current(key, entry)
+        ):
             await send(dict(entry[1]))
             await send({"type": "http.response.body", "body": entry[2]})
             return
@@ -137,8 +149,8 @@ class BoardReplay:
             return
         if len(self.entries) >= _MAX_ENTRIES:
             self.entries.clear()
-        until, stamp = marked
-        self.entries[key] = (until, dict(start), body, stamp)
+        until, stamp, private = marked
+        self.entries[key] = (until, dict(start), body, stamp, private)
 
     # --- My rank ----------------------------------------------------------------------------
 
@@ -198,10 +210,13 @@ class BoardReplay:
         except ApplicationError:
             return None
         board = leaderboards.round_scope(round_)
+        if board.hidden:  # scores kept until the close: the same reply for every participant
+            return JSONRenderer().render(leaderboards.my_rank_payload(board, None))
         ready, row, total = await leaderboards.rank_row_async(client, board, ids[0])
         if not ready or row is None:
             return None
-        return JSONRenderer().render({"me": leaderboards.my_rank_row(board, row, total)})
+        me = leaderboards.my_rank_row(board, row, total)
+        return JSONRenderer().render(leaderboards.my_rank_payload(board, me))
 
     async def _my_rank(self, round_id: int, scope: Scope, receive: Receive, send: Send) -> None:
         key = _request_key(scope)

@@ -10,6 +10,7 @@ Without Redis, an in-process sorted list plays the same part. Both are caches: t
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import secrets
 import threading
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from contest import ranking
-from contest.models import Contest, Participant, Round, RoundResult
+from contest.models import Attempt, Contest, Participant, Round, RoundResult
 
 LIVE_ONLY_OFFSET = 10**11  # ids of live rows with no registered participant: offset + result id
 UNIT_CACHE_SECONDS = 5
@@ -28,30 +29,88 @@ UNIT_CACHE_SECONDS = 5
 
 @dataclass(frozen=True)
 class Scope:
-    """Which board: a round (live, frozen or final) or a contest's combined ranking."""
+    """Which board: a round (live, frozen, hidden or final) or a contest's combined ranking."""
 
     key: str
     chain: tuple[str, ...]
     actual: float | None = None
     round: Round | None = field(default=None, compare=False)
     contest: Contest | None = field(default=None, compare=False)
-    before: Any = None  # frozen boards: results submitted before this moment
+    before: Any = None  # frozen boards: attempts handed in before this moment
+    hidden: bool = False  # scores kept until the close: the board has no rows
+    # Public contest boards: the rounds seen frozen or hidden, ((round id, state), ...).
+    masked: tuple[tuple[int, str], ...] = ()
+
+
+def public_state(round_: Round, now=None) -> str:
+    """What participants and the public see of a round's standing: "final" once its results are
+    computed, "hidden" while it keeps scores until the close (Round.scores_hidden), "frozen"
+    during its freeze, "live" otherwise. Organisers always see the live (or final) one."""
+    if round_.finalized_at is not None:
+        return "final"
+    if round_.scores_hidden(now):
+        return "hidden"
+    if round_.is_frozen(now):
+        return "frozen"
+    return "live"
 
 
 def round_scope(round_: Round, *, public: bool = True, now=None) -> Scope:
-    """The board a viewer sees: frozen for the public in the last hours if asked, final (with
-    the prediction) after the round is finalised, live otherwise."""
+    """The board a viewer sees: the public one (public_state) if asked, the live (or final, with
+    the prediction) one otherwise."""
     chain = ranking.validate_chain(round_.ranking_chain)
+    state = public_state(round_, now) if public else None
     if round_.finalized_at is not None:
         return Scope(f"r{round_.pk}:final", chain, round_.prediction_actual, round=round_)
     live_chain = tuple(k for k in chain if k != "prediction") or ("score",)
-    if public and round_.is_frozen(now):
+    if state == "hidden":
+        return Scope(f"r{round_.pk}:hidden", live_chain, round=round_, hidden=True)
+    if state == "frozen":
         return Scope(f"r{round_.pk}:frozen", live_chain, round=round_, before=round_.freeze_at)
     return Scope(f"r{round_.pk}:live", live_chain, round=round_)
 
 
-def contest_scope(contest: Contest) -> Scope:
-    return Scope(f"c{contest.pk}", ("score", "time", "submitted"), contest=contest)
+def contest_scope(contest: Contest, *, public: bool = False, now=None) -> Scope:
+    """The contest ranking; the public one leaves out the rounds whose scores are hidden and
+    takes frozen rounds at their freeze. Its key changes with the rounds' versions, so closing,
+    corrections and round edits rebuild it."""
+    chain = ("score", "time", "submitted")
+    if public:
+        rounds = list(contest.rounds.all())
+        masked = tuple(
+            (r.pk, state) for r in rounds if (state := public_state(r, now)) in ("hidden", "frozen")
+        )
+        if masked:
+            stamp = repr((masked, [round_versions(r.pk) for r in rounds]))
+            digest = hashlib.sha1(stamp.encode(), usedforsecurity=False).hexdigest()[:16]
+            return Scope(f"c{contest.pk}:p{digest}", chain, contest=contest, masked=masked)
+    return Scope(f"c{contest.pk}", chain, contest=contest)
+
+
+def board_state(scope: Scope) -> dict[str, Any]:
+    """Which standing a viewer sees, for pages and API replies: the board ("live", "frozen",
+    "hidden", "final", "contest"), since when it is frozen, when hidden scores are published."""
+    if scope.round is None:
+        out: dict[str, Any] = {"board": "contest"}
+        rounds = {r.pk: r for r in scope.contest.rounds.all()} if scope.masked else {}
+        out["frozen_rounds"] = [
+            {"round": pk, "frozen_since": rounds[pk].freeze_at.isoformat()}
+            for pk, state in scope.masked
+            if state == "frozen" and pk in rounds
+        ]
+        out["hidden_rounds"] = [
+            {"round": pk, "scores_published_at": rounds[pk].closes_at.isoformat()}
+            for pk, state in scope.masked
+            if state == "hidden" and pk in rounds
+        ]
+        return out
+    board = scope.key.rsplit(":", 1)[-1]
+    out = {"board": board}
+    if board == "frozen":
+        out["frozen_since"] = scope.round.freeze_at.isoformat()
+    elif board == "hidden":
+        out["scores_published_at"] = scope.round.closes_at.isoformat()
+    return out
 
 
 # --- Rows from the database (the truth) --------------------------------------------------------
@@ -77,10 +136,8 @@ def result_row(
     }
 
 
-def round_rows(round_: Round, *, before=None) -> list[dict[str, Any]]:
+def round_rows(round_: Round) -> list[dict[str, Any]]:
     qs = RoundResult.objects.filter(round=round_)
-    if before is not None:
-        qs = qs.filter(submitted_at__lt=before)
     values = qs.values_list(
         "pk",
         "participant_id",
@@ -121,20 +178,74 @@ def round_rows(round_: Round, *, before=None) -> list[dict[str, Any]]:
     return rows
 
 
-def contest_rows(contest: Contest) -> list[dict[str, Any]]:
+def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dict[str, Any]]:
+    """The standing at the freeze: per participant, the attempt that counted among those handed
+    in before it (ranking.counted_attempt). Nothing handed in later moves it, not even a
+    participant's better (or worse) later attempt. No prediction: it is not known before the
+    close. Rows carry their participant's units for unit boards."""
+    attempts = Attempt.objects.filter(
+        round=round_,
+        status__in=(Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED),
+        submitted_at__lt=round_.freeze_at,
+    )
+    if participant_id is not None:
+        attempts = attempts.filter(participant_id=participant_id)
+    per: dict[int, list[dict[str, Any]]] = {}
+    for a in attempts.values(
+        "participant_id",
+        "number",
+        "score",
+        "time_ms",
+        "submitted_at",
+        "participant__public_name",
+        "participant__unit__name",
+        *(f"participant__{f}" for f in UNIT_FIELDS.values()),
+    ):
+        a["submitted_ms"] = _ms(a["submitted_at"])
+        per.setdefault(a["participant_id"], []).append(a)
+    rows = []
+    for pid, tries in per.items():
+        counted = ranking.counted_attempt(tries, round_.counting)
+        rows.append(
+            {
+                "id": pid,
+                "score": counted["score"],
+                "prediction": None,
+                "time_ms": counted["time_ms"] or 0,
+                "submitted_ms": counted["submitted_ms"],
+                "name": counted["participant__public_name"],
+                "unit": counted["participant__unit__name"] or "",
+                "rank": None,
+                **{f: counted[f"participant__{f}"] for f in UNIT_FIELDS.values()},
+            }
+        )
+    return rows
+
+
+def _contest_rows(
+    contest: Contest, masked: dict[int, str], participant_id: int | None = None
+) -> list[dict[str, Any]]:
     rounds = list(contest.rounds.all())
-    weights = {r.pk: r.weight for r in rounds}
-    per_round: dict[int, list[dict]] = {r.pk: [] for r in rounds}
-    names: dict[int, tuple[str, str]] = {}
-    for round_id, pid, score, time_ms, submitted, public_name in RoundResult.objects.filter(
-        round__contest=contest, participant__isnull=False
-    ).values_list(
+    weights = {r.pk: r.weight for r in rounds if masked.get(r.pk) != "hidden"}
+    per_round: dict[int, list[dict]] = {pk: [] for pk in weights}
+    names: dict[int, str] = {}
+    results = RoundResult.objects.filter(round__contest=contest, participant__isnull=False)
+    if masked:
+        results = results.exclude(round_id__in=list(masked))
+    if participant_id is not None:
+        results = results.filter(participant_id=participant_id)
+    for round_id, pid, score, time_ms, submitted, public_name in results.values_list(
         "round_id", "participant_id", "score", "time_ms", "submitted_at", "participant__public_name"
     ):
         per_round[round_id].append(
             {"id": pid, "score": score, "time_ms": time_ms, "submitted_ms": _ms(submitted)}
         )
         names[pid] = public_name
+    for r in rounds:
+        if masked.get(r.pk) == "frozen":
+            for row in frozen_rows(r, participant_id=participant_id):
+                per_round[r.pk].append(row)
+                names[row["id"]] = row["name"]
     rows = ranking.combine_rounds(per_round, weights)
     for row in rows:
         row["name"] = names.get(row["id"], "")
@@ -142,35 +253,26 @@ def contest_rows(contest: Contest) -> list[dict[str, Any]]:
     return rows
 
 
-def contest_row(contest: Contest, participant_id: int) -> dict[str, Any] | None:
-    rounds: dict[int, float] = {}
-    per_round: dict[int, list[dict]] = {}
-    public_name = ""
-    for round_id, weight, score, time_ms, submitted, name in RoundResult.objects.filter(
-        round__contest=contest, participant_id=participant_id
-    ).values_list(
-        "round_id", "round__weight", "score", "time_ms", "submitted_at", "participant__public_name"
-    ):
-        rounds[round_id] = weight
-        per_round.setdefault(round_id, []).append(
-            {
-                "id": participant_id,
-                "score": score,
-                "time_ms": time_ms,
-                "submitted_ms": _ms(submitted),
-            }
-        )
-        public_name = name
-    rows = ranking.combine_rounds(per_round, rounds)
-    if not rows:
-        return None
-    return dict(rows[0], name=public_name, unit="")
+def contest_rows(contest: Contest, masked: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """The contest's rows; `masked` (round id -> "hidden" or "frozen") gives the public view."""
+    return _contest_rows(contest, masked or {})
+
+
+def contest_row(
+    contest: Contest, participant_id: int, masked: dict[int, str] | None = None
+) -> dict[str, Any] | None:
+    rows = _contest_rows(contest, masked or {}, participant_id)
+    return rows[0] if rows else None
 
 
 def _scope_rows(scope: Scope) -> list[dict[str, Any]]:
+    if scope.hidden:
+        return []
     if scope.contest is not None:
-        return contest_rows(scope.contest)
-    return round_rows(scope.round, before=scope.before)
+        return contest_rows(scope.contest, dict(scope.masked))
+    if scope.before is not None:
+        return frozen_rows(scope.round)
+    return round_rows(scope.round)
 
 
 def _display(row: dict[str, Any]) -> str:
@@ -393,7 +495,7 @@ def _ensure(scope: Scope) -> None:
 
 def round_rebuild_all(round_: Round) -> None:
     """Rebuild every board a round feeds (its live/final board and its contest's)."""
-    for suffix in ("live", "frozen", "final"):
+    for suffix in ("live", "frozen", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
     bump_version(round_.pk)
     board_rebuild(round_scope(round_, public=False))
@@ -439,6 +541,11 @@ def my_rank_row(scope: Scope, row: dict, total: int) -> dict:
     return dict(_with_ranks(scope, [row])[0], total=total)
 
 
+def my_rank_payload(scope: Scope, me: dict | None) -> dict[str, Any]:
+    """The my-rank reply body (Django and the ASGI fast path give the same)."""
+    return {"me": None if scope.hidden else me, **board_state(scope)}
+
+
 def _version_keys(round_id: int) -> tuple[str, str]:
     prefix = f"{settings.CHANNEL_PREFIX}:lb:"
     return f"{prefix}rowver:{round_id}", f"{prefix}ver:{round_id}"
@@ -477,7 +584,9 @@ def bump_version(round_id: int) -> None:
 
 
 def round_changed(round_id: int) -> None:
-    """A round's row (or its contest's) changed: every process drops its copy."""
+    """A round's row (or its contest's) changed: every process drops its copy, and the frozen
+    board is rebuilt on its next read (the freeze may have moved)."""
+    backend().drop(f"r{round_id}:frozen")
     _bump(_version_keys(round_id)[0], f"lbrowver:{round_id}")
 
 
@@ -500,21 +609,35 @@ def participant_changed(
             b.remove(scope, participant_id)
         else:
             b.put(scope, result_row(result, participant.public_name, participant.school.name))
-    cscope = contest_scope(round_.contest)
-    if b.ready(cscope):
-        row = contest_row(round_.contest, participant_id)
-        if row is None:
-            b.remove(cscope, participant_id)
-        else:
-            b.put(cscope, row)
+    for cscope in _contest_scopes_fed_by(round_):
+        if b.ready(cscope):
+            row = contest_row(round_.contest, participant_id, dict(cscope.masked))
+            if row is None:
+                b.remove(cscope, participant_id)
+            else:
+                b.put(cscope, row)
+
+
+def _contest_scopes_fed_by(round_: Round) -> list[Scope]:
+    """The contest boards a new result of this round changes: the organisers' one, and the
+    public one unless it shows this round frozen or hidden."""
+    live = contest_scope(round_.contest)
+    public = contest_scope(round_.contest, public=True)
+    if public.key == live.key or round_.pk in dict(public.masked):
+        return [live]
+    return [live, public]
 
 
 def top(scope: Scope, n: int = 100, offset: int = 0) -> list[dict]:
+    if scope.hidden:
+        return []
     _ensure(scope)
     return _with_ranks(scope, backend().slice(scope, offset, offset + n))
 
 
 def around(scope: Scope, participant_id: int, k: int = 5) -> list[dict]:
+    if scope.hidden:
+        return []
     _ensure(scope)
     position = backend().position(scope, participant_id)
     if position is None:
@@ -523,6 +646,8 @@ def around(scope: Scope, participant_id: int, k: int = 5) -> list[dict]:
 
 
 def my_rank(scope: Scope, participant_id: int) -> dict | None:
+    if scope.hidden:
+        return None
     b = backend()
     if isinstance(b, RedisBoards):
         ready, row, total = b.rank_row(scope, participant_id)
@@ -537,6 +662,10 @@ def my_rank(scope: Scope, participant_id: int) -> dict | None:
 
 
 def size(scope: Scope) -> int:
+    """How many rows the board has (a hidden board: how many results the round has, which says
+    nothing about scores)."""
+    if scope.hidden:
+        scope = round_scope(scope.round, public=False)
     _ensure(scope)
     return backend().count(scope)
 
@@ -581,6 +710,16 @@ UNIT_FIELDS = {
 }
 
 
+def unit_method(
+    contest: Contest, round_: Round | None, method: str | None, *, public: bool = True
+) -> str:
+    """The aggregation a unit board uses: participation only while the public may not see the
+    round's scores."""
+    if public and round_ is not None and public_state(round_) == "hidden":
+        return "participation"
+    return method or contest.unit_aggregation
+
+
 def unit_board(
     *,
     contest: Contest,
@@ -592,41 +731,48 @@ def unit_board(
     public: bool = True,
 ) -> list[dict]:
     """Units of one level ranked by an aggregation of their participants' scores (cached a few
-    seconds: a ceremony screen polls it)."""
+    seconds: a ceremony screen polls it). The public sees a frozen round at its freeze, and only
+    the participation of a round that keeps its scores hidden."""
     from quizzes.models import Unit
 
-    method = method or contest.unit_aggregation
+    method = unit_method(contest, round_, method, public=public)
     top_n = top_n or contest.aggregation_top_n
-    frozen = round_ is not None and public and round_.is_frozen()
-    cache_key = f"ub:{contest.pk}:{round_.pk if round_ else 0}:{level}:{method}:{top_n}:{parent_id}:{frozen}:{round_.finalized_at if round_ else ''}"
+    state = public_state(round_) if round_ is not None and public else "live"
+    cscope = contest_scope(contest, public=public) if round_ is None else None
+    view = cscope.key if cscope is not None else state
+    cache_key = f"ub:{contest.pk}:{round_.pk if round_ else 0}:{level}:{method}:{top_n}:{parent_id}:{view}:{round_.finalized_at if round_ else ''}"
     cached = cache.get(cache_key)
     if cached is not None:
         return cached
     unit_field = UNIT_FIELDS[level]
+    parent_field = {"class": "school_id", "school": "district_id", "district": "province_id"}.get(
+        level
+    )
     participants = Participant.objects.filter(contest=contest)
-    if parent_id:
-        parent_field = {
-            "class": "school_id",
-            "school": "district_id",
-            "district": "province_id",
-        }.get(level)
-        if parent_field:
-            participants = participants.filter(**{parent_field: parent_id})
+    if parent_id and parent_field:
+        participants = participants.filter(**{parent_field: parent_id})
     registered: dict[int, int] = {}
     for unit_id in participants.values_list(unit_field, flat=True):
         if unit_id:
             registered[unit_id] = registered.get(unit_id, 0) + 1
-    if round_ is not None:
+    if state == "frozen":
+        scores = [
+            (row[unit_field], row["score"])
+            for row in frozen_rows(round_)
+            if row[unit_field]
+            and not (parent_id and parent_field and row[parent_field] != parent_id)
+        ]
+    elif round_ is not None:
         results = RoundResult.objects.filter(round=round_, participant__in=participants)
-        if frozen:
-            results = results.filter(submitted_at__lt=round_.freeze_at)
         scores = [
             (u, s) for u, s in results.values_list(f"participant__{unit_field}", "score") if u
         ]
     else:
         unit_of = dict(participants.values_list("pk", unit_field))
         scores = [
-            (unit_of[r["id"]], r["score"]) for r in contest_rows(contest) if unit_of.get(r["id"])
+            (unit_of[r["id"]], r["score"])
+            for r in contest_rows(contest, dict(cscope.masked))
+            if unit_of.get(r["id"])
         ]
     rows = ranking.aggregate_units(scores, registered, method, top_n)
     names = dict(Unit.objects.filter(pk__in=[r["unit_id"] for r in rows]).values_list("pk", "name"))

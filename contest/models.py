@@ -132,6 +132,11 @@ class Round(models.Model):
     freeze_hours = models.PositiveSmallIntegerField(
         _("freeze the public board for the last N hours"), default=0
     )
+    # Hidden by default: a score shown while the round is open lets fake registrations probe
+    # the answer key (submit, read the score, try again under another name).
+    scores_while_open = models.BooleanField(
+        _("participants see scores and ranks while the round is open"), default=False
+    )
     qualifier_from = models.ForeignKey(
         "self",
         null=True,
@@ -183,6 +188,11 @@ class Round(models.Model):
     @property
     def freeze_at(self):
         return self.closes_at - timedelta(hours=self.freeze_hours)
+
+    def scores_hidden(self, now=None) -> bool:
+        """Participants and the public see no score or rank of this round yet (organisers do):
+        the round keeps them until it closes, and its results are not final."""
+        return not self.scores_while_open and self.finalized_at is None and not self.is_closed(now)
 
 
 class Participant(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from contest import leaderboards
+from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
 from contest.services.attempts import effective_keys, option_secret, paper_option_ids
 from contest.services.results import (
@@ -198,7 +198,11 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "has_prediction": round_.has_prediction,
         "prediction_question": round_.prediction_in() if round_.has_prediction else "",
         "prediction_actual": round_.prediction_actual if round_.finalized_at else None,
-        "frozen": round_.is_frozen(now),
+        "frozen": leaderboards.public_state(round_, now) == "frozen",
+        "freeze_hours": round_.freeze_hours,
+        "freeze_starts_at": round_.freeze_at.isoformat() if round_.freeze_hours else None,
+        "scores_while_open": round_.scores_while_open,
+        "scores_hidden": round_.scores_hidden(now),
         "final": round_.finalized_at is not None,
         "qualifier_only": bool(round_.qualifier_from_id),
     }
@@ -357,12 +361,33 @@ def round_correction_questions(round_: Round) -> list[dict[str, Any]]:
     return rows
 
 
+def _provisional_ranks(round_: Round) -> dict[int, int]:
+    """Result id -> rank on the live board's chain (no prediction: its actual number is known
+    at the close), over the whole round, for a round whose final ranks are not computed yet."""
+    chain = leaderboards.round_scope(round_, public=False).chain
+    rows = [
+        {
+            "id": pk,
+            "score": score,
+            "time_ms": time_ms,
+            "submitted_ms": int(submitted.timestamp() * 1000) if submitted else None,
+            "prediction": None,
+        }
+        for pk, score, time_ms, submitted in RoundResult.objects.filter(round=round_).values_list(
+            "pk", "score", "time_ms", "submitted_at"
+        )
+    ]
+    return {row["id"]: row["rank"] for row in ranking.rank_rows(rows, chain)}
+
+
 def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> list[dict[str, Any]]:
     """The full scoreboard (prediction, time, submission): 403 for non-staff before the close.
-    Staff see full names and contacts; others see masked names."""
+    Staff see full names and contacts; others see masked names. Before the final ranks are
+    computed, ranks are provisional (the live board's order) and say so."""
     _require_closed(round_, user)
     round_finalize_if_due(round_)
     staff = is_contest_staff(user, round_.contest)
+    provisional = _provisional_ranks(round_) if round_.finalized_at is None else None
     qs = (
         RoundResult.objects.filter(round=round_)
         .select_related(
@@ -393,7 +418,8 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
     for r in qs:
         p = r.participant
         row = {
-            "rank": r.rank,
+            "rank": provisional.get(r.pk) if provisional is not None else r.rank,
+            "rank_status": "provisional" if provisional is not None else "final",
             "name": (p.full_name if staff else p.public_name) if p else r.nickname,
             "public_name": p.public_name if p else r.nickname,
             "class": p.class_unit.name if p and p.class_unit else "",
@@ -421,6 +447,8 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
                 participant_id=p.pk,
             )
         rows.append(row)
+    if provisional is not None:
+        rows.sort(key=lambda row: row["rank"] or 0)
     return rows
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from contest.scoring import ScoringOptions, get_strategy, next_streak
+from contest.services.exports import csv_text, xlsx_append
 from quizzes.grading import answer_key, grade
 from quizzes.models import Question
 from quizzes.options import opaque_id
@@ -94,21 +94,9 @@ def _player_row(p: dict) -> list:
     ]
 
 
-def _safe(value: Any) -> Any:
-    """Spreadsheet formula injection guard for user-written text (nicknames)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
-
-
 def results_csv(*, game: Game) -> str:
     data = game_results(game=game)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_player_header())
-    for player in data["players"]:
-        writer.writerow([_safe(v) for v in _player_row(player)])
-    return "\ufeff" + out.getvalue()
+    return csv_text(_player_header(), (_player_row(player) for player in data["players"]))
 
 
 def results_xlsx(*, game: Game) -> bytes:
@@ -118,11 +106,12 @@ def results_xlsx(*, game: Game) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Players")
-    sheet.append(_player_header())
+    xlsx_append(sheet, _player_header())
     for player in data["players"]:
-        sheet.append([_safe(v) for v in _player_row(player)])
+        xlsx_append(sheet, _player_row(player))
     questions = book.create_sheet(_("Questions"))
-    questions.append(
+    xlsx_append(
+        questions,
         [
             "#",
             _("Type"),
@@ -131,37 +120,39 @@ def results_xlsx(*, game: Game) -> bytes:
             _("Right"),
             _("Wrong"),
             _("Average points"),
-        ]
+        ],
     )
     for q in data["questions"]:
         text = (q["text"] or {}).get("vi") or (q["text"] or {}).get("en") or ""
-        questions.append(
+        xlsx_append(
+            questions,
             [
                 q["q"] + 1,
                 q["type"] or "",
-                _safe(text),
+                text,
                 q["answers"],
                 q["right"],
                 q["wrong"],
                 q["average_points"],
-            ]
+            ],
         )
     answers = book.create_sheet(pgettext("results sheet: every answer", "Answers"))
-    answers.append(["#", _("Nickname"), _("Answer"), _("Points"), _("Time (s)")])
+    xlsx_append(answers, ["#", _("Nickname"), _("Answer"), _("Points"), _("Time (s)")])
     rows = Answer.objects.filter(game=game).select_related("player").order_by("q", "player_id")
     for a in rows:
         shown = {
             k: ([opaque_id(game.secret, c) for c in v] if isinstance(v, list) else v)
             for k, v in a.response.items()
         }
-        answers.append(
+        xlsx_append(
+            answers,
             [
                 a.q + 1,
-                _safe(a.player.nickname),
-                _safe(str(shown)),
+                a.player.nickname,
+                str(shown),
                 a.points or 0,
                 round(a.elapsed_ms / 1000, 2),
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -54,6 +54,7 @@ ROUND_FIELDS = (
     "prediction_text_en",
     "ranking_chain",
     "freeze_hours",
+    "scores_while_open",
     "qualifier_from",
     "qualifier_top_n",
     "live_game_id",

@@ -150,14 +150,17 @@ def results_page(request, slug, round_id):
     level = request.GET.get("level", "school")
     if level not in leaderboards.UNIT_FIELDS:
         level = "school"
-    scope = leaderboards.round_scope(round_)
+    # Organisers see the live standing; everyone else the public one (frozen, hidden).
+    public = not selectors.is_contest_staff(request.user, contest)
+    scope = leaderboards.round_scope(round_, public=public)
     rows = (
         selectors.round_results(round_=round_, user=None)
         if closed
         else leaderboards.top(scope, 100)
     )
     me = leaderboards.my_rank(scope, participant.pk) if participant else None
-    units = leaderboards.unit_board(contest=contest, round_=round_, level=level)[:50]
+    units = leaderboards.unit_board(contest=contest, round_=round_, level=level, public=public)
+    method = leaderboards.unit_method(contest, round_, None, public=public)
     return render(
         request,
         "frontend_contests/results.html",
@@ -167,11 +170,14 @@ def results_page(request, slug, round_id):
             "closed": closed,
             "rows": rows[:500],
             "me": me,
-            "units": units,
+            "units": units[:50],
+            "board": leaderboards.board_state(scope)["board"],
+            "public_board": leaderboards.public_state(round_),
+            "total": leaderboards.size(scope) if scope.hidden else len(rows),
             "level": level,
             "levels": leaderboards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
-            "method_label": _method_label(contest),
+            "method_label": _method_label(contest, method),
         },
     )
 
@@ -186,12 +192,12 @@ def _landing_url(request, contest: Contest) -> str:
     return f"{base}{path}" if base else request.build_absolute_uri(path)
 
 
-def _method_label(contest: Contest) -> str:
+def _method_label(contest: Contest, method: str) -> str:
     """How units are ranked, with the contest's real N (not a literal "N")."""
-    if contest.unit_aggregation == Contest.Aggregation.TOP_N:
+    if method == Contest.Aggregation.TOP_N:
         n = contest.aggregation_top_n
         return ngettext("Mean of the top %(n)s score", "Mean of the top %(n)s scores", n) % {"n": n}
-    return str(Contest.Aggregation(contest.unit_aggregation).label)
+    return str(Contest.Aggregation(method).label)
 
 
 def screen_page(request, slug, round_id):
@@ -327,6 +333,7 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
             prediction_text_en=post.get("prediction_text_en", ""),
             weight=float(post.get("weight") or 1),
             freeze_hours=int(post.get("freeze_hours") or 0),
+            scores_while_open=post.get("scores_while_open") == "on",
         )
         messages.success(request, _("Round created."))
     elif action == "contest_update":

@@ -306,6 +306,8 @@ def test_another_participant_cannot_touch_my_attempt(api_client, setup):
 
 def test_leaderboard_is_masked_and_my_rank_is_known(api_client, setup):
     contest, round_, questions, units = setup
+    round_.scores_while_open = True  # the organiser shows scores while the round is open
+    round_.save()
     token = register(api_client, contest, units["school"])
     state = start(api_client, round_, token)
     answers = paper_answers(
@@ -354,7 +356,7 @@ def test_exports_are_for_organisers_and_carry_prediction_and_time(api_client, se
     response = api_client.get(f"/api/rounds/{round_.pk}/export.xlsx?unit={units['school'].pk}")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][1] == "Nguyễn Văn An" and rows[1][14] == 7
+    assert rows[1][2] == "Nguyễn Văn An" and rows[1][15] == 7
 
 
 def test_live_round_results_become_the_round_results(setup, student):

@@ -132,7 +132,7 @@ def test_rebuild_leaderboards_command_restores_boards_from_the_database(api_clie
 
     from tests.contest.conftest import clear_boards
 
-    contest, round_, questions = make_contest()
+    contest, round_, questions = make_contest(scores_while_open=True)
     units = make_school("CG", "THCS Cầu Giấy")
     token = register(api_client, contest, units["school"])
     take(

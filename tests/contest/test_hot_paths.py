@@ -80,6 +80,8 @@ def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
 
 def test_my_rank_needs_no_database_query(api_client, setup, django_assert_num_queries):
     contest, round_, questions, units = setup
+    round_.scores_while_open = True
+    round_.save()
     token = register(api_client, contest, units["school"])
     state = start_attempt(api_client, round_, token)
     api_client.post(
@@ -149,7 +151,7 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
     from contest.fastpath import BoardReplay
 
     def build():
-        _contest, round_, _questions = make_contest()
+        _contest, round_, _questions = make_contest(scores_while_open=True)
         return round_.pk
 
     round_id = await sync_to_async(build)()
@@ -204,7 +206,7 @@ async def test_my_rank_on_the_fast_path_answers_exactly_as_django():
     from contest.fastpath import BoardReplay
 
     def build():
-        contest, round_, questions = make_contest()
+        contest, round_, questions = make_contest(scores_while_open=True)
         units = make_school("CG", "THCS Cầu Giấy")
         tokens = []
         for name, day in (("Nguyễn Văn An", 1), ("Trần Thị Bình", 2)):

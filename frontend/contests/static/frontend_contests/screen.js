@@ -42,7 +42,21 @@ function personRow(r) {
   ];
 }
 
-function renderPeople(rows) {
+/** Day-first date and time in the page's language (the server's localized formats agree). */
+const when = (iso) => new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB",
+  { dateStyle: "short", timeStyle: "short" });
+
+/** What the public board is: final, frozen since when, hidden until the close, or live. */
+function boardState(board) {
+  if (board.board === "final") return gettext("Final results");
+  if (board.board === "frozen") return fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) });
+  if (board.board === "hidden") {
+    return fmt(gettext("Scores are published when the round closes at %(time)s"), { time: when(board.scores_published_at) });
+  }
+  return gettext("Live");
+}
+
+function renderPeople(rows, hidden = false) {
   const list = $("screen-people");
   flip(list, () => {
     list.replaceChildren(...rows.map((r) => {
@@ -55,7 +69,9 @@ function renderPeople(rows) {
   // A short board still looks intended: the rest of the space invites the next entrants.
   const invite = $("cs-invite");
   invite.hidden = rows.length >= 10;
-  invite.textContent = rows.length === 0
+  invite.textContent = hidden
+    ? gettext("Scores and ranks appear here when the round closes.")
+    : rows.length === 0
     ? gettext("No results yet. Scan the code and be the first on the board!")
     : fmt(ngettext("%(n)s place left on the top 10: scan the code and take it!",
       "%(n)s places left on the top 10: scan the code and take one!", 10 - rows.length), { n: 10 - rows.length });
@@ -101,8 +117,8 @@ async function refresh() {
       api(root.dataset.board), api(root.dataset.schools), api(root.dataset.districts)]);
     round = board.round;
     offset = serverOffset(board.server_now);
-    $("cs-state").textContent = round.final ? gettext("Final results") : round.frozen ? gettext("Frozen") : gettext("Live");
-    renderPeople(board.rows);
+    $("cs-state").textContent = boardState(board);
+    renderPeople(board.rows, board.board === "hidden");
     renderUnits("screen-units", schools.rows || []);
     renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0));
     renderParticipation(districts.rows || [], board.total);
