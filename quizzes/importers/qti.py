@@ -191,8 +191,9 @@ def _question_text(body: Element, exact: bool) -> str:
             and all(c is interaction or not "".join(c.itertext()).strip() for c in parent)
             and not (interaction.tail or "").strip()
         )
-        replacement = Element("div")
-        replacement.text = prompt or ("" if alone or parent is body else GAP)
+        inline = not (alone or parent is body or prompt)
+        replacement = Element("span" if inline else "div")
+        replacement.text = GAP if inline else prompt
         replacement.tail = interaction.tail
         parent[list(parent).index(interaction)] = replacement
     if exact:
