@@ -287,6 +287,8 @@ def _choices(data, interaction, declaration, correct, mapping, ours) -> None:
             if values:
                 raw = [float(values.get(c["id"], 0)) for c in choices]
                 positive = sum(v for v in raw if v > 0) or 1.0
+                if abs(positive - 1.0) < 0.001:  # already shares of 1 (33.33333% thirds)
+                    positive = 1.0
                 weights = [max(-1.0, v / positive) for v in raw]
             else:
                 share = 1 / len(right)
