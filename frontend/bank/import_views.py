@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from frontend.bank.views import teacher_required
 from quizzes.exporters import tabular
-from quizzes.importers import FORMATS
+from quizzes.importers import FORMAT_NAMES, FORMATS
 from quizzes.permissions import can_review_question
 
 # Example rows of the downloadable template: one per question type (docs/import-formats.md).
@@ -129,7 +129,11 @@ def import_wizard(request):
     return render(
         request,
         "frontend_bank/import.html",
-        {"formats": FORMATS, "can_publish": can_review_question(request.user)},
+        {
+            "formats": [(code, FORMAT_NAMES[code]) for code in FORMATS],
+            "format_names": FORMAT_NAMES,
+            "can_publish": can_review_question(request.user),
+        },
     )
 
 
