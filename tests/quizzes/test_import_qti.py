@@ -192,3 +192,21 @@ def _package_with(item: bytes) -> bytes:
         b"</resources></manifest>"
     )
     return zip_of({"imsmanifest.xml": manifest, "items/x.xml": item})
+
+
+def test_the_export_api_serves_a_qti_package_that_imports_back(api_client, teacher):
+    from quizzes.services.questions import question_create
+
+    question_create(
+        data={"uid": "sdg-13", "type": "single", "text": {"vi": "SDG 13 là gì?", "en": ""},
+              "choices": [{"text": {"vi": "Khí hậu", "en": ""}, "weight": 1.0},
+                          {"text": {"vi": "Giáo dục", "en": ""}, "weight": 0.0}]},
+        author=teacher,
+    )  # fmt: skip
+    api_client.force_authenticate(teacher)
+    response = api_client.get("/api/questions/export/?format=qti&language=vi")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert 'filename="citizenquiz-questions.qti.zip"' in response["Content-Disposition"]
+    report = questions_import(content=response.content, author=teacher)
+    assert (report.format, report.skipped, report.errors) == ("qti", 1, [])
