@@ -281,6 +281,8 @@ def csv_rows(content: str) -> list[tuple[int, list[str]]]:
     """(line number, cells) of a CSV text; `,` `;` or tab separated, a BOM is fine."""
     text = content.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
+    if not any(d in first for d in (",", ";", "\t")):  # a title cell first (Blooket)
+        first = text[:4096]
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []

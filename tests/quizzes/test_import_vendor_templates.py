@@ -136,3 +136,13 @@ def test_a_file_forced_to_a_vendor_format_without_its_header_is_reported(teacher
     [error] = report.errors
     assert error.line == 1 and "not a Kahoot! template" in error.message
     assert report.created == 0
+
+
+def test_a_blooket_file_saved_with_semicolons_is_read_too(teacher):
+    """Excel set to a European or Vietnamese list separator writes ";" between cells."""
+    content = (FIXTURES / "blooket-lop10-congdan.csv").read_text(encoding="utf-8")
+    semicolons = content.replace(",", ";")
+    semicolons = semicolons.replace('"1;3"', '"1,3"')
+    report = questions_import(content=semicolons.encode(), filename="b.csv", author=teacher)
+    assert report.format == "blooket"
+    assert report.created == 4 and len(report.errors) == 3
