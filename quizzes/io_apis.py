@@ -76,7 +76,8 @@ ImportReportSerializer = inline_serializer(
 
 
 class QuestionImportApi(APIView):
-    """Import questions from a GIFT, Moodle XML, Aiken, CSV, XLSX or CitizenQuiz JSON file."""
+    """Import questions from GIFT, Moodle XML, Aiken, CSV, XLSX, CitizenQuiz JSON, a Kahoot!,
+    Wayground/Quizizz or Blooket spreadsheet template, or an IMS QTI 2.1 package (zip)."""
 
     permission_classes = [IsTeacher]
     parser_classes = [MultiPartParser]
@@ -92,7 +93,8 @@ class QuestionImportApi(APIView):
         description=(
             "Bad questions are reported by line and reason; the good ones are imported, each in "
             "its own transaction (atomic=true: all or nothing). dry_run=true writes nothing and "
-            "returns the preview. Re-importing the same file creates no duplicates."
+            "returns the preview. Re-importing the same file creates no duplicates. Without "
+            "format, the format is detected from the file's content, then from its name."
         ),
     )
     def post(self, request):

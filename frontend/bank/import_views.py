@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from frontend.bank.views import teacher_required
 from quizzes.exporters import tabular
-from quizzes.importers import FORMATS
+from quizzes.importers import FORMAT_NAMES, FORMATS
 from quizzes.limits import editor_limits
 from quizzes.permissions import can_review_question
 
@@ -131,7 +131,8 @@ def import_wizard(request):
         request,
         "frontend_bank/import.html",
         {
-            "formats": FORMATS,
+            "formats": [(code, FORMAT_NAMES[code]) for code in FORMATS],
+            "format_names": FORMAT_NAMES,
             "can_publish": can_review_question(request.user),
             "limits": editor_limits(),
         },

@@ -4,6 +4,7 @@
 
 JSON and CSV/XLSX keep everything (both languages); GIFT and Moodle XML are one-language formats
 and have no ordering or poll type, so those questions are listed in a comment, not lost silently.
+QTI 2.1 (a zip of items) is one-language too and carries every type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from quizzes.errors import ApplicationError
-from quizzes.exporters import gift, json_format, moodle_xml, tabular
+from quizzes.exporters import gift, json_format, moodle_xml, qti, tabular
 from quizzes.models import Choice
 from quizzes.services.questions import question_to_data
 
@@ -26,6 +27,7 @@ FORMATS = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "xlsx",
     ),
+    "qti": (qti.render, "application/zip", "qti.zip"),
 }
 
 

@@ -8,13 +8,15 @@ per-line problems; this module validates, de-duplicates and writes them, one sav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from quizzes.errors import ApplicationError
-from quizzes.importers import aiken, gift, json_format, moodle_xml, tabular
+from quizzes.importers import aiken, gift, json_format, moodle_xml, qti, tabular, vendor_sheets
+from quizzes.importers.archives import ArchiveError, check_zip, is_zip
 from quizzes.importers.common import (
     ImportProblem,
     ImportReport,
@@ -30,7 +32,21 @@ from quizzes.services.questions import (
     question_validate_data,
 )
 
-FORMATS = ("json", "gift", "moodle-xml", "aiken", "csv", "xlsx")
+FORMATS = (
+    "json", "gift", "moodle-xml", "aiken", "csv", "xlsx", "kahoot", "quizizz", "blooket", "qti",
+)  # fmt: skip
+FORMAT_NAMES = {
+    "json": "CitizenQuiz JSON",
+    "gift": "GIFT",
+    "moodle-xml": "Moodle XML",
+    "aiken": "Aiken",
+    "csv": "CSV",
+    "xlsx": "Excel (.xlsx)",
+    "kahoot": "Kahoot!",
+    "quizizz": "Wayground/Quizizz",
+    "blooket": "Blooket",
+    "qti": "IMS QTI 2.1",
+}
 EXTENSIONS = {
     ".json": "json",
     ".gift": "gift",
@@ -38,42 +54,101 @@ EXTENSIONS = {
     ".aiken": "aiken",
     ".csv": "csv",
     ".xlsx": "xlsx",
+    ".zip": "qti",
 }
+# Formats that carry one language: their texts are localised after parsing.
+ONE_LANGUAGE = ("gift", "moodle-xml", "aiken", "kahoot", "quizizz", "blooket")
 PREVIEW_LIMIT = 500
 PROGRESS_EVERY = 100
 UNKNOWN_FORMAT = "unknown_format"
 FILE_TOO_LARGE = "file_too_large"
 MAX_BYTES = 10 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024
+SNIFF_ROWS = 30
+_GIFT_MARKER = re.compile(rb"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
+_XML_ROOT = re.compile(r"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_AIKEN_OPTION = re.compile(r"^\s*[A-Z][.)]\s+\S", re.MULTILINE)
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Z]\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 def detect_format(filename: str, content: bytes) -> str:
-    """The format a file is in, from its name, else from a look at its first bytes."""
+    """The format of a file, by its content first, by its name when the content is not telling.
+
+    The one detection used by the API, the import command and the wizard: a .csv or .xlsx that
+    is a Kahoot/Quizizz/Blooket template is read as that template, a .zip or .xml is QTI or
+    Moodle XML by its root element, a .txt is GIFT or Aiken by its syntax.
+    """
+    found = _format_from_content(content)
+    if found:
+        return found
     name = (filename or "").lower()
     if name.endswith(".gift.txt"):
         return "gift"
     for extension, fmt in EXTENSIONS.items():
         if name.endswith(extension):
             return fmt
-    head = content[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"PK"):
-        return "xlsx"
-    if head.startswith((b"{", b"[")):
-        return "json"
-    if head.startswith(b"<"):
-        return "moodle-xml"
-    text = head.decode("utf-8", errors="replace")
-    if "{" in text and "}" in text or text.startswith(("::", "//", "$CATEGORY")):
-        return "gift"
-    if "ANSWER:" in text.upper():
-        return "aiken"
-    first = text.split("\n", 1)[0].lower()
-    if "type" in first and ("," in first or ";" in first or "\t" in first):
-        return "csv"
+    found = _text_format(content)
+    if found:
+        return found
     raise ApplicationError(
         UNKNOWN_FORMAT,
         _("Could not tell the format of this file: choose one of %(formats)s.")
         % {"formats": ", ".join(FORMATS)},
     )
+
+
+def _format_from_content(content: bytes) -> str | None:
+    """A format the content shows beyond doubt (zip layout, XML root, JSON, a header row)."""
+    if is_zip(content):
+        try:
+            names = check_zip(content).namelist()
+        except ArchiveError:
+            return None  # the format's own reader reports the reason
+        if any(n.rsplit("/", 1)[-1] == "imsmanifest.xml" for n in names):
+            return "qti"
+        if "xl/workbook.xml" in names:
+            try:
+                rows = tabular.xlsx_rows(content, limit=SNIFF_ROWS)
+            except tabular.RowsError:
+                return "xlsx"
+            return vendor_sheets.sniff(rows) or "xlsx"
+        return None
+    head = content[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        root = _XML_ROOT.search(head[:SNIFF_BYTES].decode("utf-8", errors="replace"))
+        tag = root.group(1) if root else ""
+        if tag == "quiz":
+            return "moodle-xml"
+        if tag in ("assessmentItem", "questestinterop"):
+            return "qti"
+        return None
+    if head.startswith((b"{", b"[")) and not _GIFT_MARKER.match(head):
+        return "json"
+    text = _decode(head)
+    if "\n" in text and len(content) > SNIFF_BYTES:
+        text = text.rsplit("\n", 1)[0]  # never sniff half a row
+    try:
+        rows = tabular.csv_rows(text)[:SNIFF_ROWS]
+    except tabular.RowsError:
+        return None
+    vendor = vendor_sheets.sniff(rows)
+    if vendor:
+        return vendor
+    header = next((cells for _line, cells in rows if any(c.strip() for c in cells)), [])
+    keys = {c.strip().lower().lstrip("\ufeff") for c in header}
+    if len(header) > 1 and "type" in keys and keys & {"text_vi", "text_en"}:
+        return "csv"
+    return None
+
+
+def _text_format(content: bytes) -> str | None:
+    """GIFT or Aiken by their syntax (for .txt files and files without a telling name)."""
+    text = _decode(content[:SNIFF_BYTES])
+    if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text) and "{" not in text:
+        return "aiken"
+    if ("{" in text and "}" in text) or text.lstrip().startswith(("::", "//", "$CATEGORY")):
+        return "gift"
+    return None
 
 
 def _decode(content: bytes) -> str:
@@ -89,6 +164,20 @@ def parse_file(*, content: bytes, fmt: str, language: str = "auto") -> ParseResu
         result = tabular.parse_xlsx(content)
     elif fmt == "moodle-xml":
         result = moodle_xml.parse(content)
+    elif fmt == "qti":
+        result = qti.parse(content, language)  # localises by each item's xml:lang
+    elif fmt in vendor_sheets.VENDORS:
+        try:
+            rows = (
+                tabular.xlsx_rows(content)
+                if is_zip(content)
+                else tabular.csv_rows(_decode(content))
+            )
+        except tabular.RowsError as exc:
+            result = ParseResult()
+            result.reject(exc.line, "", exc.message)
+            return result
+        result = vendor_sheets.parse(rows, fmt)
     else:
         parser = {
             "json": json_format.parse,
@@ -103,7 +192,7 @@ def parse_file(*, content: bytes, fmt: str, language: str = "auto") -> ParseResu
                 % {"format": fmt, "formats": ", ".join(FORMATS)},
             )
         result = parser(_decode(content))
-    if fmt in ("gift", "moodle-xml", "aiken"):
+    if fmt in ONE_LANGUAGE:
         for parsed in result.questions:
             localise(parsed.data, language)
     return result

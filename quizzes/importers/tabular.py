@@ -195,6 +195,19 @@ def row_to_data(row: dict) -> dict:
     return data
 
 
+def shared_weights(picked: list[int], count: int, *, multi: bool) -> list[float]:
+    """Weights for `count` choices where the (0-based) `picked` ones are right: 1 each for a
+    single answer, else an equal share of 1 (the last right choice takes the remainder)."""
+    picked = sorted(set(picked))
+    share = round(1 / len(picked), 4) if multi else 1.0
+    weights = [0.0] * count
+    for i in picked:
+        weights[i] = share
+    if multi:
+        weights[picked[-1]] = round(1 - share * (len(picked) - 1), 4)
+    return weights
+
+
 def _weights(cell: str, count: int, qtype: str) -> list[float]:
     tokens = [t for t in re.split(r"[|,;\s]+", cell.strip()) if t]
     if not tokens:
@@ -203,13 +216,7 @@ def _weights(cell: str, count: int, qtype: str) -> list[float]:
         picked = sorted({ord(t.upper()) - ord("A") for t in tokens})
         if any(i >= count for i in picked):
             raise RowError(_("A right-choice letter in weights is beyond the last choice."))
-        share = 1.0 if qtype != "multi" else round(1 / len(picked), 4)
-        weights = [0.0] * count
-        for i in picked:
-            weights[i] = share
-        if qtype == "multi":  # the last right choice takes the rounding remainder
-            weights[picked[-1]] = round(1 - share * (len(picked) - 1), 4)
-        return weights
+        return shared_weights(picked, count, multi=qtype == "multi")
     tokens = split_cell(cell)
     if len(tokens) != count:
         raise RowError(
@@ -261,9 +268,21 @@ def _numeric(cell: str) -> dict:
     return answer
 
 
-def parse_csv(content: str) -> ParseResult:
+class RowsError(ValueError):
+    """The file could not be read as rows at all (reported on the file, not on a row)."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def csv_rows(content: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of a CSV text; `,` `;` or tab separated, a BOM is fine."""
     text = content.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
+    if not any(d in first for d in (",", ";", "\t")):  # a title cell first (Blooket)
+        first = text[:4096]
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
@@ -273,23 +292,25 @@ def parse_csv(content: str) -> ParseResult:
             rows.append((previous + 1, row))
             previous = reader.line_num
     except csv.Error as exc:
-        result = ParseResult()
-        result.reject(
-            reader.line_num, "", _("This CSV could not be read: %(error)s") % {"error": exc}
-        )
-        return result
-    return parse_rows(rows)
+        raise RowsError(
+            reader.line_num, _("This CSV could not be read: %(error)s") % {"error": exc}
+        ) from exc
+    return rows
 
 
-def parse_xlsx(content: bytes) -> ParseResult:
+def xlsx_rows(content: bytes, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """(row number, cells as text) of the first sheet of an Excel workbook (its first `limit`)."""
     from openpyxl import load_workbook
 
+    from quizzes.importers.archives import ArchiveError, check_zip
+
     try:
+        check_zip(content)
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        result = ParseResult()
-        result.reject(None, "", _("This is not an Excel (.xlsx) workbook."))
-        return result
+    except ArchiveError as exc:
+        raise RowsError(None, exc.message) from exc
+    except Exception as exc:
+        raise RowsError(None, _("This is not an Excel (.xlsx) workbook.")) from exc
     sheet = book.worksheets[0]
 
     def cell(value) -> str:
@@ -301,7 +322,25 @@ def parse_xlsx(content: bytes) -> ParseResult:
 
     rows = [
         (index, [cell(v) for v in values])
-        for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        for index, values in enumerate(sheet.iter_rows(values_only=True, max_row=limit), start=1)
     ]
     book.close()
+    return rows
+
+
+def _rows_or_error(read, content) -> ParseResult:
+    try:
+        rows = read(content)
+    except RowsError as exc:
+        result = ParseResult()
+        result.reject(exc.line, "", exc.message)
+        return result
     return parse_rows(rows)
+
+
+def parse_csv(content: str) -> ParseResult:
+    return _rows_or_error(csv_rows, content)
+
+
+def parse_xlsx(content: bytes) -> ParseResult:
+    return _rows_or_error(xlsx_rows, content)

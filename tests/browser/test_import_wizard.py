@@ -1,9 +1,12 @@
 """A teacher imports a GIFT file with one bad block through the wizard: the preview shows the
-error with its line number, the import keeps the good questions."""
+error with its line number, the import keeps the good questions. A Kahoot! spreadsheet and an
+LMS's QTI package are recognised by their content and imported the same way."""
 
 from __future__ import annotations
 
 import re
+import zipfile
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -85,4 +88,66 @@ async def test_wizard_on_a_phone_in_vietnamese(asgi_server, browser, artifacts, 
     await page.wait_for_selector("#step-preview:not([hidden])")
     assert "dòng 4" in await page.inner_text("#errors-table")
     await page.screenshot(path=str(artifacts / "import-preview-phone.png"), full_page=True)
+    assert errors == []
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "quizzes" / "fixtures"
+
+
+def qti_package(path: Path) -> Path:
+    """The LMS package fixture (tests/quizzes/fixtures/qti-lms/) zipped as an LMS hands it out."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted((FIXTURES / "qti-lms").rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(FIXTURES / "qti-lms").as_posix())
+    return path
+
+
+async def import_through_the_wizard(page, path: Path) -> tuple[str, str, str]:
+    await page.set_input_files("#import-file", str(path))
+    await page.click("#preview-button")
+    await page.wait_for_selector("#step-preview:not([hidden])")
+    read_as = await page.inner_text("#preview-format")
+    errors = await page.inner_text("#errors-table")
+    return read_as, errors, await page.inner_text("#preview-table")
+
+
+async def test_wizard_imports_a_kahoot_spreadsheet_and_an_lms_qti_package(
+    asgi_server, browser, artifacts, tmp_path
+):
+    await sync_to_async(make_user)("wizard-teacher", roles=["teacher"])
+    errors: list[str] = []
+    page = await new_page(browser, locale="en", errors=errors)
+    await login(page, asgi_server.url)
+
+    # A Kahoot! template the teacher renamed: the content, not the name, says what it is.
+    kahoot = tmp_path / "moi-truong.xlsx"
+    kahoot.write_bytes((FIXTURES / "kahoot-lop10-moitruong.xlsx").read_bytes())
+    read_as, problems, found = await import_through_the_wizard(page, kahoot)
+    assert read_as == "Read as: Kahoot!"
+    assert "line 12" in problems and "Correct answer(s) is empty" in problems
+    assert "Rác thải nhựa mất khoảng bao lâu để phân hủy?" in found
+    await page.screenshot(path=str(artifacts / "import-kahoot-preview-desktop.png"), full_page=True)
+    await page.click("#confirm-button")
+    await page.wait_for_selector("#step-result:not([hidden])")
+    assert "4 created" in await page.inner_text("#result-summary")
+
+    await page.click("#again-button")
+    read_as, problems, found = await import_through_the_wizard(
+        page, qti_package(tmp_path / "lop10-canvas.zip")
+    )
+    assert read_as == "Read as: IMS QTI 2.1"
+    assert "items/i8a02f3.xml" in problems and "matchInteraction" in problems
+    assert "Sắp xếp các cấp hành chính từ nhỏ đến lớn." in found
+    await page.screenshot(path=str(artifacts / "import-qti-preview-desktop.png"), full_page=True)
+    await page.click("#confirm-button")
+    await page.wait_for_selector("#step-result:not([hidden])")
+    assert "6 created" in await page.inner_text("#result-summary")
+    await page.screenshot(path=str(artifacts / "import-qti-result-desktop.png"), full_page=True)
+
+    types = await sync_to_async(lambda: sorted(Question.objects.values_list("type", flat=True)))()
+    assert types == sorted(
+        ["single", "multi", "truefalse", "single"]  # Kahoot!
+        + ["single", "multi", "truefalse", "text", "numeric", "order"]  # QTI
+    )
     assert errors == []

@@ -11,7 +11,7 @@ from quizzes.models import Question
 
 
 class Command(BaseCommand):
-    help = "Export the bank (current revisions) as json, gift, moodle-xml, csv or xlsx."
+    help = "Export the bank (current revisions) as json, gift, moodle-xml, csv, xlsx or qti (zip)."
 
     def add_arguments(self, parser):
         parser.add_argument("path")

@@ -1,4 +1,5 @@
-"""Import questions from a GIFT, Moodle XML, Aiken, CSV, XLSX or CitizenQuiz JSON file."""
+"""Import questions from GIFT, Moodle XML, Aiken, CSV, XLSX, CitizenQuiz JSON, the Kahoot!,
+Wayground/Quizizz and Blooket spreadsheet templates, or an IMS QTI 2.1 package."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--format", choices=FORMATS, help="default: from the file name")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="default: detected from the content, then the file name",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument(
             "--atomic", action="store_true", help="import nothing if any question is rejected"

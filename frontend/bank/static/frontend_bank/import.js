@@ -9,6 +9,7 @@ const progress = $("#progress");
 const progressBar = $("#progress-bar");
 const progressLabel = $("#progress-label");
 const errorBox = $("#import-error");
+const FORMAT_NAMES = JSON.parse($("#format-names").textContent);
 let file = null;
 
 const TYPES = {
@@ -196,6 +197,9 @@ async function preview(event) {
   $("#preview-button").disabled = true;
   try {
     const report = await send(true);
+    $("#preview-format").textContent = interpolate(gettext("Read as: %s"), [
+      FORMAT_NAMES[report.format] || report.format,
+    ]);
     $("#preview-summary").textContent = summary(report, false);
     fillProblems("#errors-table", "#preview-errors", report.errors);
     fillProblems("#warnings-table", "#preview-warnings", report.warnings);
