@@ -140,9 +140,15 @@ def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300,
     from datetime import date
 
     from contest.models import Attempt, Participant
-    from contest.services.attempts import attempt_start, attempt_submit, question_keys
+    from contest.services.attempts import (
+        attempt_start,
+        attempt_submit,
+        paper_option_ids,
+        question_keys,
+    )
     from contest.services.registration import participant_register
     from quizzes.models import Unit
+    from quizzes.options import to_opaque_response
 
     classes = list(Unit.objects.filter(level="class").order_by("code").values_list("pk", flat=True))
     if not classes or not round_.is_open():
@@ -185,10 +191,13 @@ def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300,
         started = attempt.started_at - timedelta(minutes=minutes)
         Attempt.objects.filter(pk=attempt.pk).update(started_at=started)
         keys = question_keys([item["q"] for item in attempt.paper])
+        # A participant answers with the ids their paper shows (opaque per attempt).
+        shown = paper_option_ids(attempt)
         answers = []
         for item in attempt.paper:
             response = _demo_response(keys[item["q"]], rnd.random() < skill, rnd)
             if response is not None:
+                response = to_opaque_response(response, shown.get(item["q"], {}))
                 answers.append({"question": item["q"], "response": response})
         attempt_submit(
             participant_id=participant.pk,
