@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 # No inline scripts or styles anywhere: every page loads its JS and CSS from /static/.
+# connect-src: only the site's own origin. CSP Level 3 lets 'self' match ws:/wss: on the same host
+# and port (Chromium opens our /ws/ socket with it; tests/hardening/test_csp_browser.py proves it),
+# so a script injected into a page cannot send data to any other host (the old `ws: wss:` allowed
+# every WebSocket server on the internet).
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
