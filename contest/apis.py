@@ -5,6 +5,7 @@ and serialise. Participants without an account authenticate with the X-Participa
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -314,7 +315,7 @@ def _board_payload(scope, rows, extra=None) -> dict:
 # once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
 # the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
 BOARD_BODY_SECONDS = 1.0
-_BOARD_BODIES: dict[tuple, tuple[tuple, float, bytes]] = {}
+_BOARD_BODIES: OrderedDict[tuple, tuple[tuple, float, bytes]] = OrderedDict()
 _JSON = JSONRenderer()
 
 
@@ -322,8 +323,7 @@ class RoundLeaderboardApi(PublicApi):
     """Top N of a round (masked names): a pre-rendered body refreshed every second."""
 
     def get(self, request, round_id):
-        n = _int(request.query_params.get("n"), 100, 1, 500)
-        offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
+        n, offset = fastpath.board_window(request.query_params)
         key = (round_id, n, offset, get_language())
         row_version, board_version = (
             leaderboards.round_versions(round_id)
@@ -351,10 +351,9 @@ class RoundLeaderboardApi(PublicApi):
                 )
             )
             if row_version is not None:
-                if len(_BOARD_BODIES) > 2000:
-                    _BOARD_BODIES.clear()
                 # The stamp read before rendering: a change during rendering renders again.
-                _BOARD_BODIES[key] = ((row_version, board_version), now, body)
+                # Full: the least recently used body goes, never all of them.
+                fastpath.remember(_BOARD_BODIES, key, ((row_version, board_version), now, body))
         scope = getattr(request._request, "scope", None)
         if row_version is not None and scope is not None:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
