@@ -163,9 +163,49 @@ class MeApi(PublicApi):
 # --- Attempts --------------------------------------------------------------------------------
 
 
+# Bounds on an autosave or a submission (issue 12, point 6): answers per request, and each
+# answer's size (quizzes.grading.response_within_bounds: ids per list, text length).
+MAX_ANSWERS_PER_REQUEST = 200
+
+
 class AnswersSerializer(StrictTypes, serializers.Serializer):
-    answers = serializers.ListField(child=serializers.DictField(), required=False, max_length=500)
+    answers = serializers.ListField(child=serializers.DictField(), required=False)
     prediction = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_answers(self, answers):
+        from quizzes.grading import (
+            MAX_RESPONSE_ITEMS,
+            MAX_TEXT_LENGTH,
+            response_within_bounds,
+        )
+
+        if len(answers) > MAX_ANSWERS_PER_REQUEST:
+            raise serializers.ValidationError(
+                _("At most %(max)s answers can be sent at once.") % {"max": MAX_ANSWERS_PER_REQUEST}
+            )
+        for item in answers:
+            fits = set(item) <= {"question", "response"} and response_within_bounds(
+                item.get("response")
+            )
+            question = item.get("question")
+            if not fits or (isinstance(question, str) and len(question) > 20):
+                raise serializers.ValidationError(
+                    _(
+                        "An answer is too large: at most %(items)s choices and %(chars)s "
+                        "characters of text."
+                    )
+                    % {"items": MAX_RESPONSE_ITEMS, "chars": MAX_TEXT_LENGTH}
+                )
+        return answers
+
+    def validate_prediction(self, value):
+        from contest.services.attempts import MSG_BAD_PREDICTION
+
+        if value is not None and (
+            not isinstance(value, int | float | str) or (isinstance(value, str) and len(value) > 20)
+        ):
+            raise serializers.ValidationError(str(MSG_BAD_PREDICTION))
+        return value
 
 
 class AttemptStartApi(PublicApi):
