@@ -478,14 +478,38 @@ class ContestLeaderboardApi(PublicApi):
 # --- Results, exports, corrections (organisers) -------------------------------------------------
 
 
+RESULTS_PAGE_SIZE = 100
+RESULTS_PAGE_MAX = 500
+
+
 class RoundResultsApi(PublicApi):
-    """Detailed results (prediction, time): 403 for non-staff until the round closes."""
+    """Detailed results (prediction, time): 403 for non-staff until the round closes. One page
+    at a time (`offset`, `limit` up to RESULTS_PAGE_MAX), in rank order, with the total and the
+    next page's URL; the full list is the organisers' export."""
 
     def get(self, request, round_id):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
-        rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
-        return Response({"round": selectors.round_public(round_), "rows": rows})
+        offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
+        limit = _int(request.query_params.get("limit"), RESULTS_PAGE_SIZE, 1, RESULTS_PAGE_MAX)
+        rows, total = selectors.round_results_page(
+            round_=round_, user=request.user, unit_id=unit, offset=offset, limit=limit
+        )
+        following = None
+        if offset + limit < total:
+            query = request.query_params.copy()
+            query["offset"], query["limit"] = str(offset + limit), str(limit)
+            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response(
+            {
+                "round": selectors.round_public(round_),
+                "rows": rows,
+                "total": total,
+                "offset": offset,
+                "limit": limit,
+                "next": following,
+            }
+        )
 
 
 class RoundExportApi(PublicApi):

@@ -245,6 +245,19 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
 def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> list[dict[str, Any]]:
     """The full scoreboard (prediction, time, submission): 403 for non-staff before the close.
     Staff see full names and contacts; others see masked names."""
+    return _round_results(round_=round_, user=user, unit_id=unit_id)[0]
+
+
+def round_results_page(
+    *, round_: Round, user=None, unit_id: int | None = None, offset: int = 0, limit: int = 100
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of round_results (in rank order) and how many rows there are in all."""
+    return _round_results(round_=round_, user=user, unit_id=unit_id, window=(offset, limit))
+
+
+def _round_results(
+    *, round_: Round, user, unit_id: int | None, window: tuple[int, int] | None = None
+) -> tuple[list[dict[str, Any]], int]:
     _require_closed(round_, user)
     round_finalize_if_due(round_)
     staff = is_contest_staff(user)
@@ -267,15 +280,25 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
             | Q(participant__province_id=unit_id)
             | Q(unit_id=unit_id)
         )
+    total = None
+    if window is not None:
+        total = qs.count()
+        offset, limit = window
+        qs = qs[offset : offset + limit]
+    results = list(qs)
+    attempt_rows = Attempt.objects.filter(round=round_)
+    if window is not None:
+        attempt_rows = attempt_rows.filter(
+            participant_id__in=[r.participant_id for r in results if r.participant_id]
+        )
     attempts = dict(
-        Attempt.objects.filter(round=round_)
-        .values("participant_id")
+        attempt_rows.values("participant_id")
         .annotate(n=Count("pk"))
         .values_list("participant_id", "n")
     )
     actual = round_.prediction_actual
     rows = []
-    for r in qs:
+    for r in results:
         p = r.participant
         row = {
             "rank": r.rank,
@@ -306,7 +329,7 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
                 participant_id=p.pk,
             )
         rows.append(row)
-    return rows
+    return rows, len(rows) if total is None else total
 
 
 def participant_summary(participant: Participant) -> dict[str, Any]:
