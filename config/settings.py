@@ -37,7 +37,10 @@ PRODUCTION = not DEBUG
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG=0 (the default outside `make run` and the tests; "
+            "set DEBUG=1 for development)."
+        )
     SECRET_KEY = "dev-only-insecure-key-change-me-" + "x" * 32
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
