@@ -30,7 +30,7 @@ class RateLimitMiddleware:
     """Rate limits on every anonymous or participant entry point (config/ratelimit.ENTRY_POINTS),
     keyed on the real client address and the participant token: whatever the method (HEAD and
     OPTIONS count like GET). Failed guesses (unknown PIN or resume link, wrong join code) count
-    toward the per-address lockout. Requests the ASGI fast path already counted are not counted
+    toward the per-address lockout, successful joins toward their game's bucket. Requests the ASGI fast path already counted are not counted
     again (contest/fastpath.py)."""
 
     def __init__(self, get_response):
@@ -39,16 +39,17 @@ class RateLimitMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         name = getattr(request, "_ratelimit_entry", None)
-        if name is not None and response.status_code in (400, 404):
+        if name is not None and response.status_code in (201, 400, 404):
             from config import ratelimit
 
             data = getattr(response, "data", None)
             code = data.get("code", "") if isinstance(data, dict) else ""
-            ratelimit.record_failure(
+            ratelimit.record_result(
                 name,
                 address=ratelimit.client_address(request.META),
                 status=response.status_code,
                 code=str(code),
+                pin=_pin_of(request) if name == "game-join" else "",
             )
         return response
 

@@ -3,8 +3,8 @@ address (an IPv6 client by its /64) and on the participant token it sends.
 
 `ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
 decision, used by the Django middleware (config/middleware.py) and the ASGI fast path
-(contest/fastpath.py); `record_failure()` counts wrong PINs, wrong join codes and unknown resume
-links toward the per-address lockout. Every HTTP method counts (HEAD and OPTIONS like GET).
+(contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and unknown resume
+links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP method counts (HEAD and OPTIONS like GET).
 
 Token buckets live in Redis when REDIS_URL is set (one Lua script: check and take in one atomic
 step, shared by every server process) and in process memory otherwise. DRF throttles are not used:
@@ -21,20 +21,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost.
+# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost, consume (1/0:
+# 0 only asks whether `cost` tokens are there, e.g. before a join that only counts if it succeeds).
 # Returns {allowed (0/1), seconds until one token is back (ceil)}.
 _LUA_BUCKET = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
+local consume = tonumber(ARGV[5] or 1)
 local state = redis.call('HMGET', KEYS[1], 't', 'ts')
 local tokens = tonumber(state[1])
 local ts = tonumber(state[2])
 if tokens == nil then tokens = capacity; ts = now end
 if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate); ts = now end
 local allowed = 0
-if tokens >= cost then tokens = tokens - cost; allowed = 1 end
+if tokens >= cost then
+  if consume == 1 then tokens = tokens - cost end
+  allowed = 1
+end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(ts))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
 local wait = 0
@@ -103,14 +108,14 @@ class _MemoryBackend:
         self.buckets: dict[str, tuple[float, float]] = {}
         self.counters: dict[str, tuple[int, float]] = {}
 
-    def take(self, key: str, rate: Rate, now: float) -> tuple[bool, int]:
+    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
         with self.lock:
             if len(self.buckets) > 100_000:  # bound memory under a spray of addresses
                 self.buckets.clear()
             tokens, ts = self.buckets.get(key, (rate.amount, now))
             tokens = min(rate.amount, tokens + max(0.0, now - ts) * rate.per)
             allowed = tokens >= 1
-            if allowed:
+            if allowed and consume:
                 tokens -= 1
             self.buckets[key] = (tokens, now)
             return allowed, 0 if allowed else math.ceil((1 - tokens) / rate.per)
@@ -141,8 +146,10 @@ class _RedisBackend:
         self.bucket = self.client.register_script(_LUA_BUCKET)
         self.counter = self.client.register_script(_LUA_COUNT)
 
-    def take(self, key: str, rate: Rate, now: float) -> tuple[bool, int]:
-        allowed, wait = self.bucket(keys=[self.prefix + key], args=[rate.amount, rate.per, now, 1])
+    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
+        allowed, wait = self.bucket(
+            keys=[self.prefix + key], args=[rate.amount, rate.per, now, 1, int(consume)]
+        )
         return bool(int(allowed)), int(wait)
 
     def count(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
@@ -169,15 +176,16 @@ def backend():
     return _backends[key]
 
 
-def take(name: str, key: str, rate: Rate) -> tuple[bool, int]:
-    """Take one token from bucket `name:key`; (allowed, retry-after seconds).
+def take(name: str, key: str, rate: Rate, *, consume: bool = True) -> tuple[bool, int]:
+    """Take one token from bucket `name:key` (only look, with consume=False); (allowed,
+    retry-after seconds).
 
     If Redis is unreachable we fall back to this process's memory rather than failing open."""
     now = time.time()
     try:
-        return backend().take(f"{name}:{key}", rate, now)
+        return backend().take(f"{name}:{key}", rate, now, consume)
     except Exception:
-        return _memory.take(f"{name}:{key}", rate, now)
+        return _memory.take(f"{name}:{key}", rate, now, consume)
 
 
 def count(name: str, key: str, window: Rate, add: int = 1) -> tuple[int, int]:
@@ -283,14 +291,25 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
     if allowed and entry.per_token and token:
         allowed, wait = take("token", token_key(token), Rate.parse(settings.RATE_LIMIT_TOKEN))
     if allowed and entry is _JOIN and pin:
-        allowed, wait = take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
+        # A game counts the players who got in (record_result), not every attempt: failed joins
+        # (a taken nickname, a wrong code) cost the game nothing; here we only look.
+        allowed, wait = take(
+            "joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME), consume=False
+        )
     return None if allowed else max(1, wait)
 
 
-def record_failure(url_name: str | None, *, address: str, status: int, code: str = "") -> None:
-    """Count a failed guess (a 404, or a wrong join code) toward the address's lockout."""
+def record_result(
+    url_name: str | None, *, address: str, status: int, code: str = "", pin: str = ""
+) -> None:
+    """After the response: count a failed guess (a 404, or a wrong join code) toward the
+    address's lockout, and a successful join toward its game's bucket."""
     entry = ENTRY_POINTS.get(url_name or "")
-    if entry is None or not entry.failures or not settings.RATE_LIMITS_ENABLED:
+    if entry is None or not settings.RATE_LIMITS_ENABLED:
+        return
+    if entry is _JOIN and pin and status == 201:
+        take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
+    if not entry.failures:
         return
     from realtime.challenge import CODE_WRONG  # a wrong join code is a failed guess too
 

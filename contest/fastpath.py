@@ -11,10 +11,10 @@ asyncio Redis MGET) are those it was rendered with, without entering Django. Any
 (another path or method, an Authorization header, a miss, an expired or outdated entry) goes to
 Django, whose response is remembered only when the view marked it (scope["contest.replay_until"]).
 Entries are keyed on what the body depends on, canonical: the round, the validated `n` and
-`offset` (other query parameters are ignored, as the view ignores them), the host name without
-its port and the language Django would pick. Cycling query parameters, ports or Accept-Language
-values therefore finds the same entry, and the table drops its least recently used entry when
-full (never all of them).
+`offset` (other query parameters are ignored, as the view ignores them), the Host header and the
+language Django would pick. Cycling query parameters or Accept-Language spellings therefore finds
+the same entry; only Django's 200 answers are remembered (a Host it refuses never makes an entry);
+and the table drops its least recently used entry when full, never all of them.
 
 Both paths are rate-limited here, like every entry point (config/ratelimit.py): a request is
 counted once, here, and marked so that Django's middleware does not count it again.
@@ -97,11 +97,8 @@ def _language(scope: Scope) -> str:
 
 
 def _host(scope: Scope) -> bytes:
-    """The Host header's name without its port (Django validates it against ALLOWED_HOSTS)."""
-    host = _header(scope, b"host").lower()
-    if host.startswith(b"["):
-        return host.split(b"]", 1)[0] + b"]"
-    return host.rsplit(b":", 1)[0] if host.count(b":") == 1 else host
+    """The Host header (Django validates it: a host it refuses never gets an entry)."""
+    return _header(scope, b"host").lower()
 
 
 def _request_key(scope: Scope) -> tuple:

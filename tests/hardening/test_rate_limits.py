@@ -245,3 +245,22 @@ def test_a_submitted_attempt_stays_unchanged_when_the_participant_is_refused(
     )
     _assert_rate_limited(refused)
     assert Attempt.objects.get(pk=world["attempt"]).status == Attempt.Status.OPEN
+
+
+def test_a_game_counts_the_players_who_got_in_not_the_failed_attempts(api_client, world, settings):
+    settings.RATE_LIMIT_JOIN = WIDE
+    settings.RATE_LIMIT_JOIN_GAME = SLOW
+    pin = world["game"].pin
+    for i in range(5):  # failed joins (no nickname) from many addresses cost the game nothing
+        failed = api_client.post(
+            "/api/games/join",
+            {"pin": pin, "nickname": ""},
+            format="json",
+            REMOTE_ADDR=f"203.0.113.{60 + i}",
+        )
+        assert failed.status_code == 400
+    for i in range(3):
+        joined = _join(api_client, world, i, REMOTE_ADDR=f"198.51.100.{60 + i}")
+        assert joined.status_code == 201
+    _assert_rate_limited(_join(api_client, world, 9, REMOTE_ADDR="198.51.100.99"))
+    assert world["game"].players.count() == 3
