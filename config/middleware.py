@@ -30,8 +30,8 @@ class RateLimitMiddleware:
     """Rate limits on every anonymous or participant entry point (config/ratelimit.ENTRY_POINTS),
     keyed on the real client address and the participant token: whatever the method (HEAD and
     OPTIONS count like GET). Failed guesses (unknown PIN or resume link, wrong join code) count
-    toward the per-address lockout, successful joins toward their game's bucket. Requests the ASGI fast path already counted are not counted
-    again (contest/fastpath.py)."""
+    toward the per-address lockout, successful joins toward their game's bucket. Requests the
+    ASGI fast path already counted are not counted again (contest/fastpath.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

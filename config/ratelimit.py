@@ -4,7 +4,8 @@ address (an IPv6 client by its /64) and on the participant token it sends.
 `ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
 decision, used by the Django middleware (config/middleware.py) and the ASGI fast path
 (contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and unknown resume
-links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP method counts (HEAD and OPTIONS like GET).
+links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP
+method counts (HEAD and OPTIONS like GET).
 
 Token buckets live in Redis when REDIS_URL is set (one Lua script: check and take in one atomic
 step, shared by every server process) and in process memory otherwise. DRF throttles are not used:
