@@ -4,14 +4,26 @@ from __future__ import annotations
 
 # No inline scripts or styles anywhere: every page loads its JS and CSS from /static/.
 # connect-src: only the site's own origin. CSP Level 3 lets 'self' match ws:/wss: on the same host
-# and port (Chromium opens our /ws/ socket with it; tests/hardening/test_csp_browser.py proves it),
-# so a script injected into a page cannot send data to any other host (the old `ws: wss:` allowed
-# every WebSocket server on the internet).
+# and port (Chromium opens our /ws/ socket with it; tests/hardening/test_csp_browser.py proves it);
+# the same host's ws:// and wss:// are also named for browsers that predate that rule (Safari
+# before 15.4, still on school phones). A script injected into a page cannot send data to any
+# other host: the old `ws: wss:` allowed every WebSocket server on the internet.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def content_security_policy(request) -> str:
+    """The CSP for a response to `request`: connect-src names only this site's own host."""
+    from django.core.exceptions import DisallowedHost
+
+    try:
+        host = request.get_host()  # validated against ALLOWED_HOSTS: no quotes, spaces or ';'
+    except DisallowedHost:
+        return CSP.format(connect="'self'")
+    return CSP.format(connect=f"'self' ws://{host} wss://{host}")
 
 
 class ContentSecurityPolicyMiddleware:
@@ -22,7 +34,8 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = content_security_policy(request)
         return response
 
 
