@@ -5,6 +5,8 @@ an address out of look-ups and joins (config/ratelimit.py)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from config import ratelimit
 from contest.models import Attempt
@@ -264,3 +266,27 @@ def test_a_game_counts_the_players_who_got_in_not_the_failed_attempts(api_client
         assert joined.status_code == 201
     _assert_rate_limited(_join(api_client, world, 9, REMOTE_ADDR="198.51.100.99"))
     assert world["game"].players.count() == 3
+
+
+@given(
+    prefix=st.integers(min_value=0, max_value=2**64 - 1),
+    other_prefix=st.integers(min_value=0, max_value=2**64 - 1),
+    a=st.integers(min_value=0, max_value=2**64 - 1),
+    b=st.integers(min_value=0, max_value=2**64 - 1),
+)
+def test_two_ipv6_addresses_share_a_limit_exactly_when_they_share_their_64(
+    prefix, other_prefix, a, b
+):
+    import ipaddress
+
+    first = str(ipaddress.IPv6Address((prefix << 64) | a))
+    same_64 = str(ipaddress.IPv6Address((prefix << 64) | b))
+    other = str(ipaddress.IPv6Address((other_prefix << 64) | a))
+    key = ratelimit.client_address
+    assert key({"REMOTE_ADDR": first}) == key({"REMOTE_ADDR": same_64})
+    if ipaddress.IPv6Address(first).ipv4_mapped is None and (
+        ipaddress.IPv6Address(other).ipv4_mapped is None
+    ):
+        assert (key({"REMOTE_ADDR": first}) == key({"REMOTE_ADDR": other})) == (
+            prefix == other_prefix
+        )
