@@ -29,9 +29,13 @@ install-dev: $(VENV)/.dev-installed
 system-deps:
 	@bash .ci/system-deps.sh $(if $(BROWSER),browser,)
 
+# Development commands run with DEBUG=1 (its default is off: config/settings.py).
+translations messages test: export DEBUG = 1
 translations: $(VENV)/.installed
 	@$(PY) manage.py compilemessages --ignore '.venv/*' -v 0
 
+# DEBUG defaults to off (production behaviour); the local demo server asks for it explicitly.
+run: export DEBUG = 1
 run: $(VENV)/.installed system-deps translations
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
@@ -77,6 +81,9 @@ CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROCESSES ?= $(shell nproc)
 CLUSTER_PORT ?= 8080
+# A local, plain-HTTP copy of the production topology: DEBUG=1 as before (no TLS, static files
+# served from the apps); a real deployment sets DEBUG=0 and SECRET_KEY (docs/deploy.md).
+run-cluster: export DEBUG = 1
 run-cluster: $(VENV)/.installed services translations
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py seed_demo

@@ -202,6 +202,9 @@ def main(argv=None) -> int:
         raise SystemExit("several processes share the live store and bus: set REDIS_URL")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`/systemd: stop the children too
     env = {**os.environ, "LIVE_STORE": "redis" if os.environ.get("REDIS_URL") else "memory"}
+    # A plain-HTTP local topology: development settings unless told otherwise (DEBUG defaults
+    # to off in config/settings.py; a real deployment sets DEBUG=0 and SECRET_KEY).
+    env.setdefault("DEBUG", "1")
     ports = [args.first_backend_port + n for n in range(args.processes)]
     procs = [
         subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env) for port in ports

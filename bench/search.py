@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")  # a local benchmark (DEBUG defaults to off)
 
 WORDS_VI = (
     "học tập suốt đời công dân toàn cầu phát triển bền vững biến đổi khí hậu bình đẳng giới "

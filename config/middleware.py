@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 # No inline scripts or styles anywhere: every page loads its JS and CSS from /static/.
+# connect-src: only the site's own origin. CSP Level 3 lets 'self' match ws:/wss: on the same host
+# and port (Chromium opens our /ws/ socket with it; tests/hardening/test_csp_browser.py proves it);
+# the same host's ws:// and wss:// are also named for browsers that predate that rule (Safari
+# before 15.4, still on school phones). A script injected into a page cannot send data to any
+# other host: the old `ws: wss:` allowed every WebSocket server on the internet.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; "
+    "font-src 'self'; connect-src {connect}; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def content_security_policy(request) -> str:
+    """The CSP for a response to `request`: connect-src names only this site's own host."""
+    from django.core.exceptions import DisallowedHost
+
+    try:
+        host = request.get_host()  # validated against ALLOWED_HOSTS: no quotes, spaces or ';'
+    except DisallowedHost:
+        return CSP.format(connect="'self'")
+    return CSP.format(connect=f"'self' ws://{host} wss://{host}")
 
 
 class ContentSecurityPolicyMiddleware:
@@ -18,67 +34,67 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = content_security_policy(request)
         return response
 
 
-class JoinRateLimitMiddleware:
-    """Rate limits for the anonymous live-game entry points, keyed on the real client address.
-
-    - joins: a token bucket per address and one per PIN (a flood on one game);
-    - PIN look-ups: a token bucket per address;
-    - PIN misses (404 from look-up or join, whatever the reason): after RATE_LIMIT_PIN_MISSES in
-      the window, every look-up and join from that address gets 429 until the window ends.
-    """
+class RateLimitMiddleware:
+    """Rate limits on every anonymous or participant entry point (config/ratelimit.ENTRY_POINTS),
+    keyed on the real client address and the participant token: whatever the method (HEAD and
+    OPTIONS count like GET). Failed guesses (unknown PIN or resume link, wrong join code) count
+    toward the per-address lockout, successful joins toward their game's bucket. Requests the
+    ASGI fast path already counted are not counted again (contest/fastpath.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._paths: dict[str, str] | None = None
-
-    def paths(self) -> dict[str, str]:
-        if self._paths is None:
-            from django.urls import reverse
-
-            self._paths = {reverse("game-join"): "POST", reverse("game-lookup"): "GET"}
-        return self._paths
 
     def __call__(self, request):
+        response = self.get_response(request)
+        name = getattr(request, "_ratelimit_entry", None)
+        if name is not None and response.status_code in (201, 400, 404):
+            from config import ratelimit
+
+            data = getattr(response, "data", None)
+            code = data.get("code", "") if isinstance(data, dict) else ""
+            ratelimit.record_result(
+                name,
+                address=ratelimit.client_address(request.META),
+                status=response.status_code,
+                code=str(code),
+                pin=_pin_of(request) if name == "game-join" else "",
+            )
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
         from django.conf import settings
 
-        method = self.paths().get(request.path)
-        if method is None or request.method != method or not settings.RATE_LIMITS_ENABLED:
-            return self.get_response(request)
         from config import ratelimit
-        from config.ratelimit import Rate
 
-        address = ratelimit.client_address(request.META)
-        misses_rate = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
-        misses, reset_in = ratelimit.count("pinmiss", address, misses_rate, add=0)
-        if misses >= misses_rate.amount:
-            return too_many(reset_in)
-        if method == "GET":
-            allowed, wait = ratelimit.take(
-                "lookup", address, Rate.parse(settings.RATE_LIMIT_LOOKUP)
-            )
-        else:
-            allowed, wait = ratelimit.take("join", address, Rate.parse(settings.RATE_LIMIT_JOIN))
-            if allowed:
-                pin = _pin_of(request)
-                if pin:
-                    allowed, wait = ratelimit.take(
-                        "joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME)
-                    )
-        if not allowed:
-            return too_many(wait)
-        response = self.get_response(request)
-        if response.status_code == 404:
-            ratelimit.count("pinmiss", address, misses_rate, add=1)
-        return response
+        match = request.resolver_match
+        name = match.url_name if match is not None else None
+        if (
+            name not in ratelimit.ENTRY_POINTS
+            or not settings.RATE_LIMITS_ENABLED
+            or (getattr(request, "scope", None) or {}).get(ratelimit.CHECKED_KEY)
+        ):
+            return None
+        request._ratelimit_entry = name
+        wait = ratelimit.check(
+            name,
+            address=ratelimit.client_address(request.META),
+            token=ratelimit.request_token(request.headers, request.COOKIES),
+            pin=_pin_of(request) if name == "game-join" else "",
+        )
+        return None if wait is None else too_many(wait)
 
 
 def _pin_of(request) -> str:
+    """The PIN a join names (its per-game bucket); "" if there is none to read."""
     import json
 
+    if request.method != "POST":
+        return ""
     try:
         pin = json.loads(request.body or b"{}").get("pin")
     except (ValueError, AttributeError, UnicodeDecodeError):

@@ -1,4 +1,11 @@
-"""Atomic rate limits keyed on the real client address (joins, PIN look-ups, PIN misses).
+"""Atomic rate limits on every anonymous or participant entry point, keyed on the real client
+address (an IPv6 client by its /64) and on the participant token it sends.
+
+`ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
+decision, used by the Django middleware (config/middleware.py) and the ASGI fast path
+(contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and unknown resume
+links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP
+method counts (HEAD and OPTIONS like GET).
 
 Token buckets live in Redis when REDIS_URL is set (one Lua script: check and take in one atomic
 step, shared by every server process) and in process memory otherwise. DRF throttles are not used:
@@ -15,20 +22,25 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost.
+# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost, consume (1/0:
+# 0 only asks whether `cost` tokens are there, e.g. before a join that only counts if it succeeds).
 # Returns {allowed (0/1), seconds until one token is back (ceil)}.
 _LUA_BUCKET = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
+local consume = tonumber(ARGV[5] or 1)
 local state = redis.call('HMGET', KEYS[1], 't', 'ts')
 local tokens = tonumber(state[1])
 local ts = tonumber(state[2])
 if tokens == nil then tokens = capacity; ts = now end
 if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate); ts = now end
 local allowed = 0
-if tokens >= cost then tokens = tokens - cost; allowed = 1 end
+if tokens >= cost then
+  if consume == 1 then tokens = tokens - cost end
+  allowed = 1
+end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(ts))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
 local wait = 0
@@ -57,9 +69,29 @@ class Rate:
         return cls(float(amount), float(per or 1))
 
 
+def _limit_key(address: str) -> str | None:
+    """The key a client address is limited by: an IPv4 address as such, an IPv6 address by its
+    /64 (one subscriber's prefix: a single phone or home gets a whole /64 and can use any of its
+    2**64 addresses), an IPv4-mapped IPv6 address as its IPv4 address. None if not an address."""
+    text = str(address).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def client_address(request_meta: dict) -> str:
-    """REMOTE_ADDR; X-Forwarded-For only counts when settings say how many proxies we trust."""
-    remote = request_meta.get("REMOTE_ADDR") or "unknown"
+    """The key of the real client: REMOTE_ADDR, or the X-Forwarded-For entry the outermost trusted
+    proxy appended when settings say how many proxies we trust; IPv6 clients by their /64."""
+    raw = request_meta.get("REMOTE_ADDR") or "unknown"
+    remote = _limit_key(raw) or raw
     trusted = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
     if trusted <= 0:
         return remote
@@ -68,11 +100,7 @@ def client_address(request_meta: dict) -> str:
     # trusted proxy appended. Anything further left was written by the client and is ignored.
     if len(hops) < trusted:
         return remote
-    candidate = hops[-trusted]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
+    return _limit_key(hops[-trusted]) or remote
 
 
 class _MemoryBackend:
@@ -81,14 +109,14 @@ class _MemoryBackend:
         self.buckets: dict[str, tuple[float, float]] = {}
         self.counters: dict[str, tuple[int, float]] = {}
 
-    def take(self, key: str, rate: Rate, now: float) -> tuple[bool, int]:
+    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
         with self.lock:
             if len(self.buckets) > 100_000:  # bound memory under a spray of addresses
                 self.buckets.clear()
             tokens, ts = self.buckets.get(key, (rate.amount, now))
             tokens = min(rate.amount, tokens + max(0.0, now - ts) * rate.per)
             allowed = tokens >= 1
-            if allowed:
+            if allowed and consume:
                 tokens -= 1
             self.buckets[key] = (tokens, now)
             return allowed, 0 if allowed else math.ceil((1 - tokens) / rate.per)
@@ -119,8 +147,10 @@ class _RedisBackend:
         self.bucket = self.client.register_script(_LUA_BUCKET)
         self.counter = self.client.register_script(_LUA_COUNT)
 
-    def take(self, key: str, rate: Rate, now: float) -> tuple[bool, int]:
-        allowed, wait = self.bucket(keys=[self.prefix + key], args=[rate.amount, rate.per, now, 1])
+    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
+        allowed, wait = self.bucket(
+            keys=[self.prefix + key], args=[rate.amount, rate.per, now, 1, int(consume)]
+        )
         return bool(int(allowed)), int(wait)
 
     def count(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
@@ -147,15 +177,16 @@ def backend():
     return _backends[key]
 
 
-def take(name: str, key: str, rate: Rate) -> tuple[bool, int]:
-    """Take one token from bucket `name:key`; (allowed, retry-after seconds).
+def take(name: str, key: str, rate: Rate, *, consume: bool = True) -> tuple[bool, int]:
+    """Take one token from bucket `name:key` (only look, with consume=False); (allowed,
+    retry-after seconds).
 
     If Redis is unreachable we fall back to this process's memory rather than failing open."""
     now = time.time()
     try:
-        return backend().take(f"{name}:{key}", rate, now)
+        return backend().take(f"{name}:{key}", rate, now, consume)
     except Exception:
-        return _memory.take(f"{name}:{key}", rate, now)
+        return _memory.take(f"{name}:{key}", rate, now, consume)
 
 
 def count(name: str, key: str, window: Rate, add: int = 1) -> tuple[int, int]:
@@ -175,3 +206,113 @@ def reset() -> None:
             backend().clear()
     except Exception:
         pass
+
+
+# --- Entry points ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """A limited route: its per-address bucket (rate in settings.<setting>), whether the
+    participant token it carries is limited too, and whether its failures (404: unknown PIN or
+    resume link; a wrong join code) count toward the per-address lockout (RATE_LIMIT_PIN_MISSES)."""
+
+    bucket: str
+    setting: str
+    per_token: bool = True
+    failures: bool = False
+
+
+_JOIN = EntryPoint("join", "RATE_LIMIT_JOIN", per_token=False, failures=True)
+_LOOKUP = EntryPoint("lookup", "RATE_LIMIT_LOOKUP", per_token=False, failures=True)
+_REGISTER = EntryPoint("register", "RATE_LIMIT_REGISTER", per_token=False)
+_ATTEMPT = EntryPoint("attempt", "RATE_LIMIT_ATTEMPT")
+_ANSWER = EntryPoint("answer", "RATE_LIMIT_ANSWER")
+_RESULTS = EntryPoint("results", "RATE_LIMIT_RESULTS")
+_BOARD = EntryPoint("board", "RATE_LIMIT_BOARD")
+
+# URL name -> entry point. Organiser-only routes are not here: they need a staff session.
+ENTRY_POINTS: dict[str, EntryPoint] = {
+    "game-join": _JOIN,
+    "game-lookup": _LOOKUP,
+    "contest-resume": _LOOKUP,
+    "contest-register": _REGISTER,
+    "round-attempt-start": _ATTEMPT,
+    "attempt-autosave": _ANSWER,
+    "attempt-submit": _ANSWER,
+    "attempt-detail": _RESULTS,
+    "attempt-review": _RESULTS,
+    "contest-me": _RESULTS,
+    "round-results": _RESULTS,
+    "round-leaderboard": _BOARD,
+    "round-my-rank": _BOARD,
+    "round-around": _BOARD,
+    "round-unit-leaderboard": _BOARD,
+    "contest-leaderboard": _BOARD,
+    "contest-unit-leaderboard": _BOARD,
+}
+
+# Set in an ASGI scope by contest/fastpath.py once it counted the request (Django must not again).
+CHECKED_KEY = "ratelimit.checked"
+
+
+def token_key(token: str | None) -> str | None:
+    """The bucket key of a participant token (a digest: tokens are credentials, keys are not)."""
+    if not token:
+        return None
+    import hashlib
+
+    return hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def request_token(headers, cookies) -> str | None:
+    """The participant token a request carries: the X-Participant-Token header, else the
+    participant cookie (contest/services/registration.py names it)."""
+    from contest.services.registration import COOKIE_PREFIX
+
+    token = headers.get("X-Participant-Token") or headers.get("x-participant-token")
+    if token:
+        return str(token)
+    names = sorted(name for name in cookies if name.startswith(COOKIE_PREFIX))
+    return cookies[names[0]] if names else None
+
+
+def check(url_name: str | None, *, address: str, token: str | None, pin: str = "") -> int | None:
+    """None if a request to `url_name` from `address` (carrying `token`) may go on, else the
+    seconds to wait. Takes one token from each bucket that applies."""
+    entry = ENTRY_POINTS.get(url_name or "")
+    if entry is None or not settings.RATE_LIMITS_ENABLED:
+        return None
+    if entry.failures:
+        window = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
+        misses, reset_in = count("pinmiss", address, window, add=0)
+        if misses >= window.amount:
+            return max(1, reset_in)
+    allowed, wait = take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)))
+    if allowed and entry.per_token and token:
+        allowed, wait = take("token", token_key(token), Rate.parse(settings.RATE_LIMIT_TOKEN))
+    if allowed and entry is _JOIN and pin:
+        # A game counts the players who got in (record_result), not every attempt: failed joins
+        # (a taken nickname, a wrong code) cost the game nothing; here we only look.
+        allowed, wait = take(
+            "joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME), consume=False
+        )
+    return None if allowed else max(1, wait)
+
+
+def record_result(
+    url_name: str | None, *, address: str, status: int, code: str = "", pin: str = ""
+) -> None:
+    """After the response: count a failed guess (a 404, or a wrong join code) toward the
+    address's lockout, and a successful join toward its game's bucket."""
+    entry = ENTRY_POINTS.get(url_name or "")
+    if entry is None or not settings.RATE_LIMITS_ENABLED:
+        return
+    if entry is _JOIN and pin and status == 201:
+        take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
+    if not entry.failures:
+        return
+    from realtime.challenge import CODE_WRONG  # a wrong join code is a failed guess too
+
+    if status == 404 or code == CODE_WRONG:
+        count("pinmiss", address, Rate.parse(settings.RATE_LIMIT_PIN_MISSES), add=1)

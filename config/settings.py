@@ -28,26 +28,40 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for (issue 12, point 9): `make run` sets DEBUG=1, and under pytest (which sets
+# PYTEST_VERSION for its session, before Django reads these settings) it defaults to on. A server
+# started any other way gets production behaviour: SECRET_KEY required, secure cookies, HSTS.
+DEBUG = env_bool("DEBUG", bool(os.environ.get("PYTEST_VERSION")))
 PRODUCTION = not DEBUG
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG=0 (the default outside `make run` and the tests; "
+            "set DEBUG=1 for development)."
+        )
     SECRET_KEY = "dev-only-insecure-key-change-me-" + "x" * 32
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Only trust X-Forwarded-For when the deployment says a proxy sets it (hardening issue).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-# Atomic limits on the anonymous live entry points (config/ratelimit.py), per real client address.
-# Buckets are "burst/refill-per-second"; PIN misses are "count/window-seconds".
+# Atomic limits on every anonymous or participant entry point (config/ratelimit.py), per real
+# client address (IPv6: per /64) and per participant token. Buckets are "burst/refill-per-second";
+# PIN misses are "count/window-seconds". Defaults and sizing for schools behind one NAT address:
+# docs/deploy.md.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/1")
 RATE_LIMIT_JOIN_GAME = os.environ.get("RATE_LIMIT_JOIN_GAME", "500/100")
 RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "20/1")
 RATE_LIMIT_PIN_MISSES = os.environ.get("RATE_LIMIT_PIN_MISSES", "20/600")
+RATE_LIMIT_REGISTER = os.environ.get("RATE_LIMIT_REGISTER", "30/0.5")
+RATE_LIMIT_ATTEMPT = os.environ.get("RATE_LIMIT_ATTEMPT", "60/1")
+RATE_LIMIT_ANSWER = os.environ.get("RATE_LIMIT_ANSWER", "300/50")
+RATE_LIMIT_RESULTS = os.environ.get("RATE_LIMIT_RESULTS", "120/10")
+RATE_LIMIT_BOARD = os.environ.get("RATE_LIMIT_BOARD", "300/50")
+RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "60/2")
 
 INSTALLED_APPS = [
     "daphne",
@@ -75,7 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
-    "config.middleware.JoinRateLimitMiddleware",
+    "config.middleware.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

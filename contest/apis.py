@@ -5,6 +5,7 @@ and serialise. Participants without an account authenticate with the X-Participa
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -212,9 +213,49 @@ class MeApi(PublicApi):
 # --- Attempts --------------------------------------------------------------------------------
 
 
+# Bounds on an autosave or a submission (issue 12, point 6): answers per request, and each
+# answer's size (quizzes.grading.response_within_bounds: ids per list, text length).
+MAX_ANSWERS_PER_REQUEST = 200
+
+
 class AnswersSerializer(StrictTypes, serializers.Serializer):
-    answers = serializers.ListField(child=serializers.DictField(), required=False, max_length=500)
+    answers = serializers.ListField(child=serializers.DictField(), required=False)
     prediction = serializers.JSONField(required=False, allow_null=True)
+
+    def validate_answers(self, answers):
+        from quizzes.grading import (
+            MAX_RESPONSE_ITEMS,
+            MAX_TEXT_LENGTH,
+            response_within_bounds,
+        )
+
+        if len(answers) > MAX_ANSWERS_PER_REQUEST:
+            raise serializers.ValidationError(
+                _("At most %(max)s answers can be sent at once.") % {"max": MAX_ANSWERS_PER_REQUEST}
+            )
+        for item in answers:
+            fits = set(item) <= {"question", "response"} and response_within_bounds(
+                item.get("response")
+            )
+            question = item.get("question")
+            if not fits or (isinstance(question, str) and len(question) > 20):
+                raise serializers.ValidationError(
+                    _(
+                        "An answer is too large: at most %(items)s choices and %(chars)s "
+                        "characters of text."
+                    )
+                    % {"items": MAX_RESPONSE_ITEMS, "chars": MAX_TEXT_LENGTH}
+                )
+        return answers
+
+    def validate_prediction(self, value):
+        from contest.services.attempts import MSG_BAD_PREDICTION
+
+        if value is not None and (
+            not isinstance(value, int | float | str) or (isinstance(value, str) and len(value) > 20)
+        ):
+            raise serializers.ValidationError(str(MSG_BAD_PREDICTION))
+        return value
 
 
 class AttemptStartApi(PublicApi):
@@ -385,7 +426,7 @@ def _public(request, contest) -> bool:
 # once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
 # the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
 BOARD_BODY_SECONDS = 1.0
-_BOARD_BODIES: dict[tuple, tuple[tuple, float, bytes, bool]] = {}
+_BOARD_BODIES: OrderedDict[tuple, tuple[tuple, float, bytes, bool]] = OrderedDict()
 _JSON = JSONRenderer()
 
 
@@ -394,8 +435,7 @@ class RoundLeaderboardApi(PublicApi):
     get the live board (never replayed to anybody else); the public the frozen or hidden one."""
 
     def get(self, request, round_id):
-        n = _int(request.query_params.get("n"), 100, 1, 500)
-        offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
+        n, offset = fastpath.board_window(request.query_params)
         # Anonymous readers (the many) are public without a look at the round.
         public = not request.user.is_authenticated or _public(
             request, _round_for_board(round_id)[0].contest
@@ -429,10 +469,11 @@ class RoundLeaderboardApi(PublicApi):
                 )
             )
             if row_version is not None:
-                if len(_BOARD_BODIES) > 2000:
-                    _BOARD_BODIES.clear()
                 # The stamp read before rendering: a change during rendering renders again.
-                _BOARD_BODIES[key] = ((row_version, board_version), now, body, private)
+                # Full: the least recently used body goes, never all of them.
+                fastpath.remember(
+                    _BOARD_BODIES, key, ((row_version, board_version), now, body, private)
+                )
         scope = getattr(request._request, "scope", None)
         if row_version is not None and scope is not None and public:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
@@ -540,14 +581,38 @@ class ContestLeaderboardApi(PublicApi):
 # --- Results, exports, corrections (organisers) -------------------------------------------------
 
 
+RESULTS_PAGE_SIZE = 100
+RESULTS_PAGE_MAX = 500
+
+
 class RoundResultsApi(PublicApi):
-    """Detailed results (prediction, time): 403 for non-staff until the round closes."""
+    """Detailed results (prediction, time): 403 for non-staff until the round closes. One page
+    at a time (`offset`, `limit` up to RESULTS_PAGE_MAX), in rank order, with the total and the
+    next page's URL; the full list is the organisers' export."""
 
     def get(self, request, round_id):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
-        rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
-        return Response({"round": selectors.round_public(round_), "rows": rows})
+        offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
+        limit = _int(request.query_params.get("limit"), RESULTS_PAGE_SIZE, 1, RESULTS_PAGE_MAX)
+        rows, total = selectors.round_results_page(
+            round_=round_, user=request.user, unit_id=unit, offset=offset, limit=limit
+        )
+        following = None
+        if offset + limit < total:
+            query = request.query_params.copy()
+            query["offset"], query["limit"] = str(offset + limit), str(limit)
+            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        return Response(
+            {
+                "round": selectors.round_public(round_),
+                "rows": rows,
+                "total": total,
+                "offset": offset,
+                "limit": limit,
+                "next": following,
+            }
+        )
 
 
 class RoundExportApi(PublicApi):

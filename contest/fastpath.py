@@ -10,6 +10,14 @@ on) while the body Django rendered is less than a second old and the round's two
 asyncio Redis MGET) are those it was rendered with, without entering Django. Anything else
 (another path or method, an Authorization header, a miss, an expired or outdated entry) goes to
 Django, whose response is remembered only when the view marked it (scope["contest.replay_until"]).
+Entries are keyed on what the body depends on, canonical: the round, the validated `n` and
+`offset` (other query parameters are ignored, as the view ignores them), the Host header and the
+language Django would pick. Cycling query parameters or Accept-Language spellings therefore finds
+the same entry; only Django's 200 answers are remembered (a Host it refuses never makes an entry);
+and the table drops its least recently used entry when full, never all of them.
+
+Both paths are rate-limited here, like every entry point (config/ratelimit.py): a request is
+counted once, here, and marked so that Django's middleware does not count it again.
 
 My rank is answered here when everything it needs is already at hand: a valid participant token
 for the round's contest, this process's current copy of the round (selectors.round_copy, checked
@@ -25,8 +33,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.http import parse_cookie
@@ -48,25 +58,58 @@ def _header(scope: Scope, name: bytes) -> bytes:
     return b""
 
 
-def _request_key(scope: Scope) -> tuple:
-    """What a response may depend on besides the path: host, query and language."""
-    cookie = _header(scope, b"cookie")
-    language = (
-        parse_cookie(cookie.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME, "")
-        if cookie
-        else ""
-    )
+def _clamp(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def board_window(params: Mapping[str, Any]) -> tuple[int, int]:
+    """The (n, offset) a public round board is asked for, validated and clamped: the only query
+    parameters its body depends on (RoundLeaderboardApi and the replay key both use this)."""
     return (
-        scope.get("query_string", b""),
-        _header(scope, b"host"),
-        _header(scope, b"accept-language"),
-        language,
+        _clamp(params.get("n"), 100, 1, 500),
+        _clamp(params.get("offset"), 0, 0, 10**7),
     )
 
 
 def _signed_in(scope: Scope) -> bool:
     cookie = _header(scope, b"cookie")
     return bool(cookie) and settings.SESSION_COOKIE_NAME in parse_cookie(cookie.decode("latin-1"))
+
+
+def _language(scope: Scope) -> str:
+    """The language Django's LocaleMiddleware picks for this request (cookie, then
+    Accept-Language, then the default): one of settings.LANGUAGES."""
+    from django.utils.translation import get_supported_language_variant
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    cookie = _header(scope, b"cookie")
+    candidates = []
+    if cookie:
+        chosen = parse_cookie(cookie.decode("latin-1")).get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            candidates.append(chosen)
+    accept = _header(scope, b"accept-language").decode("latin-1")
+    if accept:
+        candidates += [code for code, _q in parse_accept_lang_header(accept) if code != "*"]
+    for code in candidates:
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def _host(scope: Scope) -> bytes:
+    """The Host header (Django validates it: a host it refuses never gets an entry)."""
+    return _header(scope, b"host").lower()
+
+
+def _request_key(scope: Scope) -> tuple:
+    """What a response may depend on besides the path: host and language (canonical)."""
+    return (_host(scope), _language(scope))
 
 
 def _key(scope: Scope) -> tuple | None:
@@ -77,7 +120,66 @@ def _key(scope: Scope) -> tuple | None:
         or _header(scope, b"authorization")
     ):
         return None
-    return (scope["path"], *_request_key(scope))
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    round_id = int(scope["path"].split("/")[3])  # "007" and "7" are the same round
+    return (round_id, *board_window(query), *_request_key(scope))
+
+
+def remember(table: OrderedDict, key: tuple, value: Any) -> None:
+    """Remember `value`, dropping the least recently used entry when the table is full."""
+    try:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > _MAX_ENTRIES:
+            table.popitem(last=False)
+    except KeyError:  # another thread (Django's sync views) changed the table meanwhile
+        pass
+
+
+async def _limited(scope: Scope, send: Send) -> bool:
+    """Count this request against the rate limits (config/ratelimit.py); answer 429 and return
+    True when over. Marks the scope as counted, so Django's middleware does not count it again."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return False
+    from config import ratelimit
+
+    name = "round-my-rank" if _ME.match(scope.get("path", "")) else "round-leaderboard"
+    client = scope.get("client") or ("unknown", 0)
+    meta = {"REMOTE_ADDR": client[0]}
+    forwarded = _header(scope, b"x-forwarded-for")
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded.decode("latin-1")
+    cookie = _header(scope, b"cookie")
+    token = ratelimit.request_token(
+        {"X-Participant-Token": _header(scope, b"x-participant-token").decode("latin-1")},
+        parse_cookie(cookie.decode("latin-1")) if cookie else {},
+    )
+    address = ratelimit.client_address(meta)
+    if settings.REDIS_URL:  # a Redis round trip: off the event loop
+        wait = await asyncio.to_thread(ratelimit.check, name, address=address, token=token)
+    else:
+        wait = ratelimit.check(name, address=address, token=token)
+    scope[ratelimit.CHECKED_KEY] = True
+    if wait is None:
+        return False
+    from django.utils import translation
+
+    from config.middleware import too_many
+
+    with translation.override(_language(scope)):
+        response = too_many(wait)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": [
+                *((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()),
+                (b"Content-Length", str(len(response.content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": response.content})
+    return True
 
 
 class BoardReplay:
@@ -88,11 +190,19 @@ class BoardReplay:
         # key -> (fresh until, response start, body, (row version, board version), private):
         # a private entry (organisers see another board: frozen, hidden) is not replayed to a
         # signed-in user, who may be an organiser; Django answers them.
-        self.entries: dict[tuple, tuple[float, dict, bytes, tuple[int, int], bool]] = {}
-        self.me_headers: dict[tuple, list] = {}
+        self.entries: OrderedDict[tuple, tuple[float, dict, bytes, tuple[int, int], bool]] = (
+            OrderedDict()
+        )
+        self.me_headers: OrderedDict[tuple, list] = OrderedDict()
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope.get("type") == "http"
+            and (_PATH.match(scope.get("path", "")) or _ME.match(scope.get("path", "")))
+            and await _limited(scope, send)
+        ):
+            return
         key = _key(scope)
         if key is None:
             me = _ME.match(scope.get("path", "")) if scope.get("type") == "http" else None
@@ -108,6 +218,7 @@ class BoardReplay:
             and not (entry[4] and _signed_in(scope))
             and await self._current(key, entry)
         ):
+            self.entries.move_to_end(key)
             await send(dict(entry[1]))
             await send({"type": "http.response.body", "body": entry[2]})
             return
@@ -133,7 +244,7 @@ class BoardReplay:
         client = self._client()
         if client is None:
             return False
-        round_id = int(key[0].split("/")[3])
+        round_id = key[0]
         try:
             row, board = await client.mget(leaderboards.version_keys(round_id))
         except Exception:  # noqa: BLE001 - any doubt: Django answers
@@ -147,10 +258,8 @@ class BoardReplay:
             or any(k.lower() == b"set-cookie" for k, _v in start.get("headers", ()))
         ):
             return
-        if len(self.entries) >= _MAX_ENTRIES:
-            self.entries.clear()
         until, stamp, private = marked
-        self.entries[key] = (until, dict(start), body, stamp, private)
+        remember(self.entries, key, (until, dict(start), body, stamp, private))
 
     # --- My rank ----------------------------------------------------------------------------
 
@@ -244,11 +353,15 @@ class BoardReplay:
                 and message.get("status") == 200
                 and not any(k.lower() == b"set-cookie" for k, _v in message.get("headers", ()))
             ):
-                if len(self.me_headers) >= _MAX_ENTRIES:
-                    self.me_headers.clear()
-                self.me_headers[key] = [
-                    (k, v) for k, v in message.get("headers", ()) if k.lower() != b"content-length"
-                ]
+                remember(
+                    self.me_headers,
+                    key,
+                    [
+                        (k, v)
+                        for k, v in message.get("headers", ())
+                        if k.lower() != b"content-length"
+                    ],
+                )
             await send(message)
 
         await self.app(scope, receive, capture)

@@ -384,6 +384,19 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
     """The full scoreboard (prediction, time, submission): 403 for non-staff before the close.
     Staff see full names and contacts; others see masked names. Before the final ranks are
     computed, ranks are provisional (the live board's order) and say so."""
+    return _round_results(round_=round_, user=user, unit_id=unit_id)[0]
+
+
+def round_results_page(
+    *, round_: Round, user=None, unit_id: int | None = None, offset: int = 0, limit: int = 100
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of round_results (in rank order) and how many rows there are in all."""
+    return _round_results(round_=round_, user=user, unit_id=unit_id, window=(offset, limit))
+
+
+def _round_results(
+    *, round_: Round, user, unit_id: int | None, window: tuple[int, int] | None = None
+) -> tuple[list[dict[str, Any]], int]:
     _require_closed(round_, user)
     round_finalize_if_due(round_)
     staff = is_contest_staff(user, round_.contest)
@@ -407,15 +420,25 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
             | Q(participant__province_id=unit_id)
             | Q(unit_id=unit_id)
         )
+    total = None
+    if window is not None and provisional is None:
+        total = qs.count()
+        offset, limit = window
+        qs = qs[offset : offset + limit]
+    results = list(qs)
+    attempt_rows = Attempt.objects.filter(round=round_)
+    if window is not None:
+        attempt_rows = attempt_rows.filter(
+            participant_id__in=[r.participant_id for r in results if r.participant_id]
+        )
     attempts = dict(
-        Attempt.objects.filter(round=round_)
-        .values("participant_id")
+        attempt_rows.values("participant_id")
         .annotate(n=Count("pk"))
         .values_list("participant_id", "n")
     )
     actual = round_.prediction_actual
     rows = []
-    for r in qs:
+    for r in results:
         p = r.participant
         row = {
             "rank": provisional.get(r.pk) if provisional is not None else r.rank,
@@ -448,8 +471,14 @@ def round_results(*, round_: Round, user=None, unit_id: int | None = None) -> li
             )
         rows.append(row)
     if provisional is not None:
+        # Provisional ranks are not in the table: order (and page) them here. Only the
+        # contest's staff see results before the close.
         rows.sort(key=lambda row: row["rank"] or 0)
-    return rows
+        if window is not None:
+            total = len(rows)
+            offset, limit = window
+            rows = rows[offset : offset + limit]
+    return rows, len(rows) if total is None else total
 
 
 def participant_summary(participant: Participant) -> dict[str, Any]:

@@ -22,6 +22,13 @@ from quizzes.text import normalize_answer
 
 SCORED_TYPES = {"single", "multi", "truefalse", "text", "numeric", "order"}
 
+# Bounds on one response as sent, whatever its question (REST and WebSocket alike): checked by
+# `response_within_bounds` before anything else reads it, so an oversized answer costs nothing.
+MAX_TEXT_LENGTH = 500  # a text answer
+MAX_RESPONSE_ITEMS = 100  # choice ids in a multi or order answer
+MAX_ID_LENGTH = 64  # one choice id (opaque or real), or a number written as text
+_RESPONSE_KEYS = frozenset({"choice", "choices", "order", "text", "value"})
+
 
 class InvalidResponse(ValueError):
     """The response does not have the shape its question type needs."""
@@ -42,6 +49,32 @@ def answer_key(question) -> dict[str, Any]:
 
 def _position(choice) -> tuple[int, int]:
     return (choice.position, choice.id)
+
+
+def _small_scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return len(value) <= MAX_ID_LENGTH
+    return value is None or isinstance(value, bool | int | float)
+
+
+def response_within_bounds(response: Any) -> bool:
+    """Whether a response fits the shape any question takes: an object with only the known keys,
+    a text of at most MAX_TEXT_LENGTH characters, at most MAX_RESPONSE_ITEMS short ids."""
+    if response is None:
+        return True
+    if not isinstance(response, dict) or not set(response) <= _RESPONSE_KEYS:
+        return False
+    for name, value in response.items():
+        if name == "text":
+            ok = value is None or (isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH)
+        elif name in ("choices", "order"):
+            ok = isinstance(value, list) and len(value) <= MAX_RESPONSE_ITEMS
+            ok = ok and all(_small_scalar(v) for v in value)
+        else:
+            ok = _small_scalar(value)
+        if not ok:
+            return False
+    return True
 
 
 def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
@@ -71,7 +104,7 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
         return {"order": [str(c) for c in order]}
     if qtype == "text":
         text = response.get("text")
-        if not isinstance(text, str) or len(text) > 500:
+        if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
             raise InvalidResponse("The answer must be a text of at most 500 characters.")
         return {"text": text}
     if qtype == "numeric":

@@ -21,6 +21,9 @@ from realtime.models import Game
 WINDOW_SECONDS = 30
 DIGITS = 4
 
+# A wrong code counts as a wrong PIN toward the address's lockout (config/ratelimit.py).
+CODE_WRONG = "challenge_wrong"
+
 MSG_CHALLENGE_REQUIRED = _("This game needs the join code shown on the big screen.")
 MSG_CHALLENGE_WRONG = _("This join code is wrong or has expired. Enter the code on the big screen.")
 MSG_GAME_NOT_FOUND = _("Game not found.")
@@ -65,7 +68,7 @@ def challenge_check(*, game: Game, code: Any, now: float | None = None) -> None:
     accepted = [challenge_code(game.secret, w) for w in (window, window - 1)]
     # Compare with every accepted code (no early exit): timing says nothing about which matched.
     if not any([hmac.compare_digest(given.encode(), c.encode()) for c in accepted]):
-        raise ApplicationError("challenge_wrong", MSG_CHALLENGE_WRONG)
+        raise ApplicationError(CODE_WRONG, MSG_CHALLENGE_WRONG)
 
 
 def join_challenge_set(*, game_id: int, host, on: bool) -> Game:

@@ -583,8 +583,11 @@ class Hub:
         submission = services.new_submission_id(answer_id)
         if submission is None:
             return error_frame(p.E_MALFORMED)
+        from quizzes.grading import InvalidResponse, response_within_bounds, validate_response
+
+        if not response_within_bounds(msg.get("response")):
+            return error_frame(p.E_TOO_LARGE)
         pq = await self.question(lg, q)
-        from quizzes.grading import InvalidResponse, validate_response
 
         try:
             response = validate_response(pq.key, pq.real_response(msg.get("response")))

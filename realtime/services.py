@@ -34,6 +34,7 @@ from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get
 from realtime import engine
+from realtime.branding import branding_clean, branding_errors
 from realtime.models import Answer, Game, Player, QuestionResult
 from realtime.nicknames import clean_nickname, nickname_key
 from realtime.selectors import (
@@ -125,14 +126,15 @@ def settings_clean(raw: Any) -> dict[str, Any]:
         bad.append("capacity")
     if not 0 <= cleaned["teams"] <= 50:
         bad.append("teams")
-    branding = cleaned["branding"]
-    cleaned["branding"] = {
-        k: str(branding[k])[:200]
-        for k in ("title", "primary", "accent", "logo_url")
-        if isinstance(branding, dict) and k in branding
-    }
+    branding = branding_errors(cleaned["branding"])
+    if branding:
+        bad.append("branding")
     if bad:
-        raise ApplicationError("invalid", MSG_BAD_SETTINGS, {"fields": sorted(set(bad))})
+        details: dict[str, Any] = {"fields": sorted(set(bad))}
+        if branding:
+            details["branding"] = branding
+        raise ApplicationError("invalid", MSG_BAD_SETTINGS, details)
+    cleaned["branding"] = branding_clean(cleaned["branding"])
     return cleaned
 
 

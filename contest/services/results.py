@@ -143,15 +143,23 @@ def round_result_refresh(
 
 
 def round_finalize_if_due(round_: Round) -> Round:
-    """Closed rounds compute their final results once, on first need (and again on correction)."""
+    """Closed rounds compute their final results once, on first need (and again on correction).
+
+    However many requests arrive at the close, one finalizes: under the round's row lock
+    (SELECT ... FOR UPDATE), and only if the locked row is still not finalized; the others wait
+    for it and then find it done. The boards are rebuilt once the lock is released (after the
+    commit, unless a caller's transaction encloses this one), so no server process caches the
+    round's row from before it."""
     if round_.finalized_at is None and round_.is_closed() and round_.kind == Round.Kind.SELF_PACED:
-        # The caller's round may be a process's copy, a moment old: ask the database first.
-        round_.refresh_from_db(
-            fields=["opens_at", "closes_at", "finalized_at", "prediction_actual"]
-        )
-        if round_.finalized_at is None and round_.is_closed():
-            round_finalize(round_=round_)
-            round_.refresh_from_db()
+        with transaction.atomic():
+            locked = Round.objects.select_for_update().get(pk=round_.pk)
+            due = locked.finalized_at is None and locked.is_closed()
+            if due:
+                # The caller's round may be a process's copy, a moment old: use the locked row.
+                _finalize_books(locked)
+        if due:
+            leaderboards.round_rebuild_all(locked)
+        round_.refresh_from_db()
     return round_
 
 
@@ -160,6 +168,12 @@ def round_finalize(*, round_: Round) -> dict[str, Any]:
     (participants whose counted attempt answered every question correctly), store final ranks."""
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
+    ranks = _finalize_books(round_)
+    leaderboards.round_rebuild_all(round_)
+    return ranks
+
+
+def _finalize_books(round_: Round) -> dict[int, int]:
     for attempt in Attempt.objects.filter(round=round_, status=Attempt.Status.OPEN).select_related(
         "round"
     ):
@@ -174,7 +188,6 @@ def round_finalize(*, round_: Round) -> dict[str, Any]:
         locked.finalized_at = timezone.now()
         locked.save(update_fields=["prediction_actual", "finalized_at"])
     round_.prediction_actual, round_.finalized_at = locked.prediction_actual, locked.finalized_at
-    leaderboards.round_rebuild_all(round_)
     return ranks
 
 

@@ -38,7 +38,8 @@ def _contest(api_client, papers):
     Returns (contest, round, {public name: token}).
     """
     n = next(_counter)
-    contest, round_, questions = make_contest(slug=f"ranks-{n}")
+    # The open board shows scores only when the organiser chose so (hidden by default).
+    contest, round_, questions = make_contest(slug=f"ranks-{n}", scores_while_open=True)
     units = make_school(f"R{n}", f"Trường {n}")
     tokens = {}
     for letter, paper in zip(LETTERS, papers, strict=False):
@@ -132,10 +133,12 @@ def test_board_my_rank_results_csv_and_xlsx_agree_on_every_rank(api_client, orga
     assert len({final[n] for n in final if scores[n] == 0}) <= 1
     text = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
     header, *body = list(csv.reader(io.StringIO(text)))
-    assert {row[2].split(" (")[0]: int(row[0]) for row in body} == final
+    name = header.index("Public name")
+    assert {row[name].split(" (")[0]: int(row[0]) for row in body} == final
     book = load_workbook(io.BytesIO(api_client.get(f"/api/rounds/{round_.pk}/export.xlsx").content))
     header, *body = list(book.active.iter_rows(values_only=True))
-    assert {str(row[2]).split(" (")[0]: int(row[0]) for row in body} == final
+    name = header.index("Public name")
+    assert {str(row[name]).split(" (")[0]: int(row[0]) for row in body} == final
 
 
 def test_a_final_seeds_no_participant_without_points(api_client, db):

@@ -146,6 +146,7 @@ def test_a_registrant_named_like_a_formula_is_exported_as_text(api_client, setup
         f"/api/attempts/{state['id']}/submit/", {}, format="json", **{TOKEN_HEADER: token}
     )
     close_round(round_)
+    setup[0].staff.add(organiser)
     api_client.force_authenticate(organiser)
     body = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8")
     rows = _csv_rows(body)

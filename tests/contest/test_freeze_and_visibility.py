@@ -17,6 +17,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from contest.models import Attempt, Round, RoundResult
+from contest.selectors import attempt_state
 from contest.services.registration import COOKIE_PREFIX
 from tests.contest.helpers import (
     TOKEN_HEADER,
@@ -24,7 +25,9 @@ from tests.contest.helpers import (
     correct_choice,
     make_contest,
     make_school,
+    paper_answers,
     register,
+    staff_of_every_contest,
     wrong_choice,
 )
 from tests.contest.helpers import start_attempt as start
@@ -43,7 +46,7 @@ def _take(client, round_, token, questions, right: int) -> dict:
     ]
     reply = client.post(
         f"/api/attempts/{state['id']}/submit/",
-        {"answers": answers},
+        {"answers": paper_answers(state, answers)},
         format="json",
         **{TOKEN_HEADER: token},
     )
@@ -141,6 +144,7 @@ def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, 
     # Exports and detailed results are the organisers' (non-organisers: 403 until the close).
     assert api_client.get(f"/api/rounds/{round_.pk}/export.csv").status_code == 403
     assert api_client.get(f"/api/rounds/{round_.pk}/results/").status_code == 403
+    staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     export = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
     assert "Lê Văn Cường" in export
@@ -159,6 +163,7 @@ def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, 
         "THCS Ba Đình",
     }
     page = Client()
+    staff_of_every_contest(organiser)
     page.force_login(organiser)
     html = page.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
     assert "You see the live standing; the public sees it frozen since" in html
@@ -197,6 +202,7 @@ def test_a_round_keeps_scores_hidden_until_the_close_by_default(api_client, orga
     assert contest_board["rows"] == [] and contest_board["me"] is None
     assert contest_board["hidden_rounds"] == [{"round": round_.pk, "scores_published_at": closes}]
     # Organisers see the scores.
+    staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     assert _scores(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")) == [
         ("Nguyễn V. A.", 3000)
@@ -234,6 +240,7 @@ def test_organisers_choose_to_show_scores_while_the_round_is_open(api_client, or
     units = make_school("CG", "THCS Cầu Giấy")
     token = register(api_client, contest, units["school"])
     _take(api_client, round_, token, questions, right=2)
+    staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     reply = api_client.patch(
         f"/api/rounds/{round_.pk}/", {"scores_while_open": True}, format="json"
@@ -262,6 +269,7 @@ def test_the_export_ranks_are_filled_while_the_round_is_open_as_provisional(api_
     fast = register(api_client, contest, units["school"], name="Nguyễn Thị Lan", email="l@x.org")
     _take(api_client, round_, slow, questions, right=1)
     _take(api_client, round_, fast, questions, right=3)
+    staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     body = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
     header, *rows = list(csv.reader(io.StringIO(body)))
@@ -308,9 +316,15 @@ async def test_the_fast_path_never_replays_the_public_frozen_board_to_an_organis
         )
         attempt = services.attempt_start(participant=p, round_=round_)
         answers = [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
-        services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
+        services.attempt_submit(
+            participant_id=p.pk,
+            attempt_id=attempt.pk,
+            answers=paper_answers(attempt_state(attempt), answers),
+        )
         browser = Client()
-        browser.force_login(make_user("org", roles=["organiser"]))
+        organiser = make_user("org", roles=["organiser"])
+        contest.staff.add(organiser)
+        browser.force_login(organiser)
         return round_.pk, browser.cookies[settings.SESSION_COOKIE_NAME].value
 
     round_id, session = await sync_to_async(build)()
@@ -480,6 +494,7 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
             submitted_at=half_an_hour_ago
         )
     assert len(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")["rows"]) == 2
+    staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     reply = api_client.patch(f"/api/rounds/{round_.pk}/", {"freeze_hours": 1}, format="json")
     assert reply.status_code == 200
@@ -519,7 +534,11 @@ async def test_my_rank_on_the_fast_path_keeps_hidden_scores_hidden_as_django_doe
         )
         attempt = services.attempt_start(participant=p, round_=round_)
         answers = [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
-        services.attempt_submit(participant_id=p.pk, attempt_id=attempt.pk, answers=answers)
+        services.attempt_submit(
+            participant_id=p.pk,
+            attempt_id=attempt.pk,
+            answers=paper_answers(attempt_state(attempt), answers),
+        )
         return round_.pk, services.participant_token(p)
 
     round_id, token = await sync_to_async(build)()

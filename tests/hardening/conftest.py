@@ -14,6 +14,12 @@ def _rate_limits_on(settings):
     settings.RATE_LIMIT_JOIN_GAME = "500/100"
     settings.RATE_LIMIT_LOOKUP = "20/1"
     settings.RATE_LIMIT_PIN_MISSES = "20/600"
+    settings.RATE_LIMIT_REGISTER = "30/0.5"
+    settings.RATE_LIMIT_ATTEMPT = "60/1"
+    settings.RATE_LIMIT_ANSWER = "300/50"
+    settings.RATE_LIMIT_RESULTS = "120/10"
+    settings.RATE_LIMIT_BOARD = "300/50"
+    settings.RATE_LIMIT_TOKEN = "60/2"
     settings.TRUSTED_PROXY_COUNT = 0
     ratelimit.reset()
     yield
@@ -27,6 +33,12 @@ STRICT_ENV = {
     "RATE_LIMIT_JOIN_GAME": "500/100",
     "RATE_LIMIT_LOOKUP": "20/1",
     "RATE_LIMIT_PIN_MISSES": "20/600",
+    "RATE_LIMIT_REGISTER": "30/0.5",
+    "RATE_LIMIT_ATTEMPT": "60/1",
+    "RATE_LIMIT_ANSWER": "300/50",
+    "RATE_LIMIT_RESULTS": "120/10",
+    "RATE_LIMIT_BOARD": "300/50",
+    "RATE_LIMIT_TOKEN": "60/2",
     "TRUSTED_PROXY_COUNT": "0",
 }
 

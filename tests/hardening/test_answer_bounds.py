@@ -1,0 +1,117 @@
+"""Autosave, submit and live answers are bounded: the number of answers, the ids in a list, the
+text length and unknown keys; an oversized answer gets a clear translated 400 (or error frame)
+and nothing of it is stored."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from contest.models import Answer as ContestAnswer
+from realtime.models import Answer as LiveAnswer
+from tests.contest.helpers import TOKEN_HEADER, make_contest, make_school, register, start_attempt
+from tests.factories import make_user
+from tests.realtime.conftest import create_game, host_socket, join, make_quiz, player_socket
+
+TOO_LARGE_VI = "Câu trả lời quá lớn"
+
+
+@pytest.fixture
+def attempt(api_client, db):
+    contest, round_, questions = make_contest()
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token = register(api_client, contest, school)
+    state = start_attempt(api_client, round_, token)
+    return {"id": state["id"], "token": token, "questions": questions}
+
+
+def _save(api_client, attempt, body, action="answers"):
+    return api_client.post(
+        f"/api/attempts/{attempt['id']}/{action}/",
+        body,
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+        **{TOKEN_HEADER: attempt["token"]},
+    )
+
+
+def _choice(question) -> str:
+    return str(question.choices.first().pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["answers", "submit"])
+@pytest.mark.parametrize(
+    "oversize",
+    [
+        pytest.param(lambda q: {"choice": _choice(q), "pad": "x" * 100_000}, id="unknown-key"),
+        pytest.param(lambda q: {"order": [_choice(q)] * 101}, id="long-order-list"),
+        pytest.param(lambda q: {"choices": [_choice(q)] * 101}, id="long-choice-list"),
+        pytest.param(lambda q: {"text": "a" * 501}, id="long-text"),
+        pytest.param(lambda q: {"choice": "9" * 65}, id="long-id"),
+    ],
+)
+def test_an_oversized_answer_is_refused_with_a_translated_error_and_nothing_is_stored(
+    api_client, attempt, action, oversize
+):
+    question = attempt["questions"][0]
+    body = {"answers": [{"question": question.pk, "response": oversize(question)}]}
+    response = _save(api_client, attempt, body, action)
+    assert response.status_code == 400
+    assert TOO_LARGE_VI in str(response.json()["details"]["answers"])
+    assert not ContestAnswer.objects.filter(attempt_id=attempt["id"]).exists()
+
+
+@pytest.mark.django_db
+def test_more_answers_than_allowed_in_one_request_are_refused(api_client, attempt):
+    question = attempt["questions"][0]
+    answers = [{"question": question.pk, "response": {"choice": _choice(question)}}] * 201
+    response = _save(api_client, attempt, {"answers": answers})
+    assert response.status_code == 400
+    assert "Tối đa 200 câu trả lời" in str(response.json()["details"]["answers"])
+    assert not ContestAnswer.objects.filter(attempt_id=attempt["id"]).exists()
+
+
+@pytest.mark.django_db
+def test_an_answer_within_the_bounds_is_still_saved(api_client, attempt):
+    question = attempt["questions"][0]
+    body = {"answers": [{"question": question.pk, "response": {"choice": _choice(question)}}]}
+    assert _save(api_client, attempt, body).status_code == 200
+    assert ContestAnswer.objects.filter(attempt_id=attempt["id"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_live_answer_padded_with_unknown_keys_is_refused_as_too_large_and_not_stored():
+    def setup():
+        host = make_user("boundhost", roles=["teacher"])
+        game = create_game(host, make_quiz(host, ("single",)), time_limit=30)
+        return host, game
+
+    host, game = await sync_to_async(setup)()
+    pid, token = await sync_to_async(join)(game, "Lan Anh")
+    host_ws = await host_socket(game.id, host)
+    player = await player_socket(game.id, token)
+    try:
+        await host_ws.until("lobby")
+        await host_ws.send({"type": "host", "action": "start"})
+        question = await player.until("question")
+        choice = question["question"]["choices"][0]["id"]
+        padded = {"choice": choice, "pad": "x" * 12_000}
+        await player.send(
+            {"type": "answer", "q": 0, "answer_id": str(uuid.uuid4()), "response": padded}
+        )
+        error = await player.until("error")
+        assert error["code"] == "too_large"
+        assert await sync_to_async(LiveAnswer.objects.filter(player_id=pid).count)() == 0
+        # The same answer without the padding is taken.
+        answer_id = str(uuid.uuid4())
+        await player.send(
+            {"type": "answer", "q": 0, "answer_id": answer_id, "response": {"choice": choice}}
+        )
+        ack = await player.until("ack")
+        assert ack["submission_id"] == answer_id
+    finally:
+        await player.close()
+        await host_ws.close()

@@ -1,0 +1,292 @@
+"""Every anonymous or participant entry point is rate-limited per address (IPv6: per /64) and per
+participant token, whatever the HTTP method; failed guesses (unknown PINs, wrong join codes) lock
+an address out of look-ups and joins (config/ratelimit.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import ratelimit
+from contest.models import Attempt
+from realtime.challenge import challenge_current
+from realtime.models import Game
+from tests.contest.helpers import TOKEN_HEADER, make_contest, make_school, register
+from tests.factories import make_user
+from tests.realtime.conftest import create_game, make_quiz
+
+pytestmark = pytest.mark.django_db
+
+SLOW = "3/0.001"  # a burst of 3, then practically nothing: no test depends on the clock
+WIDE = "100000/100000"
+
+
+@pytest.fixture
+def world(api_client):
+    contest, round_, _questions = make_contest()
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = register(api_client, contest, units["school"])
+    attempt = api_client.post(
+        f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
+    ).json()
+    host = make_user("limithost", roles=["teacher"])
+    game = create_game(host, make_quiz(host))
+    ratelimit.reset()
+    return {
+        "contest": contest,
+        "round": round_,
+        "school": units["school"],
+        "token": token,
+        "attempt": attempt["id"],
+        "game": game,
+    }
+
+
+def _join(c, w, i, **meta):
+    body = {"pin": w["game"].pin, "nickname": f"Player {i}"}
+    return c.post("/api/games/join", body, format="json", **meta)
+
+
+def _register(c, w, i, **meta):
+    body = {
+        "full_name": f"Nguyễn Văn {chr(65 + i)}",
+        "unit": w["school"].pk,
+        "consent": True,
+        "date_of_birth": "2010-05-01",
+        "email": f"limit{i}@example.org",
+    }
+    return c.post(f"/api/contests/{w['contest'].slug}/register/", body, format="json", **meta)
+
+
+def _tok(w, meta):
+    return {TOKEN_HEADER: w["token"], **meta}
+
+
+# name -> how to send one request to it (client, world, request number, extra META)
+ENTRY_REQUESTS = {
+    "game-join": _join,
+    "game-lookup": lambda c, w, i, **m: c.get(f"/api/games/lookup?pin={w['game'].pin}", **m),
+    "contest-resume": lambda c, w, i, **m: c.get(
+        f"/contests/{w['contest'].slug}/resume/{w['token']}/", **m
+    ),
+    "contest-register": _register,
+    "round-attempt-start": lambda c, w, i, **m: c.post(
+        f"/api/rounds/{w['round'].pk}/attempts/", {}, format="json", **_tok(w, m)
+    ),
+    "attempt-autosave": lambda c, w, i, **m: c.post(
+        f"/api/attempts/{w['attempt']}/answers/", {"answers": []}, format="json", **_tok(w, m)
+    ),
+    "attempt-submit": lambda c, w, i, **m: c.post(
+        f"/api/attempts/{w['attempt']}/submit/", {"answers": []}, format="json", **_tok(w, m)
+    ),
+    "attempt-detail": lambda c, w, i, **m: c.get(f"/api/attempts/{w['attempt']}/", **_tok(w, m)),
+    "attempt-review": lambda c, w, i, **m: c.get(
+        f"/api/attempts/{w['attempt']}/review/", **_tok(w, m)
+    ),
+    "contest-me": lambda c, w, i, **m: c.get(
+        f"/api/contests/{w['contest'].slug}/me/", **_tok(w, m)
+    ),
+    "round-results": lambda c, w, i, **m: c.get(f"/api/rounds/{w['round'].pk}/results/", **m),
+    "round-leaderboard": lambda c, w, i, **m: c.get(
+        f"/api/rounds/{w['round'].pk}/leaderboard/", **m
+    ),
+    "round-my-rank": lambda c, w, i, **m: c.get(
+        f"/api/rounds/{w['round'].pk}/leaderboard/me/", **_tok(w, m)
+    ),
+    "round-around": lambda c, w, i, **m: c.get(
+        f"/api/rounds/{w['round'].pk}/leaderboard/around/", **_tok(w, m)
+    ),
+    "round-unit-leaderboard": lambda c, w, i, **m: c.get(
+        f"/api/rounds/{w['round'].pk}/leaderboard/units/", **m
+    ),
+    "contest-leaderboard": lambda c, w, i, **m: c.get(
+        f"/api/contests/{w['contest'].slug}/leaderboard/", **m
+    ),
+    "contest-unit-leaderboard": lambda c, w, i, **m: c.get(
+        f"/api/contests/{w['contest'].slug}/leaderboard/units/", **m
+    ),
+}
+TOKEN_ENTRIES = [
+    name
+    for name, entry in ratelimit.ENTRY_POINTS.items()
+    if entry.per_token and name in ENTRY_REQUESTS
+]
+
+
+def test_every_entry_point_is_in_the_table_and_has_a_test():
+    assert set(ENTRY_REQUESTS) == set(ratelimit.ENTRY_POINTS)
+
+
+def _assert_rate_limited(response):
+    assert response.status_code == 429, (response.status_code, response.content[:200])
+    assert response.json()["code"] == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("name", sorted(ENTRY_REQUESTS))
+def test_one_address_is_refused_past_its_burst_while_another_address_goes_on(
+    name, api_client, world, settings
+):
+    settings.RATE_LIMIT_TOKEN = WIDE
+    setattr(settings, ratelimit.ENTRY_POINTS[name].setting, SLOW)
+    send = ENTRY_REQUESTS[name]
+    statuses = [send(api_client, world, i, REMOTE_ADDR="203.0.113.5").status_code for i in range(3)]
+    assert 429 not in statuses
+    _assert_rate_limited(send(api_client, world, 3, REMOTE_ADDR="203.0.113.5"))
+    assert send(api_client, world, 4, REMOTE_ADDR="198.51.100.7").status_code != 429
+
+
+@pytest.mark.parametrize("name", sorted(TOKEN_ENTRIES))
+def test_one_participant_token_is_refused_past_its_burst_from_any_address(
+    name, api_client, world, settings
+):
+    settings.RATE_LIMIT_TOKEN = SLOW
+    setattr(settings, ratelimit.ENTRY_POINTS[name].setting, WIDE)
+    send = ENTRY_REQUESTS[name]
+    for i in range(3):
+        assert send(api_client, world, i, REMOTE_ADDR=f"203.0.113.{10 + i}").status_code != 429
+    _assert_rate_limited(send(api_client, world, 3, REMOTE_ADDR="203.0.113.50"))
+
+
+@pytest.mark.parametrize("method", ["head", "options"])
+def test_head_and_options_take_from_the_same_bucket_as_get(method, api_client, world, settings):
+    settings.RATE_LIMIT_BOARD = SLOW
+    url = f"/api/rounds/{world['round'].pk}/leaderboard/"
+    for _ in range(3):
+        assert getattr(api_client, method)(url, REMOTE_ADDR="203.0.113.6").status_code != 429
+    _assert_rate_limited(api_client.get(url, REMOTE_ADDR="203.0.113.6"))
+
+
+def test_pin_guessing_with_head_requests_locks_the_address_out(api_client, world, settings):
+    settings.RATE_LIMIT_LOOKUP = WIDE
+    pins = [str(1_000_000 + i) for i in range(40) if str(1_000_000 + i) != world["game"].pin]
+    statuses = [
+        api_client.head(f"/api/games/lookup?pin={pin}", REMOTE_ADDR="203.0.113.8").status_code
+        for pin in pins
+    ]
+    assert statuses.count(404) == 20 and statuses[20:] == [429] * (len(pins) - 20)
+    right = f"/api/games/lookup?pin={world['game'].pin}"
+    _assert_rate_limited(api_client.get(right, REMOTE_ADDR="203.0.113.8"))
+
+
+def test_wrong_join_codes_count_as_pin_misses(api_client, world, settings):
+    settings.RATE_LIMIT_JOIN = WIDE
+    game = world["game"]
+    Game.objects.filter(id=game.id).update(settings={**game.settings, "join_challenge": True})
+    game.refresh_from_db()
+    right = challenge_current(game=game)["code"]
+    wrong = str((int(right) + 5000) % 10000).zfill(4)
+    for i in range(20):
+        body = {"pin": game.pin, "nickname": f"Bot {i}", "challenge": wrong}
+        response = api_client.post(
+            "/api/games/join", body, format="json", REMOTE_ADDR="203.0.113.9"
+        )
+        assert response.status_code == 400 and response.json()["code"] == "challenge_wrong"
+    # Locked out now, even with the right code and for a plain look-up.
+    body = {"pin": game.pin, "nickname": "Bot right", "challenge": right}
+    _assert_rate_limited(
+        api_client.post("/api/games/join", body, format="json", REMOTE_ADDR="203.0.113.9")
+    )
+    _assert_rate_limited(
+        api_client.get(f"/api/games/lookup?pin={game.pin}", REMOTE_ADDR="203.0.113.9")
+    )
+    assert game.players.count() == 0
+    # Another address (a player reading the screen) still joins.
+    ok = api_client.post(
+        "/api/games/join",
+        {"pin": game.pin, "nickname": "Reader", "challenge": right},
+        format="json",
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert ok.status_code == 201
+
+
+def test_ipv6_clients_are_limited_per_64_prefix(api_client, world, settings):
+    settings.RATE_LIMIT_BOARD = SLOW
+    url = f"/api/rounds/{world['round'].pk}/leaderboard/"
+    # Four different addresses of one /64 are one client.
+    for host in ("1", "2", "ffff:1:2"):
+        assert api_client.get(url, REMOTE_ADDR=f"2001:db8:7:8::{host}").status_code == 200
+    _assert_rate_limited(api_client.get(url, REMOTE_ADDR="2001:db8:7:8:aaaa::9"))
+    # The neighbouring /64 is somebody else.
+    assert api_client.get(url, REMOTE_ADDR="2001:db8:7:9::1").status_code == 200
+
+
+def test_client_address_keys_ipv6_by_64_and_mapped_ipv4_as_ipv4(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    key = ratelimit.client_address
+    assert key({"REMOTE_ADDR": "2001:db8:7:8::1"}) == key({"REMOTE_ADDR": "2001:DB8:7:8:ab::ff"})
+    assert key({"REMOTE_ADDR": "2001:db8:7:8::1"}) == "2001:db8:7:8::/64"
+    assert key({"REMOTE_ADDR": "2001:db8:7:8::1"}) != key({"REMOTE_ADDR": "2001:db8:7:9::1"})
+    assert key({"REMOTE_ADDR": "::ffff:203.0.113.7"}) == key({"REMOTE_ADDR": "203.0.113.7"})
+    settings.TRUSTED_PROXY_COUNT = 1
+    forwarded = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "2001:db8:7:8::77"}
+    assert key(forwarded) == "2001:db8:7:8::/64"
+
+
+def test_a_submitted_attempt_stays_unchanged_when_the_participant_is_refused(
+    api_client, world, settings
+):
+    settings.RATE_LIMIT_TOKEN = SLOW
+    url = f"/api/attempts/{world['attempt']}/answers/"
+    for i in range(3):
+        api_client.post(
+            url,
+            {"answers": []},
+            format="json",
+            REMOTE_ADDR=f"203.0.113.{20 + i}",
+            **{TOKEN_HEADER: world["token"]},
+        )
+    refused = api_client.post(
+        f"/api/attempts/{world['attempt']}/submit/",
+        {"answers": []},
+        format="json",
+        REMOTE_ADDR="203.0.113.30",
+        **{TOKEN_HEADER: world["token"]},
+    )
+    _assert_rate_limited(refused)
+    assert Attempt.objects.get(pk=world["attempt"]).status == Attempt.Status.OPEN
+
+
+def test_a_game_counts_the_players_who_got_in_not_the_failed_attempts(api_client, world, settings):
+    settings.RATE_LIMIT_JOIN = WIDE
+    settings.RATE_LIMIT_JOIN_GAME = SLOW
+    pin = world["game"].pin
+    for i in range(5):  # failed joins (no nickname) from many addresses cost the game nothing
+        failed = api_client.post(
+            "/api/games/join",
+            {"pin": pin, "nickname": ""},
+            format="json",
+            REMOTE_ADDR=f"203.0.113.{60 + i}",
+        )
+        assert failed.status_code == 400
+    for i in range(3):
+        joined = _join(api_client, world, i, REMOTE_ADDR=f"198.51.100.{60 + i}")
+        assert joined.status_code == 201
+    _assert_rate_limited(_join(api_client, world, 9, REMOTE_ADDR="198.51.100.99"))
+    assert world["game"].players.count() == 3
+
+
+@given(
+    prefix=st.integers(min_value=0, max_value=2**64 - 1),
+    other_prefix=st.integers(min_value=0, max_value=2**64 - 1),
+    a=st.integers(min_value=0, max_value=2**64 - 1),
+    b=st.integers(min_value=0, max_value=2**64 - 1),
+)
+def test_two_ipv6_addresses_share_a_limit_exactly_when_they_share_their_64(
+    prefix, other_prefix, a, b
+):
+    import ipaddress
+
+    first = str(ipaddress.IPv6Address((prefix << 64) | a))
+    same_64 = str(ipaddress.IPv6Address((prefix << 64) | b))
+    other = str(ipaddress.IPv6Address((other_prefix << 64) | a))
+    key = ratelimit.client_address
+    assert key({"REMOTE_ADDR": first}) == key({"REMOTE_ADDR": same_64})
+    if ipaddress.IPv6Address(first).ipv4_mapped is None and (
+        ipaddress.IPv6Address(other).ipv4_mapped is None
+    ):
+        assert (key({"REMOTE_ADDR": first}) == key({"REMOTE_ADDR": other})) == (
+            prefix == other_prefix
+        )
