@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -24,8 +25,10 @@ class BilingualSerializer(StrictTypes, serializers.Serializer):
     en = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
 
 
+@functools.cache
 def bilingual(limit: int) -> type[BilingualSerializer]:
-    """A {"vi", "en"} serializer whose texts are at most `limit` characters (quizzes.limits)."""
+    """A {"vi", "en"} serializer whose texts are at most `limit` characters (quizzes.limits).
+    One class per limit, named after it: the API schema shows one component per limit."""
 
     class Limited(BilingualSerializer):
         vi = serializers.CharField(
@@ -35,7 +38,7 @@ def bilingual(limit: int) -> type[BilingualSerializer]:
             allow_blank=True, required=False, default="", trim_whitespace=False, max_length=limit
         )
 
-    Limited.__name__ = f"Bilingual{limit}"
+    Limited.__name__ = Limited.__qualname__ = f"Bilingual{limit}"
     return Limited
 
 
