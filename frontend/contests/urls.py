@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from frontend.contests import views
 
@@ -25,6 +25,11 @@ urlpatterns: list = [
         "contests/<slug:slug>/rounds/<int:round_id>/screen/",
         views.screen_page,
         name="contest-screen",
+    ),
+    re_path(
+        r"^verify/(?P<code>[A-Za-z0-9-]{1,64})/?$",
+        views.verify_certificate,
+        name="certificate-verify",
     ),
     path("organise/", views.organise_index, name="contest-organise-index"),
     path("organise/contests/<slug:slug>/", views.organise_contest, name="contest-organise"),
