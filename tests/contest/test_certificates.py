@@ -255,3 +255,33 @@ def test_certificate_rows_are_one_per_participant():
     certificates_issue(round_=round_)
     certificates_issue(round_=round_)
     assert Certificate.objects.filter(round=round_).count() == 2
+
+
+def test_organiser_page_saves_prize_tiers_and_signer_and_links_the_zip_when_closed(
+    client, organiser
+):
+    contest, round_ = closed_round_with_results([3000])
+    contest.staff.add(organiser)
+    client.force_login(organiser)
+    url = f"/organise/contests/{contest.slug}/?round={round_.pk}"
+    response = client.post(
+        url,
+        {
+            "action": "certificates",
+            "round": round_.pk,
+            "tiers": "Giải Nhất | First prize | 1\nGiải Khuyến khích | 5\n",
+            "signer_title": "TRƯỞNG BAN TỔ CHỨC",
+            "signer_name": "Lê Thị Hoa",
+            "full_name": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert [(t.name_vi, t.name_en, t.places) for t in round_.prize_tiers.all()] == [
+        ("Giải Nhất", "First prize", 1),
+        ("Giải Khuyến khích", "", 5),
+    ]
+    contest.refresh_from_db()
+    assert contest.certificate_signer_name == "Lê Thị Hoa" and contest.certificate_full_name
+    page = client.get(url).content.decode()
+    assert f"/api/rounds/{round_.pk}/certificates.zip" in page
+    assert "Giải Khuyến khích |  | 5" in page

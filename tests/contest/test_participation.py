@@ -183,3 +183,16 @@ def test_vietnamese_rate_uses_a_decimal_comma_and_a_space_before_the_sign(done, 
     number, sign = shown.split("\u00a0")
     assert sign == "%" and "." not in number
     assert float(number.replace(",", ".")) == pytest.approx(rate)
+
+
+def test_ceremony_screen_and_organiser_page_include_the_live_participation_panel(
+    client, organiser
+):
+    contest, round_, _questions = make_contest()
+    contest.staff.add(organiser)
+    screen = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/screen/").content.decode()
+    panel = f'data-participation-api="/api/rounds/{round_.pk}/participation/"'
+    assert panel in screen and "participation.js" in screen
+    client.force_login(organiser)
+    page = client.get(f"/organise/contests/{contest.slug}/?round={round_.pk}").content.decode()
+    assert panel in page and "data-participation-level" in page

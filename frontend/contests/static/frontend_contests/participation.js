@@ -2,17 +2,19 @@
 // participation API (rates come formatted by the server in the page's language: "2,12 %").
 import { api, el, fmt, gettext } from "./common.js";
 
+const number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
 function tile(row) {
   const width = row.rate === null ? 0 : Math.min(100, Math.round(row.rate));
   const done = row.headcount
-    ? fmt(gettext("%(done)s of %(headcount)s completed"), { done: row.completed, headcount: row.headcount })
-    : fmt(gettext("%(done)s completed"), { done: row.completed });
+    ? fmt(gettext("%(done)s of %(headcount)s completed"), { done: number.format(row.completed), headcount: number.format(row.headcount) })
+    : fmt(gettext("%(done)s completed"), { done: number.format(row.completed) });
   return el("li", { class: "participation-tile", "data-unit": String(row.unit_id) },
     el("span", { class: "participation-name", text: row.name }),
     el("span", { class: row.rate === null ? "participation-rate unknown" : "participation-rate", text: row.rate_display || gettext("no headcount") }),
     el("span", { class: "participation-track" }, el("span", { class: `participation-fill w${width}` })),
     el("span", { class: "participation-counts", text: done }),
-    el("span", { class: "participation-counts", text: fmt(gettext("%(registered)s registered · %(attempted)s started"), { registered: row.registered, attempted: row.attempted }) }));
+    el("span", { class: "participation-counts", text: fmt(gettext("%(registered)s registered · %(attempted)s started"), { registered: number.format(row.registered), attempted: number.format(row.attempted) }) }));
 }
 
 function render(box, rows, grouped) {
