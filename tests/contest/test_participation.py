@@ -185,9 +185,7 @@ def test_vietnamese_rate_uses_a_decimal_comma_and_a_space_before_the_sign(done, 
     assert float(number.replace(",", ".")) == pytest.approx(rate)
 
 
-def test_ceremony_screen_and_organiser_page_include_the_live_participation_panel(
-    client, organiser
-):
+def test_ceremony_screen_and_organiser_page_include_the_live_participation_panel(client, organiser):
     contest, round_, _questions = make_contest()
     contest.staff.add(organiser)
     screen = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/screen/").content.decode()
