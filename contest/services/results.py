@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -551,6 +552,9 @@ _PROVINCE_PATH = {
 }
 
 
+PARTICIPATION_CACHE_SECONDS = 5
+
+
 def participation_rate_display(rate: float | None) -> str:
     """A participation rate as Vietnamese contests publish it: "2,12 %" in vi, "2.12%" in en
     (Django's number localisation for the active language; whole numbers without decimals)."""
@@ -571,11 +575,22 @@ def participation_by_unit(
     carry headcounts). Units with a headcount and nobody registered yet are listed too (0 %),
     within the provinces the contest's participants come from. A public read of a frozen round
     counts only the results handed in before the freeze, like the public unit board.
-    Three queries, whatever the number of units.
+    Three queries, whatever the number of units; kept PARTICIPATION_CACHE_SECONDS, since every
+    ceremony screen polls it.
     """
+    frozen = public and round_.is_frozen()
+    key = f"participation:{round_.pk}:{level}:{int(frozen)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _participation_rows(round_=round_, level=level, frozen=frozen)
+        cache.set(key, rows, PARTICIPATION_CACHE_SECONDS)
+    return [{**row, "rate_display": participation_rate_display(row["rate"])} for row in rows]
+
+
+def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict[str, Any]]:
     field = leaderboards.UNIT_FIELDS[level]
     completed_filter = Q(results__round=round_)
-    if public and round_.is_frozen():
+    if frozen:
         completed_filter &= Q(results__submitted_at__lt=round_.freeze_at)
     counts = {
         row[field]: row
@@ -623,7 +638,6 @@ def participation_by_unit(
                 "completed": completed,
                 "headcount": headcount,
                 "rate": rate,
-                "rate_display": participation_rate_display(rate),
             }
         )
     return out
