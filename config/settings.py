@@ -299,6 +299,8 @@ SITE_NAME = "CitizenQuiz"
 ANSWER_GRACE_SECONDS = float(os.environ.get("ANSWER_GRACE_SECONDS", "0.5"))
 # Public base URL used in join links and QR codes; empty means "the request's host".
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+# Certificates' font (DejaVu Sans has every Vietnamese glyph): Debian's fonts-dejavu-core.
+CERTIFICATE_FONT_DIR = os.environ.get("CERTIFICATE_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
 
 # --- Email (registration codes) -------------------------------------------------------------
 # SMTP when EMAIL_HOST is set; otherwise codes are printed on the console (make run).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -637,15 +638,22 @@ class RoundExportApi(PublicApi):
 
 
 class ParticipationApi(PublicApi):
+    """Registered, attempted and completed per unit with the rate against the unit's headcount.
+
+    Public for a published contest (the ceremony screen shows it; the public unit board already
+    gives the same counts); a frozen round's public view counts results up to the freeze.
+    """
+
     def get(self, request, round_id):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
-        selectors.contest_staff_required(user=request.user, contest=round_.contest)
         level = request.query_params.get("level", "school")
         if level not in leaderboards.UNIT_FIELDS:
             raise ApplicationError("invalid", _("Unknown level."), {"level": level})
         from contest.services.results import participation_by_unit
 
-        return Response({"level": level, "rows": participation_by_unit(round_=round_, level=level)})
+        public = not selectors.is_contest_staff(request.user, round_.contest)
+        rows = participation_by_unit(round_=round_, level=level, public=public)
+        return Response({"level": level, "rows": rows})
 
 
 class CorrectionSerializer(StrictTypes, serializers.Serializer):
@@ -773,3 +781,82 @@ class RoundDetailApi(PublicApi):
         data.is_valid(raise_exception=True)
         round_ = services.round_update(round_=round_, actor=request.user, **data.validated_data)
         return Response(selectors.round_public(round_))
+
+
+# --- Certificates (contest.services.certificates) --------------------------------------------
+
+
+class PrizeTierSerializer(StrictTypes, serializers.Serializer):
+    name_vi = serializers.CharField(max_length=120)
+    name_en = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    places = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class CertificateSettingsApi(PublicApi):
+    """The round's prize tiers and the contest's signature block (contest staff only)."""
+
+    class InputSerializer(StrictTypes, serializers.Serializer):
+        signer_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+        signer_title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+        full_name = serializers.BooleanField(required=False)
+        tiers = PrizeTierSerializer(many=True, required=False)
+
+    def _out(self, round_):
+        from contest.services.certificates import prize_tiers_list
+
+        contest = round_.contest
+        return {
+            "signer_name": contest.certificate_signer_name,
+            "signer_title": contest.certificate_signer_title,
+            "full_name": contest.certificate_full_name,
+            "tiers": prize_tiers_list(round_=round_),
+        }
+
+    def get(self, request, round_id):
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
+        return Response(self._out(round_))
+
+    def put(self, request, round_id):
+        from contest.services.certificates import certificate_settings_update
+
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        certificate_settings_update(
+            round_=round_,
+            actor=request.user,
+            **{
+                k: (list(map(dict, v)) if k == "tiers" else v)
+                for k, v in data.validated_data.items()
+            },
+        )
+        return Response(self._out(round_))
+
+
+class CertificatesZipApi(PublicApi):
+    """All certificates of a closed round as one ZIP (synchronous: fine for small rounds; a
+    background job runs the same certificates_zip for big ones)."""
+
+    def get(self, request, round_id):
+        from django.http import FileResponse
+
+        from contest.services.certificates import certificates_zip
+
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
+        path = certificates_zip(
+            round_=round_,
+            progress=lambda done, total: None,
+            language=(get_language() or "vi")[:2],
+            base_url=settings.PUBLIC_BASE_URL or request.build_absolute_uri("/"),
+        )
+        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+        path.unlink()  # the open handle keeps the data until the response is sent
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"{round_.contest.slug}-round{round_.position}-certificates.zip",
+            content_type="application/zip",
+        )

@@ -49,6 +49,17 @@ class Contest(models.Model):
     require_captcha = models.BooleanField(
         _("registration needs a proof-of-work check"), default=False
     )
+    # Certificates (contest.services.certificates): the signature block, and whether the public
+    # verification page shows the full name (else the masked public name).
+    certificate_signer_name = models.CharField(
+        _("certificate signer's name"), max_length=120, blank=True
+    )
+    certificate_signer_title = models.CharField(
+        _("certificate signer's title"), max_length=200, blank=True
+    )
+    certificate_full_name = models.BooleanField(
+        _("the verification page shows full names"), default=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -424,3 +435,83 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
+
+
+class PrizeTier(models.Model):
+    """A prize of a round, best first: tier k covers the `places` ranks after the tiers above it.
+
+    With tiers First (1 place), Second (2), Third (3): rank 1 wins First, ranks 2-3 Second,
+    ranks 4-6 Third. Ranks are competition ranks, so everyone tied at a cut-off wins the better
+    prize. Results without points never win a prize. Certificates and the award ceremony both
+    read prizes through PrizeTier.for_rank.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="prize_tiers")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    places = models.PositiveIntegerField(_("places"), default=1)
+
+    class Meta:
+        ordering = ["round", "position", "id"]
+        verbose_name = _("prize tier")
+        verbose_name_plural = _("prize tiers")
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+    def name_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.name_vi, self.name_en)
+
+    @staticmethod
+    def for_rank(tiers: list[PrizeTier], rank: int | None, score: int) -> PrizeTier | None:
+        """The prize a result of this rank and score wins (tiers best first), or None."""
+        if rank is None or score <= 0:
+            return None
+        cut = 0
+        for tier in tiers:
+            cut += tier.places
+            if rank <= cut:
+                return tier
+        return None
+
+
+class Certificate(models.Model):
+    """A certificate issued to a participant of a round, with its unguessable verification code.
+
+    The prize, rank and score are a snapshot taken when it was issued (re-issuing after a
+    correction updates them; the code stays).
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="certificates")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="certificates"
+    )
+    code = models.CharField(max_length=32, unique=True)
+    prize_vi = models.CharField(max_length=120, blank=True)  # empty: a participation certificate
+    prize_en = models.CharField(max_length=120, blank=True)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    score = models.IntegerField(default=0)
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["round", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "participant"], name="certificate_one_per_participant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_prize(self) -> bool:
+        return bool(self.prize_vi or self.prize_en)
+
+    def prize_in(self, language: str | None = None) -> str:
+        return _in(language or get_language(), self.prize_vi, self.prize_en)
+
+    @property
+    def code_display(self) -> str:
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))

@@ -500,3 +500,20 @@ def participant_summary(participant: Participant) -> dict[str, Any]:
             for a in attempts
         ],
     }
+
+
+def certificate_get(*, code: str):
+    """The certificate with this verification code (any case, dashes allowed), or None."""
+    from contest.models import Certificate
+    from contest.services.certificates import certificate_code_normalize
+
+    code = certificate_code_normalize(code)
+    if not code:
+        return None
+    return (
+        Certificate.objects.select_related(
+            "round__contest", "participant__school", "participant__district"
+        )
+        .filter(code=code)
+        .first()
+    )

@@ -70,6 +70,16 @@ urlpatterns = [
         apis.ParticipationApi.as_view(),
         name="round-participation",
     ),
+    path(
+        "rounds/<int:round_id>/certificates/settings/",
+        apis.CertificateSettingsApi.as_view(),
+        name="round-certificate-settings",
+    ),
+    re_path(
+        r"^rounds/(?P<round_id>[0-9]+)/certificates\.zip$",
+        apis.CertificatesZipApi.as_view(),
+        name="round-certificates-zip",
+    ),
     path("rounds/<int:round_id>/void/", apis.VoidQuestionApi.as_view(), name="round-void"),
     path("rounds/<int:round_id>/fix-key/", apis.FixKeyApi.as_view(), name="round-fix-key"),
     path("attempts/<int:attempt_id>/", apis.AttemptDetailApi.as_view(), name="attempt-detail"),

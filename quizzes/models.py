@@ -48,6 +48,9 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
+    # Expected headcount (students of a school, staff of a department): the denominator of the
+    # participation rate on contest boards. Empty means unknown (no rate is shown).
+    headcount = models.PositiveIntegerField(_("expected headcount"), null=True, blank=True)
 
     class Meta:
         ordering = ["level", "name"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
@@ -558,32 +560,101 @@ def round_seed_qualifiers(*, round_: Round, actor=None) -> int:
     return len(pids)
 
 
-def participation_by_unit(*, round_: Round, level: str = "school") -> list[dict[str, Any]]:
-    """Registered, attempted and completed counts per unit of one level."""
+# How a unit of each level reaches its province (which units of a level the contest's area holds).
+_PROVINCE_PATH = {
+    "province": "pk",
+    "district": "parent",
+    "school": "parent__parent",
+    "class": "parent__parent__parent",
+}
+
+
+PARTICIPATION_CACHE_SECONDS = 5
+
+
+def participation_rate_display(rate: float | None) -> str:
+    """A participation rate as Vietnamese contests publish it: "2,12 %" in vi, "2.12%" in en
+    (Django's number localisation for the active language; whole numbers without decimals)."""
+    if rate is None:
+        return ""
+    number = number_format(rate, decimal_pos=0 if rate == int(rate) else 2, use_l10n=True)
+    # Translators: a percentage; Vietnamese puts a no-break space before the sign ("2,12 %").
+    return pgettext("percentage", "%(value)s%%") % {"value": number}
+
+
+def participation_by_unit(
+    *, round_: Round, level: str = "school", public: bool = False
+) -> list[dict[str, Any]]:
+    """Registered, attempted and completed counts per unit of one level, with the unit's expected
+    headcount and the participation rate (completed ÷ headcount, in %).
+
+    A unit's headcount is its own, else the sum of its children's (a district whose schools
+    carry headcounts). Units with a headcount and nobody registered yet are listed too (0 %),
+    within the provinces the contest's participants come from. A public read of a frozen round
+    counts only the results handed in before the freeze, like the public unit board.
+    Three queries, whatever the number of units; kept PARTICIPATION_CACHE_SECONDS, since every
+    ceremony screen polls it.
+    """
+    frozen = public and round_.is_frozen()
+    key = f"participation:{round_.pk}:{level}:{int(frozen)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = _participation_rows(round_=round_, level=level, frozen=frozen)
+        cache.set(key, rows, PARTICIPATION_CACHE_SECONDS)
+    return [{**row, "rate_display": participation_rate_display(row["rate"])} for row in rows]
+
+
+def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict[str, Any]]:
     field = leaderboards.UNIT_FIELDS[level]
-    qs = (
-        Participant.objects.filter(contest=round_.contest)
-        .values(field, f"{field[:-3]}__name")
+    completed_filter = Q(results__round=round_)
+    if frozen:
+        completed_filter &= Q(results__submitted_at__lt=round_.freeze_at)
+    counts = {
+        row[field]: row
+        for row in Participant.objects.filter(contest=round_.contest)
+        .values(field)
         .annotate(
             registered=Count("pk", distinct=True),
             attempted=Count(
                 "attempts__participant", filter=Q(attempts__round=round_), distinct=True
             ),
-            completed=Count("results__participant", filter=Q(results__round=round_), distinct=True),
+            completed=Count("results__participant", filter=completed_filter, distinct=True),
         )
-        .order_by(f"{field[:-3]}__name")
+        .order_by()
+        if row[field] is not None
+    }
+    provinces = set(
+        Participant.objects.filter(contest=round_.contest)
+        .values_list("province_id", flat=True)
+        .distinct()
+    )
+    units = (
+        Unit.objects.filter(level=level)
+        .filter(Q(pk__in=counts) | Q(**{f"{_PROVINCE_PATH[level]}__in": provinces}))
+        .annotate(children_headcount=Sum("children__headcount"))
+        .values("pk", "name", "parent__name", "headcount", "children_headcount")
+        .order_by("name", "pk")
     )
     out = []
-    for row in qs:
-        if row[field] is None:
+    for unit in units:
+        headcount = unit["headcount"]
+        if headcount is None:
+            headcount = unit["children_headcount"]
+        row = counts.get(unit["pk"])
+        if row is None and not headcount:
             continue
+        completed = row["completed"] if row else 0
+        rate = round(100 * completed / headcount, 2) if headcount else None
         out.append(
             {
-                "unit_id": row[field],
-                "name": row[f"{field[:-3]}__name"],
-                "registered": row["registered"],
-                "attempted": row["attempted"],
-                "completed": row["completed"],
+                "unit_id": unit["pk"],
+                "name": unit["name"],
+                "parent_name": unit["parent__name"] or "",
+                "registered": row["registered"] if row else 0,
+                "attempted": row["attempted"] if row else 0,
+                "completed": completed,
+                "headcount": headcount,
+                "rate": rate,
             }
         )
     return out

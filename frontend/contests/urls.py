@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from frontend.contests import views
 
@@ -27,6 +27,11 @@ urlpatterns: list = [
         name="contest-screen",
     ),
     path("contests/<slug:slug>/qr.svg", views.contest_qr, name="contest-qr"),
+    re_path(
+        r"^verify/(?P<code>[A-Za-z0-9-]{1,64})/?$",
+        views.verify_certificate,
+        name="certificate-verify",
+    ),
     path("organise/", views.organise_index, name="contest-organise-index"),
     path("organise/contests/<slug:slug>/", views.organise_contest, name="contest-organise"),
 ]

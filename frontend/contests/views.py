@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from contest import leaderboards, selectors, services
 from contest.apis import set_participant_cookie
 from contest.models import Contest, Participant, Round
+from contest.services.certificates import certificate_settings_update, prize_tiers_list
 from contest.services.registration import (
     participant_for_request,
     participant_token_revoke,
@@ -220,6 +221,29 @@ def contest_qr(request, slug):
     return HttpResponse(qr_code_svg(_landing_url(request, contest)), content_type="image/svg+xml")
 
 
+def verify_certificate(request, code):
+    """The public check behind a certificate's QR code: confirms it, or says it is not valid."""
+    certificate = selectors.certificate_get(code=code)
+    if certificate is None:
+        return render(request, "frontend_contests/verify.html", {"certificate": None}, status=404)
+    contest = certificate.round.contest
+    participant = certificate.participant
+    return render(
+        request,
+        "frontend_contests/verify.html",
+        {
+            "certificate": certificate,
+            "contest": contest,
+            "name": participant.full_name
+            if contest.certificate_full_name
+            else participant.public_name,
+            "school": participant.school.name,
+            "district": participant.district.name,
+            "day": timezone.localtime(certificate.round.closes_at).date(),
+        },
+    )
+
+
 # --- Organiser pages -----------------------------------------------------------------------------
 
 
@@ -281,16 +305,12 @@ def organise_contest(request, slug):
     selected = next(
         (r for r in rounds if str(r.pk) == request.GET.get("round")), rounds[0] if rounds else None
     )
+    # The per-school export links (the live participation panel fetches its own rows).
     participation = (
-        participation_by_unit(round_=selected, level=request.GET.get("level", "school"))
+        [p for p in participation_by_unit(round_=selected, level="school") if p["registered"]]
         if selected
         else []
     )
-    peak = max([p["registered"] for p in participation] or [1]) or 1
-    for p in participation:
-        p["reg_pct"] = round(100 * p["registered"] / peak)
-        p["att_pct"] = round(100 * p["attempted"] / peak)
-        p["done_pct"] = round(100 * p["completed"] / peak)
     # Drawn rounds have no quiz items: list what the papers held (selectors, one home).
     questions = selectors.round_correction_questions(selected) if selected else []
     return render(
@@ -309,6 +329,10 @@ def organise_contest(request, slug):
             "counting": Round.Counting.choices,
             "kinds": Round.Kind.choices,
             "registered": contest.participants.count(),
+            "tiers_text": "\n".join(
+                f"{t['name_vi']} | {t['name_en']} | {t['places']}"
+                for t in (prize_tiers_list(round_=selected) if selected else [])
+            ),
         },
     )
 
@@ -388,6 +412,32 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
         round_ = _round(contest, post.get("round"))
         services.round_finalize(round_=round_)
         messages.success(request, _("Results computed."))
+    elif action == "certificates":
+        certificate_settings_update(
+            round_=_round(contest, post.get("round")),
+            actor=request.user,
+            signer_name=post.get("signer_name", ""),
+            signer_title=post.get("signer_title", ""),
+            full_name=post.get("full_name") == "on",
+            tiers=_tiers_from_text(post.get("tiers", "")),
+        )
+        messages.success(request, _("Certificate settings saved."))
+
+
+def _tiers_from_text(text: str) -> list[dict]:
+    """Prize tiers as typed on the organiser page, one a line: "Giải Nhất | First prize | 1"."""
+    tiers = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 2:  # "Giải Nhất | 1"
+            parts = [parts[0], "", parts[1]]
+        vi, en, places = (parts + ["", ""])[:3]
+        tiers.append(
+            {"name_vi": vi, "name_en": en, "places": int(places) if places.isdigit() else None}
+        )
+    return tiers
 
 
 def _participant_lookup(contest: Contest, text: str) -> Participant:

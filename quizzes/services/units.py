@@ -12,6 +12,10 @@ from django.utils.translation import gettext as _
 from quizzes.models import Unit
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
+# Optional: the unit's expected headcount (a whole number; empty clears it). A file without the
+# column leaves the stored headcounts as they are.
+HEADCOUNT_COLUMN = "headcount"
+HEADCOUNT_MAX = 10_000_000
 
 
 @dataclass
@@ -38,13 +42,24 @@ def units_import_csv(*, text: str) -> UnitImportReport:
         report.errors.append((1, _("Missing columns: %(cols)s") % {"cols": ", ".join(missing)}))
         return report
 
+    has_headcount = HEADCOUNT_COLUMN in (reader.fieldnames or [])
+    columns = REQUIRED_COLUMNS + ((HEADCOUNT_COLUMN,) if has_headcount else ())
+
     rows: dict[str, tuple[int, dict[str, str]]] = {}
     for row in reader:
         line = reader.line_num
-        values = {k: (row.get(k) or "").strip() for k in REQUIRED_COLUMNS}
+        values = {k: (row.get(k) or "").strip() for k in columns}
         if not any(values.values()):
             continue
-        if not values["code"] or not values["name"]:
+        if has_headcount and _headcount(values[HEADCOUNT_COLUMN]) is False:
+            report.errors.append(
+                (
+                    line,
+                    _("Headcount “%(value)s” is not a whole number from 0 to %(max)s.")
+                    % {"value": values[HEADCOUNT_COLUMN], "max": HEADCOUNT_MAX},
+                )
+            )
+        elif not values["code"] or not values["name"]:
             report.errors.append((line, _("Code and name are required.")))
         elif values["level"] not in Unit.Level.values:
             report.errors.append(
@@ -111,20 +126,41 @@ def units_import_csv(*, text: str) -> UnitImportReport:
         for code, values in sorted(valid.items(), key=lambda kv: order.index(kv[1]["level"])):
             parent = units.get(values["parent_code"]) if values["parent_code"] else None
             unit = units.get(code)
+            headcount = (
+                _headcount(values[HEADCOUNT_COLUMN])
+                if has_headcount
+                else (unit.headcount if unit else None)
+            )
             if unit is None:
                 units[code] = Unit.objects.create(
-                    code=code, name=values["name"], level=values["level"], parent=parent
+                    code=code,
+                    name=values["name"],
+                    level=values["level"],
+                    parent=parent,
+                    headcount=headcount,
                 )
                 report.created += 1
-            elif (unit.name, unit.level, unit.parent_id) != (
+            elif (unit.name, unit.level, unit.parent_id, unit.headcount) != (
                 values["name"],
                 values["level"],
                 parent.id if parent else None,
+                headcount,
             ):
                 unit.name, unit.level, unit.parent = values["name"], values["level"], parent
+                unit.headcount = headcount
                 unit.save()
                 report.updated += 1
             else:
                 report.unchanged += 1
     report.errors.sort()
     return report
+
+
+def _headcount(raw: str) -> int | None | bool:
+    """The headcount cell as a number, None when empty, False when it is not a valid count."""
+    raw = raw.replace(" ", "").replace("\u00a0", "")
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) > HEADCOUNT_MAX:
+        return False
+    return int(raw)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
     help = "Load the unit hierarchy (province, district, school, class) from a CSV file."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV with columns code,name,level,parent_code")
+        parser.add_argument(
+            "file", help="CSV with columns code,name,level,parent_code and optionally headcount"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
