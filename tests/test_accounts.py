@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from quizzes.errors import ApplicationError

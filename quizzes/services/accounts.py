@@ -205,9 +205,7 @@ def _has_any_role(user) -> bool:
 
 
 @transaction.atomic
-def teacher_invite(
-    *, actor, email: str, school_code: str, base_url: str, full_name: str = ""
-):
+def teacher_invite(*, actor, email: str, school_code: str, base_url: str, full_name: str = ""):
     """Invite one teacher by email; inviting an existing email again is reported, never doubled.
 
     New email: an account with the teacher role and school is created and a link is sent.
