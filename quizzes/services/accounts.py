@@ -154,7 +154,20 @@ def invite_accept(*, token: str, password: str):
         raise ApplicationError("invalid_password", " ".join(exc.messages), exc.messages) from None
     user.set_password(password)
     user.save(update_fields=["password"])
+    _email_mark_verified(user)
     return user
+
+
+def _email_mark_verified(user) -> None:
+    """Using the emailed link proved the mailbox. Recorded where django-allauth looks, so that a
+    later Google sign-in with this email keeps the password (allauth wipes the password of an
+    account whose email was never verified, against pre-registered-account takeover)."""
+    from allauth.account.models import EmailAddress
+
+    if user.email:
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
+        )
 
 
 def invite_url(user, *, base_url: str) -> str:
