@@ -38,6 +38,23 @@ TeacherAccountSerializer = inline_serializer(
 )
 
 
+InviteResultSerializer = inline_serializer(
+    "TeacherInviteResult",
+    {
+        "outcome": serializers.ChoiceField(
+            choices=[
+                accounts.CREATED,
+                accounts.RESENT,
+                accounts.ROLE_ADDED,
+                accounts.ALREADY_TEACHER,
+            ]
+        ),
+        "message": serializers.CharField(),
+        "user_id": serializers.IntegerField(),
+    },
+)
+
+
 class InviteInputSerializer(StrictTypes, serializers.Serializer):
     # Checked by the service, which owns the rules and their translated messages.
     email = serializers.CharField(max_length=254)
@@ -67,21 +84,8 @@ class TeacherInviteApi(APIView):
         operation_id="teachers_invite",
         request=InviteInputSerializer,
         responses={
-            201: inline_serializer(
-                "TeacherInviteResult",
-                {
-                    "outcome": serializers.ChoiceField(
-                        choices=[
-                            accounts.CREATED,
-                            accounts.RESENT,
-                            accounts.ROLE_ADDED,
-                            accounts.ALREADY_TEACHER,
-                        ]
-                    ),
-                    "message": serializers.CharField(),
-                    "user_id": serializers.IntegerField(),
-                },
-            ),
+            201: InviteResultSerializer,
+            200: InviteResultSerializer,
             400: OpenApiResponse(description="Invalid email or unknown school"),
             403: OpenApiResponse(description="Not an organiser"),
         },

@@ -230,3 +230,36 @@ def test_microsoft_entra_user_is_signed_in_through_the_tenant_endpoints(client, 
     assert user.profile.display_name == "Phan Văn Khoa"
     assert not has_role(user, "teacher")
     assert fake_provider.token_requests[-1]["client_id"] == "ms-client"
+
+
+def test_sso_providers_are_switched_on_by_environment_settings():
+    """config/settings.py reads SSO_*: a provider needs both its client id and secret."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "p = s.SOCIALACCOUNT_PROVIDERS; "
+        "print(json.dumps({k: v['APPS'][0].get('settings', {}) for k, v in p.items()}))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SSO_")} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings"
+    }
+
+    def providers(**env):
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=base | env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert providers() == {}
+    assert providers(SSO_GOOGLE_CLIENT_ID="id") == {}  # no secret: still off
+    assert providers(
+        SSO_GOOGLE_CLIENT_ID="id",
+        SSO_GOOGLE_CLIENT_SECRET="s",
+        SSO_MICROSOFT_CLIENT_ID="id",
+        SSO_MICROSOFT_CLIENT_SECRET="s",
+        SSO_MICROSOFT_TENANT="contoso.edu.vn",
+    ) == {"google": {}, "microsoft": {"tenant": "contoso.edu.vn"}}
