@@ -263,3 +263,23 @@ def test_sso_providers_are_switched_on_by_environment_settings():
         SSO_MICROSOFT_CLIENT_SECRET="s",
         SSO_MICROSOFT_TENANT="contoso.edu.vn",
     ) == {"google": {}, "microsoft": {"tenant": "contoso.edu.vn"}}
+
+
+def test_microsoft_sign_in_with_the_email_of_an_existing_account_is_stopped_clearly(
+    client, fake_provider
+):
+    owner = make_user("khoa", password="pw-123456")
+    owner.email = "khoa@truong.edu.vn"
+    owner.save()
+    fake_provider.identity = {
+        "id": "ms-42",
+        "displayName": "Phan Văn Khoa",
+        "mail": "khoa@truong.edu.vn",
+        "userPrincipalName": "khoa@truong.edu.vn",
+    }
+    page = _sign_in(client, "microsoft").content.decode()
+    assert "An account already uses khoa@truong.edu.vn" in page
+    assert "<form" not in page.split('id="main"')[1]  # no form to make a second account
+    assert _logged_in_user(client) is None
+    assert User.objects.count() == 1
+    assert owner.check_password("pw-123456")
