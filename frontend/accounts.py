@@ -14,10 +14,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config.middleware import CSP
 from quizzes.errors import ApplicationError
 from quizzes.roles import is_organiser
 from quizzes.services import accounts
-from quizzes.services.sso import sso_providers
+from quizzes.services.sso import sso_form_origins, sso_providers
 
 T = "frontend/accounts/"
 
@@ -25,6 +26,16 @@ T = "frontend/accounts/"
 class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, sso_providers=sso_providers())
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        origins = sso_form_origins()
+        if origins:
+            # The SSO buttons post here and are redirected to the provider: allow that target.
+            response.headers["Content-Security-Policy"] = CSP.replace(
+                "form-action 'self'", "form-action 'self' " + " ".join(origins)
+            )
+        return response
 
 
 password_reset = auth_views.PasswordResetView.as_view(

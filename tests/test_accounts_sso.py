@@ -283,3 +283,18 @@ def test_microsoft_sign_in_with_the_email_of_an_existing_account_is_stopped_clea
     assert _logged_in_user(client) is None
     assert User.objects.count() == 1
     assert owner.check_password("pw-123456")
+
+
+def test_login_page_lets_its_sso_forms_reach_the_providers_and_nothing_else(client, settings):
+    assert "form-action 'self';" in client.get("/accounts/login/")["Content-Security-Policy"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "google": {"APPS": [{"client_id": "g", "secret": "s"}]},
+        "microsoft": {"APPS": [{"client_id": "m", "secret": "s"}]},
+    }
+    csp = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://accounts.google.com https://login.microsoftonline.com;" in csp
+    )
+    assert (
+        "form-action 'self';" in client.get("/accounts/password/reset/")["Content-Security-Policy"]
+    )

@@ -45,6 +45,25 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
 
+def sso_form_origins() -> list[str]:
+    """Where the log-in page's SSO forms end up (a redirect to the provider's authorize page):
+    the page's CSP form-action must allow them, or the browser stops the sign-in."""
+    from urllib.parse import urlsplit
+
+    from allauth.socialaccount.providers.google.views import GoogleOAuth2Adapter
+    from django.conf import settings
+
+    urls = []
+    for provider, config in settings.SOCIALACCOUNT_PROVIDERS.items():
+        for app in config.get("APPS", []):
+            if provider == "google":
+                urls.append(GoogleOAuth2Adapter.authorize_url)
+            elif provider == "microsoft":
+                app_settings = app.get("settings", {})
+                urls.append(app_settings.get("login_url", "https://login.microsoftonline.com"))
+    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(url)) for url in urls})
+
+
 def sso_providers() -> list[dict[str, str]]:
     """The configured providers, for the login page's buttons."""
     from django.conf import settings

@@ -140,3 +140,28 @@ async def test_organiser_creates_teachers_from_csv_and_a_teacher_sets_a_password
     user = await sync_to_async(get_user_model().objects.get)(email="mai@school.edu.vn")
     assert await sync_to_async(user.check_password)("Hoa-Sen-2026")
     assert errors == []
+
+
+async def test_sso_buttons_reach_the_provider_through_the_content_security_policy(
+    mail_server, browser, artifacts
+):
+    errors: list[str] = []
+    page = await new_page(browser, locale="en", errors=errors)
+    # No internet: the provider's authorize page is answered here, after the browser's checks.
+    await page.route(
+        "https://login.microsoftonline.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>Fake</h1>"),
+    )
+    await page.route(
+        "https://accounts.google.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>Fake</h1>"),
+    )
+    for button, authorize in (
+        (".sso-microsoft", "https://login.microsoftonline.com/organizations/oauth2/v2.0/authorize"),
+        (".sso-google", "https://accounts.google.com/o/oauth2/v2/auth"),
+    ):
+        await page.goto(f"{mail_server.url}/accounts/login/")
+        await page.click(button)
+        await page.wait_for_url(authorize + "**", timeout=10_000)
+        assert "client_id=browser-test" in page.url
+    assert errors == []
