@@ -3,6 +3,8 @@ look), accepting a teacher invitation, and the organiser's teacher accounts page
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -38,7 +40,17 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        # Links point at PUBLIC_BASE_URL when set (behind a proxy), like invitations and QR codes.
+        self.extra_email_context = {"site_name": settings.SITE_NAME}
+        base = urlsplit(settings.PUBLIC_BASE_URL) if settings.PUBLIC_BASE_URL else None
+        if base and base.netloc:
+            self.extra_email_context.update(domain=base.netloc, protocol=base.scheme or "https")
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
     template_name=T + "password_reset_form.html",
     email_template_name=T + "password_reset_email.txt",
     subject_template_name=T + "password_reset_subject.txt",

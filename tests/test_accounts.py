@@ -64,6 +64,8 @@ def test_password_reset_by_email_lets_the_user_log_in_with_the_new_password(clie
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["lan@school.edu.vn"]
     assert "Your username: lan" in mail.outbox[0].body
+    assert mail.outbox[0].subject == "Reset your CitizenQuiz password"
+    assert "http://testserver/accounts/password/reset/" in mail.outbox[0].body
 
     confirm = client.get(_link(mail.outbox[0]), follow=True)
     assert b"Choose a new password" in confirm.content
@@ -79,6 +81,15 @@ def test_password_reset_by_email_lets_the_user_log_in_with_the_new_password(clie
     # The link was single use.
     again = Client().get(_link(mail.outbox[0]), follow=True)
     assert b"This password reset link is not valid" in again.content
+
+
+def test_password_reset_link_uses_the_public_base_url(client, settings):
+    settings.PUBLIC_BASE_URL = "https://quiz.example.vn"
+    user = make_user("lan")
+    user.email = "lan@school.edu.vn"
+    user.save()
+    client.post("/accounts/password/reset/", {"email": "lan@school.edu.vn"})
+    assert "https://quiz.example.vn/accounts/password/reset/" in mail.outbox[0].body
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client):

@@ -452,6 +452,8 @@ def teacher_accounts_list(*, actor) -> list[dict]:
     users = (
         get_user_model()
         .objects.filter(is_superuser=False)
+        .filter(Q(groups__name=TEACHER) | Q(socialaccount__isnull=False))
+        .distinct()
         .prefetch_related("groups", "socialaccount_set")
         .select_related("profile__unit")
         .order_by("username")
