@@ -197,6 +197,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Password reset links (Django's own flow) and teacher invitations (quizzes/services/accounts.py).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# At most this many reset emails per address per window ("count/seconds"; RATE_LIMITS_ENABLED).
+RATE_LIMIT_PASSWORD_RESET = os.environ.get("RATE_LIMIT_PASSWORD_RESET", "5/3600")
 ACCOUNT_INVITE_MAX_AGE_DAYS = float(os.environ.get("ACCOUNT_INVITE_MAX_AGE_DAYS", "14"))
 ACCOUNT_CSV_MAX_BYTES = int(os.environ.get("ACCOUNT_CSV_MAX_BYTES", str(512 * 1024)))
 ACCOUNT_CSV_MAX_ROWS = int(os.environ.get("ACCOUNT_CSV_MAX_ROWS", "2000"))

@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import ratelimit
 from config.middleware import CSP
 from quizzes.errors import ApplicationError
 from quizzes.roles import is_organiser
@@ -42,6 +43,13 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        if settings.RATE_LIMITS_ENABLED:
+            window = ratelimit.Rate.parse(settings.RATE_LIMIT_PASSWORD_RESET)
+            sent, _reset_in = ratelimit.count("password_reset", email, window)
+            if sent > window.amount:
+                # Nobody mail-bombs an address; the page says the same as always (no probing).
+                return HttpResponseRedirect(self.get_success_url())
         # Links point at PUBLIC_BASE_URL when set (behind a proxy), like invitations and QR codes.
         self.extra_email_context = {"site_name": settings.SITE_NAME}
         base = urlsplit(settings.PUBLIC_BASE_URL) if settings.PUBLIC_BASE_URL else None

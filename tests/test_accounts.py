@@ -92,6 +92,22 @@ def test_password_reset_link_uses_the_public_base_url(client, settings):
     assert "https://quiz.example.vn/accounts/password/reset/" in mail.outbox[0].body
 
 
+def test_password_reset_emails_to_one_address_are_limited(client, settings):
+    from config import ratelimit
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_PASSWORD_RESET = "2/3600"
+    ratelimit.reset()
+    user = make_user("lan")
+    user.email = "lan@school.edu.vn"
+    user.save()
+    for email in ("lan@school.edu.vn", "LAN@school.edu.vn", "lan@school.edu.vn"):
+        response = client.post("/accounts/password/reset/", {"email": email})
+        assert response["Location"] == "/accounts/password/reset/sent/"
+    assert len(mail.outbox) == 2
+    ratelimit.reset()
+
+
 def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client):
     response = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
     assert response["Location"] == "/accounts/password/reset/sent/"
