@@ -67,7 +67,16 @@ password_reset = PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name=T + "password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        accounts.email_mark_verified(self.user)
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name=T + "password_reset_confirm.html",
     success_url=reverse_lazy("password_reset_complete"),
 )

@@ -206,6 +206,27 @@ def test_a_teacher_who_accepted_an_invitation_keeps_the_password_after_google_si
     assert Client().login(username="thu@school.edu.vn", password="Hoa-Mai-2026")
 
 
+def test_a_password_reset_by_email_also_keeps_the_password_after_google_sign_in(
+    client, fake_provider
+):
+    import re
+
+    from django.core import mail
+
+    teacher = make_user("thu", roles=["teacher"], password="old-password-1")
+    teacher.email = "thu@school.edu.vn"
+    teacher.save()
+    client.post("/accounts/password/reset/", {"email": "thu@school.edu.vn"})
+    link = re.search(r"http://testserver(/\S+)", mail.outbox[0].body)[1]
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": "Hoa-Mai-2026", "new_password2": "Hoa-Mai-2026"})
+    fake_provider.identity = GOOGLE_TEACHER
+    google = Client()
+    _sign_in(google, "google")
+    assert _logged_in_user(google) == teacher
+    assert Client().login(username="thu", password="Hoa-Mai-2026")
+
+
 def test_a_refused_code_shows_an_error_and_signs_nobody_in(client, fake_provider):
     fake_provider.identity = GOOGLE_TEACHER
     response = _sign_in(client, "google", code="stolen-code")

@@ -154,20 +154,36 @@ def invite_accept(*, token: str, password: str):
         raise ApplicationError("invalid_password", " ".join(exc.messages), exc.messages) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    _email_mark_verified(user)
+    email_mark_verified(user)
     return user
 
 
-def _email_mark_verified(user) -> None:
-    """Using the emailed link proved the mailbox. Recorded where django-allauth looks, so that a
-    later Google sign-in with this email keeps the password (allauth wipes the password of an
-    account whose email was never verified, against pre-registered-account takeover)."""
+def email_mark_verified(user) -> None:
+    """Using an emailed link (invitation, password reset) proved the mailbox.
+
+    Recorded where django-allauth looks, so that a later Google sign-in with this email keeps the
+    password (allauth wipes the password of an account whose email was never verified, against
+    pre-registered-account takeover). Skipped if another account already verified the address.
+    """
     from allauth.account.models import EmailAddress
 
-    if user.email:
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email.lower(), defaults={"verified": True, "primary": True}
-        )
+    email = email_normalize(user.email)
+    if not email:
+        return
+    addresses = EmailAddress.objects.filter(email__iexact=email)
+    if addresses.filter(verified=True).exclude(user=user).exists():
+        return
+    try:
+        with transaction.atomic():
+            address = addresses.filter(user=user).first() or EmailAddress(
+                user=user,
+                email=email,
+                primary=not EmailAddress.objects.filter(user=user, primary=True).exists(),
+            )
+            address.verified = True
+            address.save()
+    except IntegrityError:  # a parallel confirmation recorded it first
+        pass
 
 
 def invite_url(user, *, base_url: str) -> str:
