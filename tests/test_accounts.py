@@ -446,3 +446,22 @@ def test_csv_creates_one_account_per_distinct_valid_email_however_often_uploaded
     assert valid <= created
     for email in valid:
         assert User.objects.filter(email__iexact=email).count() == 1
+
+
+def test_organiser_page_invites_one_teacher_and_says_what_happened_on_a_second_try(
+    org_client, units, django_capture_on_commit_callbacks
+):
+    form = {
+        "action": "invite",
+        "email": "an@school.edu.vn",
+        "full_name": "An",
+        "school_code": "P-D-S",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = org_client.post("/organise/teachers/", form, follow=True).content.decode()
+        second = org_client.post("/organise/teachers/", form, follow=True).content.decode()
+    assert "Invitation sent to an@school.edu.vn." in first
+    assert "an@school.edu.vn was already invited and has not set a password yet" in second
+    bad = org_client.post("/organise/teachers/", form | {"school_code": "P"}, follow=True)
+    assert "is a province, not a school" in bad.content.decode()
+    assert len(mail.outbox) == 2
