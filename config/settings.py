@@ -83,6 +83,14 @@ INSTALLED_APPS = [
     "frontend.bank",
     "frontend.live",
     "frontend.contests",
+    # Sign-in with Google Workspace or Microsoft Entra (docs/accounts.md). Installed always so its
+    # tables exist everywhere; it does nothing until SSO_* settings configure a provider. After
+    # frontend, so our templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -200,6 +209,47 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Password reset links (Django's own flow) and teacher invitations (quizzes/services/accounts.py).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# At most this many reset emails per address per window ("count/seconds"; RATE_LIMITS_ENABLED).
+RATE_LIMIT_PASSWORD_RESET = os.environ.get("RATE_LIMIT_PASSWORD_RESET", "5/3600")
+ACCOUNT_INVITE_MAX_AGE_DAYS = float(os.environ.get("ACCOUNT_INVITE_MAX_AGE_DAYS", "14"))
+ACCOUNT_CSV_MAX_BYTES = int(os.environ.get("ACCOUNT_CSV_MAX_BYTES", str(512 * 1024)))
+ACCOUNT_CSV_MAX_ROWS = int(os.environ.get("ACCOUNT_CSV_MAX_ROWS", "2000"))
+
+# django-allauth serves only third-party sign-in: passwords, reset and invitations stay Django's
+# own views. A provider is on when its client id and secret are set; nothing changes without them.
+SOCIALACCOUNT_ONLY = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ADAPTER = "quizzes.services.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "quizzes.services.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# A provider-verified email that matches an existing account (an invited teacher) signs in to it.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if os.environ.get("SSO_GOOGLE_CLIENT_ID") and os.environ.get("SSO_GOOGLE_CLIENT_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [
+            {
+                "client_id": os.environ["SSO_GOOGLE_CLIENT_ID"],
+                "secret": os.environ["SSO_GOOGLE_CLIENT_SECRET"],
+            }
+        ],
+        "SCOPE": ["openid", "profile", "email"],
+    }
+if os.environ.get("SSO_MICROSOFT_CLIENT_ID") and os.environ.get("SSO_MICROSOFT_CLIENT_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["microsoft"] = {
+        "APPS": [
+            {
+                "client_id": os.environ["SSO_MICROSOFT_CLIENT_ID"],
+                "secret": os.environ["SSO_MICROSOFT_CLIENT_SECRET"],
+                "settings": {"tenant": os.environ.get("SSO_MICROSOFT_TENANT", "organizations")},
+            }
+        ]
+    }
 
 # --- Languages ------------------------------------------------------------------------------
 LANGUAGE_CODE = "vi"

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("quizzes.io_urls")),
     path("", include("contest.urls")),
     path("", include("realtime.urls")),
+    path("", include("quizzes.account_urls")),
 ]
 
 urlpatterns = [
@@ -27,7 +28,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("", include("frontend.account_urls")),
     path("", include("frontend.urls")),
+    # django-allauth: only the SSO routes are live (SOCIALACCOUNT_ONLY); our own log-in and
+    # password pages above take precedence over its paths of the same name.
+    path("accounts/", include("allauth.urls")),
 ]
 
 handler404 = "frontend.views.page_not_found"

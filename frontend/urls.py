@@ -7,7 +7,6 @@ from frontend import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.RoleLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("frontend.bank.urls")),
     path("", include("frontend.live.urls")),
