@@ -31,10 +31,15 @@ from typing import Any
 from django.conf import settings
 from django.http import parse_cookie
 
+from config import metrics
+
 REPLAY_KEY = "contest.replay_until"
 _PATH = re.compile(r"^/api/rounds/[0-9]+/leaderboard/$")
 _ME = re.compile(r"^/api/rounds/([0-9]+)/leaderboard/me/$")
 _MAX_ENTRIES = 2000
+# Answers given here are counted under the URL pattern names Django would have used.
+ROUTE_BOARD = "round-leaderboard"
+ROUTE_ME = "round-my-rank"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -86,6 +91,7 @@ class BoardReplay:
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         key = _key(scope)
         if key is None:
             me = _ME.match(scope.get("path", "")) if scope.get("type") == "http" else None
@@ -98,6 +104,7 @@ class BoardReplay:
         if entry is not None and time.monotonic() < entry[0] and await self._current(key, entry):
             await send(dict(entry[1]))
             await send({"type": "http.response.body", "body": entry[2]})
+            metrics.request_done(ROUTE_BOARD, "GET", entry[1]["status"], started, "fastpath")
             return
         start: dict = {}
         chunks: list[bytes] = []
@@ -204,6 +211,7 @@ class BoardReplay:
         return JSONRenderer().render({"me": leaderboards.my_rank_row(board, row, total)})
 
     async def _my_rank(self, round_id: int, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         key = _request_key(scope)
         headers = self.me_headers.get(key)
         body = None
@@ -221,6 +229,7 @@ class BoardReplay:
                 }
             )
             await send({"type": "http.response.body", "body": body})
+            metrics.request_done(ROUTE_ME, "GET", 200, started, "fastpath")
             return
 
         async def capture(message: dict) -> None:
