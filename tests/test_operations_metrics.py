@@ -122,9 +122,7 @@ def test_contest_requests_are_counted_by_url_pattern_name_not_by_raw_path():
 def setup_game():
     host = make_user("opshost", roles=["teacher"])
     quiz = make_quiz(host, ("single", "single"))
-    return host, create_game(
-        host, quiz, time_limit=30, show_leaderboard=False, auto_advance=False
-    )
+    return host, create_game(host, quiz, time_limit=30, show_leaderboard=False, auto_advance=False)
 
 
 def choices(question_frame) -> list:
