@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -200,3 +201,33 @@ async def test_a_short_game_is_counted_exactly_in_metrics():
     closed = await sync_to_async(scrape)()
     for role in ("player", "host", "screen"):
         assert delta(before, closed, "cq_sockets", role=role) == 0
+
+
+async def test_board_replays_on_the_asgi_fast_path_are_counted_under_the_same_route():
+    from channels.testing import HttpCommunicator
+    from prometheus_client import REGISTRY
+
+    from config.asgi import django_asgi_app
+    from contest.fastpath import BoardReplay
+    from tests.contest.conftest import clear_boards
+    from tests.contest.helpers import make_contest
+
+    def count(via: str) -> float:
+        labels = {"route": "round-leaderboard", "method": "GET", "status": "200", "via": via}
+        return REGISTRY.get_sample_value("cq_requests_total", labels) or 0.0
+
+    await sync_to_async(clear_boards)()
+    round_id = await sync_to_async(lambda: make_contest()[1].pk)()
+    app = BoardReplay(django_asgi_app)
+    before = {via: count(via) for via in ("django", "fastpath")}
+    for _ in range(3):
+        communicator = HttpCommunicator(
+            app, "GET", f"/api/rounds/{round_id}/leaderboard/", headers=[(b"host", b"testserver")]
+        )
+        assert (await communicator.get_response(timeout=20))["status"] == 200
+        await communicator.wait()
+    # The first answer is Django's; the next two are replayed without entering it (the replay
+    # needs the shared versions in Redis).
+    replayed = 2 if settings.REDIS_URL else 0
+    assert count("django") - before["django"] == 3 - replayed
+    assert count("fastpath") - before["fastpath"] == replayed
