@@ -75,6 +75,11 @@ http {{
             proxy_buffering off;
         }}
 
+        # Prometheus reads /metrics straight from a server process (127.0.0.1:9001): each one
+        # reports the whole cluster (docs/operations.md). Never through the public entrance.
+        location = /metrics {{
+            return 404;
+        }}
         location / {{
             proxy_pass http://citizenquiz;
             proxy_http_version 1.1;
@@ -187,6 +192,17 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
+def metrics_dir() -> Path:
+    """PROMETHEUS_MULTIPROC_DIR for the processes (default: beside the nginx config), emptied of
+    an earlier run's files: every process writes its metrics there and /metrics on any process
+    reports them all."""
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or GENERATED / "prometheus")
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
+    return directory
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -202,6 +218,7 @@ def main(argv=None) -> int:
         raise SystemExit("several processes share the live store and bus: set REDIS_URL")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`/systemd: stop the children too
     env = {**os.environ, "LIVE_STORE": "redis" if os.environ.get("REDIS_URL") else "memory"}
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir())
     ports = [args.first_backend_port + n for n in range(args.processes)]
     procs = [
         subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env) for port in ports
@@ -216,6 +233,7 @@ def main(argv=None) -> int:
             f"CitizenQuiz cluster: {args.processes} {args.server} processes on ports "
             f"{ports[0]}-{ports[-1]} behind nginx (config: {GENERATED / 'nginx.conf'})"
         )
+        print(f"Metrics: http://127.0.0.1:{ports[0]}/metrics (every process reports all)")
         print(f"Open http://127.0.0.1:{port}/  (Ctrl-C stops the cluster)", flush=True)
         while all(p.poll() is None for p in procs) and nginx.poll() is None:
             time.sleep(0.5)

@@ -175,10 +175,21 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        route = (match.view_name or UNMATCHED) if match is not None else UNMATCHED
-        request_done(route, request.method, response.status_code, started, "django")
+        request_done(_route(request), request.method, response.status_code, started, "django")
         return response
+
+
+def _route(request) -> str:
+    """The URL pattern's name; resolved here when a middleware answered first (a 429 join)."""
+    from django.urls import Resolver404, resolve
+
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return UNMATCHED
+    return match.view_name or UNMATCHED
 
 
 # --- scraping ---------------------------------------------------------------------------------

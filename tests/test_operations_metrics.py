@@ -231,3 +231,25 @@ async def test_board_replays_on_the_asgi_fast_path_are_counted_under_the_same_ro
     replayed = 2 if settings.REDIS_URL else 0
     assert count("django") - before["django"] == 3 - replayed
     assert count("fastpath") - before["fastpath"] == replayed
+
+
+def test_a_join_refused_by_the_rate_limit_is_counted_under_its_route(settings):
+    from config import ratelimit
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_JOIN = "1/0.001"
+    ratelimit.reset()
+    before = scrape()
+    client = Client(REMOTE_ADDR="198.51.100.23")
+    try:
+        statuses = [
+            client.post("/api/games/join", {"pin": "000000", "nickname": "X"}, "application/json")
+            for _ in range(3)
+        ]
+    finally:
+        ratelimit.reset()
+    after = scrape()
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited
+    labels = dict(route="game-join", method="POST", status="429", via="django")
+    assert delta(before, after, "cq_requests_total", **labels) == len(limited)
