@@ -21,3 +21,29 @@ def test_the_cluster_metrics_folder_starts_empty_of_an_earlier_runs_values(tmp_p
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
     assert cluster.metrics_dir() == folder
     assert sorted(p.name for p in folder.iterdir()) == ["README"]
+
+
+def test_a_dead_processs_socket_gauges_leave_the_cluster_total_but_its_counters_stay(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from config import metrics
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    dead = int(gone.stdout)
+    for name in (
+        f"gauge_livesum_{dead}.db",
+        f"gauge_livesum_{os.getpid()}.db",
+        f"counter_{dead}.db",
+    ):
+        (tmp_path / name).write_bytes(b"")
+    metrics._forget_dead_processes(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"gauge_livesum_{os.getpid()}.db", f"counter_{dead}.db"]
+    )
