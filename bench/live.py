@@ -1212,7 +1212,11 @@ def table(doc: dict) -> str:
     line("errors", json.dumps(doc["errors"]) or "{}", json.dumps(base["errors"]) if base else None)
     if doc.get("metrics"):
         m = doc["metrics"]
-        line("/metrics == bench counts", f"{m['match']} {json.dumps(m['mismatches'])}")
+        line(
+            "/metrics == bench counts",
+            f"{m['match']} {json.dumps(m['mismatches'])}",
+            "" if base else None,
+        )
     widths = [max(len(str(r[c])) for r in rows) for c in range(len(rows[0]))]
     head = (
         f"players={doc['players']} questions={doc['questions']} servers={doc['servers']} "
