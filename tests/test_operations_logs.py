@@ -167,3 +167,38 @@ def test_sentry_init_is_called_with_the_dsn(monkeypatch):
     assert len(calls) == 1
     assert calls[0]["dsn"] == "http://k@127.0.0.1:9/1"
     assert calls[0]["send_default_pii"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_process_hub_logs_without_the_ids_of_the_socket_that_created_it(records):
+    """The hub's bus listener serves every game: its lines must not carry the game and request
+    ids of whichever socket happened to start it."""
+    import asyncio
+
+    import orjson
+
+    from realtime.hub import get_hub
+
+    @sync_to_async
+    def setup():
+        host = make_user("hubhost", roles=["teacher"])
+        game = create_game(host, make_quiz(host, ("single",)), time_limit=30)
+        return game, join(game, "First")[1]
+
+    game, token = await setup()
+    logged = asyncio.Event()
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.set() if record.getMessage() == "bad live event" else None
+    logging.getLogger("realtime.hub").addHandler(handler)
+    sock = await Socket(game.id, headers=[(b"x-request-id", b"first-socket")]).connect()
+    try:
+        assert (await sock.hello(role="player", token=token))["type"] == "state"  # starts the hub
+        hub = await get_hub()
+        await hub.store.publish(orjson.dumps({"not": "an envelope"}))
+        await asyncio.wait_for(logged.wait(), 10)
+    finally:
+        logging.getLogger("realtime.hub").removeHandler(handler)
+        await sock.close()
+    bad = next(r for r in records if r.getMessage() == "bad live event")
+    assert bad.game_id is None
+    assert bad.request_id is None
