@@ -253,3 +253,21 @@ def test_a_join_refused_by_the_rate_limit_is_counted_under_its_route(settings):
     assert limited
     labels = dict(route="game-join", method="POST", status="429", via="django")
     assert delta(before, after, "cq_requests_total", **labels) == len(limited)
+
+
+def test_the_job_queue_hooks_feed_the_cq_jobs_family():
+    from config import metrics
+
+    before = scrape()
+    metrics.job_started("question_import")
+    during = scrape()
+    metrics.jobs_queued("question_import", 4)
+    metrics.job_finished("question_import", "failed", seconds=3.0)
+    after = scrape()
+    assert delta(before, during, "cq_jobs_running", kind="question_import") == 1
+    assert delta(before, after, "cq_jobs_running", kind="question_import") == 0
+    assert delta(before, after, "cq_jobs_started_total", kind="question_import") == 1
+    failed = dict(kind="question_import", outcome="failed")
+    assert delta(before, after, "cq_jobs_finished_total", **failed) == 1
+    assert value(after, "cq_jobs_queued", kind="question_import") == 4
+    assert delta(before, after, "cq_job_seconds_count", kind="question_import") == 1
