@@ -22,14 +22,14 @@ round_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("round_id"
 CONTEXT = {"request_id": request_id, "game_id": game_id, "round_id": round_id}
 HEADER = "X-Request-ID"
 # A request id from outside is kept only when it is short and plain (it ends up in every log line).
-_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def request_id_from(value: str | bytes | None) -> str:
     """The caller's X-Request-ID when it is sane, else a new random one."""
     if isinstance(value, bytes):
         value = value.decode("latin-1")
-    if value and _VALID_ID.match(value):
+    if value and _VALID_ID.fullmatch(value):
         return value
     return uuid.uuid4().hex
 

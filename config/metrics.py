@@ -294,7 +294,12 @@ def access(request) -> int:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header:
         scheme, _sep, given = header.partition(" ")
-        if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+        given_bytes = given.strip().encode("utf-8", "surrogateescape")
+        if (
+            token
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(given_bytes, token.encode())
+        ):
             return 200
         return 403
     meta = request.META

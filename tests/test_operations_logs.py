@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from config.logs import ContextFilter, JsonFormatter
 from tests.factories import make_user
@@ -202,3 +205,15 @@ async def test_the_process_hub_logs_without_the_ids_of_the_socket_that_created_i
     bad = next(r for r in records if r.getMessage() == "bad live event")
     assert bad.game_id is None
     assert bad.request_id is None
+
+
+@example("req-1\n{\"level\": \"forged\"}")
+@example("trailing-newline\n")
+@given(st.text(max_size=200))
+def test_a_request_id_is_always_one_short_plain_token(raw):
+    from config.logs import request_id_from
+
+    rid = request_id_from(raw)
+    assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", rid)
+    if re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", raw):
+        assert rid == raw  # the caller's id is kept, so its lines can be followed

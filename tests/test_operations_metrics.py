@@ -85,6 +85,8 @@ def test_a_bearer_token_opens_metrics_from_anywhere_and_a_wrong_one_is_refused(s
         "/metrics", REMOTE_ADDR="203.0.113.7", HTTP_AUTHORIZATION="Bearer s3cret-scrape-token"
     )
     wrong = Client().get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_AUTHORIZATION="Bearer guess")
+    accented = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-đoán")
+    assert accented.status_code == 403
     assert right.status_code == 200
     assert b"cq_joins_total" in right.content
     assert wrong.status_code == 403
