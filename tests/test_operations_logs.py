@@ -207,7 +207,7 @@ async def test_the_process_hub_logs_without_the_ids_of_the_socket_that_created_i
     assert bad.request_id is None
 
 
-@example("req-1\n{\"level\": \"forged\"}")
+@example('req-1\n{"level": "forged"}')
 @example("trailing-newline\n")
 @given(st.text(max_size=200))
 def test_a_request_id_is_always_one_short_plain_token(raw):
