@@ -18,6 +18,7 @@ import atexit
 import glob
 import hmac
 import ipaddress
+import logging
 import os
 import time
 
@@ -34,6 +35,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+logger = logging.getLogger(__name__)
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 
 # Seconds. The live targets are an ack p99 under 250 ms and a broadcast p99 under 300 ms.
@@ -202,21 +204,28 @@ class LiveGamesCollector:
         return []
 
     def collect(self):
-        from django.db.models import Count
-
-        from realtime.models import Game
-
-        counts = dict(
-            Game.objects.exclude(status=Game.Status.ENDED)
-            .values_list("status")
-            .annotate(n=Count("id"))
-        )
+        try:
+            counts = live_game_counts()
+        except Exception:  # PostgreSQL away: every other metric must still be scraped
+            logger.warning("cq_live_games left out: the database did not answer", exc_info=True)
+            return
         family = GaugeMetricFamily(
             "cq_live_games", "Live games not ended yet, by status.", labels=["status"]
         )
-        for status in (Game.Status.LOBBY, Game.Status.RUNNING):
-            family.add_metric([str(status)], counts.get(status, 0))
+        for status, n in counts.items():
+            family.add_metric([status], n)
         yield family
+
+
+def live_game_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    from realtime.models import Game
+
+    counts = dict(
+        Game.objects.exclude(status=Game.Status.ENDED).values_list("status").annotate(n=Count("id"))
+    )
+    return {str(s): counts.get(s, 0) for s in (Game.Status.LOBBY, Game.Status.RUNNING)}
 
 
 class _ThisProcess:

@@ -273,3 +273,18 @@ def test_the_job_queue_hooks_feed_the_cq_jobs_family():
     assert delta(before, after, "cq_jobs_finished_total", **failed) == 1
     assert value(after, "cq_jobs_queued", kind="question_import") == 4
     assert delta(before, after, "cq_job_seconds_count", kind="question_import") == 1
+
+
+def test_metrics_are_still_scraped_when_the_database_does_not_answer(monkeypatch):
+    from django.db import OperationalError
+
+    from config import metrics
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(metrics, "live_game_counts", down)
+    response = Client().get("/metrics")
+    assert response.status_code == 200
+    assert b"cq_answers_stored_total" in response.content
+    assert b"cq_live_games" not in response.content
