@@ -70,6 +70,7 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-ID $request_id;  # in the server's logs (docs/operations.md)
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
             proxy_buffering off;
@@ -87,6 +88,7 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-ID $request_id;  # in the server's logs (docs/operations.md)
             proxy_read_timeout 60s;
         }}
     }}

@@ -34,10 +34,24 @@ def request_id_from(value: str | bytes | None) -> str:
     return uuid.uuid4().hex
 
 
+def _given_id(scope: dict) -> bytes | None:
+    value = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
+    return value if value and _VALID_ID.fullmatch(value.decode("latin-1")) else None
+
+
+def with_request_id(start: dict, scope: dict) -> dict:
+    """A remembered "http.response.start" replayed to another request (contest/fastpath.py):
+    the X-Request-ID it carries is that request's own, never the one Django answered first."""
+    headers = [(k, v) for k, v in start.get("headers", ()) if k.lower() != b"x-request-id"]
+    given = _given_id(scope)
+    if given is not None:
+        headers.append((HEADER.encode(), given))
+    return {**start, "headers": headers}
+
+
 def bind_socket(scope: dict, game: int) -> None:
     """A live socket's task: its request id (from the handshake) and its game."""
-    header = next((v for k, v in scope.get("headers", ()) if k == b"x-request-id"), None)
-    request_id.set(request_id_from(header))
+    request_id.set(request_id_from(_given_id(scope)))
     game_id.set(game or None)
 
 
@@ -80,13 +94,16 @@ def _int_or_none(value) -> int | None:
 
 
 class RequestContextMiddleware:
-    """Binds the request id (echoed in the X-Request-ID response header) and the URL's ids."""
+    """Binds the request id and the URL's ids. A caller's own X-Request-ID (nginx's
+    $request_id) is echoed in the response; a generated one stays in the logs, so that replayed
+    responses (contest/fastpath.py) stay byte for byte what Django gave."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        rid = request_id_from(request.headers.get(HEADER))
+        given = request.headers.get(HEADER)
+        rid = request_id_from(given)
         request.request_id = rid
         # Not reset on the way out: Django logs a 4xx/5xx after the middleware returned. Under
         # ASGI each request runs in its own context; the next request here overwrites all three.
@@ -94,7 +111,8 @@ class RequestContextMiddleware:
         round_id.set(None)
         game_id.set(None)
         response = self.get_response(request)
-        response[HEADER] = rid
+        if rid == given:
+            response[HEADER] = rid
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

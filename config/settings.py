@@ -295,6 +295,9 @@ LOGGING = {
 # /metrics (Prometheus): a Bearer token, or a client address inside these networks.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOW_CIDRS = os.environ.get("METRICS_ALLOW_CIDRS", "127.0.0.0/8,::1/128")
+# /readyz asks the job queue about its workers through this dotted path (a callable returning
+# "ok" or raising, e.g. on a stale heartbeat); empty: "workers: not configured".
+READYZ_WORKERS_CHECK = os.environ.get("READYZ_WORKERS_CHECK", "")
 if PRODUCTION:
     # Scrapers and probes talk plain HTTP to the server processes on the internal network.
     SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^readyz$"]

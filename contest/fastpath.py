@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.http import parse_cookie
 
-from config import metrics
+from config import logs, metrics
 
 REPLAY_KEY = "contest.replay_until"
 _PATH = re.compile(r"^/api/rounds/[0-9]+/leaderboard/$")
@@ -102,7 +102,7 @@ class BoardReplay:
             return
         entry = self.entries.get(key)
         if entry is not None and time.monotonic() < entry[0] and await self._current(key, entry):
-            await send(dict(entry[1]))
+            await send(logs.with_request_id(entry[1], scope))
             await send({"type": "http.response.body", "body": entry[2]})
             metrics.request_done(ROUTE_BOARD, "GET", entry[1]["status"], started, "fastpath")
             return
@@ -225,7 +225,10 @@ class BoardReplay:
                 {
                     "type": "http.response.start",
                     "status": 200,
-                    "headers": [*headers, (b"Content-Length", str(len(body)).encode())],
+                    "headers": [
+                        *logs.with_request_id({"headers": headers}, scope)["headers"],
+                        (b"Content-Length", str(len(body)).encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})

@@ -69,13 +69,13 @@ def test_a_request_log_line_carries_the_request_and_round_ids_as_json(records):
 
 
 @pytest.mark.django_db
-def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one():
-    plain = Client().get("/api/contests/")
-    unsafe = Client().get("/api/contests/", HTTP_X_REQUEST_ID='x" injected\nline')
-    for response in (plain, unsafe):
-        rid = response["X-Request-ID"]
-        assert len(rid) == 32 and rid.isalnum()
-    assert plain["X-Request-ID"] != unsafe["X-Request-ID"]
+def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one_in_the_logs(records):
+    plain = Client().get("/api/rounds/424243/")
+    unsafe = Client().get("/api/rounds/424244/", HTTP_X_REQUEST_ID='x" injected\nline')
+    assert "X-Request-ID" not in plain and "X-Request-ID" not in unsafe
+    ids = [r.request_id for r in records if r.name == "django.request"]
+    assert len(ids) == 2 and ids[0] != ids[1]
+    assert all(len(rid) == 32 and rid.isalnum() for rid in ids)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -217,3 +217,31 @@ def test_a_request_id_is_always_one_short_plain_token(raw):
     assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", rid)
     if re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", raw):
         assert rid == raw  # the caller's id is kept, so its lines can be followed
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_replayed_board_answers_with_its_own_request_id_never_the_first_ones():
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest.fastpath import BoardReplay
+    from tests.contest.conftest import clear_boards
+    from tests.contest.helpers import make_contest
+
+    await sync_to_async(clear_boards)()
+    round_id = await sync_to_async(lambda: make_contest()[1].pk)()
+    app = BoardReplay(django_asgi_app)
+
+    async def get(*extra):
+        headers = [(b"host", b"testserver"), *extra]
+        communicator = HttpCommunicator(
+            app, "GET", f"/api/rounds/{round_id}/leaderboard/", headers=headers
+        )
+        response = await communicator.get_response(timeout=20)
+        await communicator.wait()
+        assert response["status"] == 200
+        return [v for k, v in response["headers"] if k.lower() == b"x-request-id"]
+
+    assert await get((b"x-request-id", b"screen-1")) == [b"screen-1"]
+    assert await get((b"x-request-id", b"phone-2")) == [b"phone-2"]
+    assert await get() == []
