@@ -74,7 +74,8 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/8
 BENCH_ARGS ?= --players 500 --questions 3
 bench: $(VENV)/.dev-installed services
 	@BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) CHANNEL_PREFIX=cqbench \
-		$(PY) bench/live.py $(BENCH_ARGS) --json bench/results/live.json --plot bench/results/live.png
+		$(PY) bench/live.py $(BENCH_ARGS) --json bench/results/live.json --plot bench/results/live.png \
+		--metrics --metrics-sample bench/results/metrics-sample.txt
 
 # K server processes (default: one per core) behind a generated nginx, sharing Redis and PostgreSQL.
 CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz

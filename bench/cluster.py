@@ -70,11 +70,17 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-ID $request_id;  # in the server's logs (docs/operations.md)
             proxy_read_timeout 3600s;
             proxy_send_timeout 3600s;
             proxy_buffering off;
         }}
 
+        # Prometheus reads /metrics straight from a server process (127.0.0.1:9001): each one
+        # reports the whole cluster (docs/operations.md). Never through the public entrance.
+        location = /metrics {{
+            return 404;
+        }}
         location / {{
             proxy_pass http://citizenquiz;
             proxy_http_version 1.1;
@@ -82,6 +88,7 @@ http {{
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Request-ID $request_id;  # in the server's logs (docs/operations.md)
             proxy_read_timeout 60s;
         }}
     }}
@@ -187,6 +194,17 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
+def metrics_dir() -> Path:
+    """PROMETHEUS_MULTIPROC_DIR for the processes (default: beside the nginx config), emptied of
+    an earlier run's files: every process writes its metrics there and /metrics on any process
+    reports them all."""
+    directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or GENERATED / "prometheus")
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
+    return directory
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -205,6 +223,7 @@ def main(argv=None) -> int:
     # A plain-HTTP local topology: development settings unless told otherwise (DEBUG defaults
     # to off in config/settings.py; a real deployment sets DEBUG=0 and SECRET_KEY).
     env.setdefault("DEBUG", "1")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir())
     ports = [args.first_backend_port + n for n in range(args.processes)]
     procs = [
         subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env) for port in ports
@@ -219,6 +238,7 @@ def main(argv=None) -> int:
             f"CitizenQuiz cluster: {args.processes} {args.server} processes on ports "
             f"{ports[0]}-{ports[-1]} behind nginx (config: {GENERATED / 'nginx.conf'})"
         )
+        print(f"Metrics: http://127.0.0.1:{ports[0]}/metrics (every process reports all)")
         print(f"Open http://127.0.0.1:{port}/  (Ctrl-C stops the cluster)", flush=True)
         while all(p.poll() is None for p in procs) and nginx.poll() is None:
             time.sleep(0.5)

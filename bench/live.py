@@ -14,6 +14,11 @@ stored answers (score_mismatches).
 
 Prints a table; --json writes the whole document; --plot draws the latency distributions (PNG).
 Figures are printed, never asserted (tests/test_bench_smoke.py checks correctness only).
+
+--metrics: our servers run with PROMETHEUS_MULTIPROC_DIR (as `make run-cluster`); every server's
+/metrics is scraped once all players joined and again when the game ended, and the counters are
+compared with the bench's own counts (JSON key "metrics"; --metrics-sample FILE keeps the last
+scrape's text).
 """
 
 from __future__ import annotations
@@ -454,6 +459,8 @@ class Servers:
         self.logs: list = []
         self.nginx: subprocess.Popen | None = None
         self.nginx_dir: Path | None = None
+        # Every process's /metrics reports the whole cluster (prometheus_client multiprocess).
+        self.metrics_aggregated = bool(env.get("PROMETHEUS_MULTIPROC_DIR"))
         for n in range(args.servers):
             port = free_port()
             if args.server == "uvicorn":
@@ -713,6 +720,79 @@ def check_baseline(acked: list) -> dict:
     }
 
 
+# --- /metrics (--metrics) -----------------------------------------------------------------------
+
+# What the bench counts itself, and the Prometheus sample that must say the same.
+METRIC_SAMPLES = {
+    "joins": "cq_joins_total",
+    "answers_stored": "cq_answers_stored_total",
+    "acks": "cq_answer_ack_seconds_count",
+}
+
+
+def metrics_scrape(urls: list[str], sample: Path | None = None) -> list[dict]:
+    """The bench's figures from each server's /metrics (loopback: no token needed)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scraped = []
+    for url in urls:
+        with urllib.request.urlopen(url + "/metrics", timeout=20) as response:
+            text = response.read().decode()
+        if sample is not None:
+            sample.parent.mkdir(parents=True, exist_ok=True)
+            sample.write_text(text)
+        values: dict = {"url": url, "sockets": {}, "refused": {}, "live_games": {}}
+        names = {sample_name: key for key, sample_name in METRIC_SAMPLES.items()}
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name in names:
+                    values[names[s.name]] = int(s.value)
+                elif s.name == "cq_sockets":
+                    values["sockets"][s.labels["role"]] = int(s.value)
+                elif s.name == "cq_answers_refused_total":
+                    values["refused"][s.labels["reason"]] = int(s.value)
+                elif s.name == "cq_live_games":
+                    values["live_games"][s.labels["status"]] = int(s.value)
+        scraped.append(values)
+    return scraped
+
+
+def metrics_compare(
+    scrapes: dict[str, list[dict]], counts: dict, sockets: dict, *, aggregated: bool
+) -> dict:
+    """Each server's counters (multiprocess: every one reports the cluster) or their sum must
+    equal the bench's counts: joins and answers at the end, sockets once everyone joined."""
+
+    def views(scraped: list[dict]) -> list[dict]:
+        if aggregated:
+            return scraped
+        total: dict = {"url": "sum", "sockets": {}}
+        for one in scraped:
+            for key in METRIC_SAMPLES:
+                total[key] = total.get(key, 0) + one.get(key, 0)
+            for role, n in one["sockets"].items():
+                total["sockets"][role] = total["sockets"].get(role, 0) + n
+        return [total]
+
+    mismatches = []
+    for view in views(scrapes.get("ended", [])):
+        for key, expected in counts.items():
+            if view.get(key, 0) != expected:
+                mismatches.append({"at": "ended", "url": view["url"], key: view.get(key, 0)})
+    for view in views(scrapes.get("joined", [])):
+        for role, expected in sockets.items():
+            if view["sockets"].get(role, 0) != expected:
+                got = view["sockets"].get(role, 0)
+                mismatches.append({"at": "joined", "url": view["url"], f"sockets.{role}": got})
+    return {
+        "expected": {**counts, "sockets": sockets},
+        "aggregated": aggregated,
+        "scrapes": scrapes,
+        "mismatches": mismatches,
+        "match": not mismatches,
+    }
+
+
 # --- one measured run -------------------------------------------------------------------------
 
 
@@ -825,12 +905,15 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         args.questions,
     )
     result: dict = {}
+    scrapes: dict[str, list] = {}
     try:
         await host.start()
         ready = await wait_all("ready", None, args.join_timeout)
         joined = sum(m[1] for m in ready)
         join_s = time.monotonic() - t_join
         log(f"  {kind}: {joined}/{args.players} players joined in {join_s:.1f} s")
+        if kind == "ours" and args.metrics:
+            scrapes["joined"] = await asyncio.to_thread(metrics_scrape, servers.direct_urls)
         cpu_joined = cpu_seconds(server_procs)
         gen_cpu["joined"] = cpu_seconds(gen_procs)
         rss_joined = rss_mb(server_procs)
@@ -850,6 +933,10 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         else:
             await host.command("next")  # -> ended
         game_s = time.monotonic() - t_game
+        if kind == "ours" and args.metrics:
+            scrapes["ended"] = await asyncio.to_thread(
+                metrics_scrape, servers.direct_urls, args.metrics_sample
+            )
         gen_cpu["end"] = cpu_seconds(gen_procs)
     finally:
         for _proc, conn in gens:
@@ -920,6 +1007,13 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
             "_samples": {k: merged[k] for k in ("broadcast_ms", "ack_ms", "join_ms")},
         }
     )
+    if scrapes:
+        result["metrics"] = metrics_compare(
+            scrapes,
+            {"joins": joined, "answers_stored": len(acked), "acks": len(acked)},
+            {"player": joined, "host": 1, "screen": 0},
+            aggregated=servers.metrics_aggregated,
+        )
     del psutil
     return result
 
@@ -964,12 +1058,11 @@ async def run_kind(args, kind: str, logdir: Path, log) -> dict:
         if args.url:
             servers = External(args.url)
         else:
-            servers = Servers(
-                args,
-                app="config.asgi:application",
-                env=server_env(args, kind),
-                logdir=logdir / kind,
-            )
+            env = server_env(args, kind)
+            if args.metrics:
+                env["PROMETHEUS_MULTIPROC_DIR"] = str(logdir / kind / "prometheus")
+                Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+            servers = Servers(args, app="config.asgi:application", env=env, logdir=logdir / kind)
         game = await sync_to_async(create_game)(args.questions)
     else:
         from django.db import connection
@@ -997,6 +1090,8 @@ class External:
         import psutil
 
         self.urls = [url.rstrip("/")]
+        self.direct_urls = self.urls
+        self.metrics_aggregated = False
         port = int(url.rstrip("/").rsplit(":", 1)[1])
         pids = {
             c.pid
@@ -1115,6 +1210,13 @@ def table(doc: dict) -> str:
     )
     line("redis_cpu_s", str(doc.get("redis_cpu_s")), str(base.get("redis_cpu_s")) if base else None)
     line("errors", json.dumps(doc["errors"]) or "{}", json.dumps(base["errors"]) if base else None)
+    if doc.get("metrics"):
+        m = doc["metrics"]
+        line(
+            "/metrics == bench counts",
+            f"{m['match']} {json.dumps(m['mismatches'])}",
+            "" if base else None,
+        )
     widths = [max(len(str(r[c])) for r in rows) for c in range(len(rows[0]))]
     head = (
         f"players={doc['players']} questions={doc['questions']} servers={doc['servers']} "
@@ -1195,6 +1297,12 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--metrics",
+        action="store_true",
+        help="scrape every server's /metrics and compare its counters with the bench's counts",
+    )
+    parser.add_argument("--metrics-sample", type=Path, help="keep the last /metrics text here")
     args = parser.parse_args(argv)
     if args.servers > 1 and args.layer == "memory":
         parser.error("several server processes share the live store: use --layer redis")

@@ -94,6 +94,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: they see every request, its whole latency and its final status.
+    "config.logs.RequestContextMiddleware",
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -336,12 +339,44 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Operations: logs, metrics, error reporting (docs/operations.md) -------------------------
+# LOG_FORMAT=json: one JSON object per line with the request, game and round ids (config/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "config.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# /metrics (Prometheus): a Bearer token, or a client address inside these networks.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOW_CIDRS = os.environ.get("METRICS_ALLOW_CIDRS", "127.0.0.0/8,::1/128")
+# /readyz asks the job queue about its workers through this dotted path (a callable returning
+# "ok" or raising, e.g. on a stale heartbeat); empty: "workers: not configured".
+READYZ_WORKERS_CHECK = os.environ.get("READYZ_WORKERS_CHECK", "")
+if PRODUCTION:
+    # Scrapers and probes talk plain HTTP to the server processes on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^readyz$"]
+# Optional error reporting: nothing is initialised (and nothing sent) unless SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production" if PRODUCTION else "dev"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # --- Product settings -----------------------------------------------------------------------
 SITE_NAME = "CitizenQuiz"

@@ -8,7 +8,8 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.api import api_root
-from config.health import healthz
+from config.health import healthz, readyz
+from config.metrics import metrics_view
 
 api_patterns = [
     path("", api_root, name="api-root"),
@@ -23,6 +24,8 @@ api_patterns = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

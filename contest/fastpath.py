@@ -41,10 +41,15 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.http import parse_cookie
 
+from config import logs, metrics
+
 REPLAY_KEY = "contest.replay_until"
 _PATH = re.compile(r"^/api/rounds/[0-9]+/leaderboard/$")
 _ME = re.compile(r"^/api/rounds/([0-9]+)/leaderboard/me/$")
 _MAX_ENTRIES = 2000
+# Answers given here are counted under the URL pattern names Django would have used.
+ROUTE_BOARD = "round-leaderboard"
+ROUTE_ME = "round-my-rank"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -197,6 +202,7 @@ class BoardReplay:
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         if (
             scope.get("type") == "http"
             and (_PATH.match(scope.get("path", "")) or _ME.match(scope.get("path", "")))
@@ -219,8 +225,9 @@ class BoardReplay:
             and await self._current(key, entry)
         ):
             self.entries.move_to_end(key)
-            await send(dict(entry[1]))
+            await send(logs.with_request_id(entry[1], scope))
             await send({"type": "http.response.body", "body": entry[2]})
+            metrics.request_done(ROUTE_BOARD, "GET", entry[1]["status"], started, "fastpath")
             return
         start: dict = {}
         chunks: list[bytes] = []
@@ -328,6 +335,7 @@ class BoardReplay:
         return JSONRenderer().render(leaderboards.my_rank_payload(board, me))
 
     async def _my_rank(self, round_id: int, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
         key = _request_key(scope)
         headers = self.me_headers.get(key)
         body = None
@@ -341,10 +349,14 @@ class BoardReplay:
                 {
                     "type": "http.response.start",
                     "status": 200,
-                    "headers": [*headers, (b"Content-Length", str(len(body)).encode())],
+                    "headers": [
+                        *logs.with_request_id({"headers": headers}, scope)["headers"],
+                        (b"Content-Length", str(len(body)).encode()),
+                    ],
                 }
             )
             await send({"type": "http.response.body", "body": body})
+            metrics.request_done(ROUTE_ME, "GET", 200, started, "fastpath")
             return
 
         async def capture(message: dict) -> None:

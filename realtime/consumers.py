@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
 
+from config import logs, metrics
 from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms
@@ -178,6 +179,7 @@ class GameSocket:
         return app
 
     async def run(self, receive) -> None:
+        logs.bind_socket(self.scope, self.game_id)
         try:
             while True:
                 message = await receive()
@@ -237,6 +239,7 @@ class GameSocket:
             pass
 
     def detach(self) -> None:
+        metrics.socket_closed(self)
         lg = self.lg
         if lg is None:
             return
@@ -337,6 +340,7 @@ class GameSocket:
             return
         self.detach()
         self.role, self.lg = role, lg
+        metrics.socket_opened(self, role)
         self.held = []
         if role == p.ROLE_PLAYER:
             self.player_id = player.id
@@ -366,12 +370,14 @@ class GameSocket:
         if self.role != p.ROLE_PLAYER:
             await self.error(p.E_NOT_AUTHORISED)
             return
+        received = time.perf_counter()
         hub = await get_hub()
         frame = await hub.answer(self.lg, self.player_id, msg)
         if frame.get("type") == p.S_ERROR:
             await self.error(frame["code"], frame.get("details"))
         else:
             await self.send_frame(frame)
+        metrics.answer_replied(frame, received)
 
     async def handle_host(self, msg: dict) -> None:
         if self.lg is None:

@@ -13,6 +13,7 @@ question, and after a restart the reloaded state re-arms the ORIGINAL deadline.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import hmac
 import logging
@@ -27,6 +28,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
+from config import metrics
 from realtime import engine, services
 from realtime import protocol as p
 from realtime.models import Answer, Game, Player, QuestionResult
@@ -156,6 +158,7 @@ class AnswerBatcher:
                 if result[2]:
                     key = (row["game_id"], row["q"])
                     counts[key] = counts.get(key, 0) + 1
+            metrics.answers_stored(sum(counts.values()))
             for (game_id, q), n in counts.items():
                 asyncio.create_task(self.hub.answers_counted(game_id, q, n))
 
@@ -427,6 +430,7 @@ class Hub:
         """The same text to every local socket of the mask, framed once (see DirectWriter)."""
         from realtime.consumers import ws_text_frame
 
+        started = time.perf_counter()
         message = {"type": "websocket.send", "text": text}
         frame = ws_text_frame(text.encode())
         for sock in lg.sockets(mask):
@@ -434,6 +438,7 @@ class Hub:
                 await sock.send_text(text)
             elif sock.direct is None or not sock.direct.write(frame):
                 await sock.send_message(message)
+        metrics.broadcast_done(started)
 
     def lobby_soon(self, lg: LocalGame) -> None:
         """Players' lobby count: at most one frame per COUNT_FRAME_INTERVAL (leading + trailing)."""
@@ -768,6 +773,7 @@ class Hub:
     async def player_arrived(self, lg: LocalGame, player: Player) -> None:
         if not await db(services.player_seen)(player_id=player.id):
             return
+        metrics.player_joined()
         count = await self.store.players_incr(lg.id, 1)  # atomic across processes
         joined = {"player": player.id, "nickname": player.nickname, "team": player.team}
         await self.publish(
@@ -941,10 +947,12 @@ async def get_hub() -> Hub:
     loop_id = id(asyncio.get_running_loop())
     hub = _hubs.get(loop_id)
     if hub is None:
-        hub = Hub()
+        # In a fresh context: the hub's own tasks and timers serve every game, so they must not
+        # inherit the log ids (config/logs.py) of the socket that happened to create the hub.
+        hub = contextvars.Context().run(Hub)
         _hubs[loop_id] = hub
     if not hub.started:
-        await hub.start()
+        await asyncio.create_task(hub.start(), context=contextvars.Context())
     return hub
 
 
