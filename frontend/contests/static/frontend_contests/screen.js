@@ -78,7 +78,14 @@ function renderPeople(rows, hidden = false) {
   root.classList.toggle("cs-short", rows.length < 4);
 }
 
-function renderUnits(id, rows) {
+/** A unit's value: a share of registrants who took part ("85,11 %") while scores are hidden. */
+function unitValue(value, method) {
+  return method === "participation"
+    ? new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", { style: "percent", maximumFractionDigits: 2 }).format(value / 100)
+    : formatNumber(value, lang);
+}
+
+function renderUnits(id, rows, method) {
   const list = $(id);
   if (!rows.length) {
     list.replaceChildren(el("li", { class: "cs-row empty", text: gettext("Waiting for the first results…") }));
@@ -88,7 +95,7 @@ function renderUnits(id, rows) {
     el("span", { class: "cs-rank", text: String(u.rank) }),
     el("span", { class: "cs-name" }, u.name, el("span", { class: "cs-sub",
       text: fmt(ngettext("%(n)s participant", "%(n)s participants", u.participants), { n: formatNumber(u.participants, lang) }) })),
-    el("span", { class: "cs-score", text: formatNumber(u.value, lang) }))));
+    el("span", { class: "cs-score", text: unitValue(u.value, method) }))));
 }
 
 function renderParticipation(districts, total) {
@@ -119,8 +126,8 @@ async function refresh() {
     offset = serverOffset(board.server_now);
     $("cs-state").textContent = boardState(board);
     renderPeople(board.rows, board.board === "hidden");
-    renderUnits("screen-units", schools.rows || []);
-    renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0));
+    renderUnits("screen-units", schools.rows || [], schools.method);
+    renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0), districts.method);
     renderParticipation(districts.rows || [], board.total);
     tick();
   } catch {
