@@ -66,6 +66,11 @@ urlpatterns = [
         name="round-export",
     ),
     path(
+        "rounds/<int:round_id>/export-jobs/",
+        apis.RoundExportJobApi.as_view(),
+        name="round-export-job",
+    ),
+    path(
         "rounds/<int:round_id>/participation/",
         apis.ParticipationApi.as_view(),
         name="round-participation",
