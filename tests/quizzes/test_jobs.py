@@ -7,11 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone, translation
-from hypothesis import given
-from hypothesis import strategies as st
 
 from quizzes.background import job_enqueue, storage
-from quizzes.background.progress import Progress, percent_of
 from quizzes.background.runner import MSG_CRASHED, MSG_UNKNOWN_KIND, job_run
 from quizzes.background.services import jobs_reap_stale
 from quizzes.models import Job, Theme
@@ -19,12 +16,10 @@ from tests.factories import make_user
 from tests.job_fixtures import finish, jobs_in_threads, until  # noqa: F401
 from tests.quizzes import job_kinds
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("jobs_in_threads")]
 
 
-def test_finished_job_offers_its_whole_file_to_its_owner_and_staff_only(
-    jobs_in_threads, api_client, teacher
-):
+def test_finished_job_offers_its_whole_file_to_its_owner_and_staff_only(api_client, teacher):
     job = job_enqueue(kind="test_write", owner=teacher, params={"lines": 1000})
     done = finish(job.pk)
     assert done.status == Job.Status.DONE and done.progress == 100 and done.attempts == 1
@@ -49,9 +44,7 @@ def test_finished_job_offers_its_whole_file_to_its_owner_and_staff_only(
     assert api_client.get(f"/api/jobs/{job.pk}/").status_code in (401, 403)
 
 
-def test_progress_shows_mid_job_and_no_partial_file_is_offered(
-    jobs_in_threads, api_client, teacher, client
-):
+def test_progress_shows_mid_job_and_no_partial_file_is_offered(api_client, teacher, client):
     job_kinds.RELEASE.clear()
     job = job_enqueue(kind="test_hold", owner=teacher)
     api_client.force_authenticate(teacher)
@@ -76,9 +69,7 @@ def test_progress_shows_mid_job_and_no_partial_file_is_offered(
     assert storage.temp_files(job.pk) == []
 
 
-def test_a_crashing_job_fails_with_a_translated_error_and_publishes_nothing(
-    jobs_in_threads, api_client, teacher
-):
+def test_a_crashing_job_fails_with_a_translated_error_and_publishes_nothing(api_client, teacher):
     with translation.override("vi"):
         job = job_enqueue(kind="test_half_then_crash", owner=teacher)
     failed = finish(job.pk)
@@ -98,14 +89,14 @@ def test_a_crashing_job_fails_with_a_translated_error_and_publishes_nothing(
     assert again.status == Job.Status.FAILED and again.attempts == 1
 
 
-def test_an_unknown_kind_fails_with_a_clear_error(jobs_in_threads, teacher):
+def test_an_unknown_kind_fails_with_a_clear_error(teacher):
     job = Job.objects.create(kind="no_such_kind", owner=teacher, language="en")
     job_run(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED and job.error == str(MSG_UNKNOWN_KIND)
 
 
-def test_a_done_job_is_never_run_again(jobs_in_threads, teacher):
+def test_a_done_job_is_never_run_again(teacher):
     job = job_enqueue(kind="test_write", owner=teacher)
     first = finish(job.pk)
     job_run(job.pk)  # a late duplicate message
@@ -113,9 +104,7 @@ def test_a_done_job_is_never_run_again(jobs_in_threads, teacher):
     assert (again.attempts, again.result_path, again.status) == (1, first.result_path, "done")
 
 
-def test_a_job_whose_worker_died_runs_again_then_fails_after_the_last_attempt(
-    jobs_in_threads, settings, teacher
-):
+def test_a_job_whose_worker_died_runs_again_then_fails_after_the_last_attempt(settings, teacher):
     old = timezone.now() - timedelta(seconds=settings.JOBS_STALE_SECONDS + 5)
     lost = Job.objects.create(
         kind="test_write", owner=teacher, status="running", attempts=1, heartbeat_at=old
@@ -140,7 +129,7 @@ def test_a_job_whose_worker_died_runs_again_then_fails_after_the_last_attempt(
     assert f"stopped {settings.JOBS_MAX_ATTEMPTS} times" in hopeless.error
 
 
-def test_job_page_is_for_the_owner_only(jobs_in_threads, client, teacher):
+def test_job_page_is_for_the_owner_only(client, teacher):
     job = Job.objects.create(kind="test_write", owner=teacher)
     client.force_login(make_user("someone", roles=["teacher"]))
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
@@ -148,27 +137,3 @@ def test_job_page_is_for_the_owner_only(jobs_in_threads, client, teacher):
     page = client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200 and b"Test file" in page.content
     assert Theme.objects.count() == 0
-
-
-@given(st.lists(st.tuples(st.integers(-50, 150), st.none() | st.text(max_size=5)), max_size=40))
-def test_progress_never_goes_back_and_stays_within_the_bar(updates):
-    progress, shown, last = Progress(), [], 0
-    for percent, message in updates:
-        progress.set(percent, message)
-        change = progress.take()
-        if change is not None:
-            shown.append(change[0])
-        assert progress.take() is None  # nothing new: nothing to write
-    for value in shown:
-        assert 0 <= value <= 100 and value >= last
-        last = value
-    expected = max([0] + [min(100, max(0, p)) for p, _m in updates])
-    assert progress.percent == expected
-
-
-@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 50), st.integers(50, 100))
-def test_percent_of_maps_done_onto_its_slice(done, total, start, end):
-    value = percent_of(done, total, start, end)
-    assert start <= value <= end
-    if total and done >= total:
-        assert value == end
