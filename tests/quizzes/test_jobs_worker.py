@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from quizzes.background import job_enqueue, storage
-from quizzes.models import Job
+from quizzes.models import Job, Question
 from tests.browser.conftest import child_env
 from tests.job_fixtures import until
 
@@ -118,3 +118,56 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
         leftovers = list(client.scan_iter(match=f"{prefix}*"))
         if leftovers:
             client.delete(*leftovers)
+
+
+def test_run_cluster_starts_workers_that_run_queued_jobs(settings, tmp_path, teacher):
+    from bench.cluster import workers_start
+
+    prefix = f"cqh-jobs-{uuid.uuid4().hex[:8]}"
+    settings.JOBS_BACKEND = "dramatiq"
+    settings.CHANNEL_PREFIX = prefix
+    settings.JOBS_ROOT = tmp_path / "jobs"
+    env = child_env(
+        {"CHANNEL_PREFIX": prefix, "JOBS_BACKEND": "dramatiq", "JOBS_ROOT": str(settings.JOBS_ROOT)}
+    )
+    (worker,) = workers_start(1, env, threads=1)
+    try:
+        job = job_enqueue(
+            kind="questions_import",
+            owner=teacher,
+            params={"filename": "two.gift"},
+            input_bytes=b"::a::Ha Noi is a city. {T}\n\n::b::Ha Noi is a river. {F}\n",
+        )
+        done = until(
+            lambda: (
+                (j := Job.objects.get(pk=job.pk)).status != Job.Status.QUEUED
+                and j.status != Job.Status.RUNNING
+                and j
+            ),
+            timeout=90,
+            what="a cluster worker to run the job",
+        )
+        assert done.status == Job.Status.DONE, done.error
+        assert Question.objects.filter(author=teacher).count() == 2
+    finally:
+        worker.terminate()
+        worker.wait(15)
+        client = redis.from_url(settings.REDIS_URL)
+        leftovers = list(client.scan_iter(match=f"{prefix}*"))
+        if leftovers:
+            client.delete(*leftovers)
+
+
+def test_embedded_defaults_run_jobs_in_process_and_workers_need_redis():
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "JOBS_BACKEND")}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.JOBS_BACKEND)"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True)
+    assert out.stdout.strip() == b"thread", out.stderr[-2000:]
+    refused = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "JOBS_BACKEND": "dramatiq"},
+        capture_output=True,
+    )
+    assert refused.returncode != 0 and b"JOBS_BACKEND=dramatiq needs REDIS_URL" in refused.stderr
