@@ -26,7 +26,7 @@ from quizzes.errors import ForbiddenError
 from quizzes.exporters import FORMATS as EXPORT_FORMATS
 from quizzes.exporters import questions_export
 from quizzes.importers import FORMATS as IMPORT_FORMATS
-from quizzes.importers import questions_import
+from quizzes.importers import detect_format, parse_file, questions_import
 from quizzes.jobs import QUESTIONS_IMPORT
 from quizzes.permissions import IsTeacher, can_review_question
 from quizzes.selectors import question_visible_qs
@@ -113,7 +113,12 @@ class QuestionImportApi(APIView):
         if not data["dry_run"] and (
             data["background"] or upload.size > settings.JOBS_IMPORT_INLINE_MAX_BYTES
         ):
-            # Thousands of questions: a job imports them; the answer is the job to follow.
+            # Thousands of questions: a job imports them; the answer is the job to follow. An
+            # unreadable file is refused now, as the direct import would (parsing is the cheap
+            # part; writing the questions is what takes long).
+            content = upload.read()
+            fmt = data.get("format") or detect_format(upload.name, content)
+            parse_file(content=content, fmt=fmt, language=data["language"])
             job = job_enqueue(
                 kind=QUESTIONS_IMPORT,
                 owner=request.user,
@@ -124,7 +129,7 @@ class QuestionImportApi(APIView):
                     "language": data["language"],
                     "atomic": data["atomic"],
                 },
-                input_bytes=upload.read(),
+                input_bytes=content,
             )
             return Response({"job": job_public(job)}, status=202)
         report = questions_import(

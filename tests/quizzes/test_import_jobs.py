@@ -50,8 +50,8 @@ def test_a_large_file_is_imported_by_a_job_with_its_report(api_client, teacher, 
     assert state["message"] == "2000 created, 0 updated, 0 already in the bank, 1 rejected."
 
 
-def test_a_small_file_can_ask_for_a_job_and_a_bad_one_fails_with_the_importers_error(
-    api_client, teacher
+def test_a_small_file_can_ask_for_a_job_and_bad_files_get_clear_errors(
+    api_client, teacher, monkeypatch
 ):
     api_client.force_authenticate(teacher)
     response = upload(api_client, gift(3), background="true")
@@ -59,10 +59,18 @@ def test_a_small_file_can_ask_for_a_job_and_a_bad_one_fails_with_the_importers_e
     assert finish(response.json()["job"]["id"]).status == Job.Status.DONE
     assert Question.objects.count() == 3
 
-    bad = upload(api_client, b"\x00\x01", name="data.bin", background="true")
-    failed = finish(bad.json()["job"]["id"])
-    assert failed.status == Job.Status.FAILED and failed.error_code == "unknown_format"
-    assert failed.error.startswith("Could not tell the format of this file")
+    # Unreadable: refused at once, as the direct import does; no job.
+    unreadable = upload(api_client, b"\x00\x01", name="data.bin", background="true")
+    assert unreadable.status_code == 400 and unreadable.json()["code"] == "unknown_format"
+    assert Job.objects.count() == 1
+
+    # Too large for the importer: the job fails with the importer's own message.
+    monkeypatch.setattr("quizzes.importers.MAX_BYTES", 1024 * 1024)
+    big = gift(3) + b"// padding\n" * 100_000
+    failed = finish(upload(api_client, big, background="true").json()["job"]["id"])
+    assert failed.status == Job.Status.FAILED and failed.error_code == "file_too_large"
+    assert failed.error == "The file is larger than 1 MB."
+    assert Question.objects.count() == 3
 
 
 def test_background_flag_is_strict(api_client, teacher):
