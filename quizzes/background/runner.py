@@ -16,6 +16,7 @@ from django.db import connections
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
+from dramatiq.middleware.time_limit import TimeLimitExceeded
 
 from quizzes.background import registry, storage
 from quizzes.background.progress import Progress, percent_of
@@ -29,6 +30,9 @@ MSG_CRASHED = gettext_lazy(
     "The job stopped on an unexpected error. Nothing was published; you can retry it."
 )
 MSG_UNKNOWN_KIND = gettext_lazy("This kind of job is not known to this server.")
+MSG_TIME_LIMIT = gettext_lazy(
+    "The job took longer than its time limit and was stopped. Nothing was published."
+)
 MSG_DONE = gettext_lazy("Done.")
 MSG_STARTED = gettext_lazy("Started.")
 
@@ -168,6 +172,14 @@ def _attempt(job: Job, token: str, ctx: JobContext) -> None:
         logger.exception("job %s (%s) crashed", job.pk, job.kind)
         if _settle(
             job, token, status=Job.Status.FAILED, error_code="crashed", error=str(MSG_CRASHED)
+        ):
+            _report(job, "failed")
+        return
+    except TimeLimitExceeded:
+        # Dramatiq stops an attempt past JOBS_TIME_LIMIT_SECONDS with an exception raised in
+        # its thread (not an Exception): say so instead of letting it look like a lost worker.
+        if _settle(
+            job, token, status=Job.Status.FAILED, error_code="time_limit", error=str(MSG_TIME_LIMIT)
         ):
             _report(job, "failed")
         return

@@ -56,3 +56,12 @@ def redis_blocker_job(job, ctx):
             raise TimeoutError("never released")
         handle.write(b"".join(f"row {n}\n".encode() for n in range(500, 1000)))
     client.incr(keys["finished"])
+
+
+@job_kind("test_too_long", label="Test too long")
+def too_long_job(job, ctx):
+    from dramatiq.middleware.time_limit import TimeLimitExceeded
+
+    with ctx.output("late.csv", "text/csv") as handle:
+        handle.write(b"a,b\n")
+        raise TimeLimitExceeded()  # what Dramatiq raises in the job's thread past its limit

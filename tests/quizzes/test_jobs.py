@@ -137,3 +137,11 @@ def test_job_page_is_for_the_owner_only(client, teacher):
     page = client.get(f"/jobs/{job.pk}/")
     assert page.status_code == 200 and b"Test file" in page.content
     assert Theme.objects.count() == 0
+
+
+def test_a_job_stopped_by_its_time_limit_says_so_and_publishes_nothing(teacher):
+    job = job_enqueue(kind="test_too_long", owner=teacher)
+    failed = finish(job.pk)
+    assert failed.status == Job.Status.FAILED and failed.error_code == "time_limit"
+    assert failed.error.startswith("The job took longer than its time limit")
+    assert failed.result_path == "" and storage.temp_files(job.pk) == []
