@@ -91,3 +91,42 @@ async def test_export_job_page_shows_progress_then_the_download(browser, artifac
         leftovers = list(client.scan_iter(match=f"{prefix}*"))
         if leftovers:
             client.delete(*leftovers)
+
+
+async def test_wizard_hands_a_large_import_to_a_job_and_follows_it(browser, artifacts, tmp_path):
+    await sync_to_async(make_user)("big-importer", roles=["teacher"])
+    gift = "".join(
+        f"::q{i}::Câu {i} là số chẵn. {{{'T' if i % 2 == 0 else 'F'}}}\n\n" for i in range(40)
+    )
+    path = tmp_path / "big.gift"
+    path.write_text(gift, encoding="utf-8")
+    # The embedded mode (what `make run` uses): jobs in the server's own threads, no worker.
+    env = child_env(
+        {
+            "JOBS_BACKEND": "thread",
+            "JOBS_ROOT": str(tmp_path / "jobs"),
+            "JOBS_IMPORT_INLINE_MAX_BYTES": "500",
+        }
+    )
+    server = AsgiServer(free_port(), tmp_path / "server.log", env)
+    try:
+        errors: list[str] = []
+        page = await new_page(browser, locale="vi", errors=errors)
+        await page.goto(f"{server.url}/accounts/login/?next=/bank/import/")
+        await page.fill("input[name=username]", "big-importer")
+        await page.fill("input[name=password]", "pw-123456")
+        await page.locator("form button[type=submit], form input[type=submit]").last.click()
+        await page.wait_for_url(re.compile(r"/bank/import/$"))
+        await page.set_input_files("#import-file", str(path))
+        await page.click("#preview-button")
+        await page.wait_for_selector("#step-preview:not([hidden])")
+        await page.click("#confirm-button")
+        await page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+        await page.wait_for_selector("#job-app[data-status=done]", timeout=60_000)
+        assert await page.inner_text("#job-title") == "Nhập câu hỏi"
+        assert "40 câu mới" in await page.inner_text("#job-message")
+        assert await page.locator("#job-download").is_hidden()  # an import has no file
+        await page.screenshot(path=str(artifacts / "job-import-vi.png"), full_page=True)
+        assert errors == []
+    finally:
+        server.stop()
