@@ -73,6 +73,9 @@ def round_recompute_job(job: Job, ctx: JobContext) -> None:
     round_ = _round(job)
     ctx.step(5, _("Rescoring every attempt from the stored answers…"))
     with transaction.atomic():
+        # One recompute per round at a time: a later job (after a second correction) waits for
+        # this one, then rescores with every correction, so the last word is always complete.
+        Round.objects.select_for_update().filter(pk=round_.pk).first()
         effect = round_recompute(round_=round_)
         audit(
             contest=round_.contest,
