@@ -52,13 +52,13 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
     settings.JOBS_BACKEND = "dramatiq"
     settings.CHANNEL_PREFIX = prefix
     settings.JOBS_ROOT = tmp_path / "jobs"
-    settings.JOBS_STALE_SECONDS = 2
+    settings.JOBS_STALE_SECONDS = 3
     env = child_env(
         {
             "CHANNEL_PREFIX": prefix,
             "JOBS_BACKEND": "dramatiq",
             "JOBS_ROOT": str(settings.JOBS_ROOT),
-            "JOBS_STALE_SECONDS": "2",
+            "JOBS_STALE_SECONDS": "3",
             "JOBS_HEARTBEAT_SECONDS": "0.2",
             "JOBS_PROGRESS_INTERVAL_SECONDS": "0.1",
         }
