@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench run-cluster
+.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench run-cluster worker
 
 $(VENV)/.installed: requirements.txt requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -77,7 +77,17 @@ bench: $(VENV)/.dev-installed services
 		$(PY) bench/live.py $(BENCH_ARGS) --json bench/results/live.json --plot bench/results/live.png \
 		--metrics --metrics-sample bench/results/metrics-sample.txt
 
-# K server processes (default: one per core) behind a generated nginx, sharing Redis and PostgreSQL.
+# One background job worker (docs/jobs.md): runs imports, exports and recomputes queued on Redis.
+# `make run` needs none (without REDIS_URL its server runs jobs in a thread); run-cluster starts its own.
+WORKER_DATABASE_URL ?= $(CLUSTER_DATABASE_URL)
+WORKER_REDIS_URL ?= $(CLUSTER_REDIS_URL)
+WORKER_THREADS ?= 2
+worker: $(VENV)/.installed services translations
+	@DATABASE_URL=$(WORKER_DATABASE_URL) REDIS_URL=$(WORKER_REDIS_URL) \
+		exec $(PY) manage.py jobs_worker --threads $(WORKER_THREADS)
+
+# K server processes (default: one per core) behind a generated nginx, sharing Redis and PostgreSQL,
+# plus JOB_WORKERS background job workers (default 1).
 CLUSTER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 CLUSTER_REDIS_URL ?= redis://127.0.0.1:6379/0
 PROCESSES ?= $(shell nproc)
@@ -85,11 +95,12 @@ CLUSTER_PORT ?= 8080
 # A local, plain-HTTP copy of the production topology: DEBUG=1 as before (no TLS, static files
 # served from the apps); a real deployment sets DEBUG=0 and SECRET_KEY (docs/deploy.md).
 run-cluster: export DEBUG = 1
+JOB_WORKERS ?= 1
 run-cluster: $(VENV)/.installed services translations
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py seed_demo
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) REDIS_URL=$(CLUSTER_REDIS_URL) \
-		exec $(PY) bench/cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT)
+		exec $(PY) bench/cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT) --workers $(JOB_WORKERS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test_db.sqlite3 tests/artifacts

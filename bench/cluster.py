@@ -3,7 +3,9 @@
 `make run-cluster` runs this module: it installs nginx with apt-get if missing, starts one server
 process per core (or --processes K) on consecutive ports, writes the nginx config into a
 git-ignored folder (bench/results/cluster/), starts nginx in the foreground of that folder and
-prints the URL. Ctrl-C stops everything. bench/live.py --nginx uses the same config generator.
+prints the URL. With REDIS_URL it also starts --workers background job workers (`manage.py
+jobs_worker`, docs/jobs.md). Ctrl-C stops everything. bench/live.py --nginx uses the same config
+generator.
 
     .venv/bin/python bench/cluster.py --processes 2 --port 8080 --server daphne
 """
@@ -181,6 +183,15 @@ def server_command(kind: str, port: int) -> list[str]:
     ]
 
 
+def worker_command(threads: int) -> list[str]:
+    return [sys.executable, "manage.py", "jobs_worker", "--threads", str(threads)]
+
+
+def workers_start(count: int, env: dict[str, str], threads: int = 2) -> list[subprocess.Popen]:
+    """Background job workers (Dramatiq on the shared Redis): imports, exports, recomputes."""
+    return [subprocess.Popen(worker_command(threads), cwd=ROOT, env=env) for _n in range(count)]
+
+
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 40) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -215,6 +226,13 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--first-backend-port", type=int, default=9001)
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("JOB_WORKERS", "1")),
+        help="background job worker processes (with REDIS_URL; 0: none)",
+    )
+    parser.add_argument("--worker-threads", type=int, default=2)
     args = parser.parse_args(argv)
     if not os.environ.get("REDIS_URL") and args.processes > 1:
         raise SystemExit("several processes share the live store and bus: set REDIS_URL")
@@ -228,6 +246,10 @@ def main(argv=None) -> int:
     procs = [
         subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env) for port in ports
     ]
+    # Without Redis the servers run jobs in their own threads: no worker to start.
+    workers = (
+        workers_start(args.workers, env, args.worker_threads) if os.environ.get("REDIS_URL") else []
+    )
     nginx = None
     try:
         for port, proc in zip(ports, procs, strict=True):
@@ -239,8 +261,10 @@ def main(argv=None) -> int:
             f"{ports[0]}-{ports[-1]} behind nginx (config: {GENERATED / 'nginx.conf'})"
         )
         print(f"Metrics: http://127.0.0.1:{ports[0]}/metrics (every process reports all)")
+        if workers:
+            print(f"{len(workers)} background job worker(s) on Redis (docs/jobs.md)")
         print(f"Open http://127.0.0.1:{port}/  (Ctrl-C stops the cluster)", flush=True)
-        while all(p.poll() is None for p in procs) and nginx.poll() is None:
+        while all(p.poll() is None for p in procs + workers) and nginx.poll() is None:
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:
@@ -248,10 +272,10 @@ def main(argv=None) -> int:
     finally:
         if nginx is not None:
             nginx_stop(nginx)
-        for proc in procs:
+        for proc in procs + workers:
             if proc.poll() is None:
                 proc.terminate()
-        for proc in procs:
+        for proc in procs + workers:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:

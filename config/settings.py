@@ -204,6 +204,29 @@ else:
     LIVE_STORE = "memory"
 LIVE_STORE = os.environ.get("LIVE_STORE", LIVE_STORE)
 
+# --- Background jobs (docs/jobs.md) ---------------------------------------------------------
+# "dramatiq": jobs go to Redis and run in worker processes (`make worker`, `make run-cluster`);
+# "thread": they run in a thread of the web process (the embedded default: nothing to start).
+JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "dramatiq" if REDIS_URL else "thread")
+if JOBS_BACKEND not in ("dramatiq", "thread"):
+    raise ImproperlyConfigured("JOBS_BACKEND must be 'dramatiq' or 'thread'.")
+if JOBS_BACKEND == "dramatiq" and not REDIS_URL:
+    raise ImproperlyConfigured("JOBS_BACKEND=dramatiq needs REDIS_URL.")
+# Uploaded inputs, finished results and temporary files; never under MEDIA_ROOT (served publicly).
+JOBS_ROOT = Path(os.environ.get("JOBS_ROOT", str(BASE_DIR / "var" / "jobs")))
+JOBS_THREADS = int(os.environ.get("JOBS_THREADS", "2"))  # per worker process, or in-process
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "5"))
+# A running job whose heartbeat is older than this lost its worker: it is run again.
+JOBS_STALE_SECONDS = float(os.environ.get("JOBS_STALE_SECONDS", "30"))
+JOBS_MAX_ATTEMPTS = int(os.environ.get("JOBS_MAX_ATTEMPTS", "3"))
+JOBS_PROGRESS_INTERVAL_SECONDS = float(os.environ.get("JOBS_PROGRESS_INTERVAL_SECONDS", "0.5"))
+JOBS_TIME_LIMIT_SECONDS = int(os.environ.get("JOBS_TIME_LIMIT_SECONDS", str(6 * 3600)))
+# Above these sizes the work goes to a job instead of the request.
+JOBS_IMPORT_INLINE_MAX_BYTES = int(os.environ.get("JOBS_IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
+JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS = int(
+    os.environ.get("JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS", "2000")
+)
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -363,7 +386,10 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOW_CIDRS = os.environ.get("METRICS_ALLOW_CIDRS", "127.0.0.0/8,::1/128")
 # /readyz asks the job queue about its workers through this dotted path (a callable returning
 # "ok" or raising, e.g. on a stale heartbeat); empty: "workers: not configured".
-READYZ_WORKERS_CHECK = os.environ.get("READYZ_WORKERS_CHECK", "")
+# /readyz asks the job queue whether a worker reported lately (docs/jobs.md).
+READYZ_WORKERS_CHECK = os.environ.get(
+    "READYZ_WORKERS_CHECK", "quizzes.background.backends.workers_ready"
+)
 if PRODUCTION:
     # Scrapers and probes talk plain HTTP to the server processes on the internal network.
     SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^readyz$"]

@@ -17,6 +17,7 @@ api_patterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("quizzes.urls")),
     path("", include("quizzes.io_urls")),
+    path("", include("quizzes.background.urls")),
     path("", include("contest.urls")),
     path("", include("realtime.urls")),
     path("", include("quizzes.account_urls")),

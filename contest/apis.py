@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
+from contest.jobs import CERTIFICATES_ZIP, ROUND_EXPORT
 from contest.models import Contest, Round
 from contest.services import exports
 from contest.services.captcha import captcha_challenge
@@ -33,6 +34,8 @@ from contest.services.registration import (
     token_claims,
 )
 from contest.services.verification import email_code_send
+from quizzes.background import job_enqueue
+from quizzes.background.selectors import job_public
 from quizzes.errors import ApplicationError, ForbiddenError
 
 
@@ -622,19 +625,60 @@ class RoundExportApi(PublicApi):
         selectors.contest_staff_required(user=request.user, contest=round_.contest)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
         rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
-        name = f"{round_.contest.slug}-round{round_.position}{'-unit' + str(unit) if unit else ''}"
-        if fmt == "csv":
-            response = HttpResponse(
-                exports.results_csv(round_=round_, rows=rows),
-                content_type="text/csv; charset=utf-8",
-            )
-        else:
-            response = HttpResponse(
-                exports.results_xlsx(round_=round_, rows=rows),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        payload, content_type, filename = exports.results_file(
+            round_=round_, rows=rows, fmt=fmt, unit_id=unit
+        )
+        response = HttpResponse(payload, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+class RoundExportJobApi(PublicApi):
+    """Start a background export of a round's results (for 100,000-row rounds): 202 with the
+    job, whose page shows the progress and then offers the file."""
+
+    class InputSerializer(StrictTypes, serializers.Serializer):
+        format = serializers.ChoiceField(choices=["csv", "xlsx"])
+        unit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+    def post(self, request, round_id):
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = job_enqueue(
+            kind=ROUND_EXPORT,
+            owner=request.user,
+            params={
+                "round": round_.pk,
+                "format": data.validated_data["format"],
+                "unit": data.validated_data.get("unit"),
+            },
+        )
+        return Response(job_public(job), status=202)
+
+
+class RoundCertificatesJobApi(PublicApi):
+    """Start writing every certificate of a closed round as one ZIP in the background: 202 with
+    the job, whose page shows the progress and then offers the file (contest staff only)."""
+
+    def post(self, request, round_id):
+        from contest.services.certificates import certificates_ready
+
+        round_ = selectors.round_get(round_id=round_id, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=round_.contest)
+        certificates_ready(round_=round_)
+        job = job_enqueue(
+            kind=CERTIFICATES_ZIP,
+            owner=request.user,
+            params={
+                "round": round_.pk,
+                "language": (get_language() or "vi")[:2],
+                # The QR codes point at the public site, captured when the organiser asks.
+                "base_url": settings.PUBLIC_BASE_URL or request.build_absolute_uri("/"),
+            },
+        )
+        return Response(job_public(job), status=202)
 
 
 class ParticipationApi(PublicApi):

@@ -66,6 +66,16 @@ urlpatterns = [
         name="round-export",
     ),
     path(
+        "rounds/<int:round_id>/export-jobs/",
+        apis.RoundExportJobApi.as_view(),
+        name="round-export-job",
+    ),
+    path(
+        "rounds/<int:round_id>/certificate-jobs/",
+        apis.RoundCertificatesJobApi.as_view(),
+        name="round-certificates-job",
+    ),
+    path(
         "rounds/<int:round_id>/participation/",
         apis.ParticipationApi.as_view(),
         name="round-participation",

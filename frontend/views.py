@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -21,6 +22,25 @@ class RoleLoginView(LoginView):
 
 def home(request):
     return render(request, "frontend/home.html")
+
+
+@login_required
+def job_page(request, job_id: int):
+    """A background job's progress, error and result; the page polls the job API."""
+    from django.http import Http404
+
+    from quizzes.background.selectors import job_get_for_user, job_public
+    from quizzes.errors import NotFoundError
+
+    try:
+        job = job_get_for_user(job_id=job_id, user=request.user)
+    except NotFoundError:
+        raise Http404 from None
+    return render(
+        request,
+        "frontend/job.html",
+        {"job_id": job.pk, "kind_label": job_public(job)["kind_label"]},
+    )
 
 
 def page_not_found(request, exception=None):

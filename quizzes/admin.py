@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from quizzes.models import Choice, Profile, Question, Quiz, QuizDrawRule, QuizItem, Tag, Theme, Unit
+from quizzes.models import (
+    Choice,
+    Job,
+    Profile,
+    Question,
+    Quiz,
+    QuizDrawRule,
+    QuizItem,
+    Tag,
+    Theme,
+    Unit,
+)
 
 
 @admin.register(Unit)
@@ -53,3 +64,18 @@ class QuizDrawRuleInline(admin.TabularInline):
 class QuizAdmin(admin.ModelAdmin):
     list_display = ("title", "mode", "author", "updated_at")
     inlines = [QuizItemInline, QuizDrawRuleInline]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Read-only: jobs change through their runner (retry from the job page or the API)."""
+
+    list_display = ("id", "kind", "owner", "status", "progress", "attempts", "created_at")
+    list_filter = ("status", "kind")
+    raw_id_fields = ("owner",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,11 +20,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.strict import StrictTypes
+from quizzes.background import job_enqueue
+from quizzes.background.selectors import job_public
 from quizzes.errors import ForbiddenError
 from quizzes.exporters import FORMATS as EXPORT_FORMATS
 from quizzes.exporters import questions_export
 from quizzes.importers import FORMATS as IMPORT_FORMATS
-from quizzes.importers import questions_import
+from quizzes.importers import detect_format, parse_file, questions_import
+from quizzes.jobs import QUESTIONS_IMPORT
 from quizzes.permissions import IsTeacher, can_review_question
 from quizzes.selectors import question_visible_qs
 
@@ -47,6 +51,7 @@ class ImportInputSerializer(serializers.Serializer):
         choices=["draft", "published"], required=False, default="draft"
     )
     language = serializers.ChoiceField(choices=["auto", "vi", "en"], required=False, default="auto")
+    background = StrictBooleanField(required=False, default=False)
 
 
 _PROBLEM = inline_serializer(
@@ -87,6 +92,7 @@ class QuestionImportApi(APIView):
         request={"multipart/form-data": ImportInputSerializer},
         responses={
             200: ImportReportSerializer,
+            202: OpenApiResponse(description="A background job imports the file: {job: {...}}"),
             400: OpenApiResponse(description="Unreadable file or unknown format"),
             403: OpenApiResponse(description="Not a teacher"),
         },
@@ -94,7 +100,10 @@ class QuestionImportApi(APIView):
             "Bad questions are reported by line and reason; the good ones are imported, each in "
             "its own transaction (atomic=true: all or nothing). dry_run=true writes nothing and "
             "returns the preview. Re-importing the same file creates no duplicates. Without "
-            "format, the format is detected from the file's content, then from its name."
+            "format, the format is detected from the file's content, then from its name. A real "
+            "import of a file larger than JOBS_IMPORT_INLINE_MAX_BYTES (or background=true) "
+            "answers 202 with the background job that imports it (GET /api/jobs/{id}/ for its "
+            "progress)."
         ),
     )
     def post(self, request):
@@ -104,6 +113,28 @@ class QuestionImportApi(APIView):
         if data["status"] == "published" and not can_review_question(request.user):
             raise ForbiddenError("permission_denied", NOT_ALLOWED_PUBLISH)
         upload = data["file"]
+        if not data["dry_run"] and (
+            data["background"] or upload.size > settings.JOBS_IMPORT_INLINE_MAX_BYTES
+        ):
+            # Thousands of questions: a job imports them; the answer is the job to follow. An
+            # unreadable file is refused now, as the direct import would (parsing is the cheap
+            # part; writing the questions is what takes long).
+            content = upload.read()
+            fmt = data.get("format") or detect_format(upload.name, content)
+            parse_file(content=content, fmt=fmt, language=data["language"])
+            job = job_enqueue(
+                kind=QUESTIONS_IMPORT,
+                owner=request.user,
+                params={
+                    "filename": upload.name,
+                    "format": data.get("format"),
+                    "status": data["status"],
+                    "language": data["language"],
+                    "atomic": data["atomic"],
+                },
+                input_bytes=content,
+            )
+            return Response({"job": job_public(job)}, status=202)
         report = questions_import(
             content=upload.read(),
             filename=upload.name,

@@ -476,3 +476,56 @@ class QuizDrawRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} × {self.theme or '*'} [{self.difficulty_min}-{self.difficulty_max}]"
+
+
+# --- Background jobs ----------------------------------------------------------------------------
+
+
+class Job(models.Model):
+    """One piece of long work (an import, an export, a recompute...) run outside the request.
+
+    Lives in the lowest app because the bank's imports are jobs too; the kinds themselves are
+    registered by each app (`<app>/jobs.py`, see quizzes/background/registry.py). The row is the
+    truth about a job: the queue only carries its id, and a worker claims the row before running.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="0-100"
+    )
+    message = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    # The language the owner asked in: messages, errors and file headers are written in it.
+    language = models.CharField(max_length=10, default="vi")
+    input_path = models.CharField(max_length=300, blank=True)
+    # Set only after the whole file was written and renamed into place: never a partial file.
+    result_path = models.CharField(max_length=300, blank=True)
+    result_name = models.CharField(max_length=200, blank=True)
+    result_type = models.CharField(max_length=120, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A new token per attempt: a worker that lost its claim can no longer write the row.
+    run_token = models.CharField(max_length=36, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"

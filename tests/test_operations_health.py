@@ -32,6 +32,7 @@ def test_readyz_reports_each_check_and_is_ready_with_no_job_queue(settings):
 
 
 def test_readyz_is_503_and_names_redis_when_redis_is_unreachable(settings):
+    settings.READYZ_WORKERS_CHECK = ""  # the job queue's own check is tested below
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = Client().get("/readyz")
     assert response.status_code == 503
@@ -68,3 +69,22 @@ def test_healthz_is_unchanged_beside_readyz():
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert set(response.json()["checks"]) == {"database", "channel_layer", "live_store"}
+
+
+def test_readyz_sees_a_job_worker_only_while_it_reports(settings):
+    """With workers on Redis, /readyz is ready only while a worker process has reported lately
+    (jobs_worker writes its heartbeat every few seconds)."""
+    import uuid
+
+    from quizzes.background import backends
+
+    settings.READYZ_WORKERS_CHECK = "quizzes.background.backends.workers_ready"
+    settings.JOBS_BACKEND = "dramatiq"
+    settings.CHANNEL_PREFIX = f"cqready-{uuid.uuid4().hex[:8]}"
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["workers"].startswith("down")
+    backends.worker_heartbeat("worker-1")
+    response = Client().get("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["workers"] == "ok (1)"

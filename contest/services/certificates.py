@@ -136,12 +136,18 @@ def prize_tiers_list(*, round_: Round) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
+def certificates_ready(*, round_: Round) -> None:
+    """Certificates exist once the round has closed (409 before): checked when an organiser asks
+    for them and again when they are written."""
+    if not round_.is_closed():
+        raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
+
+
 def certificates_issue(*, round_: Round) -> list[Certificate]:
     """Issue (or bring up to date) the certificates of a closed round: one per participant with
     a result, with the prize their rank wins. Codes never change once issued; a participant who
     no longer has a result (an overwritten live round) loses theirs. Ordered by rank."""
-    if not round_.is_closed():
-        raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
+    certificates_ready(round_=round_)
     round_finalize_if_due(round_)
     tiers = list(round_.prize_tiers.all())
     results = list(

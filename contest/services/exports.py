@@ -116,3 +116,21 @@ def results_xlsx(*, round_: Round, rows: list[dict]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def results_file(
+    *, round_: Round, rows: list[dict], fmt: str, unit_id: int | None = None
+) -> tuple[bytes, str, str]:
+    """A round's results as a file: (content, content type, file name), for the download and
+    the background export job alike."""
+    name = (
+        f"{round_.contest.slug}-round{round_.position}{'-unit' + str(unit_id) if unit_id else ''}"
+    )
+    render = results_csv if fmt == "csv" else results_xlsx
+    return render(round_=round_, rows=rows), CONTENT_TYPES[fmt], f"{name}.{fmt}"

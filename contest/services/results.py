@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -300,6 +301,26 @@ def round_paper_question_counts(round_: Round) -> dict[int, int]:
     return counts
 
 
+def round_recompute_or_queue(*, round_: Round, actor) -> dict[str, Any]:
+    """A correction's recompute: now for a small round, as a background job (run after the
+    correction commits) for a round with more than JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS attempts.
+    A queued recompute's effect says {"job": id} instead of what changed."""
+    from contest.jobs import ROUND_RECOMPUTE  # jobs build on this module
+    from quizzes.background import job_enqueue
+
+    finished = Attempt.objects.filter(round=round_, status__in=FINISHED).count()
+    if finished <= settings.JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS:
+        return round_recompute(round_=round_)
+    job = job_enqueue(kind=ROUND_RECOMPUTE, owner=actor, params={"round": round_.pk})
+    return {"attempts_rescored": None, "changes": [], "changed_count": None, "job": job.pk}
+
+
+def _correction_summary(effect: dict[str, Any], done: str, queued: str, question_id: int) -> str:
+    if effect.get("job"):
+        return queued % {"id": question_id, "job": effect["job"]}
+    return done % {"id": question_id, "n": effect["changed_count"]}
+
+
 def _round_question(round_: Round, question_id: int) -> Question:
     question = Question.objects.filter(pk=question_id).first()
     if question is None or question_id not in round_paper_question_counts(round_):
@@ -331,14 +352,18 @@ def question_void(*, round_: Round, question_id: int, actor, reason: str = "") -
     Correction.objects.create(
         round=round_, question=question, kind=Correction.Kind.VOID, reason=reason, created_by=actor
     )
-    effect = round_recompute(round_=round_)
+    effect = round_recompute_or_queue(round_=round_, actor=actor)
     return AuditEntry.objects.create(
         contest=round_.contest,
         round=round_,
         actor=actor,
         action="question_void",
-        summary=_("Question %(id)s voided: %(n)s results changed.")
-        % {"id": question.pk, "n": effect["changed_count"]},
+        summary=_correction_summary(
+            effect,
+            _("Question %(id)s voided: %(n)s results changed."),
+            _("Question %(id)s voided: results are being recomputed (job %(job)s)."),
+            question.pk,
+        ),
         details={
             "question": question.pk,
             "question_text": str(question),
@@ -389,14 +414,18 @@ def answer_key_fix(
         reason=reason,
         created_by=actor,
     )
-    effect = round_recompute(round_=round_)
+    effect = round_recompute_or_queue(round_=round_, actor=actor)
     return AuditEntry.objects.create(
         contest=round_.contest,
         round=round_,
         actor=actor,
         action="answer_key_fix",
-        summary=_("Answer key of question %(id)s fixed: %(n)s results changed.")
-        % {"id": question.pk, "n": effect["changed_count"]},
+        summary=_correction_summary(
+            effect,
+            _("Answer key of question %(id)s fixed: %(n)s results changed."),
+            _("Answer key of question %(id)s fixed: results are being recomputed (job %(job)s)."),
+            question.pk,
+        ),
         details={
             "question": question.pk,
             "question_text": str(question),

@@ -234,6 +234,11 @@ async function confirmImport() {
   errorBox.hidden = true;
   try {
     const report = await send(false, button.dataset.count);
+    if (report.job) {
+      // A big file: a background job imports it; its page shows the progress and the result.
+      window.location.assign(report.job.page_url);
+      return;
+    }
     $("#result-summary").textContent = summary(report, true);
     showStep("result");
   } catch (error) {
