@@ -48,6 +48,9 @@ RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/1")
 RATE_LIMIT_JOIN_GAME = os.environ.get("RATE_LIMIT_JOIN_GAME", "500/100")
 RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "20/1")
 RATE_LIMIT_PIN_MISSES = os.environ.get("RATE_LIMIT_PIN_MISSES", "20/600")
+# Broadcast feeds and overlays (REST polls and WebSocket connects), per address: a studio's OBS
+# machine runs several overlays plus a graphics system from one address.
+RATE_LIMIT_FEED = os.environ.get("RATE_LIMIT_FEED", "60/10")
 
 INSTALLED_APPS = [
     "daphne",

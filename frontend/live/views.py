@@ -13,9 +13,11 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
@@ -86,16 +88,60 @@ def screen(request, game_id: int):
     return response
 
 
+GAME_OVERLAYS = ("lower-third", "ticker", "join", "distribution")
+CONTEST_OVERLAYS = ("top10", "units", "participation")
+
+
+def _overlay_page(request, context: dict):
+    """An OBS / vMix browser source (1920x1080, transparent): a shell whose ES module reads the
+    read-only feed with the key from the URL (docs/broadcast.md)."""
+    response = render(
+        request,
+        "frontend_live/overlay.html",
+        {**context, "key": request.GET.get("key", "")[:200]},
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
+    return response
+
+
+def overlay_game(request, game_id: int, kind: str):
+    """A live game's overlay: lower third, top-5 ticker, join card or answer distribution."""
+    if kind not in GAME_OVERLAYS:
+        raise Http404
+    return _overlay_page(
+        request,
+        {
+            "scope": "game",
+            "kind": kind,
+            "target": game_id,
+            "join_url": join_url(request),
+            "qr_url": reverse("live-qr", args=[game_id]),
+        },
+    )
+
+
+def overlay_contest(request, slug: str, kind: str):
+    """A contest's overlay: top 10, unit board or participation counter (public data only)."""
+    if kind not in CONTEST_OVERLAYS:
+        raise Http404
+    return _overlay_page(request, {"scope": "contest", "kind": kind, "target": slug})
+
+
 @cache_control(private=True, max_age=300)
 def qr_svg(request, game_id: int):
     """The join link of a game as an SVG QR code, drawn here (no outside service)."""
-    game = Game.objects.filter(pk=game_id).only("pin", "screen_key", "host_id").first()
+    game = (
+        Game.objects.filter(pk=game_id).only("pin", "screen_key", "overlay_key", "host_id").first()
+    )
     if game is None:
         raise Http404
     key = request.GET.get("key", "")
-    # The PIN is a door key: only the screen (its secret) and the host may draw it.
-    allowed = (key and secrets.compare_digest(key.encode(), game.screen_key.encode())) or (
-        request.user.is_authenticated and game.host_id == request.user.id
+    # The PIN is a door key: only the screen (its secret), the join-card overlay (the PIN is on
+    # it anyway) and the host may draw it.
+    allowed = (
+        (key and secrets.compare_digest(key.encode(), game.screen_key.encode()))
+        or overlay_key_ok(game.overlay_key, key)
+        or (request.user.is_authenticated and game.host_id == request.user.id)
     )
     if not allowed:
         raise Http404

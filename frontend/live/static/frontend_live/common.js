@@ -207,3 +207,18 @@ export function connStatus(node) {
     node.textContent = status === "open" ? "" : _("Reconnecting…");
   };
 }
+
+/** 4819203 -> "481 9203": two or three short groups read well from the back of a hall. */
+export function spacedPin(pin) {
+  const digits = String(pin);
+  const groups = Math.ceil(digits.length / 4);
+  const size = Math.floor(digits.length / groups);
+  const out = [];
+  let at = 0;
+  for (let g = 0; g < groups; g++) {
+    const len = size + (g >= groups - (digits.length % groups) ? 1 : 0);
+    out.push(digits.slice(at, at + len));
+    at += len;
+  }
+  return out.join(" ");
+}

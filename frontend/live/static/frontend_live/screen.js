@@ -4,7 +4,7 @@
 import { LiveSocket } from "./ws.js";
 import {
   $, _, Countdown, SHAPES, applyBranding, connStatus, el, flip, fmt, formatNumber, keyed, ngettext,
-  pgettext, pick, pickLang, reducedMotion,
+  pgettext, pick, pickLang, reducedMotion, spacedPin,
 } from "./common.js";
 import { ScreenSound } from "./sound.js";
 
@@ -105,20 +105,6 @@ function header() {
     ? fmt(_("PIN %(pin)s"), { pin: spacedPin(game.pin) }) : "";
 }
 
-/** 4819203 -> "481 9203": two or three short groups read well from the back of a hall. */
-function spacedPin(pin) {
-  const digits = String(pin);
-  const groups = Math.ceil(digits.length / 4);
-  const size = Math.floor(digits.length / groups);
-  const out = [];
-  let at = 0;
-  for (let g = 0; g < groups; g++) {
-    const len = size + (g >= groups - (digits.length % groups) ? 1 : 0);
-    out.push(digits.slice(at, at + len));
-    at += len;
-  }
-  return out.join(" ");
-}
 const teamName = (team) => fmt(_("Team %(n)s"), { n: team });
 
 // --- Lobby ------------------------------------------------------------------------------------
