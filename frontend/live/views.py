@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
+from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
+from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 
 
@@ -65,7 +67,14 @@ def host_console(request, game_id: int):
     if game is None:
         raise Http404
     return render(
-        request, "frontend_live/host.html", {"game_id": game_id, "practice": game.practice}
+        request,
+        "frontend_live/host.html",
+        {
+            "game_id": game_id,
+            "practice": game.practice,
+            "overlay_kinds": game_overlay_kinds(),
+            "overlays_api": reverse("game-overlays", args=[game_id]),
+        },
     )
 
 
@@ -88,8 +97,25 @@ def screen(request, game_id: int):
     return response
 
 
-GAME_OVERLAYS = ("lower-third", "ticker", "join", "distribution")
-CONTEST_OVERLAYS = ("top10", "units", "participation")
+def game_overlay_kinds() -> list[tuple[str, str]]:
+    """The overlays of a live game with their names, for the host's Overlays panel."""
+    labels = {
+        "lower-third": _("Lower third: question and countdown"),
+        "ticker": _("Top-5 ticker"),
+        "join": _("Join card: QR code and PIN"),
+        "distribution": _("Answer distribution (after the reveal)"),
+    }
+    return [(kind, labels[kind]) for kind in GAME_OVERLAYS]
+
+
+def contest_overlay_kinds() -> list[tuple[str, str]]:
+    """The overlays of a contest with their names, for the organiser's Overlays panel."""
+    labels = {
+        "top10": _("Top 10"),
+        "units": _("Unit board"),
+        "participation": _("Participation counter"),
+    }
+    return [(kind, labels[kind]) for kind in CONTEST_OVERLAYS]
 
 
 def _overlay_page(request, context: dict):
