@@ -87,7 +87,9 @@ async def shoot(page, name, artifacts) -> bytes:
     )
     assert scroll == [1920, 1080], (name, scroll)  # no scroll bars
     await page.bring_to_front()
-    await page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    await page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
     png = await page.screenshot(omit_background=True)
     check_transparent(png, name, artifacts)
     return png
