@@ -14,8 +14,10 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
@@ -121,13 +123,28 @@ def contest_overlay_kinds() -> list[tuple[str, str]]:
 def _overlay_page(request, context: dict):
     """An OBS / vMix browser source (1920x1080, transparent): a shell whose ES module reads the
     read-only feed with the key from the URL (docs/broadcast.md)."""
-    response = render(
-        request,
-        "frontend_live/overlay.html",
-        {**context, "key": request.GET.get("key", "")[:200]},
-    )
+    # ?lang=vi|en: an OBS machine's browser language is rarely the broadcast's language.
+    lang = request.GET.get("lang")
+    lang = lang if lang in OVERLAY_LANGUAGES else (translation.get_language() or "vi")[:2]
+    with translation.override(lang):
+        response = render(
+            request,
+            "frontend_live/overlay.html",
+            {**context, "key": request.GET.get("key", "")[:200], "lang": lang},
+        )
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
     return response
+
+
+OVERLAY_LANGUAGES = ("vi", "en")
+
+
+def overlay_javascript_catalog(request, lang: str):
+    """The live pages' JS strings in the overlay's language (not the browser's)."""
+    if lang not in OVERLAY_LANGUAGES:
+        raise Http404
+    with translation.override(lang):
+        return JavaScriptCatalog.as_view(packages=["frontend.live"])(request)
 
 
 def overlay_game(request, game_id: int, kind: str):
