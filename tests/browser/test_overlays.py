@@ -253,6 +253,9 @@ async def test_contest_overlays_show_the_public_board_and_stay_transparent(
     await expect(organiser.locator("#overlay-top10")).to_have_value(
         re.compile(rf"/overlay/contest/{contest.slug}/top10\?key="), timeout=TIMEOUT
     )
+    await organiser.locator("#overlays").screenshot(
+        path=str(artifacts / "overlay-organiser-panel.png")
+    )
     pages = {}
     for kind in ("top10", "units", "participation"):
         pages[kind] = await new_page(browser, locale="vi", errors=errors)
