@@ -37,7 +37,10 @@ def test_the_overlay_speaks_the_language_of_its_url_not_the_browsers(client, gam
     vietnamese = client.get(url + "&lang=vi", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="vi"' in vietnamese and "Lớp phủ truyền hình" in vietnamese
     catalogue = client.get("/overlay/jsi18n/vi/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "5 ng\\u01b0\\u1eddi d\\u1eabn \\u0111\\u1ea7u" in catalogue or "5 người dẫn đầu" in catalogue
+    assert (
+        "5 ng\\u01b0\\u1eddi d\\u1eabn \\u0111\\u1ea7u" in catalogue
+        or "5 người dẫn đầu" in catalogue
+    )
 
 
 def test_the_join_card_qr_code_opens_with_the_overlay_key_only(client, game):

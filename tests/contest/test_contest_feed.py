@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
-from contest.models import Attempt, AuditEntry, Contest, RoundResult
+from contest.models import Attempt, AuditEntry, Contest, RoundResult, overlay_key_ok
 from tests.contest.helpers import (
     TOKEN_HEADER,
     correct_choice,
@@ -143,3 +145,13 @@ def test_the_contest_detail_never_carries_the_overlay_key(api_client):
     assert (
         contest.overlay_key not in api_client.get(f"/api/contests/{contest.slug}/").content.decode()
     )
+
+
+@given(
+    expected=st.text(min_size=1, max_size=40),
+    given_key=st.one_of(st.text(max_size=40), st.none(), st.integers()),
+)
+def test_an_overlay_key_opens_only_when_it_is_exactly_the_key(expected, given_key):
+    assert overlay_key_ok(expected, given_key) == (given_key == expected)
+    assert overlay_key_ok(expected, expected)
+    assert not overlay_key_ok("", "")  # a contest or game without a key opens nothing
