@@ -222,3 +222,27 @@ export function spacedPin(pin) {
   }
   return out.join(" ");
 }
+
+function correctSet(correct) {
+  if (!correct) return new Set();
+  if (correct.choices) return new Set(correct.choices.map(String));
+  if (correct.choice !== undefined) return new Set([String(correct.choice)]);
+  return new Set();
+}
+
+/** The bars of a reveal (screen, overlay): one per option with its count and whether it is
+ * right, or Right / Wrong for typed answers. */
+export function revealBars(q, reveal, lang) {
+  const dist = reveal.distribution || {};
+  if (dist.right !== undefined) {
+    return [
+      { label: _("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
+      { label: _("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false },
+    ];
+  }
+  const right = correctSet(reveal.correct);
+  return (q.choices || []).map((c, i) => ({
+    label: pick(c.text, lang), n: dist[c.id] || 0, cls: `a${i % SHAPES.length}`, mark: SHAPES[i % SHAPES.length],
+    correct: right.has(String(c.id)), lang: pickLang(c.text, lang),
+  }));
+}

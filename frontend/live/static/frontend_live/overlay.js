@@ -3,7 +3,7 @@
 // answer key before the reveal); a contest's overlays poll its public feed (frozen and hidden
 // rules applied on the server). Each overlay draws nothing (stays transparent) until it has data.
 import { LiveSocket } from "./ws.js";
-import { $, _, Countdown, SHAPES, el, fmt, formatNumber, ngettext, pick, pickLang, spacedPin } from "./common.js";
+import { $, _, Countdown, el, fmt, formatNumber, ngettext, pick, pickLang, revealBars, spacedPin } from "./common.js";
 
 const root = $("#overlay");
 const { scope, kind, target, key } = root.dataset;
@@ -80,25 +80,10 @@ function joinCard() {
       el("p", { class: "ov-pin", id: "ov-pin" }, spacedPin(game.pin))));
 }
 
-function correctSet(correct) {
-  if (!correct) return new Set();
-  if (correct.choices) return new Set(correct.choices.map(String));
-  if (correct.choice !== undefined) return new Set([String(correct.choice)]);
-  return new Set();
-}
-
 function distribution() {
   if (!reveal || !question || reveal.q !== question.q) return null;
   const q = question.question;
-  const dist = reveal.distribution || {};
-  const right = correctSet(reveal.correct);
-  const bars = dist.right !== undefined
-    ? [{ label: _("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
-      { label: _("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false }]
-    : (q.choices || []).map((c, i) => ({
-      label: pick(c.text, lang), n: dist[c.id] || 0, cls: `a${i % SHAPES.length}`, mark: SHAPES[i % SHAPES.length],
-      correct: right.has(String(c.id)), lang: pickLang(c.text, lang),
-    }));
+  const bars = revealBars(q, reveal, lang);
   const total = Math.max(1, bars.reduce((sum, b) => sum + b.n, 0));
   const poll = q.type === "poll";
   return el("section", { class: "ov-panel ov-dist" },
