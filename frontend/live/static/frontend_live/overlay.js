@@ -30,6 +30,26 @@ let game = {};
 let question = null;
 let reveal = null;
 let board = null; // the latest leaderboard (or podium) the screen was shown
+// The snapshot carries a leaderboard only while it is on the screen: remember the last one, so a
+// ticker that OBS shut down while hidden comes back with it (it was public when it was shown).
+const BOARD_KEY = `cq-overlay-board-${target}`;
+
+function keepBoard(value) {
+  board = value;
+  try {
+    localStorage.setItem(BOARD_KEY, JSON.stringify(value));
+  } catch (e) {
+    // private mode: the ticker waits for the next leaderboard
+  }
+}
+
+function keptBoard() {
+  try {
+    return JSON.parse(localStorage.getItem(BOARD_KEY) || "null");
+  } catch (e) {
+    return null;
+  }
+}
 let phase = "";
 
 const countdown = new Countdown({
@@ -131,8 +151,9 @@ function handle(msg) {
       phase = game.phase;
       question = msg.question || null;
       reveal = msg.reveal || null;
-      if (msg.leaderboard) board = msg.leaderboard;
-      if (msg.podium) board = msg.podium;
+      if (msg.leaderboard) keepBoard(msg.leaderboard);
+      else if (msg.podium) keepBoard(msg.podium);
+      else if (!board && game.phase !== "lobby") board = keptBoard();
       if (question && ["read", "open"].includes(phase)) onQuestion();
       return renderGame();
     case "lobby":
@@ -168,11 +189,11 @@ function handle(msg) {
       phase = "reveal";
       return renderGame();
     case "leaderboard":
-      board = msg;
+      keepBoard(msg);
       phase = "leaderboard";
       return renderGame();
     case "podium":
-      board = msg;
+      keepBoard(msg);
       phase = "podium";
       reveal = null;
       return renderGame();
