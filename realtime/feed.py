@@ -57,9 +57,9 @@ class FeedSocket(GameSocket):
             return
         key = (query.get("key") or [""])[0]
         expected = await sync_to_async(_game_key)(self.game_id)
-        hub = await get_hub()
-        lg = await hub.game(self.game_id) if overlay_key_ok(expected or "", key) else None
-        if lg is None:
+        hub = await get_hub() if overlay_key_ok(expected or "", key) else None
+        lg = await hub.game(self.game_id) if hub is not None else None
+        if hub is None or lg is None:
             await self.error(p.E_NOT_AUTHORISED)
             await self.close(CLOSE_KEY_REFUSED)
             return
