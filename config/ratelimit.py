@@ -198,6 +198,15 @@ def count(name: str, key: str, window: Rate, add: int = 1) -> tuple[int, int]:
         return _memory.count(f"{name}:{key}", window, now, add)
 
 
+def feed_wait(request_meta: dict) -> int | None:
+    """The broadcast feeds and overlays' polls (docs/broadcast.md): None when this address may
+    read once more, else the seconds to wait (one bucket per address, RATE_LIMIT_FEED)."""
+    if not settings.RATE_LIMITS_ENABLED:
+        return None
+    allowed, wait = take("feed", client_address(request_meta), Rate.parse(settings.RATE_LIMIT_FEED))
+    return None if allowed else max(1, wait)
+
+
 def reset() -> None:
     """Forget every bucket and counter (tests)."""
     _memory.clear()

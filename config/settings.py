@@ -62,6 +62,9 @@ RATE_LIMIT_ANSWER = os.environ.get("RATE_LIMIT_ANSWER", "300/50")
 RATE_LIMIT_RESULTS = os.environ.get("RATE_LIMIT_RESULTS", "120/10")
 RATE_LIMIT_BOARD = os.environ.get("RATE_LIMIT_BOARD", "300/50")
 RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "60/2")
+# Broadcast feeds and overlays (REST polls and WebSocket connects), per address: a studio's OBS
+# machine runs several overlays plus a graphics system from one address.
+RATE_LIMIT_FEED = os.environ.get("RATE_LIMIT_FEED", "60/10")
 
 INSTALLED_APPS = [
     "daphne",

@@ -9,6 +9,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,10 +19,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import ratelimit
+from config.middleware import too_many
 from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
 from contest.jobs import CERTIFICATES_ZIP, ROUND_EXPORT
-from contest.models import Contest, Round
+from contest.models import Contest, Round, overlay_key_ok
 from contest.services import exports
 from contest.services.captcha import captcha_challenge
 from contest.services.registration import (
@@ -36,7 +39,7 @@ from contest.services.registration import (
 from contest.services.verification import email_code_send
 from quizzes.background import job_enqueue
 from quizzes.background.selectors import job_public
-from quizzes.errors import ApplicationError, ForbiddenError
+from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 
 
 def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
@@ -580,6 +583,67 @@ class ContestLeaderboardApi(PublicApi):
         if participant:
             payload["me"] = leaderboards.my_rank(scope, participant.pk)
         return Response(payload)
+
+
+CONTEST_OVERLAYS = ("top10", "units", "participation")
+
+
+def contest_overlays_body(request, contest: Contest) -> dict:
+    """The overlay URLs of a contest and its read-only feed (docs/broadcast.md): staff only."""
+    key = contest.overlay_key
+    page = lambda kind: request.build_absolute_uri(  # noqa: E731
+        reverse("overlay-contest", args=[contest.slug, kind])
+    )
+    return {
+        "key": key,
+        "overlays": [{"kind": k, "url": f"{page(k)}?key={key}"} for k in CONTEST_OVERLAYS],
+        "feed": {
+            "rest": request.build_absolute_uri(reverse("contest-feed", args=[contest.slug]))
+            + f"?key={key}"
+        },
+    }
+
+
+class ContestOverlaysApi(PublicApi):
+    """The staff's overlay URLs (GET) and a new read-only key (POST: old URLs stop at once)."""
+
+    def get(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        selectors.contest_staff_required(user=request.user, contest=contest)
+        response = Response(contest_overlays_body(request, contest))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def post(self, request, slug):
+        contest = selectors.contest_get(slug=slug, user=request.user)
+        contest = services.contest_overlay_key_rotate(contest=contest, actor=request.user)
+        response = Response(contest_overlays_body(request, contest))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ContestFeedApi(PublicApi):
+    """GET /api/feed/contest/<slug>?key=: the public top 10, unit board and participation, for
+    overlays and TV graphics (read-only key; the frozen and hidden rules apply)."""
+
+    authentication_classes: list = []  # the key decides; a staff session sees no more
+
+    def get(self, request, slug):
+        wait = ratelimit.feed_wait(request.META)
+        if wait is not None:
+            return too_many(wait)
+        contest = Contest.objects.filter(slug=slug).first()
+        if contest is None or not overlay_key_ok(
+            contest.overlay_key, request.query_params.get("key", "")
+        ):
+            raise NotFoundError("not_found", _("Not found."))
+        level = request.query_params.get("level", "school")
+        if level not in leaderboards.UNIT_FIELDS:
+            raise ApplicationError("invalid", _("Unknown level."), {"level": level})
+        response = Response(selectors.contest_feed(contest=contest, level=level))
+        response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 # --- Results, exports, corrections (organisers) -------------------------------------------------

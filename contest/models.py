@@ -6,6 +6,8 @@ answers (Answer rows), the active corrections (Correction rows) and the ranking 
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,6 +21,22 @@ from quizzes.models import Question, Quiz, Unit
 
 def _in(language: str | None, vi: str, en: str) -> str:
     return (en if (language or "vi").startswith("en") else vi) or vi or en
+
+
+def new_overlay_key() -> str:
+    """A fresh read-only key for broadcast overlays and feeds (docs/broadcast.md), contests'
+    and live games' alike."""
+    return secrets.token_urlsafe(24)
+
+
+def overlay_key_ok(expected: str, given: object) -> bool:
+    """The one comparison of overlay keys (REST, sockets, pages): constant time, strings only."""
+    return (
+        isinstance(given, str)
+        and bool(given)
+        and bool(expected)
+        and hmac.compare_digest(given.encode(), expected.encode())
+    )
 
 
 class Contest(models.Model):
@@ -71,6 +89,9 @@ class Contest(models.Model):
         related_name="staffed_contests",
         verbose_name=_("staff"),
     )
+    # Read-only key of the broadcast overlays and the feed (docs/broadcast.md): public data only;
+    # the contest's staff rotate it.
+    overlay_key = models.CharField(max_length=64, default=new_overlay_key)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

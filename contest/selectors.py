@@ -224,6 +224,31 @@ def contest_public(contest: Contest, now=None) -> dict[str, Any]:
     }
 
 
+def contest_feed(*, contest: Contest, level: str = "school", n: int = 10) -> dict[str, Any]:
+    """The broadcast feed of a contest (overlays, TV graphics: docs/broadcast.md): only what the
+    public sees, so the frozen and hidden rules of `leaderboards.public_state` apply."""
+    scope = leaderboards.contest_scope(contest, public=True)
+    units = leaderboards.unit_board(contest=contest, round_=None, level=level, public=True)
+    return {
+        "contest": {"slug": contest.slug, "title": contest.title_in()},
+        "server_now": timezone.now().isoformat(),
+        "top": {
+            **leaderboards.board_state(scope),
+            "rows": leaderboards.top(scope, n),
+            "total": leaderboards.size(scope),
+        },
+        "units": {
+            "level": level,
+            "method": leaderboards.unit_method(contest, None, None, public=True),
+            "rows": units[:n],
+        },
+        "participation": {
+            "registered": contest.participants.count(),
+            "on_board": leaderboards.size(scope),
+        },
+    }
+
+
 # --- The paper, as the participant sees it -----------------------------------------------------
 
 _CONTENT: OrderedDict[tuple[int, str], dict] = OrderedDict()

@@ -33,6 +33,12 @@ urlpatterns = [
         apis.UnitLeaderboardApi.as_view(),
         name="contest-unit-leaderboard",
     ),
+    path(
+        "contests/<slug:slug>/overlays/",
+        apis.ContestOverlaysApi.as_view(),
+        name="contest-overlays",
+    ),
+    path("feed/contest/<slug:slug>", apis.ContestFeedApi.as_view(), name="contest-feed"),
     path("contests/<slug:slug>/audit/", apis.AuditLogApi.as_view(), name="contest-audit"),
     path("contests/<slug:slug>/staff/", apis.ContestStaffApi.as_view(), name="contest-staff"),
     path("rounds/<int:round_id>/", apis.RoundDetailApi.as_view(), name="round-detail"),

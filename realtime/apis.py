@@ -7,6 +7,7 @@ import hmac
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -127,6 +128,51 @@ class GameChallengeApi(APIView):
         if not (is_screen or is_host):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
         response = Response(challenge_current(game=game))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+GAME_OVERLAYS = ("lower-third", "ticker", "join", "distribution")
+
+
+def game_overlays_body(request, game: Game) -> dict:
+    """The overlay URLs of a game and its read-only feed (docs/broadcast.md): the host's only."""
+    key = game.overlay_key
+    page = lambda kind: request.build_absolute_uri(  # noqa: E731
+        reverse("overlay-game", args=[game.id, kind])
+    )
+    ws_base = request.build_absolute_uri("/").replace("http", "ws", 1).rstrip("/")
+    return {
+        "key": key,
+        "overlays": [{"kind": kind, "url": f"{page(kind)}?key={key}"} for kind in GAME_OVERLAYS],
+        "feed": {
+            "rest": request.build_absolute_uri(f"/api/feed/game/{game.id}") + f"?key={key}",
+            "ws": f"{ws_base}/ws/feed/game/{game.id}/?key={key}",
+        },
+    }
+
+
+class GameOverlaysApi(APIView):
+    """The host's overlay URLs (GET) and a new read-only key (POST: old URLs and open feed
+    sockets stop at once, in every server process)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, game_id: int):
+        response = Response(game_overlays_body(request, hosted_game(request, game_id)))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, game_id: int):
+        from asgiref.sync import async_to_sync
+
+        from realtime.feed import overlay_key_rotated
+
+        game = services.game_overlay_key_rotate(game_id=game_id, host=request.user)
+        async_to_sync(overlay_key_rotated)(game_id=game.id, key=game.overlay_key)
+        response = Response(game_overlays_body(request, game))
         response["Cache-Control"] = "no-store"
         return response
 

@@ -185,7 +185,7 @@ class GameSocket:
                 message = await receive()
                 kind = message["type"]
                 if kind == "websocket.connect":
-                    await self._send({"type": "websocket.accept"})
+                    await self.on_connect()
                 elif kind == "websocket.receive":
                     await self.on_frame(message.get("text"), message.get("bytes"))
                 elif kind == "websocket.disconnect":
@@ -193,6 +193,10 @@ class GameSocket:
         finally:
             self.closed = True
             self.detach()
+
+    async def on_connect(self) -> None:
+        """Game sockets say who they are in hello; the feed (realtime/feed.py) checks at once."""
+        await self._send({"type": "websocket.accept"})
 
     # --- sending -------------------------------------------------------------------------------
 

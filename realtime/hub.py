@@ -393,6 +393,10 @@ class Hub:
             self.arm(lg)
         if "n" in env:
             lg.players_count = env["n"]
+        if "ov" in env:  # the overlay key was rotated (realtime/feed.py)
+            from realtime.feed import close_stale_feeds
+
+            await close_stale_feeds(lg, env["ov"])
         if "k" in env:
             sock = lg.players.pop(env["k"], None)
             if sock is not None:

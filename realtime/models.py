@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from contest.models import new_overlay_key
+
 
 class Game(models.Model):
     class Status(models.TextChoices):
@@ -41,6 +43,9 @@ class Game(models.Model):
     # [{"question": id, "time_limit": s, "points": w}] frozen when the game is created.
     plan = models.JSONField(default=list)
     screen_key = models.CharField(max_length=64)
+    # Read-only key of the broadcast overlays and the feed (docs/broadcast.md): screen-role data
+    # only, never the answer key before the reveal; the host rotates it.
+    overlay_key = models.CharField(max_length=64, default=new_overlay_key)
     secret = models.CharField(max_length=64)
     contest_round_id = models.IntegerField(null=True, blank=True)
     # A teacher trying a quiz (with their own drafts): only the host may join, never linked to a

@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.urls import path
 
 from realtime.consumers import GameSocket
+from realtime.feed import FeedSocket
 
 websocket_urlpatterns: list = [
     path("ws/game/<int:game_id>/", GameSocket.as_asgi()),
+    # Read-only: the screen's frames for overlays and TV graphics (docs/broadcast.md).
+    path("ws/feed/game/<int:game_id>/", FeedSocket.as_asgi()),
+    path("ws/feed/game/<int:game_id>", FeedSocket.as_asgi()),
 ]

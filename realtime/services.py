@@ -221,6 +221,19 @@ def game_create(
     raise ApplicationError("busy", _("Please try again."), status=503)
 
 
+def game_overlay_key_rotate(*, game_id: int, host) -> Game:
+    """A new read-only overlay key for the host's game (docs/broadcast.md); the caller tells the
+    processes (realtime.feed.overlay_key_rotated) so that open feed sockets close at once."""
+    from contest.models import new_overlay_key
+
+    game = Game.objects.select_related("quiz").filter(id=game_id).first()
+    if game is None or game.host_id != getattr(host, "id", None):
+        raise NotFoundError("not_found", _("Game not found."))
+    game.overlay_key = new_overlay_key()
+    Game.objects.filter(id=game.id).update(overlay_key=game.overlay_key)
+    return game
+
+
 def game_for_pin(pin: Any, user=None) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
     for someone else's practice game (only its host may join: it may hold unpublished drafts)."""

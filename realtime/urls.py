@@ -11,12 +11,16 @@ from realtime.apis import (
     GameJoinApi,
     GameListCreateApi,
     GameLookupApi,
+    GameOverlaysApi,
     GameResultsApi,
     GameResultsCsvApi,
     GameResultsXlsxApi,
 )
+from realtime.feed import game_feed
 
 urlpatterns = [
+    path("feed/game/<int:game_id>", game_feed, name="game-feed"),
+    path("games/<int:game_id>/overlays", GameOverlaysApi.as_view(), name="game-overlays"),
     path("games/", GameListCreateApi.as_view(), name="game-list"),
     path("games/join", GameJoinApi.as_view(), name="game-join"),
     path("games/lookup", GameLookupApi.as_view(), name="game-lookup"),

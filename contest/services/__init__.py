@@ -14,6 +14,7 @@ from contest.services.attempts import (
 )
 from contest.services.contests import (
     contest_create,
+    contest_overlay_key_rotate,
     contest_staff_add,
     contest_update,
     round_create,
@@ -44,6 +45,7 @@ __all__ = [
     "attempt_submit",
     "build_paper",
     "contest_create",
+    "contest_overlay_key_rotate",
     "contest_staff_add",
     "contest_update",
     "draw_questions",

@@ -121,6 +121,19 @@ def contest_staff_add(*, contest: Contest, actor, username: Any) -> Any:
 
 
 @transaction.atomic
+def contest_overlay_key_rotate(*, contest: Contest, actor) -> Contest:
+    """A new read-only overlay key (docs/broadcast.md): the old overlay URLs and feed stop at
+    once (they are polled, and every poll checks the key). The contest's staff only."""
+    from contest.models import new_overlay_key
+    from contest.selectors import contest_staff_required
+
+    contest_staff_required(user=actor, contest=contest)
+    contest.overlay_key = new_overlay_key()
+    Contest.objects.filter(pk=contest.pk).update(overlay_key=contest.overlay_key)
+    _audit(contest, None, actor, "overlay_key_rotate", _("Overlay key rotated."), {})
+    return contest
+
+
 def contest_update(*, contest: Contest, actor=None, **fields) -> Contest:
     changes = {k: v for k, v in fields.items() if k in CONTEST_FIELDS and getattr(contest, k) != v}
     for k, v in changes.items():

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from contest.services.registration import (
 )
 from contest.services.results import participation_by_unit
 from frontend.access import role_page_denied
+from frontend.live.views import contest_overlay_kinds
 from quizzes.errors import ApplicationError
 from quizzes.selectors import quiz_list
 
@@ -324,6 +326,9 @@ def organise_contest(request, slug):
             "audit": contest.audit.select_related("actor", "round")[:100],
             "quizzes": quiz_list(user=request.user)[:200],
             "staff": selectors.contest_staff_list(contest=contest),
+            # Broadcast overlays panel (frontend_live/_overlays_panel.html, docs/broadcast.md).
+            "overlay_kinds": contest_overlay_kinds(),
+            "overlays_api": reverse("contest-overlays", args=[contest.slug]),
             "questions": questions,
             "aggregations": Contest.Aggregation.choices,
             "counting": Round.Counting.choices,

@@ -20,5 +20,13 @@ urlpatterns = [
     path("host/<int:game_id>", views.host_console),
     path("screen/<int:game_id>/", views.screen, name="live-screen"),
     path("screen/<int:game_id>", views.screen),
+    # Broadcast overlays (OBS / vMix browser sources): docs/broadcast.md.
+    path(
+        "overlay/jsi18n/<slug:lang>/",
+        views.overlay_javascript_catalog,
+        name="overlay-javascript-catalog",
+    ),
+    path("overlay/game/<int:game_id>/<slug:kind>", views.overlay_game, name="overlay-game"),
+    path("overlay/contest/<slug:slug>/<slug:kind>", views.overlay_contest, name="overlay-contest"),
     path("qr/<int:game_id>.svg", views.qr_svg, name="live-qr"),
 ]

@@ -13,12 +13,18 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
+from contest.apis import CONTEST_OVERLAYS
+from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
+from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 
 
@@ -63,7 +69,14 @@ def host_console(request, game_id: int):
     if game is None:
         raise Http404
     return render(
-        request, "frontend_live/host.html", {"game_id": game_id, "practice": game.practice}
+        request,
+        "frontend_live/host.html",
+        {
+            "game_id": game_id,
+            "practice": game.practice,
+            "overlay_kinds": game_overlay_kinds(),
+            "overlays_api": reverse("game-overlays", args=[game_id]),
+        },
     )
 
 
@@ -86,16 +99,92 @@ def screen(request, game_id: int):
     return response
 
 
+def game_overlay_kinds() -> list[tuple[str, str]]:
+    """The overlays of a live game with their names, for the host's Overlays panel."""
+    labels = {
+        "lower-third": _("Lower third: question and countdown"),
+        "ticker": _("Top-5 ticker"),
+        "join": _("Join card: QR code and PIN"),
+        "distribution": _("Answer distribution (after the reveal)"),
+    }
+    return [(kind, labels[kind]) for kind in GAME_OVERLAYS]
+
+
+def contest_overlay_kinds() -> list[tuple[str, str]]:
+    """The overlays of a contest with their names, for the organiser's Overlays panel."""
+    labels = {
+        "top10": _("Top 10"),
+        "units": _("Unit board"),
+        "participation": _("Participation counter"),
+    }
+    return [(kind, labels[kind]) for kind in CONTEST_OVERLAYS]
+
+
+def _overlay_page(request, context: dict):
+    """An OBS / vMix browser source (1920x1080, transparent): a shell whose ES module reads the
+    read-only feed with the key from the URL (docs/broadcast.md)."""
+    # ?lang=vi|en: an OBS machine's browser language is rarely the broadcast's language.
+    lang = request.GET.get("lang")
+    lang = lang if lang in OVERLAY_LANGUAGES else (translation.get_language() or "vi")[:2]
+    with translation.override(lang):
+        response = render(
+            request,
+            "frontend_live/overlay.html",
+            {**context, "key": request.GET.get("key", "")[:200], "lang": lang},
+        )
+    response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
+    return response
+
+
+OVERLAY_LANGUAGES = ("vi", "en")
+
+
+def overlay_javascript_catalog(request, lang: str):
+    """The live pages' JS strings in the overlay's language (not the browser's)."""
+    if lang not in OVERLAY_LANGUAGES:
+        raise Http404
+    with translation.override(lang):
+        return JavaScriptCatalog.as_view(packages=["frontend.live"])(request)
+
+
+def overlay_game(request, game_id: int, kind: str):
+    """A live game's overlay: lower third, top-5 ticker, join card or answer distribution."""
+    if kind not in GAME_OVERLAYS:
+        raise Http404
+    return _overlay_page(
+        request,
+        {
+            "scope": "game",
+            "kind": kind,
+            "target": game_id,
+            "join_url": join_url(request),
+            "qr_url": reverse("live-qr", args=[game_id]),
+        },
+    )
+
+
+def overlay_contest(request, slug: str, kind: str):
+    """A contest's overlay: top 10, unit board or participation counter (public data only)."""
+    if kind not in CONTEST_OVERLAYS:
+        raise Http404
+    return _overlay_page(request, {"scope": "contest", "kind": kind, "target": slug})
+
+
 @cache_control(private=True, max_age=300)
 def qr_svg(request, game_id: int):
     """The join link of a game as an SVG QR code, drawn here (no outside service)."""
-    game = Game.objects.filter(pk=game_id).only("pin", "screen_key", "host_id").first()
+    game = (
+        Game.objects.filter(pk=game_id).only("pin", "screen_key", "overlay_key", "host_id").first()
+    )
     if game is None:
         raise Http404
     key = request.GET.get("key", "")
-    # The PIN is a door key: only the screen (its secret) and the host may draw it.
-    allowed = (key and secrets.compare_digest(key.encode(), game.screen_key.encode())) or (
-        request.user.is_authenticated and game.host_id == request.user.id
+    # The PIN is a door key: only the screen (its secret), the join-card overlay (the PIN is on
+    # it anyway) and the host may draw it.
+    allowed = (
+        (key and secrets.compare_digest(key.encode(), game.screen_key.encode()))
+        or overlay_key_ok(game.overlay_key, key)
+        or (request.user.is_authenticated and game.host_id == request.user.id)
     )
     if not allowed:
         raise Http404

@@ -207,3 +207,42 @@ export function connStatus(node) {
     node.textContent = status === "open" ? "" : _("Reconnecting…");
   };
 }
+
+/** 4819203 -> "481 9203": two or three short groups read well from the back of a hall. */
+export function spacedPin(pin) {
+  const digits = String(pin);
+  const groups = Math.ceil(digits.length / 4);
+  const size = Math.floor(digits.length / groups);
+  const out = [];
+  let at = 0;
+  for (let g = 0; g < groups; g++) {
+    const len = size + (g >= groups - (digits.length % groups) ? 1 : 0);
+    out.push(digits.slice(at, at + len));
+    at += len;
+  }
+  return out.join(" ");
+}
+
+function correctSet(correct) {
+  if (!correct) return new Set();
+  if (correct.choices) return new Set(correct.choices.map(String));
+  if (correct.choice !== undefined) return new Set([String(correct.choice)]);
+  return new Set();
+}
+
+/** The bars of a reveal (screen, overlay): one per option with its count and whether it is
+ * right, or Right / Wrong for typed answers. */
+export function revealBars(q, reveal, lang) {
+  const dist = reveal.distribution || {};
+  if (dist.right !== undefined) {
+    return [
+      { label: _("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
+      { label: _("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false },
+    ];
+  }
+  const right = correctSet(reveal.correct);
+  return (q.choices || []).map((c, i) => ({
+    label: pick(c.text, lang), n: dist[c.id] || 0, cls: `a${i % SHAPES.length}`, mark: SHAPES[i % SHAPES.length],
+    correct: right.has(String(c.id)), lang: pickLang(c.text, lang),
+  }));
+}

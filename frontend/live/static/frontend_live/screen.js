@@ -4,7 +4,7 @@
 import { LiveSocket } from "./ws.js";
 import {
   $, _, Countdown, SHAPES, applyBranding, connStatus, el, flip, fmt, formatNumber, keyed, ngettext,
-  pgettext, pick, pickLang, reducedMotion,
+  pgettext, pick, pickLang, reducedMotion, revealBars, spacedPin,
 } from "./common.js";
 import { ScreenSound } from "./sound.js";
 
@@ -105,20 +105,6 @@ function header() {
     ? fmt(_("PIN %(pin)s"), { pin: spacedPin(game.pin) }) : "";
 }
 
-/** 4819203 -> "481 9203": two or three short groups read well from the back of a hall. */
-function spacedPin(pin) {
-  const digits = String(pin);
-  const groups = Math.ceil(digits.length / 4);
-  const size = Math.floor(digits.length / groups);
-  const out = [];
-  let at = 0;
-  for (let g = 0; g < groups; g++) {
-    const len = size + (g >= groups - (digits.length % groups) ? 1 : 0);
-    out.push(digits.slice(at, at + len));
-    at += len;
-  }
-  return out.join(" ");
-}
 const teamName = (team) => fmt(_("Team %(n)s"), { n: team });
 
 // --- Lobby ------------------------------------------------------------------------------------
@@ -258,30 +244,10 @@ function startQuestion() {
 
 // --- Reveal: bar chart ------------------------------------------------------------------------
 
-function correctSet(correct) {
-  if (!correct) return new Set();
-  if (correct.choices) return new Set(correct.choices.map(String));
-  if (correct.choice !== undefined) return new Set([String(correct.choice)]);
-  return new Set();
-}
-
 function renderReveal() {
   countdown.stop();
   const q = question.question;
-  const dist = reveal.distribution || {};
-  const right = correctSet(reveal.correct);
-  let bars;
-  if (dist.right !== undefined) {
-    bars = [
-      { label: _("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
-      { label: _("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false },
-    ];
-  } else {
-    bars = (q.choices || []).map((c, i) => ({
-      label: pick(c.text, lang), n: dist[c.id] || 0, cls: `a${i % SHAPES.length}`, mark: SHAPES[i % SHAPES.length],
-      correct: right.has(String(c.id)), lang: pickLang(c.text, lang),
-    }));
-  }
+  const bars = revealBars(q, reveal, lang);
   const max = Math.max(1, ...bars.map((b) => b.n));
   const anyRight = bars.some((b) => b.correct) && q.type !== "poll";
   const answerText = accepted(reveal.correct);

@@ -11,9 +11,10 @@ const PING_EVERY = 10000;
 const STALE_AFTER = 25000; // no frame for this long while open: the socket is dead (phone slept)
 
 export class LiveSocket {
-  constructor({ gameId, hello, onMessage, onStatus, onClose }) {
-    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/game/${gameId}/`;
-    this.hello = hello; // () => hello frame (called on each connect: tokens may change)
+  constructor({ gameId, path, hello, onMessage, onStatus, onClose }) {
+    // path: another socket of the same protocol (the read-only feed of overlays, which needs no hello).
+    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path || `/ws/game/${gameId}/`}`;
+    this.hello = hello; // () => hello frame (called on each connect: tokens may change); null: none
     this.onMessage = onMessage;
     this.onStatus = onStatus || (() => {});
     // onClose(event, hadState) -> false to stop reconnecting (e.g. the server refused the hello)
@@ -83,7 +84,7 @@ export class LiveSocket {
     ws.onopen = () => {
       this.attempt = 0;
       this.lastFrame = Date.now();
-      ws.send(JSON.stringify(this.hello()));
+      if (this.hello) ws.send(JSON.stringify(this.hello()));
       this.ping();
       clearInterval(this.pingTimer);
       this.pingTimer = setInterval(() => this.tick(), PING_EVERY);
