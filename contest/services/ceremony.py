@@ -1,0 +1,517 @@
+"""The award ceremony: a board snapshot turned into steps, revealed one at a time by an operator.
+
+Preparing a show reads the board once (the final standing and, when the round had a freeze, the
+public standing at the freeze) and stores every step with what the audience sees at that step
+(`show`): a step's payload is built only from what has been revealed up to it, so a screen that
+receives it learns nothing more. The console's preview of a step stays on the step (`preview`,
+`label`) and never goes to an audience screen.
+
+Steps, in order: the title; the unit awards (best school, best district) if they come first; the
+individuals; the unit awards if they come after; the podium. The individuals are either
+  * a board revealed from place N up to 1st, one place (and its award card) a step; or,
+  * for a round with a freeze, the ICPC Resolver: the frozen board (the public standing at the
+    freeze), then the rows whose result changed after the freeze, resolved one at a time from
+    the bottom of the board upward, each moving to its final place; then the award cards from
+    place N up to 1st.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from contest import leaderboards, prizes, ranking
+from contest.models import Ceremony, Contest, Participant, Round
+from contest.selectors import contest_staff_required
+from contest.services.registration import mask_name
+from contest.services.results import round_finalize_if_due
+from quizzes.errors import ApplicationError, NotFoundError
+
+MSG_NOT_FINISHED = gettext_lazy("The results are not final yet: the round has not closed.")
+MSG_BAD_SOURCE = gettext_lazy("Choose a round of this contest, the contest, or a finished game.")
+MSG_BAD_TIERS = gettext_lazy(
+    "Prize tiers: one a line, “places | Vietnamese name | English name”, places at least 1."
+)
+MSG_BAD_PLACES = gettext_lazy("Places to reveal: a number from 1 to 100.")
+MSG_BAD_OFFSET = gettext_lazy("Stage offset: a percentage from 0 to 40.")
+MSG_NO_STEP = gettext_lazy("There is no such step.")
+
+MAX_PLACES = 100
+MAX_STAGE_OFFSET = 40
+UNIT_LEVELS = ("school", "district")
+
+# Boards that live outside the contest app (a live game's final standing) are read by a function
+# the owning app registers (realtime/apps.py): source -> f(ceremony) -> (ranked rows, people).
+BOARD_PROVIDERS: dict[str, Callable[[Ceremony], tuple[list[dict], dict[int, dict]]]] = {}
+
+
+# --- Pure: the steps --------------------------------------------------------------------------
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return any(before.get(k) != after.get(k) for k in ("score", "time_ms", "submitted_ms"))
+
+
+def _board(rows: list[dict], people: dict[int, dict], places: int) -> list[dict[str, Any]]:
+    """What an audience sees of ranked rows: place, name, school, score (top `places`)."""
+    return [
+        {
+            "id": r["id"],
+            "place": r["rank"],
+            "name": people.get(r["id"], {}).get("name", ""),
+            "school": people.get(r["id"], {}).get("school", ""),
+            "score": r["score"],
+        }
+        for r in rows[:places]
+    ]
+
+
+def _card(row: dict, people: dict[int, dict], tiers: list[dict]) -> dict[str, Any]:
+    person = people.get(row["id"], {})
+    return {
+        "id": row["id"],
+        "place": row["rank"],
+        "name": person.get("name", ""),
+        "school": person.get("school", ""),
+        "district": person.get("district", ""),
+        "score": row["score"],
+        "prize": prizes.tier_names(prizes.award_for_rank(row["rank"], tiers)),
+    }
+
+
+def _card_text(card: dict[str, Any]) -> str:
+    where = ", ".join(x for x in (card["school"], card["district"]) if x)
+    prize = card["prize"]["vi"] if card.get("prize") else _("no prize")
+    return f"{card['name']}{', ' + where if where else ''}: {prize}"
+
+
+def resolver_order(
+    frozen: list[dict[str, Any]],
+    final: list[dict[str, Any]],
+    *,
+    places: int,
+    chain: tuple[str, ...],
+    actual: float | None = None,
+) -> list[dict[str, Any]]:
+    """The Resolver's moves: [{"id", "from", "to", "board"}] where board is the ranked top
+    `places` after the move, from/to the row's place before and after (None: off the board).
+
+    The rows considered are those in the top `places` of the frozen or of the final standing.
+    Each move resolves the lowest row on the current board whose result changed after the
+    freeze (rows with no result at the freeze count as below the board, worst final first);
+    moves that neither start nor end on the board are folded into the next visible one.
+    """
+    frozen_by = {r["id"]: r for r in frozen}
+    final_by = {r["id"]: r for r in final}
+    universe = {r["id"] for r in frozen if r["rank"] <= places}
+    universe |= {r["id"] for r in final if r["rank"] <= places}
+    current = {i: frozen_by[i] for i in universe if i in frozen_by and i in final_by}
+    pending = {
+        i
+        for i in universe
+        if i in final_by and (i not in current or _changed(current[i], final_by[i]))
+    }
+    final_rank = {r["id"]: r["rank"] for r in final}
+    moves = []
+    ranked = ranking.rank_rows(current.values(), chain, actual)
+    while pending:
+        position = {r["id"]: p for p, r in enumerate(ranked, start=1)}
+        on_board = [r["id"] for r in reversed(ranked) if r["id"] in pending]
+        if on_board:
+            pick = on_board[0]
+        else:  # no result at the freeze: below everyone, the worst final place first
+            pick = max(pending, key=lambda i: (final_rank[i], i))
+        pending.discard(pick)
+        before = position.get(pick)
+        current[pick] = final_by[pick]
+        ranked = ranking.rank_rows(current.values(), chain, actual)
+        after = next(p for p, r in enumerate(ranked, start=1) if r["id"] == pick)
+        visible = lambda p: p is not None and p <= places  # noqa: E731
+        if visible(before) or visible(after):
+            moves.append(
+                {
+                    "id": pick,
+                    "from": before if visible(before) else None,
+                    "to": after if visible(after) else None,
+                    "board": ranked[:places],
+                }
+            )
+    return moves
+
+
+def build_steps(
+    *,
+    final: list[dict[str, Any]],
+    people: dict[int, dict],
+    places: int,
+    tiers: list[dict],
+    frozen: list[dict[str, Any]] | None = None,
+    chain: tuple[str, ...] = ("score",),
+    actual: float | None = None,
+    unit_cards: list[dict[str, Any]] = (),
+    units: str = "after",
+) -> list[dict[str, Any]]:
+    """Every step of a show: {"kind", "label", "preview", "show"}; `show` is all an audience
+    gets at that step. `final` and `frozen` are ranked (ranking.rank_rows) rows."""
+    final = [r for r in final]
+    top = final[:places]
+    steps: list[dict[str, Any]] = [
+        {"kind": "intro", "label": _("Title"), "preview": _("The title"), "show": {"kind": "intro"}}
+    ]
+    unit_steps = [
+        {
+            "kind": "unit",
+            "label": _("Best unit: %(name)s") % {"name": card["name"]},
+            "preview": f"{card['name']}: {card['title']['vi']}",
+            "show": {"kind": "unit", "card": card},
+        }
+        for card in unit_cards
+    ]
+    if units == "before":
+        steps += unit_steps
+    revealed_all = False
+    if frozen is not None:
+        moves = resolver_order(frozen, final, places=places, chain=chain, actual=actual)
+        if moves:
+            board = ranking.rank_rows(
+                [r for r in frozen if r["id"] in {x["id"] for x in final}], chain, actual
+            )
+            steps.append(
+                {
+                    "kind": "frozen",
+                    "label": _("The frozen board"),
+                    "preview": _("The standing at the freeze (already public)"),
+                    "show": {"kind": "frozen", "rows": _board(board, people, places)},
+                }
+            )
+            for move in moves:
+                name = people.get(move["id"], {}).get("name", "")
+                text = _("%(name)s: place %(from)s → %(to)s") % {
+                    "name": name,
+                    "from": move["from"] or "–",
+                    "to": move["to"] or "–",
+                }
+                steps.append(
+                    {
+                        "kind": "resolve",
+                        "label": text,
+                        "preview": text,
+                        "show": {
+                            "kind": "resolve",
+                            "rows": _board(move["board"], people, places),
+                            "moved": move["id"],
+                            "from": move["from"],
+                            "to": move["to"],
+                        },
+                    }
+                )
+            revealed_all = True
+    for index in range(len(top) - 1, -1, -1):
+        row = top[index]
+        card = _card(row, people, tiers)
+        shown = top if revealed_all else top[index:]
+        steps.append(
+            {
+                "kind": "place",
+                "label": _("Place %(place)s: %(name)s")
+                % {"place": row["rank"], "name": card["name"]},
+                "preview": _card_text(card),
+                "show": {"kind": "place", "rows": _board(shown, people, places), "card": card},
+            }
+        )
+    if units == "after":
+        steps += unit_steps
+    podium = [_card(r, people, tiers) for r in top if r["rank"] <= 3]
+    steps.append(
+        {
+            "kind": "podium",
+            "label": _("Podium"),
+            "preview": ", ".join(f"{c['place']}. {c['name']}" for c in podium),
+            "show": {"kind": "podium", "cards": podium},
+        }
+    )
+    return steps
+
+
+# --- Reading the board ------------------------------------------------------------------------
+
+
+def _people(ids: list[int], *, masked: bool) -> dict[int, dict]:
+    out = {}
+    rows = Participant.objects.filter(pk__in=ids).values_list(
+        "pk", "full_name", "school__name", "district__name"
+    )
+    for pk, full_name, school, district in rows:
+        out[pk] = {
+            "name": mask_name(full_name) if masked else full_name,
+            "school": school or "",
+            "district": district or "",
+        }
+    return out
+
+
+def _unit_cards(contest: Contest, round_: Round | None) -> list[dict[str, Any]]:
+    titles = {
+        "school": {"vi": "Trường xuất sắc nhất", "en": "Best school"},
+        "district": {"vi": "Quận/huyện xuất sắc nhất", "en": "Best district"},
+    }
+    cards = []
+    for level in UNIT_LEVELS:
+        rows = leaderboards.unit_board(contest=contest, round_=round_, level=level, public=False)
+        for row in rows:
+            if row["rank"] != 1 or not row["participants"]:
+                break
+            cards.append(
+                {
+                    "level": level,
+                    "title": titles[level],
+                    "name": row["name"],
+                    "value": row["value"],
+                    "participants": row["participants"],
+                    "method": leaderboards.unit_method(contest, round_, None, public=False),
+                }
+            )
+    return cards
+
+
+def _round_board(ceremony: Ceremony) -> dict[str, Any]:
+    round_ = ceremony.round
+    if not round_.is_closed():
+        raise ApplicationError("not_finished", MSG_NOT_FINISHED)
+    round_finalize_if_due(round_)
+    scope = leaderboards.round_scope(round_, public=False)
+    final = ranking.rank_rows(leaderboards.round_rows(round_), scope.chain, scope.actual)
+    frozen = None
+    if round_.freeze_hours and round_.kind == Round.Kind.SELF_PACED:
+        frozen = ranking.rank_rows(leaderboards.frozen_rows(round_), scope.chain, scope.actual)
+    people = _people([r["id"] for r in final], masked=ceremony.masked)
+    for r in final:  # live rows with no registered participant keep their nickname and unit
+        people.setdefault(r["id"], {"name": r["name"], "school": r["unit"], "district": ""})
+    return {
+        "final": final,
+        "frozen": frozen,
+        "people": people,
+        "chain": scope.chain,
+        "actual": scope.actual,
+        "unit_cards": _unit_cards(ceremony.contest, round_),
+    }
+
+
+def _contest_board(ceremony: Ceremony) -> dict[str, Any]:
+    contest = ceremony.contest
+    rounds = list(contest.rounds.all())
+    if not rounds or any(not r.is_closed() for r in rounds):
+        raise ApplicationError("not_finished", MSG_NOT_FINISHED)
+    for r in rounds:
+        round_finalize_if_due(r)
+    chain = leaderboards.contest_scope(contest).chain
+    final = ranking.rank_rows(leaderboards.contest_rows(contest), chain)
+    masked = {r.pk: "frozen" for r in rounds if r.freeze_hours and r.kind == Round.Kind.SELF_PACED}
+    frozen = (
+        ranking.rank_rows(leaderboards.contest_rows(contest, masked), chain) if masked else None
+    )
+    return {
+        "final": final,
+        "frozen": frozen,
+        "people": _people([r["id"] for r in final], masked=ceremony.masked),
+        "chain": chain,
+        "actual": None,
+        "unit_cards": _unit_cards(contest, None),
+    }
+
+
+def _game_board(ceremony: Ceremony) -> dict[str, Any]:
+    provider = BOARD_PROVIDERS.get(Ceremony.Source.GAME)
+    if provider is None:
+        raise ApplicationError("bad_source", MSG_BAD_SOURCE)
+    final, people = provider(ceremony)
+    return {
+        "final": final,
+        "frozen": None,
+        "people": people,
+        "chain": ("score",),
+        "actual": None,
+        "unit_cards": [],
+    }
+
+
+def ceremony_steps_compute(ceremony: Ceremony) -> list[dict[str, Any]]:
+    """The show's steps from the board as it is now (the snapshot stored by prepare)."""
+    if ceremony.source == Ceremony.Source.ROUND:
+        board = _round_board(ceremony)
+    elif ceremony.source == Ceremony.Source.CONTEST:
+        board = _contest_board(ceremony)
+    else:
+        board = _game_board(ceremony)
+    return build_steps(
+        final=board["final"],
+        frozen=board["frozen"],
+        people=board["people"],
+        places=ceremony.places,
+        tiers=ceremony.tiers,
+        chain=board["chain"],
+        actual=board["actual"],
+        unit_cards=board["unit_cards"] if ceremony.units != Ceremony.Units.NONE else [],
+        units=ceremony.units,
+    )
+
+
+# --- Writes -------------------------------------------------------------------------------------
+
+
+def _clean_settings(contest: Contest, data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    source = data.get("source", Ceremony.Source.ROUND)
+    out["source"] = source
+    out["round"] = None
+    out["game_id"] = None
+    if source == Ceremony.Source.ROUND:
+        round_id = data.get("round_id")
+        out["round"] = Round.objects.filter(pk=round_id or 0, contest=contest).first()
+        if out["round"] is None:
+            errors["round"] = str(MSG_BAD_SOURCE)
+    elif source == Ceremony.Source.GAME:
+        game_id = data.get("game_id")
+        if not isinstance(game_id, int) or Ceremony.Source.GAME not in BOARD_PROVIDERS:
+            errors["game"] = str(MSG_BAD_SOURCE)
+        out["game_id"] = game_id
+    elif source != Ceremony.Source.CONTEST:
+        errors["source"] = str(MSG_BAD_SOURCE)
+    places = data.get("places", 10)
+    if not isinstance(places, int) or isinstance(places, bool) or not 1 <= places <= MAX_PLACES:
+        errors["places"] = str(MSG_BAD_PLACES)
+    out["places"] = places
+    try:
+        out["tiers"] = prizes.clean_tiers(data.get("tiers", prizes.DEFAULT_TIERS))
+    except ValueError:
+        errors["tiers"] = str(MSG_BAD_TIERS)
+    units = data.get("units", Ceremony.Units.AFTER)
+    if units not in Ceremony.Units.values:
+        errors["units"] = str(MSG_BAD_SOURCE)
+    out["units"] = units
+    out["masked"] = bool(data.get("masked", True))
+    offset = data.get("stage_offset", 0)
+    if (
+        not isinstance(offset, int)
+        or isinstance(offset, bool)
+        or not 0 <= offset <= MAX_STAGE_OFFSET
+    ):
+        errors["stage_offset"] = str(MSG_BAD_OFFSET)
+    out["stage_offset"] = offset
+    if errors:
+        raise ApplicationError("invalid", _("Check the highlighted fields."), errors)
+    return out
+
+
+@transaction.atomic
+def ceremony_prepare(
+    *, user, contest: Contest, data: dict[str, Any], ceremony: Ceremony | None = None
+) -> Ceremony:
+    """Create or re-prepare a show: settings checked, the board read once and its steps stored;
+    the show starts again at its first step."""
+    contest_staff_required(user=user, contest=contest)
+    values = _clean_settings(contest, data)
+    if ceremony is None:
+        ceremony = Ceremony(contest=contest, created_by=user, screen_key=secrets.token_urlsafe(18))
+    else:
+        ceremony = Ceremony.objects.select_for_update().get(pk=ceremony.pk)
+    for name, value in values.items():
+        setattr(ceremony, name, value)
+    ceremony.steps = ceremony_steps_compute(ceremony)
+    ceremony.step = 0
+    ceremony.blackout = False
+    ceremony.seq += 1
+    ceremony.prepared_at = timezone.now()
+    ceremony.save()
+    return ceremony
+
+
+def ceremony_get(*, ceremony_id: int, user) -> Ceremony:
+    """A ceremony for its contest's staff (404 when it does not exist, 403 for others)."""
+    ceremony = Ceremony.objects.select_related("contest", "round").filter(pk=ceremony_id).first()
+    if ceremony is None:
+        raise NotFoundError("not_found", _("Not found."))
+    contest_staff_required(user=user, contest=ceremony.contest)
+    return ceremony
+
+
+@transaction.atomic
+def ceremony_go(
+    *,
+    user,
+    ceremony_id: int,
+    index: int | None = None,
+    delta: int | None = None,
+    blackout: bool | None = None,
+) -> Ceremony:
+    """Move the show: to a step (`index`), by `delta` steps, or blackout on/off. Stored, so a
+    restarted server and every screen that connects later show the same step."""
+    ceremony = ceremony_get(ceremony_id=ceremony_id, user=user)
+    ceremony = Ceremony.objects.select_for_update().select_related("contest").get(pk=ceremony.pk)
+    last = max(0, len(ceremony.steps) - 1)
+    if index is not None:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index <= last:
+            raise ApplicationError("no_step", MSG_NO_STEP)
+        ceremony.step = index
+    elif delta is not None:
+        ceremony.step = min(last, max(0, ceremony.step + int(delta)))
+    if blackout is not None:
+        ceremony.blackout = bool(blackout)
+    elif index is not None or delta is not None:
+        ceremony.blackout = False
+    ceremony.seq += 1
+    ceremony.save(update_fields=["step", "blackout", "seq"])
+    return ceremony
+
+
+@transaction.atomic
+def ceremony_key_rotate(*, user, ceremony: Ceremony) -> Ceremony:
+    """A new read-only key for audience screens and overlays; old links stop working."""
+    contest_staff_required(user=user, contest=ceremony.contest)
+    ceremony.screen_key = secrets.token_urlsafe(18)
+    ceremony.save(update_fields=["screen_key"])
+    return ceremony
+
+
+# --- Frames -------------------------------------------------------------------------------------
+
+
+def audience_frame(ceremony: Ceremony) -> dict[str, Any]:
+    """What every audience screen and overlay gets: only the current step's revealed state."""
+    show = None
+    if not ceremony.blackout and ceremony.steps:
+        show = ceremony.steps[min(ceremony.step, len(ceremony.steps) - 1)]["show"]
+    return {
+        "type": "ceremony",
+        "seq": ceremony.seq,
+        "step": ceremony.step,
+        "blackout": ceremony.blackout,
+        "stage_offset": ceremony.stage_offset,
+        "show": show,
+    }
+
+
+def console_frame(ceremony: Ceremony) -> dict[str, Any]:
+    """What the operator's console gets: the audience frame, every step's label (to jump), and
+    the private preview of the next step."""
+    steps = ceremony.steps or []
+    nxt = ceremony.step + 1
+    return {
+        "type": "console",
+        "seq": ceremony.seq,
+        "step": ceremony.step,
+        "total": len(steps),
+        "blackout": ceremony.blackout,
+        "audience": audience_frame(ceremony),
+        "steps": [{"kind": s["kind"], "label": s["label"]} for s in steps],
+        "next": {"kind": steps[nxt]["kind"], "preview": steps[nxt]["preview"]}
+        if nxt < len(steps)
+        else None,
+    }
