@@ -11,8 +11,9 @@ const PING_EVERY = 10000;
 const STALE_AFTER = 25000; // no frame for this long while open: the socket is dead (phone slept)
 
 export class LiveSocket {
-  constructor({ gameId, hello, onMessage, onStatus, onClose }) {
-    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/game/${gameId}/`;
+  constructor({ gameId, url, hello, onMessage, onStatus, onClose }) {
+    // `url`: another socket of the same protocol shape (the award ceremony's).
+    this.url = url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/game/${gameId}/`;
     this.hello = hello; // () => hello frame (called on each connect: tokens may change)
     this.onMessage = onMessage;
     this.onStatus = onStatus || (() => {});
