@@ -85,12 +85,6 @@ def _card(row: dict, people: dict[int, dict], tiers: list[dict]) -> dict[str, An
     }
 
 
-def _card_text(card: dict[str, Any]) -> str:
-    where = ", ".join(x for x in (card["school"], card["district"]) if x)
-    prize = card["prize"]["vi"] if card.get("prize") else _("no prize")
-    return f"{card['name']}{', ' + where if where else ''}: {prize}"
-
-
 def resolver_order(
     frozen: list[dict[str, Any]],
     final: list[dict[str, Any]],
@@ -157,18 +151,17 @@ def build_steps(
     unit_cards: list[dict[str, Any]] = (),
     units: str = "after",
 ) -> list[dict[str, Any]]:
-    """Every step of a show: {"kind", "label", "preview", "show"}; `show` is all an audience
-    gets at that step. `final` and `frozen` are ranked (ranking.rank_rows) rows."""
+    """Every step of a show: {"kind", "note", "show"}. `show` is all an audience gets at that
+    step; `note` is the console's private description of it (its label, and the preview while
+    it is the next step), worded by the console in its language. `final` and `frozen` are
+    ranked (ranking.rank_rows) rows."""
     final = [r for r in final]
     top = final[:places]
-    steps: list[dict[str, Any]] = [
-        {"kind": "intro", "label": _("Title"), "preview": _("The title"), "show": {"kind": "intro"}}
-    ]
+    steps: list[dict[str, Any]] = [{"kind": "intro", "note": {}, "show": {"kind": "intro"}}]
     unit_steps = [
         {
             "kind": "unit",
-            "label": _("Best unit: %(name)s") % {"name": card["name"]},
-            "preview": f"{card['name']}: {card['title']['vi']}",
+            "note": {"name": card["name"], "title": card["title"]},
             "show": {"kind": "unit", "card": card},
         }
         for card in unit_cards
@@ -185,23 +178,16 @@ def build_steps(
             steps.append(
                 {
                     "kind": "frozen",
-                    "label": _("The frozen board"),
-                    "preview": _("The standing at the freeze (already public)"),
+                    "note": {},
                     "show": {"kind": "frozen", "rows": _board(board, people, places)},
                 }
             )
             for move in moves:
                 name = people.get(move["id"], {}).get("name", "")
-                text = _("%(name)s: place %(from)s → %(to)s") % {
-                    "name": name,
-                    "from": move["from"] or "–",
-                    "to": move["to"] or "–",
-                }
                 steps.append(
                     {
                         "kind": "resolve",
-                        "label": text,
-                        "preview": text,
+                        "note": {"name": name, "from": move["from"], "to": move["to"]},
                         "show": {
                             "kind": "resolve",
                             "rows": _board(move["board"], people, places),
@@ -219,9 +205,7 @@ def build_steps(
         steps.append(
             {
                 "kind": "place",
-                "label": _("Place %(place)s: %(name)s")
-                % {"place": row["rank"], "name": card["name"]},
-                "preview": _card_text(card),
+                "note": {k: card[k] for k in ("place", "name", "school", "district", "prize")},
                 "show": {"kind": "place", "rows": _board(shown, people, places), "card": card},
             }
         )
@@ -231,8 +215,7 @@ def build_steps(
     steps.append(
         {
             "kind": "podium",
-            "label": _("Podium"),
-            "preview": ", ".join(f"{c['place']}. {c['name']}" for c in podium),
+            "note": {"names": [f"{c['place']}. {c['name']}" for c in podium]},
             "show": {"kind": "podium", "cards": podium},
         }
     )
@@ -510,8 +493,8 @@ def console_frame(ceremony: Ceremony) -> dict[str, Any]:
         "total": len(steps),
         "blackout": ceremony.blackout,
         "audience": audience_frame(ceremony),
-        "steps": [{"kind": s["kind"], "label": s["label"]} for s in steps],
-        "next": {"kind": steps[nxt]["kind"], "preview": steps[nxt]["preview"]}
+        "steps": [{"kind": s["kind"], "note": s["note"]} for s in steps],
+        "next": {"kind": steps[nxt]["kind"], "note": steps[nxt]["note"]}
         if nxt < len(steps)
         else None,
     }

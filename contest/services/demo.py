@@ -146,9 +146,9 @@ def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300,
         option_secret,
         question_keys,
     )
-    from quizzes.options import opaque_ids, to_opaque_response
     from contest.services.registration import participant_register
     from quizzes.models import Unit
+    from quizzes.options import opaque_ids, to_opaque_response
 
     classes = list(Unit.objects.filter(level="class").order_by("code").values_list("pk", flat=True))
     if not classes or not round_.is_open():

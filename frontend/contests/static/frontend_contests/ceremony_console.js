@@ -24,17 +24,37 @@ const socket = new LiveSocket({
   onClose: (event) => event.code !== 4001,
 });
 
+const pickLang = (names) => (names ? names[lang] || names.vi : "");
+
+/** A step in words, in the console's language (the server sends its data, not its wording). */
+function describe(step) {
+  const n = step.note || {};
+  switch (step.kind) {
+    case "intro": return gettext("Title");
+    case "frozen": return gettext("The board at the freeze (already public)");
+    case "resolve": return fmt(gettext("%(name)s: place %(from)s → %(to)s"), { name: n.name, from: n.from || "–", to: n.to || "–" });
+    case "place": {
+      const where = [n.school, n.district].filter(Boolean).join(", ");
+      const prize = n.prize ? pickLang(n.prize) : gettext("no prize");
+      return fmt(gettext("Place %(place)s: %(name)s, %(where)s: %(prize)s"), { place: n.place, name: n.name, where, prize });
+    }
+    case "unit": return `${pickLang(n.title)}: ${n.name}`;
+    case "podium": return fmt(gettext("Podium: %(names)s"), { names: (n.names || []).join(", ") });
+    default: return step.kind;
+  }
+}
+
 function render() {
   const current = state.steps[state.step];
-  $("cc-current").textContent = current ? current.label : "–";
+  $("cc-current").textContent = current ? describe(current) : "–";
   $("cc-count").textContent = fmt(gettext("step %(n)s of %(total)s"), { n: state.step + 1, total: state.total });
-  $("cc-next").textContent = state.next ? state.next.preview : gettext("(the end of the show)");
+  $("cc-next").textContent = state.next ? describe(state.next) : gettext("(the end of the show)");
   $("cc-blackout").setAttribute("aria-pressed", String(state.blackout));
   $("cc-back").disabled = state.step <= 0;
   $("cc-forward").disabled = state.step >= state.total - 1;
   const jump = $("cc-jump");
   if (jump.options.length !== state.total) {
-    jump.replaceChildren(...state.steps.map((s, i) => el("option", { value: String(i), text: `${i + 1}. ${s.label}` })));
+    jump.replaceChildren(...state.steps.map((s, i) => el("option", { value: String(i), text: `${i + 1}. ${describe(s)}` })));
   }
   jump.value = String(state.step);
   root.dataset.step = String(state.step);
