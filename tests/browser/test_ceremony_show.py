@@ -107,6 +107,9 @@ async def test_a_whole_ceremony_with_two_screens_reveals_nothing_early(
     errors: list[str] = []
     operator = await _operator(browser, base, ceremony_id, errors)
     screens = [await new_page(browser, errors=errors) for _ in range(2)]
+    # The first screen prefers reduced motion: rows and cards are drawn at once (screenshots show
+    # each step's final look); the second one animates.
+    await screens[0].emulate_media(reduced_motion="reduce")
     recorder = Recorder(screens[1])
     for screen in screens:
         await screen.goto(f"{base}/ceremony/{ceremony_id}/screen?key={key}")
@@ -191,6 +194,7 @@ async def test_a_frozen_board_resolves_on_screen_from_the_bottom_up(
     errors: list[str] = []
     operator = await _operator(browser, base, ceremony_id, errors)
     screen = await new_page(browser, errors=errors)
+    await screen.emulate_media(reduced_motion="reduce")
     recorder = Recorder(screen)
     await screen.goto(f"{base}/ceremony/{ceremony_id}/screen?key={key}")
     await _at(screen, 0)
