@@ -1,8 +1,9 @@
 // What an award ceremony step looks like: shared by the audience screen, the overlay and the
 // console's preview. Everything drawn comes from the step's frame (the revealed state only).
-import { el, fmt, gettext } from "./common.js";
+import { el, fmt, gettext, ngettext } from "./common.js";
 import { flip, formatNumber, keyed } from "../frontend_live/common.js";
 
+const points = (n, lang) => fmt(ngettext("%(score)s point", "%(score)s points", n), { score: formatNumber(n, lang) });
 const pick = (names, lang) => (names ? names[lang] || names.vi || "" : "");
 
 function awardCard(card, lang) {
@@ -12,17 +13,18 @@ function awardCard(card, lang) {
     el("p", { class: "cs-place", text: fmt(gettext("Place %(place)s"), { place: card.place }) }),
     el("h2", { class: "cs-who", text: card.name }),
     where ? el("p", { class: "cs-where", text: where }) : null,
-    el("p", { class: "cs-pts", text: fmt(gettext("%(score)s points"), { score: formatNumber(card.score, lang) }) }));
+    el("p", { class: "cs-pts", text: points(card.score, lang) }));
 }
 
 function unitCard(card, lang) {
   const value = card.method === "participation" ? `${formatNumber(card.value, lang)} %`
-    : fmt(gettext("%(score)s points"), { score: formatNumber(card.value, lang) });
+    : points(card.value, lang);
   return el("article", { class: "cs-award cs-unit" },
     el("p", { class: "cs-prize", text: pick(card.title, lang) }),
     el("h2", { class: "cs-who", text: card.name }),
     el("p", { class: "cs-pts", text: value }),
-    el("p", { class: "cs-where", text: fmt(gettext("%(n)s participants"), { n: formatNumber(card.participants, lang) }) }));
+    el("p", { class: "cs-where",
+      text: fmt(ngettext("%(n)s participant", "%(n)s participants", card.participants), { n: formatNumber(card.participants, lang) }) }));
 }
 
 function boardRow(row, moved, lang) {
