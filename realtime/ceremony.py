@@ -166,6 +166,9 @@ class CeremonySocket:
         if role not in (ROLE_OPERATOR, ROLE_SCREEN):
             await self.error(p.E_MALFORMED)
             return
+        if self.role is not None:  # one hello per socket: each one reads the database
+            await self.error(p.E_INVALID_ACTION)
+            return
         await get_hub()  # the bus listener runs before this socket waits for events
         self.detach()
         self.role = role
@@ -196,9 +199,10 @@ class CeremonySocket:
             return
         user = self.scope.get("user")
         try:
-            ceremony = await database_sync_to_async(svc.ceremony_go)(
-                user=user, ceremony_id=self.ceremony_id, **kwargs
-            )
+            with translation.override(self.lang):  # error messages in the console's language
+                ceremony = await database_sync_to_async(svc.ceremony_go)(
+                    user=user, ceremony_id=self.ceremony_id, **kwargs
+                )
         except ApplicationError as exc:
             await self.send_text(
                 dumps(

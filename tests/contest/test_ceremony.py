@@ -204,3 +204,57 @@ def test_bad_settings_get_a_clear_error_and_change_nothing():
         )
     assert set(error.value.details) == {"places", "tiers"}
     assert not Ceremony.objects.exists()
+
+
+def _game(contest, round_, *, status):
+    from realtime.models import Game, Player
+
+    host = make_user("host", roles=["teacher"])
+    game = Game.objects.create(
+        host=host,
+        pin="123456",
+        status=status,
+        screen_key="k",
+        secret="s",
+        contest_round_id=round_.pk if round_ else None,
+    )
+    for i, nickname in enumerate(["Mèo Mướp", "Cá Heo", "Sóc Nâu"]):
+        Player.objects.create(
+            game=game, nickname=nickname, nickname_key=nickname.lower(), score=900 - 100 * i
+        )
+    return game
+
+
+def test_a_finished_live_game_of_the_contest_is_revealed_from_its_last_place():
+    contest, round_, _made = _twelve()
+    game = _game(contest, round_, status="ended")
+    ceremony = svc.ceremony_prepare(
+        user=_organiser(contest),
+        contest=contest,
+        data={"source": "game", "game_id": game.pk, "places": 3},
+    )
+    cards = [s["show"]["card"] for s in ceremony.steps if s["kind"] == "place"]
+    assert [(c["place"], c["name"]) for c in cards] == [
+        (3, "Sóc Nâu"),
+        (2, "Cá Heo"),
+        (1, "Mèo Mướp"),
+    ]
+    assert cards[-1]["prize"]["vi"] == "Giải Nhất"
+
+
+def test_a_live_game_still_running_or_of_another_contest_cannot_be_revealed():
+    contest, round_, _made = _twelve()
+    boss = _organiser(contest)
+    running = _game(contest, round_, status="running")
+    with pytest.raises(ApplicationError) as error:
+        svc.ceremony_prepare(
+            user=boss, contest=contest, data={"source": "game", "game_id": running.pk}
+        )
+    assert error.value.code == "not_finished"
+    running.status, running.pin, running.contest_round_id = "ended", "654321", None
+    running.save()
+    with pytest.raises(ApplicationError) as error:
+        svc.ceremony_prepare(
+            user=boss, contest=contest, data={"source": "game", "game_id": running.pk}
+        )
+    assert error.value.code == "bad_source"

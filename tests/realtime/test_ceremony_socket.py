@@ -124,3 +124,17 @@ async def test_only_the_contests_staff_operate_a_ceremony():
     await anonymous.close()
     assert orjson.dumps(frame)  # refused frames carry no step
     assert "show" not in frame
+
+
+async def test_a_jump_to_a_step_that_does_not_exist_is_refused_in_the_consoles_language():
+    ceremony, boss = await sync_to_async(_show)()
+    cookie = await sync_to_async(session_cookie)(boss)
+    operator = await CeremonySocket(ceremony.pk, headers=[cookie]).connect()
+    assert (await operator.hello(role="operator", lang="vi"))["type"] == "console"
+    await operator.send({"type": "go", "index": 99})
+    refused = await operator.until("error")
+    assert refused["code"] == "no_step" and refused["message"] == "Không có bước này."
+    await operator.send({"type": "hello", "role": "screen", "key": ceremony.screen_key})
+    assert (await operator.until("error"))["code"] == "invalid_action"  # one hello per socket
+    await operator.close()
+    assert (await sync_to_async(Ceremony.objects.get)(pk=ceremony.pk)).step == 0
