@@ -357,7 +357,9 @@ def _clean_settings(contest: Contest, data: dict[str, Any]) -> dict[str, Any]:
     out["game_id"] = None
     if source == Ceremony.Source.ROUND:
         round_id = data.get("round_id")
-        out["round"] = Round.objects.filter(pk=round_id or 0, contest=contest).first()
+        if not isinstance(round_id, int) or isinstance(round_id, bool):
+            round_id = 0
+        out["round"] = Round.objects.filter(pk=round_id, contest=contest).first()
         if out["round"] is None:
             errors["round"] = str(MSG_BAD_SOURCE)
     elif source == Ceremony.Source.GAME:

@@ -258,3 +258,37 @@ def test_a_live_game_still_running_or_of_another_contest_cannot_be_revealed():
             user=boss, contest=contest, data={"source": "game", "game_id": running.pk}
         )
     assert error.value.code == "bad_source"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(min_value=0, max_value=20)),
+            st.integers(min_value=0, max_value=20),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    st.integers(min_value=1, max_value=8),
+)
+def test_the_resolver_ends_on_the_final_board_moving_each_changed_row_once(people, places):
+    from contest.ranking import rank_rows
+
+    def row(pid, score):
+        return {"id": pid, "score": score * 100, "time_ms": 1000, "submitted_ms": 5}
+
+    frozen = rank_rows([row(i, f) for i, (f, _final) in enumerate(people) if f is not None])
+    final = rank_rows([row(i, final) for i, (_f, final) in enumerate(people)])
+    moves = svc.resolver_order(frozen, final, places=places, chain=("score",))
+    changed = {i for i, (f, final) in enumerate(people) if f != final}
+    moved = [m["id"] for m in moves]
+    assert len(moved) == len(set(moved)) and set(moved) <= changed
+    universe = {r["id"] for r in frozen if r["rank"] <= places}
+    universe |= {r["id"] for r in final if r["rank"] <= places}
+    start = rank_rows([r for r in frozen if r["id"] in universe])[:places]
+    last = moves[-1]["board"] if moves else start
+    assert [r["id"] for r in last] == [r["id"] for r in final[:places]]
+    for move in moves:  # a move is shown only when the row starts or ends on the board
+        assert move["from"] is not None or move["to"] is not None
+        if move["to"] is not None:
+            assert move["board"][move["to"] - 1]["id"] == move["id"]
