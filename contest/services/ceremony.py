@@ -116,11 +116,11 @@ def resolver_order(
     ranked = ranking.rank_rows(current.values(), chain, actual)
     while pending:
         position = {r["id"]: p for p, r in enumerate(ranked, start=1)}
-        on_board = [r["id"] for r in reversed(ranked) if r["id"] in pending]
-        if on_board:
-            pick = on_board[0]
-        else:  # no result at the freeze: below everyone, the worst final place first
-            pick = max(pending, key=lambda i: (final_rank[i], i))
+        newcomers = [i for i in pending if i not in current]
+        if newcomers:  # no result at the freeze: below everyone, the worst final place first
+            pick = max(newcomers, key=lambda i: (final_rank[i], i))
+        else:  # the lowest row on the board that changed
+            pick = next(r["id"] for r in reversed(ranked) if r["id"] in pending)
         pending.discard(pick)
         before = position.get(pick)
         current[pick] = final_by[pick]

@@ -292,3 +292,30 @@ def test_the_resolver_ends_on_the_final_board_moving_each_changed_row_once(peopl
         assert move["from"] is not None or move["to"] is not None
         if move["to"] is not None:
             assert move["board"][move["to"] - 1]["id"] == move["id"]
+
+
+def test_a_first_paper_handed_in_during_the_freeze_is_resolved_first_from_below_the_board():
+    people = [
+        ("Nguyễn Văn An", "THCS Ba Đình", [(3000, 60_000, 30)]),
+        ("Trần Thị Bình", "THCS Ba Đình", [(2000, 60_000, 30), (2500, 60_000, 1)]),
+        ("Lê Minh Chi", "THCS Cầu Giấy", [(2800, 60_000, 1)]),  # nothing before the freeze
+    ]
+    contest, round_, made = closed_round(people, freeze_hours=2)
+    ceremony = svc.ceremony_prepare(
+        user=_organiser(contest),
+        contest=contest,
+        data={
+            "source": "round",
+            "round_id": round_.pk,
+            "places": 3,
+            "masked": False,
+            "units": "none",
+        },
+    )
+    frozen = next(s for s in ceremony.steps if s["kind"] == "frozen")["show"]
+    assert "Lê Minh Chi" not in json.dumps(frozen, ensure_ascii=False)  # not on the frozen board
+    moves = [s["show"] for s in ceremony.steps if s["kind"] == "resolve"]
+    assert [(m["moved"], m["from"], m["to"]) for m in moves] == [
+        (made[2].pk, None, 2),  # Chi comes in from below the board
+        (made[1].pk, 3, 3),  # then Bình, now last, keeps 3rd with 2,500
+    ]

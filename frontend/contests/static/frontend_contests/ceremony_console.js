@@ -82,3 +82,12 @@ document.addEventListener("keydown", (e) => {
   }
 });
 socket.start();
+
+// Preparing again restarts the show: ask first when it is under way.
+for (const form of document.querySelectorAll("form")) {
+  const action = form.querySelector("input[name=action]");
+  if (!action || action.value !== "prepare") continue;
+  form.addEventListener("submit", (e) => {
+    if (state && state.step > 0 && !window.confirm(gettext("Prepare again? The show restarts at its first step on every screen."))) e.preventDefault();
+  });
+}
