@@ -49,7 +49,7 @@ def _form_data(post) -> dict:
         "places": _int(post.get("places"), 0),
         "units": post.get("units", Ceremony.Units.AFTER),
         "masked": post.get("masked") == "on",
-        "stage_offset": _int(post.get("stage_offset"), -1),
+        "stage_offset": _int(post.get("stage_offset") or 0, -1),  # empty: no offset
         "tiers": tiers if tiers is not None else "bad",
     }
     if source == "round":

@@ -97,3 +97,25 @@ def test_audience_pages_need_the_current_key_and_hold_no_result(show):
     old = ceremony.screen_key
     svc.ceremony_key_rotate(user=boss, ceremony=ceremony)
     assert client.get(f"/ceremony/{ceremony.pk}/screen?key={old}").status_code == 404
+
+
+def test_an_organiser_prepares_a_new_ceremony_from_the_contests_list(show):
+    ceremony, boss = show
+    client = Client()
+    client.force_login(boss)
+    url = f"/organise/contests/{ceremony.contest.slug}/ceremonies/"
+    assert f"/organise/ceremony/{ceremony.pk}/" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "source": "contest",
+            "places": "3",
+            "tiers": "1 | Giải Nhất | First prize",
+            "units": "none",
+        },
+    )
+    made = Ceremony.objects.exclude(pk=ceremony.pk).get()
+    assert response["Location"] == f"/organise/ceremony/{made.pk}/"
+    assert made.source == "contest" and made.masked is False  # an unticked box: full names
+    assert [s["kind"] for s in made.steps] == ["intro", "place", "place", "place", "podium"]
+    assert Client().get(url).status_code == 302  # anonymous: log in first
