@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contest.ceremony_steps import resolver_order
 from contest.models import Ceremony
 from contest.prizes import DEFAULT_TIERS, award_for_rank
 from contest.services import ceremony as svc
@@ -279,7 +280,7 @@ def test_the_resolver_ends_on_the_final_board_moving_each_changed_row_once(peopl
 
     frozen = rank_rows([row(i, f) for i, (f, _final) in enumerate(people) if f is not None])
     final = rank_rows([row(i, final) for i, (_f, final) in enumerate(people)])
-    moves = svc.resolver_order(frozen, final, places=places, chain=("score",))
+    moves = resolver_order(frozen, final, places=places, chain=("score",))
     changed = {i for i, (f, final) in enumerate(people) if f != final}
     moved = [m["id"] for m in moves]
     assert len(moved) == len(set(moved)) and set(moved) <= changed
