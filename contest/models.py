@@ -486,15 +486,11 @@ class PrizeTier(models.Model):
 
     @staticmethod
     def for_rank(tiers: list[PrizeTier], rank: int | None, score: int) -> PrizeTier | None:
-        """The prize a result of this rank and score wins (tiers best first), or None."""
-        if rank is None or score <= 0:
-            return None
-        cut = 0
-        for tier in tiers:
-            cut += tier.places
-            if rank <= cut:
-                return tier
-        return None
+        """The prize a result of this rank and score wins (tiers best first), or None: the one
+        rule of contest.prizes.award_for_rank, which the award ceremony uses too."""
+        from contest.prizes import award_for_rank
+
+        return award_for_rank(rank, tiers, score)
 
 
 class Certificate(models.Model):
@@ -536,3 +532,58 @@ class Certificate(models.Model):
     @property
     def code_display(self) -> str:
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+class Ceremony(models.Model):
+    """An award ceremony: a board snapshot turned into steps the operator reveals one by one.
+
+    The steps (contest.services.ceremony) are computed once, when the show is prepared, and
+    stored with the current step, so a restarted server resumes the show where it was.
+    """
+
+    class Source(models.TextChoices):
+        ROUND = "round", _("A round")
+        CONTEST = "contest", _("The whole contest")
+        GAME = "game", _("A finished live game")
+
+    class Units(models.TextChoices):
+        BEFORE = "before", _("Before the individuals")
+        AFTER = "after", _("After the individuals")
+        NONE = "none", _("No unit awards")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="ceremonies")
+    source = models.CharField(_("board"), max_length=8, choices=Source.choices)
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # realtime.Game (an id: the contest app does not depend on the live app).
+    game_id = models.IntegerField(_("live game"), null=True, blank=True)
+    places = models.PositiveSmallIntegerField(_("places to reveal"), default=10)
+    # contest.prizes: [{"places": n, "name_vi": ..., "name_en": ...}], best first.
+    tiers = models.JSONField(_("prize tiers"), default=list, blank=True)
+    units = models.CharField(
+        _("best schools and districts"), max_length=8, choices=Units.choices, default=Units.AFTER
+    )
+    masked = models.BooleanField(_("masked names"), default=True)
+    # Percent of the screen's height left empty at the bottom (people standing on stage).
+    stage_offset = models.PositiveSmallIntegerField(_("stage offset (%)"), default=0)
+    screen_key = models.CharField(max_length=64)
+    # [{"kind", "label", "preview", "show": audience payload}] (services.ceremony.build_steps).
+    steps = models.JSONField(default=list, blank=True)
+    step = models.PositiveIntegerField(default=0)
+    blackout = models.BooleanField(default=False)
+    # Bumped on every change of step or blackout: screens ignore older frames.
+    seq = models.PositiveIntegerField(default=0)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("ceremony")
+        verbose_name_plural = _("ceremonies")
+
+    def __str__(self) -> str:
+        return f"{self.contest} #{self.pk}"

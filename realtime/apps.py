@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class RealtimeConfig(AppConfig):
     name = "realtime"
     verbose_name = _("Live games")
+
+    def ready(self) -> None:
+        # A ceremony can reveal a finished live game's standing (contest does not import us).
+        from contest.services.ceremony import BOARD_PROVIDERS
+        from realtime.ceremony import game_board
+
+        BOARD_PROVIDERS["game"] = game_board

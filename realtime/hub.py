@@ -384,6 +384,11 @@ class Hub:
         if env.get("resync"):
             await self.resync()
             return
+        if "cer" in env:  # an award ceremony's step (realtime/ceremony.py)
+            from realtime.ceremony import on_envelope as ceremony_envelope
+
+            await ceremony_envelope(env)
+            return
         lg = self.games.get(env["g"])
         if lg is None:
             return

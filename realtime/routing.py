@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from realtime.ceremony import CeremonySocket
 from realtime.consumers import GameSocket
 from realtime.feed import FeedSocket
 
@@ -12,4 +13,5 @@ websocket_urlpatterns: list = [
     # Read-only: the screen's frames for overlays and TV graphics (docs/broadcast.md).
     path("ws/feed/game/<int:game_id>/", FeedSocket.as_asgi()),
     path("ws/feed/game/<int:game_id>", FeedSocket.as_asgi()),
+    path("ws/ceremony/<int:ceremony_id>/", CeremonySocket.as_asgi()),
 ]

@@ -215,3 +215,94 @@ def seed_demo_crowd(count: int = 300) -> int:
     if round_ is None:
         return 0
     return seed_demo_participants(contest=round_.contest, round_=round_, count=count)
+
+
+# --- A finished final with a frozen board, and its award ceremony, ready to run ------------------
+
+FINAL_POSITION = 2
+
+
+def _final_attempts(round_: Round, rnd) -> None:
+    """Handed-in papers for the demo crowd: one before the freeze, and for about one in four a
+    better one during it (those rows move when the ceremony resolves the freeze)."""
+    from contest.models import Attempt, Participant
+    from contest.services.results import round_result_refresh
+
+    people = list(
+        Participant.objects.filter(contest=round_.contest, email__endswith="@" + DEMO_EMAIL_DOMAIN)
+        .select_related("school")
+        .order_by("pk")[:60]
+    )
+    for participant in people:
+        tries = [(rnd.randrange(20, 90) * 100, 30.0)]
+        if rnd.random() < 0.25:
+            tries.append(
+                (min(10000, tries[0][0] + rnd.randrange(5, 30) * 100), rnd.uniform(0.2, 1.8))
+            )
+        for number, (score, hours) in enumerate(tries, start=1):
+            submitted = round_.closes_at - timedelta(hours=hours)
+            time_ms = int(rnd.uniform(3, 14) * 60_000)
+            Attempt.objects.create(
+                round=round_,
+                participant=participant,
+                number=number,
+                status=Attempt.Status.SUBMITTED,
+                started_at=submitted - timedelta(milliseconds=time_ms),
+                deadline=submitted + timedelta(minutes=1),
+                submitted_at=submitted,
+                seed=rnd.randrange(1, 2**31),
+                score=score,
+                max_score=10000,
+                time_ms=time_ms,
+            )
+        round_result_refresh(
+            round_=round_,
+            participant_id=participant.pk,
+            update_boards=False,
+            participant=participant,
+        )
+
+
+def seed_demo_ceremony(seed: int = 18):
+    """A finished final of the demo contest whose board was frozen for its last two hours, and a
+    prepared award ceremony for it (idempotent). Returns the ceremony, or None without the
+    demo contest and organiser."""
+    import random
+
+    from contest.models import Ceremony
+    from contest.services.ceremony import ceremony_prepare
+    from contest.services.results import round_finalize
+
+    contest = Contest.objects.filter(slug=DEMO_SLUG).first()
+    organiser = get_user_model().objects.filter(username="organiser").first()
+    first = Round.objects.filter(contest=contest, position=1).first() if contest else None
+    if contest is None or organiser is None or first is None:
+        return None
+    now = timezone.now()
+    round_, created = Round.objects.get_or_create(
+        contest=contest,
+        position=FINAL_POSITION,
+        defaults={
+            "title_vi": "Chung kết (đã kết thúc)",
+            "title_en": "Final (finished)",
+            "opens_at": now - timedelta(days=3),
+            "closes_at": now - timedelta(hours=1),
+            "time_limit_seconds": 900,
+            "max_attempts": 2,
+            "counting": Round.Counting.BEST,
+            "quiz": first.quiz,
+            "freeze_hours": 2,
+            "weight": 0,  # the demo's open round keeps its own contest ranking
+        },
+    )
+    if created:
+        _final_attempts(round_, random.Random(seed))
+        round_finalize(round_=round_)
+    ceremony = Ceremony.objects.filter(contest=contest, round=round_).first()
+    if ceremony is None:
+        ceremony = ceremony_prepare(
+            user=organiser,
+            contest=contest,
+            data={"source": "round", "round_id": round_.pk, "places": 10, "units": "after"},
+        )
+    return ceremony

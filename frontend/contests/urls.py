@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from frontend.contests import views
+from frontend.contests import ceremony_views, views
 
 urlpatterns: list = [
     path("contests/", views.contest_list, name="contest-list-page"),
@@ -34,4 +34,22 @@ urlpatterns: list = [
     ),
     path("organise/", views.organise_index, name="contest-organise-index"),
     path("organise/contests/<slug:slug>/", views.organise_contest, name="contest-organise"),
+    path(
+        "organise/contests/<slug:slug>/ceremonies/",
+        ceremony_views.ceremony_list,
+        name="ceremony-list",
+    ),
+    path(
+        "organise/ceremony/<int:ceremony_id>/",
+        ceremony_views.ceremony_console,
+        name="ceremony-console",
+    ),
+    path(
+        "ceremony/<int:ceremony_id>/screen", ceremony_views.ceremony_screen, name="ceremony-screen"
+    ),
+    path(
+        "ceremony/<int:ceremony_id>/overlay",
+        ceremony_views.ceremony_overlay,
+        name="ceremony-overlay",
+    ),
 ]

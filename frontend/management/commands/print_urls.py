@@ -20,10 +20,16 @@ def _demo_contest_pages() -> list[tuple[str, str]]:
     round_ = Round.objects.filter(contest__slug=DEMO_SLUG).order_by("position").first()
     if round_ is None:
         return []
-    return [
+    pages = [
         ("Demo contest", reverse("contest-landing", args=[DEMO_SLUG])),
         ("Contest ceremony screen", reverse("contest-screen", args=[DEMO_SLUG, round_.pk])),
     ]
+    from contest.models import Ceremony
+
+    ceremony = Ceremony.objects.filter(contest__slug=DEMO_SLUG).order_by("pk").first()
+    if ceremony is not None:  # its audience links carry a key: the console gives them
+        pages.append(("Closing ceremony console", reverse("ceremony-console", args=[ceremony.pk])))
+    return pages
 
 
 class Command(BaseCommand):

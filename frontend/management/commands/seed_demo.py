@@ -32,4 +32,5 @@ def _extra_steps():
     contest_demo = __import__("contest.services.demo", fromlist=["x"])
     steps.append(contest_demo.seed_demo_contest)
     steps.append(contest_demo.seed_demo_crowd)
+    steps.append(contest_demo.seed_demo_ceremony)
     return steps

@@ -11,9 +11,10 @@ const PING_EVERY = 10000;
 const STALE_AFTER = 25000; // no frame for this long while open: the socket is dead (phone slept)
 
 export class LiveSocket {
-  constructor({ gameId, path, hello, onMessage, onStatus, onClose }) {
-    // path: another socket of the same protocol (the read-only feed of overlays, which needs no hello).
-    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path || `/ws/game/${gameId}/`}`;
+  constructor({ gameId, url, path, hello, onMessage, onStatus, onClose }) {
+    // url: a whole socket URL of the same protocol shape (the award ceremony's); path: another
+    // socket on this host (the read-only feed of overlays, which needs no hello).
+    this.url = url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path || `/ws/game/${gameId}/`}`;
     this.hello = hello; // () => hello frame (called on each connect: tokens may change); null: none
     this.onMessage = onMessage;
     this.onStatus = onStatus || (() => {});

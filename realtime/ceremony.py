@@ -1,0 +1,252 @@
+"""The ceremony WebSocket (`/ws/ceremony/<id>/`): the operator's console and audience screens.
+
+Separate from the live game's sockets, but on the same bus: a step change is stored (the
+service), turned into two texts once (the audience frame and the console frame), and published
+once on the live store's bus; every process hands the same text to its own local sockets
+(`on_envelope`, called by the hub). A (re)connecting socket gets the current frame first.
+
+Client -> server: {"type": "hello", "role": "operator" | "screen", "key"?, "lang"?},
+{"type": "go", "index"? , "delta"?}, {"type": "blackout", "on": bool}, {"type": "ping", "t"}.
+Server -> client: "ceremony" (audience), "console" (operators), "error", "pong".
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+import orjson
+from channels.db import database_sync_to_async
+from django.utils import translation
+
+from contest.models import Ceremony
+from contest.services import ceremony as svc
+from quizzes.errors import ApplicationError
+from realtime import protocol as p
+from realtime.hub import dumps, error_frame, get_hub, now_ms
+
+logger = logging.getLogger(__name__)
+
+ROLE_OPERATOR = "operator"
+ROLE_SCREEN = "screen"
+CLOSE_HELLO_FAILED = 4001
+
+# Local sockets of this process: ceremony id -> {"screen": set, "operator": set}.
+_local: dict[int, dict[str, set]] = {}
+
+
+def _texts(ceremony: Ceremony) -> tuple[str, str]:
+    return dumps(svc.audience_frame(ceremony)), dumps(svc.console_frame(ceremony))
+
+
+async def publish(ceremony: Ceremony) -> None:
+    """One event for every process: the two frames serialised once, here."""
+    audience, console = _texts(ceremony)
+    hub = await get_hub()
+    await hub.store.publish(orjson.dumps({"cer": ceremony.pk, "a": audience, "o": console}))
+
+
+async def on_envelope(env: dict) -> None:
+    """A ceremony event from the bus: its texts to this process's sockets."""
+    sockets = _local.get(env["cer"])
+    if not sockets:
+        return
+    for role, text in ((ROLE_SCREEN, env["a"]), (ROLE_OPERATOR, env["o"])):
+        for sock in list(sockets[role]):
+            await sock.send_text(text)
+
+
+def _hello_frame(ceremony_id: int, role: str, key, user) -> tuple[str | None, str | None]:
+    """(frame text, error code) for a hello: operators must be the contest's staff, screens
+    must bring the ceremony's current key."""
+    ceremony = Ceremony.objects.select_related("contest").filter(pk=ceremony_id).first()
+    if ceremony is None:
+        return None, p.E_NOT_AUTHORISED
+    if role == ROLE_OPERATOR:
+        try:
+            svc.ceremony_get(ceremony_id=ceremony_id, user=user)
+        except ApplicationError:
+            return None, p.E_NOT_AUTHORISED
+        return _texts(ceremony)[1], None
+    if not isinstance(key, str) or not hmac.compare_digest(key, ceremony.screen_key):
+        return None, p.E_NOT_AUTHORISED
+    return _texts(ceremony)[0], None
+
+
+class CeremonySocket:
+    def __init__(self, scope: dict, send):
+        self.scope = scope
+        self._send = send
+        self.role: str | None = None
+        self.lang = "vi"
+        self.closed = False
+        self.held: list[str] | None = None
+        try:
+            self.ceremony_id = int(scope["url_route"]["kwargs"]["ceremony_id"])
+        except (KeyError, TypeError, ValueError):
+            self.ceremony_id = 0
+
+    @classmethod
+    def as_asgi(cls):
+        async def app(scope, receive, send):
+            await cls(scope, send).run(receive)
+
+        app.consumer_class = cls
+        return app
+
+    async def run(self, receive) -> None:
+        try:
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.connect":
+                    await self._send({"type": "websocket.accept"})
+                elif kind == "websocket.receive":
+                    await self.on_frame(message.get("text") or message.get("bytes"))
+                elif kind == "websocket.disconnect":
+                    break
+        finally:
+            self.closed = True
+            self.detach()
+
+    def detach(self) -> None:
+        sockets = _local.get(self.ceremony_id)
+        if sockets is None or self.role is None:
+            return
+        sockets[self.role].discard(self)
+        if not sockets[ROLE_SCREEN] and not sockets[ROLE_OPERATOR]:
+            _local.pop(self.ceremony_id, None)
+
+    async def send_text(self, text: str, *, now: bool = False) -> None:
+        if self.closed:
+            return
+        if self.held is not None and not now:
+            self.held.append(text)
+            return
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except Exception:  # the peer is gone; the disconnect message cleans up
+            self.closed = True
+
+    async def error(self, code: str) -> None:
+        with translation.override(self.lang):
+            await self.send_text(dumps(error_frame(code)), now=True)
+
+    async def on_frame(self, raw) -> None:
+        if raw is None or len(raw) > p.MAX_FRAME_BYTES:
+            await self.error(p.E_TOO_LARGE)
+            return
+        try:
+            msg = orjson.loads(raw)
+        except ValueError:
+            await self.error(p.E_MALFORMED)
+            return
+        if not isinstance(msg, dict) or msg.get("type") not in ("hello", "go", "blackout", "ping"):
+            await self.error(p.E_UNKNOWN_TYPE)
+            return
+        try:
+            await getattr(self, f"handle_{msg['type']}")(msg)
+        except Exception:
+            logger.exception("ceremony socket handler failed")
+            await self.error(p.E_BUSY)
+
+    async def handle_ping(self, msg: dict) -> None:
+        t = msg.get("t")
+        await self.send_text(
+            dumps(
+                {"type": p.S_PONG, "t": t if isinstance(t, int | float) else None, "now": now_ms()}
+            ),
+            now=True,
+        )
+
+    async def handle_hello(self, msg: dict) -> None:
+        if msg.get("lang") in ("vi", "en"):
+            self.lang = msg["lang"]
+        role = msg.get("role")
+        if role not in (ROLE_OPERATOR, ROLE_SCREEN):
+            await self.error(p.E_MALFORMED)
+            return
+        if self.role is not None:  # one hello per socket: each one reads the database
+            await self.error(p.E_INVALID_ACTION)
+            return
+        await get_hub()  # the bus listener runs before this socket waits for events
+        self.detach()
+        self.role = role
+        self.held = []
+        sockets = _local.setdefault(self.ceremony_id, {ROLE_SCREEN: set(), ROLE_OPERATOR: set()})
+        sockets[role].add(self)  # registered first: a step published meanwhile is held
+        try:
+            with translation.override(self.lang):
+                text, code = await database_sync_to_async(_hello_frame)(
+                    self.ceremony_id, role, msg.get("key"), self.scope.get("user")
+                )
+            if code is not None:
+                self.detach()
+                self.role = None
+                await self.error(code)
+                self.closed = True
+                await self._send({"type": "websocket.close", "code": CLOSE_HELLO_FAILED})
+                return
+            await self.send_text(text, now=True)
+        finally:
+            held, self.held = self.held or [], None
+            for text in held:
+                await self.send_text(text)
+
+    async def _move(self, **kwargs) -> None:
+        if self.role != ROLE_OPERATOR:
+            await self.error(p.E_NOT_AUTHORISED)
+            return
+        user = self.scope.get("user")
+        try:
+            with translation.override(self.lang):  # error messages in the console's language
+                ceremony = await database_sync_to_async(svc.ceremony_go)(
+                    user=user, ceremony_id=self.ceremony_id, **kwargs
+                )
+        except ApplicationError as exc:
+            await self.send_text(
+                dumps(
+                    {"type": p.S_ERROR, "code": exc.code, "message": exc.message, "details": None}
+                ),
+                now=True,
+            )
+            return
+        await publish(ceremony)
+
+    async def handle_go(self, msg: dict) -> None:
+        index, delta = msg.get("index"), msg.get("delta")
+        if index is not None:
+            await self._move(index=index)
+        elif delta in (-1, 1):
+            await self._move(delta=delta)
+        else:
+            await self.error(p.E_MALFORMED)
+
+    async def handle_blackout(self, msg: dict) -> None:
+        await self._move(blackout=bool(msg.get("on")))
+
+
+def game_board(ceremony: Ceremony) -> tuple[list[dict], dict[int, dict]]:
+    """A finished live game's final standing for a ceremony (contest.services.ceremony asks it
+    through BOARD_PROVIDERS): only a game played for one of the ceremony's contest's rounds."""
+    from contest.models import Round
+    from realtime.models import Game, Player
+    from realtime.selectors import standings
+
+    game = Game.objects.filter(pk=ceremony.game_id or 0).first()
+    if (
+        game is None
+        or not Round.objects.filter(
+            pk=game.contest_round_id or 0, contest_id=ceremony.contest_id
+        ).exists()
+    ):
+        raise ApplicationError("bad_source", svc.MSG_BAD_SOURCE)
+    if game.status != Game.Status.ENDED:
+        raise ApplicationError("not_finished", svc.MSG_NOT_FINISHED)
+    ranked = standings(game_id=game.pk)
+    units = dict(Player.objects.filter(game=game).values_list("pk", "unit__name"))
+    people = {
+        r["id"]: {"name": r["nickname"], "school": units.get(r["id"]) or "", "district": ""}
+        for r in ranked
+    }
+    return ranked, people
