@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from quizzes.background import JobContext, job_kind
 from quizzes.importers import questions_import
@@ -22,7 +22,12 @@ def questions_import_job(job: Job, ctx: JobContext) -> None:
         ctx.progress(
             done,
             total,
-            _("Imported %(done)s of %(total)s questions.") % {"done": done, "total": total},
+            ngettext(
+                "Imported %(done)s of %(total)s question.",
+                "Imported %(done)s of %(total)s questions.",
+                total,
+            )
+            % {"done": done, "total": total},
             start=5,
             end=99,
         )

@@ -17,7 +17,8 @@ def test_the_unit_board_names_the_real_number_of_scores_it_averages(client, lang
     from tests.contest.conftest import clear_boards
 
     clear_boards()
-    contest, round_, _questions = make_contest(slug="wording")
+    # Scores shown while open: with hidden scores the unit board ranks by participation.
+    contest, round_, _questions = make_contest(slug="wording", scores_while_open=True)
     contest.unit_aggregation = "top_n"
     contest.aggregation_top_n = 7
     contest.save()

@@ -11,7 +11,14 @@ from asgiref.sync import sync_to_async
 
 from contest.models import Answer as ContestAnswer
 from realtime.models import Answer as LiveAnswer
-from tests.contest.helpers import TOKEN_HEADER, make_contest, make_school, register, start_attempt
+from tests.contest.helpers import (
+    TOKEN_HEADER,
+    make_contest,
+    make_school,
+    paper_answers,
+    register,
+    start_attempt,
+)
 from tests.factories import make_user
 from tests.realtime.conftest import create_game, host_socket, join, make_quiz, player_socket
 
@@ -24,7 +31,7 @@ def attempt(api_client, db):
     school = make_school("CG", "THCS Cầu Giấy")["school"]
     token = register(api_client, contest, school)
     state = start_attempt(api_client, round_, token)
-    return {"id": state["id"], "token": token, "questions": questions}
+    return {"id": state["id"], "token": token, "questions": questions, "state": state}
 
 
 def _save(api_client, attempt, body, action="answers"):
@@ -37,8 +44,15 @@ def _save(api_client, attempt, body, action="answers"):
     )
 
 
-def _choice(question) -> str:
-    return str(question.choices.first().pk)
+def _choice(question, attempt=None) -> str:
+    """An option id as the paper shows it (opaque per attempt); the bounds hold whatever the id."""
+    real = question.choices.first().pk
+    if attempt is None:
+        return str(real)
+    shown = paper_answers(
+        attempt["state"], [{"question": question.pk, "response": {"choice": real}}]
+    )
+    return shown[0]["response"]["choice"]
 
 
 @pytest.mark.django_db
@@ -77,7 +91,9 @@ def test_more_answers_than_allowed_in_one_request_are_refused(api_client, attemp
 @pytest.mark.django_db
 def test_an_answer_within_the_bounds_is_still_saved(api_client, attempt):
     question = attempt["questions"][0]
-    body = {"answers": [{"question": question.pk, "response": {"choice": _choice(question)}}]}
+    body = {
+        "answers": [{"question": question.pk, "response": {"choice": _choice(question, attempt)}}]
+    }
     assert _save(api_client, attempt, body).status_code == 200
     assert ContestAnswer.objects.filter(attempt_id=attempt["id"]).count() == 1
 
