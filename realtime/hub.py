@@ -682,6 +682,12 @@ class Hub:
             return await self.kick(lg, msg.get("player"))
         if action == p.A_TEAM:
             return await self.set_team(lg, msg.get("player"), msg.get("team"))
+        if action in (p.A_START, p.A_NEXT) and not await db(services.game_quiz_playable)(
+            game_id=lg.id
+        ):
+            # The quiz joined a contest round still open after this game was made: its keys
+            # (the host's key frame, the reveals) stay with the round's staff.
+            return error_frame(p.E_QUIZ_LOCKED)
         for _attempt in range(2):
             async with lg.lock:
                 old = lg.state

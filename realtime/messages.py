@@ -22,6 +22,10 @@ ERROR_MESSAGES = {
     p.E_GAME_ENDED: _("This game has ended."),
     p.E_KICKED: _("You were removed from this game."),
     p.E_BUSY: _("The server is busy. Your answer was not saved; please send it again."),
+    p.E_QUIZ_LOCKED: _(
+        "A contest round that has not closed yet uses this quiz: only its organisers can play it "
+        "until the round closes."
+    ),
 }
 
 

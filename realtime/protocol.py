@@ -172,6 +172,7 @@ E_INVALID_ACTION = "invalid_action"
 E_GAME_ENDED = "game_ended"
 E_KICKED = "kicked"
 E_BUSY = "busy"
+E_QUIZ_LOCKED = "quiz_locked"
 ERROR_CODES = (
     E_MALFORMED,
     E_UNKNOWN_TYPE,
@@ -183,6 +184,7 @@ ERROR_CODES = (
     E_LATE,
     E_WRONG_QUESTION,
     E_INVALID_ANSWER,
+    E_QUIZ_LOCKED,
     E_INVALID_ACTION,
     E_GAME_ENDED,
     E_KICKED,

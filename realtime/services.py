@@ -155,6 +155,15 @@ def quiz_for_hosting(*, host, quiz_id: Any) -> Quiz:
     return quiz
 
 
+def game_quiz_playable(*, game_id: int) -> bool:
+    """Whether the game's host may still play its quiz: the hosting rule (quiz_key_hidden_from)
+    again when questions open, since a quiz may join a contest round after the game was made."""
+    game = Game.objects.select_related("quiz", "host").filter(pk=game_id).first()
+    if game is None or game.quiz is None:
+        return False
+    return not quiz_key_hidden_from(quiz=game.quiz, user=game.host)
+
+
 def _check_playable(*, plan: list[dict[str, Any]], host, practice: bool) -> None:
     """Games play published questions; a practice game may also play the host's own drafts."""
     unpublished = Question.objects.filter(pk__in=[item["question"] for item in plan]).exclude(

@@ -22,6 +22,10 @@ MSG_BAD_CHAIN = gettext_lazy(
 MSG_SLUG_TAKEN = gettext_lazy("Another contest already uses this address.")
 MSG_NO_SUCH_USER = gettext_lazy("No active account has this username.")
 MSG_QUIZ_UNKNOWN = gettext_lazy("This quiz does not exist or you cannot see it.")
+MSG_ROUND_IN_USE = gettext_lazy(
+    "Papers or results of this round exist already: its quiz and kind can no longer change. Make "
+    "a new round instead."
+)
 
 CONTEST_FIELDS = (
     "title_vi",
@@ -195,8 +199,16 @@ def round_create(*, contest: Contest, actor=None, **fields) -> Round:
 
 
 @transaction.atomic
+def _round_in_use(round_: Round) -> bool:
+    return round_.attempts.exists() or round_.results.exists()
+
+
 def round_update(*, round_: Round, actor=None, **fields) -> Round:
     changes = {k: v for k, v in fields.items() if k in ROUND_FIELDS and getattr(round_, k) != v}
+    if {"quiz", "quiz_id", "kind"} & set(changes) and _round_in_use(round_):
+        # Another paper or kind under handed-in papers or recorded results would change an
+        # official result behind the participants' backs.
+        raise ApplicationError("round_in_use", MSG_ROUND_IN_USE, status=409)
     for k, v in changes.items():
         setattr(round_, k, v)
     _check_round(round_)

@@ -204,3 +204,27 @@ def test_staff_cannot_put_a_quiz_they_cannot_see_in_a_round(two_contests):
     )
     assert refused.status_code == 400 and "quiz_id" in refused.json()["details"]
     assert not contest_a.rounds.filter(quiz=secret).exists()
+
+
+def test_a_round_with_papers_keeps_its_quiz_and_kind(api_client, organiser):
+    """Found by a black-box test: the round's staff swapped an open round's quiz under five
+    handed-in papers (and made a live round with results self-paced); both are refused now."""
+    from contest.models import Round
+    from tests.contest.helpers import make_quiz, make_school, register, start_attempt
+
+    contest, round_, _questions = make_contest(slug="in-use")
+    contest.staff.add(organiser)
+    units = make_school("IU", "THCS Đang Dùng")
+    start_attempt(api_client, round_, register(api_client, contest, units["school"]))
+    other, _other_questions = make_quiz(2)
+    other.author = organiser
+    other.save()
+    api_client.force_authenticate(organiser)
+    for change in ({"quiz_id": other.pk}, {"kind": "live"}):
+        refused = api_client.patch(f"/api/rounds/{round_.pk}/", change, format="json")
+        assert refused.status_code == 409 and refused.json()["code"] == "round_in_use", change
+    fresh = Round.objects.get(pk=round_.pk)
+    assert (fresh.quiz_id, fresh.kind) == (round_.quiz_id, round_.kind)
+    # Settings that do not change the paper still can.
+    moved = api_client.patch(f"/api/rounds/{round_.pk}/", {"max_attempts": 2}, format="json")
+    assert moved.status_code == 200
