@@ -48,6 +48,7 @@ const when = (iso) => new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en
 
 /** What the public board is: final, frozen since when, hidden until the close, or live. */
 function boardState(board) {
+  if (board.held) return gettext("Results are announced at the award ceremony.");
   if (board.board === "final") return gettext("Final results");
   if (board.board === "frozen") return fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) });
   if (board.board === "hidden") {
