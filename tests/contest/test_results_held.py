@@ -171,3 +171,38 @@ def test_the_demo_ceremony_round_shows_its_frozen_board_before_the_show():
         row["score"] for row in leaderboards.top(leaderboards.round_scope(final, public=False), 10)
     ]
     assert final_top != frozen_top  # the demo's reveal has something to reveal
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_fast_path_never_replays_a_held_board_after_the_show_ends_or_the_final_before():
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest.fastpath import BoardReplay
+
+    def build():
+        contest, round_, people, boss, ceremony = _show()
+        return round_.pk, boss, ceremony.pk, len(ceremony.steps) - 1, people
+
+    round_id, boss, ceremony_id, last, people = await sync_to_async(build)()
+    winner = next(p for p in people if p.full_name == WINNER)
+    token = await sync_to_async(services.participant_token)(winner)
+    app = BoardReplay(django_asgi_app)
+
+    async def get(path, *extra):
+        headers = [(b"host", b"testserver"), *extra]
+        communicator = HttpCommunicator(app, "GET", path, headers=headers)
+        response = await communicator.get_response()
+        await communicator.wait()
+        return response["body"].decode()
+
+    board = f"/api/rounds/{round_id}/leaderboard/"
+    me = f"/api/rounds/{round_id}/leaderboard/me/"
+    mine = (b"x-participant-token", token.encode())
+    for _ in range(2):  # the second may be a replay
+        assert WINNER not in await get(board) and str(WINNING_SCORE) not in await get(board)
+        assert str(WINNING_SCORE) not in await get(me, mine)
+    await sync_to_async(svc.ceremony_go)(user=boss, ceremony_id=ceremony_id, index=last)
+    assert WINNER in await get(board)
+    assert str(WINNING_SCORE) in await get(me, mine)
