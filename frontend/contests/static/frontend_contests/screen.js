@@ -115,7 +115,7 @@ function tick() {
   const left = Date.parse(round.closes_at) - (Date.now() + offset);
   const open = left > 0;
   $("cs-clock-label").textContent = open ? gettext("Closes in") : gettext("The round is closed");
-  $("cs-clock").textContent = open ? formatDuration(left) : round.final ? gettext("Final results") : gettext("Results soon");
+  $("cs-clock").textContent = open ? formatDuration(left) : round.final && !round.results_held ? gettext("Final results") : gettext("Results soon");
   $("cs-clock").classList.toggle("over", !open);
 }
 
