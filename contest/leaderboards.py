@@ -45,7 +45,11 @@ class Scope:
 def public_state(round_: Round, now=None) -> str:
     """What participants and the public see of a round's standing: "final" once its results are
     computed, "hidden" while it keeps scores until the close (Round.scores_hidden), "frozen"
-    during its freeze, "live" otherwise. Organisers always see the live (or final) one."""
+    during its freeze, "live" otherwise. Organisers always see the live (or final) one.
+    While an award ceremony holds the results (Round.results_held), the public keeps what it saw
+    at the close: the frozen standing of a round with a freeze, no scores otherwise."""
+    if round_.results_held:
+        return "frozen" if round_.freeze_hours else "hidden"
     if round_.finalized_at is not None:
         return "final"
     if round_.scores_hidden(now):
@@ -60,7 +64,7 @@ def round_scope(round_: Round, *, public: bool = True, now=None) -> Scope:
     the prediction) one otherwise."""
     chain = ranking.validate_chain(round_.ranking_chain)
     state = public_state(round_, now) if public else None
-    if round_.finalized_at is not None:
+    if round_.finalized_at is not None and state in (None, "final"):
         return Scope(f"r{round_.pk}:final", chain, round_.prediction_actual, round=round_)
     live_chain = tuple(k for k in chain if k != "prediction") or ("score",)
     if state == "hidden":
@@ -100,15 +104,19 @@ def board_state(scope: Scope) -> dict[str, Any]:
         ]
         out["hidden_rounds"] = [
             {"round": pk, "scores_published_at": rounds[pk].closes_at.isoformat()}
+            if not rounds[pk].results_held
+            else {"round": pk, "held": True}
             for pk, state in scope.masked
             if state == "hidden" and pk in rounds
         ]
         return out
     board = scope.key.rsplit(":", 1)[-1]
     out = {"board": board}
+    if board in ("frozen", "hidden") and scope.round.results_held:
+        out["held"] = True  # "Results are announced at the award ceremony"
     if board == "frozen":
         out["frozen_since"] = scope.round.freeze_at.isoformat()
-    elif board == "hidden":
+    elif board == "hidden" and not scope.round.results_held:
         out["scores_published_at"] = scope.round.closes_at.isoformat()
     return out
 

@@ -181,6 +181,10 @@ class Round(models.Model):
     qualified = models.ManyToManyField("Participant", blank=True, related_name="qualified_rounds")
     live_game_id = models.CharField(_("live game"), max_length=64, blank=True, db_index=True)
     finalized_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
+    # Kept by contest.services.ceremony: a prepared award ceremony covering this round has not
+    # reached its last step, so the public still sees the standing of the close
+    # (leaderboards.public_state), never the final one.
+    results_held = models.BooleanField(_("results held for the award ceremony"), default=False)
 
     class Meta:
         ordering = ["contest", "position", "id"]
@@ -575,6 +579,9 @@ class Ceremony(models.Model):
     # Bumped on every change of step or blackout: screens ignore older frames.
     seq = models.PositiveIntegerField(default=0)
     prepared_at = models.DateTimeField(null=True, blank=True)
+    # When the show let the public see the final standing (its last step, or the organiser's
+    # release); a prepared show that has not released it holds its rounds (Round.results_held).
+    released_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -204,6 +204,7 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "scores_while_open": round_.scores_while_open,
         "scores_hidden": round_.scores_hidden(now),
         "final": round_.finalized_at is not None,
+        "results_held": round_.results_held,
         "qualifier_only": bool(round_.qualifier_from_id),
     }
 
@@ -335,6 +336,15 @@ def _require_closed(round_: Round, user) -> None:
         )
 
 
+MSG_RESULTS_HELD = gettext_lazy("Results are announced at the award ceremony.")
+
+
+def _require_released(round_: Round, user) -> None:
+    """Detailed results wait for the award ceremony that holds them (Round.results_held)."""
+    if round_.results_held and not is_contest_staff(user, round_.contest):
+        raise ForbiddenError("results_held", MSG_RESULTS_HELD)
+
+
 def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) -> dict[str, Any]:
     """Per-question correctness of an attempt: 403 for non-staff until the round closes."""
     round_ = attempt.round
@@ -423,6 +433,7 @@ def _round_results(
     *, round_: Round, user, unit_id: int | None, window: tuple[int, int] | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     _require_closed(round_, user)
+    _require_released(round_, user)
     round_finalize_if_due(round_)
     staff = is_contest_staff(user, round_.contest)
     provisional = _provisional_ranks(round_) if round_.finalized_at is None else None

@@ -175,6 +175,58 @@ def ceremony_steps_compute(ceremony: Ceremony) -> list[dict[str, Any]]:
     )
 
 
+# --- Holding the results until the show reveals them ------------------------------------------
+
+
+def _held_round_ids(contest: Contest) -> set[int]:
+    """The rounds of a contest whose final standing a prepared, unreleased show still holds."""
+    held: set[int] = set()
+    shows = Ceremony.objects.filter(
+        contest=contest, prepared_at__isnull=False, released_at__isnull=True
+    )
+    for source, round_id in shows.values_list("source", "round_id"):
+        if source == Ceremony.Source.CONTEST:
+            return set(contest.rounds.values_list("pk", flat=True))
+        if source == Ceremony.Source.ROUND and round_id:
+            held.add(round_id)
+    return held
+
+
+def ceremony_holds_sync(contest: Contest) -> None:
+    """Keep Round.results_held (read by leaderboards.public_state) in step with the contest's
+    shows; every changed round tells all processes (apps.rounds_changed), so their copies and
+    the public boards switch at once."""
+    from contest.apps import rounds_changed
+
+    held = _held_round_ids(contest)
+    rounds = Round.objects.filter(contest=contest)
+    to_hold = list(rounds.filter(pk__in=held, results_held=False).values_list("pk", flat=True))
+    to_release = list(
+        rounds.exclude(pk__in=held).filter(results_held=True).values_list("pk", flat=True)
+    )
+    Round.objects.filter(pk__in=to_hold).update(results_held=True)
+    Round.objects.filter(pk__in=to_release).update(results_held=False)
+    if to_hold or to_release:
+        rounds_changed(to_hold + to_release)
+
+
+def _release_if_last(ceremony: Ceremony) -> None:
+    if ceremony.released_at is None and ceremony.step >= len(ceremony.steps) - 1:
+        ceremony.released_at = timezone.now()
+
+
+@transaction.atomic
+def ceremony_release(*, user, ceremony: Ceremony) -> Ceremony:
+    """The organiser publishes the final standing without running the show to its end."""
+    contest_staff_required(user=user, contest=ceremony.contest)
+    Ceremony.objects.filter(pk=ceremony.pk, released_at__isnull=True).update(
+        released_at=timezone.now()
+    )
+    ceremony.refresh_from_db(fields=["released_at"])
+    ceremony_holds_sync(ceremony.contest)
+    return ceremony
+
+
 # --- Writes -------------------------------------------------------------------------------------
 
 
@@ -251,7 +303,10 @@ def ceremony_prepare(
     ceremony.blackout = False
     ceremony.seq += 1
     ceremony.prepared_at = timezone.now()
+    # A show whose results are already public stays released when prepared again.
+    _release_if_last(ceremony)
     ceremony.save()
+    ceremony_holds_sync(contest)
     return ceremony
 
 
@@ -289,7 +344,11 @@ def ceremony_go(
     elif index is not None or delta is not None:
         ceremony.blackout = False
     ceremony.seq += 1
-    ceremony.save(update_fields=["step", "blackout", "seq"])
+    released = ceremony.released_at
+    _release_if_last(ceremony)  # the last step reveals everything: the public boards too
+    ceremony.save(update_fields=["step", "blackout", "seq", "released_at"])
+    if released is None and ceremony.released_at is not None:
+        ceremony_holds_sync(ceremony.contest)
     return ceremony
 
 

@@ -119,6 +119,9 @@ def ceremony_console(request, ceremony_id):
             if action == "rotate_key":
                 svc.ceremony_key_rotate(user=request.user, ceremony=ceremony)
                 messages.success(request, _("New screen key: the old screen links stop working."))
+            elif action == "release":
+                svc.ceremony_release(user=request.user, ceremony=ceremony)
+                messages.success(request, _("The final results are public now."))
             else:
                 svc.ceremony_prepare(
                     user=request.user,

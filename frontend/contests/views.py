@@ -156,8 +156,12 @@ def results_page(request, slug, round_id):
     # Organisers see the live standing; everyone else the public one (frozen, hidden).
     public = not selectors.is_contest_staff(request.user, contest)
     scope = leaderboards.round_scope(round_, public=public)
+    # Held for the award ceremony: the public keeps the board of the close (public_state).
+    held = public and round_.results_held
+    closed = closed and not held
     rows = (
-        selectors.round_results(round_=round_, user=None)
+        # The public's rows (user=None) unless only staff may see them yet.
+        selectors.round_results(round_=round_, user=request.user if round_.results_held else None)
         if closed
         else leaderboards.top(scope, 100)
     )
@@ -180,6 +184,7 @@ def results_page(request, slug, round_id):
             "level": level,
             "levels": leaderboards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
+            "held": held,
             "method_label": _method_label(contest, method),
         },
     )
@@ -230,6 +235,9 @@ def verify_certificate(request, code):
         return render(request, "frontend_contests/verify.html", {"certificate": None}, status=404)
     contest = certificate.round.contest
     participant = certificate.participant
+    if certificate.round.results_held:
+        # A prize is not confirmed before the award ceremony reveals it.
+        return render(request, "frontend_contests/verify.html", {"held": True, "contest": contest})
     return render(
         request,
         "frontend_contests/verify.html",

@@ -48,6 +48,7 @@ const when = (iso) => new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en
 
 /** What the public board is: final, frozen since when, hidden until the close, or live. */
 function boardState(board) {
+  if (board.held) return gettext("Results are announced at the award ceremony.");
   if (board.board === "final") return gettext("Final results");
   if (board.board === "frozen") return fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) });
   if (board.board === "hidden") {
@@ -114,7 +115,7 @@ function tick() {
   const left = Date.parse(round.closes_at) - (Date.now() + offset);
   const open = left > 0;
   $("cs-clock-label").textContent = open ? gettext("Closes in") : gettext("The round is closed");
-  $("cs-clock").textContent = open ? formatDuration(left) : round.final ? gettext("Final results") : gettext("Results soon");
+  $("cs-clock").textContent = open ? formatDuration(left) : round.final && !round.results_held ? gettext("Final results") : gettext("Results soon");
   $("cs-clock").classList.toggle("over", !open);
 }
 
