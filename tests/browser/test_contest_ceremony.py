@@ -23,7 +23,8 @@ def _contest(slug: str):
     from tests.contest.helpers import make_contest, make_school
 
     clear_boards()
-    contest, round_, _questions = make_contest(slug=slug)
+    # The organiser shows scores while the round is open (hidden by default).
+    contest, round_, _questions = make_contest(slug=slug, scores_while_open=True)
     make_school("CG", "THCS Cầu Giấy")
     make_school("BD", "THCS Ba Đình")
     return contest, round_
@@ -42,10 +43,16 @@ def _crowd():
 def _newcomer_tops_the_board(slug: str) -> None:
     """Someone new hands in a perfect paper: everyone else moves down one place."""
     from contest.models import Contest, Round
-    from contest.services.attempts import attempt_start, attempt_submit, question_keys
+    from contest.services.attempts import (
+        attempt_start,
+        attempt_submit,
+        paper_option_ids,
+        question_keys,
+    )
     from contest.services.demo import _demo_response
     from contest.services.registration import participant_register
     from quizzes.models import Unit
+    from quizzes.options import to_opaque_response
 
     contest = Contest.objects.get(slug=slug)
     round_ = Round.objects.get(contest=contest)
@@ -58,8 +65,14 @@ def _newcomer_tops_the_board(slug: str) -> None:
     )
     attempt = attempt_start(participant=participant, round_=round_)
     keys = question_keys([item["q"] for item in attempt.paper])
+    shown = paper_option_ids(attempt)  # the paper's own (opaque) option ids
     answers = [
-        {"question": item["q"], "response": _demo_response(keys[item["q"]], True, None)}
+        {
+            "question": item["q"],
+            "response": to_opaque_response(
+                _demo_response(keys[item["q"]], True, None), shown.get(item["q"], {})
+            ),
+        }
         for item in attempt.paper
     ]
     attempt_submit(participant_id=participant.pk, attempt_id=attempt.pk, answers=answers)

@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _setup():
-    make_user("page-organiser", roles=["organiser"])
-    contest, round_, _bank = drawn_round(APIClient(), people=3)
+    organiser = make_user("page-organiser", roles=["organiser"])
+    contest, round_, _bank = drawn_round(APIClient(), staff=organiser, people=3)
     return contest, round_
 
 
