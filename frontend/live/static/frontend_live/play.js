@@ -194,7 +194,8 @@ function handle(msg) {
     case "closed":
       return onClosed(msg);
     case "skipped":
-      return note(_("Question skipped"));
+      // Name the skipped question: the next question's frame follows at once.
+      return note(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
     case "reveal":
       reveal = msg;
       return;
