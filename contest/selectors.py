@@ -373,10 +373,13 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
     return state
 
 
-def round_correction_questions(round_: Round) -> list[dict[str, Any]]:
+def round_correction_questions(
+    round_: Round, *, language: str | None = None
+) -> list[dict[str, Any]]:
     """Every question that appeared in any paper of the round (fixed or drawn), most used first,
-    with how many papers had it and whether it is voided or has a fixed key: the organiser's
-    Corrections list."""
+    with its text and options in the page's language, how many papers had it and whether it is
+    voided or has a fixed key: the organiser's Corrections list."""
+    language = (language or get_language() or "vi")[:2]
 
     counts = round_paper_question_counts(round_)
     kinds: dict[int, set[str]] = {}
@@ -386,6 +389,8 @@ def round_correction_questions(round_: Round) -> list[dict[str, Any]]:
     rows = [
         {
             "question": q,
+            "text": q.text_in(language),
+            "choices": [(c.pk, c.text_in(language), c.weight >= 1) for c in q.choices.all()],
             "papers": counts[q.pk],
             "voided": Correction.Kind.VOID in kinds.get(q.pk, ()),
             "key_fixed": Correction.Kind.KEY in kinds.get(q.pk, ()),

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +32,7 @@ from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import grade, numeric_distance
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
-from quizzes.selectors import quiz_get
+from quizzes.selectors import quiz_get, quiz_list
 from realtime import engine
 from realtime.branding import branding_clean, branding_errors
 from realtime.models import Answer, Game, Player, QuestionResult
@@ -162,6 +162,14 @@ def game_quiz_playable(*, game_id: int) -> bool:
     if game is None or game.quiz is None:
         return False
     return not quiz_key_hidden_from(quiz=game.quiz, user=game.host)
+
+
+def quizzes_for_hosting(*, host) -> list[Quiz]:
+    """The quizzes the /host/ page offers `host`, each with its item_count: exactly those
+    quiz_for_hosting accepts (the bank's visibility, minus secret quizzes of contest rounds
+    still to close), so no listed Host button answers "Quiz not found"."""
+    quizzes = quiz_list(user=host).annotate(item_count=Count("items", distinct=True))
+    return [quiz for quiz in quizzes if not quiz_key_hidden_from(quiz=quiz, user=host)]
 
 
 def _check_playable(*, plan: list[dict[str, Any]], host, practice: bool) -> None:

@@ -174,3 +174,22 @@ def test_qr_code_needs_the_screen_key_or_the_host(client, teacher, student):
     client.force_login(teacher)
     assert client.get(f"/qr/{game.id}.svg").status_code == 200
     assert client.get("/qr/999999.svg?key=screen-secret-123").status_code == 404
+
+
+def test_host_index_leaves_out_a_contest_quiz_the_teacher_may_not_host(client, teacher):
+    from tests.contest.helpers import make_contest
+
+    _contest, round_, _questions = make_contest(slug="host-index")
+    round_.quiz.visibility = "public"
+    round_.quiz.title = "Open round's secret paper"
+    round_.quiz.save()
+    Quiz.objects.create(title="My SDG quiz", author=teacher)
+    client.force_login(teacher)
+
+    html = get(client, "/host/").content.decode()
+    api = client.post("/api/games/", {"quiz": round_.quiz.pk}, content_type="application/json")
+
+    assert api.status_code == 404  # the rule the page now follows
+    assert "Open round's secret paper" not in html
+    assert f'data-quiz="{round_.quiz.pk}"' not in html
+    assert "My SDG quiz" in html

@@ -10,7 +10,6 @@ import io
 import secrets
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,10 +21,10 @@ from django.views.i18n import JavaScriptCatalog
 from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
-from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
+from realtime.services import quizzes_for_hosting
 
 
 def _teacher_or_login(request):
@@ -51,11 +50,8 @@ def host_index(request):
     """The teacher's quizzes, each with a Host button that creates a game and opens its console."""
     if denied := _teacher_or_login(request):
         return denied
-    quizzes = (
-        Quiz.objects.filter(Q(author=request.user) | Q(visibility=Question.Visibility.PUBLIC))
-        .annotate(item_count=Count("items", distinct=True))
-        .select_related("author")
-    )
+    # Only quizzes hosting accepts (one rule with POST /api/games/): no Host button that fails.
+    quizzes = quizzes_for_hosting(host=request.user)
     mine = [q for q in quizzes if q.author_id == request.user.id]
     shared = [q for q in quizzes if q.author_id != request.user.id]
     return render(request, "frontend_live/host_index.html", {"mine": mine, "shared": shared})

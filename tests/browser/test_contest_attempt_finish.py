@@ -107,3 +107,30 @@ async def test_the_resume_link_has_a_copy_button_and_fits_a_phone(asgi_server, b
     assert await page.evaluate("navigator.clipboard.readText()") == link
     await assert_fits(page)
     await page.screenshot(path=str(artifacts / "contest-resume-link-phone.png"), full_page=True)
+
+
+async def test_the_handed_in_badge_stays_on_one_line_on_a_360px_phone(
+    asgi_server, browser, artifacts
+):
+    slug, round_id, token = await sync_to_async(_setup)()
+    base = asgi_server.url
+    page = await new_page(browser, locale="vi", phone=True)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".answer")
+    await page.locator("#palette button").nth(2).click()
+    await page.click("#next")
+    await page.wait_for_selector("#finish:not([hidden])")
+    await page.click("#submit")
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#done:not([hidden])")
+
+    clock = page.locator("#clock")
+    assert await clock.inner_text() == "Đã nộp bài"
+    lines = await clock.evaluate(
+        "(n) => { const r = document.createRange(); r.selectNodeContents(n);"
+        " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; }"
+    )
+    assert lines == 1
+    await assert_fits(page)
+    await page.screenshot(path=str(artifacts / "contest-attempt-handed-in-vi.png"))

@@ -157,3 +157,30 @@ async def test_a_ceremony_board_with_one_row_still_looks_intended(
     assert height >= 100  # px at 1920x1080 (5 rem of 24 px)
     await assert_fits(screen, whole=True)
     await screen.screenshot(path=str(artifacts / f"contest-ceremony-one-row-{lang}.png"))
+
+
+def _frozen_round():
+    from django.utils import timezone
+
+    from contest.models import Round
+
+    contest, round_ = _contest("ceremony-tz")
+    Round.objects.filter(pk=round_.pk).update(freeze_hours=200, scores_while_open=True)
+    round_.refresh_from_db()
+    since = timezone.localtime(round_.freeze_at)  # settings.TIME_ZONE, as every other page
+    return contest.slug, round_.pk, f"{since:%H:%M %d/%m/%Y}"
+
+
+async def test_the_ceremony_screen_writes_times_in_the_sites_time_zone(asgi_server, browser):
+    slug, round_id, since = await sync_to_async(_frozen_round)()
+    # The projector laptop is set to another zone (12 hours from Asia/Ho_Chi_Minh).
+    context = await browser.new_context(
+        locale="vi",
+        timezone_id="America/New_York",
+        viewport={"width": 1920, "height": 1080},
+        extra_http_headers={"Accept-Language": "vi"},
+    )
+    screen = await context.new_page()
+    await screen.goto(f"{asgi_server.url}/contests/{slug}/rounds/{round_id}/screen/")
+    await expect(screen.locator("#cs-state")).to_contain_text(since, timeout=TIMEOUT)
+    await context.close()

@@ -5,6 +5,7 @@ phones agree. Screenshot: tests/artifacts/podium-ties.png (and the two phones ne
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -83,6 +84,9 @@ async def test_the_podium_shares_a_step_for_a_tie_and_leaves_out_players_without
     hoa = await _phone(browser, asgi_server.url, game, "Hoa", hoa_id, hoa_token, errors)
     await expect(hoa.locator(".play-final-rank")).to_have_text("Final rank: 2", timeout=TIMEOUT)
     await expect(hoa.locator(".play-final-medal.m2")).to_be_visible()
+    await expect(hoa.locator("#announce")).to_have_text(
+        re.compile(r"^Final results\. Final rank: 2\. [\d,]+ points\. Thank you for playing!$")
+    )
     await hoa.screenshot(path=str(artifacts / "podium-ties-phone-silver.png"))
 
     tom_id, tom_token = tokens["Tom"]
@@ -90,5 +94,12 @@ async def test_the_podium_shares_a_step_for_a_tie_and_leaves_out_players_without
     # Tom shares the rank of every player without points, and gets no medal.
     await expect(tom.locator(".play-final-rank")).to_have_text("Final rank: 4", timeout=TIMEOUT)
     await expect(tom.locator(".play-final-medal.m0")).to_be_visible()
+    # Nothing on Tom's final screen says or shows "correct": no ✓, the rank on a grey badge.
+    await expect(tom.locator(".play-final-medal")).to_have_text("4")
+    await expect(tom.locator(".play-final-medal")).to_have_class(re.compile(r"\bno-points\b"))
+    await expect(tom.locator("#announce")).to_have_text(
+        "Final results. Final rank: 4. 0 points. Thank you for playing!"
+    )
+    await expect(tom.locator("#stage")).not_to_contain_text("✓")
     await tom.screenshot(path=str(artifacts / "podium-ties-phone-no-points.png"))
     assert errors == []

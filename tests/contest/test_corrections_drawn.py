@@ -158,3 +158,30 @@ def test_a_void_posted_from_the_page_without_a_reason_shows_the_error(
 
     assert "Give a reason" in response.content.decode()
     assert not Correction.objects.exists()
+
+
+def test_the_corrections_table_shows_questions_and_options_in_the_pages_language(
+    client, api_client, organiser
+):
+    from quizzes.models import Choice
+
+    contest, round_, _bank = drawn_round(api_client, staff=organiser, people=1)
+    drawn = Attempt.objects.first().paper[0]["q"]
+    Choice.objects.filter(question_id=drawn, weight__gte=1).update(text_vi="Mục tiêu 4")
+    client.force_login(organiser)
+
+    pages = {
+        lang: client.get(
+            f"/organise/contests/{contest.slug}/?round={round_.pk}", HTTP_ACCEPT_LANGUAGE=lang
+        ).content.decode()
+        for lang in ("vi", "en")
+    }
+
+    rows = {
+        lang: re.search(rf'<tr data-question="{drawn}">(.*?)</tr>', page, re.S).group(1)
+        for lang, page in pages.items()
+    }
+    assert re.search(r"<td>Câu rút \d\?</td>", rows["vi"]) and "Drawn question" not in rows["vi"]
+    assert re.search(r"selected>Mục tiêu 4</option>", rows["vi"])
+    assert re.search(r"<td>Drawn question \d\?</td>", rows["en"]) and "Câu rút" not in rows["en"]
+    assert re.search(r"selected>SDG 4</option>", rows["en"])

@@ -42,9 +42,16 @@ function personRow(r) {
   ];
 }
 
-/** Day-first date and time in the page's language (the server's localized formats agree). */
-const when = (iso) => new Date(iso).toLocaleString(lang === "vi" ? "vi-VN" : "en-GB",
-  { dateStyle: "short", timeStyle: "short" });
+/** "08:15 12/12/2026": day first with the full year, like the server's formats, and in the site's
+ * time zone (settings.TIME_ZONE, as every server-rendered page), not the projector laptop's. */
+const clockParts = new Intl.DateTimeFormat("en-GB", {
+  timeZone: root.dataset.tz || undefined, hourCycle: "h23",
+  day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit",
+});
+function when(iso) {
+  const p = Object.fromEntries(clockParts.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return `${p.hour}:${p.minute} ${p.day}/${p.month}/${p.year}`;
+}
 
 /** What the public board is: final, frozen since when, hidden until the close, or live. */
 function boardState(board) {

@@ -288,7 +288,7 @@ function handle(msg) {
       key = msg;
       break;
     case "skipped":
-      announce(_("Question skipped"));
+      announce(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
       return;
     case "answers":
       answers = msg;

@@ -42,9 +42,14 @@ async function host(button) {
     if (!response.ok) throw new Error(body.message || _("Could not create the game."));
     location.assign(body.host_url || `/host/${body.id}/`);
   } catch (e) {
+    // Show the error where the click happened (the page may be scrolled far below its top):
+    // under the quiz's row, brought into view and focused; role=alert reads it out.
+    button.closest("li")?.append(error);
     error.textContent = e.message || _("Could not create the game.");
     error.hidden = false;
     button.disabled = false;
+    error.scrollIntoView({ block: "nearest" });
+    error.focus({ preventScroll: true });
   }
 }
 

@@ -194,7 +194,8 @@ function handle(msg) {
     case "closed":
       return onClosed(msg);
     case "skipped":
-      return note(_("Question skipped"));
+      // Name the skipped question: the next question's frame follows at once.
+      return note(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
     case "reveal":
       reveal = msg;
       return;
@@ -676,7 +677,14 @@ function onResult(msg) {
       correctText()),
     standing(),
   ]);
-  announce(`${title}. ${stage.querySelector(".play-standing")?.textContent || ""}`);
+  announce(sentences(title, stage.querySelector(".play-standing")?.textContent));
+}
+
+/** One line for the screen reader: a period only after a part that does not end a sentence
+ * already ("Correct! You are number 1…", not "Correct!. You are…"). */
+function sentences(...parts) {
+  return parts.map((p) => (p || "").trim()).filter(Boolean)
+    .map((p) => (/[.!?…:]$/.test(p) ? p : `${p}.`)).join(" ");
 }
 
 function correctText() {
@@ -702,6 +710,8 @@ function renderStanding() {
   ]);
 }
 
+let finalSaid = "";
+
 function renderFinal(podium, ended = false) {
   countdown && countdown.stop();
   const top = (podium && podium.top) || [];
@@ -710,15 +720,25 @@ function renderFinal(podium, ended = false) {
   const score = mine ? mine.score : you.score;
   // A medal only for a place on the podium (players with points; ties share a step).
   const medal = mine ? mine.rank : 0;
+  // Off the podium the badge shows the rank (no ✓: the final screen says nothing about being
+  // correct), greyed for a player who scored nothing.
+  const badge = medal ? "★" : rank ? String(rank) : "–";
+  const heading = ended ? _("Game over") : _("Final results");
+  const rankLine = rank ? fmt(_("Final rank: %(rank)s"), { rank }) : "";
+  const points = fmt(ngettext("%(score)s point", "%(score)s points", score || 0), { score: formatNumber(score || 0, lang) });
+  const thanks = _("Thank you for playing!");
   setView("final", () => [
     el("div", { class: "play-final" },
-      el("p", { class: `play-final-medal m${medal}`, "aria-hidden": "true" }, medal ? "★" : "✓"),
-      el("h2", { class: "play-big" }, ended ? _("Game over") : _("Final results")),
-      rank ? el("p", { class: "play-final-rank" }, fmt(_("Final rank: %(rank)s"), { rank })) : null,
-      el("p", { class: "play-points" }, fmt(ngettext("%(score)s point", "%(score)s points", score || 0), { score: formatNumber(score || 0, lang) })),
-      el("p", { class: "muted" }, _("Thank you for playing!")),
+      el("p", { class: `play-final-medal m${medal}${score ? "" : " no-points"}`, "aria-hidden": "true" }, badge),
+      el("h2", { class: "play-big" }, heading),
+      rankLine ? el("p", { class: "play-final-rank" }, rankLine) : null,
+      el("p", { class: "play-points" }, points),
+      el("p", { class: "muted" }, thanks),
       el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, _("Join another game"))),
   ]);
+  const said = sentences(heading, rankLine, points, thanks);
+  if (said !== finalSaid) announce(said); // the podium and the end frames repeat it
+  finalSaid = said;
   if (ended && sock) sock.stop();
 }
 

@@ -440,7 +440,8 @@ function handle(msg) {
       syncPaused();
       return;
     case "skipped":
-      return note(_("Question skipped"));
+      // Name the skipped question: the next question's frame follows at once.
+      return note(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
     case "closed":
       if (question && msg.q === question.q) {
         game.phase = "closed";
