@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -51,6 +52,17 @@ def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
 
 class PublicApi(APIView):
     permission_classes = [AllowAny]
+
+
+class ParticipantApi(PublicApi):
+    """A reply about one participant (their name, paper, answers, rank): never stored by a shared
+    cache or the browser's, and varies with who asks."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        patch_vary_headers(response, ["Cookie", "X-Participant-Token"])
+        return response
 
 
 # --- Contests and registration -------------------------------------------------------------------
@@ -210,7 +222,7 @@ def set_participant_cookie(response, contest: Contest, token: str, *, secure: bo
     )
 
 
-class MeApi(PublicApi):
+class MeApi(ParticipantApi):
     def get(self, request, slug):
         contest = selectors.contest_get(slug=slug, user=request.user)
         participant = participant_required(request, contest)
@@ -265,7 +277,7 @@ class AnswersSerializer(StrictTypes, serializers.Serializer):
         return value
 
 
-class AttemptStartApi(PublicApi):
+class AttemptStartApi(ParticipantApi):
     """Start an attempt at a self-paced round (or get back the one in progress)."""
 
     def post(self, request, round_id):
@@ -289,7 +301,7 @@ def _participant_id(request, attempt_id: int) -> int:
     return participant.pk
 
 
-class AttemptDetailApi(PublicApi):
+class AttemptDetailApi(ParticipantApi):
     def get(self, request, attempt_id):
         pid = _participant_id(request, attempt_id)
         from contest.models import Participant
@@ -298,7 +310,7 @@ class AttemptDetailApi(PublicApi):
         return Response(selectors.attempt_state(attempt))
 
 
-class AutosaveApi(PublicApi):
+class AutosaveApi(ParticipantApi):
     """Autosave answers (and the prediction). The reply never says whether an answer is right."""
 
     def post(self, request, attempt_id):
@@ -353,7 +365,7 @@ def _fast_participant_id(request) -> tuple[int, int | None]:
     return pid, None
 
 
-class SubmitApi(PublicApi):
+class SubmitApi(ParticipantApi):
     def post(self, request, attempt_id):
         pid, version = _fast_participant_id(request)
         data = AnswersSerializer(data=request.data)
@@ -374,7 +386,7 @@ class SubmitApi(PublicApi):
         )
 
 
-class AttemptReviewApi(PublicApi):
+class AttemptReviewApi(ParticipantApi):
     """Per-question correctness: 403 for non-staff until the round closes."""
 
     def get(self, request, attempt_id):
@@ -494,7 +506,7 @@ class RoundLeaderboardApi(PublicApi):
         return HttpResponse(body, content_type="application/json")
 
 
-class RoundMyRankApi(PublicApi):
+class RoundMyRankApi(ParticipantApi):
     """My rank on the round's board. The signed token says who is asking (no database query);
     a token that has no row on the board is checked against the database as before."""
 
@@ -512,7 +524,7 @@ class RoundMyRankApi(PublicApi):
         return Response(leaderboards.my_rank_payload(scope, me))
 
 
-class RoundAroundApi(PublicApi):
+class RoundAroundApi(ParticipantApi):
     def get(self, request, round_id):
         round_, _version = _round_for_board(round_id)
         participant = participant_required(request, round_.contest)

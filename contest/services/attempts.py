@@ -7,6 +7,7 @@ deadline = min(started_at + time budget, round close) + settings.ANSWER_GRACE_SE
 from __future__ import annotations
 
 import json
+import math
 import random
 import secrets
 from collections import OrderedDict
@@ -272,11 +273,11 @@ def _clean_prediction(round_: Round, prediction) -> float | None:
 def _clean_prediction_value(has_prediction: bool, prediction) -> float | None:
     if prediction is None or prediction == "" or not has_prediction:
         return None
-    try:
-        value = float(prediction)
-    except (TypeError, ValueError):
-        raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION) from None
-    if value < 0 or value > 10**9 or value != int(value):
+    # A JSON number, as the page sends it: not a flag, not text ("NaN" once crashed the hand-in).
+    if isinstance(prediction, bool) or not isinstance(prediction, int | float):
+        raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION)
+    value = float(prediction)
+    if not math.isfinite(value) or value < 0 or value > 10**9 or value != int(value):
         raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION)
     return value
 

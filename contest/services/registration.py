@@ -45,7 +45,23 @@ MSG_TOKEN_EXPIRED = gettext_lazy(
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+# Letters that look like Vietnamese Đ/đ but are others (Icelandic eth, African D).
+_LOOKALIKE_D = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
+
+
+def clean_name(name: str) -> str:
+    """The name as stored and shown: one Unicode form, no invisible format characters (zero-width
+    spaces and joiners), single-spaced."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    return " ".join(name.split())
+
+
 def normalise_name(name: str) -> str:
+    """The duplicate key of a name: look-alike letters, punctuation ("Văn-An.", "Văn An") and case
+    or diacritics do not make another person."""
+    name = clean_name(name).translate(_LOOKALIKE_D)
+    name = "".join(ch if ch.isalnum() else " " for ch in name)
     return fold(name)
 
 
@@ -77,14 +93,19 @@ def normalise_phone(phone: str) -> str:
     if digits.startswith("0084"):
         digits = digits[2:]
     if digits.startswith("84") and len(digits) >= 11:
-        digits = "0" + digits[2:]
+        digits = digits[2:]
+        if not digits.startswith("0"):
+            digits = "0" + digits
+    if len(digits) == 9 and not digits.startswith("0"):
+        digits = "0" + digits  # a mobile number written without its leading 0
     return digits
 
 
 def mask_name(full_name: str, school_name: str | None = None) -> str:
     """'Nguyễn Văn An', 'THCS Cầu Giấy' -> 'Nguyễn V. A. (THCS Cầu Giấy)': family name kept,
     other names as initials, so public boards show no full personal name."""
-    words = full_name.split()
+    # Hyphens join given names too ("Đặng-Văn-Trùng"): each part but the first is an initial.
+    words = [w for w in re.split(r"[\s\-\u2010-\u2015]+", clean_name(full_name)) if w]
     if not words:
         return ""
     masked = " ".join([words[0], *(w[0].upper() + "." for w in words[1:])])
@@ -115,7 +136,7 @@ def participant_register(
     from contest.services.verification import MSG_EMAIL_NEEDED, email_code_check, email_code_use
 
     errors: dict[str, str] = {}
-    full_name = " ".join((full_name or "").split())
+    full_name = clean_name(full_name)
     if not full_name:
         errors["full_name"] = str(MSG_NAME)
     if not consent:

@@ -92,10 +92,10 @@ async def test_contest_pages_agree_with_the_rounds_score_setting(
     state = await screen.inner_text("#cs-state")
     shown = await screen.inner_text(".cs-grid")
     if scores_while_open:
-        assert state == "Live" and "3000" in shown
+        assert state == "Live" and "3,000" in shown
     else:
         assert state.startswith("Scores are published when the round closes at")
-        assert "3000" not in shown
+        assert "3000" not in shown and "3,000" not in shown
         assert "Scores and ranks appear here when the round closes." in shown
     await screen.screenshot(path=str(artifacts / f"contest-screen-open-{name}.png"))
     assert errors == []

@@ -451,3 +451,36 @@ def test_final_seeded_from_top_n_of_a_qualifier(api_client, setup):
         f"/api/rounds/{final.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: tokens[0]}
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("prediction", ["NaN", "nan", "-nan", "5", True, [5], float("inf")])
+def test_a_prediction_that_is_not_a_plain_number_is_refused_and_the_attempt_stays_open(
+    api_client, setup, prediction
+):
+    """Found by a black-box test: "NaN" crashed autosave and hand-in with a 500 (and the debug
+    page), leaving the attempt open; text and flags were taken as numbers."""
+    import json
+
+    from contest.models import Attempt
+
+    contest, round_, _questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = start(api_client, round_, token)
+    for action in ("answers", "submit"):
+        response = api_client.post(
+            f"/api/attempts/{state['id']}/{action}/",
+            json.dumps({"answers": [], "prediction": prediction}, allow_nan=True),
+            content_type="application/json",
+            **{TOKEN_HEADER: token},
+        )
+        assert response.status_code == 400, (action, response.content[:200])
+        # The service's rule, or the JSON/serializer check before it: a clear 400 either way.
+        assert response.json()["code"] in {"invalid_prediction", "invalid", "malformed"}
+    assert Attempt.objects.get(pk=state["id"]).status == Attempt.Status.OPEN
+    saved = api_client.post(
+        f"/api/attempts/{state['id']}/answers/",
+        {"answers": [], "prediction": 12},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert saved.status_code == 200

@@ -319,3 +319,19 @@ def test_the_page_api_calls_use_the_httponly_cookie_with_a_csrf_check(api_client
     )
     assert saved.status_code == 200
     assert Answer.objects.filter(question=questions[0]).exists()
+
+
+def test_replies_about_one_participant_are_never_cached(api_client, setup):
+    """Found by a black-box test: /me/ (with the full name) and the paper had no cache rule."""
+    contest, round_, _questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = start_attempt(api_client, round_, token)
+    for url in (
+        f"/api/contests/{contest.slug}/me/",
+        f"/api/attempts/{state['id']}/",
+        f"/api/rounds/{round_.pk}/leaderboard/me/",
+    ):
+        response = api_client.get(url, **{TOKEN_HEADER: token})
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        assert "X-Participant-Token" in response["Vary"]

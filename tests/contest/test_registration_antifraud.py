@@ -302,3 +302,40 @@ def test_the_registration_page_offers_the_code_and_the_check_only_when_the_conte
     assert 'id="send-code"' in page and 'id="email_code"' in page
     assert f'data-captcha="/api/contests/{contest.slug}/captcha/"' in page
     assert "pow-worker.js" in page
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        # Found by a black-box test: each of these registered the same person a second time.
+        ({"full_name": "Đặng Văn Trùng"}, {"full_name": "Đặng Văn Trùng\u200b"}),
+        ({"full_name": "Đặng Văn Trùng"}, {"full_name": "Đặng \u200bVăn Trùng"}),
+        ({"full_name": "Đặng Văn Trùng"}, {"full_name": "Ðặng Văn Trùng"}),  # U+00D0
+        ({"full_name": "Đặng Văn Trùng"}, {"full_name": "Đặng Văn Trùng."}),
+        ({"full_name": "Đặng Văn Trùng"}, {"full_name": "Đặng-Văn-Trùng"}),
+        ({"phone": "0912345601"}, {"phone": "+840912345601"}),
+        ({"phone": "0912345601"}, {"phone": "912345601"}),
+    ],
+)
+def test_the_same_person_written_another_way_is_the_same_entry(api_client, setup, first, again):
+    contest, _round, _questions, units = setup
+    base = {
+        "full_name": "Nguyễn Thị Hoa",
+        "unit": units["school"].pk,
+        "consent": True,
+        "date_of_birth": "2010-05-01",
+    }
+    url = f"/api/contests/{contest.slug}/register/"
+    made = api_client.post(url, {**base, "email": "a@example.org", **first}, format="json")
+    assert made.status_code == 201, made.json()
+    twice = api_client.post(url, {**base, "email": "b@example.org", **again}, format="json")
+    assert twice.status_code == 409, twice.json()
+    assert Participant.objects.count() == 1
+
+
+def test_public_names_hide_given_names_joined_by_hyphens_or_invisible_characters():
+    from contest.services.registration import mask_name
+
+    assert mask_name("Đặng-Văn-Trùng", "THCS Trưng Vương") == "Đặng V. T. (THCS Trưng Vương)"
+    assert mask_name("Đặng\u200b Văn Trùng") == "Đặng V. T."
+    assert normalise_phone("+840912345601") == normalise_phone("912345601") == "0912345601"
