@@ -69,7 +69,15 @@ def grace_ms() -> int:
     return int(float(settings.ANSWER_GRACE_SECONDS) * 1000)
 
 
-db = database_sync_to_async
+# The hub's database work runs on one thread of its own. Not the thread-sensitive default: that
+# is the one global sync thread, which a Django request (sync middleware awaiting an async view,
+# such as the REST feed that may be the first to start the hub) can be holding while it waits for
+# the hub: a deadlock. One thread keeps the hub's writes in order, as before.
+_DB_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-db")
+
+
+def db(fn):
+    return database_sync_to_async(fn, thread_sensitive=False, executor=_DB_EXECUTOR)
 
 
 class LocalGame:
