@@ -69,15 +69,7 @@ def grace_ms() -> int:
     return int(float(settings.ANSWER_GRACE_SECONDS) * 1000)
 
 
-# The hub's database work runs on one thread of its own. Not the thread-sensitive default: that
-# is the one global sync thread, which a Django request (sync middleware awaiting an async view,
-# such as the REST feed that may be the first to start the hub) can be holding while it waits for
-# the hub: a deadlock. One thread keeps the hub's writes in order, as before.
-_DB_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-db")
-
-
-def db(fn):
-    return database_sync_to_async(fn, thread_sensitive=False, executor=_DB_EXECUTOR)
+db = database_sync_to_async
 
 
 class LocalGame:
@@ -251,9 +243,25 @@ class Hub:
             self.tasks.add(asyncio.create_task(self._drain()))
             await self.store.listen(self.inbox.put_nowait)
             self.started = True
-        running = await db(lambda: list(Game.objects.filter(status=Game.Status.RUNNING)))()
-        for game in running:
-            await self.game(game.id, game=game)
+        # Not the thread-sensitive default here: start() runs in a fresh context, where that is the
+        # one global sync thread, which a Django request (sync middleware awaiting an async view,
+        # such as the REST feed that may be the first to need the hub) can be holding while it
+        # waits for this: a deadlock. The running games are re-armed in the background for the
+        # same reason (a socket of one of them loads it on demand meanwhile).
+        running = await database_sync_to_async(
+            lambda: [g.id for g in Game.objects.filter(status=Game.Status.RUNNING).only("id")],
+            thread_sensitive=False,
+        )()
+        if running:
+            self.tasks.add(asyncio.create_task(self._rearm(running)))
+
+    async def _rearm(self, game_ids: list[int]) -> None:
+        """Re-arm the timers of games that were running when this process started."""
+        for game_id in game_ids:
+            try:
+                await self.game(game_id)
+            except Exception:
+                logger.exception("could not re-arm game %s", game_id)
 
     async def _drain(self) -> None:
         while True:
