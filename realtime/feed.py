@@ -23,7 +23,7 @@ from contest.models import overlay_key_ok
 from realtime import protocol as p
 from realtime.apis import MSG_GAME_NOT_FOUND
 from realtime.consumers import CLOSE_HELLO_FAILED, GameSocket
-from realtime.hub import dumps, get_hub
+from realtime.hub import dumps, get_hub, hub_nowait
 from realtime.models import Game
 from realtime.store import get_store
 
@@ -110,7 +110,7 @@ async def game_feed(request, game_id: int):
     expected = await sync_to_async(_game_key)(game_id)
     if not overlay_key_ok(expected or "", request.GET.get("key", "")):
         return JsonResponse(error_body("not_found", MSG_GAME_NOT_FOUND), status=404)
-    hub = await get_hub()
+    hub = hub_nowait()
     lg = await hub.game(game_id)
     if lg is None:
         return JsonResponse(error_body("not_found", MSG_GAME_NOT_FOUND), status=404)

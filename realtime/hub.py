@@ -230,6 +230,7 @@ class Hub:
         self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
         self.batcher = AnswerBatcher(self)
         self.started = False
+        self.starting: asyncio.Task | None = None
         self.start_lock = asyncio.Lock()
         self.tasks: set[asyncio.Task] = set()
 
@@ -243,25 +244,9 @@ class Hub:
             self.tasks.add(asyncio.create_task(self._drain()))
             await self.store.listen(self.inbox.put_nowait)
             self.started = True
-        # Not the thread-sensitive default here: start() runs in a fresh context, where that is the
-        # one global sync thread, which a Django request (sync middleware awaiting an async view,
-        # such as the REST feed that may be the first to need the hub) can be holding while it
-        # waits for this: a deadlock. The running games are re-armed in the background for the
-        # same reason (a socket of one of them loads it on demand meanwhile).
-        running = await database_sync_to_async(
-            lambda: [g.id for g in Game.objects.filter(status=Game.Status.RUNNING).only("id")],
-            thread_sensitive=False,
-        )()
-        if running:
-            self.tasks.add(asyncio.create_task(self._rearm(running)))
-
-    async def _rearm(self, game_ids: list[int]) -> None:
-        """Re-arm the timers of games that were running when this process started."""
-        for game_id in game_ids:
-            try:
-                await self.game(game_id)
-            except Exception:
-                logger.exception("could not re-arm game %s", game_id)
+        running = await db(lambda: list(Game.objects.filter(status=Game.Status.RUNNING)))()
+        for game in running:
+            await self.game(game.id, game=game)
 
     async def _drain(self) -> None:
         while True:
@@ -983,7 +968,9 @@ async def get_hub() -> Hub:
         hub = contextvars.Context().run(Hub)
         _hubs[loop_id] = hub
     if not hub.started:
-        await asyncio.create_task(hub.start(), context=contextvars.Context())
+        if hub.starting is None or hub.starting.done():
+            hub.starting = asyncio.create_task(hub.start(), context=contextvars.Context())
+        await hub.starting
     return hub
 
 
@@ -996,3 +983,18 @@ def reset_hubs() -> None:
             pass
         hub.shutdown()
     _hubs.clear()
+
+
+def hub_nowait() -> Hub:
+    """This loop's hub for a Django request's async view (the REST feed): its start is scheduled,
+    not awaited. A view runs under a request whose sync middleware holds the one global sync
+    thread, which the start's database calls (in their own fresh context) wait for: awaiting the
+    start there is a deadlock. The view's own calls go through its request's thread."""
+    loop_id = id(asyncio.get_running_loop())
+    hub = _hubs.get(loop_id)
+    if hub is None:
+        hub = contextvars.Context().run(Hub)
+        _hubs[loop_id] = hub
+    if not hub.started and hub.starting is None:
+        hub.starting = asyncio.create_task(hub.start(), context=contextvars.Context())
+    return hub
