@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
+
+from config.pagination import Pagination
 
 
 @dataclass
@@ -135,7 +136,7 @@ class CappedCountPaginator(Paginator):
         return self._count_up_to_cap > COUNT_CAP
 
 
-class BankPagination(PageNumberPagination):
+class BankPagination(Pagination):
     """20 per page (`page_size` up to 100); `count` stops at 10000, flagged by `count_capped`."""
 
     page_size = 20

@@ -387,3 +387,17 @@ def test_list_count_stops_at_the_cap_and_says_so(api_client, teacher, monkeypatc
     body = as_user(api_client, teacher).get("/api/questions/", {"page_size": 2}).json()
 
     assert (body["count"], body["count_capped"], len(body["results"])) == (3, True, 2)
+
+
+@pytest.mark.parametrize("path", ["/api/questions/", "/api/quizzes/", "/api/tags/"])
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "٣"])
+def test_a_page_that_is_not_a_number_from_1_is_refused_with_a_translated_reason(
+    api_client, teacher, path, page
+):
+    client = as_user(api_client, teacher)
+
+    reply = client.get(path, {"page": page}, HTTP_ACCEPT_LANGUAGE="vi")
+
+    assert reply.status_code == 400
+    assert reply.json()["details"]["page"] == ["Hãy nhập số trang từ 1 trở lên."]
+    assert client.get(path, {"page": "1"}).status_code == 200
