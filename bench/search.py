@@ -66,8 +66,8 @@ def populate(total: int, seed: int = 7) -> None:
     from django.contrib.auth.models import Group
     from django.db import transaction
 
+    from core.text import fold
     from quizzes.models import Profile, Question, Tag, Theme
-    from quizzes.text import fold
 
     rng = random.Random(seed)
     themes = [

@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Only trust X-Forwarded-For when the deployment says a proxy sets it (hardening issue).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-# Atomic limits on every anonymous or participant entry point (config/ratelimit.py), per real
+# Atomic limits on every anonymous or participant entry point (core/ratelimit.py), per real
 # client address (IPv6: per /64) and per participant token. Buckets are "burst/refill-per-second";
 # PIN misses are "count/window-seconds". Defaults and sizing for schools behind one NAT address:
 # docs/deploy.md.
@@ -98,12 +98,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: they see every request, its whole latency and its final status.
-    "config.logs.RequestContextMiddleware",
-    "config.metrics.RequestMetricsMiddleware",
+    "core.logs.RequestContextMiddleware",
+    "core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",
-    "config.middleware.RateLimitMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,7 +155,7 @@ if DATABASE_URL:
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
         }
         # Django's backend, whose pool checks every idle connection after one failed check.
-        DATABASES["default"]["ENGINE"] = "config.postgres"
+        DATABASES["default"]["ENGINE"] = "core.postgres"
         DATABASES["default"]["OPTIONS"] = {"pool": pool}
 else:
     DATABASES = {
@@ -287,8 +287,8 @@ LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 # per-app catalogues, because makemessages writes into LOCALE_PATHS[0] when it is set.
 LOCALE_PATHS = [] if os.environ.get("CQ_PER_APP_MESSAGES") else [BASE_DIR / "locale"]
 USE_I18N = True
-# Day-first dates in both languages (config/formats/): one way to write a date on every page.
-FORMAT_MODULE_PATH = ["config.formats"]
+# Day-first dates in both languages (core/formats/): one way to write a date on every page.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_TZ = True
 
@@ -319,10 +319,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.error_handler.api_exception_handler",
     # The API speaks JSON; only the upload endpoints (import, image) declare multipart themselves.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -342,7 +342,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.document_errors",
+        "core.schema.document_errors",
     ],
     # Several "status" choice sets: name them so the schema is stable (and check --deploy clean).
     "ENUM_NAME_OVERRIDES": {
@@ -366,15 +366,15 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 # --- Operations: logs, metrics, error reporting (docs/operations.md) -------------------------
-# LOG_FORMAT=json: one JSON object per line with the request, game and round ids (config/logs.py).
+# LOG_FORMAT=json: one JSON object per line with the request, game and round ids (core/logs.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 if LOG_FORMAT not in {"text", "json"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "config.logs.ContextFilter"}},
-    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -399,7 +399,7 @@ if PRODUCTION:
 # Optional error reporting: nothing is initialised (and nothing sent) unless SENTRY_DSN is set.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
-    from config.sentry import sentry_init
+    from core.sentry import sentry_init
 
     sentry_init(
         dsn=SENTRY_DSN,

@@ -7,9 +7,9 @@ from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.api import api_root
-from config.health import healthz, readyz
-from config.metrics import metrics_view
+from core.api import api_root
+from core.health import healthz, readyz
+from core.metrics import metrics_view
 
 api_patterns = [
     path("", api_root, name="api-root"),

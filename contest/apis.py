@@ -20,9 +20,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import ratelimit
-from config.middleware import too_many
-from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
 from contest.jobs import CERTIFICATES_ZIP, ROUND_EXPORT
 from contest.models import Contest, Round, overlay_key_ok
@@ -38,9 +35,11 @@ from contest.services.registration import (
     token_claims,
 )
 from contest.services.verification import email_code_send
+from core import ratelimit
+from core.errors import ApplicationError, ForbiddenError, NotFoundError, too_many
+from core.strict import StrictTypes
 from quizzes.background import job_enqueue
 from quizzes.background.selectors import job_public
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 
 
 def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
@@ -294,7 +293,7 @@ def _participant_id(request, attempt_id: int) -> int:
         Attempt.objects.filter(pk=attempt_id).values_list("round__contest_id", flat=True).first()
     )
     if contest_id is None:
-        from quizzes.errors import NotFoundError
+        from core.errors import NotFoundError
 
         raise NotFoundError("not_found", _("Not found."))
     participant = participant_required(request, Contest(pk=contest_id))
@@ -398,7 +397,7 @@ class AttemptReviewApi(ParticipantApi):
             .first()
         )
         if attempt is None:
-            from quizzes.errors import NotFoundError
+            from core.errors import NotFoundError
 
             raise NotFoundError("not_found", _("Not found."))
         if not selectors.is_contest_staff(request.user, attempt.round.contest):

@@ -39,3 +39,9 @@ class ContestConfig(AppConfig):
         post_save.connect(_round_saved, sender=Round, dispatch_uid="contest_round_saved")
         post_delete.connect(_round_saved, sender=Round, dispatch_uid="contest_round_deleted")
         post_save.connect(_contest_saved, sender=Contest, dispatch_uid="contest_contest_saved")
+
+        # Participant cookies carry a token: per-token rate limits read it (core/ratelimit.py).
+        from contest.services.registration import COOKIE_PREFIX
+        from core import ratelimit
+
+        ratelimit.register_token_cookie(COOKIE_PREFIX)

@@ -16,7 +16,7 @@ language Django would pick. Cycling query parameters or Accept-Language spelling
 the same entry; only Django's 200 answers are remembered (a Host it refuses never makes an entry);
 and the table drops its least recently used entry when full, never all of them.
 
-Both paths are rate-limited here, like every entry point (config/ratelimit.py): a request is
+Both paths are rate-limited here, like every entry point (core/ratelimit.py): a request is
 counted once, here, and marked so that Django's middleware does not count it again.
 
 My rank is answered here when everything it needs is already at hand: a valid participant token
@@ -31,6 +31,7 @@ answers as always.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections import OrderedDict
@@ -41,15 +42,36 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.http import parse_cookie
 
-from config import logs, metrics
+from core import logs, metrics
 
 REPLAY_KEY = "contest.replay_until"
-_PATH = re.compile(r"^/api/rounds/[0-9]+/leaderboard/$")
-_ME = re.compile(r"^/api/rounds/([0-9]+)/leaderboard/me/$")
 _MAX_ENTRIES = 2000
-# Answers given here are counted under the URL pattern names Django would have used.
+# The two routes answered here, by their URL names: their paths are contest/urls.py's (one source
+# of truth), and answers given here are counted under the names Django would have used.
 ROUTE_BOARD = "round-leaderboard"
 ROUTE_ME = "round-my-rank"
+
+
+@functools.cache
+def route_regex(name: str) -> re.Pattern[str]:
+    """The full path regex Django resolves URL `name` with (config/urls.py + contest/urls.py):
+    read from the URL resolver on first use, so a route moved there moves here too. Its
+    `round_id` group is the round."""
+    from django.urls import get_resolver
+
+    entries = get_resolver().reverse_dict.getlist(name)
+    if len(entries) != 1:
+        raise LookupError(f"the fast path needs exactly one URL named {name!r}")
+    return re.compile("^/" + entries[0][1])
+
+
+def _board_path(path: str) -> re.Match[str] | None:
+    return route_regex(ROUTE_BOARD).match(path)
+
+
+def _me_path(path: str) -> re.Match[str] | None:
+    return route_regex(ROUTE_ME).match(path)
+
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
@@ -121,12 +143,14 @@ def _key(scope: Scope) -> tuple | None:
     if (
         scope.get("type") != "http"
         or scope.get("method") != "GET"
-        or not _PATH.match(scope.get("path", ""))
         or _header(scope, b"authorization")
     ):
         return None
+    board = _board_path(scope.get("path", ""))
+    if board is None:
+        return None
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-    round_id = int(scope["path"].split("/")[3])  # "007" and "7" are the same round
+    round_id = int(board["round_id"])  # "007" and "7" are the same round
     return (round_id, *board_window(query), *_request_key(scope))
 
 
@@ -142,13 +166,13 @@ def remember(table: OrderedDict, key: tuple, value: Any) -> None:
 
 
 async def _limited(scope: Scope, send: Send) -> bool:
-    """Count this request against the rate limits (config/ratelimit.py); answer 429 and return
+    """Count this request against the rate limits (core/ratelimit.py); answer 429 and return
     True when over. Marks the scope as counted, so Django's middleware does not count it again."""
     if not settings.RATE_LIMITS_ENABLED:
         return False
-    from config import ratelimit
+    from core import ratelimit
 
-    name = "round-my-rank" if _ME.match(scope.get("path", "")) else "round-leaderboard"
+    name = ROUTE_ME if _me_path(scope.get("path", "")) else ROUTE_BOARD
     client = scope.get("client") or ("unknown", 0)
     meta = {"REMOTE_ADDR": client[0]}
     forwarded = _header(scope, b"x-forwarded-for")
@@ -169,7 +193,7 @@ async def _limited(scope: Scope, send: Send) -> bool:
         return False
     from django.utils import translation
 
-    from config.middleware import too_many
+    from core.errors import too_many
 
     with translation.override(_language(scope)):
         response = too_many(wait)
@@ -205,17 +229,17 @@ class BoardReplay:
         started = time.perf_counter()
         if (
             scope.get("type") == "http"
-            and (_PATH.match(scope.get("path", "")) or _ME.match(scope.get("path", "")))
+            and (_board_path(scope.get("path", "")) or _me_path(scope.get("path", "")))
             and await _limited(scope, send)
         ):
             return
         key = _key(scope)
         if key is None:
-            me = _ME.match(scope.get("path", "")) if scope.get("type") == "http" else None
+            me = _me_path(scope.get("path", "")) if scope.get("type") == "http" else None
             if me is None or scope.get("method") != "GET" or _header(scope, b"authorization"):
                 await self.app(scope, receive, send)
                 return
-            await self._my_rank(int(me[1]), scope, receive, send)
+            await self._my_rank(int(me["round_id"]), scope, receive, send)
             return
         entry = self.entries.get(key)
         if (
@@ -296,7 +320,7 @@ class BoardReplay:
         from contest import leaderboards, selectors
         from contest.models import Round
         from contest.services.registration import cached_token_state, token_claims
-        from quizzes.errors import ApplicationError
+        from core.errors import ApplicationError
 
         token = _header(scope, b"x-participant-token")
         ids = token_claims(token.decode("latin-1")) if token else None

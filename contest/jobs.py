@@ -14,8 +14,8 @@ from contest import selectors
 from contest.models import Round
 from contest.services import exports
 from contest.services.results import audit, round_recompute
+from core.errors import NotFoundError
 from quizzes.background import JobContext, job_kind
-from quizzes.errors import NotFoundError
 from quizzes.models import Job
 
 ROUND_EXPORT = "round_export"

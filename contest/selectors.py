@@ -19,13 +19,13 @@ from contest.services.results import (
     round_finalize_if_due,
     round_paper_question_counts,
 )
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.roles import is_organiser
 from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.options import opaque_ids, to_opaque_response
 from quizzes.permissions import can_edit_quiz
-from quizzes.roles import is_organiser
 
 MSG_STAFF_ONLY = gettext_lazy("Only this contest's staff can do this.")
 MSG_ORGANISERS_ONLY = gettext_lazy("Only organisers can do this.")

@@ -16,11 +16,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config import ratelimit
-from config.middleware import content_security_policy
+from core import ratelimit
+from core.errors import ApplicationError
+from core.middleware import content_security_policy
+from core.roles import is_organiser
 from frontend.views import RoleLoginView
-from quizzes.errors import ApplicationError
-from quizzes.roles import is_organiser
 from quizzes.services import accounts
 from quizzes.services.sso import sso_form_origins, sso_providers
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from quizzes.roles import is_organiser, is_reviewer, is_teacher
+from core.roles import is_organiser, is_reviewer, is_teacher
 
 
 def site(request):

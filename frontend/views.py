@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from config.errors import error_body
+from core.error_handler import json_404, json_500
 
 
 class RoleLoginView(LoginView):
@@ -29,8 +28,8 @@ def job_page(request, job_id: int):
     """A background job's progress, error and result; the page polls the job API."""
     from django.http import Http404
 
+    from core.errors import NotFoundError
     from quizzes.background.selectors import job_get_for_user, job_public
-    from quizzes.errors import NotFoundError
 
     try:
         job = job_get_for_user(job_id=job_id, user=request.user)
@@ -45,14 +44,11 @@ def job_page(request, job_id: int):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+        return json_404(request, exception)
     return render(request, "frontend/error.html", {"title": _("Page not found")}, status=404)
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            error_body("server_error", _("Something went wrong on our side. Please try again.")),
-            status=500,
-        )
+        return json_500(request)
     return render(request, "frontend/error.html", {"title": _("Something went wrong")}, status=500)

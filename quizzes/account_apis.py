@@ -10,9 +10,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.strict import StrictTypes
+from core.roles import is_organiser
+from core.strict import StrictTypes
 from quizzes.io_apis import StrictBooleanField
-from quizzes.roles import is_organiser
 from quizzes.services import accounts
 
 

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from config.pagination import Pagination
+from core.pagination import Pagination
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from quizzes.text import normalize_answer
+from core.text import normalize_answer
 
 SCORED_TYPES = {"single", "multi", "truefalse", "text", "numeric", "order"}
 

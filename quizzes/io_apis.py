@@ -19,10 +19,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.strict import StrictTypes
+from core.errors import ForbiddenError
+from core.strict import StrictTypes
 from quizzes.background import job_enqueue
 from quizzes.background.selectors import job_public
-from quizzes.errors import ForbiddenError
 from quizzes.exporters import FORMATS as EXPORT_FORMATS
 from quizzes.exporters import questions_export
 from quizzes.importers import FORMATS as IMPORT_FORMATS

@@ -14,8 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.text import fold
 from quizzes import limits
-from quizzes.text import fold
 
 # --- Units and people -------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.roles import is_organiser, is_reviewer, is_teacher
 from quizzes.models import Question, Quiz
-from quizzes.roles import is_organiser, is_reviewer, is_teacher
 
 
 def is_bank_admin(user) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 
-from quizzes.errors import NotFoundError
+from core.errors import NotFoundError
+from core.roles import is_reviewer, is_teacher
+from core.text import fold
 from quizzes.filters import ORDERINGS, QuestionFilters
 from quizzes.models import Choice, Profile, Question, Quiz, QuizItem, Tag, Unit
 from quizzes.permissions import is_bank_admin
-from quizzes.roles import is_reviewer, is_teacher
-from quizzes.text import fold
 
 
 def user_school(user) -> Unit | None:

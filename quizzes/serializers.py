@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.strict import StrictTypes
+from core.strict import StrictTypes
 from quizzes import limits
 from quizzes.models import Question, QuestionType, Quiz, QuizDrawRule, QuizItem, Tag, Theme
 from quizzes.permissions import (

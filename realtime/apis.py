@@ -16,8 +16,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.strict import StrictTypes
-from quizzes.errors import NotFoundError
+from core.errors import NotFoundError
+from core.strict import StrictTypes
 from realtime import services
 from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from contest.models import Ceremony
 from contest.services import ceremony as svc
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from realtime import protocol as p
 from realtime.hub import dumps, error_frame, get_hub, now_ms
 

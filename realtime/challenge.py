@@ -15,13 +15,13 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from realtime.models import Game
 
 WINDOW_SECONDS = 30
 DIGITS = 4
 
-# A wrong code counts as a wrong PIN toward the address's lockout (config/ratelimit.py).
+# A wrong code counts as a wrong PIN toward the address's lockout (core/ratelimit.py).
 CODE_WRONG = "challenge_wrong"
 
 MSG_CHALLENGE_REQUIRED = _("This game needs the join code shown on the big screen.")

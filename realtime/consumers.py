@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
 
-from config import logs, metrics
+from core import logs, metrics
 from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms

@@ -17,9 +17,9 @@ from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config import ratelimit
-from config.errors import error_body
 from contest.models import overlay_key_ok
+from core import ratelimit
+from core.errors import error_body
 from realtime import protocol as p
 from realtime.apis import MSG_GAME_NOT_FOUND
 from realtime.consumers import CLOSE_HELLO_FAILED, GameSocket
@@ -101,7 +101,7 @@ async def game_feed(request, game_id: int):
     """GET /api/feed/game/<id>?key=: the screen's snapshot of the game, now (read-only)."""
     wait = await sync_to_async(ratelimit.feed_wait)(request.META)
     if wait is not None:
-        from config.middleware import too_many
+        from core.errors import too_many
 
         return too_many(wait)
     if request.method != "GET":

@@ -28,7 +28,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-from config import metrics
+from core import metrics
 from realtime import engine, services
 from realtime import protocol as p
 from realtime.models import Answer, Game, Player, QuestionResult
@@ -964,7 +964,7 @@ async def get_hub() -> Hub:
     hub = _hubs.get(loop_id)
     if hub is None:
         # In a fresh context: the hub's own tasks and timers serve every game, so they must not
-        # inherit the log ids (config/logs.py) of the socket that happened to create the hub.
+        # inherit the log ids (core/logs.py) of the socket that happened to create the hub.
         hub = contextvars.Context().run(Hub)
         _hubs[loop_id] = hub
     if not hub.started:

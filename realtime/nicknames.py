@@ -12,8 +12,8 @@ import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.errors import ApplicationError
-from quizzes.text import strip_diacritics
+from core.errors import ApplicationError
+from core.text import strip_diacritics
 
 MAX_LENGTH = 20
 MAX_COMBINING = 2  # combining marks kept per base character (Vietnamese needs up to 2)

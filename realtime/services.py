@@ -28,10 +28,10 @@ from contest.scoring import (
 )
 from contest.selectors import live_round_for_game, quiz_key_hidden_from
 from contest.services.results import live_round_game_set, live_round_results_record
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.roles import is_teacher
 from quizzes.grading import grade, numeric_distance
 from quizzes.models import Question, Quiz
-from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get, quiz_list
 from realtime import engine
 from realtime.branding import branding_clean, branding_errors

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from django.conf import settings
 
-# Join/PIN rate limits (config/ratelimit.py) are off for the suite, whose tests join many players
+# Join/PIN rate limits (core/ratelimit.py) are off for the suite, whose tests join many players
 # from 127.0.0.1; tests/hardening turns them on and tests them. Server child processes inherit this.
 os.environ["RATE_LIMITS_ENABLED"] = "0"
 settings.RATE_LIMITS_ENABLED = False

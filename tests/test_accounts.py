@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from quizzes.errors import ApplicationError
-from quizzes.roles import has_role
+from core.errors import ApplicationError
+from core.roles import has_role
 from quizzes.services import accounts
 from tests.factories import make_units, make_user
 
@@ -93,7 +93,7 @@ def test_password_reset_link_uses_the_public_base_url(client, settings):
 
 
 def test_password_reset_emails_to_one_address_are_limited(client, settings):
-    from config import ratelimit
+    from core import ratelimit
 
     settings.RATE_LIMITS_ENABLED = True
     settings.RATE_LIMIT_PASSWORD_RESET = "2/3600"

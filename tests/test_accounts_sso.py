@@ -13,7 +13,7 @@ from allauth.socialaccount.providers.google.views import GoogleOAuth2Adapter
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from quizzes.roles import has_role
+from core.roles import has_role
 from tests.factories import make_units, make_user
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ def test_a_dead_processs_socket_gauges_leave_the_cluster_total_but_its_counters_
     import subprocess
     import sys
 
-    from config import metrics
+    from core import metrics
 
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from prometheus_client import Counter, Gauge, Histogram
 
-from config import metrics
+from core import metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def base_name(name: str) -> str:
 
 
 def served_labels() -> dict[str, set[str]]:
-    """Each cq_ metric family of config/metrics.py with its label names (+ the scrape-time one)."""
+    """Each cq_ metric family of core/metrics.py with its label names (+ the scrape-time one)."""
     labels = {"cq_live_games": {"status"}}
     for value in vars(metrics).values():
         if isinstance(value, Counter | Gauge | Histogram):

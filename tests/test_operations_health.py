@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from config import health
+from core import health
 
 pytestmark = pytest.mark.django_db
 

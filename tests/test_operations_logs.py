@@ -18,7 +18,7 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from config.logs import ContextFilter, JsonFormatter
+from core.logs import ContextFilter, JsonFormatter
 from tests.factories import make_user
 from tests.realtime.conftest import (  # noqa: F401 (fixtures: hub reset, DB sessions ended)
     Socket,
@@ -125,7 +125,7 @@ def test_log_format_json_makes_every_console_line_a_json_object():
     done = run_settings(
         {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"},
         "import logging\n"
-        "from config import logs\n"
+        "from core import logs\n"
         "logs.request_id.set('req-1'); logs.game_id.set(12)\n"
         "logging.getLogger('realtime.hub').warning('question %s closed late', 3)\n",
     )
@@ -162,7 +162,7 @@ def test_with_sentry_dsn_settings_initialise_sentry_without_sending_anything():
 def test_sentry_init_is_called_with_the_dsn(monkeypatch):
     import sentry_sdk
 
-    from config.sentry import sentry_init
+    from core.sentry import sentry_init
 
     calls = []
     monkeypatch.setattr(sentry_sdk, "init", lambda **kwargs: calls.append(kwargs))
@@ -211,7 +211,7 @@ async def test_the_process_hub_logs_without_the_ids_of_the_socket_that_created_i
 @example("trailing-newline\n")
 @given(st.text(max_size=200))
 def test_a_request_id_is_always_one_short_plain_token(raw):
-    from config.logs import request_id_from
+    from core.logs import request_id_from
 
     rid = request_id_from(raw)
     assert re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", rid)

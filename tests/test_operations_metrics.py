@@ -236,7 +236,7 @@ async def test_board_replays_on_the_asgi_fast_path_are_counted_under_the_same_ro
 
 
 def test_a_join_refused_by_the_rate_limit_is_counted_under_its_route(settings):
-    from config import ratelimit
+    from core import ratelimit
 
     settings.RATE_LIMITS_ENABLED = True
     settings.RATE_LIMIT_JOIN = "1/0.001"
@@ -258,7 +258,7 @@ def test_a_join_refused_by_the_rate_limit_is_counted_under_its_route(settings):
 
 
 def test_the_job_queue_hooks_feed_the_cq_jobs_family():
-    from config import metrics
+    from core import metrics
 
     before = scrape()
     metrics.job_started("question_import")
@@ -278,12 +278,12 @@ def test_the_job_queue_hooks_feed_the_cq_jobs_family():
 def test_metrics_are_still_scraped_when_the_database_does_not_answer(monkeypatch):
     from django.db import OperationalError
 
-    from config import metrics
+    from realtime import live_metrics
 
     def down():
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(metrics, "live_game_counts", down)
+    monkeypatch.setattr(live_metrics, "live_game_counts", down)
     response = Client().get("/metrics")
     assert response.status_code == 200
     assert b"cq_answers_stored_total" in response.content

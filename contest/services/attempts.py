@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from contest.models import Answer, Attempt, Correction, Participant, Round
 from contest.services.registration import participant_token_verify
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from contest.models import CaptchaUse, Contest
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 
 SALT = "contest.captcha"
 

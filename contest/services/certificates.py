@@ -28,7 +28,7 @@ from unidecode import unidecode
 
 from contest.models import Certificate, Contest, PrizeTier, Round, RoundResult
 from contest.services.results import audit, round_finalize_if_due
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 
 # Codes: 16 characters from an alphabet without look-alikes (0/O, 1/I/L, U/V): about 78 bits,
 # drawn with `secrets` and stored, so a code cannot be guessed or forged.

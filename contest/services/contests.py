@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from contest import ranking
 from contest.models import AuditEntry, Contest, Round
-from quizzes.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from quizzes.selectors import quiz_get
 
 MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from contest.models import Contest, Round
 from contest.services.results import audit
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.models import Quiz, QuizDrawRule
 
 DEMO_SLUG = "lifelong-learning-week-2026"

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest.models import Contest, Participant, Round
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.text import fold
 from quizzes.models import Unit
-from quizzes.text import fold
 
 TOKEN_SALT = "contest.participant"
 COOKIE_PREFIX = "cq_contest_"

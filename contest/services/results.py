@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext
 from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
 from contest.services.attempts import attempt_expire, attempt_score, effective_keys
-from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import answer_key
 from quizzes.models import Question, Unit
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest.models import Contest, EmailCode
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 
 KEY_SALT = "contest.email_code"
 

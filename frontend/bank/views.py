@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from quizzes.errors import NotFoundError
+from core.errors import NotFoundError
 from quizzes.filters import CappedCountPaginator, filters_from_params
 from quizzes.limits import editor_limits
 from quizzes.models import Question, QuestionType, Theme

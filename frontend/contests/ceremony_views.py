@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from contest import prizes, selectors
 from contest.models import Ceremony, Contest
 from contest.services import ceremony as svc
+from core.errors import ApplicationError
 from frontend.access import role_page_denied
-from quizzes.errors import ApplicationError
 
 
 def _refusal(request, contest: Contest):

@@ -25,9 +25,9 @@ from contest.services.registration import (
     token_claims,
 )
 from contest.services.results import participation_by_unit
+from core.errors import ApplicationError
 from frontend.access import role_page_denied
 from frontend.live.views import contest_overlay_kinds
-from quizzes.errors import ApplicationError
 from quizzes.selectors import quiz_list
 
 

@@ -20,8 +20,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
+from core.roles import is_teacher
 from frontend.access import role_page_denied
-from quizzes.roles import is_teacher
 from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting

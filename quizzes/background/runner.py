@@ -18,10 +18,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
+from core.errors import ApplicationError
 from quizzes.background import registry, storage
 from quizzes.background.progress import Progress, percent_of
 from quizzes.background.services import _report
-from quizzes.errors import ApplicationError
 from quizzes.models import Job
 
 logger = logging.getLogger("citizenquiz.jobs")

@@ -7,9 +7,9 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError, NotFoundError
 from quizzes.background import registry, storage
 from quizzes.background.services import job_is_stale
-from quizzes.errors import ApplicationError, NotFoundError
 from quizzes.models import Job
 
 MSG_NOT_FOUND = gettext_lazy("Not found.")

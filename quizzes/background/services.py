@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from quizzes.background import registry, storage
-from quizzes.errors import ApplicationError
 from quizzes.models import Job
 
 logger = logging.getLogger("citizenquiz.jobs")
@@ -34,7 +34,7 @@ def _report(job: Job, event: str, *, ran_here: bool = False) -> None:
     """Every job event leaves the framework here (queued, started, done, failed, requeued):
     the one call site for logs and metrics (docs/jobs.md, docs/operations.md). `ran_here`: the
     event ends an attempt that this process ran (its running gauge goes down)."""
-    from config import metrics
+    from core import metrics
 
     logger.info("job %s kind=%s event=%s attempts=%s", job.pk, job.kind, event, job.attempts)
     if event == "started":

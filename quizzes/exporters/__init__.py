@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.exporters import gift, json_format, moodle_xml, qti, tabular
 from quizzes.models import Choice
 from quizzes.services.questions import question_to_data

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.importers import aiken, gift, json_format, moodle_xml, qti, tabular, vendor_sheets
 from quizzes.importers.archives import ArchiveError, check_zip, is_zip
 from quizzes.importers.common import (

@@ -28,9 +28,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from quizzes.errors import ApplicationError, ForbiddenError
+from core.errors import ApplicationError, ForbiddenError
+from core.roles import ORGANISER, REVIEWER, TEACHER, is_organiser
 from quizzes.models import Profile, Unit
-from quizzes.roles import ORGANISER, REVIEWER, TEACHER, is_organiser
 
 INVITE_SALT = "citizenquiz.accounts.invite"
 CSV_COLUMNS = ("email", "full_name", "school_code")

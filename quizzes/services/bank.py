@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from quizzes.errors import ApplicationError, ForbiddenError
+from core.errors import ApplicationError, ForbiddenError
 from quizzes.limits import IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE
 from quizzes.models import Question
 from quizzes.permissions import (

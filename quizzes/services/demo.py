@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from core.roles import ORGANISER, REVIEWER, ROLES, TEACHER
 from quizzes.models import Profile, Theme, Unit
-from quizzes.roles import ORGANISER, REVIEWER, ROLES, TEACHER
 from quizzes.services.units import units_import_csv
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

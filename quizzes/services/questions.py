@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.limits import (
     ACCEPTED_ANSWER_MAX,
     ACCEPTED_ANSWERS_MAX,

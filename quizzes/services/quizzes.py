@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.errors import ApplicationError, ForbiddenError
+from core.errors import ApplicationError, ForbiddenError
 from quizzes.models import (
     Choice,
     Question,

@@ -13,7 +13,7 @@ from contest.ceremony_steps import resolver_order
 from contest.models import Ceremony
 from contest.prizes import DEFAULT_TIERS, award_for_rank
 from contest.services import ceremony as svc
-from quizzes.errors import ApplicationError, ForbiddenError
+from core.errors import ApplicationError, ForbiddenError
 from tests.contest.ceremony_helpers import closed_round
 from tests.factories import make_user
 

@@ -25,7 +25,7 @@ from contest.services.certificates import (
     certificates_issue,
     certificates_zip,
 )
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.contest.helpers import make_contest, make_school
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _rate_limits_on(settings):
-    from config import ratelimit
+    from core import ratelimit
 
     settings.RATE_LIMITS_ENABLED = True
     settings.RATE_LIMIT_JOIN = "10/1"

@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator
 
-from config import ratelimit
+from core import ratelimit
 from tests.contest.helpers import make_contest
 
 pytestmark = pytest.mark.django_db(transaction=True)

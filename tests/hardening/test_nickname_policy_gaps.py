@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from realtime.nicknames import clean_nickname, nickname_key
 from tests.hardening.nickname_corpus import TAKEN, corpus
 

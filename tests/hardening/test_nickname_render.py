@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from playwright.async_api import expect
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from realtime.models import Player
 from tests.browser.conftest import new_page
 from tests.factories import make_user

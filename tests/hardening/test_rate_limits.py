@@ -1,6 +1,6 @@
 """Every anonymous or participant entry point is rate-limited per address (IPv6: per /64) and per
 participant token, whatever the HTTP method; failed guesses (unknown PINs, wrong join codes) lock
-an address out of look-ups and joins (config/ratelimit.py)."""
+an address out of look-ups and joins (core/ratelimit.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config import ratelimit
 from contest.models import Attempt
+from core import ratelimit
 from realtime.challenge import challenge_current
 from realtime.models import Game
 from tests.contest.helpers import TOKEN_HEADER, make_contest, make_school, register

@@ -9,7 +9,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import ignored_auth, positive_data_acceptance
 
-from config import ratelimit
+from core import ratelimit
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.exporters import qti as qti_export
 from quizzes.exporters import tabular as tabular_export
 from quizzes.importers import detect_format

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.models import Question
 from quizzes.services.questions import question_create, question_to_data, question_validate_data
 from tests.factories import make_theme

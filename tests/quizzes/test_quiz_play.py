@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.models import Quiz, QuizDrawRule, QuizItem
 from quizzes.services.quizzes import (
     quiz_questions_for_play,

@@ -301,7 +301,7 @@ async def test_wrong_origin_is_refused():
 
 
 async def test_late_join_works_only_when_the_host_allows_it():
-    from quizzes.errors import NotFoundError
+    from core.errors import NotFoundError
 
     host, game = await setup_game(time_limit=30)
     _pid, token = await sync_to_async(join)(game, "Early")

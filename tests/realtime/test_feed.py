@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _fresh_limits():
-    from config import ratelimit
+    from core import ratelimit
 
     ratelimit.reset()
     yield
@@ -61,7 +61,7 @@ def setup_game(types=("single",), **settings):
 
 
 def ratelimit_reset():
-    from config import ratelimit
+    from core import ratelimit
 
     ratelimit.reset()
 

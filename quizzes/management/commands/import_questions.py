@@ -8,7 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError
 from quizzes.importers import FORMATS, questions_import
 
 

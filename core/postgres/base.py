@@ -1,14 +1,14 @@
 """Django's PostgreSQL backend, with a pool that recovers from an outage in one step.
 
 Django gives the psycopg pool a check that tests one connection per borrow; ours
-(config/dbpool.py) also makes one failed check test the whole pool at once.
+(core/dbpool.py) also makes one failed check test the whole pool at once.
 """
 
 from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
-from config.dbpool import check_connection
+from core.dbpool import check_connection
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -2,7 +2,7 @@
 address (an IPv6 client by its /64) and on the participant token it sends.
 
 `ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
-decision, used by the Django middleware (config/middleware.py) and the ASGI fast path
+decision, used by the Django middleware (core/middleware.py) and the ASGI fast path
 (contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and unknown resume
 links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP
 method counts (HEAD and OPTIONS like GET).
@@ -274,15 +274,32 @@ def token_key(token: str | None) -> str | None:
     return hashlib.sha256(str(token).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
+# What a participant cookie and a failed guess look like is the apps' to say, not core's: contest
+# registers its cookie prefix and realtime its wrong-join-code error code, from their ready().
+TOKEN_COOKIE_PREFIXES: list[str] = []
+FAILED_GUESS_CODES: set[str] = set()
+
+
+def register_token_cookie(prefix: str) -> None:
+    """Cookies whose name starts with `prefix` carry a participant token (per-token limits)."""
+    if prefix not in TOKEN_COOKIE_PREFIXES:
+        TOKEN_COOKIE_PREFIXES.append(prefix)
+
+
+def register_failed_guess(code: str) -> None:
+    """An error `code` on a guessing entry point counts toward the address's lockout, like a 404."""
+    FAILED_GUESS_CODES.add(code)
+
+
 def request_token(headers, cookies) -> str | None:
     """The participant token a request carries: the X-Participant-Token header, else the
     participant cookie (contest/services/registration.py names it)."""
-    from contest.services.registration import COOKIE_PREFIX
-
     token = headers.get("X-Participant-Token") or headers.get("x-participant-token")
     if token:
         return str(token)
-    names = sorted(name for name in cookies if name.startswith(COOKIE_PREFIX))
+    names = sorted(
+        name for name in cookies if any(name.startswith(p) for p in TOKEN_COOKIE_PREFIXES)
+    )
     return cookies[names[0]] if names else None
 
 
@@ -321,7 +338,5 @@ def record_result(
         take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
     if not entry.failures:
         return
-    from realtime.challenge import CODE_WRONG  # a wrong join code is a failed guess too
-
-    if status == 404 or code == CODE_WRONG:
+    if status == 404 or code in FAILED_GUESS_CODES:  # e.g. a wrong join code (realtime)
         count("pinmiss", address, Rate.parse(settings.RATE_LIMIT_PIN_MISSES), add=1)

@@ -33,7 +33,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
 MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
@@ -197,35 +196,15 @@ def _route(request) -> str:
 # --- scraping ---------------------------------------------------------------------------------
 
 
-class LiveGamesCollector:
-    """cq_live_games{status}: games not ended, read from PostgreSQL (the whole cluster)."""
-
-    def describe(self):
-        return []
-
-    def collect(self):
-        try:
-            counts = live_game_counts()
-        except Exception:  # PostgreSQL away: every other metric must still be scraped
-            logger.warning("cq_live_games left out: the database did not answer", exc_info=True)
-            return
-        family = GaugeMetricFamily(
-            "cq_live_games", "Live games not ended yet, by status.", labels=["status"]
-        )
-        for status, n in counts.items():
-            family.add_metric([status], n)
-        yield family
+# Scrape-time collectors an app adds from its ready() (realtime: cq_live_games, read from the
+# database): core knows no app, the app knows what to count.
+SCRAPE_COLLECTORS: list = []
 
 
-def live_game_counts() -> dict[str, int]:
-    from django.db.models import Count
-
-    from realtime.models import Game
-
-    counts = dict(
-        Game.objects.exclude(status=Game.Status.ENDED).values_list("status").annotate(n=Count("id"))
-    )
-    return {str(s): counts.get(s, 0) for s in (Game.Status.LOBBY, Game.Status.RUNNING)}
+def register_scrape_collector(collector) -> None:
+    """Add a prometheus collector read at each /metrics scrape (once per collector type)."""
+    if not any(type(c) is type(collector) for c in SCRAPE_COLLECTORS):
+        SCRAPE_COLLECTORS.append(collector)
 
 
 class _ThisProcess:
@@ -267,7 +246,8 @@ def render() -> bytes:
         multiprocess.MultiProcessCollector(registry, MULTIPROC_DIR)
     else:
         registry.register(_ThisProcess())
-    registry.register(LiveGamesCollector())
+    for collector in SCRAPE_COLLECTORS:
+        registry.register(collector)
     return generate_latest(registry)
 
 
@@ -297,7 +277,7 @@ def access(request) -> int:
     """
     from django.conf import settings
 
-    from config.ratelimit import client_address
+    from core.ratelimit import client_address
 
     token = settings.METRICS_TOKEN
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -329,7 +309,7 @@ def metrics_view(request):
     from django.http import Http404, HttpResponse, JsonResponse
     from django.utils.translation import gettext as _
 
-    from config.errors import error_body
+    from core.errors import error_body
 
     allowed = access(request)
     if allowed == 404:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.errors import too_many
+
 # No inline scripts or styles anywhere: every page loads its JS and CSS from /static/.
 # connect-src: only the site's own origin. CSP Level 3 lets 'self' match ws:/wss: on the same host
 # and port (Chromium opens our /ws/ socket with it; tests/hardening/test_csp_browser.py proves it);
@@ -40,7 +42,7 @@ class ContentSecurityPolicyMiddleware:
 
 
 class RateLimitMiddleware:
-    """Rate limits on every anonymous or participant entry point (config/ratelimit.ENTRY_POINTS),
+    """Rate limits on every anonymous or participant entry point (core/ratelimit.ENTRY_POINTS),
     keyed on the real client address and the participant token: whatever the method (HEAD and
     OPTIONS count like GET). Failed guesses (unknown PIN or resume link, wrong join code) count
     toward the per-address lockout, successful joins toward their game's bucket. Requests the
@@ -53,7 +55,7 @@ class RateLimitMiddleware:
         response = self.get_response(request)
         name = getattr(request, "_ratelimit_entry", None)
         if name is not None and response.status_code in (201, 400, 404):
-            from config import ratelimit
+            from core import ratelimit
 
             data = getattr(response, "data", None)
             code = data.get("code", "") if isinstance(data, dict) else ""
@@ -69,7 +71,7 @@ class RateLimitMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         from django.conf import settings
 
-        from config import ratelimit
+        from core import ratelimit
 
         match = request.resolver_match
         name = match.url_name if match is not None else None
@@ -101,22 +103,3 @@ def _pin_of(request) -> str:
         return ""
     pin = str(pin).strip() if isinstance(pin, str | int) and not isinstance(pin, bool) else ""
     return pin if pin.isdigit() and len(pin) <= 12 else ""
-
-
-def too_many(retry_after: int):
-    from django.http import JsonResponse
-    from django.utils.translation import gettext as _
-
-    from config.errors import error_body
-
-    retry_after = max(1, int(retry_after))
-    response = JsonResponse(
-        error_body(
-            "rate_limited",
-            _("Too many requests. Please slow down."),
-            {"retry_after": retry_after},
-        ),
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response

@@ -1,4 +1,4 @@
-"""One error body everywhere: {"code": ..., "message": ..., "details": ...}, message translated."""
+"""The DRF exception handler and the JSON 404/500 views: every error in the one body (core.errors)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from quizzes.errors import ApplicationError
+from core.errors import ApplicationError, error_body
 
 _CODES = {
     exceptions.ValidationError: ("invalid", lambda: _("The request contains invalid data.")),
@@ -29,10 +29,6 @@ _CODES = {
         lambda: _("This content type is not supported."),
     ),
 }
-
-
-def error_body(code: str, message: str, details=None) -> dict:
-    return {"code": code, "message": str(message), "details": details}
 
 
 def api_exception_handler(exc, context):

@@ -1,0 +1,54 @@
+"""Errors shared by every app and their one body: {"code": ..., "message": ..., "details": ...}.
+
+Message constants live next to the services that raise them; REST renders ApplicationError with
+core.error_handler, the WebSocket turns it into an error frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+
+class ApplicationError(Exception):
+    """A rule was broken: rendered as {"code", "message", "details"} on REST and WebSocket alike."""
+
+    status = 400
+
+    def __init__(self, code: str, message: Any, details: Any = None, status: int | None = None):
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+        self.details = details
+        if status is not None:
+            self.status = status
+
+
+class NotFoundError(ApplicationError):
+    status = 404
+
+
+class ForbiddenError(ApplicationError):
+    status = 403
+
+
+def error_body(code: str, message: Any, details: Any = None) -> dict[str, Any]:
+    """The one error shape of every REST answer and WebSocket error frame."""
+    return {"code": code, "message": str(message), "details": details}
+
+
+def too_many(retry_after: int) -> JsonResponse:
+    """429 with a Retry-After header, in the shared error body (rate limits, HTTP and fast path)."""
+    retry_after = max(1, int(retry_after))
+    response = JsonResponse(
+        error_body(
+            "rate_limited",
+            _("Too many requests. Please slow down."),
+            {"retry_after": retry_after},
+        ),
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
