@@ -100,7 +100,7 @@ run-cluster: $(VENV)/.installed services translations
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) $(PY) manage.py seed_demo
 	@DATABASE_URL=$(CLUSTER_DATABASE_URL) REDIS_URL=$(CLUSTER_REDIS_URL) \
-		exec $(PY) bench/cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT) --workers $(JOB_WORKERS)
+		exec $(PY) deploy/cluster.py --processes $(PROCESSES) --port $(CLUSTER_PORT) --workers $(JOB_WORKERS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test_db.sqlite3 tests/artifacts

@@ -520,7 +520,7 @@ class Servers:
         self.direct_urls = [f"http://127.0.0.1:{port}" for port in self.ports]
         self.urls = self.direct_urls
         if args.nginx:
-            from bench.cluster import nginx_start
+            from deploy.cluster import nginx_start
 
             self.nginx_dir = logdir / "nginx"
             self.nginx, nginx_port = nginx_start(self.nginx_dir, self.ports)
@@ -542,7 +542,7 @@ class Servers:
 
     def stop(self) -> None:
         if self.nginx is not None:
-            from bench.cluster import nginx_stop
+            from deploy.cluster import nginx_stop
 
             nginx_stop(self.nginx, self.nginx_dir)
         for proc in self.procs:

@@ -1,9 +1,9 @@
-"""`make run-cluster` (bench/cluster.py): the processes share one fresh metrics folder, and the
+"""`make run-cluster` (deploy/cluster.py): the processes share one fresh metrics folder, and the
 generated nginx keeps /metrics off the public entrance."""
 
 from __future__ import annotations
 
-from bench import cluster
+from deploy import cluster
 
 
 def test_the_generated_nginx_answers_404_for_metrics_and_still_proxies_the_rest(tmp_path):

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from bench.cluster import workers_start
+from deploy.cluster import workers_start
 from quizzes.models import Job
 from tests.browser.conftest import AsgiServer, child_env, free_port, new_page
 from tests.contest.helpers import close_round, correct_choice, make_contest, make_school, register

@@ -121,7 +121,7 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
 
 
 def test_run_cluster_starts_workers_that_run_queued_jobs(settings, tmp_path, teacher):
-    from bench.cluster import workers_start
+    from deploy.cluster import workers_start
 
     prefix = f"cqh-jobs-{uuid.uuid4().hex[:8]}"
     settings.JOBS_BACKEND = "dramatiq"
