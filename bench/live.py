@@ -1061,7 +1061,8 @@ async def run_kind(args, kind: str, logdir: Path, log) -> dict:
             env = server_env(args, kind)
             if args.metrics:
                 env["PROMETHEUS_MULTIPROC_DIR"] = str(logdir / kind / "prometheus")
-                Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+                folder = Path(env["PROMETHEUS_MULTIPROC_DIR"])
+                await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
             servers = Servers(args, app="config.asgi:application", env=env, logdir=logdir / kind)
         game = await sync_to_async(create_game)(args.questions)
     else:

@@ -329,7 +329,7 @@ def player_join(
                 device=device or "",
             )
     except IntegrityError:
-        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
+        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN) from None
     return player, player_token(game_id=game.id, player_id=player.id)
 
 

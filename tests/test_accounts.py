@@ -138,7 +138,8 @@ def test_invited_teacher_sets_a_password_through_the_link_and_becomes_a_teacher_
     with django_capture_on_commit_callbacks(execute=True):
         result = _invite(organiser, units, email="Mai@School.edu.vn")
     assert result.outcome == accounts.CREATED
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mai@school.edu.vn"]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["mai@school.edu.vn"]
     user = User.objects.get(email="mai@school.edu.vn")
     assert has_role(user, "teacher")
     assert user.profile.school == units["school"]
@@ -169,7 +170,8 @@ def test_invitation_link_expires(organiser, units, settings, django_capture_on_c
         accounts.invite_user_get(token=token)
     assert exc.value.code == "invite_expired"
     page = Client().get(f"/accounts/invite/{token}/")
-    assert page.status_code == 400 and "has expired" in page.content.decode()
+    assert page.status_code == 400
+    assert "has expired" in page.content.decode()
 
 
 def test_a_forged_or_damaged_invitation_link_is_refused(organiser, units):
@@ -225,7 +227,8 @@ def test_inviting_an_active_account_without_role_grants_the_teacher_role(organis
     result = _invite(organiser, units, email="hs@school.edu.vn")
     assert result.outcome == accounts.ROLE_ADDED
     player = User.objects.get(pk=player.pk)
-    assert has_role(player, "teacher") and player.profile.school == units["school"]
+    assert has_role(player, "teacher")
+    assert player.profile.school == units["school"]
     assert mail.outbox == []
 
 
@@ -246,7 +249,8 @@ def test_invite_api_reports_bad_input_per_field(
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == "invalid" and text in body["details"][field][0]
+    assert body["code"] == "invalid"
+    assert text in body["details"][field][0]
     assert not User.objects.filter(email=email).exists()
 
 
@@ -315,7 +319,8 @@ def test_csv_create_invites_each_new_teacher_and_a_second_upload_creates_no_dupl
     assert report.created == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["lan@school.edu.vn", "minh@school.edu.vn"]
     lan = User.objects.get(email="lan@school.edu.vn")
-    assert has_role(lan, "teacher") and lan.profile.school == units["school"]
+    assert has_role(lan, "teacher")
+    assert lan.profile.school == units["school"]
     assert lan.profile.display_name == "Trần Thị Lan"
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -354,7 +359,8 @@ def test_csv_size_and_row_limits(organiser, units, settings, api_client):
     rows = "".join(f"t{i}@school.edu.vn,T{i},P-D-S\n" for i in range(4))
     with pytest.raises(ApplicationError) as exc:
         _import(organiser, "email,full_name,school_code\n" + rows, commit=True)
-    assert exc.value.code == "too_many_rows" and "3" in exc.value.message
+    assert exc.value.code == "too_many_rows"
+    assert "3" in exc.value.message
 
     settings.ACCOUNT_CSV_MAX_BYTES = 100
     api_client.force_authenticate(organiser)
@@ -395,7 +401,8 @@ def test_csv_errors_are_translated(organiser, units):
         report = _import(organiser, CSV, commit=False)
     messages = {row.line: row.message for row in report.rows}
     assert messages[3] == "Nhập một địa chỉ email hợp lệ."
-    assert "NOPE" in messages[4] and "mã" in messages[4]
+    assert "NOPE" in messages[4]
+    assert "mã" in messages[4]
 
 
 def test_organiser_page_previews_then_creates_teachers_from_csv(org_client, units):
@@ -413,7 +420,8 @@ def test_organiser_page_previews_then_creates_teachers_from_csv(org_client, unit
     listing = org_client.get("/organise/teachers/").content.decode()
     assert "2 teacher accounts created and invited." in listing
     assert "3 rows with errors were skipped." in listing
-    assert "minh@school.edu.vn" in listing and "Invited, no password yet" in listing
+    assert "minh@school.edu.vn" in listing
+    assert "Invited, no password yet" in listing
 
 
 _email_part = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)

@@ -45,7 +45,8 @@ def test_a_signed_in_teacher_on_an_organiser_page_gets_a_readable_page_not_a_bar
 def test_after_login_each_role_lands_where_it_works(client, roles, lands):
     make_user("someone", roles=roles, password="pw-123456")
     response = client.post("/accounts/login/", {"username": "someone", "password": "pw-123456"})
-    assert response.status_code == 302 and response["Location"] == lands
+    assert response.status_code == 302
+    assert response["Location"] == lands
 
 
 def test_after_login_the_page_asked_for_still_wins(client):

@@ -30,11 +30,13 @@ def get(client, url, lang="en", **extra):
 
 def test_player_page_renders_in_english_and_vietnamese(client):
     english = get(client, "/play", "en").content.decode()
-    assert "Join a game" in english and "Game PIN" in english
+    assert "Join a game" in english
+    assert "Game PIN" in english
     client.cookies.clear()
     vietnamese = get(client, "/play", "vi").content.decode()
     assert 'lang="vi"' in vietnamese
-    assert "Mã PIN" in vietnamese and "Biệt danh" in vietnamese
+    assert "Mã PIN" in vietnamese
+    assert "Biệt danh" in vietnamese
 
 
 def test_join_link_prefills_the_pin_and_drops_anything_but_digits(client):
@@ -73,7 +75,8 @@ def test_host_index_lists_my_quizzes_and_public_ones_but_not_others_private(clie
     Quiz.objects.create(title="Secret quiz", author=other, visibility="private")
     client.force_login(teacher)
     html = get(client, "/host/").content.decode()
-    assert "My SDG quiz" in html and "Shared climate quiz" in html
+    assert "My SDG quiz" in html
+    assert "Shared climate quiz" in html
     assert "Secret quiz" not in html
     assert html.count('class="btn btn-primary host-btn"') == 2
 

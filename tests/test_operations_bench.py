@@ -56,9 +56,11 @@ def test_metrics_scraped_after_a_bench_game_equal_the_bench_counts(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     doc = json.loads(out.read_text())
-    assert doc["joined"] == 20 and doc["acked_answers"] == doc["stored_answers"] == 40
+    assert doc["joined"] == 20
+    assert doc["acked_answers"] == doc["stored_answers"] == 40
     metrics = doc["metrics"]
-    assert metrics["mismatches"] == [] and metrics["match"] is True
+    assert metrics["mismatches"] == []
+    assert metrics["match"] is True
     assert metrics["aggregated"] is True
     ended, joined = metrics["scrapes"]["ended"], metrics["scrapes"]["joined"]
     assert len(ended) == len(joined) == 2  # each process answered for both

@@ -10,7 +10,8 @@ def test_the_generated_nginx_answers_404_for_metrics_and_still_proxies_the_rest(
     conf = cluster.nginx_config(tmp_path, [9001, 9002], 8080).read_text()
     block = conf.split("location = /metrics {", 1)[1].split("}", 1)[0]
     assert block.strip() == "return 404;"
-    assert "location / {" in conf and "proxy_pass http://citizenquiz;" in conf
+    assert "location / {" in conf
+    assert "proxy_pass http://citizenquiz;" in conf
 
 
 def test_the_cluster_metrics_folder_starts_empty_of_an_earlier_runs_values(tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ options = st.builds(ScoringOptions, streak_bonus=st.booleans(), partial_credit=s
 
 def test_both_strategies_are_registered_by_name():
     assert strategy_names() == ["accuracy", "speed"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown scoring strategy: 'nope'"):
         get_strategy("nope")
 
 

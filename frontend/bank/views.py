@@ -81,7 +81,7 @@ def question_editor(request, pk: int | None = None):
     try:
         question = question_get(user=request.user, pk=pk) if pk else None
     except NotFoundError:
-        raise Http404
+        raise Http404 from None
     return render(
         request,
         "frontend_bank/editor.html",
@@ -127,5 +127,5 @@ def quiz_builder(request, pk: int):
     try:
         quiz = quiz_get(user=request.user, pk=pk)
     except NotFoundError:
-        raise Http404
+        raise Http404 from None
     return render(request, "frontend_bank/quiz_builder.html", {**_choices_context(), "quiz": quiz})

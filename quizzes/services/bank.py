@@ -284,7 +284,7 @@ def question_set_image(*, question: Question, user, upload: UploadedFile | None)
             width, height = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ApplicationError("image_bad_type", IMAGE_BAD_TYPE)
+        raise ApplicationError("image_bad_type", IMAGE_BAD_TYPE) from None
     if image_format not in IMAGE_FORMATS:
         raise ApplicationError("image_bad_type", IMAGE_BAD_TYPE)
     # The header's size, read before anything is decoded: a small file may be a huge bitmap.

@@ -99,7 +99,8 @@ async def test_the_registration_page_solves_the_proof_of_work_and_registers(
         "lan@example.org",
     )
     names, spent = await sync_to_async(_registered)()
-    assert names == ["Nguyễn Thị Lan"] and spent == 1
+    assert names == ["Nguyễn Thị Lan"]
+    assert spent == 1
     assert errors == []
 
 

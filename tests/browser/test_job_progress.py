@@ -3,8 +3,10 @@ then (once a worker runs it) the full progress bar and the download, and a reloa
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -77,10 +79,12 @@ async def test_export_job_page_shows_progress_then_the_download(browser, artifac
             await page.click("#job-download")
         download = await download_info.value
         assert download.suggested_filename == f"{contest.slug}-round{round_.position}.csv"
-        body = open(await download.path(), encoding="utf-8-sig").read()
-        assert body.count("\n") == 13 and "Nguyễn" in body
+        body = await asyncio.to_thread(Path(await download.path()).read_text, encoding="utf-8-sig")
+        assert body.count("\n") == 13
+        assert "Nguyễn" in body
         job = await sync_to_async(Job.objects.get)()
-        assert job.status == "done" and job.attempts == 1
+        assert job.status == "done"
+        assert job.attempts == 1
         assert errors == []
     finally:
         for worker in workers:

@@ -83,8 +83,10 @@ def check_transparent(png: bytes, name: str, artifacts) -> None:
     assert opaque > 10_000, (name, opaque)  # the panel is really drawn
     # The panels' soft shadows may reach further; what reads (alpha > 50 %) stays inside.
     left, top, right, bottom = alpha.point(lambda a: 255 if a > 128 else 0).getbbox()
-    assert left >= SAFE_X and right <= 1920 - SAFE_X, (name, left, right)
-    assert top >= SAFE_Y and bottom <= 1080 - SAFE_Y, (name, top, bottom)
+    assert left >= SAFE_X, (name, left, right)
+    assert right <= 1920 - SAFE_X, (name, left, right)
+    assert top >= SAFE_Y, (name, top, bottom)
+    assert bottom <= 1080 - SAFE_Y, (name, top, bottom)
 
 
 async def shoot(page, name, artifacts) -> bytes:

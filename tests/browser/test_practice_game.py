@@ -53,7 +53,8 @@ async def test_a_teacher_tries_a_quiz_with_a_draft_in_a_practice_game(
     await expect(pin_box).to_have_text(re.compile(r"^\d{7,}$"), timeout=TIMEOUT)
     pin = await pin_box.inner_text()
     game = await sync_to_async(Game.objects.get)()
-    assert game.practice and game.contest_round_id is None
+    assert game.practice
+    assert game.contest_round_id is None
     await host.screenshot(path=str(artifacts / "practice-host.png"))
 
     screen_link = host.locator("#h-screen")

@@ -50,12 +50,17 @@ async def test_import_preview_shows_options_and_key_and_the_help_is_on_the_page(
     await page.wait_for_selector("#step-preview:not([hidden])")
     rows = page.locator("#preview-table tbody tr")
     capital = await rows.nth(0).inner_text()
-    assert "Hà Nội" in capital and "Huế" in capital and "Đà Nẵng" in capital
+    assert "Hà Nội" in capital
+    assert "Huế" in capital
+    assert "Đà Nẵng" in capital
     right = await rows.nth(0).locator(".key-right").all_inner_texts()
-    assert len(right) == 1 and "Hà Nội" in right[0] and "đúng" in right[0]
+    assert len(right) == 1
+    assert "Hà Nội" in right[0]
+    assert "đúng" in right[0]
     assert "17" in await rows.nth(1).locator(".preview-key").inner_text()
     true_false = await rows.nth(2).locator(".key-right").all_inner_texts()
-    assert len(true_false) == 1 and "Đúng" in true_false[0]
+    assert len(true_false) == 1
+    assert "Đúng" in true_false[0]
     await page.screenshot(path=str(artifacts / "import-preview-key.png"), full_page=True)
     assert errors == []
 

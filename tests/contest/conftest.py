@@ -23,7 +23,7 @@ def clear_boards() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_boards():
     clear_boards()
-    yield
+    return
 
 
 @pytest.fixture

@@ -37,9 +37,11 @@ def test_registration_masks_the_public_name_and_returns_a_resume_token(api_clien
     assert response.status_code == 201
     body = response.json()
     assert body["public_name"] == "Nguyễn V. A. (THCS Cầu Giấy)"
-    assert body["token"] and "/resume/" in body["resume_url"]
+    assert body["token"]
+    assert "/resume/" in body["resume_url"]
     participant = Participant.objects.get()
-    assert participant.phone == "0912345678" and participant.school == units["school"]
+    assert participant.phone == "0912345678"
+    assert participant.school == units["school"]
 
 
 def test_registration_requires_consent_a_unit_and_a_contact(api_client, setup):
@@ -119,7 +121,8 @@ def test_autosave_and_submit_never_reveal_correctness(api_client, setup):
         **{TOKEN_HEADER: token},
     )
     assert submitted.status_code == 200
-    assert "score" not in submitted.json() and "correct" not in str(submitted.json())
+    assert "score" not in submitted.json()
+    assert "correct" not in str(submitted.json())
 
 
 def test_review_and_detailed_results_are_403_before_close_and_open_after(api_client, setup):
@@ -130,7 +133,8 @@ def test_review_and_detailed_results_are_403_before_close_and_open_after(api_cli
         f"/api/attempts/{state['id']}/submit/", {}, format="json", **{TOKEN_HEADER: token}
     )
     review = api_client.get(f"/api/attempts/{state['id']}/review/", **{TOKEN_HEADER: token})
-    assert review.status_code == 403 and review.json()["code"] == "results_secret"
+    assert review.status_code == 403
+    assert review.json()["code"] == "results_secret"
     assert api_client.get(f"/api/rounds/{round_.pk}/results/").status_code == 403
     close_round(round_)
     review = api_client.get(f"/api/attempts/{state['id']}/review/", **{TOKEN_HEADER: token})
@@ -182,14 +186,16 @@ def test_submission_after_the_time_budget_is_rejected_on_every_entry_point(api_c
     autosave = api_client.post(
         f"/api/attempts/{state['id']}/answers/", late, format="json", **{TOKEN_HEADER: token}
     )
-    assert autosave.status_code == 409 and autosave.json()["code"] == "deadline_passed"
+    assert autosave.status_code == 409
+    assert autosave.json()["code"] == "deadline_passed"
     submit = api_client.post(
         f"/api/attempts/{state['id']}/submit/", late, format="json", **{TOKEN_HEADER: token}
     )
     assert submit.status_code == 409
     attempt = Attempt.objects.get(pk=state["id"])
     # It counts with what was saved in time: one right answer, not two.
-    assert attempt.status == "expired" and attempt.correct_count == 1
+    assert attempt.status == "expired"
+    assert attempt.correct_count == 1
 
 
 def test_answer_within_the_grace_period_is_accepted(api_client, setup, settings):
@@ -239,7 +245,8 @@ def test_at_most_one_attempt_is_open_at_a_time(api_client, setup):
     response = api_client.post(
         f"/api/rounds/{other_round.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
     )
-    assert response.status_code == 409 and response.json()["code"] == "attempt_open"
+    assert response.status_code == 409
+    assert response.json()["code"] == "attempt_open"
     # The database refuses a second open attempt even if a service were bypassed.
     from django.db import IntegrityError, transaction
 
@@ -266,7 +273,8 @@ def test_attempt_limit_is_enforced(api_client, setup):
     response = api_client.post(
         f"/api/rounds/{round_.pk}/attempts/", {}, format="json", **{TOKEN_HEADER: token}
     )
-    assert response.status_code == 409 and response.json()["code"] == "no_attempts_left"
+    assert response.status_code == 409
+    assert response.json()["code"] == "no_attempts_left"
 
 
 def test_resuming_keeps_answers_and_the_server_deadline(api_client, setup):
@@ -326,7 +334,8 @@ def test_leaderboard_is_masked_and_my_rank_is_known(api_client, setup):
     me = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/me/", **{TOKEN_HEADER: token}).json()[
         "me"
     ]
-    assert me["rank"] == 1 and me["total"] == 1
+    assert me["rank"] == 1
+    assert me["total"] == 1
     units_board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/units/?level=school").json()
     assert units_board["rows"][0]["name"] == "THCS Cầu Giấy"
 
@@ -347,8 +356,10 @@ def test_exports_are_for_organisers_and_carry_prediction_and_time(api_client, se
     api_client.force_authenticate(organiser)
     csv_text = api_client.get(f"/api/rounds/{round_.pk}/export.csv").content.decode("utf-8-sig")
     header, first = csv_text.splitlines()[:2]
-    assert "Prediction" in header and "Time taken (s)" in header
-    assert "Nguyễn Văn An" in first and ",7.0," in first
+    assert "Prediction" in header
+    assert "Time taken (s)" in header
+    assert "Nguyễn Văn An" in first
+    assert ",7.0," in first
     import io
 
     from openpyxl import load_workbook
@@ -356,7 +367,8 @@ def test_exports_are_for_organisers_and_carry_prediction_and_time(api_client, se
     response = api_client.get(f"/api/rounds/{round_.pk}/export.xlsx?unit={units['school'].pk}")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[1][2] == "Nguyễn Văn An" and rows[1][15] == 7
+    assert rows[1][2] == "Nguyễn Văn An"
+    assert rows[1][15] == 7
 
 
 def test_live_round_results_become_the_round_results(setup, student):

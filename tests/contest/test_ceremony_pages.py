@@ -35,7 +35,8 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_a_stranger_is_refused(show):
     ceremony, _boss = show
     url = f"/organise/ceremony/{ceremony.pk}/"
     response = Client().get(url)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     stranger = Client()
     stranger.force_login(make_user("stranger", roles=["organiser"]))
     response = stranger.get(url)
@@ -116,6 +117,7 @@ def test_an_organiser_prepares_a_new_ceremony_from_the_contests_list(show):
     )
     made = Ceremony.objects.exclude(pk=ceremony.pk).get()
     assert response["Location"] == f"/organise/ceremony/{made.pk}/"
-    assert made.source == "contest" and made.masked is False  # an unticked box: full names
+    assert made.source == "contest"
+    assert made.masked is False
     assert [s["kind"] for s in made.steps] == ["intro", "place", "place", "place", "podium"]
     assert Client().get(url).status_code == 302  # anonymous: log in first

@@ -98,9 +98,11 @@ def test_the_pdf_has_the_name_with_its_diacritics_and_renders_a_visible_page():
     assert "Nguyễn Thị Ánh Tuyết" in text
     assert "Giải Nhất" in text
     assert "THCS Cầu Giấy" in text
-    assert "GIÁM ĐỐC SỞ GIÁO DỤC VÀ ĐÀO TẠO" in text and "Nguyễn Văn Hùng" in text
+    assert "GIÁM ĐỐC SỞ GIÁO DỤC VÀ ĐÀO TẠO" in text
+    assert "Nguyễn Văn Hùng" in text
     assert winner.code_display in text
-    assert "Ngày" in text and "tháng" in text  # the date, as Vietnamese writes it
+    assert "Ngày" in text
+    assert "tháng" in text
 
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "certificate.pdf").write_bytes(pdf)
@@ -139,7 +141,8 @@ def test_a_participant_without_a_prize_gets_a_participation_certificate():
         .pages[0]
         .extract_text()
     )
-    assert "completed the round" in text and "prize" not in text
+    assert "completed the round" in text
+    assert "prize" not in text
 
 
 def test_issuing_again_keeps_the_codes_and_codes_are_unguessable():
@@ -165,14 +168,18 @@ def test_verify_page_confirms_a_real_code_with_the_masked_or_full_name(client):
     page = client.get(f"/verify/{winner.code}", HTTP_ACCEPT_LANGUAGE="vi")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Giải Nhất" in html and contest.title_vi in html and "THCS Cầu Giấy" in html
-    assert "Nguyễn (THCS Cầu Giấy)" in html and "Nguyễn Thị Ánh Tuyết" not in html
+    assert "Giải Nhất" in html
+    assert contest.title_vi in html
+    assert "THCS Cầu Giấy" in html
+    assert "Nguyễn (THCS Cầu Giấy)" in html
+    assert "Nguyễn Thị Ánh Tuyết" not in html
 
     contest.certificate_full_name = True
     contest.save()
     # As printed (grouped with dashes), in lower case: still the same certificate.
     page = client.get(f"/verify/{winner.code_display.lower()}", HTTP_ACCEPT_LANGUAGE="vi")
-    assert page.status_code == 200 and "Nguyễn Thị Ánh Tuyết" in page.content.decode()
+    assert page.status_code == 200
+    assert "Nguyễn Thị Ánh Tuyết" in page.content.decode()
 
 
 def test_verify_page_refuses_a_forged_code_with_a_clear_404(client):
@@ -200,7 +207,8 @@ def test_organiser_downloads_every_certificate_of_a_round_as_one_zip(
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = archive.namelist()
-    assert len(names) == 3 and names[0].startswith("00001-nguyen-thi-anh-tuyet-")
+    assert len(names) == 3
+    assert names[0].startswith("00001-nguyen-thi-anh-tuyet-")
     first = PdfReader(io.BytesIO(archive.read(names[0]))).pages[0].extract_text()
     assert "Nguyễn Thị Ánh Tuyết" in nfc(first)
 
@@ -281,7 +289,8 @@ def test_organiser_page_saves_prize_tiers_and_signer_and_links_the_zip_when_clos
         ("Giải Khuyến khích", "", 5),
     ]
     contest.refresh_from_db()
-    assert contest.certificate_signer_name == "Lê Thị Hoa" and contest.certificate_full_name
+    assert contest.certificate_signer_name == "Lê Thị Hoa"
+    assert contest.certificate_full_name
     page = client.get(url).content.decode()
     assert f"/api/rounds/{round_.pk}/certificates.zip" in page
     assert "Giải Khuyến khích |  | 5" in page

@@ -101,7 +101,8 @@ def test_the_feed_shows_no_score_while_the_round_keeps_them_hidden(api_client, o
     # Even an organiser's session reads the public feed: the key decides, not the session.
     api_client.force_authenticate(organiser)
     feed = _feed(api_client, contest).json()
-    assert feed["top"]["rows"] == [] and feed["top"]["hidden_rounds"]
+    assert feed["top"]["rows"] == []
+    assert feed["top"]["hidden_rounds"]
     assert "3000" not in str(feed)
     assert feed["participation"]["registered"] == 1
 
@@ -110,7 +111,8 @@ def test_the_feed_needs_the_overlay_key(api_client):
     contest, _round, _questions = make_contest()
     for key in ("wrong", "x" * 32):
         response = _feed(api_client, contest, key)
-        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
     assert api_client.get(f"/api/feed/contest/{contest.slug}").status_code == 404
     assert _feed(api_client, contest).status_code == 200
 

@@ -17,11 +17,16 @@ def test_the_demo_has_a_finished_frozen_final_and_its_ceremony_ready_once():
     clear_boards()
     call_command("seed_demo")
     final = Round.objects.get(contest__slug=DEMO_SLUG, position=FINAL_POSITION)
-    assert final.is_closed() and final.freeze_hours and final.finalized_at is not None
+    assert final.is_closed()
+    assert final.freeze_hours
+    assert final.finalized_at is not None
     ceremony = Ceremony.objects.get(contest__slug=DEMO_SLUG)
     kinds = [step["kind"] for step in ceremony.steps]
-    assert kinds[:2] == ["intro", "frozen"] and "resolve" in kinds  # rows move on the reveal
-    assert kinds.count("place") == 10 and kinds.count("unit") == 2 and kinds[-1] == "podium"
+    assert kinds[:2] == ["intro", "frozen"]
+    assert "resolve" in kinds
+    assert kinds.count("place") == 10
+    assert kinds.count("unit") == 2
+    assert kinds[-1] == "podium"
     client = Client()
     client.login(username="organiser", password="citizenquiz")
     assert client.get(f"/organise/ceremony/{ceremony.pk}/").status_code == 200

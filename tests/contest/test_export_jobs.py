@@ -59,9 +59,11 @@ def test_export_job_file_is_the_direct_download_and_only_staff_get_it(api_client
     )
     assert started.status_code == 202
     job = started.json()
-    assert job["kind"] == "round_export" and job["status"] == "queued"
+    assert job["kind"] == "round_export"
+    assert job["status"] == "queued"
     done = finish(job["id"])
-    assert done.status == Job.Status.DONE and done.result == {"rows": 2}
+    assert done.status == Job.Status.DONE
+    assert done.result == {"rows": 2}
     download = api_client.get(f"/api/jobs/{job['id']}/result")
     assert download["Content-Disposition"] == direct["Content-Disposition"]
     assert b"".join(download.streaming_content) == direct.content
@@ -104,7 +106,8 @@ def test_a_correction_on_a_big_round_queues_a_recompute_job(api_client, organise
         format="json",
     ).json()
     job_id = voided["details"]["job"]
-    assert "being recomputed" in voided["summary"] and f"job {job_id}" in voided["summary"]
+    assert "being recomputed" in voided["summary"]
+    assert f"job {job_id}" in voided["summary"]
     assert finish(job_id).status == Job.Status.DONE
     fixed = api_client.post(
         f"/api/rounds/{round_.pk}/fix-key/",
@@ -117,7 +120,8 @@ def test_a_correction_on_a_big_round_queues_a_recompute_job(api_client, organise
     assert [r["score"] for r in after] == [1000, 0]
     recomputes = AuditEntry.objects.filter(action="round_recompute").order_by("pk")
     assert [e.details["job"] for e in recomputes] == [job_id, fixed["details"]["job"]]
-    assert recomputes[0].actor == organiser and recomputes[0].details["changed_count"] >= 1
+    assert recomputes[0].actor == organiser
+    assert recomputes[0].details["changed_count"] >= 1
 
 
 def test_a_correction_on_a_small_round_is_recomputed_at_once(api_client, organiser):
@@ -129,7 +133,8 @@ def test_a_correction_on_a_small_round_is_recomputed_at_once(api_client, organis
         {"question": questions[2].pk, "reason": "Câu hỏi có hai đáp án đúng."},
         format="json",
     ).json()
-    assert "job" not in voided["details"] and voided["details"]["changed_count"] >= 1
+    assert "job" not in voided["details"]
+    assert voided["details"]["changed_count"] >= 1
     assert Job.objects.count() == 0
 
 
@@ -153,7 +158,8 @@ def test_a_certificates_job_offers_every_certificate_of_a_closed_round_to_its_st
     started = api_client.post(url, {}, format="json")
     assert started.status_code == 202
     done = finish(started.json()["id"])
-    assert done.status == Job.Status.DONE and done.result_name.endswith("-certificates.zip")
+    assert done.status == Job.Status.DONE
+    assert done.result_name.endswith("-certificates.zip")
     archive = zipfile.ZipFile(
         io.BytesIO(b"".join(api_client.get(f"/api/jobs/{done.pk}/result").streaming_content))
     )
@@ -170,5 +176,6 @@ def test_certificates_of_an_open_round_are_refused_before_any_job(api_client, or
     contest.staff.add(organiser)
     api_client.force_authenticate(organiser)
     refused = api_client.post(f"/api/rounds/{round_.pk}/certificate-jobs/", {}, format="json")
-    assert refused.status_code == 409 and refused.json()["code"] == "round_not_closed"
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "round_not_closed"
     assert not Job.objects.exists()

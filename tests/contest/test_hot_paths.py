@@ -47,7 +47,8 @@ def test_autosave_is_one_database_statement(api_client, setup, django_assert_max
     budget = 1 if connection.vendor == "postgresql" else 4
     with django_assert_max_num_queries(budget):
         again = api_client.post(url, body, format="json", **{TOKEN_HEADER: token})
-    assert again.status_code == 200 and again.json()["saved"] is True
+    assert again.status_code == 200
+    assert again.json()["saved"] is True
     attempt = Attempt.objects.get(pk=state["id"])
     assert attempt.prediction == 7
     assert set(attempt.answers.values_list("question_id", flat=True)) == {
@@ -73,7 +74,8 @@ def test_autosave_after_submit_is_refused_and_not_stored(api_client, setup):
         format="json",
         **{TOKEN_HEADER: token},
     )
-    assert late.status_code == 409 and late.json()["code"] == "attempt_finished"
+    assert late.status_code == 409
+    assert late.json()["code"] == "attempt_finished"
     assert not Answer.objects.filter(attempt_id=state["id"], question=questions[1]).exists()
     assert Attempt.objects.get(pk=state["id"]).correct_count == 1
 
@@ -95,7 +97,9 @@ def test_my_rank_needs_no_database_query(api_client, setup, django_assert_num_qu
     if settings.REDIS_URL:
         with django_assert_num_queries(0):
             me = api_client.get(url, **{TOKEN_HEADER: token}).json()["me"]
-        assert me["rank"] == 1 and me["score"] == 3000 and me["total"] == 1
+        assert me["rank"] == 1
+        assert me["score"] == 3000
+        assert me["total"] == 1
 
 
 def test_my_rank_with_a_token_of_another_contest_is_refused(api_client, setup):
@@ -103,7 +107,8 @@ def test_my_rank_with_a_token_of_another_contest_is_refused(api_client, setup):
     other, _other_round, _q = make_contest(slug="other")
     token = register(api_client, other, units["school"])
     response = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/me/", **{TOKEN_HEADER: token})
-    assert response.status_code == 403 and response.json()["code"] == "not_registered"
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_registered"
 
 
 def test_a_round_change_shows_on_the_board_at_once(api_client, setup, organiser):
@@ -184,7 +189,8 @@ async def test_the_public_top_is_replayed_while_fresh_with_djangos_own_headers()
     assert len(calls) == (1 if replayed else 2)
     # Another language, or credentials (which Django checks), always reach Django.
     vietnamese = await get((b"accept-language", b"vi"))
-    assert vietnamese["status"] == 200 and '"title":"Vòng 1"'.encode() in vietnamese["body"]
+    assert vietnamese["status"] == 200
+    assert '"title":"Vòng 1"'.encode() in vietnamese["body"]
     assert (await get((b"authorization", b"Token nope")))["status"] in {401, 403}
     assert len(calls) == (3 if replayed else 4)
     # A change to the round (here: it closes) is never hidden behind a replay.

@@ -45,7 +45,8 @@ def test_option_ids_are_opaque_and_the_right_one_is_not_the_lowest(api_client, s
         first_is_right += shown[0]["id"] == right_id
 
     # Authors put the right option first (lowest id): it must not stand out by id or place.
-    assert lowest_is_right < 12 and first_is_right < 12
+    assert lowest_is_right < 12
+    assert first_is_right < 12
     assert len(seen_ids) == 12 * 4  # per attempt: another attempt's ids mean nothing
 
 
@@ -65,7 +66,8 @@ def test_a_real_choice_id_is_refused_and_nothing_is_stored(api_client, setup):
         **{TOKEN_HEADER: token},
     )
 
-    assert response.status_code == 400 and response.json()["code"] == "invalid_answer"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_answer"
     assert not Answer.objects.filter(attempt_id=state["id"]).exists()
 
 
@@ -87,7 +89,8 @@ def test_an_option_id_of_another_attempt_is_refused(api_client, setup):
         **{TOKEN_HEADER: mine},
     )
 
-    assert response.status_code == 400 and response.json()["code"] == "invalid_answer"
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_answer"
 
 
 def test_answers_in_opaque_ids_are_graded_and_reviewed_in_the_same_ids(api_client, setup):

@@ -142,9 +142,11 @@ def test_tokens_expire_when_the_contest_ends_plus_the_configured_delay(api_clien
     assert api_client.get(url, **{TOKEN_HEADER: token}).status_code == 200  # within the delay
     Round.objects.filter(pk=round_.pk).update(closes_at=now - timedelta(days=2, seconds=1))
     expired = api_client.get(url, **{TOKEN_HEADER: token})
-    assert expired.status_code == 403 and expired.json()["code"] == "token_expired"
+    assert expired.status_code == 403
+    assert expired.json()["code"] == "token_expired"
     board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/me/", **{TOKEN_HEADER: token})
-    assert board.status_code == 403 and board.json()["code"] == "token_expired"
+    assert board.status_code == 403
+    assert board.json()["code"] == "token_expired"
 
 
 def test_the_organiser_page_revokes_a_participant_by_email(client, setup, organiser):
@@ -233,7 +235,8 @@ async def test_a_revoked_token_is_refused_on_the_asgi_fast_path():
     assert refused["status"] == 403
     assert json.loads(refused["body"])["code"] == "token_revoked"
     again = await me()
-    assert again["status"] == 403 and json.loads(again["body"])["code"] == "token_revoked"
+    assert again["status"] == 403
+    assert json.loads(again["body"])["code"] == "token_revoked"
 
 
 # --- The resume link -----------------------------------------------------------------------
@@ -251,8 +254,10 @@ def test_the_resume_link_asks_before_replacing_another_participant_in_this_brows
     page = browser.get(link)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Nguyễn V. A." in html and "Trần T. B." in html
-    assert 'id="resume-replace"' in html and 'id="resume-keep"' in html
+    assert "Nguyễn V. A." in html
+    assert "Trần T. B." in html
+    assert 'id="resume-replace"' in html
+    assert 'id="resume-keep"' in html
     assert browser.cookies[COOKIE_PREFIX + str(contest.pk)].value == first  # nothing replaced
     confirmed = browser.post(link)
     assert confirmed.status_code == 302
@@ -266,7 +271,8 @@ def test_the_resume_link_without_another_participant_remembers_at_once(api_clien
     response = browser.get(f"/contests/{contest.slug}/resume/{token}/")
     assert response.status_code == 302
     cookie = browser.cookies[COOKIE_PREFIX + str(contest.pk)]
-    assert cookie.value == token and cookie["httponly"]
+    assert cookie.value == token
+    assert cookie["httponly"]
 
 
 def test_a_revoked_resume_link_says_so(api_client, setup, organiser):
@@ -275,7 +281,8 @@ def test_a_revoked_resume_link_says_so(api_client, setup, organiser):
     _revoke(api_client, organiser, contest, Participant.objects.get().pk)
     browser = Client()
     response = browser.get(f"/contests/{contest.slug}/resume/{token}/")
-    assert response.status_code == 403 and "revoked" in response.content.decode()
+    assert response.status_code == 403
+    assert "revoked" in response.content.decode()
     assert COOKIE_PREFIX + str(contest.pk) not in browser.cookies
 
 
@@ -306,7 +313,8 @@ def test_the_page_api_calls_use_the_httponly_cookie_with_a_csrf_check(api_client
     strict.cookies[COOKIE_PREFIX + str(contest.pk)] = token
     url = f"/api/rounds/{round_.pk}/attempts/"
     refused = strict.post(url, "{}", content_type="application/json")
-    assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
     strict.get(f"/contests/{contest.slug}/rounds/{round_.pk}/play/")  # sets the CSRF cookie
     csrf = strict.cookies["csrftoken"].value
     started = strict.post(url, "{}", content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
@@ -333,5 +341,6 @@ def test_replies_about_one_participant_are_never_cached(api_client, setup):
     ):
         response = api_client.get(url, **{TOKEN_HEADER: token})
         assert response.status_code == 200, url
-        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
         assert "X-Participant-Token" in response["Vary"]

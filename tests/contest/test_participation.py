@@ -74,7 +74,8 @@ def test_units_csv_imports_an_optional_headcount_and_still_accepts_four_columns(
     # The old four-column file still loads, and leaves the headcounts it does not carry alone.
     old = "code,name,level,parent_code\nTTH-VD-S1,THCS Vỹ Dạ (mới),school,TTH-VD\n"
     report = units_import_csv(text=old)
-    assert report.ok and report.updated == 1
+    assert report.ok
+    assert report.updated == 1
     unit = Unit.objects.get(code="TTH-VD-S1")
     assert (unit.name, unit.headcount) == ("THCS Vỹ Dạ (mới)", 1000)
 
@@ -181,7 +182,8 @@ def test_vietnamese_rate_uses_a_decimal_comma_and_a_space_before_the_sign(done, 
     with translation.override("vi"):
         shown = participation_rate_display(rate)
     number, sign = shown.split("\u00a0")
-    assert sign == "%" and "." not in number
+    assert sign == "%"
+    assert "." not in number
     assert float(number.replace(",", ".")) == pytest.approx(rate)
 
 
@@ -190,7 +192,9 @@ def test_ceremony_screen_and_organiser_page_include_the_live_participation_panel
     contest.staff.add(organiser)
     screen = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/screen/").content.decode()
     panel = f'data-participation-api="/api/rounds/{round_.pk}/participation/"'
-    assert panel in screen and "participation.js" in screen
+    assert panel in screen
+    assert "participation.js" in screen
     client.force_login(organiser)
     page = client.get(f"/organise/contests/{contest.slug}/?round={round_.pk}").content.decode()
-    assert panel in page and "data-participation-level" in page
+    assert panel in page
+    assert "data-participation-level" in page

@@ -43,7 +43,8 @@ def test_ranking_is_a_total_order_with_competition_ranks(rows, chain, actual):
     ranked = ranking.rank_rows(rows, chain, actual)
     assert sorted(r["id"] for r in ranked) == sorted(r["id"] for r in rows)
     keys = [ranking.sort_key(r, chain, actual) for r in ranked]
-    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
     for position, row in enumerate(ranked, start=1):
         assert 1 <= row["rank"] <= position
         if position > 1:

@@ -86,10 +86,12 @@ def test_contest_asking_for_a_verified_email_refuses_registration_without_the_co
 def test_the_emailed_code_registers_once_and_is_stored_only_hashed(api_client, verified_contest):
     contest, school = verified_contest
     assert _send_code(api_client, contest).status_code == 202
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["an@example.org"]
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["an@example.org"]
     code = _code_from_outbox()
     row = EmailCode.objects.get()
-    assert code not in row.code_hash and row.code_hash != code
+    assert code not in row.code_hash
+    assert row.code_hash != code
     ok = _register(api_client, contest, _body(school, email_code=code))
     assert ok.status_code == 201, ok.json()
     # The same code cannot register a second person with another phone and name.
@@ -115,7 +117,8 @@ def test_a_wrong_code_is_refused_and_tries_are_limited(api_client, verified_cont
     assert codes == ["email_code_wrong"] * 3
     # Out of tries: even the right code no longer works; a new code is needed.
     late = _register(api_client, contest, _body(school, email_code=code))
-    assert late.status_code == 400 and late.json()["code"] == "email_code_expired"
+    assert late.status_code == 400
+    assert late.json()["code"] == "email_code_expired"
     assert not Participant.objects.exists()
 
 
@@ -126,21 +129,24 @@ def test_an_expired_code_is_refused(api_client, verified_contest):
     row = EmailCode.objects.get()
     EmailCode.objects.filter(pk=row.pk).update(expires_at=row.created_at - timedelta(seconds=1))
     response = _register(api_client, contest, _body(school, email_code=code))
-    assert response.status_code == 400 and response.json()["code"] == "email_code_expired"
+    assert response.status_code == 400
+    assert response.json()["code"] == "email_code_expired"
 
 
 def test_codes_cannot_be_asked_for_again_at_once(api_client, verified_contest):
     contest, _school = verified_contest
     assert _send_code(api_client, contest).status_code == 202
     again = _send_code(api_client, contest, "An@Example.org")
-    assert again.status_code == 429 and again.json()["code"] == "code_wait"
+    assert again.status_code == 429
+    assert again.json()["code"] == "code_wait"
     assert len(mail.outbox) == 1
 
 
 def test_a_contest_without_email_verification_sends_no_code(api_client, setup):
     contest = setup[0]
     response = _send_code(api_client, contest)
-    assert response.status_code == 400 and response.json()["code"] == "not_needed"
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_needed"
     assert mail.outbox == []
 
 
@@ -152,13 +158,15 @@ def test_contest_asking_for_proof_of_work_refuses_registration_without_it(
 ):
     contest, school = captcha_contest
     response = _register(api_client, contest, _body(school))
-    assert response.status_code == 400 and response.json()["code"] == "captcha_required"
+    assert response.status_code == 400
+    assert response.json()["code"] == "captcha_required"
     bad = _register(
         api_client,
         contest,
         _body(school, captcha={"challenge": "forged:challenge", "nonce": "1"}),
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "captcha_invalid"
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "captcha_invalid"
     assert not Participant.objects.exists()
 
 
@@ -174,7 +182,8 @@ def test_a_solved_challenge_registers_once_and_cannot_be_replayed(api_client, ca
         contest,
         _body(school, full_name="Trần Thị Bình", email="binh@example.org", captcha=solution),
     )
-    assert replay.status_code == 400 and replay.json()["code"] == "captcha_used"
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "captcha_used"
     assert Participant.objects.count() == 1
 
 
@@ -203,7 +212,8 @@ def test_an_unsolved_or_foreign_or_old_challenge_is_refused(api_client, captcha_
         api_client, contest, _body(school, captcha={"challenge": challenge, "nonce": nonce})
     )
     assert old.json()["code"] == "captcha_expired"
-    assert not Participant.objects.exists() and not CaptchaUse.objects.exists()
+    assert not Participant.objects.exists()
+    assert not CaptchaUse.objects.exists()
 
 
 @given(st.binary(min_size=32, max_size=32))
@@ -295,11 +305,13 @@ def test_the_registration_page_offers_the_code_and_the_check_only_when_the_conte
     contest = setup[0]
     url = f"/contests/{contest.slug}/register/"
     plain = client.get(url).content.decode()
-    assert 'id="send-code"' not in plain and "data-captcha" not in plain
+    assert 'id="send-code"' not in plain
+    assert "data-captcha" not in plain
     contest.require_email_verification = contest.require_captcha = True
     contest.save()
     page = client.get(url).content.decode()
-    assert 'id="send-code"' in page and 'id="email_code"' in page
+    assert 'id="send-code"' in page
+    assert 'id="email_code"' in page
     assert f'data-captcha="/api/contests/{contest.slug}/captcha/"' in page
     assert "pow-worker.js" in page
 

@@ -114,7 +114,8 @@ def test_a_held_round_with_a_freeze_shows_the_public_its_frozen_board_until_the_
     board_url = reverse("round-leaderboard", args=[round_.pk])
 
     held = Client().get(board_url).json()
-    assert held["board"] == "frozen" and held["held"] is True
+    assert held["board"] == "frozen"
+    assert held["held"] is True
     assert [(row["name"], row["score"]) for row in held["rows"]][:1] == [("Nguyễn Văn An", 2713)]
     assert _leaks(_public_bodies(contest, round_, people), str(WINNING_SCORE)) == []
 
@@ -163,7 +164,8 @@ def test_the_demo_ceremony_round_shows_its_frozen_board_before_the_show():
     final = Round.objects.get(contest__slug=DEMO_SLUG, position=FINAL_POSITION)
     ceremony = Ceremony.objects.get(contest__slug=DEMO_SLUG, round=final)
     public = Client().get(reverse("round-leaderboard", args=[final.pk])).json()
-    assert public["board"] == "frozen" and public["held"] is True
+    assert public["board"] == "frozen"
+    assert public["held"] is True
     assert ceremony.steps[1]["kind"] == "frozen"
     frozen_top = [row["score"] for row in ceremony.steps[1]["show"]["rows"]]
     assert [row["score"] for row in public["rows"][: len(frozen_top)]] == frozen_top
@@ -201,7 +203,8 @@ async def test_the_fast_path_never_replays_a_held_board_after_the_show_ends_or_t
     me = f"/api/rounds/{round_id}/leaderboard/me/"
     mine = (b"x-participant-token", token.encode())
     for _ in range(2):  # the second may be a replay
-        assert WINNER not in await get(board) and str(WINNING_SCORE) not in await get(board)
+        assert WINNER not in await get(board)
+        assert str(WINNING_SCORE) not in await get(board)
         assert str(WINNING_SCORE) not in await get(me, mine)
     await sync_to_async(svc.ceremony_go)(user=boss, ceremony_id=ceremony_id, index=last)
     assert WINNER in await get(board)

@@ -73,4 +73,5 @@ def test_concurrent_requests_at_the_close_finalize_the_round_once(monkeypatch):
     assert all(c.finalized_at == round_.finalized_at for c in copies)
     assert not Attempt.objects.filter(round=round_, status=Attempt.Status.OPEN).exists()
     ranks = sorted(RoundResult.objects.filter(round=round_).values_list("rank", flat=True))
-    assert len(ranks) == 12 and None not in ranks
+    assert len(ranks) == 12
+    assert None not in ranks

@@ -165,7 +165,8 @@ def test_pin_guessing_with_head_requests_locks_the_address_out(api_client, world
         api_client.head(f"/api/games/lookup?pin={pin}", REMOTE_ADDR="203.0.113.8").status_code
         for pin in pins
     ]
-    assert statuses.count(404) == 20 and statuses[20:] == [429] * (len(pins) - 20)
+    assert statuses.count(404) == 20
+    assert statuses[20:] == [429] * (len(pins) - 20)
     right = f"/api/games/lookup?pin={world['game'].pin}"
     _assert_rate_limited(api_client.get(right, REMOTE_ADDR="203.0.113.8"))
 
@@ -182,7 +183,8 @@ def test_wrong_join_codes_count_as_pin_misses(api_client, world, settings):
         response = api_client.post(
             "/api/games/join", body, format="json", REMOTE_ADDR="203.0.113.9"
         )
-        assert response.status_code == 400 and response.json()["code"] == "challenge_wrong"
+        assert response.status_code == 400
+        assert response.json()["code"] == "challenge_wrong"
     # Locked out now, even with the right code and for a plain look-up.
     body = {"pin": game.pin, "nickname": "Bot right", "challenge": right}
     _assert_rate_limited(

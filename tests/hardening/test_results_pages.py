@@ -38,7 +38,8 @@ def test_anonymous_results_come_in_pages_that_together_list_everyone_once(
     settings.RATE_LIMITS_ENABLED = False
     url = f"http://testserver/api/rounds/{closed_round.pk}/results/"
     first = api_client.get(url).json()
-    assert len(first["rows"]) == 100 and first["total"] == ROWS
+    assert len(first["rows"]) == 100
+    assert first["total"] == ROWS
     names, ranks, pages = [], [], 0
     page = first
     while True:
@@ -50,14 +51,16 @@ def test_anonymous_results_come_in_pages_that_together_list_everyone_once(
         page = api_client.get(page["next"]).json()
     assert pages == 3
     assert len(names) == len(set(names)) == ROWS
-    assert ranks == sorted(ranks) and ranks[0] == 1
+    assert ranks == sorted(ranks)
+    assert ranks[0] == 1
     assert names[0] == "Player 249"  # the highest score ranks first
 
 
 def test_a_page_never_exceeds_the_maximum_size(api_client, closed_round):
     url = f"/api/rounds/{closed_round.pk}/results/"
     big = api_client.get(url, {"limit": "100000"}).json()
-    assert big["limit"] == 500 and len(big["rows"]) == ROWS  # 250 rows fit in one capped page
+    assert big["limit"] == 500
+    assert len(big["rows"]) == ROWS
     tail = api_client.get(url, {"offset": "248", "limit": "5"}).json()
     assert [row["rank"] for row in tail["rows"]] == [249, 250]
     assert tail["next"] is None

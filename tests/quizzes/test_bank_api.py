@@ -176,7 +176,8 @@ def test_search_matches_tags_and_source(api_client, teacher, theme):
     by_tag = client.get("/api/questions/", {"q": "bien doi", "author": "me"}).json()
     by_source = client.get("/api/questions/", {"q": "wwf", "author": "me"}).json()
 
-    assert by_tag["count"] == 1 and by_source["count"] == 1
+    assert by_tag["count"] == 1
+    assert by_source["count"] == 1
 
 
 def test_filters_by_theme_type_difficulty_tag_language_status(api_client, organiser, teacher):
@@ -209,7 +210,8 @@ def test_list_is_paginated(api_client, teacher):
     second = api_client.get(first["next"]).json()
 
     assert first["count"] == 25
-    assert len(first["results"]) == 20 and len(second["results"]) == 5
+    assert len(first["results"]) == 20
+    assert len(second["results"]) == 5
 
 
 def test_question_list_query_count_does_not_grow_with_rows(
@@ -269,9 +271,12 @@ def test_image_upload_accepts_png_and_rejects_other_files(api_client, teacher, s
         format="multipart",
     )
 
-    assert ok.status_code == 200 and ok.json()["image"].endswith(".png")
-    assert fake.status_code == 400 and fake.json()["code"] == "image_bad_type"
-    assert big.status_code == 400 and big.json()["code"] == "image_too_big"
+    assert ok.status_code == 200
+    assert ok.json()["image"].endswith(".png")
+    assert fake.status_code == 400
+    assert fake.json()["code"] == "image_bad_type"
+    assert big.status_code == 400
+    assert big.json()["code"] == "image_too_big"
 
 
 def test_themes_are_public_and_only_organisers_change_them(api_client, teacher, organiser):

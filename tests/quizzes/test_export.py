@@ -47,7 +47,8 @@ def test_seed_bank_is_idempotent(demo_bank):
 def test_json_export_import_export_round_trips_with_nothing_lost(demo_bank, teacher):
     first = export("json")
     document = json.loads(first)
-    assert document["format"] == "citizenquiz-questions" and len(document["questions"]) == 93
+    assert document["format"] == "citizenquiz-questions"
+    assert len(document["questions"]) == 93
     wipe()
     report = questions_import(content=first, filename="bank.json", author=teacher)
     assert (report.created, report.errors) == (93, [])
@@ -87,4 +88,5 @@ def test_export_command_writes_the_file(demo_bank, tmp_path):
     call_command("export_questions", "--format", "gift", str(path), "--theme", "sdg", stdout=out)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("// CitizenQuiz questions (GIFT)")
-    assert "::demo-sdg-" in text and "::demo-digital-" not in text
+    assert "::demo-sdg-" in text
+    assert "::demo-digital-" not in text

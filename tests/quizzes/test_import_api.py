@@ -38,7 +38,8 @@ def test_teacher_import_returns_the_report_with_line_errors(api_client, teacher)
     response = upload(api_client)
     assert response.status_code == 200
     report = response.json()
-    assert report["created"] == 1 and report["skipped"] == 0
+    assert report["created"] == 1
+    assert report["skipped"] == 0
     assert report["errors"] == [
         {"line": 3, "name": "bad", "message": report["errors"][0]["message"]}
     ]
@@ -59,7 +60,8 @@ def test_dry_run_writes_nothing_and_reimport_skips(api_client, teacher):
 def test_teacher_cannot_import_as_published_but_a_reviewer_can(api_client, teacher, reviewer):
     api_client.force_authenticate(teacher)
     response = upload(api_client, status="published")
-    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
     api_client.force_authenticate(reviewer)
     assert upload(api_client, status="published").json()["created"] == 1
     assert Question.objects.get().status == "published"
@@ -83,7 +85,8 @@ def test_export_downloads_only_what_the_teacher_can_see(api_client, teacher, rev
     texts = {q["text"]["en"] for q in json.loads(response.content)["questions"]}
     assert texts == {"My draft", "Public one"}
     response = api_client.get(f"/api/questions/export/?format=gift&language=en&ids={mine.pk}")
-    assert b"My draft" in response.content and b"Public one" not in response.content
+    assert b"My draft" in response.content
+    assert b"Public one" not in response.content
     assert public.pk
 
 
@@ -92,13 +95,15 @@ def test_export_formats_download_as_files(api_client, teacher, fmt):
     make_question(author=teacher)
     api_client.force_authenticate(teacher)
     response = api_client.get(f"/api/questions/export/?format={fmt}")
-    assert response.status_code == 200 and len(response.content) > 50
+    assert response.status_code == 200
+    assert len(response.content) > 50
 
 
 def test_export_unknown_format_is_reported(api_client, teacher):
     api_client.force_authenticate(teacher)
     response = api_client.get("/api/questions/export/?format=pdf")
-    assert response.status_code == 400 and response.json()["code"] == "unknown_format"
+    assert response.status_code == 400
+    assert response.json()["code"] == "unknown_format"
 
 
 def test_import_and_export_are_in_the_openapi_schema(api_client):

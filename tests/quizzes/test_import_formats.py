@@ -35,12 +35,14 @@ def test_gift_bad_block_is_reported_with_its_line_and_the_good_ones_are_imported
     assert "not closed" in error.message
     capital = Question.objects.get(external_id="capital")
     assert capital.text_vi == "What is the capital of Viet Nam?"  # Vietnamese answers: vi file
-    assert capital.author == teacher and capital.status == "draft"
+    assert capital.author == teacher
+    assert capital.status == "draft"
 
 
 def test_atomic_import_writes_nothing_when_a_block_is_bad(teacher):
     report = gift(GIFT_WITH_BAD_BLOCK, author=teacher, atomic=True)
-    assert report.rolled_back and report.created == 0
+    assert report.rolled_back
+    assert report.created == 0
     assert len(report.errors) == 1
     assert Question.objects.count() == 0
 
@@ -106,7 +108,8 @@ def test_gift_numeric_range_and_unknown_answer_block(teacher):
     report = gift(content, author=teacher)
     assert Question.objects.get(external_id="range").answer == {"min": 1, "max": 5}
     [error] = report.errors
-    assert error.line == 3 and "not one GIFT knows" in error.message
+    assert error.line == 3
+    assert "not one GIFT knows" in error.message
 
 
 def test_aiken_imports_and_reports_a_missing_answer_line(teacher):
@@ -173,7 +176,8 @@ def test_csv_with_semicolons_and_unknown_columns(teacher):
     )
     unknown = "type,text_en,colour\nslide,Hello,red\n"
     report = questions_import(content=unknown.encode(), filename="b.csv", author=teacher)
-    assert report.errors[0].line == 1 and "colour" in report.errors[0].message
+    assert report.errors[0].line == 1
+    assert "colour" in report.errors[0].message
 
 
 def test_xlsx_imports_the_same_columns(teacher):
@@ -187,7 +191,8 @@ def test_xlsx_imports_the_same_columns(teacher):
     book.save(buffer)
     report = questions_import(content=buffer.getvalue(), filename="bank.xlsx", author=teacher)
     assert report.created == 1
-    assert report.errors[0].line == 3 and "whole number" in report.errors[0].message
+    assert report.errors[0].line == 3
+    assert "whole number" in report.errors[0].message
     assert Question.objects.get().difficulty == 3
 
 
@@ -204,13 +209,15 @@ def test_json_reports_invalid_questions_by_uid_and_line(teacher):
     report = questions_import(content=content, filename="bank.json", author=teacher)
     assert report.created == 1
     [error] = report.errors
-    assert error.name == "bad" and error.line == 14
+    assert error.name == "bad"
+    assert error.line == 14
     assert "two choices" in error.message
 
 
 def test_garbage_file_is_reported_not_raised(teacher):
     report = questions_import(content=b"\x00\xff{{{}}}::::", filename="x.gift", author=teacher)
-    assert report.created == 0 and report.errors
+    assert report.created == 0
+    assert report.errors
 
 
 def test_command_prints_errors_and_summary_and_exits_non_zero(teacher, tmp_path):
@@ -223,7 +230,8 @@ def test_command_prints_errors_and_summary_and_exits_non_zero(teacher, tmp_path)
         )
     assert exit_info.value.code == 1
     assert "line 4 “broken”" in err.getvalue()
-    assert "2 created" in out.getvalue() and "1 rejected" in out.getvalue()
+    assert "2 created" in out.getvalue()
+    assert "1 rejected" in out.getvalue()
 
 
 def test_command_dry_run_on_a_clean_file_succeeds_and_writes_nothing(tmp_path):
@@ -231,7 +239,8 @@ def test_command_dry_run_on_a_clean_file_succeeds_and_writes_nothing(tmp_path):
     path.write_text("::a::Hello {T}\n", encoding="utf-8")
     out = io.StringIO()
     call_command("import_questions", str(path), "--dry-run", stdout=out)
-    assert "Dry run" in out.getvalue() and "1 created" in out.getvalue()
+    assert "Dry run" in out.getvalue()
+    assert "1 created" in out.getvalue()
     assert Question.objects.count() == 0
 
 
@@ -242,5 +251,6 @@ def test_command_reports_progress_for_long_imports(tmp_path):
     )
     out = io.StringIO()
     call_command("import_questions", str(path), "--status", "published", stdout=out)
-    assert "... 100/250 questions" in out.getvalue() and "... 250/250" in out.getvalue()
+    assert "... 100/250 questions" in out.getvalue()
+    assert "... 250/250" in out.getvalue()
     assert Question.objects.filter(status="published").count() == 250

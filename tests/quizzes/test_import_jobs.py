@@ -38,14 +38,16 @@ def test_a_large_file_is_imported_by_a_job_with_its_report(api_client, teacher, 
     response = upload(api_client, content)
     assert response.status_code == 202
     job = response.json()["job"]
-    assert job["kind"] == "questions_import" and job["page_url"] == f"/jobs/{job['id']}/"
+    assert job["kind"] == "questions_import"
+    assert job["page_url"] == f"/jobs/{job['id']}/"
 
     done = finish(job["id"], timeout=240)
     assert done.status == Job.Status.DONE, done.error
     assert Question.objects.filter(author=teacher).count() == 2000
     state = api_client.get(f"/api/jobs/{job['id']}/").json()
     assert state["progress"] == 100
-    assert state["result"]["created"] == 2000 and state["result"]["errors_total"] == 1
+    assert state["result"]["created"] == 2000
+    assert state["result"]["errors_total"] == 1
     assert state["result"]["errors"][0]["line"] == 2 * 2000 + 1
     assert state["message"] == "2000 created, 0 updated, 0 already in the bank, 1 rejected."
 
@@ -61,14 +63,16 @@ def test_a_small_file_can_ask_for_a_job_and_bad_files_get_clear_errors(
 
     # Unreadable: refused at once, as the direct import does; no job.
     unreadable = upload(api_client, b"\x00\x01", name="data.bin", background="true")
-    assert unreadable.status_code == 400 and unreadable.json()["code"] == "unknown_format"
+    assert unreadable.status_code == 400
+    assert unreadable.json()["code"] == "unknown_format"
     assert Job.objects.count() == 1
 
     # Too large for the importer: the job fails with the importer's own message.
     monkeypatch.setattr("quizzes.importers.MAX_BYTES", 1024 * 1024)
     big = gift(3) + b"// padding\n" * 100_000
     failed = finish(upload(api_client, big, background="true").json()["job"]["id"])
-    assert failed.status == Job.Status.FAILED and failed.error_code == "file_too_large"
+    assert failed.status == Job.Status.FAILED
+    assert failed.error_code == "file_too_large"
     assert failed.error == "The file is larger than 1 MB."
     assert Question.objects.count() == 3
 

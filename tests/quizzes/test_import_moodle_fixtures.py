@@ -64,7 +64,8 @@ def test_gift_percent_weights_make_a_multiple_answer_question(gift_report):
 def test_gift_numeric_tolerance_and_wrong_answer_feedback(gift_report):
     q5 = question("Q5")
     assert q5.type == "numeric"
-    assert q5.answer["value"] == 3 and q5.answer["tolerance"] == 2
+    assert q5.answer["value"] == 3
+    assert q5.answer["tolerance"] == 2
     assert q5.answer["feedback"][-1]["answer"] == "*"
     assert q5.answer["feedback"][-1]["feedback"]["en"] == "Completely wrong"
     assert q5.text_en == "What is a number from 1 to 5?"
@@ -85,7 +86,8 @@ def test_gift_true_false_maps_right_and_wrong_feedback_and_general_feedback(gift
     q1 = question("Q1")
     assert q1.type == "truefalse"
     choices = {c.text_en: c for c in q1.choices.all()}
-    assert choices["False"].weight == 1.0 and choices["True"].weight == 0.0
+    assert choices["False"].weight == 1.0
+    assert choices["True"].weight == 0.0
     assert choices["False"].feedback_en == "You gave the right answer."
     assert choices["True"].feedback_en == "42 is the Ultimate Answer."
     assert q1.explanation_en.startswith("This is, of course")

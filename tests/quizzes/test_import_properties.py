@@ -143,6 +143,7 @@ GARBAGE = st.text(
 def test_random_input_never_raises_only_reports(parse, content):
     result = parse(content)
     for problem in result.errors:
-        assert isinstance(problem.message, str) and problem.message
+        assert isinstance(problem.message, str)
+        assert problem.message
     for parsed in result.questions:
         assert isinstance(parsed.data, dict)

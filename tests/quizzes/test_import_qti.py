@@ -65,7 +65,8 @@ def test_an_lms_qti_package_imports_every_supported_item_and_names_the_rest(teac
     unesco = current("i77e0b1")
     assert unesco.type == "text"
     assert unesco.text_vi == "Tổ chức _____ công nhận Vịnh Hạ Long là di sản thế giới."
-    assert unesco.answer["accepted"][0] == "UNESCO" and unesco.answer["ignore_case"] is True
+    assert unesco.answer["accepted"][0] == "UNESCO"
+    assert unesco.answer["ignore_case"] is True
     population = current("i5512fe")
     assert (population.type, population.answer) == ("numeric", {"value": 100, "tolerance": 2})
     order = current("i31d4c8")
@@ -85,10 +86,12 @@ def test_our_qti_export_of_the_demo_bank_imports_back_as_the_same_questions(teac
         for q in questions
     }  # fmt: skip
     payload, content_type, filename = questions_export(questions=questions, fmt="qti")
-    assert content_type == "application/zip" and filename.endswith(".qti.zip")
+    assert content_type == "application/zip"
+    assert filename.endswith(".qti.zip")
     Question.objects.all().delete()
     report = questions_import(content=payload, filename=filename, author=teacher)
-    assert report.errors == [] and report.created == len(before)
+    assert report.errors == []
+    assert report.created == len(before)
     after = {
         q.external_id: (q.type, q.text_vi, [(c.text_vi, c.weight) for c in q.choices.all()],
                         q.answer)
@@ -170,7 +173,8 @@ def test_a_billion_laughs_item_is_refused(teacher):
         b"<assessmentItem><itemBody><p>&lol2;</p></itemBody></assessmentItem>"
     )
     report = questions_import(content=item, filename="lol.xml", author=teacher)
-    assert report.format == "qti" and report.created == 0
+    assert report.format == "qti"
+    assert report.created == 0
     assert "refuse" in report.errors[0].message
 
 

@@ -242,7 +242,8 @@ def test_random_rows_under_a_vendor_header_never_raise(vendor, content):
         return  # unreadable CSV: reported on the file by the caller
     result = vendor_sheets.parse(rows, vendor)
     for problem in result.errors:
-        assert isinstance(problem.message, str) and problem.message
+        assert isinstance(problem.message, str)
+        assert problem.message
 
 
 @settings(max_examples=100, deadline=None)

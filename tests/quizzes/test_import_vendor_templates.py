@@ -40,10 +40,12 @@ def test_kahoot_spreadsheet_template_imports_its_questions_and_reports_bad_rows(
         (15, "The question text is empty."),
     }
     plastic = by_text("Rác thải nhựa mất khoảng bao lâu để phân hủy?")
-    assert plastic.type == "single" and plastic.time_limit == 20
+    assert plastic.type == "single"
+    assert plastic.time_limit == 20
     assert weights(plastic)[2] == ("Hàng trăm năm", 1.0)
     water = by_text("Những hành động nào giúp tiết kiệm nước?")
-    assert water.type == "multi" and water.time_limit == 30
+    assert water.type == "multi"
+    assert water.time_limit == 30
     assert [w for _t, w in weights(water)] == [0.5, 0.0, 0.5, 0.0]
     amazon = by_text("Rừng Amazon được gọi là “lá phổi xanh” của Trái Đất.")
     assert amazon.type == "truefalse"
@@ -51,7 +53,8 @@ def test_kahoot_spreadsheet_template_imports_its_questions_and_reports_bad_rows(
         ("Đúng", "True", 1.0),
         ("Sai", "False", 0.0),
     ]
-    assert plastic.author == teacher and plastic.text_en == ""  # a Vietnamese file
+    assert plastic.author == teacher
+    assert plastic.text_en == ""
 
 
 def test_quizizz_template_maps_its_question_types_and_names_what_it_cannot_keep(teacher):
@@ -71,12 +74,15 @@ def test_quizizz_template_maps_its_question_types_and_names_what_it_cannot_keep(
     assert (sdg.type, sdg.time_limit) == ("single", 30)
     assert sdg.explanation_vi == "SDG 13: Hành động vì khí hậu."
     digital = by_text("Những việc nào thể hiện công dân số có trách nhiệm?")
-    assert digital.type == "multi" and [w for _t, w in weights(digital)] == [0.5, 0.0, 0.5]
+    assert digital.type == "multi"
+    assert [w for _t, w in weights(digital)] == [0.5, 0.0, 0.5]
     who = by_text("Viết tắt tên Tổ chức Y tế Thế giới (tiếng Anh).")
-    assert who.type == "text" and who.answer["accepted"] == ["WHO", "W.H.O."]
+    assert who.type == "text"
+    assert who.answer["accepted"] == ["WHO", "W.H.O."]
     assert who.answer["ignore_case"] is True
     poll = by_text("Bạn thích hoạt động tình nguyện nào nhất?")
-    assert poll.type == "poll" and {w for _t, w in weights(poll)} == {0.0}
+    assert poll.type == "poll"
+    assert {w for _t, w in weights(poll)} == {0.0}
     kieu = by_text("Ai là tác giả “Truyện Kiều”?")  # empty type and time: the vendor's defaults
     assert (kieu.type, kieu.time_limit) == ("single", 30)
     flag = by_text("Quốc kỳ Việt Nam có mấy màu?")
@@ -126,7 +132,8 @@ def test_reimporting_a_vendor_template_creates_no_duplicates(teacher, name):
     first = load(name, author=teacher)
     assert first.created >= 4
     again = load(name, author=teacher)
-    assert again.created == 0 and again.skipped == first.created
+    assert again.created == 0
+    assert again.skipped == first.created
     assert Question.objects.count() == first.created
 
 
@@ -134,7 +141,8 @@ def test_a_file_forced_to_a_vendor_format_without_its_header_is_reported(teacher
     content = "uid,type,text_vi\nx,single,Câu hỏi\n".encode()
     report = questions_import(content=content, filename="x.csv", fmt="kahoot", author=teacher)
     [error] = report.errors
-    assert error.line == 1 and "not a Kahoot! template" in error.message
+    assert error.line == 1
+    assert "not a Kahoot! template" in error.message
     assert report.created == 0
 
 
@@ -145,4 +153,5 @@ def test_a_blooket_file_saved_with_semicolons_is_read_too(teacher):
     semicolons = semicolons.replace('"1;3"', '"1,3"')
     report = questions_import(content=semicolons.encode(), filename="b.csv", author=teacher)
     assert report.format == "blooket"
-    assert report.created == 4 and len(report.errors) == 3
+    assert report.created == 4
+    assert len(report.errors) == 3

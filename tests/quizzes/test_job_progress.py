@@ -18,7 +18,8 @@ def test_progress_never_goes_back_and_stays_within_the_bar(updates):
             shown.append(change[0])
         assert progress.take() is None  # nothing new: nothing to write
     for value in shown:
-        assert 0 <= value <= 100 and value >= last
+        assert 0 <= value <= 100
+        assert value >= last
         last = value
     expected = max([0] + [min(100, max(0, p)) for p, _m in updates])
     assert progress.percent == expected

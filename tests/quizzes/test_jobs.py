@@ -22,11 +22,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def test_finished_job_offers_its_whole_file_to_its_owner_and_staff_only(api_client, teacher):
     job = job_enqueue(kind="test_write", owner=teacher, params={"lines": 1000})
     done = finish(job.pk)
-    assert done.status == Job.Status.DONE and done.progress == 100 and done.attempts == 1
+    assert done.status == Job.Status.DONE
+    assert done.progress == 100
+    assert done.attempts == 1
 
     api_client.force_authenticate(teacher)
     state = api_client.get(f"/api/jobs/{job.pk}/").json()
-    assert state["status"] == "done" and state["result_url"] == f"/api/jobs/{job.pk}/result"
+    assert state["status"] == "done"
+    assert state["result_url"] == f"/api/jobs/{job.pk}/result"
     response = api_client.get(state["result_url"])
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="numbers.txt"'
@@ -54,10 +57,12 @@ def test_progress_shows_mid_job_and_no_partial_file_is_offered(api_client, teach
             lambda: (s := api_client.get(f"/api/jobs/{job.pk}/").json())["progress"] == 50 and s,
             what="half-way progress",
         )
-        assert state["status"] == "running" and state["message"] == "half way"
+        assert state["status"] == "running"
+        assert state["message"] == "half way"
         assert state["result_url"] is None
         assert api_client.get(f"/api/jobs/{job.pk}/result").status_code == 409
-        assert storage.temp_files(job.pk) and not list(storage.folder("results").iterdir())
+        assert storage.temp_files(job.pk)
+        assert not list(storage.folder("results").iterdir())
         # The page is a shell around the same state: a reload shows it again.
         client.force_login(teacher)
         assert b'id="job-progress"' in client.get(f"/jobs/{job.pk}/").content
@@ -73,27 +78,31 @@ def test_a_crashing_job_fails_with_a_translated_error_and_publishes_nothing(api_
     with translation.override("vi"):
         job = job_enqueue(kind="test_half_then_crash", owner=teacher)
     failed = finish(job.pk)
-    assert failed.status == Job.Status.FAILED and failed.result_path == ""
+    assert failed.status == Job.Status.FAILED
+    assert failed.result_path == ""
     with translation.override("vi"):
         assert failed.error == str(MSG_CRASHED) != "disk on fire"
     assert failed.error != str(MSG_CRASHED)  # English differs: the Vietnamese text was stored
     assert storage.temp_files(job.pk) == []
     api_client.force_authenticate(teacher)
     state = api_client.get(f"/api/jobs/{job.pk}/").json()
-    assert state["retryable"] and state["result_url"] is None
+    assert state["retryable"]
+    assert state["result_url"] is None
     assert api_client.get(f"/api/jobs/{job.pk}/result").status_code == 409
 
     retried = api_client.post(f"/api/jobs/{job.pk}/retry/")
     assert retried.status_code == 202
     again = finish(job.pk)
-    assert again.status == Job.Status.FAILED and again.attempts == 1
+    assert again.status == Job.Status.FAILED
+    assert again.attempts == 1
 
 
 def test_an_unknown_kind_fails_with_a_clear_error(teacher):
     job = Job.objects.create(kind="no_such_kind", owner=teacher, language="en")
     job_run(job.pk)
     job.refresh_from_db()
-    assert job.status == Job.Status.FAILED and job.error == str(MSG_UNKNOWN_KIND)
+    assert job.status == Job.Status.FAILED
+    assert job.error == str(MSG_UNKNOWN_KIND)
 
 
 def test_a_done_job_is_never_run_again(teacher):
@@ -122,10 +131,13 @@ def test_a_job_whose_worker_died_runs_again_then_fails_after_the_last_attempt(se
     )
     assert jobs_reap_stale() == 2
     rerun = finish(lost.pk)
-    assert rerun.status == Job.Status.DONE and rerun.attempts == 2 and rerun.result_path
+    assert rerun.status == Job.Status.DONE
+    assert rerun.attempts == 2
+    assert rerun.result_path
     assert Job.objects.get(pk=alive.pk).status == Job.Status.RUNNING
     hopeless.refresh_from_db()
-    assert hopeless.status == Job.Status.FAILED and hopeless.error_code == "worker_lost"
+    assert hopeless.status == Job.Status.FAILED
+    assert hopeless.error_code == "worker_lost"
     assert f"stopped {settings.JOBS_MAX_ATTEMPTS} times" in hopeless.error
 
 
@@ -135,13 +147,16 @@ def test_job_page_is_for_the_owner_only(client, teacher):
     assert client.get(f"/jobs/{job.pk}/").status_code == 404
     client.force_login(teacher)
     page = client.get(f"/jobs/{job.pk}/")
-    assert page.status_code == 200 and b"Test file" in page.content
+    assert page.status_code == 200
+    assert b"Test file" in page.content
     assert Theme.objects.count() == 0
 
 
 def test_a_job_stopped_by_its_time_limit_says_so_and_publishes_nothing(teacher):
     job = job_enqueue(kind="test_too_long", owner=teacher)
     failed = finish(job.pk)
-    assert failed.status == Job.Status.FAILED and failed.error_code == "time_limit"
+    assert failed.status == Job.Status.FAILED
+    assert failed.error_code == "time_limit"
     assert failed.error.startswith("The job took longer than its time limit")
-    assert failed.result_path == "" and storage.temp_files(job.pk) == []
+    assert failed.result_path == ""
+    assert storage.temp_files(job.pk) == []

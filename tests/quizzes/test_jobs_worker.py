@@ -75,14 +75,16 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
         assert started[1] == b"1"
         api_client.force_authenticate(teacher)
         mid = api_client.get(f"/api/jobs/{job.pk}/").json()
-        assert mid["status"] == "running" and mid["result_url"] is None
+        assert mid["status"] == "running"
+        assert mid["result_url"] is None
         assert api_client.get(f"/api/jobs/{job.pk}/result").status_code == 409
         assert storage.temp_files(job.pk)  # the half-written file exists, but only as a temp
 
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(10)
         killed = Job.objects.get(pk=job.pk)
-        assert killed.status == Job.Status.RUNNING and killed.result_path == ""
+        assert killed.status == Job.Status.RUNNING
+        assert killed.result_path == ""
 
         second = start_worker(env, log)
         again = client.blpop([keys["started"]], timeout=90)
@@ -98,7 +100,8 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
             what="the job to finish",
         )
         assert done.status == Job.Status.DONE, done.error
-        assert done.attempts == 2 and client.get(keys["finished"]) == b"1"
+        assert done.attempts == 2
+        assert client.get(keys["finished"]) == b"1"
         response = api_client.get(f"/api/jobs/{job.pk}/result")
         assert response.status_code == 200
         assert response["Content-Disposition"] == 'attachment; filename="export.csv"'
@@ -170,4 +173,5 @@ def test_embedded_defaults_run_jobs_in_process_and_workers_need_redis():
         env={**env, "JOBS_BACKEND": "dramatiq"},
         capture_output=True,
     )
-    assert refused.returncode != 0 and b"JOBS_BACKEND=dramatiq needs REDIS_URL" in refused.stderr
+    assert refused.returncode != 0
+    assert b"JOBS_BACKEND=dramatiq needs REDIS_URL" in refused.stderr

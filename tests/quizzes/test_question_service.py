@@ -65,7 +65,8 @@ def test_invalid_question_raises_with_every_problem_and_writes_nothing():
         question_create(data=bad)
     assert info.value.code == "invalid_question"
     messages = " ".join(info.value.details)
-    assert "Unknown theme" in messages and "difficulty" in messages
+    assert "Unknown theme" in messages
+    assert "difficulty" in messages
     assert Question.objects.count() == 0
 
 

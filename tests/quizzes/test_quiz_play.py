@@ -101,7 +101,8 @@ def test_draw_rules_pick_published_questions_by_theme_and_difficulty(teacher):
     items = quiz_questions_for_play(quiz=quiz, seed="game-1")
     picked = [i.question.pk for i in items]
 
-    assert len(picked) == 5 and len(set(picked)) == 5
+    assert len(picked) == 5
+    assert len(set(picked)) == 5
     assert set(picked) <= wanted
     assert picked == [i.question.pk for i in quiz_questions_for_play(quiz=quiz, seed="game-1")]
 
@@ -115,7 +116,8 @@ def test_draw_rules_never_repeat_a_question_across_rules(teacher):
 
     picked = [i.question.pk for i in quiz_questions_for_play(quiz=quiz, seed=9)]
 
-    assert len(picked) == 4 and len(set(picked)) == 4
+    assert len(picked) == 4
+    assert len(set(picked)) == 4
 
 
 def test_empty_quiz_cannot_be_played(teacher):

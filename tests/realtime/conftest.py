@@ -152,7 +152,7 @@ def _clean_live_keys():
         keys = list(client.scan_iter(f"{settings.CHANNEL_PREFIX}:live:*"))
         if keys:
             client.delete(*keys)
-    yield
+    return
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from core.errors import ApplicationError
 from realtime.models import Game, Player
 from realtime.nicknames import clean_nickname, nickname_key
 from realtime.tokens import read_player_token
@@ -28,7 +29,8 @@ def test_teacher_creates_a_game_with_a_seven_digit_pin(api_client, teacher, quiz
     )
     assert response.status_code == 201, response.data
     body = response.data
-    assert len(body["pin"]) == 7 and body["pin"].isdigit()
+    assert len(body["pin"]) == 7
+    assert body["pin"].isdigit()
     assert body["join_url"].endswith(f"/play?pin={body['pin']}")
     assert body["screen_url"].startswith(f"/screen/{body['id']}/?key=")
     assert body["status"] == "lobby"
@@ -80,7 +82,8 @@ def test_missing_ended_and_locked_games_look_the_same(api_client, teacher, quiz)
         response = api_client.post("/api/games/join", {"pin": pin, "nickname": "X"}, format="json")
         assert response.status_code == 404
         bodies.add((response.data["code"], response.data["message"]))
-    assert len(bodies) == 1 and next(iter(bodies))[0] == "game_not_found"
+    assert len(bodies) == 1
+    assert next(iter(bodies))[0] == "game_not_found"
 
 
 def test_nicknames_are_unique_after_folding(api_client, teacher, quiz):
@@ -92,7 +95,8 @@ def test_nicknames_are_unique_after_folding(api_client, teacher, quiz):
     again = api_client.post(
         "/api/games/join", {"pin": game.pin, "nickname": "duc  ANH"}, format="json"
     )
-    assert again.status_code == 400 and again.data["code"] == "nickname_taken"
+    assert again.status_code == 400
+    assert again.data["code"] == "nickname_taken"
 
 
 @pytest.mark.parametrize(
@@ -100,7 +104,7 @@ def test_nicknames_are_unique_after_folding(api_client, teacher, quiz):
     ["", "   ", "x" * 21, "\u202e\u200b", "f.u.c.k", "Sh1t", "đ!t mẹ", "cặc", 42],
 )
 def test_offensive_empty_or_overlong_nicknames_are_refused(raw):
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ApplicationError) as caught:
         clean_nickname(raw)
     assert getattr(caught.value, "code", None) == "nickname_invalid"
 
@@ -118,7 +122,9 @@ def test_teams_are_auto_balanced(api_client, teacher, quiz):
     for i in range(7):
         api_client.post("/api/games/join", {"pin": game.pin, "nickname": f"P{i}"}, format="json")
     sizes = sorted(Player.objects.filter(game=game).values_list("team", flat=True))
-    assert sizes.count(1) == 3 and sizes.count(2) == 2 and sizes.count(3) == 2
+    assert sizes.count(1) == 3
+    assert sizes.count(2) == 2
+    assert sizes.count(3) == 2
 
 
 def test_full_game_refuses_joins(api_client, teacher, quiz):
@@ -145,8 +151,10 @@ def test_results_are_for_the_host_only_and_export_as_csv_and_xlsx(api_client, te
     assert [p["nickname"] for p in results["players"]] == ["=cmd()", "Bình"]
     assert len(results["questions"]) == 2
     csv_body = api_client.get(f"/api/games/{game.id}/results.csv").content.decode("utf-8-sig")
-    assert "'=cmd()" in csv_body and "Bình" in csv_body
+    assert "'=cmd()" in csv_body
+    assert "Bình" in csv_body
     xlsx = api_client.get(f"/api/games/{game.id}/results.xlsx")
     book = load_workbook(io.BytesIO(xlsx.content))
     rows = list(book.worksheets[0].values)
-    assert rows[1][1] == "'=cmd()" and rows[2][3] == 300
+    assert rows[1][1] == "'=cmd()"
+    assert rows[2][3] == 300

@@ -72,7 +72,8 @@ async def test_screens_on_two_processes_follow_one_operator_and_survive_a_restar
         late = Client(b.url, ceremony.pk)
         clients.append(late)
         frame = await late.hello(role="screen", key=ceremony.screen_key)
-        assert frame["step"] == 2 and frame["show"]["card"]["place"] == 3
+        assert frame["step"] == 2
+        assert frame["show"]["card"]["place"] == 3
         await operator.ws.send(orjson.dumps({"type": "go", "delta": 1}).decode())
         assert (await late.until_step(3))["show"]["card"]["place"] == 2
     finally:

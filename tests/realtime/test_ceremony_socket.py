@@ -68,24 +68,29 @@ async def test_screens_follow_the_operator_and_a_late_screen_starts_at_the_curre
     ceremony, boss = await sync_to_async(_show)()
     operator = await _operator(ceremony, boss)
     screen, first = await _screen(ceremony)
-    assert first["type"] == "ceremony" and first["step"] == 0 and first["show"] == {"kind": "intro"}
+    assert first["type"] == "ceremony"
+    assert first["step"] == 0
+    assert first["show"] == {"kind": "intro"}
     try:
         await operator.send({"type": "go", "delta": 1})
         frame = await screen.until("ceremony")
-        assert frame["step"] == 1 and frame["show"]["card"]["name"] == "Phạm Đức Dũng"
+        assert frame["step"] == 1
+        assert frame["show"]["card"]["name"] == "Phạm Đức Dũng"
         console = await operator.until("console")
         assert console["next"]["note"]["name"] == "Lê Minh Chi"  # the private preview
         await operator.send({"type": "go", "index": 3})
         await screen.until("ceremony")
         late, current = await _screen(ceremony)
-        assert current["step"] == 3 and current["show"]["card"]["name"] == "Trần Thị Bình"
+        assert current["step"] == 3
+        assert current["show"]["card"]["name"] == "Trần Thị Bình"
         await late.close()
         # No audience frame ever carried a name before its step, or a console preview.
         assert "Nguyễn Văn An" not in "".join(screen.raw)
         assert not any(f.get("type") == "console" for f in screen.frames)
         await operator.send({"type": "blackout", "on": True})
         dark = await screen.until("ceremony")
-        assert dark["blackout"] is True and dark["show"] is None
+        assert dark["blackout"] is True
+        assert dark["show"] is None
     finally:
         await screen.close()
         await operator.close()
@@ -116,7 +121,8 @@ async def test_only_the_contests_staff_operate_a_ceremony():
     cookie = await sync_to_async(session_cookie)(stranger)
     sock = await CeremonySocket(ceremony.pk, headers=[cookie]).connect()
     frame = await sock.hello(role="operator")
-    assert frame["type"] == "error" and frame["code"] == "not_authorised"
+    assert frame["type"] == "error"
+    assert frame["code"] == "not_authorised"
     anonymous = await CeremonySocket(ceremony.pk).connect()
     frame = await anonymous.hello(role="operator")
     assert frame["type"] == "error"
@@ -133,7 +139,8 @@ async def test_a_jump_to_a_step_that_does_not_exist_is_refused_in_the_consoles_l
     assert (await operator.hello(role="operator", lang="vi"))["type"] == "console"
     await operator.send({"type": "go", "index": 99})
     refused = await operator.until("error")
-    assert refused["code"] == "no_step" and refused["message"] == "Không có bước này."
+    assert refused["code"] == "no_step"
+    assert refused["message"] == "Không có bước này."
     await operator.send({"type": "hello", "role": "screen", "key": ceremony.screen_key})
     assert (await operator.until("error"))["code"] == "invalid_action"  # one hello per socket
     await operator.close()

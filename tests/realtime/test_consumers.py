@@ -83,7 +83,8 @@ async def test_duplicate_answer_returns_the_original_submission_id():
         )
         assert (await player.until("ack"))["submission_id"] == first
         stored = await sync_to_async(lambda: list(Answer.objects.filter(player_id=pid)))()
-        assert len(stored) == 1 and str(stored[0].submission_id) == first
+        assert len(stored) == 1
+        assert str(stored[0].submission_id) == first
     finally:
         await player.close()
         await host_ws.close()
@@ -170,11 +171,14 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_open():
         ]:
             await player.send(raw)
             frame = await player.recv()
-            assert frame["type"] == "error" and frame["code"] == code, (raw[:30], frame)
+            assert frame["type"] == "error", (raw[:30], frame)
+            assert frame["code"] == code, (raw[:30], frame)
             assert frame["message"]
         await player.send({"type": "ping", "t": 123})
         pong = await player.recv()
-        assert pong["type"] == "pong" and pong["t"] == 123 and pong["now"] > 0
+        assert pong["type"] == "pong"
+        assert pong["t"] == 123
+        assert pong["now"] > 0
     finally:
         await player.close()
 
@@ -319,8 +323,10 @@ async def test_late_join_works_only_when_the_host_allows_it():
         _late_id, late_token = await sync_to_async(join)(game, "Latecomer")
         late = await player_socket(game.id, late_token)
         state = late.frames[0]
-        assert state["game"]["phase"] == "open" and state["question"]["q"] == 0
-        assert state["you"]["score"] == 0 and state["you"]["answered"] is False
+        assert state["game"]["phase"] == "open"
+        assert state["question"]["q"] == 0
+        assert state["you"]["score"] == 0
+        assert state["you"]["answered"] is False
         await late.close()
     finally:
         await player.close()
@@ -352,7 +358,8 @@ async def test_pause_freezes_the_countdown_and_add_time_extends_it():
         assert (await player.until("error"))["code"] == "not_open"
         await host_ws.send({"type": "host", "action": "resume"})
         resumed = await player.until("timer")
-        assert resumed["paused"] is False and resumed["ends_at"] >= timer["ends_at"]
+        assert resumed["paused"] is False
+        assert resumed["ends_at"] >= timer["ends_at"]
     finally:
         await player.close()
         await host_ws.close()

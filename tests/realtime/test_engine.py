@@ -69,7 +69,8 @@ def test_next_walks_reveal_leaderboard_question_podium_ended():
 def test_skip_moves_on_without_scoring_and_start_twice_is_refused():
     state = started()
     skipped = engine.apply(state, "skip", {}, now=1_005_000, plan=PLAN)
-    assert skipped["q"] == 1 and skipped["skipped"] == [0]
+    assert skipped["q"] == 1
+    assert skipped["skipped"] == [0]
     with pytest.raises(engine.InvalidTransition):
         engine.apply(state, "start", {}, now=0, plan=PLAN)
 

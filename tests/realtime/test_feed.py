@@ -80,9 +80,11 @@ async def test_feed_socket_gets_the_screen_snapshot_and_frames_but_no_key_before
     feed = await Feed(game.id, game.overlay_key).connect()
     try:
         state = await feed.recv()
-        assert state["type"] == "state" and state["role"] == "screen"
+        assert state["type"] == "state"
+        assert state["role"] == "screen"
         assert state["game"]["pin"] == game.pin
-        assert "key" not in state and "title" not in state["game"]
+        assert "key" not in state
+        assert "title" not in state["game"]
         await host_ws.send({"type": "host", "action": "start"})
         question = await feed.until("question")
         assert question["question"]["text"]
@@ -116,7 +118,8 @@ async def test_feed_refuses_a_wrong_key_and_the_screen_key():
         feed = await Feed(game.id, key).connect()
         try:
             error = await feed.recv()
-            assert error["type"] == "error" and error["code"] == "not_authorised"
+            assert error["type"] == "error"
+            assert error["code"] == "not_authorised"
             assert (await feed.recv())["code"] == 4001
         finally:
             await feed.close()
@@ -136,11 +139,13 @@ async def test_feed_socket_can_never_drive_the_game_or_answer():
         ):
             await feed.send(frame)
             error = await feed.recv()
-            assert error["type"] == "error" and error["code"] == "not_authorised"
+            assert error["type"] == "error"
+            assert error["code"] == "not_authorised"
         await feed.send({"type": "ping", "t": 1})
         assert (await feed.recv())["type"] == "pong"
         fresh = await sync_to_async(Game.objects.get)(id=game.id)
-        assert fresh.seq == 0 and fresh.phase == "lobby"
+        assert fresh.seq == 0
+        assert fresh.phase == "lobby"
     finally:
         await feed.close()
 
@@ -188,7 +193,9 @@ async def test_rest_feed_is_the_screen_snapshot_for_the_key_only():
     response = await client.get(f"/api/feed/game/{game.id}?key={game.overlay_key}")
     assert response.status_code == 200
     body = response.json()
-    assert body["type"] == "state" and body["role"] == "screen" and body["game"]["phase"] == "lobby"
+    assert body["type"] == "state"
+    assert body["role"] == "screen"
+    assert body["game"]["phase"] == "lobby"
     assert "key" not in body
     for key in ("", game.screen_key, "x" * 32):
         missing = await client.get(f"/api/feed/game/{game.id}?key={key}")

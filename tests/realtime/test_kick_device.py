@@ -35,10 +35,12 @@ def test_a_kicked_player_cannot_come_back_under_another_nickname_from_the_same_d
     first = join(phone, game, "Lan")
     assert first.status_code == 201
     cookie = phone.cookies[DEVICE_COOKIE]
-    assert cookie["httponly"] and cookie.value
+    assert cookie["httponly"]
+    assert cookie.value
     player_kick(game_id=game.id, player_id=first.json()["player"])
     again = join(phone, game, "Lan khác")
-    assert again.status_code == 403 and again.json()["code"] == "banned"
+    assert again.status_code == 403
+    assert again.json()["code"] == "banned"
     assert again.json()["message"]
     assert not Player.objects.filter(game=game, nickname="Lan khác").exists()
 
@@ -120,7 +122,8 @@ async def test_a_kicked_device_cannot_play_with_a_token_joined_elsewhere():
     sock = await Socket(game.id, headers=[cookie]).connect()
     try:
         frame = await sock.hello(role="player", token=token)
-        assert frame["type"] == "error" and frame["code"] == "kicked"
+        assert frame["type"] == "error"
+        assert frame["code"] == "kicked"
         assert (await sock.recv()) == {"type": "__closed__", "code": 4003}
     finally:
         await sock.close()
@@ -154,4 +157,5 @@ async def test_a_player_kicked_by_the_host_over_the_socket_cannot_rejoin_from_th
         await player.close()
         await host.close()
     rejoin = await sync_to_async(join)(phone, game, "Totally new name")
-    assert rejoin.status_code == 403 and rejoin.json()["code"] == "banned"
+    assert rejoin.status_code == 403
+    assert rejoin.json()["code"] == "banned"

@@ -68,7 +68,8 @@ def results(round_) -> list[tuple[str, int]]:
 
 def test_a_teacher_cannot_tie_a_game_to_a_round_that_is_not_theirs(world):
     refused = tie(world["teacher"], world)
-    assert refused["http"] == 403 and refused["code"] == "permission_denied"
+    assert refused["http"] == 403
+    assert refused["code"] == "permission_denied"
     world["live"].refresh_from_db()
     assert world["live"].live_game_id == ""
     assert not Game.objects.filter(contest_round_id=world["live"].pk).exists()
@@ -88,7 +89,8 @@ def test_staff_tie_a_game_and_the_round_names_it_in_the_audit_log(world):
     world["live"].refresh_from_db()
     assert world["live"].live_game_id == str(tied["id"])
     entry = AuditEntry.objects.get(round=world["live"], action="live_game_tie")
-    assert entry.actor == world["org"] and entry.details["game"] == tied["id"]
+    assert entry.actor == world["org"]
+    assert entry.details["game"] == tied["id"]
 
 
 def test_only_the_game_the_round_names_records_its_results(world):
@@ -101,7 +103,8 @@ def test_only_the_game_the_round_names_records_its_results(world):
     end(second)
     assert results(world["live"]) == [("Final", 0)]
     recorded = AuditEntry.objects.get(round=world["live"], action="live_results")
-    assert recorded.actor == world["org"] and recorded.details["game"] == second
+    assert recorded.actor == world["org"]
+    assert recorded.details["game"] == second
 
 
 def test_recorded_results_are_not_replaced_without_the_staffs_confirmation(world):
@@ -117,13 +120,16 @@ def test_recorded_results_are_not_replaced_without_the_staffs_confirmation(world
     client = as_user(world["org"])
     url = f"/api/games/{second}/contest-results/"
     unconfirmed = client.post(url, {}, format="json")
-    assert unconfirmed.status_code == 409 and unconfirmed.json()["code"] == "results_exist"
+    assert unconfirmed.status_code == 409
+    assert unconfirmed.json()["code"] == "results_exist"
     assert results(world["live"]) == [("Winner", 0)]
     confirmed = client.post(url, {"overwrite": True}, format="json")
-    assert confirmed.status_code == 201 and confirmed.json() == {"results": 1}
+    assert confirmed.status_code == 201
+    assert confirmed.json() == {"results": 1}
     assert results(world["live"]) == [("Replay", 0)]
     entry = AuditEntry.objects.filter(round=world["live"], action="live_results").first()
-    assert entry.actor == world["org"] and entry.details["replaced"] == 1
+    assert entry.actor == world["org"]
+    assert entry.details["replaced"] == 1
 
 
 def test_a_game_that_the_round_no_longer_names_cannot_overwrite_its_results(world):
@@ -135,7 +141,8 @@ def test_a_game_that_the_round_no_longer_names_cannot_overwrite_its_results(worl
     response = as_user(world["org"]).post(
         f"/api/games/{first}/contest-results/", {"overwrite": True}, format="json"
     )
-    assert response.status_code == 403 and response.json()["code"] == "not_round_game"
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_round_game"
     assert results(world["live"]) == [("Named", 0)]
 
 
@@ -144,7 +151,8 @@ def test_results_of_a_game_still_running_cannot_be_recorded(world):
     response = as_user(world["org"]).post(
         f"/api/games/{game}/contest-results/", {"overwrite": True}, format="json"
     )
-    assert response.status_code == 409 and response.json()["code"] == "game_not_ended"
+    assert response.status_code == 409
+    assert response.json()["code"] == "game_not_ended"
     assert results(world["live"]) == []
 
 

@@ -37,7 +37,8 @@ def test_a_teacher_starts_a_practice_game_with_their_own_drafts(api_client, teac
     assert response.json()["practice"] is True
     assert response.json()["questions"] == 2
     game = Game.objects.get()
-    assert game.practice and game.contest_round_id is None
+    assert game.practice
+    assert game.contest_round_id is None
 
 
 def test_a_real_game_refuses_unpublished_questions_and_points_to_practice(api_client, teacher):
