@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install install-dev services system-deps translations lint format lock clean messages bench run-cluster worker
+.PHONY: run test install install-dev services system-deps translations lint typecheck format lock clean messages bench run-cluster worker
 
 $(VENV)/.installed: requirements.txt requirements.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -30,7 +30,7 @@ system-deps:
 	@bash .ci/system-deps.sh $(if $(BROWSER),browser,)
 
 # Development commands run with DEBUG=1 (its default is off: config/settings.py).
-translations messages test: export DEBUG = 1
+translations messages test typecheck: export DEBUG = 1
 translations: $(VENV)/.installed
 	@$(PY) manage.py compilemessages --ignore '.venv/*' -v 0
 
@@ -49,11 +49,16 @@ test: BROWSER=1
 test: $(VENV)/.dev-installed system-deps services translations
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CQ_REQUIRE_SERVICES=1 \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs on core/, realtime/ and contest/ (pyproject.toml [tool.mypy]); `make test` runs it.
+typecheck: $(VENV)/.dev-installed
+	@$(VENV)/bin/mypy
 
 format: $(VENV)/.dev-installed
 	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -379,7 +380,7 @@ class SubmitApi(ParticipantApi):
         return Response(
             {
                 "status": attempt.status,
-                "submitted_at": attempt.submitted_at.isoformat(),
+                "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
                 "time_ms": attempt.time_ms,
             }
         )
@@ -492,12 +493,12 @@ class RoundLeaderboardApi(PublicApi):
                 fastpath.remember(
                     _BOARD_BODIES, key, ((row_version, board_version), now, body, private)
                 )
-        scope = getattr(request._request, "scope", None)
-        if row_version is not None and scope is not None and public:
+        asgi_scope = getattr(request._request, "scope", None)
+        if row_version is not None and asgi_scope is not None and public:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
             # body is fresh; not to a signed-in user while the organisers' board differs (it
             # cannot tell an organiser's session from a participant's).
-            scope[fastpath.REPLAY_KEY] = (
+            asgi_scope[fastpath.REPLAY_KEY] = (
                 built + BOARD_BODY_SECONDS,
                 (row_version, board_version),
                 private,
@@ -943,14 +944,10 @@ class CertificateSettingsApi(PublicApi):
         selectors.contest_staff_required(user=request.user, contest=round_.contest)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        certificate_settings_update(
-            round_=round_,
-            actor=request.user,
-            **{
-                k: (list(map(dict, v)) if k == "tiers" else v)
-                for k, v in data.validated_data.items()
-            },
-        )
+        given: dict[str, Any] = {
+            k: (list(map(dict, v)) if k == "tiers" else v) for k, v in data.validated_data.items()
+        }
+        certificate_settings_update(round_=round_, actor=request.user, **given)
         return Response(self._out(round_))
 
 

@@ -7,6 +7,7 @@ what has been revealed up to it; `note` is the console's private description of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from contest import prizes, ranking
@@ -106,7 +107,7 @@ def build_steps(
     frozen: list[dict[str, Any]] | None = None,
     chain: tuple[str, ...] = ("score",),
     actual: float | None = None,
-    unit_cards: list[dict[str, Any]] = (),
+    unit_cards: Sequence[dict[str, Any]] = (),
     units: str = "after",
 ) -> list[dict[str, Any]]:
     """Every step of a show: {"kind", "note", "show"}. `show` is all an audience gets at that

@@ -95,6 +95,7 @@ def board_state(scope: Scope) -> dict[str, Any]:
     """Which standing a viewer sees, for pages and API replies: the board ("live", "frozen",
     "hidden", "final", "contest"), since when it is frozen, when hidden scores are published."""
     if scope.round is None:
+        assert scope.contest is not None  # a board of no round is a contest's
         out: dict[str, Any] = {"board": "contest"}
         rounds = {r.pk: r for r in scope.contest.rounds.all()} if scope.masked else {}
         out["frozen_rounds"] = [
@@ -214,6 +215,7 @@ def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dic
     rows = []
     for pid, tries in per.items():
         counted = ranking.counted_attempt(tries, round_.counting)
+        assert counted is not None  # tries holds at least this participant's one attempt
         rows.append(
             {
                 "id": pid,
@@ -278,6 +280,7 @@ def _scope_rows(scope: Scope) -> list[dict[str, Any]]:
         return []
     if scope.contest is not None:
         return contest_rows(scope.contest, dict(scope.masked))
+    assert scope.round is not None  # not a contest's board: a round's
     if scope.before is not None:
         return frozen_rows(scope.round)
     return round_rows(scope.round)
@@ -297,7 +300,9 @@ class RedisBoards:
     def __init__(self, url: str, prefix: str):
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+        # Any: redis-py types every reply as "sync or awaitable" (ResponseT), and pipelines as the
+        # client; with decode_responses these are the sync client's str/int/list replies.
+        self.client: Any = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
         self.prefix = f"{prefix}:lb:"
 
     def _keys(self, scope: Scope) -> tuple[str, str, str, str]:
@@ -673,6 +678,7 @@ def size(scope: Scope) -> int:
     """How many rows the board has (a hidden board: how many results the round has, which says
     nothing about scores)."""
     if scope.hidden:
+        assert scope.round is not None  # only a round's board is hidden
         scope = round_scope(scope.round, public=False)
     _ensure(scope)
     return backend().count(scope)
@@ -763,7 +769,7 @@ def unit_board(
     for unit_id in participants.values_list(unit_field, flat=True):
         if unit_id:
             registered[unit_id] = registered.get(unit_id, 0) + 1
-    if state == "frozen":
+    if round_ is not None and state == "frozen":
         scores = [
             (row[unit_field], row["score"])
             for row in frozen_rows(round_)
@@ -776,6 +782,7 @@ def unit_board(
             (u, s) for u, s in results.values_list(f"participant__{unit_field}", "score") if u
         ]
     else:
+        assert cscope is not None  # no round: the contest's board
         unit_of = dict(participants.values_list("pk", unit_field))
         scores = [
             (unit_of[r["id"]], r["score"])

@@ -178,7 +178,9 @@ class Round(models.Model):
         verbose_name=_("qualifies from round"),
     )
     qualifier_top_n = models.PositiveIntegerField(_("top N qualify"), default=0)
-    qualified = models.ManyToManyField("Participant", blank=True, related_name="qualified_rounds")
+    qualified: models.ManyToManyField = models.ManyToManyField(
+        "Participant", blank=True, related_name="qualified_rounds"
+    )
     live_game_id = models.CharField(_("live game"), max_length=64, blank=True, db_index=True)
     finalized_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
     # Kept by contest.services.ceremony: a prepared award ceremony covering this round has not

@@ -56,8 +56,9 @@ def api_exception_handler(exc, context):
         details = exc.detail
     elif isinstance(details, dict) and set(details) == {"detail"}:
         details = None
-    if isinstance(exc, exceptions.Throttled) and exc.wait:
-        details = {"retry_after": int(exc.wait)}
+    wait = getattr(exc, "wait", None)  # Throttled sets it (not in the DRF stubs)
+    if isinstance(exc, exceptions.Throttled) and wait:
+        details = {"retry_after": int(wait)}
     response.data = error_body(code, message or str(exc), details)
     return response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -62,7 +63,7 @@ def healthz(request):
 # --- readiness ---------------------------------------------------------------------------------
 
 NOT_CONFIGURED = "not configured"
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, Any] = {}  # redis.Redis per URL
 
 
 def check_database() -> str:

@@ -14,12 +14,17 @@ import logging
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 game_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("game_id", default=None)
 round_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("round_id", default=None)
 
-CONTEXT = {"request_id": request_id, "game_id": game_id, "round_id": round_id}
+CONTEXT: dict[str, contextvars.ContextVar[Any]] = {
+    "request_id": request_id,
+    "game_id": game_id,
+    "round_id": round_id,
+}
 HEADER = "X-Request-ID"
 # A request id from outside is kept only when it is short and plain (it ends up in every log line).
 _VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

@@ -315,8 +315,9 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
         if misses >= window.amount:
             return max(1, reset_in)
     allowed, wait = take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)))
-    if allowed and entry.per_token and token:
-        allowed, wait = take("token", token_key(token), Rate.parse(settings.RATE_LIMIT_TOKEN))
+    key = token_key(token)
+    if allowed and entry.per_token and key:
+        allowed, wait = take("token", key, Rate.parse(settings.RATE_LIMIT_TOKEN))
     if allowed and entry is _JOIN and pin:
         # A game counts the players who got in (record_result), not every attempt: failed joins
         # (a taken nickname, a wrong code) cost the game nothing; here we only look.

@@ -38,7 +38,7 @@ def game_body(request, game: Game) -> dict:
         "id": game.id,
         "pin": game.pin,
         "status": game.status,
-        "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz_id else ""},
+        "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz else ""},
         "join_url": _join_url(request, game.pin),
         "host_url": f"/host/{game.id}/",
         "screen_url": f"/screen/{game.id}/?key={game.screen_key}",
@@ -123,9 +123,10 @@ class GameChallengeApi(APIView):
         is_screen = game is not None and hmac.compare_digest(
             str(key).encode(), game.screen_key.encode()
         )
-        is_host = game is not None and request.user.is_authenticated
-        is_host = is_host and game.host_id == request.user.id
-        if not (is_screen or is_host):
+        is_host = (
+            game is not None and request.user.is_authenticated and game.host_id == request.user.id
+        )
+        if game is None or not (is_screen or is_host):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
         response = Response(challenge_current(game=game))
         response["Cache-Control"] = "no-store"

@@ -175,7 +175,7 @@ class GameSocket:
         async def app(scope, receive, send):
             await cls(scope, send).run(receive)
 
-        app.consumer_class = cls
+        app.consumer_class = cls  # type: ignore[attr-defined]  # a function's attribute: tests read it
         return app
 
     async def run(self, receive) -> None:
@@ -247,7 +247,11 @@ class GameSocket:
         lg = self.lg
         if lg is None:
             return
-        if self.role == p.ROLE_PLAYER and lg.players.get(self.player_id) is self:
+        if (
+            self.role == p.ROLE_PLAYER
+            and self.player_id is not None
+            and lg.players.get(self.player_id) is self
+        ):
             del lg.players[self.player_id]
         lg.hosts.discard(self)
         lg.screens.discard(self)
@@ -334,7 +338,11 @@ class GameSocket:
                 return
         elif role == p.ROLE_HOST:
             user = self.scope.get("user")
-            if not getattr(user, "is_authenticated", False) or user.id != lg.game.host_id:
+            if (
+                user is None
+                or not getattr(user, "is_authenticated", False)
+                or user.id != lg.game.host_id
+            ):
                 await self.error(p.E_NOT_AUTHORISED)
                 await self.close(CLOSE_HELLO_FAILED)
                 return
@@ -347,6 +355,7 @@ class GameSocket:
         metrics.socket_opened(self, role)
         self.held = []
         if role == p.ROLE_PLAYER:
+            assert player is not None  # a player's hello above returned without one
             self.player_id = player.id
             previous = lg.players.get(player.id)
             lg.players[player.id] = self
@@ -371,7 +380,7 @@ class GameSocket:
         if self.lg is None:
             await self.error(p.E_HELLO_REQUIRED)
             return
-        if self.role != p.ROLE_PLAYER:
+        if self.role != p.ROLE_PLAYER or self.player_id is None:
             await self.error(p.E_NOT_AUTHORISED)
             return
         received = time.perf_counter()

@@ -20,8 +20,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from channels.db import database_sync_to_async
@@ -36,6 +37,8 @@ from realtime.selectors import PlayQuestion, active_players_count, play_question
 from realtime.store import get_store
 
 if TYPE_CHECKING:
+    import psycopg
+
     from realtime.consumers import GameSocket
 
 logger = logging.getLogger(__name__)
@@ -122,7 +125,8 @@ class AnswerBatcher:
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers")
-        self.conn = None  # asyncio psycopg connection (PostgreSQL), made on first use
+        # asyncio psycopg connection (PostgreSQL), made on first use
+        self.conn: psycopg.AsyncConnection | None = None
         self.use_loop: bool | None = None
         self.task = asyncio.create_task(self._run())
 
@@ -360,7 +364,7 @@ class Hub:
         lg: LocalGame,
         *,
         state: dict | None = None,
-        frames: list[tuple[int, dict]] = (),
+        frames: Sequence[tuple[int, dict]] = (),
         personal: dict | None = None,
         kick: int | None = None,
         players: int | None = None,
@@ -602,7 +606,7 @@ class Hub:
 
         if not response_within_bounds(msg.get("response")):
             return error_frame(p.E_TOO_LARGE)
-        pq = await self.question(lg, q)
+        pq = await self.question(lg, cast(int, q))  # answer_error accepted it: the open question
 
         try:
             response = validate_response(pq.key, pq.real_response(msg.get("response")))
@@ -821,7 +825,7 @@ class Hub:
             "practice": game.practice,
         }
         if role == p.ROLE_HOST:
-            info["title"] = game.quiz.title if game.quiz_id else ""
+            info["title"] = game.quiz.title if game.quiz else ""
         frame: dict[str, Any] = {
             "type": p.S_STATE,
             "v": p.PROTOCOL_VERSION,

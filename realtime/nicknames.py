@@ -234,7 +234,7 @@ _BAD_INSIDE = {
 
 
 def _strip_invisible(text: str) -> str:
-    out = []
+    out: list[str] = []
     marks = 0
     for ch in text:
         category = unicodedata.category(ch)

@@ -21,7 +21,7 @@ def game_results(*, game: Game) -> dict[str, Any]:
     ranked = standings(game_id=game.id)
     stats: dict[int, dict] = {}
     for row in game.players.filter(banned=False).values("id", "correct", "answers"):
-        stats[row["id"]] = row
+        stats[row["id"]] = dict(row)
     questions = []
     results = {r.q: r for r in QuestionResult.objects.filter(game=game).select_related("question")}
     for q, item in enumerate(game.plan):
@@ -49,7 +49,7 @@ def game_results(*, game: Game) -> dict[str, Any]:
             "id": game.id,
             "pin": game.pin,
             "status": game.status,
-            "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz_id else ""},
+            "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz else ""},
             "started_at": game.started_at,
             "ended_at": game.ended_at,
         },

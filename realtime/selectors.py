@@ -6,7 +6,7 @@ Everything a player or screen receives before the reveal is built here from an a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,30 +27,19 @@ from realtime.models import Game, Player
 
 def play_plan(*, quiz: Quiz, seed: int) -> list[dict[str, Any]]:
     """The questions of a game: [{"question": revision id, "time_limit": s, "points": w}]."""
-    try:
-        from quizzes.services.quizzes import quiz_questions_for_play
-    except ImportError:
-        quiz_questions_for_play = None
-    if quiz_questions_for_play is not None:
-        plan = []
-        for item in quiz_questions_for_play(quiz=quiz, seed=seed):
-            question = _first(item, "question", "revision")
-            plan.append(
-                {
-                    "question": question.id if hasattr(question, "id") else int(question),
-                    "time_limit": int(_first(item, "time_limit", "effective_time_limit")),
-                    "points": int(_first(item, "points", "effective_points")),
-                }
-            )
-        return plan
-    return [
-        {
-            "question": item.question_id,
-            "time_limit": item.effective_time_limit,
-            "points": item.effective_points,
-        }
-        for item in quiz.items.select_related("question").order_by("position", "id")
-    ]
+    from quizzes.services.quizzes import quiz_questions_for_play
+
+    plan = []
+    for item in quiz_questions_for_play(quiz=quiz, seed=seed):
+        question = _first(item, "question", "revision")
+        plan.append(
+            {
+                "question": question.id if hasattr(question, "id") else int(question),
+                "time_limit": int(_first(item, "time_limit", "effective_time_limit")),
+                "points": int(_first(item, "points", "effective_points")),
+            }
+        )
+    return plan
 
 
 def _first(item: Any, *names: str) -> Any:
@@ -154,7 +143,7 @@ def roster(*, game_id: int) -> list[dict[str, Any]]:
 PODIUM_MAX = 10
 
 
-def players_ranked(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def players_ranked(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Players {"id", "score", "time_ms", "last_correct_ms", ...} in rank order with "rank":
     contest.ranking.rank_rows with the live chain (score; time spent on answers that earned
     points; earlier last correct answer). Leaderboards, podium and results all rank here."""

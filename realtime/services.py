@@ -10,7 +10,8 @@ import logging
 import math
 import secrets
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.db import IntegrityError, connection, transaction
@@ -100,7 +101,7 @@ def settings_clean(raw: Any) -> dict[str, Any]:
         or not isinstance(value, _SETTINGS[name])
         or (isinstance(value, bool) and _SETTINGS[name] in (int, (int, float)))
     ]
-    cleaned = {
+    cleaned: dict[str, Any] = {
         "read_seconds": 3,
         "scoring": "speed",
         "streak_bonus": False,
@@ -314,7 +315,8 @@ def player_join(
         else:
             sizes = {t: 0 for t in range(1, teams + 1)}
             for t in active.exclude(team=None).values_list("team", flat=True):
-                sizes[t] = sizes.get(t, 0) + 1
+                if t is not None:
+                    sizes[t] = sizes.get(t, 0) + 1
             chosen = min(sizes, key=lambda t: (sizes[t], t))
     unit = getattr(getattr(user, "profile", None), "unit", None) if user else None
     try:
@@ -666,7 +668,9 @@ def _fraction(pq: PlayQuestion, response: dict | None, options: ScoringOptions) 
     return value
 
 
-def reveal_payload(pq: PlayQuestion, answers: list[Answer], fractions: dict[int, Any]) -> dict:
+def reveal_payload(
+    pq: PlayQuestion, answers: Sequence[Answer | _Row], fractions: dict[int, Any]
+) -> dict:
     correct = pq.correct_public()
     if pq.type in {"single", "truefalse", "poll", "multi"}:
         distribution = {pq.to_opaque[c]: 0 for c in pq.to_opaque}
@@ -700,6 +704,11 @@ class _Row:
 
     def __init__(self, names: tuple[str, ...], values: tuple) -> None:
         self.__dict__.update(zip(names, values, strict=True))
+
+    if TYPE_CHECKING:  # its columns are named at construction: any attribute, read or set
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 def _answers_points_save(answers: list[_Row]) -> None:

@@ -210,8 +210,9 @@ def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300,
 
 def seed_demo_crowd(count: int = 300) -> int:
     """The demo contest's simulated participants (after seed_demo_contest and the demo bank)."""
-    round_ = Round.objects.filter(contest__slug=DEMO_SLUG, position=1).select_related("contest")
-    round_ = round_.first()
+    round_ = (
+        Round.objects.filter(contest__slug=DEMO_SLUG, position=1).select_related("contest").first()
+    )
     if round_ is None:
         return 0
     return seed_demo_participants(contest=round_.contest, round_=round_, count=count)

@@ -85,7 +85,7 @@ def export_columns() -> list[tuple[str, str]]:
 def _values(row: dict, columns: list[tuple[str, str]]) -> list[Any]:
     labels = {"provisional": _("provisional"), "final": _("final")}
     return [
-        labels.get(row.get(key), row.get(key)) if key == "rank_status" else row.get(key)
+        labels.get(row.get(key, ""), row.get(key)) if key == "rank_status" else row.get(key)
         for key, _label in columns
     ]
 

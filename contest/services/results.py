@@ -61,8 +61,9 @@ def round_result_refresh(
 ) -> RoundResult | None:
     """Recompute which attempt counts for a participant and store it as their round result.
     A caller that has the participant (with its school) passes it: fewer queries."""
-    attempts = list(
-        Attempt.objects.filter(
+    attempts: list[dict[str, Any]] = [
+        dict(a)
+        for a in Attempt.objects.filter(
             round=round_, participant_id=participant_id, status__in=FINISHED
         ).values(
             "pk",
@@ -74,7 +75,7 @@ def round_result_refresh(
             "prediction",
             "all_correct",
         )
-    )
+    ]
     for a in attempts:
         a["submitted_ms"] = _ms(a["submitted_at"])
     counted = ranking.counted_attempt(attempts, round_.counting)
@@ -166,7 +167,7 @@ def round_finalize_if_due(round_: Round) -> Round:
     return round_
 
 
-def round_finalize(*, round_: Round) -> dict[str, Any]:
+def round_finalize(*, round_: Round) -> dict[int, int]:
     """Close a round's books: expire attempts still open, compute the prediction's actual number
     (participants whose counted attempt answered every question correctly), store final ranks."""
     if not round_.is_closed():
@@ -520,7 +521,7 @@ def live_round_results_record(
     seen: set[int] = set()
     results = []
     for row in rows:
-        pid = by_user.get(row.get("user_id"))
+        pid = by_user.get(row.get("user_id") or 0)  # no user: no participant (ids start at 1)
         if pid in seen:
             continue
         if pid:

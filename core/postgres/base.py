@@ -14,7 +14,7 @@ from core.dbpool import check_connection
 class DatabaseWrapper(base.DatabaseWrapper):
     @property
     def pool(self):
-        pool = super().pool
+        pool = super().pool  # type: ignore[misc]  # Django 5.1+'s pool: not in django-stubs 5.2
         # psycopg_pool keeps the check callback in `_check` (psycopg-pool pinned in
         # requirements.txt); Django set it only when CONN_HEALTH_CHECKS is on.
         if pool is not None and pool._check is not None and pool._check is not check_connection:
