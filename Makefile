@@ -64,7 +64,7 @@ format: $(VENV)/.dev-installed
 	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 
 # Refresh the .po files after changing strings (then translate, and commit both).
-# Each app keeps its own catalogue in <app>/locale; config's strings live in ./locale.
+# Each app keeps its own catalogue in <app>/locale; core's and config's strings live in ./locale.
 messages: $(VENV)/.installed
 	@bash .ci/messages.sh
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refresh every message catalogue: one per app (<app>/locale), config's strings in ./locale.
+# Refresh every message catalogue: one per app (<app>/locale), core's and config's in ./locale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="$PWD/.venv/bin/python"; MANAGE="$PWD/manage.py"

@@ -97,3 +97,18 @@ def test_the_contest_fast_path_answers_the_paths_django_routes_to_the_same_views
     assert int(fast["round_id"]) == match.kwargs["round_id"] == 7
     other = "round-my-rank" if name == "round-leaderboard" else "round-leaderboard"
     assert fastpath.route_regex(other).match(path) is None
+
+
+def test_apps_tell_core_what_it_must_know_without_core_importing_them():
+    """core/ names no app: the apps register their parts from ready() (docs/architecture-core.md)."""
+    from contest.services.registration import COOKIE_PREFIX
+    from core import health, metrics, ratelimit
+    from realtime.challenge import CODE_WRONG
+    from realtime.live_metrics import LiveGamesCollector
+
+    assert "live_store" in health.HEALTH_CHECKS
+    assert any(isinstance(c, LiveGamesCollector) for c in metrics.SCRAPE_COLLECTORS)
+    # A participant's cookie carries the token the per-token limits count, like the header.
+    assert ratelimit.request_token({}, {f"{COOKIE_PREFIX}12": "the-token"}) == "the-token"
+    assert ratelimit.request_token({}, {"sessionid": "x"}) is None
+    assert CODE_WRONG in ratelimit.FAILED_GUESS_CODES

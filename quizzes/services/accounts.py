@@ -29,7 +29,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, ForbiddenError
-from core.roles import ORGANISER, REVIEWER, TEACHER, is_organiser
+from core.roles import ORGANISER, REVIEWER, TEACHER, is_organiser, is_teacher
 from quizzes.models import Profile, Unit
 
 INVITE_SALT = "citizenquiz.accounts.invite"
@@ -229,10 +229,6 @@ def _teacher_create(*, email: str, full_name: str, school: Unit):
     return user
 
 
-def _has_any_role(user) -> bool:
-    return user.is_superuser or user.groups.filter(name__in=(TEACHER, REVIEWER, ORGANISER)).exists()
-
-
 @transaction.atomic
 def teacher_invite(*, actor, email: str, school_code: str, base_url: str, full_name: str = ""):
     """Invite one teacher by email; inviting an existing email again is reported, never doubled.
@@ -288,7 +284,7 @@ def teacher_invite(*, actor, email: str, school_code: str, base_url: str, full_n
             )
             % {"email": email},
         )
-    if _has_any_role(user):
+    if is_teacher(user):  # any role (core/roles.py): teacher rights already
         return InviteResult(
             ALREADY_TEACHER,
             user,
