@@ -63,7 +63,8 @@ def test_a_worker_killed_mid_job_leaves_it_retryable_and_it_completes_once_whole
             "JOBS_PROGRESS_INTERVAL_SECONDS": "0.1",
         }
     )
-    client = redis.from_url(settings.REDIS_URL)
+    # blpop waits up to 90 s for a worker to start: redis-py 8 would cut the read at 5 s.
+    client = redis.from_url(settings.REDIS_URL, socket_timeout=None)
     keys = {name: f"{prefix}:test:{name}" for name in ("started", "release", "finished")}
     log = tmp_path / "workers.log"
     first = start_worker(env, log)
