@@ -114,7 +114,7 @@ class ThemeBriefSerializer(serializers.ModelSerializer):
 class QuestionSummarySerializer(serializers.ModelSerializer):
     """A bank row: everything a list shows, no answer key (cheap: no choices needed)."""
 
-    theme = ThemeBriefSerializer(read_only=True)
+    theme = ThemeBriefSerializer(read_only=True, allow_null=True)  # a question may have no theme
     text = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
