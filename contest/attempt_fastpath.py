@@ -109,7 +109,14 @@ class AttemptWrites:
         from rest_framework.renderers import JSONRenderer
 
         from contest.apis import AnswersSerializer
-        from contest.services.attempts import AUTOSAVE_SQL, autosave_saved, autosave_statement
+        from contest.services.attempts import (
+            AUTOSAVE_SQL,
+            PAPER_COPY_SQL,
+            autosave_saved,
+            autosave_statement,
+            paper_known,
+            remember_paper_row,
+        )
         from contest.services.registration import token_claims
 
         claims = token_claims(fastpath.header(scope, b"x-participant-token").decode("latin-1"))
@@ -118,6 +125,15 @@ class AttemptWrites:
         data = AnswersSerializer(data=json.loads(body, parse_constant=_reject_constant))
         if not data.is_valid():
             return None
+        pool = await self._connections()
+        if not paper_known(attempt_id):
+            # Another process started this attempt: read its paper once, as start kept it there.
+            async with pool.connection() as conn:
+                cursor = await conn.execute(PAPER_COPY_SQL, {"attempt": attempt_id})
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            remember_paper_row(attempt_id, row)
         now = timezone.now()
         prepared = autosave_statement(
             claims[0],
@@ -131,7 +147,6 @@ class AttemptWrites:
         if prepared is None:
             return None
         params, attempt = prepared
-        pool = await self._connections()
         async with pool.connection() as conn:
             cursor = await conn.execute(AUTOSAVE_SQL, params)
             row = await cursor.fetchone()

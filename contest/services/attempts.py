@@ -416,6 +416,29 @@ def _remember_paper(attempt: Attempt) -> None:
         _PAPERS.popitem(last=False)
 
 
+# The same copy read in one query, for the event loop's fast path (contest/attempt_fastpath.py)
+# when another process started the attempt: only an open attempt's paper is worth keeping.
+PAPER_COPY_SQL = """
+SELECT a.participant_id, a.seed, r.prediction_text_vi, r.prediction_text_en, a.paper
+FROM contest_attempt a JOIN contest_round r ON r.id = a.round_id
+WHERE a.id = %(attempt)s AND a.status = 'open'
+"""
+
+
+def paper_known(attempt_id: int) -> bool:
+    """This process keeps a copy of the attempt's paper."""
+    return attempt_id in _PAPERS
+
+
+def remember_paper_row(attempt_id: int, row) -> None:
+    """Keep the copy PAPER_COPY_SQL read (the same copy _remember_paper keeps at start)."""
+    participant_id, seed, text_vi, text_en, paper = row
+    round_ = Round(prediction_text_vi=text_vi, prediction_text_en=text_en)
+    _remember_paper(
+        Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper, round=round_)
+    )
+
+
 def answers_save(
     *,
     participant_id: int,

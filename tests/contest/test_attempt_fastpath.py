@@ -123,6 +123,17 @@ async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
         assert rows_fast == rows_django and len(rows_fast) == 3
         assert prediction_fast == prediction_django == 17.0
 
+        # An attempt another process started (no copy of its paper here): read once, then saved
+        # on the fast path all the same.
+        from contest.services import attempts
+
+        attempts._PAPERS.pop(attempt_id)
+        again = {"answers": [answer(q2, 2)]}
+        fast = await post(fast_app, path, again)
+        assert fast["status"] == 200 and calls == [path]
+        rows_django = await sync_to_async(_rows)(attempt_id)
+        assert rows_django != rows_fast and len(rows_django) == 3
+
         # What the fast path cannot vouch for goes to Django, which answers as always.
         refusals = [
             # someone else's attempt
