@@ -284,6 +284,7 @@ async def rush(args, data: dict, port: int) -> dict:
     reads: dict[str, list[float]] = {"top100": [], "myrank": []}
     errors: list = []
     acked: list[tuple[int, int, str]] = []  # (attempt, question, opaque choice) acknowledged
+    events: list[tuple[float, str, float]] = []  # (seconds since the rush began, kind, ms)
     attempts: list[int] = []
     done = asyncio.Event()
     rng = random.Random(7)
@@ -299,6 +300,7 @@ async def rush(args, data: dict, port: int) -> dict:
                 "POST", f"/api/rounds/{round_id}/attempts/", token, {}
             )
             timings["start"].append(ms)
+            events.append((time.perf_counter() - t0, "start", ms))
             if status != 201:
                 errors.append(("start", status, payload[:200].decode("utf-8", "replace")))
                 return
@@ -312,6 +314,7 @@ async def rush(args, data: dict, port: int) -> dict:
                     "POST", f"/api/attempts/{state['id']}/answers/", token, body
                 )
                 timings["autosave"].append(ms)
+                events.append((time.perf_counter() - t0, "autosave", ms))
                 if status == 200:
                     acked.append((state["id"], q["id"], choice))
                 else:
@@ -321,6 +324,7 @@ async def rush(args, data: dict, port: int) -> dict:
                 "POST", f"/api/attempts/{state['id']}/submit/", token, {"prediction": 42}
             )
             timings["submit"].append(ms)
+            events.append((time.perf_counter() - t0, "submit", ms))
             if status != 200:
                 errors.append(("submit", status, payload[:200].decode("utf-8", "replace")))
         except Exception as exc:  # noqa: BLE001 - counted, never hidden
@@ -353,8 +357,8 @@ async def rush(args, data: dict, port: int) -> dict:
             await asyncio.sleep(args.read_interval)
         http.close()
 
-    readers = [asyncio.create_task(reader(j)) for j in range(args.read_clients)]
     t0 = time.perf_counter()
+    readers = [asyncio.create_task(reader(j)) for j in range(args.read_clients)]
     await asyncio.gather(*(session(i, t) for i, t in enumerate(data["tokens"])))
     wall = time.perf_counter() - t0
     done.set()
@@ -370,6 +374,7 @@ async def rush(args, data: dict, port: int) -> dict:
         "error_samples": errors[:5],
         "acked_autosaves": len(acked),
         "_acked": acked,
+        "_events": events,
         "_attempts": attempts,
     }
 
@@ -475,14 +480,15 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", type=int, default=2, help="server processes (nginx in front)")
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument(
-        "--ramp", type=float, default=2.0, help="seconds over which the sessions start"
+        "--ramp", type=float, default=5.0, help="seconds over which the sessions start"
     )
     parser.add_argument(
-        "--think", type=float, default=0.8, help="mean seconds a participant waits between requests"
+        "--think", type=float, default=0.5, help="mean seconds a participant waits between requests"
     )
     parser.add_argument("--read-clients", type=int, default=4, help="board pollers during the rush")
     parser.add_argument("--read-interval", type=float, default=0.1, help="seconds between polls")
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
+    parser.add_argument("--plot", metavar="PATH", help="write a PNG: throughput and p95 per second")
     parser.add_argument(
         "--profile", metavar="PATH", help="record the first server with py-spy (raw) to PATH"
     )
@@ -542,6 +548,7 @@ def main(argv=None) -> int:
         cpu0 = cpu_seconds(cluster.procs)
         result = asyncio.run(rush(args, data, cluster.port))
         cpu1 = cpu_seconds(cluster.procs)
+        events = result.pop("_events")
         result.update(lost_answers(result.pop("_acked"), result.pop("_attempts")))
         result.update(asyncio.run(close_round(cluster.port, data["round"])))
     finally:
@@ -566,9 +573,68 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
+    if args.plot:
+        plot(doc, events, Path(args.plot))
     if not args.quiet:
         print(table(doc))
     return 0
+
+
+def plot(doc: dict, events: list[tuple[float, str, float]], path: Path) -> None:
+    """Per second of the rush: requests answered (by kind) and their p95 latency (Pillow only)."""
+    from PIL import Image, ImageDraw
+
+    width, height, pad = 1200, 560, 70
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    colors = {"start": (40, 90, 200), "autosave": (11, 110, 79), "submit": (200, 60, 40)}
+    seconds = int(max((e[0] for e in events), default=0)) + 1
+    per: dict[str, list[list[float]]] = {k: [[] for _s in range(seconds)] for k in colors}
+    for at, kind, ms in events:
+        per[kind][int(at)].append(ms)
+    panel_w = (width - 3 * pad) // 2
+    panels = [
+        ("requests answered per second", lambda v: len(v), "req/s"),
+        ("p95 latency of the requests answered in that second", _p95, "ms"),
+    ]
+    for n, (title, measure, unit) in enumerate(panels):
+        x0 = pad + n * (panel_w + pad)
+        y0, y1 = pad, height - pad
+        series = {k: [measure(v) if v else None for v in rows] for k, rows in per.items()}
+        if n == 0:
+            series["all"] = [sum(len(per[k][i]) for k in per) for i in range(seconds)]
+        top = max((x for vals in series.values() for x in vals if x), default=1) or 1
+        draw.rectangle([x0, y0, x0 + panel_w, y1], outline="black")
+        draw.text(
+            (x0, y0 - 45),
+            f"{title}\n{doc['sessions']} sessions, {doc['servers']} processes, "
+            f"{doc['participants']} participants",
+            fill="black",
+        )
+        for frac in (0.25, 0.5, 0.75, 1.0):
+            y = y1 - frac * (y1 - y0)
+            draw.line([x0, y, x0 + panel_w, y], fill=(220, 220, 220))
+            draw.text((x0 - 62, y - 6), f"{top * frac:.0f} {unit}", fill="black")
+        for t in range(0, seconds + 1, max(1, seconds // 10)):
+            x = x0 + t / seconds * panel_w
+            draw.text((x - 6, y1 + 8), f"{t}s", fill="black")
+        for k, (name, values) in enumerate(series.items()):
+            pts = [
+                (x0 + (i + 0.5) / seconds * panel_w, y1 - v / top * (y1 - y0))
+                for i, v in enumerate(values)
+                if v is not None
+            ]
+            color = colors.get(name, (0, 0, 0))
+            if len(pts) > 1:
+                draw.line(pts, fill=color, width=2)
+            draw.text((x0 + 10, y0 + 10 + 16 * k), name, fill=color)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
 def table(doc: dict) -> str:
