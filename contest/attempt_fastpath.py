@@ -38,6 +38,8 @@ from config import logs, metrics
 from contest import fastpath
 
 _AUTOSAVE = re.compile(r"^/api/attempts/([0-9]+)/answers/$")
+# The attempt writes Django answers (start, submit, and autosaves the fast path passes on).
+_WRITES = re.compile(r"^/api/(rounds/[0-9]+/attempts|attempts/[0-9]+/(answers|submit))/$")
 ROUTE_AUTOSAVE = "attempt-autosave"
 MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
 
@@ -64,15 +66,16 @@ class AttemptWrites:
         self.app = app
         self.headers: OrderedDict[tuple, list] = OrderedDict()
         self._pool: tuple[Any, Any] | None = None  # (event loop, psycopg AsyncConnectionPool)
+        self._semaphore: tuple[Any, asyncio.Semaphore] | None = None
 
     async def __call__(self, scope, receive, send) -> None:
-        match = (
-            _AUTOSAVE.match(scope.get("path", ""))
-            if scope.get("type") == "http" and scope.get("method") == "POST"
-            else None
-        )
+        write = scope.get("type") == "http" and scope.get("method") == "POST"
+        match = _AUTOSAVE.match(scope.get("path", "")) if write else None
         if match is None:
-            await self.app(scope, receive, send)
+            if write and _WRITES.match(scope.get("path", "")):
+                await self._django(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         if await fastpath.limited(scope, send, ROUTE_AUTOSAVE):
@@ -90,7 +93,7 @@ class AttemptWrites:
             except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
                 reply = None
         if reply is None:
-            await self.app(scope, replay, self._capture(key, send))
+            await self._django(scope, replay, self._capture(key, send))
             return
         await send(
             {
@@ -104,6 +107,25 @@ class AttemptWrites:
         )
         await send({"type": "http.response.body", "body": reply})
         metrics.request_done(ROUTE_AUTOSAVE, "POST", 200, started, "fastpath")
+
+    async def _django(self, scope, receive, send) -> None:
+        """An attempt write through Django, at most as many at a time as the process has
+        database connections: in a rush the others wait here, on the event loop, in order,
+        instead of each taking a thread that waits for a connection (and fails after
+        DB_POOL_TIMEOUT) while every running request competes with it for the GIL."""
+        async with self._slots():
+            await self.app(scope, receive, send)
+
+    def _slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._semaphore[0] is not loop:
+            from django.db import connections
+
+            options = connections["default"].settings_dict.get("OPTIONS") or {}
+            pool = options.get("pool") if isinstance(options, dict) else None
+            size = pool.get("max_size", 12) if isinstance(pool, dict) else 12
+            self._semaphore = (loop, asyncio.Semaphore(max(1, int(size))))
+        return self._semaphore[1]
 
     async def _autosave(self, attempt_id: int, scope, body: bytes) -> bytes | None:
         from rest_framework.renderers import JSONRenderer

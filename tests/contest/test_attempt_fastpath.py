@@ -80,8 +80,8 @@ async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
             (b"x-participant-token", token.encode()),
         ]
         communicator = HttpCommunicator(app, "POST", path, data, headers)
-        response = await communicator.get_response()
-        await communicator.wait()
+        response = await communicator.get_response(timeout=30)
+        await communicator.wait(timeout=30)
         return response
 
     try:
@@ -166,3 +166,41 @@ async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
         assert await sync_to_async(_rows)(attempt_id) == rows_submitted
     finally:
         await fast_app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_of_attempt_writes_waits_its_turn_for_django_instead_of_failing():
+    """More starts and submits at once than the process has database connections: Django runs
+    as many as there are connections, the rest wait on the event loop (a thread each would wait
+    for a connection and fail after DB_POOL_TIMEOUT), and every one is answered."""
+    import asyncio
+
+    from channels.testing import HttpCommunicator
+
+    from contest.attempt_fastpath import AttemptWrites
+
+    running = 0
+    most = 0
+
+    async def django(scope, receive, send):
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    app = AttemptWrites(django)
+    slots = app._slots()._value
+
+    async def post(path):
+        communicator = HttpCommunicator(app, "POST", path, b"{}", [(b"host", b"testserver")])
+        return (await communicator.get_response(timeout=30))["status"]
+
+    paths = [f"/api/rounds/{n}/attempts/" for n in range(3 * slots)] + [
+        f"/api/attempts/{n}/submit/" for n in range(3 * slots)
+    ]
+    statuses = await asyncio.gather(*(post(path) for path in paths))
+    assert statuses == [201] * len(paths)
+    assert most == slots
