@@ -1,14 +1,16 @@
 // Question editor: Vietnamese and English side by side, type-specific answer fields, and a live
 // preview of the player's phone and the ceremony screen. Saves through the REST API (the same
 // services as imports), so every rule is checked on the server.
-import { api, errorText } from "./api.js";
+import { el } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext, pick as pickIn } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("editor");
 const form = $("editor-form");
 const answersBox = $("answers");
 const CHOICE_TYPES = new Set(["single", "multi", "truefalse", "order", "poll"]);
-const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
 // Size limits from quizzes/limits.py (the server checks the same numbers).
 const LIMITS = JSON.parse($("editor-limits").textContent);
 
@@ -45,18 +47,6 @@ const HELP = {
   numeric: () => gettext("Players type a number: give the value and a tolerance, or a range."),
   slide: () => gettext("An information slide: no answer, no points."),
 };
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key === "value") node.value = value;
-    else if (key in node && typeof value !== "string") node[key] = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of [].concat(children)) if (child) node.append(child);
-  return node;
-}
 
 function renderAnswers() {
   const type = state.type;
@@ -116,11 +106,11 @@ function number(id, label, value) {
 function choiceRow(choice, index) {
   const type = state.type;
   const row = el("li", { class: "choice-row", "data-index": String(index) });
-  row.append(el("span", { class: `shape a${index % 6}`, "aria-hidden": "true", text: SHAPES[index % 6] }));
+  row.append(el("span", { class: `shape ${slotClass(index)}`, "aria-hidden": "true", text: shapeOf(index) }));
   if (type === "single" || type === "truefalse") {
     const radio = el("input", {
       type: "radio", name: "correct", checked: choice.weight >= 1,
-      "aria-label": interpolate(gettext("Answer %s is right"), [index + 1]),
+      "aria-label": fmt(gettext("Answer %s is right"), [index + 1]),
     });
     radio.addEventListener("change", () => {
       state.choices.forEach((c, i) => { c.weight = i === index ? 1 : 0; });
@@ -131,7 +121,7 @@ function choiceRow(choice, index) {
     const weight = el("input", {
       type: "number", name: "choice-weight", min: "-100", max: "100", step: "any",
       value: String(Math.round(choice.weight * 10000) / 100),
-      "aria-label": interpolate(gettext("Weight of answer %s in %"), [index + 1]),
+      "aria-label": fmt(gettext("Weight of answer %s in %"), [index + 1]),
     });
     weight.addEventListener("input", () => {
       choice.weight = (Number(weight.value) || 0) / 100;
@@ -143,7 +133,7 @@ function choiceRow(choice, index) {
     const input = el("input", {
       name: `choice-${lang}`, lang, maxlength: String(LIMITS.choice), value: choice.text[lang] || "",
       placeholder: lang === "vi" ? gettext("Vietnamese") : gettext("English"),
-      "aria-label": interpolate(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }, true),
+      "aria-label": fmt(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }),
     });
     input.addEventListener("input", () => {
       choice.text[lang] = input.value;
@@ -191,7 +181,7 @@ function refreshCounters() {
       counter = el("span", { class: "counter" });
       field.after(counter);
     }
-    counter.textContent = interpolate(gettext("%(n)s / %(max)s characters"), { n: field.value.length, max }, true);
+    counter.textContent = fmt(gettext("%(n)s / %(max)s characters"), { n: field.value.length, max });
     counter.classList.toggle("near-limit", field.value.length >= max * 0.9);
   });
 }
@@ -270,7 +260,7 @@ function showState(detail) {
     draft: gettext("Draft"), review: gettext("In review"),
     published: gettext("Published"), archived: gettext("Archived"),
   }[detail.status];
-  $("revision-label").textContent = interpolate(gettext("revision %s"), [detail.revision]);
+  $("revision-label").textContent = fmt(gettext("revision %s"), [detail.revision]);
   $("review-note").hidden = !detail.review_note;
   $("review-note-text").textContent = detail.review_note || "";
   $("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
@@ -279,10 +269,7 @@ function showState(detail) {
 
 // --- Preview ----------------------------------------------------------------------------------
 
-function pick(pair) {
-  const other = previewLang === "vi" ? "en" : "vi";
-  return (pair[previewLang] || "").trim() || (pair[other] || "").trim();
-}
+const pick = (pair) => pickIn(pair, previewLang);
 
 function renderPreview() {
   const data = collect();
@@ -291,7 +278,7 @@ function renderPreview() {
   $("screen-text").textContent = text;
   $("phone-timer").textContent = `${data.time_limit || "—"}s`;
   $("screen-timer").textContent = String(data.time_limit || "—");
-  $("phone-points").textContent = interpolate(ngettext("%s point", "%s points", data.points), [data.points]);
+  $("phone-points").textContent = fmt(ngettext("%s point", "%s points", data.points), [data.points]);
   const theme = $("f-theme").selectedOptions[0];
   $("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
   const image = $("phone-image");
@@ -306,9 +293,9 @@ function renderPreview() {
   screen.className = `screen-answers kind-${data.type}`;
   if (CHOICE_TYPES.has(data.type)) {
     data.choices.forEach((choice, index) => {
-      const label = pick(choice.text) || interpolate(gettext("Answer %s"), [index + 1]);
-      const shape = SHAPES[index % 6];
-      const cls = data.type === "order" ? "answer order" : `answer a${index % 6}`;
+      const label = pick(choice.text) || fmt(gettext("Answer %s"), [index + 1]);
+      const shape = shapeOf(index);
+      const cls = data.type === "order" ? "answer order" : `answer ${slotClass(index)}`;
       phone.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
       screen.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
     });
@@ -346,8 +333,8 @@ async function save() {
   showErrors(null);
   const data = collect();
   const detail = questionId
-    ? await api("PUT", `${root.dataset.api}${questionId}/`, data)
-    : await api("POST", root.dataset.api, data);
+    ? await api(`${root.dataset.api}${questionId}/`, { method: "PUT", body: data })
+    : await api(root.dataset.api, { method: "POST", body: data });
   const newRevision = questionId && detail.id !== questionId;
   questionId = detail.id;
   history.replaceState(null, "", root.dataset.editUrl.replace("ID", String(questionId)));
@@ -356,14 +343,14 @@ async function save() {
   if (file) {
     const body = new FormData();
     body.append("image", file);
-    final = await api("POST", `${root.dataset.api}${questionId}/image/`, body, { form: true });
+    final = await api(`${root.dataset.api}${questionId}/image/`, { method: "POST", form: body });
     $("f-image").value = "";
     imageUrl = final.image;
   }
   showState(final);
   renderPreview();
   saved(newRevision
-    ? interpolate(gettext("Saved as a new revision (%s), a draft: published games keep the old one."), [final.revision])
+    ? fmt(gettext("Saved as a new revision (%s), a draft: published games keep the old one."), [final.revision])
     : gettext("Saved."));
   return final;
 }
@@ -376,7 +363,7 @@ form.addEventListener("submit", async (event) => {
 $("submit-review").addEventListener("click", async () => {
   try {
     await save();
-    const detail = await api("POST", `${root.dataset.api}${questionId}/submit/`);
+    const detail = await api(`${root.dataset.api}${questionId}/submit/`, { method: "POST" });
     showState(detail);
     saved(gettext("Submitted for review. A reviewer will publish it or send it back."));
   } catch (error) {
@@ -422,7 +409,7 @@ document.querySelectorAll("[data-preview-lang]").forEach((button) => {
 async function start() {
   if (questionId) {
     try {
-      fill(await api("GET", `${root.dataset.api}${questionId}/`));
+      fill(await api(`${root.dataset.api}${questionId}/`));
     } catch (error) {
       showErrors(error);
     }

@@ -1,6 +1,8 @@
 // Quiz builder: order items by HTML5 drag and drop or with up/down buttons (keyboard), override
 // time and points per item, edit draw rules, and save everything with one PUT to the API.
-import { api, errorText } from "./api.js";
+import { el } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext, pick } from "../frontend/js/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("builder");
@@ -10,18 +12,7 @@ let items = [];
 let rules = [];
 let dragIndex = null;
 
-const textOf = (pair) => (pair[lang] || pair[lang === "vi" ? "en" : "vi"] || "").trim();
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key === "value") node.value = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of [].concat(children)) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
+const textOf = (pair) => pick(pair, lang);
 
 // An empty override uses the question's own value (shown muted as "default"); a set override is
 // drawn with the primary colour and says "changed", so the two never look alike.
@@ -34,8 +25,8 @@ function overrideInput(item, field, label, attrs) {
     const overridden = item[field] !== null && item[field] !== undefined;
     wrapper.classList.toggle("overridden", overridden);
     note.textContent = overridden
-      ? interpolate(gettext("changed (default %s)"), [fallback ?? "—"])
-      : interpolate(gettext("default %s"), [fallback ?? "—"]);
+      ? fmt(gettext("changed (default %s)"), [fallback ?? "—"])
+      : fmt(gettext("default %s"), [fallback ?? "—"]);
   };
   input.addEventListener("input", () => {
     item[field] = input.value === "" ? null : Number(input.value);
@@ -60,9 +51,9 @@ function showDuplicates() {
   const box = $("builder-duplicates");
   box.hidden = twice.length === 0;
   box.textContent = twice
-    .map(({ item, index }) => interpolate(
+    .map(({ item, index }) => fmt(
       gettext("Question %(n)s (“%(text)s”) is already in this quiz as question %(first)s."),
-      { n: index + 1, text: textOf(item.question_text).slice(0, 60), first: first.get(item.question) + 1 }, true))
+      { n: index + 1, text: textOf(item.question_text).slice(0, 60), first: first.get(item.question) + 1 }))
     .join(" ");
 }
 
@@ -83,9 +74,9 @@ function renderItems() {
   items.forEach((item, index) => {
     const duplicate = first.get(item.question) !== index;
     const row = el("li", { class: duplicate ? "item duplicate" : "item", draggable: "true", "data-index": String(index) });
-    const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": interpolate(gettext("Move question %s up"), [index + 1]) });
-    const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": interpolate(gettext("Move question %s down"), [index + 1]) });
-    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove question %s"), [index + 1]) });
+    const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": fmt(gettext("Move question %s up"), [index + 1]) });
+    const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": fmt(gettext("Move question %s down"), [index + 1]) });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": fmt(gettext("Remove question %s"), [index + 1]) });
     up.disabled = index === 0;
     down.disabled = index === items.length - 1;
     up.addEventListener("click", () => move(index, index - 1, ".move-up"));
@@ -96,7 +87,7 @@ function renderItems() {
       el("span", { class: "item-number", text: String(index + 1) }),
       el("span", { class: "item-text" }, [
         textOf(item.question_text),
-        duplicate ? el("span", { class: "duplicate-tag", text: interpolate(gettext("added twice: same as %s"), [first.get(item.question) + 1]) }) : null,
+        duplicate ? el("span", { class: "duplicate-tag", text: fmt(gettext("added twice: same as %s"), [first.get(item.question) + 1]) }) : null,
       ]),
       el("span", { class: "overrides" }, [
         overrideInput(item, "time_limit", gettext("Time (s)"), { min: "5", max: "240" }),
@@ -144,7 +135,7 @@ function renderRules() {
     };
     const tag = el("input", { value: rule.tag || "", size: "10" });
     tag.addEventListener("input", () => { rule.tag = tag.value.trim() || null; });
-    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove rule %s"), [index + 1]) });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": fmt(gettext("Remove rule %s"), [index + 1]) });
     remove.addEventListener("click", () => { rules.splice(index, 1); renderRules(); });
     list.append(el("div", { class: "rule-row" }, [
       number("count", gettext("Questions"), 1, 200),
@@ -193,7 +184,9 @@ $("add-rule").addEventListener("click", () => {
 });
 
 function saveQuiz() {
-  return api("PUT", quizUrl, {
+  return api(quizUrl, {
+    method: "PUT",
+    body: {
       title: $("quiz-title").value,
       mode: $("quiz-mode").value,
       visibility: $("quiz-visibility").value,
@@ -201,6 +194,7 @@ function saveQuiz() {
       shuffle_questions: $("quiz-shuffle-questions").checked,
       items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
       draw_rules: rules,
+    },
   });
 }
 
@@ -220,7 +214,7 @@ $("practice-quiz").addEventListener("click", async () => {
   button.disabled = true;
   try {
     fill(await saveQuiz());
-    const game = await api("POST", "/api/games/", { quiz: Number(root.dataset.quizId), practice: true });
+    const game = await api("/api/games/", { method: "POST", body: { quiz: Number(root.dataset.quizId), practice: true } });
     window.location.assign(game.host_url);
   } catch (error) {
     message("builder-errors", errorText(error));
@@ -233,9 +227,9 @@ $("picker-form").addEventListener("submit", async (event) => {
   const q = $("picker-q").value;
   const results = $("picker-results");
   try {
-    const pages = [api("GET", `/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
+    const pages = [api(`/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
     if ($("picker-drafts").checked) {
-      pages.push(api("GET", `/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
+      pages.push(api(`/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
     }
     const found = (await Promise.all(pages)).flatMap((page) => page.results);
     results.replaceChildren();
@@ -258,4 +252,4 @@ $("picker-form").addEventListener("submit", async (event) => {
   }
 });
 
-api("GET", quizUrl).then(fill).catch((error) => message("builder-errors", errorText(error)));
+api(quizUrl).then(fill).catch((error) => message("builder-errors", errorText(error)));

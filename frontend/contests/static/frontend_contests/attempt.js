@@ -1,6 +1,10 @@
 // The attempt page: the server starts the clock; every answer is saved as it is given, so a
 // reload (or another device with the resume link) continues with the time that is left.
-import { SHAPES, api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
+import { formatDuration, serverOffset } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 const root = document.getElementById("attempt");
 // The participant is known by the HttpOnly cookie: the page never holds the token.
@@ -69,8 +73,8 @@ function choiceButtons(q) {
   const picked = new Set(multi ? (saved?.choices || []).map(String) : saved ? [String(saved.choice)] : []);
   const grid = el("div", { class: `answers${q.choices.length <= 2 ? " one-col" : ""}`, role: multi ? "group" : "radiogroup" });
   q.choices.forEach((c, i) => {
-    const button = el("button", { type: "button", class: `answer slot${i % 6}`, "aria-pressed": picked.has(String(c.id)) ? "true" : "false" },
-      el("span", { class: "shape", "aria-hidden": "true", text: SHAPES[i % 6] }), el("span", { text: c.text }));
+    const button = el("button", { type: "button", class: `answer ${slotClass(i)}`, "aria-pressed": picked.has(String(c.id)) ? "true" : "false" },
+      el("span", { class: "shape", "aria-hidden": "true", text: shapeOf(i) }), el("span", { text: c.text }));
     button.addEventListener("click", () => {
       if (multi) {
         picked.has(String(c.id)) ? picked.delete(String(c.id)) : picked.add(String(c.id));
@@ -94,7 +98,7 @@ function orderList(q) {
   const byId = Object.fromEntries(q.choices.map((c, i) => [String(c.id), { ...c, slot: i }]));
   const list = el("ol", { class: "order-list" });
   const draw = () => {
-    list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item slot${byId[id].slot % 6}` },
+    list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item ${slotClass(byId[id].slot)}` },
       el("span", { class: "t", text: byId[id].text }),
       el("button", { type: "button", class: "move", "aria-label": gettext("Move up"), text: "↑", disabled: i === 0,
         onclick: () => { [order[i - 1], order[i]] = [order[i], order[i - 1]]; draw(); record(q.id, { order }); } }),

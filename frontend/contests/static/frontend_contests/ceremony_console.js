@@ -1,7 +1,8 @@
 // The operator's console: step forward and back (keyboard and presentation clickers send
 // PageDown/PageUp, arrows, space or B), jump to a step, blackout. The next step's preview is
 // sent to operators only.
-import { el, fmt, gettext } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { fmt, gettext, pick } from "../frontend/js/i18n.js";
 import { LiveSocket } from "../frontend_live/ws.js";
 import { ShowView, ceremonySocketUrl } from "./ceremony_show.js";
 
@@ -24,8 +25,6 @@ const socket = new LiveSocket({
   onClose: (event) => event.code !== 4001,
 });
 
-const pickLang = (names) => (names ? names[lang] || names.vi : "");
-
 /** A step in words, in the console's language (the server sends its data, not its wording). */
 function describe(step) {
   const n = step.note || {};
@@ -35,10 +34,10 @@ function describe(step) {
     case "resolve": return fmt(gettext("%(name)s: place %(from)s → %(to)s"), { name: n.name, from: n.from || "–", to: n.to || "–" });
     case "place": {
       const where = [n.school, n.district].filter(Boolean).join(", ");
-      const prize = n.prize ? pickLang(n.prize) : gettext("no prize");
+      const prize = n.prize ? pick(n.prize, lang) : gettext("no prize");
       return fmt(gettext("Place %(place)s: %(name)s, %(where)s: %(prize)s"), { place: n.place, name: n.name, where, prize });
     }
-    case "unit": return `${pickLang(n.title)}: ${n.name}`;
+    case "unit": return `${pick(n.title, lang)}: ${n.name}`;
     case "podium": return fmt(gettext("Podium: %(names)s"), { names: (n.names || []).join(", ") });
     default: return step.kind;
   }

@@ -1,7 +1,10 @@
 // Contest ceremony screen: the live screen's look for a self-paced round. Polls the cached boards
 // every few seconds: top 10 with movement (arrows and sliding rows), best schools and districts,
 // participation, and a countdown to the close drawn from the server's clock.
-import { api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
+import { formatDuration, serverOffset } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
 import { flip, formatNumber, keyed } from "../frontend_live/common.js";
 
 const root = document.getElementById("screen");
