@@ -29,6 +29,7 @@ PAGE_MODULES = [p for p in MODULES if p not in HOMES.values()]
 # A helper that has a shared home, and how a copy of it gives itself away.
 COPIES = {
     "CSRF cookie reader (http.js csrfToken)": re.compile(r"csrftoken|document\.cookie"),
+    "$() / byId() (dom.js)": re.compile(r"\b(?:const|let|var)\s+(?:\$|byId)\s*="),
     "el() (dom.js)": re.compile(r"\bfunction\s+el\s*\(|\b(?:const|let|var)\s+el\s*=\s*\("),
     "api() (http.js)": re.compile(
         r"\bfunction\s+api\s*\(|\b(?:const|let|var)\s+api\s*=\s*(?:async\s*)?\("

@@ -1,18 +1,17 @@
 // Question editor: Vietnamese and English side by side, type-specific answer fields, and a live
 // preview of the player's phone and the ceremony screen. Saves through the REST API (the same
 // services as imports), so every rule is checked on the server.
-import { el } from "../frontend/js/dom.js";
+import { byId, el } from "../frontend/js/dom.js";
 import { api, errorText } from "../frontend/js/http.js";
 import { fmt, gettext, ngettext, pick as pickIn } from "../frontend/js/i18n.js";
 import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
-const $ = (id) => document.getElementById(id);
-const root = $("editor");
-const form = $("editor-form");
-const answersBox = $("answers");
+const root = byId("editor");
+const form = byId("editor-form");
+const answersBox = byId("answers");
 const CHOICE_TYPES = new Set(["single", "multi", "truefalse", "order", "poll"]);
 // Size limits from quizzes/limits.py (the server checks the same numbers).
-const LIMITS = JSON.parse($("editor-limits").textContent);
+const LIMITS = JSON.parse(byId("editor-limits").textContent);
 
 let questionId = root.dataset.questionId ? Number(root.dataset.questionId) : null;
 let previewLang = root.dataset.uiLang === "en" ? "en" : "vi";
@@ -50,7 +49,7 @@ const HELP = {
 
 function renderAnswers() {
   const type = state.type;
-  $("answers-help").textContent = HELP[type]();
+  byId("answers-help").textContent = HELP[type]();
   answersBox.replaceChildren();
   if (CHOICE_TYPES.has(type)) {
     const list = el("ol", { class: "choice-list" });
@@ -189,18 +188,18 @@ function refreshCounters() {
 // --- Reading the form -------------------------------------------------------------------------
 
 function readAnswer() {
-  if (state.type === "text" && $("f-accepted")) {
+  if (state.type === "text" && byId("f-accepted")) {
     return {
-      accepted: $("f-accepted").value.split("\n").map((s) => s.trim()).filter(Boolean),
-      ignore_case: $("f-ignore-case").checked,
-      ignore_diacritics: $("f-ignore-diacritics").checked,
-      ignore_spaces: $("f-ignore-spaces").checked,
+      accepted: byId("f-accepted").value.split("\n").map((s) => s.trim()).filter(Boolean),
+      ignore_case: byId("f-ignore-case").checked,
+      ignore_diacritics: byId("f-ignore-diacritics").checked,
+      ignore_spaces: byId("f-ignore-spaces").checked,
     };
   }
   if (state.type === "numeric") {
-    const num = (id) => ($(id) && $(id).value !== "" ? Number($(id).value) : null);
-    if ($("f-min")) return { min: num("f-min"), max: num("f-max") };
-    if ($("f-value")) return { value: num("f-value"), tolerance: num("f-tolerance") ?? 0 };
+    const num = (id) => (byId(id) && byId(id).value !== "" ? Number(byId(id).value) : null);
+    if (byId("f-min")) return { min: num("f-min"), max: num("f-max") };
+    if (byId("f-value")) return { value: num("f-value"), tolerance: num("f-tolerance") ?? 0 };
   }
   return {};
 }
@@ -209,15 +208,15 @@ function collect() {
   state.answer = readAnswer();
   const data = {
     type: state.type,
-    theme: $("f-theme").value,
-    text: { vi: $("text-vi").value, en: $("text-en").value },
-    explanation: { vi: $("explanation-vi").value, en: $("explanation-en").value },
-    source: $("f-source").value,
-    difficulty: Number($("f-difficulty").value),
-    tags: $("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean),
-    time_limit: Number($("f-time").value),
-    points: Number($("f-points").value),
-    visibility: $("f-visibility").value,
+    theme: byId("f-theme").value,
+    text: { vi: byId("text-vi").value, en: byId("text-en").value },
+    explanation: { vi: byId("explanation-vi").value, en: byId("explanation-en").value },
+    source: byId("f-source").value,
+    difficulty: Number(byId("f-difficulty").value),
+    tags: byId("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean),
+    time_limit: Number(byId("f-time").value),
+    points: Number(byId("f-points").value),
+    visibility: byId("f-visibility").value,
   };
   if (CHOICE_TYPES.has(state.type)) {
     data.choices = state.choices.map((c) => ({
@@ -232,18 +231,18 @@ function collect() {
 function fill(detail) {
   const data = detail.data;
   state.type = data.type;
-  $("f-type").value = data.type;
-  $("f-theme").value = data.theme || "";
-  $("text-vi").value = data.text.vi;
-  $("text-en").value = data.text.en;
-  $("explanation-vi").value = data.explanation?.vi || "";
-  $("explanation-en").value = data.explanation?.en || "";
-  $("f-source").value = data.source || "";
-  $("f-difficulty").value = String(data.difficulty);
-  $("f-time").value = String(data.time_limit);
-  $("f-points").value = String(data.points);
-  $("f-visibility").value = detail.visibility;
-  $("f-tags").value = (data.tags || []).join(", ");
+  byId("f-type").value = data.type;
+  byId("f-theme").value = data.theme || "";
+  byId("text-vi").value = data.text.vi;
+  byId("text-en").value = data.text.en;
+  byId("explanation-vi").value = data.explanation?.vi || "";
+  byId("explanation-en").value = data.explanation?.en || "";
+  byId("f-source").value = data.source || "";
+  byId("f-difficulty").value = String(data.difficulty);
+  byId("f-time").value = String(data.time_limit);
+  byId("f-points").value = String(data.points);
+  byId("f-visibility").value = detail.visibility;
+  byId("f-tags").value = (data.tags || []).join(", ");
   state.choices = (data.choices || []).map((c) => ({ text: { ...c.text }, weight: c.weight }));
   state.answer = data.answer || {};
   imageUrl = detail.image;
@@ -254,17 +253,17 @@ function fill(detail) {
 }
 
 function showState(detail) {
-  const badge = $("status-badge");
+  const badge = byId("status-badge");
   badge.className = `status status-${detail.status}`;
   badge.textContent = {
     draft: gettext("Draft"), review: gettext("In review"),
     published: gettext("Published"), archived: gettext("Archived"),
   }[detail.status];
-  $("revision-label").textContent = fmt(gettext("revision %s"), [detail.revision]);
-  $("review-note").hidden = !detail.review_note;
-  $("review-note-text").textContent = detail.review_note || "";
-  $("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
-  $("save").disabled = !detail.can.edit;
+  byId("revision-label").textContent = fmt(gettext("revision %s"), [detail.revision]);
+  byId("review-note").hidden = !detail.review_note;
+  byId("review-note-text").textContent = detail.review_note || "";
+  byId("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
+  byId("save").disabled = !detail.can.edit;
 }
 
 // --- Preview ----------------------------------------------------------------------------------
@@ -274,19 +273,19 @@ const pick = (pair) => pickIn(pair, previewLang);
 function renderPreview() {
   const data = collect();
   const text = pick(data.text) || gettext("Your question appears here as you type.");
-  $("phone-text").textContent = text;
-  $("screen-text").textContent = text;
-  $("phone-timer").textContent = `${data.time_limit || "—"}s`;
-  $("screen-timer").textContent = String(data.time_limit || "—");
-  $("phone-points").textContent = fmt(ngettext("%s point", "%s points", data.points), [data.points]);
-  const theme = $("f-theme").selectedOptions[0];
-  $("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
-  const image = $("phone-image");
+  byId("phone-text").textContent = text;
+  byId("screen-text").textContent = text;
+  byId("phone-timer").textContent = `${data.time_limit || "—"}s`;
+  byId("screen-timer").textContent = String(data.time_limit || "—");
+  byId("phone-points").textContent = fmt(ngettext("%s point", "%s points", data.points), [data.points]);
+  const theme = byId("f-theme").selectedOptions[0];
+  byId("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
+  const image = byId("phone-image");
   image.hidden = !imageUrl;
   if (imageUrl) image.src = imageUrl;
 
-  const phone = $("phone-answers");
-  const screen = $("screen-answers");
+  const phone = byId("phone-answers");
+  const screen = byId("screen-answers");
   phone.replaceChildren();
   screen.replaceChildren();
   phone.className = `phone-answers kind-${data.type}`;
@@ -311,7 +310,7 @@ function renderPreview() {
 // --- Saving -----------------------------------------------------------------------------------
 
 function showErrors(error) {
-  const box = $("editor-errors");
+  const box = byId("editor-errors");
   box.hidden = !error;
   box.replaceChildren();
   if (!error) return;
@@ -324,7 +323,7 @@ function showErrors(error) {
 }
 
 function saved(message) {
-  const box = $("editor-saved");
+  const box = byId("editor-saved");
   box.textContent = message;
   box.hidden = false;
 }
@@ -338,13 +337,13 @@ async function save() {
   const newRevision = questionId && detail.id !== questionId;
   questionId = detail.id;
   history.replaceState(null, "", root.dataset.editUrl.replace("ID", String(questionId)));
-  const file = $("f-image").files[0];
+  const file = byId("f-image").files[0];
   let final = detail;
   if (file) {
     const body = new FormData();
     body.append("image", file);
     final = await api(`${root.dataset.api}${questionId}/image/`, { method: "POST", form: body });
-    $("f-image").value = "";
+    byId("f-image").value = "";
     imageUrl = final.image;
   }
   showState(final);
@@ -360,7 +359,7 @@ form.addEventListener("submit", async (event) => {
   try { await save(); } catch (error) { showErrors(error); }
 });
 
-$("submit-review").addEventListener("click", async () => {
+byId("submit-review").addEventListener("click", async () => {
   try {
     await save();
     const detail = await api(`${root.dataset.api}${questionId}/submit/`, { method: "POST" });
@@ -371,9 +370,9 @@ $("submit-review").addEventListener("click", async () => {
   }
 });
 
-$("f-type").addEventListener("change", () => {
+byId("f-type").addEventListener("change", () => {
   const previous = state.type;
-  state.type = $("f-type").value;
+  state.type = byId("f-type").value;
   const keep = CHOICE_TYPES.has(previous) && CHOICE_TYPES.has(state.type)
     && previous !== "truefalse" && state.type !== "truefalse";
   if (!keep) state.choices = CHOICE_TYPES.has(state.type) ? blankChoices(state.type) : [];
@@ -389,8 +388,8 @@ $("f-type").addEventListener("change", () => {
 form.addEventListener("input", renderPreview);
 form.addEventListener("input", refreshCounters);
 form.addEventListener("change", renderPreview);
-$("f-image").addEventListener("change", () => {
-  const file = $("f-image").files[0];
+byId("f-image").addEventListener("change", () => {
+  const file = byId("f-image").files[0];
   if (file) imageUrl = URL.createObjectURL(file);
   renderPreview();
 });
@@ -416,9 +415,9 @@ async function start() {
     return;
   }
   state.choices = blankChoices("single");
-  $("f-difficulty").value = "2";
-  $("f-points").value = "1";
-  $("f-visibility").value = "public";
+  byId("f-difficulty").value = "2";
+  byId("f-points").value = "1";
+  byId("f-visibility").value = "public";
   renderAnswers();
   renderPreview();
   refreshCounters();

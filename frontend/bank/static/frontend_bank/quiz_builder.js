@@ -1,11 +1,10 @@
 // Quiz builder: order items by HTML5 drag and drop or with up/down buttons (keyboard), override
 // time and points per item, edit draw rules, and save everything with one PUT to the API.
-import { el } from "../frontend/js/dom.js";
+import { byId, el } from "../frontend/js/dom.js";
 import { api, errorText } from "../frontend/js/http.js";
 import { fmt, gettext, pick } from "../frontend/js/i18n.js";
 
-const $ = (id) => document.getElementById(id);
-const root = $("builder");
+const root = byId("builder");
 const quizUrl = `/api/quizzes/${root.dataset.quizId}/`;
 const lang = root.dataset.uiLang === "en" ? "en" : "vi";
 let items = [];
@@ -48,7 +47,7 @@ function showDuplicates() {
   const twice = items
     .map((item, index) => ({ item, index }))
     .filter(({ item, index }) => first.get(item.question) !== index);
-  const box = $("builder-duplicates");
+  const box = byId("builder-duplicates");
   box.hidden = twice.length === 0;
   box.textContent = twice
     .map(({ item, index }) => fmt(
@@ -62,14 +61,14 @@ function move(from, to, focusSelector) {
   const [moved] = items.splice(from, 1);
   items.splice(to, 0, moved);
   renderItems();
-  const row = $("item-list").children[to];
+  const row = byId("item-list").children[to];
   (row?.querySelector(focusSelector) || row)?.focus();
 }
 
 function renderItems() {
-  const list = $("item-list");
+  const list = byId("item-list");
   list.replaceChildren();
-  $("items-empty").hidden = items.length > 0;
+  byId("items-empty").hidden = items.length > 0;
   const first = firstPositions();
   items.forEach((item, index) => {
     const duplicate = first.get(item.question) !== index;
@@ -118,14 +117,14 @@ function renderItems() {
 
 function ruleSelect(templateId, value, onChange) {
   const select = el("select");
-  select.append($(templateId).content.cloneNode(true));
+  select.append(byId(templateId).content.cloneNode(true));
   select.value = value || "";
   select.addEventListener("change", () => onChange(select.value));
   return select;
 }
 
 function renderRules() {
-  const list = $("rule-list");
+  const list = byId("rule-list");
   list.replaceChildren();
   rules.forEach((rule, index) => {
     const number = (field, label, min, max) => {
@@ -150,18 +149,18 @@ function renderRules() {
 }
 
 function showMode() {
-  const draw = $("quiz-mode").value === "draw";
-  $("rules-section").hidden = !draw;
-  $("items-section").hidden = draw;
-  $("picker").hidden = draw;
+  const draw = byId("quiz-mode").value === "draw";
+  byId("rules-section").hidden = !draw;
+  byId("items-section").hidden = draw;
+  byId("picker").hidden = draw;
 }
 
 function fill(quiz) {
-  $("quiz-title").value = quiz.title;
-  $("quiz-mode").value = quiz.mode;
-  $("quiz-visibility").value = quiz.visibility;
-  $("quiz-shuffle-options").checked = quiz.shuffle_options;
-  $("quiz-shuffle-questions").checked = quiz.shuffle_questions;
+  byId("quiz-title").value = quiz.title;
+  byId("quiz-mode").value = quiz.mode;
+  byId("quiz-visibility").value = quiz.visibility;
+  byId("quiz-shuffle-options").checked = quiz.shuffle_options;
+  byId("quiz-shuffle-questions").checked = quiz.shuffle_questions;
   items = quiz.items.map((i) => ({ ...i }));
   rules = quiz.draw_rules.map((r) => ({ ...r }));
   renderItems();
@@ -170,15 +169,15 @@ function fill(quiz) {
 }
 
 function message(box, text) {
-  $("builder-errors").hidden = true;
-  $("builder-saved").hidden = true;
+  byId("builder-errors").hidden = true;
+  byId("builder-saved").hidden = true;
   if (!text) return;
-  $(box).hidden = false;
-  $(box).textContent = text;
+  byId(box).hidden = false;
+  byId(box).textContent = text;
 }
 
-$("quiz-mode").addEventListener("change", showMode);
-$("add-rule").addEventListener("click", () => {
+byId("quiz-mode").addEventListener("change", showMode);
+byId("add-rule").addEventListener("click", () => {
   rules.push({ count: 10, theme: null, type: "", tag: null, difficulty_min: 1, difficulty_max: 5 });
   renderRules();
 });
@@ -187,18 +186,18 @@ function saveQuiz() {
   return api(quizUrl, {
     method: "PUT",
     body: {
-      title: $("quiz-title").value,
-      mode: $("quiz-mode").value,
-      visibility: $("quiz-visibility").value,
-      shuffle_options: $("quiz-shuffle-options").checked,
-      shuffle_questions: $("quiz-shuffle-questions").checked,
+      title: byId("quiz-title").value,
+      mode: byId("quiz-mode").value,
+      visibility: byId("quiz-visibility").value,
+      shuffle_options: byId("quiz-shuffle-options").checked,
+      shuffle_questions: byId("quiz-shuffle-questions").checked,
       items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
       draw_rules: rules,
     },
   });
 }
 
-$("save-quiz").addEventListener("click", async () => {
+byId("save-quiz").addEventListener("click", async () => {
   try {
     const quiz = await saveQuiz();
     fill(quiz);
@@ -209,8 +208,8 @@ $("save-quiz").addEventListener("click", async () => {
 });
 
 // Save, then open a private practice game of this quiz (it may hold the teacher's own drafts).
-$("practice-quiz").addEventListener("click", async () => {
-  const button = $("practice-quiz");
+byId("practice-quiz").addEventListener("click", async () => {
+  const button = byId("practice-quiz");
   button.disabled = true;
   try {
     fill(await saveQuiz());
@@ -222,13 +221,13 @@ $("practice-quiz").addEventListener("click", async () => {
   }
 });
 
-$("picker-form").addEventListener("submit", async (event) => {
+byId("picker-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const q = $("picker-q").value;
-  const results = $("picker-results");
+  const q = byId("picker-q").value;
+  const results = byId("picker-results");
   try {
     const pages = [api(`/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
-    if ($("picker-drafts").checked) {
+    if (byId("picker-drafts").checked) {
       pages.push(api(`/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
     }
     const found = (await Promise.all(pages)).flatMap((page) => page.results);

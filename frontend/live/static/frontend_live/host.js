@@ -214,8 +214,8 @@ function keyText(correct, choices) {
     return formatNumber(correct.value, lang) + (correct.tolerance ? ` ± ${formatNumber(correct.tolerance, lang)}` : "");
   }
   if (correct.order) {
-    const byId = new Map(choices.map((c) => [String(c.id), pick(c.text, lang)]));
-    return correct.order.map((id) => byId.get(String(id)) || "?").join(" → ");
+    const textById = new Map(choices.map((c) => [String(c.id), pick(c.text, lang)]));
+    return correct.order.map((id) => textById.get(String(id)) || "?").join(" → ");
   }
   return "";
 }

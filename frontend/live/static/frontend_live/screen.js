@@ -281,8 +281,8 @@ function accepted(correct) {
     return formatNumber(correct.value, lang) + (correct.tolerance ? ` ± ${formatNumber(correct.tolerance, lang)}` : "");
   }
   if (correct.order && question) {
-    const byId = new Map((question.question.choices || []).map((c) => [String(c.id), pick(c.text, lang)]));
-    return correct.order.map((id) => byId.get(String(id)) || "?").join(" → ");
+    const textById = new Map((question.question.choices || []).map((c) => [String(c.id), pick(c.text, lang)]));
+    return correct.order.map((id) => textById.get(String(id)) || "?").join(" → ");
   }
   return "";
 }
