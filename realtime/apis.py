@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.http import HttpResponse
@@ -19,6 +17,7 @@ from rest_framework.views import APIView
 from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
+from realtime.access import may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
@@ -55,7 +54,7 @@ def game_body(request, game: Game) -> dict:
 
 def hosted_game(request, game_id: int) -> Game:
     game = Game.objects.select_related("quiz").filter(id=game_id).first()
-    if game is None or game.host_id != request.user.id:
+    if game is None or not may_host(request.user, game):
         raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
     return game
 
@@ -120,12 +119,7 @@ class GameChallengeApi(APIView):
     def get(self, request, game_id: int):
         game = Game.objects.filter(id=game_id).first()
         key = request.query_params.get("key", "")
-        is_screen = game is not None and hmac.compare_digest(
-            str(key).encode(), game.screen_key.encode()
-        )
-        is_host = game is not None and request.user.is_authenticated
-        is_host = is_host and game.host_id == request.user.id
-        if not (is_screen or is_host):
+        if game is None or not may_watch(game, user=request.user, key=key):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
         response = Response(challenge_current(game=game))
         response["Cache-Control"] = "no-store"

@@ -25,7 +25,7 @@ def _numeric_game(**settings) -> Game:
 
 
 def _score_first_question(game: Game, responses: dict[int, dict]) -> None:
-    from realtime.services import question_score
+    from realtime.scoring import question_score
 
     for player_id, response in responses.items():
         Answer.objects.create(
