@@ -10,12 +10,16 @@ import hmac
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_KICKED, ClientError
 from realtime.models import Game, Player
 from realtime.tokens import read_player_token
+
+# The answer to anyone who may not see a game: the same as for a game that does not exist.
+MSG_GAME_NOT_FOUND = _("Game not found.")
 
 
 def may_host(user: Any, game: Game) -> bool:

@@ -7,7 +7,6 @@ from django.contrib.auth import get_user
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -17,13 +16,11 @@ from rest_framework.views import APIView
 from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
-from realtime.access import may_host, may_watch
+from realtime.access import MSG_GAME_NOT_FOUND, may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
-
-MSG_GAME_NOT_FOUND = _("Game not found.")
 
 
 def _join_url(request, pin: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.errors import ApplicationError, NotFoundError
-from realtime.access import may_host
+from realtime.access import MSG_GAME_NOT_FOUND, may_host
 from realtime.models import Game
 
 WINDOW_SECONDS = 30
@@ -27,7 +27,6 @@ CODE_WRONG = "challenge_wrong"
 
 MSG_CHALLENGE_REQUIRED = _("This game needs the join code shown on the big screen.")
 MSG_CHALLENGE_WRONG = _("This join code is wrong or has expired. Enter the code on the big screen.")
-MSG_GAME_NOT_FOUND = _("Game not found.")
 
 
 def challenge_enabled(game: Game) -> bool:

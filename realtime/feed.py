@@ -21,7 +21,7 @@ from config.errors import error_body
 from contest.models import overlay_key_ok
 from realtime import actions
 from realtime import protocol as p
-from realtime.apis import MSG_GAME_NOT_FOUND
+from realtime.access import MSG_GAME_NOT_FOUND
 from realtime.consumers import GameSocket
 from realtime.frames import CLOSE_HELLO_FAILED
 from realtime.hub import game_bus_handlers, get_hub, hub_nowait

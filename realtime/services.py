@@ -25,7 +25,7 @@ from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get, quiz_list
-from realtime import engine
+from realtime import access, engine
 from realtime.access import device_kicked, may_host
 from realtime.branding import branding_clean, branding_errors
 from realtime.models import Game, Player
@@ -233,7 +233,7 @@ def game_overlay_key_rotate(*, game_id: int, host) -> Game:
 
     game = Game.objects.select_related("quiz").filter(id=game_id).first()
     if game is None or not may_host(host, game):
-        raise NotFoundError("not_found", _("Game not found."))
+        raise NotFoundError("not_found", access.MSG_GAME_NOT_FOUND)
     game.overlay_key = new_overlay_key()
     Game.objects.filter(id=game.id).update(overlay_key=game.overlay_key)
     return game
