@@ -21,7 +21,7 @@ from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.roles import is_teacher
-from realtime.access import may_watch
+from realtime.access import may_watch, screen_key_ok
 from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting
@@ -87,8 +87,7 @@ def screen(request, game_id: int):
             "key": key,
             "join_url": join_url(request),
             # Only with the right key: the page says no more about a game than its socket would.
-            "practice": bool(key)
-            and Game.objects.filter(pk=game_id, screen_key=key, practice=True).exists(),
+            "practice": bool(key) and _practice_screen(game_id, key),
         },
     )
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
@@ -164,6 +163,11 @@ def overlay_contest(request, slug: str, kind: str):
     if kind not in CONTEST_OVERLAYS:
         raise Http404
     return _overlay_page(request, {"scope": "contest", "kind": kind, "target": slug})
+
+
+def _practice_screen(game_id: int, key: str) -> bool:
+    game = Game.objects.filter(pk=game_id, practice=True).only("screen_key").first()
+    return game is not None and screen_key_ok(game, key)
 
 
 @cache_control(private=True, max_age=300)
