@@ -109,7 +109,9 @@ class OrmAnswers:
         return await asyncio.get_running_loop().run_in_executor(self.executor, _orm_store, rows)
 
     def close(self) -> None:
-        self.executor.submit(connection.close).result()
+        # In the database thread: `connection.close` looked up here would be this thread's.
+        self.executor.submit(lambda: connection.close()).result()
+        self.executor.shutdown(wait=False)
 
 
 def answers_backend() -> PostgresAnswers | OrmAnswers:
