@@ -136,6 +136,23 @@ async def http_post_json(url: str, payload: dict, local_ip: str) -> tuple[int, d
     return status, json.loads(content) if content else {}
 
 
+async def rest_join(gen, server: str, i: int, local_ip: str) -> tuple[int, dict]:
+    """POST /api/games/join as player i; a real client honours 429 + retry_after (the per-game
+    join limit). `gen` gives the pin (cfg), the join semaphore (sem) and the error counter."""
+    while True:
+        async with gen.sem:
+            status, joined = await http_post_json(
+                f"{server}/api/games/join",
+                {"pin": gen.cfg["pin"], "nickname": f"P{i:05d}"},
+                local_ip,
+            )
+        if status != 429:
+            return status, joined
+        gen.error("join: 429 (retried)")
+        wait = (joined.get("details") or {}).get("retry_after", 1)
+        await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+
+
 class Generator:
     """Plays a slice of the players; talks to the orchestrator through a multiprocessing pipe."""
 
@@ -209,18 +226,7 @@ class Generator:
         started = now_ms()
         ws: LeanSocket | None = None
         try:
-            while True:  # a real client honours 429 + retry_after (the per-game join limit)
-                async with self.sem:
-                    status, joined = await http_post_json(
-                        f"{server}/api/games/join",
-                        {"pin": cfg["pin"], "nickname": f"P{i:05d}"},
-                        local_ip,
-                    )
-                if status != 429:
-                    break
-                self.error("join: 429 (retried)")
-                wait = (joined.get("details") or {}).get("retry_after", 1)
-                await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+            status, joined = await rest_join(self, server, i, local_ip)
             async with self.sem:
                 if status != 201:
                     raise RuntimeError(f"join {status} {joined}")
@@ -450,6 +456,49 @@ def generator_main(cfg: dict, conn) -> None:
 # --- servers ----------------------------------------------------------------------------------
 
 
+def server_command(args, app: str, port: int) -> list[str]:
+    if args.server == "uvicorn":
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets-sansio",
+            "--loop",
+            "uvloop",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "4096",
+        ]
+    else:
+        launcher = ["-m", "daphne"]
+        if args.loop == "uvloop":
+            launcher = ["-c", DAPHNE_UVLOOP]
+        cmd = [
+            sys.executable,
+            *launcher,
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--websocket_connect_timeout",
+            "60",
+            "-v",
+            "0",
+            app,
+        ]
+    return cmd
+
+
 class Servers:
     """K ASGI server processes (and optionally nginx in front of them)."""
 
@@ -461,51 +510,17 @@ class Servers:
         self.nginx_dir: Path | None = None
         # Every process's /metrics reports the whole cluster (prometheus_client multiprocess).
         self.metrics_aggregated = bool(env.get("PROMETHEUS_MULTIPROC_DIR"))
+        # --chaos: each process under a supervisor that restarts it like systemd's Restart=always.
+        self.supervisors: list = []
         for n in range(args.servers):
             port = free_port()
-            if args.server == "uvicorn":
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    app,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--ws",
-                    "websockets-sansio",
-                    "--loop",
-                    "uvloop",
-                    "--lifespan",
-                    "off",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                    "--backlog",
-                    "4096",
-                ]
-            else:
-                launcher = ["-m", "daphne"]
-                if args.loop == "uvloop":
-                    launcher = ["-c", DAPHNE_UVLOOP]
-                cmd = [
-                    sys.executable,
-                    *launcher,
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "--websocket_connect_timeout",
-                    "60",
-                    "-v",
-                    "0",
-                    app,
-                ]
-            log = open(logdir / f"server-{n}.log", "wb")
-            self.logs.append(log)
-            self.procs.append(
-                subprocess.Popen(
+            cmd = server_command(args, app, port)
+            logpath = logdir / f"server-{n}.log"
+
+            def spawn(cmd=cmd, logpath=logpath) -> subprocess.Popen:
+                log = open(logpath, "ab")
+                self.logs.append(log)
+                return subprocess.Popen(
                     cmd,
                     cwd=ROOT,
                     env=env,
@@ -513,7 +528,14 @@ class Servers:
                     stderr=subprocess.STDOUT,
                     preexec_fn=child_setup,
                 )
-            )
+
+            if getattr(args, "chaos", False):
+                from bench.faults import Supervised
+
+                self.supervisors.append(Supervised(spawn))
+                self.procs.append(self.supervisors[-1].process)
+            else:
+                self.procs.append(spawn())
             self.ports.append(port)
         for port, proc in zip(self.ports, self.procs, strict=True):
             wait_http(f"http://127.0.0.1:{port}/healthz", proc)
@@ -545,6 +567,9 @@ class Servers:
             from bench.cluster import nginx_stop
 
             nginx_stop(self.nginx, self.nginx_dir)
+        for n, supervisor in enumerate(self.supervisors):
+            supervisor.stop()
+            self.procs[n] = supervisor.process
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -628,8 +653,9 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def create_game(questions: int) -> dict:
-    """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM."""
+def create_game(questions: int, *, time_limit: int = 120, auto_advance: bool = True) -> dict:
+    """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM.
+    auto_advance: each question closes once everyone answered (else at its deadline)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
@@ -662,12 +688,12 @@ def create_game(questions: int) -> dict:
         quiz_id=quiz.id,
         settings={
             "read_seconds": 0,
-            "auto_advance": True,
+            "auto_advance": auto_advance,
             "show_leaderboard": False,
             "capacity": 100_000,
         },
     )
-    game.plan = [{**item, "time_limit": 120} for item in game.plan]
+    game.plan = [{**item, "time_limit": time_limit} for item in game.plan]
     game.save(update_fields=["plan"])
     client = Client()
     client.force_login(teacher)
