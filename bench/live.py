@@ -1296,8 +1296,8 @@ def plot(doc: dict, samples: dict, path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--players", type=int, default=500)
-    parser.add_argument("--questions", type=int, default=3)
+    parser.add_argument("--players", type=int, help="default 500 (2,000 with --chaos)")
+    parser.add_argument("--questions", type=int, help="default 3 (4 with --chaos)")
     parser.add_argument("--servers", type=int, default=1, help="server processes sharing Redis")
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
@@ -1329,7 +1329,32 @@ def main(argv=None) -> int:
         help="scrape every server's /metrics and compare its counters with the bench's counts",
     )
     parser.add_argument("--metrics-sample", type=Path, help="keep the last /metrics text here")
+    parser.add_argument(
+        "--chaos",
+        action="store_true",
+        help="one game on 2 servers behind nginx with faults in questions 1-3 (bench/chaos.py)",
+    )
+    parser.add_argument(
+        "--chaos-faults",
+        default="server_kill,redis_restart,postgres_cut",
+        help="faults of questions 1, 2, 3... in order; 'none': a reference run without faults",
+    )
+    parser.add_argument("--chaos-time-limit", type=int, default=20, help="seconds per question")
+    parser.add_argument(
+        "--chaos-fault-at", type=float, default=2.0, help="fault this long after a question opens"
+    )
+    parser.add_argument(
+        "--chaos-think", type=float, default=6.0, help="players answer within this many seconds"
+    )
     args = parser.parse_args(argv)
+    if args.players is None:
+        args.players = 2000 if args.chaos else 500
+    if args.questions is None:
+        args.questions = 4 if args.chaos else 3
+    if args.chaos:
+        if args.url or args.layer != "redis":
+            parser.error("--chaos starts its own servers on Redis")
+        args.servers, args.nginx, args.baseline = max(2, args.servers), True, "no"
     if args.servers > 1 and args.layer == "memory":
         parser.error("several server processes share the live store: use --layer redis")
     if args.url and args.baseline == "only":
@@ -1347,6 +1372,9 @@ def main(argv=None) -> int:
     (logdir / "ours").mkdir()
     (logdir / "baseline").mkdir()
     log(f"bench/live.py: {args.players} players, {args.questions} questions, logs in {logdir}")
+
+    if args.chaos:
+        return chaos_main(args, argv, info, logdir, log)
 
     async def everything() -> tuple[dict | None, dict | None]:
         ours = base = None
@@ -1391,6 +1419,32 @@ def main(argv=None) -> int:
     if args.plot:
         plot(doc, samples, args.plot)
     shutil.rmtree(logdir, ignore_errors=True) if doc.get("lost_answers") == 0 else None
+    return 0
+
+
+def chaos_main(args, argv, info: dict, logdir: Path, log) -> int:
+    from bench import chaos
+
+    doc, series = asyncio.run(chaos.run_chaos(args, logdir, log))
+    doc.update(
+        {
+            "servers": args.servers,
+            "server": args.server,
+            "nginx": True,
+            "command": " ".join([".venv/bin/python", "bench/live.py", *(argv or sys.argv[1:])]),
+            "machine": {**info, "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
+        }
+    )
+    print(chaos.table(doc))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=2))
+    if args.plot:
+        chaos.plot(doc, series, args.plot)
+    if not (doc["lost_answers"] or doc["duplicate_answers"]):
+        shutil.rmtree(logdir, ignore_errors=True)
+    else:
+        log(f"logs kept in {logdir}")
     return 0
 
 
