@@ -62,7 +62,7 @@ def test_a_server_kill_a_redis_restart_and_a_database_cut_lose_and_duplicate_not
             "--players",
             str(PLAYERS),
             "--chaos-time-limit",
-            "6",
+            "5",
             "--chaos-fault-at",
             "1",
             "--chaos-think",
