@@ -706,6 +706,21 @@ async def run_chaos(args, logdir: Path, log) -> tuple[dict, dict]:
     return doc, series
 
 
+def compare_clean(doc: dict, reference: dict) -> dict:
+    """The last clean question's ack p99 against the same question of a run without faults."""
+    mine = [q for q in doc["per_question"] if not q["fault"]][-1]
+    theirs = next(q for q in reference["per_question"] if q["q"] == mine["q"])
+    a, b = mine["ack_ms"]["p99"], theirs["ack_ms"]["p99"]
+    return {
+        "q": mine["q"],
+        "ack_p99_ms": a,
+        "reference_ack_p99_ms": b,
+        "ratio": round(a / b, 2) if a and b else None,
+        "reference_command": reference.get("command"),
+        "reference_load_avg": reference.get("machine", {}).get("load_avg_at_start"),
+    }
+
+
 def table(doc: dict) -> str:
     rows = [
         (
@@ -743,6 +758,12 @@ def table(doc: dict) -> str:
         f" acked={doc['acked_answers']} stored={doc['stored_answers']}"
         f" refused={doc['answers_refused']}"
     )
+    if doc.get("reference"):
+        ref = doc["reference"]
+        body += (
+            f"\nclean question {ref['q']}: ack p99 {ref['ack_p99_ms']} ms, without faults"
+            f" {ref['reference_ack_p99_ms']} ms: {ref['ratio']}x"
+        )
     return head + "\n" + body
 
 

@@ -1339,6 +1339,11 @@ def main(argv=None) -> int:
         default="server_kill,redis_restart,postgres_cut",
         help="faults of questions 1, 2, 3... in order; 'none': a reference run without faults",
     )
+    parser.add_argument(
+        "--chaos-reference",
+        type=Path,
+        help="the JSON of a --chaos-faults none run: compare the clean question's ack p99 to it",
+    )
     parser.add_argument("--chaos-time-limit", type=int, default=20, help="seconds per question")
     parser.add_argument(
         "--chaos-fault-at", type=float, default=2.0, help="fault this long after a question opens"
@@ -1435,6 +1440,8 @@ def chaos_main(args, argv, info: dict, logdir: Path, log) -> int:
             "machine": {**info, "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
         }
     )
+    if args.chaos_reference:
+        doc["reference"] = chaos.compare_clean(doc, json.loads(args.chaos_reference.read_text()))
     print(chaos.table(doc))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
