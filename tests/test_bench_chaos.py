@@ -103,3 +103,27 @@ def test_a_server_kill_a_redis_restart_and_a_database_cut_lose_and_duplicate_not
     assert [entry["q"] for entry in doc["per_question"]] == [1, 2, 3, 4]
     assert (tmp_path / "chaos.png").stat().st_size > 0
     assert "lost_answers=0" in completed.stdout
+
+
+def test_the_harness_supervisor_restarts_a_killed_process_like_systemd_restart_always():
+    import signal
+    import time
+
+    from bench.faults import SYSTEMD_RESTART_SEC, Supervised
+
+    assert SYSTEMD_RESTART_SEC == 0.1  # systemd's DefaultRestartSec; docs/deploy.md sets none
+    supervisor = Supervised(lambda: subprocess.Popen(["sleep", "60"]))
+    first = supervisor.process
+    try:
+        first.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while supervisor.process is first and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert supervisor.process is not first and supervisor.process.poll() is None
+        assert len(supervisor.started) == 2 and supervisor.exits[0][1] == -signal.SIGKILL
+    finally:
+        supervisor.stop()
+        supervisor.process.kill()
+        supervisor.process.wait()
+    time.sleep(0.3)
+    assert len(supervisor.started) == 2  # stopped: a process ending now is not restarted
