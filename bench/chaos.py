@@ -273,11 +273,11 @@ class ChaosGenerator:
         elif kind == "error":
             code = frame.get("code") or "?"
             self.refused[code] = self.refused.get(code, 0) + 1
-            if code == "busy":  # play.js: resend the same answer after a moment
-                for q in list(ph.pending):
-                    if q not in ph.acked:
-                        loop = asyncio.get_running_loop()
-                        loop.call_later(self.timing["BUSY_RETRY"] / 1000, self.send_answer, ph, q)
+            if code == "busy" and ph.pending:  # play.js: resend its one pending answer
+                q = max(ph.pending)  # (an older unacknowledged one is not resent: wrong_question)
+                if q not in ph.acked:
+                    loop = asyncio.get_running_loop()
+                    loop.call_later(self.timing["BUSY_RETRY"] / 1000, self.send_answer, ph, q)
         elif kind == "result":
             if frame["q"] == self.cfg["questions"] - 1:
                 self.scores[ph.player_id] = frame["score"]
