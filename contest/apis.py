@@ -407,6 +407,7 @@ class AttemptReviewApi(ParticipantApi):
                 raise ForbiddenError(
                     "permission_denied", _("You do not have permission to do this.")
                 )
+        services.round_finalize_if_due(attempt.round)
         return Response(selectors.attempt_review(attempt=attempt, user=request.user))
 
 
@@ -417,7 +418,7 @@ def _round_for_board(round_id: int) -> tuple[Round, int]:
     """The round (a per-process copy, see selectors.round_get_for_board) and its board version;
     a self-paced round that has closed computes its final results on first need."""
     round_, version = selectors.round_get_for_board(round_id=round_id)
-    if round_.kind == Round.Kind.SELF_PACED and round_.finalized_at is None and round_.is_closed():
+    if round_.needs_finalizing():
         services.round_finalize_if_due(round_)
         round_, version = selectors.round_get_for_board(round_id=round_id)
     return round_, version
@@ -675,6 +676,7 @@ class RoundResultsApi(PublicApi):
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
         limit = _int(request.query_params.get("limit"), RESULTS_PAGE_SIZE, 1, RESULTS_PAGE_MAX)
+        services.round_finalize_if_due(round_)
         rows, total = selectors.round_results_page(
             round_=round_, user=request.user, unit_id=unit, offset=offset, limit=limit
         )
@@ -700,6 +702,7 @@ class RoundExportApi(PublicApi):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
         selectors.contest_staff_required(user=request.user, contest=round_.contest)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
+        services.round_finalize_if_due(round_)
         rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
         payload, content_type, filename = exports.results_file(
             round_=round_, rows=rows, fmt=fmt, unit_id=unit

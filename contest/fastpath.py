@@ -294,7 +294,6 @@ class BoardReplay:
         from rest_framework.renderers import JSONRenderer
 
         from contest import leaderboards, selectors
-        from contest.models import Round
         from contest.services.registration import cached_token_state, token_claims
         from quizzes.errors import ApplicationError
 
@@ -309,11 +308,7 @@ class BoardReplay:
             round_ is None
             or round_.contest_id != ids[1]
             or not round_.contest.is_published
-            or (
-                round_.kind == Round.Kind.SELF_PACED
-                and round_.finalized_at is None
-                and round_.is_closed()
-            )
+            or round_.needs_finalizing()
         ):
             return None
         # Revoked or expired tokens: Django answers (403 token_revoked / token_expired). The

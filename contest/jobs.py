@@ -14,6 +14,7 @@ from contest import selectors
 from contest.models import Round
 from contest.services import exports
 from contest.services.results import audit, round_recompute
+from contest.services.rounds import round_finalize_if_due
 from quizzes.background import JobContext, job_kind
 from quizzes.errors import NotFoundError
 from quizzes.models import Job
@@ -60,6 +61,7 @@ def round_export_job(job: Job, ctx: JobContext) -> None:
     selectors.contest_staff_required(user=job.owner, contest=round_.contest)
     unit = job.params.get("unit") or None
     ctx.step(2, _("Reading the results…"))
+    round_finalize_if_due(round_)
     rows = selectors.round_results(round_=round_, user=job.owner, unit_id=unit)
     ctx.step(20, _("Writing the file…"))
     payload, content_type, filename = exports.results_file(

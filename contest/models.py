@@ -217,6 +217,14 @@ class Round(models.Model):
     def is_closed(self, now=None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
+    def needs_finalizing(self, now=None) -> bool:
+        """A self-paced round that has closed and whose final results are not computed yet: the
+        one condition of contest.services.rounds.round_finalize_if_due (and of the fast path,
+        which leaves such a round to Django)."""
+        return (
+            self.kind == Round.Kind.SELF_PACED and self.finalized_at is None and self.is_closed(now)
+        )
+
     def is_frozen(self, now=None) -> bool:
         now = now or timezone.now()
         return bool(self.freeze_hours) and self.freeze_at <= now < self.closes_at

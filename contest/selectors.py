@@ -13,12 +13,9 @@ from django.utils.translation import gettext as _
 
 from contest import leaderboards, ranking
 from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
-from contest.services.attempts import effective_keys, option_secret, paper_option_ids
-from contest.services.results import (
-    MSG_NOT_LIVE,
-    round_finalize_if_due,
-    round_paper_question_counts,
-)
+from contest.services.attempts import option_secret, paper_option_ids
+from contest.services.marking import effective_keys
+from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
@@ -349,7 +346,6 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
     """Per-question correctness of an attempt: 403 for non-staff until the round closes."""
     round_ = attempt.round
     _require_closed(round_, user)
-    round_finalize_if_due(round_)
     attempt.refresh_from_db()
     state = attempt_state(attempt, language=language)
     keys = effective_keys(round_, [item["q"] for item in attempt.paper])
@@ -439,7 +435,6 @@ def _round_results(
 ) -> tuple[list[dict[str, Any]], int]:
     _require_closed(round_, user)
     _require_released(round_, user)
-    round_finalize_if_due(round_)
     staff = is_contest_staff(user, round_.contest)
     provisional = _provisional_ranks(round_) if round_.finalized_at is None else None
     qs = (

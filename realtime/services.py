@@ -29,7 +29,7 @@ from contest.scoring import (
 from contest.selectors import live_round_for_game, quiz_key_hidden_from
 from contest.services.results import live_round_game_set, live_round_results_record
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
-from quizzes.grading import grade, numeric_distance
+from quizzes.grading import grade, is_scored_type, numeric_distance
 from quizzes.models import Question, Quiz
 from quizzes.roles import is_teacher
 from quizzes.selectors import quiz_get, quiz_list
@@ -779,7 +779,7 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
             .order_by("id")
             .values_list(*_PLAYER_READ)
         ]
-        scored = pq.type not in {"poll", "slide"}
+        scored = is_scored_type(pq.type)
         results: dict[int, list] = {}
         fractions: dict[int, float | None] = {}
         before = {p.id: p.score for p in players}

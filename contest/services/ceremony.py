@@ -31,7 +31,7 @@ from contest.ceremony_steps import build_steps
 from contest.models import Ceremony, Contest, Participant, Round
 from contest.selectors import contest_staff_required
 from contest.services.registration import mask_name
-from contest.services.results import round_finalize_if_due
+from contest.services.rounds import round_finalize_if_due
 from quizzes.errors import ApplicationError, NotFoundError
 
 MSG_NOT_FINISHED = gettext_lazy("The results are not final yet: the round has not closed.")
