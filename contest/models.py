@@ -183,7 +183,7 @@ class Round(models.Model):
     finalized_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
     # Kept by contest.services.ceremony: a prepared award ceremony covering this round has not
     # reached its last step, so the public still sees the standing of the close
-    # (leaderboards.public_state), never the final one.
+    # (boards.public_state), never the final one.
     results_held = models.BooleanField(_("results held for the award ceremony"), default=False)
 
     class Meta:

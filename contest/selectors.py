@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from contest import leaderboards, ranking
+from contest import boards, ranking
 from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
 from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
@@ -127,7 +127,7 @@ def round_get(*, round_id: int, user=None) -> Round:
 
 # Every process keeps a copy of the rounds that hot public reads (leaderboards, my rank) ask
 # for: a round changes a handful of times in a week and is read thousands of times a second.
-# A copy is used while the round's row version (leaderboards.round_versions, bumped on every save
+# A copy is used while the round's row version (boards.round_versions, bumped on every save
 # of the round or its contest: apps.py) is unchanged, and at most ROUND_COPY_SECONDS (a safety
 # net for writes that bypass save(), such as QuerySet.update()).
 ROUND_COPY_SECONDS = 5.0
@@ -149,11 +149,11 @@ def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
     One Redis round trip when the process already has the round; the database otherwise.
     Without Redis (embedded defaults) there is nothing to share versions with: always the database.
     """
-    if leaderboards.redis_client() is None:
+    if boards.redis_client() is None:
         round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
-        board = leaderboards.board_version(round_id)
+        board = boards.board_version(round_id)
     else:
-        row_version, board = leaderboards.round_versions(round_id)
+        row_version, board = boards.round_versions(round_id)
         now = time.monotonic()
         copy = _ROUND_COPIES.get(round_id)
         if copy is not None and copy[0] == row_version and now - copy[1] < ROUND_COPY_SECONDS:
@@ -195,7 +195,7 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "has_prediction": round_.has_prediction,
         "prediction_question": round_.prediction_in() if round_.has_prediction else "",
         "prediction_actual": round_.prediction_actual if round_.finalized_at else None,
-        "frozen": leaderboards.public_state(round_, now) == "frozen",
+        "frozen": boards.public_state(round_, now) == "frozen",
         "freeze_hours": round_.freeze_hours,
         "freeze_starts_at": round_.freeze_at.isoformat() if round_.freeze_hours else None,
         "scores_while_open": round_.scores_while_open,
@@ -224,25 +224,25 @@ def contest_public(contest: Contest, now=None) -> dict[str, Any]:
 
 def contest_feed(*, contest: Contest, level: str = "school", n: int = 10) -> dict[str, Any]:
     """The broadcast feed of a contest (overlays, TV graphics: docs/broadcast.md): only what the
-    public sees, so the frozen and hidden rules of `leaderboards.public_state` apply."""
-    scope = leaderboards.contest_scope(contest, public=True)
-    units = leaderboards.unit_board(contest=contest, round_=None, level=level, public=True)
+    public sees, so the frozen and hidden rules of `boards.public_state` apply."""
+    scope = boards.contest_scope(contest, public=True)
+    units = boards.unit_board(contest=contest, round_=None, level=level, public=True)
     return {
         "contest": {"slug": contest.slug, "title": contest.title_in()},
         "server_now": timezone.now().isoformat(),
         "top": {
-            **leaderboards.board_state(scope),
-            "rows": leaderboards.top(scope, n),
-            "total": leaderboards.size(scope),
+            **boards.board_state(scope),
+            "rows": boards.top(scope, n),
+            "total": boards.size(scope),
         },
         "units": {
             "level": level,
-            "method": leaderboards.unit_method(contest, None, None, public=True),
+            "method": boards.unit_method(contest, None, None, public=True),
             "rows": units[:n],
         },
         "participation": {
             "registered": contest.participants.count(),
-            "on_board": leaderboards.size(scope),
+            "on_board": boards.size(scope),
         },
     }
 
@@ -400,7 +400,7 @@ def round_correction_questions(
 def _provisional_ranks(round_: Round) -> dict[int, int]:
     """Result id -> rank on the live board's chain (no prediction: its actual number is known
     at the close), over the whole round, for a round whose final ranks are not computed yet."""
-    chain = leaderboards.round_scope(round_, public=False).chain
+    chain = boards.round_scope(round_, public=False).chain
     rows = [
         {
             "id": pk,

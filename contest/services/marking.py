@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from django.db import connection
 
-from contest import leaderboards, ranking
+from contest import boards, ranking
 from contest.models import Answer, Attempt, Correction, Participant, Round, RoundResult
 from contest.scoring import ScoringOptions, get_strategy
 from quizzes.grading import answer_key, grade
@@ -249,9 +249,9 @@ def round_result_refresh(
             )
     if update_boards:
         if participant is not None and result is not None:
-            leaderboards.participant_changed(
+            boards.participant_changed(
                 round_, participant_id, result=result, participant=participant
             )
         else:
-            leaderboards.participant_changed(round_, participant_id)
+            boards.participant_changed(round_, participant_id)
     return result

@@ -14,7 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from contest import leaderboards, ranking
+from contest import boards, ranking
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
 from contest.services.attempts import attempt_expire
 from contest.services.marking import (
@@ -47,7 +47,7 @@ def round_finalize(*, round_: Round) -> dict[str, Any]:
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
     ranks = _finalize_books(round_)
-    leaderboards.round_rebuild_all(round_)
+    boards.round_rebuild_all(round_)
     return ranks
 
 
@@ -73,7 +73,7 @@ def _store_ranks(round_: Round) -> dict[int, int]:
     results = list(RoundResult.objects.filter(round=round_))
     rows = [
         {
-            "id": r.participant_id or leaderboards.LIVE_ONLY_OFFSET + r.pk,
+            "id": r.participant_id or boards.LIVE_ONLY_OFFSET + r.pk,
             "pk": r.pk,
             "score": r.score,
             "prediction": r.prediction,
@@ -133,7 +133,7 @@ def round_recompute(*, round_: Round) -> dict[str, Any]:
     if round_.finalized_at is not None or round_.needs_finalizing():
         round_finalize(round_=round_)
     else:
-        leaderboards.round_rebuild_all(round_)
+        boards.round_rebuild_all(round_)
     after = RoundResult.objects.filter(round=round_).values_list("participant_id", "rank", "score")
     rank_changes = [
         {
@@ -413,7 +413,7 @@ def live_round_results_record(
     _store_ranks(round_)
     Round.objects.filter(pk=round_.pk).update(finalized_at=now)
     round_.finalized_at = now
-    leaderboards.round_rebuild_all(round_)
+    boards.round_rebuild_all(round_)
     audit(
         contest=round_.contest,
         round_=round_,
@@ -475,7 +475,7 @@ def participation_by_unit(
 
 
 def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict[str, Any]]:
-    field = leaderboards.UNIT_FIELDS[level]
+    field = boards.UNIT_FIELDS[level]
     completed_filter = Q(results__round=round_)
     if frozen:
         completed_filter &= Q(results__submitted_at__lt=round_.freeze_at)

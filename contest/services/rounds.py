@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from contest import leaderboards, ranking
+from contest import boards, ranking
 from contest.models import Contest, Round, RoundResult
 from contest.services.contests import _audit, _jsonable
 from contest.services.results import _finalize_books, audit, round_recompute
@@ -144,7 +144,7 @@ def round_finalize_if_due(round_: Round) -> Round:
                 # The caller's round may be a process's copy, a moment old: use the locked row.
                 _finalize_books(locked)
         if due:
-            leaderboards.round_rebuild_all(locked)
+            boards.round_rebuild_all(locked)
         round_.refresh_from_db()
     return round_
 

@@ -40,9 +40,7 @@ def test_teams_units_and_contests_rank_alike_through_rank_rows(scores):
         for r in ranking.aggregate_units(list(scores.items()), {i: 1 for i in scores}, "sum")
     }
     rows = ranking.combine_rounds({1: [{"id": i, "score": s} for i, s in scores.items()]}, {1: 1})
-    contest = {
-        r["id"]: r["rank"] for r in ranking.rank_rows(rows, ("score", "time", "submitted"))
-    }
+    contest = {r["id"]: r["rank"] for r in ranking.rank_rows(rows, ("score", "time", "submitted"))}
     assert teams == units == contest == expected
 
 
@@ -61,7 +59,9 @@ def test_contest_points_are_the_accuracy_strategys_points(fraction, weight, elap
         options=ScoringOptions(partial_credit=True),
     )
     assert points_for(fraction, weight) == strategy
-    assert points_for(fraction, weight) == (0 if fraction is None else round(1000 * weight * fraction))
+    assert points_for(fraction, weight) == (
+        0 if fraction is None else round(1000 * weight * fraction)
+    )
     assert max_points_for(weight) == 1000 * weight
 
 
