@@ -13,14 +13,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from contest import selectors
 from contest.models import Round
 from contest.services import exports
-from contest.services.results import audit, round_recompute
+from contest.services.results import ROUND_RECOMPUTE, audit, round_recompute
 from contest.services.rounds import round_finalize_if_due
 from quizzes.background import JobContext, job_kind
 from quizzes.errors import NotFoundError
 from quizzes.models import Job
 
 ROUND_EXPORT = "round_export"
-ROUND_RECOMPUTE = "round_recompute"
 CERTIFICATES_ZIP = "certificates_zip"
 
 

@@ -12,6 +12,10 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from contest import boards, ranking
+from contest.access import (  # the access rule, re-exported for pages and the API
+    contest_staff_required,
+    is_contest_staff,
+)
 from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
 from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
@@ -22,37 +26,8 @@ from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.options import opaque_ids, to_opaque_response
 from quizzes.permissions import can_edit_quiz
-from quizzes.roles import is_organiser
 
-MSG_STAFF_ONLY = gettext_lazy("Only this contest's staff can do this.")
-MSG_ORGANISERS_ONLY = gettext_lazy("Only organisers can do this.")
 MSG_ROUND_QUIZ = gettext_lazy("This live round uses another quiz.")
-
-
-def is_contest_staff(user, contest: Contest | None = None) -> bool:
-    """The one access rule of contest-scoped actions: the contest's staff (Contest.staff) and
-    superusers see its answer keys, full names and details at any time and may change it.
-
-    Without a contest (pages not about one contest, such as creating one): whether the user may
-    run contests at all (the organiser role). Callers about one contest always pass it.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    if contest is None:
-        return is_organiser(user)
-    if contest.pk is None:
-        return False
-    return contest.staff.filter(pk=user.pk).exists()
-
-
-def contest_staff_required(*, user, contest: Contest | None = None) -> None:
-    """Raise 403 unless `user` is staff of `contest` (see is_contest_staff); the API and the
-    organiser pages both call this."""
-    if not is_contest_staff(user, contest):
-        message = MSG_ORGANISERS_ONLY if contest is None else MSG_STAFF_ONLY
-        raise ForbiddenError("permission_denied", message)
 
 
 def contest_staff_list(*, contest: Contest) -> list[dict[str, Any]]:

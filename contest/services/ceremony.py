@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest import boards, prizes, ranking
+from contest.access import contest_staff_required
 from contest.ceremony_steps import build_steps
 from contest.models import Ceremony, Contest, Participant, Round
-from contest.selectors import contest_staff_required
 from contest.services.registration import mask_name
 from contest.services.rounds import round_finalize_if_due
 from quizzes.errors import ApplicationError, NotFoundError

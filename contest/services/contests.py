@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contest.access import contest_staff_required
 from contest.models import AuditEntry, Contest
 from quizzes.errors import ApplicationError
 
@@ -94,7 +95,6 @@ def contest_overlay_key_rotate(*, contest: Contest, actor) -> Contest:
     """A new read-only overlay key (docs/broadcast.md): the old overlay URLs and feed stop at
     once (they are polled, and every poll checks the key). The contest's staff only."""
     from contest.models import new_overlay_key
-    from contest.selectors import contest_staff_required
 
     contest_staff_required(user=actor, contest=contest)
     contest.overlay_key = new_overlay_key()

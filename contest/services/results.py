@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from contest import boards, ranking
+from contest.access import is_contest_staff
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
 from contest.services.attempts import attempt_expire
 from contest.services.marking import (
@@ -39,6 +40,11 @@ MSG_RESULTS_EXIST = gettext_lazy(
 MSG_OVERWRITE_STAFF = gettext_lazy("Only this contest's staff can replace its results.")
 MSG_ALREADY_VOIDED = gettext_lazy("This question is already voided in this round.")
 MSG_REASON_REQUIRED = gettext_lazy("Give a reason: it is written to the audit log.")
+
+
+# The background job a big round's recompute runs as (contest.jobs runs it; jobs build on this
+# module, so the kind's name is given here).
+ROUND_RECOMPUTE = "round_recompute"
 
 
 def round_finalize(*, round_: Round) -> dict[str, Any]:
@@ -178,7 +184,6 @@ def round_recompute_or_queue(*, round_: Round, actor) -> dict[str, Any]:
     """A correction's recompute: now for a small round, as a background job (run after the
     correction commits) for a round with more than JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS attempts.
     A queued recompute's effect says {"job": id} instead of what changed."""
-    from contest.jobs import ROUND_RECOMPUTE  # jobs build on this module
     from quizzes.background import job_enqueue
 
     finished = Attempt.objects.filter(round=round_, status__in=FINISHED).count()
@@ -356,8 +361,6 @@ def live_round_results_record(
     when `overwrite` is confirmed by the contest's staff (`actor`). Rows of registered
     participants are matched by account; others keep their nickname and unit. The audit log
     says who recorded. Returns how many rows were stored."""
-    from contest.selectors import is_contest_staff  # selectors import this module
-
     round_ = (
         Round.objects.select_for_update(of=("self",))
         .select_related("contest")

@@ -3,14 +3,11 @@ pages. They read through contest.selectors and write through contest.services, l
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -273,13 +270,6 @@ def _staff_refusal(request, contest: Contest | None = None):
         allowed=selectors.is_contest_staff(request.user, contest),
         message=selectors.MSG_ORGANISERS_ONLY if contest is None else selectors.MSG_STAFF_ONLY,
     )
-
-
-def _dt(value: str) -> datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
 
 
 def organise_index(request):
