@@ -82,7 +82,7 @@ class Contest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Who runs this contest: edits it, sees its personal data and answer keys, exports it. The
-    # access check is contest.selectors.is_contest_staff (superusers count as staff everywhere).
+    # access check is contest.access.is_contest_staff (superusers count as staff everywhere).
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

@@ -12,7 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from contest import boards, ranking
-from contest.access import (  # the access rule, re-exported for pages and the API
+from contest.access import (
     contest_staff_required,
     is_contest_staff,
 )

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from config.strict import StrictTypes
-from contest import selectors, services
+from contest import access, selectors, services
 from contest.apis.common import ParticipantApi
 from contest.models import Contest
 from contest.services.registration import (
@@ -192,7 +192,7 @@ class AttemptReviewApi(ParticipantApi):
             from quizzes.errors import NotFoundError
 
             raise NotFoundError("not_found", _("Not found."))
-        if not selectors.is_contest_staff(request.user, attempt.round.contest):
+        if not access.is_contest_staff(request.user, attempt.round.contest):
             me = participant_for_request(request, attempt.round.contest, allow_cookie=False)
             if me is None or me.pk != attempt.participant_id:
                 raise ForbiddenError(

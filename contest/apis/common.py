@@ -6,12 +6,12 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.views import APIView
 
-from contest import selectors
+from contest import access
 from contest.models import Round
 
 
 class IsContestStaff(BasePermission):
-    """The one access rule of organiser actions (selectors.is_contest_staff): a view lists it and
+    """The one access rule of organiser actions (access.is_contest_staff): a view lists it and
     checks it against the contest or round it loaded, `self.check_object_permissions(request,
     contest_or_round)`; None asks whether the user may run contests at all (the organiser role).
     Refuses with the contest's 403 (permission_denied, "Only this contest's staff can do this.")."""
@@ -21,7 +21,7 @@ class IsContestStaff(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         contest = obj.contest if isinstance(obj, Round) else obj
-        selectors.contest_staff_required(user=request.user, contest=contest)
+        access.contest_staff_required(user=request.user, contest=contest)
         return True
 
 

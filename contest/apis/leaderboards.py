@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from config import ratelimit
 from config.middleware import too_many
-from contest import boards, fastpath, selectors, services
+from contest import access, boards, fastpath, selectors, services
 from contest.apis.common import IsContestStaff, ParticipantApi, PublicApi, _int
 from contest.models import Contest, Round, overlay_key_ok
 from contest.services.registration import (
@@ -52,7 +52,7 @@ def _board_payload(scope, rows, extra=None) -> dict:
 def _public(request, contest) -> bool:
     """The contest's staff see the live standing; everyone else the public one (frozen,
     hidden)."""
-    return not selectors.is_contest_staff(request.user, contest)
+    return not access.is_contest_staff(request.user, contest)
 
 
 # Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, built,

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from config.strict import StrictTypes
-from contest import boards, selectors, services
+from contest import access, boards, selectors, services
 from contest.apis.common import IsContestStaff, PublicApi, _int
 from contest.apis.serializers import (
     CorrectionSerializer,
@@ -142,7 +142,7 @@ class ParticipationApi(PublicApi):
             raise ApplicationError("invalid", _("Unknown level."), {"level": level})
         from contest.services.results import participation_by_unit
 
-        public = not selectors.is_contest_staff(request.user, round_.contest)
+        public = not access.is_contest_staff(request.user, round_.contest)
         rows = participation_by_unit(round_=round_, level=level, public=public)
         return Response({"level": level, "rows": rows})
 

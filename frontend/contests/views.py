@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contest import boards, selectors, services
+from contest import access, boards, selectors, services
 from contest.apis import set_participant_cookie
 from contest.apis.serializers import (
     CertificateSettingsSerializer,
@@ -159,7 +159,7 @@ def results_page(request, slug, round_id):
     if level not in boards.UNIT_FIELDS:
         level = "school"
     # Organisers see the live standing; everyone else the public one (frozen, hidden).
-    public = not selectors.is_contest_staff(request.user, contest)
+    public = not access.is_contest_staff(request.user, contest)
     scope = boards.round_scope(round_, public=public)
     # Held for the award ceremony: the public keeps the board of the close (public_state).
     held = public and round_.results_held
@@ -267,8 +267,8 @@ def _staff_refusal(request, contest: Contest | None = None):
     anonymous visitor goes to the log-in page, anyone else without the right gets a 403 page."""
     return role_page_denied(
         request,
-        allowed=selectors.is_contest_staff(request.user, contest),
-        message=selectors.MSG_ORGANISERS_ONLY if contest is None else selectors.MSG_STAFF_ONLY,
+        allowed=access.is_contest_staff(request.user, contest),
+        message=access.MSG_ORGANISERS_ONLY if contest is None else access.MSG_STAFF_ONLY,
     )
 
 
