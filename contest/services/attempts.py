@@ -1,4 +1,4 @@
-"""Attempts at self-paced rounds: start (the server starts the clock), autosave, submit, expire.
+"""Attempts at self-paced rounds (imports marking; results and rounds build on it): start (the server starts the clock), autosave, submit, expire.
 
 Every write path checks the deadline with the server's clock, read once per operation:
 deadline = min(started_at + time budget, round close) + settings.ANSWER_GRACE_SECONDS.
@@ -22,10 +22,17 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest.models import Answer, Attempt, Correction, Participant, Round
+from contest.models import Answer, Attempt, Participant, Round
+from contest.services.marking import (
+    SCORE_FIELDS,
+    attempt_score,
+    keys_at_hand,
+    question_keys,
+    round_result_refresh,
+)
 from contest.services.registration import participant_token_verify
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
-from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
+from quizzes.grading import UNSCORED_TYPES, InvalidResponse, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response
 from quizzes.services.quizzes import quiz_questions_for_play
@@ -42,16 +49,6 @@ MSG_BAD_ANSWER = gettext_lazy("This answer does not fit the question.")
 MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number of at least 0.")
 MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
 
-POINTS_PER_WEIGHT = 1000
-
-
-def points_for(fraction: float | None, weight: int) -> int:
-    """Self-paced scoring: points = weight x 1000 x fraction (no speed bonus: the time taken is a
-    tie-break, not a score)."""
-    if fraction is None:
-        return 0
-    return round(POINTS_PER_WEIGHT * weight * fraction)
-
 
 def _grace() -> timedelta:
     return timedelta(seconds=float(getattr(settings, "ANSWER_GRACE_SECONDS", 0.5)))
@@ -60,15 +57,17 @@ def _grace() -> timedelta:
 # --- The paper ---------------------------------------------------------------------------------
 
 
-# Contests score every question: slides and polls are never drawn (fixed quizzes play their items).
-UNSCORED_TYPES = ("slide", "poll")
+# Contests score every question: unscored types (quizzes.grading) are never drawn (fixed quizzes
+# play their items).
 
 
 def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
     """(question revision, points weight) for one participant, reproducible from the seed: the
     question bank's own draw (quiz_questions_for_play), so games and contests pick alike."""
     try:
-        items = quiz_questions_for_play(quiz=quiz, seed=seed, exclude_types=UNSCORED_TYPES)
+        items = quiz_questions_for_play(
+            quiz=quiz, seed=seed, exclude_types=tuple(sorted(UNSCORED_TYPES))
+        )
     except ApplicationError as exc:
         if exc.code == "quiz_empty":
             return []
@@ -84,7 +83,6 @@ def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
     everybody. The shown order never depends on the authored order or on the key."""
     if round_.quiz_id is None:
         raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
-    assert round_.quiz is not None  # quiz_id was checked just above
     picked = draw_questions(quiz=round_.quiz, seed=seed)
     if round_.shuffle_questions:
         random.Random(f"{seed}:order").shuffle(picked)
@@ -121,39 +119,6 @@ def paper_option_ids(attempt: Attempt) -> dict[int, dict[str, str]]:
     """{question id: {real choice id: opaque id}} for the questions of an attempt with options."""
     secret = option_secret(attempt.pk, attempt.seed)
     return {item["q"]: opaque_ids(secret, item["o"]) for item in attempt.paper if item["o"]}
-
-
-# Answer keys of question revisions (a published revision never changes: edits make new rows).
-_KEYS: OrderedDict[int, dict] = OrderedDict()
-
-
-def question_keys(question_ids: list[int]) -> dict[int, dict]:
-    missing = [pk for pk in question_ids if pk not in _KEYS]
-    if missing:
-        for question in Question.objects.filter(pk__in=missing).prefetch_related("choices"):
-            _KEYS[question.pk] = answer_key(question)
-        while len(_KEYS) > 5000:
-            _KEYS.popitem(last=False)
-    return {pk: _KEYS[pk] for pk in question_ids if pk in _KEYS}
-
-
-def effective_keys(
-    round_: Round, question_ids: list[int], corrections=None
-) -> dict[int, dict | None]:
-    """Grading keys with the round's corrections applied: None for a voided question."""
-    keys: dict[int, dict | None] = dict(question_keys(question_ids))
-    if corrections is None:
-        corrections = list(Correction.objects.filter(round=round_))
-    for correction in corrections:
-        if correction.question_id in keys:
-            if correction.kind == Correction.Kind.VOID:
-                keys[correction.question_id] = None
-            elif keys[correction.question_id] is not None:
-                keys[correction.question_id] = dict(correction.key)
-    return keys
-
-
-# --- Start -------------------------------------------------------------------------------------
 
 
 def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
@@ -248,8 +213,8 @@ def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[i
     cleaned = []
     for item in answers:
         try:
-            qid = int(item["question"])
-        except (TypeError, ValueError, KeyError):
+            qid = int(item.get("question"))
+        except (TypeError, ValueError, AttributeError):
             raise ApplicationError("invalid", MSG_BAD_ANSWER) from None
         if qid not in options:
             raise ApplicationError("not_in_paper", MSG_NOT_IN_PAPER, {"question": qid})
@@ -299,7 +264,7 @@ def _store(attempt: Attempt, cleaned: list[tuple[int, dict]], now) -> None:
 # What autosave needs to validate answers, per attempt, kept by each process: a paper never
 # changes once the attempt started. The seed (48 random bits) ties a copy to its attempt row, so a
 # copy can never be used for another attempt; status and deadline are always read from the row.
-_PAPERS: OrderedDict[int, tuple[int, int, bool, list[dict]]] = OrderedDict()
+_PAPERS: OrderedDict[int, tuple[int, int, int, list[dict]]] = OrderedDict()
 
 # Autosave in one statement: lock the attempt row for share (a submit, which locks it for update,
 # either waits for this save or makes it find the attempt finished: no acknowledged answer is
@@ -329,6 +294,59 @@ SELECT deadline, (SELECT count(*) FROM saved), (SELECT count(*) FROM predicted) 
 """
 
 
+def autosave_statement(
+    participant_id: int,
+    attempt_id: int,
+    answers: list[dict] | None,
+    prediction,
+    now,
+    token_version: int | None,
+    *,
+    cached_only: bool = False,
+) -> tuple[dict, Attempt] | None:
+    """The parameters of the one autosave statement (_AUTOSAVE_SQL) and the attempt it saves,
+    from this process's copy of the paper; None when the attempt is not known here or the input
+    is refused: the careful path then says why. `cached_only`: without a database query (the
+    event loop's fast path, contest/attempt_fastpath.py): None unless the keys are at hand."""
+    copy = _PAPERS.get(attempt_id)
+    if copy is None or copy[0] != participant_id:
+        return None
+    _pid, seed, has_prediction, paper = copy
+    if cached_only and not keys_at_hand(item["q"] for item in paper):
+        return None
+    attempt = Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper)
+    try:
+        cleaned = _clean_answers(attempt, answers)
+        value = _clean_prediction_value(has_prediction, prediction)
+    except ApplicationError:
+        return None  # the careful path checks the attempt first, then says what is wrong
+    attempt.prediction = value
+    params = {
+        "attempt": attempt_id,
+        "participant": participant_id,
+        "version": token_version,
+        "seed": seed,
+        "limit": now - _grace(),
+        "now": now,
+        "questions": [qid for qid, _resp in cleaned],
+        "responses": [json.dumps(resp) for _qid, resp in cleaned],
+        "prediction": value,
+    }
+    return params, attempt
+
+
+def autosave_saved(attempt: Attempt, row) -> Attempt | None:
+    """The attempt as saved by the statement's row (None: the statement refused it)."""
+    if row is None:
+        return None
+    attempt.deadline = row[0]
+    attempt.status = Attempt.Status.OPEN
+    return attempt
+
+
+AUTOSAVE_SQL = _AUTOSAVE_SQL
+
+
 def _autosave_fast(
     participant_id: int,
     attempt_id: int,
@@ -339,38 +357,16 @@ def _autosave_fast(
 ) -> Attempt | None:
     """The hot path of autosave (PostgreSQL): no query but the one statement. None when the
     attempt is not known here or the statement refused it: the careful path then says why."""
-    copy = _PAPERS.get(attempt_id)
-    if copy is None or copy[0] != participant_id:
+    prepared = autosave_statement(
+        participant_id, attempt_id, answers, prediction, now, token_version
+    )
+    if prepared is None:
         return None
-    _pid, seed, has_prediction, paper = copy
-    attempt = Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper)
-    try:
-        cleaned = _clean_answers(attempt, answers)
-        value = _clean_prediction_value(has_prediction, prediction)
-    except ApplicationError:
-        return None  # the careful path checks the attempt first, then says what is wrong
+    params, attempt = prepared
     with connection.cursor() as cursor:
-        cursor.execute(
-            _AUTOSAVE_SQL,
-            {
-                "attempt": attempt_id,
-                "participant": participant_id,
-                "version": token_version,
-                "seed": seed,
-                "limit": now - _grace(),
-                "now": now,
-                "questions": [qid for qid, _resp in cleaned],
-                "responses": [json.dumps(resp) for _qid, resp in cleaned],
-                "prediction": value,
-            },
-        )
+        cursor.execute(_AUTOSAVE_SQL, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    attempt.deadline = row[0]
-    attempt.status = Attempt.Status.OPEN
-    attempt.prediction = value
-    return attempt
+    return autosave_saved(attempt, row)
 
 
 def _remember_paper(attempt: Attempt) -> None:
@@ -384,6 +380,29 @@ def _remember_paper(attempt: Attempt) -> None:
     )
     while len(_PAPERS) > 20000:
         _PAPERS.popitem(last=False)
+
+
+# The same copy read in one query, for the event loop's fast path (contest/attempt_fastpath.py)
+# when another process started the attempt: only an open attempt's paper is worth keeping.
+PAPER_COPY_SQL = """
+SELECT a.participant_id, a.seed, r.prediction_text_vi, r.prediction_text_en, a.paper
+FROM contest_attempt a JOIN contest_round r ON r.id = a.round_id
+WHERE a.id = %(attempt)s AND a.status = 'open'
+"""
+
+
+def paper_known(attempt_id: int) -> bool:
+    """This process keeps a copy of the attempt's paper."""
+    return attempt_id in _PAPERS
+
+
+def remember_paper_row(attempt_id: int, row) -> None:
+    """Keep the copy PAPER_COPY_SQL read (the same copy _remember_paper keeps at start)."""
+    participant_id, seed, text_vi, text_en, paper = row
+    round_ = Round(prediction_text_vi=text_vi, prediction_text_en=text_en)
+    _remember_paper(
+        Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper, round=round_)
+    )
 
 
 def answers_save(
@@ -429,8 +448,6 @@ def attempt_submit(
     token_version: int | None = None,
 ) -> Attempt:
     """Hand in an attempt: store the last answers, score from stored answers, update results."""
-    from contest.services.results import round_result_refresh
-
     now = timezone.now()
     with transaction.atomic():
         attempt = _open_attempt(participant_id, attempt_id, lock=True)
@@ -440,7 +457,7 @@ def attempt_submit(
         except ApplicationError as exc:
             if exc.code != "deadline_passed":
                 raise
-            late: ApplicationError | None = exc
+            late = exc
         else:
             late = None
             cleaned = _clean_answers(attempt, answers)
@@ -463,8 +480,6 @@ def attempt_submit(
 
 def attempt_expire(*, attempt: Attempt) -> Attempt:
     """Close an attempt whose time ran out: it counts with the answers saved before the deadline."""
-    from contest.services.results import round_result_refresh
-
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update()
@@ -485,79 +500,3 @@ def attempt_expire(*, attempt: Attempt) -> Attempt:
 
 
 # --- Scoring (always from stored answers) ------------------------------------------------------
-
-SCORE_FIELDS = ["score", "max_score", "correct_count", "all_correct", "time_ms"]
-
-
-def _answers_points_update(answers: list[Answer]) -> None:
-    """Store answers' fraction and points. On PostgreSQL one UPDATE from arrays: Django's
-    bulk_update builds and resolves a CASE expression per row and field, which costs CPU time
-    that every other request waits for (bench/README.md, "Live game", profile)."""
-    if connection.vendor != "postgresql":
-        Answer.objects.bulk_update(answers, ["fraction", "points"], batch_size=2000)
-        return
-    with connection.cursor() as cursor:
-        for start in range(0, len(answers), 5000):
-            chunk = answers[start : start + 5000]
-            cursor.execute(
-                "UPDATE contest_answer AS a SET fraction = v.f, points = v.p "
-                "FROM unnest(%s::bigint[], %s::float8[], %s::integer[]) AS v(id, f, p) "
-                "WHERE a.id = v.id",
-                [[x.pk for x in chunk], [x.fraction for x in chunk], [x.points for x in chunk]],
-            )
-
-
-def attempt_score(
-    attempt: Attempt, *, keys: dict[int, dict | None] | None = None, answers=None
-) -> bool:
-    """Recompute an attempt's score fields from its stored answers; True when anything changed.
-    Saves the answers' points; the caller saves the attempt."""
-    qids = [item["q"] for item in attempt.paper]
-    if keys is None:
-        keys = effective_keys(attempt.round, qids)
-    if answers is None:
-        answers = list(attempt.answers.all())
-    by_question = {a.question_id: a for a in answers}
-    score = max_score = correct = 0
-    scored = 0
-    all_correct = True
-    changed_answers = []
-    for item in attempt.paper:
-        key = keys.get(item["q"])
-        answer = by_question.get(item["q"])
-        fraction = None
-        if key is not None:
-            fraction = grade(key, answer.response if answer else None)
-        points = points_for(fraction, item["w"])
-        if answer is not None and (answer.fraction != fraction or answer.points != points):
-            answer.fraction, answer.points = fraction, points
-            changed_answers.append(answer)
-        if fraction is None:
-            continue  # voided or unscored
-        scored += 1
-        max_score += POINTS_PER_WEIGHT * item["w"]
-        score += points
-        if fraction >= 1.0:
-            correct += 1
-        else:
-            all_correct = False
-    if changed_answers:
-        _answers_points_update(changed_answers)
-    end = attempt.submitted_at or attempt.deadline
-    time_ms = max(0, int((min(end, attempt.deadline) - attempt.started_at).total_seconds() * 1000))
-    new = (score, max_score, correct, all_correct and scored > 0, time_ms)
-    old = (
-        attempt.score,
-        attempt.max_score,
-        attempt.correct_count,
-        attempt.all_correct,
-        attempt.time_ms,
-    )
-    (
-        attempt.score,
-        attempt.max_score,
-        attempt.correct_count,
-        attempt.all_correct,
-        attempt.time_ms,
-    ) = new
-    return new != old

@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy
 from unidecode import unidecode
 
 from contest.models import Certificate, Contest, PrizeTier, Round, RoundResult
-from contest.services.results import audit, round_finalize_if_due
+from contest.services.results import audit
+from contest.services.rounds import round_finalize_if_due
 from core.errors import ApplicationError
 
 # Codes: 16 characters from an alphabet without look-alikes (0/O, 1/I/L, U/V): about 78 bits,
@@ -164,7 +165,6 @@ def certificates_issue(*, round_: Round) -> list[Certificate]:
             "rank": result.rank,
             "score": result.score,
         }
-        assert result.participant_id is not None  # results of a round are participants'
         certificate = existing.pop(result.participant_id, None)
         if certificate is None:
             certificate = Certificate.objects.create(
