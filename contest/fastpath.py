@@ -332,7 +332,7 @@ class BoardReplay:
         token = _header(scope, b"x-participant-token")
         ids = token_claims(token.decode("latin-1")) if token else None
         client = self._client() if ids else None
-        if client is None:
+        if client is None or ids is None:
             return None
         row_version, _board = await client.mget(boards.version_keys(round_id))
         round_ = selectors.round_copy(round_id, int(row_version or 0))

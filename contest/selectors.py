@@ -357,7 +357,7 @@ def round_correction_questions(
     for qid, kind in Correction.objects.filter(round=round_).values_list("question_id", "kind"):
         kinds.setdefault(qid, set()).add(kind)
     questions = Question.objects.filter(pk__in=counts).prefetch_related("choices")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "question": q,
             "text": q.text_in(language),
@@ -442,7 +442,7 @@ def _round_results(
         attempt_rows = attempt_rows.filter(
             participant_id__in=[r.participant_id for r in results if r.participant_id]
         )
-    attempts = dict(
+    attempts: dict[int | None, int] = dict(
         attempt_rows.values("participant_id")
         .annotate(n=Count("pk"))
         .values_list("participant_id", "n")

@@ -8,7 +8,7 @@ it into an error frame (realtime/socket.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.db import database_sync_to_async
 
@@ -66,7 +66,7 @@ async def answer(hub: Hub, lg: LocalGame, player_id: int, msg: dict) -> dict:
         raise ClientError(p.E_MALFORMED)
     if not response_within_bounds(msg.get("response")):
         raise ClientError(p.E_TOO_LARGE)
-    pq = await hub.question(lg, q)
+    pq = await hub.question(lg, cast(int, q))  # answer_error accepted it: the open question
     try:
         response = validate_response(pq.key, pq.real_response(msg.get("response")))
     except InvalidResponse:
@@ -246,7 +246,7 @@ async def snapshot(hub: Hub, lg: LocalGame, role: str, player: Player | None) ->
         "practice": game.practice,
     }
     if role == p.ROLE_HOST:
-        info["title"] = game.quiz.title if game.quiz_id else ""
+        info["title"] = game.quiz.title if game.quiz else ""
     frame: dict[str, Any] = {
         "type": p.S_STATE,
         "v": p.PROTOCOL_VERSION,

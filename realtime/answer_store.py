@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,14 +32,15 @@ from realtime.models import Answer, Game
 logger = logging.getLogger(__name__)
 
 Result = tuple[str, str | None, bool]
-OnStored = Callable[[int, int, int], Awaitable[None]]
+OnStored = Callable[[int, int, int], Coroutine[Any, Any, None]]
 
 
 class PostgresAnswers:
     """PostgreSQL: `_ANSWERS_PG_SQL` per (game, question) group over an asyncio connection."""
 
     def __init__(self) -> None:
-        self.conn = None  # asyncio psycopg connection in autocommit mode, made on first use
+        # asyncio psycopg connection in autocommit mode, made on first use
+        self.conn: Any = None
 
     async def store(self, rows: list[dict[str, Any]]) -> list[Result]:
         if self.conn is None or self.conn.closed:

@@ -34,7 +34,7 @@ def game_body(request, game: Game) -> dict:
         "id": game.id,
         "pin": game.pin,
         "status": game.status,
-        "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz_id else ""},
+        "quiz": {"id": game.quiz_id, "title": game.quiz.title if game.quiz else ""},
         "join_url": _join_url(request, game.pin),
         "host_url": f"/host/{game.id}/",
         "screen_url": f"/screen/{game.id}/?key={game.screen_key}",

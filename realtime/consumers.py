@@ -44,12 +44,18 @@ class GameSocket(LiveSocket):
         lg = self.lg
         if lg is None:
             return
-        if self.role == p.ROLE_PLAYER and lg.players.get(self.player_id) is self:
+        if (
+            self.role == p.ROLE_PLAYER
+            and self.player_id is not None
+            and lg.players.get(self.player_id) is self
+        ):
             del lg.players[self.player_id]
         lg.hosts.discard(self)
         lg.screens.discard(self)
 
     async def snapshot_text(self, player: Player | None) -> str:
+        assert self.lg is not None  # after a hello
+        assert self.role is not None
         hub = await get_hub()
         with translation.override(self.lang):
             return dumps(await actions.snapshot(hub, self.lg, self.role, player))
@@ -97,6 +103,8 @@ class GameSocket(LiveSocket):
 
     async def handle_answer(self, msg: dict) -> None:
         lg = self._joined(p.ROLE_PLAYER)
+        if self.player_id is None:  # a player's hello sets it
+            raise ClientError(p.E_NOT_AUTHORISED)
         received = time.perf_counter()
         try:
             frame = await actions.answer(await get_hub(), lg, self.player_id, msg)

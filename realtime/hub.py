@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -281,7 +281,7 @@ class Hub:
         lg: LocalGame,
         *,
         state: dict | None = None,
-        frames: list[tuple[int, dict]] = (),
+        frames: Sequence[tuple[int, dict]] = (),
         personal: dict | None = None,
         kick: int | None = None,
         players: int | None = None,
@@ -319,9 +319,9 @@ class Hub:
             self.arm(lg)
         if "n" in env:
             lg.players_count = env["n"]
-        for key, handler in game_bus_handlers.items():
+        for key, game_handler in game_bus_handlers.items():
             if key in env:  # e.g. the overlay key was rotated (realtime/feed.py)
-                await handler(lg, env[key])
+                await game_handler(lg, env[key])
         if "k" in env:
             sock = lg.players.pop(env["k"], None)
             if sock is not None:

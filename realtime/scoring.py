@@ -7,8 +7,9 @@ scoring (`question_score`) and the audit (`realtime.results.score_audit`) both c
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.db import connection, transaction
@@ -91,7 +92,9 @@ def player_question_score(
     return PlayerScore(fraction, points, streak)
 
 
-def reveal_payload(pq: PlayQuestion, answers: list[Answer], fractions: dict[int, Any]) -> dict:
+def reveal_payload(
+    pq: PlayQuestion, answers: Sequence[Answer | _Row], fractions: dict[int, Any]
+) -> dict:
     correct = pq.correct_public()
     if pq.type in {"single", "truefalse", "poll", "multi"}:
         distribution = {pq.to_opaque[c]: 0 for c in pq.to_opaque}
@@ -125,6 +128,11 @@ class _Row:
 
     def __init__(self, names: tuple[str, ...], values: tuple) -> None:
         self.__dict__.update(zip(names, values, strict=True))
+
+    if TYPE_CHECKING:  # its columns are named at construction: any attribute, read or set
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 def _answers_points_save(answers: list[_Row]) -> None:

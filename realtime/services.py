@@ -88,7 +88,7 @@ def settings_clean(raw: Any) -> dict[str, Any]:
         or not isinstance(value, _SETTINGS[name])
         or (isinstance(value, bool) and _SETTINGS[name] in (int, (int, float)))
     ]
-    cleaned = {
+    cleaned: dict[str, Any] = {
         "read_seconds": 3,
         "scoring": "speed",
         "streak_bonus": False,
@@ -291,7 +291,8 @@ def player_join(
         else:
             sizes = {t: 0 for t in range(1, teams + 1)}
             for t in active.exclude(team=None).values_list("team", flat=True):
-                sizes[t] = sizes.get(t, 0) + 1
+                if t is not None:
+                    sizes[t] = sizes.get(t, 0) + 1
             chosen = min(sizes, key=lambda t: (sizes[t], t))
     unit = getattr(getattr(user, "profile", None), "unit", None) if user else None
     try:

@@ -165,7 +165,7 @@ class SubmitApi(ParticipantApi):
         return Response(
             {
                 "status": attempt.status,
-                "submitted_at": attempt.submitted_at.isoformat(),
+                "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
                 "time_ms": attempt.time_ms,
             }
         )

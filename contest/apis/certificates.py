@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import get_language
 from rest_framework.response import Response
@@ -43,14 +45,10 @@ class CertificateSettingsApi(PublicApi):
         self.check_object_permissions(request, round_.contest)
         data = CertificateSettingsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        certificate_settings_update(
-            round_=round_,
-            actor=request.user,
-            **{
-                k: (list(map(dict, v)) if k == "tiers" else v)
-                for k, v in data.validated_data.items()
-            },
-        )
+        given: dict[str, Any] = {
+            k: (list(map(dict, v)) if k == "tiers" else v) for k, v in data.validated_data.items()
+        }
+        certificate_settings_update(round_=round_, actor=request.user, **given)
         return Response(self._out(round_))
 
 

@@ -106,12 +106,12 @@ class RoundLeaderboardApi(PublicApi):
                 fastpath.remember(
                     _BOARD_BODIES, key, ((row_version, board_version), now, body, private)
                 )
-        scope = getattr(request._request, "scope", None)
-        if row_version is not None and scope is not None and public:
+        asgi_scope = getattr(request._request, "scope", None)
+        if row_version is not None and asgi_scope is not None and public:
             # The ASGI fast path (contest/fastpath.py) may replay this response as long as the
             # body is fresh; not to a signed-in user while the organisers' board differs (it
             # cannot tell an organiser's session from a participant's).
-            scope[fastpath.REPLAY_KEY] = (
+            asgi_scope[fastpath.REPLAY_KEY] = (
                 built + BOARD_BODY_SECONDS,
                 (row_version, board_version),
                 private,

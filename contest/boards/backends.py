@@ -32,7 +32,9 @@ class RedisBoards:
     def __init__(self, url: str, prefix: str):
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+        # Any: redis-py types every reply as "sync or awaitable" (ResponseT), and pipelines as the
+        # client; with decode_responses these are the sync client's str/int/list replies.
+        self.client: Any = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
         self.prefix = f"{prefix}:lb:"
 
     def _keys(self, scope: Scope) -> tuple[str, str, str, str]:

@@ -131,6 +131,7 @@ def size(scope: Scope) -> int:
     """How many rows the board has (a hidden board: how many results the round has, which says
     nothing about scores)."""
     if scope.hidden:
+        assert scope.round is not None  # only a round's board is hidden
         scope = round_scope(scope.round, public=False)
     _ensure(scope)
     return backend().count(scope)

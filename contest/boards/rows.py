@@ -105,6 +105,7 @@ def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dic
     rows = []
     for pid, tries in per.items():
         counted = ranking.counted_attempt(tries, round_.counting)
+        assert counted is not None  # tries holds at least this participant's one attempt
         rows.append(
             {
                 "id": pid,
@@ -169,6 +170,7 @@ def _scope_rows(scope: Scope) -> list[dict[str, Any]]:
         return []
     if scope.contest is not None:
         return contest_rows(scope.contest, dict(scope.masked))
+    assert scope.round is not None  # not a contest's board: a round's
     if scope.before is not None:
         return frozen_rows(scope.round)
     return round_rows(scope.round)

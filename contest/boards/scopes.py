@@ -91,6 +91,7 @@ def board_state(scope: Scope) -> dict[str, Any]:
     """Which standing a viewer sees, for pages and API replies: the board ("live", "frozen",
     "hidden", "final", "contest"), since when it is frozen, when hidden scores are published."""
     if scope.round is None:
+        assert scope.contest is not None  # a board of no round is a contest's
         out: dict[str, Any] = {"board": "contest"}
         rounds = {r.pk: r for r in scope.contest.rounds.all()} if scope.masked else {}
         out["frozen_rounds"] = [

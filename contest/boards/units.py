@@ -65,7 +65,7 @@ def unit_board(
     for unit_id in participants.values_list(unit_field, flat=True):
         if unit_id:
             registered[unit_id] = registered.get(unit_id, 0) + 1
-    if state == "frozen":
+    if round_ is not None and state == "frozen":
         scores = [
             (row[unit_field], row["score"])
             for row in frozen_rows(round_)
@@ -78,6 +78,7 @@ def unit_board(
             (u, s) for u, s in results.values_list(f"participant__{unit_field}", "score") if u
         ]
     else:
+        assert cscope is not None  # no round: the contest's board
         unit_of = dict(participants.values_list("pk", unit_field))
         scores = [
             (unit_of[r["id"]], r["score"])

@@ -83,6 +83,7 @@ def build_paper(round_: Round, seed: int) -> list[dict[str, Any]]:
     everybody. The shown order never depends on the authored order or on the key."""
     if round_.quiz_id is None:
         raise ApplicationError("no_questions", MSG_NO_QUESTIONS)
+    assert round_.quiz is not None  # quiz_id was checked just above
     picked = draw_questions(quiz=round_.quiz, seed=seed)
     if round_.shuffle_questions:
         random.Random(f"{seed}:order").shuffle(picked)
@@ -213,8 +214,8 @@ def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[i
     cleaned = []
     for item in answers:
         try:
-            qid = int(item.get("question"))
-        except (TypeError, ValueError, AttributeError):
+            qid = int(item["question"])
+        except (TypeError, ValueError, KeyError):
             raise ApplicationError("invalid", MSG_BAD_ANSWER) from None
         if qid not in options:
             raise ApplicationError("not_in_paper", MSG_NOT_IN_PAPER, {"question": qid})
@@ -264,7 +265,7 @@ def _store(attempt: Attempt, cleaned: list[tuple[int, dict]], now) -> None:
 # What autosave needs to validate answers, per attempt, kept by each process: a paper never
 # changes once the attempt started. The seed (48 random bits) ties a copy to its attempt row, so a
 # copy can never be used for another attempt; status and deadline are always read from the row.
-_PAPERS: OrderedDict[int, tuple[int, int, int, list[dict]]] = OrderedDict()
+_PAPERS: OrderedDict[int, tuple[int, int, bool, list[dict]]] = OrderedDict()
 
 # Autosave in one statement: lock the attempt row for share (a submit, which locks it for update,
 # either waits for this save or makes it find the attempt finished: no acknowledged answer is
@@ -457,7 +458,7 @@ def attempt_submit(
         except ApplicationError as exc:
             if exc.code != "deadline_passed":
                 raise
-            late = exc
+            late: ApplicationError | None = exc
         else:
             late = None
             cleaned = _clean_answers(attempt, answers)

@@ -95,6 +95,7 @@ def _unit_cards(contest: Contest, round_: Round | None) -> list[dict[str, Any]]:
 
 def _round_board(ceremony: Ceremony) -> dict[str, Any]:
     round_ = ceremony.round
+    assert round_ is not None  # a round's board is shown by a ceremony of that round
     if not round_.is_closed():
         raise ApplicationError("not_finished", MSG_NOT_FINISHED)
     round_finalize_if_due(round_)

@@ -165,6 +165,7 @@ def certificates_issue(*, round_: Round) -> list[Certificate]:
             "rank": result.rank,
             "score": result.score,
         }
+        assert result.participant_id is not None  # results of a round are participants'
         certificate = existing.pop(result.participant_id, None)
         if certificate is None:
             certificate = Certificate.objects.create(

@@ -9,6 +9,7 @@ counts from contest.ranking.counted_attempt. Scores can always be rebuilt from s
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
 from django.db import connection
 
@@ -178,8 +179,9 @@ def round_result_refresh(
 ) -> RoundResult | None:
     """Recompute which attempt counts for a participant and store it as their round result.
     A caller that has the participant (with its school) passes it: fewer queries."""
-    attempts = list(
-        Attempt.objects.filter(
+    attempts: list[dict[str, Any]] = [
+        dict(a)
+        for a in Attempt.objects.filter(
             round=round_, participant_id=participant_id, status__in=FINISHED
         ).values(
             "pk",
@@ -191,7 +193,7 @@ def round_result_refresh(
             "prediction",
             "all_correct",
         )
-    )
+    ]
     for a in attempts:
         a["submitted_ms"] = _ms(a["submitted_at"])
     counted = ranking.counted_attempt(attempts, round_.counting)

@@ -47,7 +47,7 @@ MSG_REASON_REQUIRED = gettext_lazy("Give a reason: it is written to the audit lo
 ROUND_RECOMPUTE = "round_recompute"
 
 
-def round_finalize(*, round_: Round) -> dict[str, Any]:
+def round_finalize(*, round_: Round) -> dict[int, int]:
     """Close a round's books: expire attempts still open, compute the prediction's actual number
     (participants whose counted attempt answered every question correctly), store final ranks."""
     if not round_.is_closed():
@@ -396,7 +396,7 @@ def live_round_results_record(
     seen: set[int] = set()
     results = []
     for row in rows:
-        pid = by_user.get(row.get("user_id"))
+        pid = by_user.get(row.get("user_id") or 0)  # no user: no participant (ids start at 1)
         if pid in seen:
             continue
         if pid:
