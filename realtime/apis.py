@@ -20,7 +20,7 @@ from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
 from realtime.challenge import challenge_current, join_challenge_set
-from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
+from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
 
@@ -207,30 +207,17 @@ class GameJoinApi(APIView):
     def post(self, request):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
+        from realtime.join import join_reply
+
         user = request.user if request.user.is_authenticated else None
-        device = device_read(request.COOKIES.get(DEVICE_COOKIE))
-        player, token = services.player_join(
-            pin=data.validated_data["pin"],
-            nickname=data.validated_data["nickname"],
-            team=data.validated_data.get("team"),
+        body, new_device = join_reply(
+            data=data.validated_data,
             user=user,
-            challenge=data.validated_data.get("challenge"),
-            device=device or device_new(),
+            device=device_read(request.COOKIES.get(DEVICE_COOKIE)),
         )
-        response = Response(
-            {
-                "game": player.game_id,
-                "player": player.id,
-                "nickname": player.nickname,
-                "team": player.team,
-                "practice": player.game.practice,
-                "token": token,
-                "ws_url": f"/ws/game/{player.game_id}/",
-            },
-            status=status.HTTP_201_CREATED,
-        )
-        if device != player.device:
-            device_cookie_set(response, player.device, secure=request.is_secure())
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if new_device is not None:
+            device_cookie_set(response, new_device, secure=request.is_secure())
         return response
 
 
