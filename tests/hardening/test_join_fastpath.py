@@ -91,7 +91,7 @@ async def test_a_join_gets_the_same_reply_from_the_fast_path_and_from_django(set
         body("\u200b"),  # invalid nickname
         body("Nam", team=7),  # a team out of range: placed automatically (a 201 each)
     ]
-    for i, case in enumerate(cases):
+    for case in cases:
         if "team" in case:
             fast_reply = await _post(fast, {**case, "nickname": "Nam"}, client="198.51.100.3")
             django_reply = await _post(django, {**case, "nickname": "Hoa"}, client="198.51.100.4")
