@@ -303,9 +303,18 @@ def request_token(headers, cookies) -> str | None:
     return cookies[names[0]] if names else None
 
 
+def _join_buckets(pin: str, address: str) -> list[tuple[str, str, Rate]]:
+    """A join's buckets of successful joins: its game's, and its address's in that game."""
+    return [
+        ("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME)),
+        ("joinaddr", f"{pin}:{address}", Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS)),
+    ]
+
+
 def check(url_name: str | None, *, address: str, token: str | None, pin: str = "") -> int | None:
     """None if a request to `url_name` from `address` (carrying `token`) may go on, else the
-    seconds to wait. Takes one token from each bucket that applies."""
+    seconds to wait. Takes one token from each bucket that applies; record_result() gives back
+    those a request's outcome does not count against."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED:
         return None
@@ -314,27 +323,24 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
         misses, reset_in = count("pinmiss", address, window, add=0)
         if misses >= window.amount:
             return max(1, reset_in)
-    allowed, wait = take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)))
-    lent = allowed and entry.failures  # a token this request gives back if it succeeds
+    rate = Rate.parse(getattr(settings, entry.setting))
+    allowed, wait = take(entry.bucket, address, rate)
+    # Taken so far, to give back if a later bucket refuses (the request is then not in flight).
+    taken = [(entry.bucket, address, rate)] if allowed and entry.failures else []
     if allowed and entry.per_token and token:
         allowed, wait = take("token", token_key(token), Rate.parse(settings.RATE_LIMIT_TOKEN))
     if allowed and entry is _JOIN and pin:
-        # A game counts the players who got in (record_result), not every attempt: failed joins
-        # (a taken nickname, a wrong code) cost the game nothing; here we only look. The same for
-        # one address's players in this game (a school behind one NAT gets in; a bot farm on one
-        # address cannot fill the game).
-        allowed, wait = take(
-            "joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME), consume=False
-        )
-        if allowed:
-            allowed, wait = take(
-                "joinaddr",
-                f"{pin}:{address}",
-                Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS),
-                consume=False,
-            )
-    if lent and not allowed:  # refused by another bucket: nothing in flight any more
-        take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)), cost=-1)
+        # A game counts the players who got in, and so does one address in one game (a school
+        # behind one NAT gets in; a bot farm on one address cannot fill the game): taken here,
+        # atomically, and given back when the join fails (a taken nickname, a wrong code).
+        for name, key, join_rate in _join_buckets(pin, address):
+            allowed, wait = take(name, key, join_rate)
+            if not allowed:
+                break
+            taken.append((name, key, join_rate))
+    if not allowed:
+        for name, key, taken_rate in taken:
+            take(name, key, taken_rate, cost=-1)
     return None if allowed else max(1, wait)
 
 
@@ -343,13 +349,13 @@ def record_result(
 ) -> None:
     """After the response (any status but 429, which check() gave): count a failed guess (a 404,
     or a wrong join code) toward the address's lockout, give a successful look-up's or join's
-    token back to the address, and count a successful join toward its game's buckets."""
+    token back to the address, and a failed join's tokens back to its game's buckets."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED or status == 429:
         return
-    if entry is _JOIN and pin and status == 201:
-        take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
-        take("joinaddr", f"{pin}:{address}", Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS))
+    if entry is _JOIN and pin and status != 201:
+        for name, key, rate in _join_buckets(pin, address):
+            take(name, key, rate, cost=-1)
     if not entry.failures:
         return
     if status < 400:  # a join, a look-up, a resume link that worked (and redirected)

@@ -185,10 +185,10 @@ class GameLookupApi(APIView):
     def get(self, request):
         # No DRF authentication here (the lookup is public); the session's user, read only for a
         # practice game, lets its host find it.
+        from realtime.join import lookup_reply
+
         session_user = SimpleLazyObject(lambda: get_user(request._request))
-        game = services.game_for_pin(request.query_params.get("pin", ""), user=session_user)
-        # Whether joining needs the code on the big screen, so the form can ask for it at once.
-        return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
+        return Response(lookup_reply(pin=request.query_params.get("pin", ""), user=session_user))
 
 
 class JoinInput(StrictTypes, serializers.Serializer):

@@ -1,11 +1,13 @@
-"""Joining a live game: the one join reply, and an ASGI fast path for POST /api/games/join.
+"""Joining a live game: the one join reply and PIN look-up reply, and an ASGI fast path for
+POST /api/games/join and GET /api/games/lookup.
 
 A ceremony's join burst (10,000 phones scanning the QR code) went through Django's whole request
 stack: Daphne's HTTP handler, Django's ASGI handler, a dozen middlewares, DRF's request, parsers,
 negotiation and renderer, and two thread hops, around the five queries of the join itself
 (bench/README.md, "Joining": about 13 ms of server CPU per join, most of it not the join).
 
-`JoinFastPath` answers an anonymous JSON join here instead: it parses the body with the same
+`JoinFastPath` answers an anonymous PIN look-up (same service, same limits, `lookup_reply`) and
+an anonymous JSON join here instead: it parses the body with the same
 input serializer as the API (`apis.JoinInput`), checks the same rate limits
 (`config.ratelimit.check` / `record_result`), calls the same service (`services.player_join`,
 through `join_reply`, which the API calls too) in one hop to Django's sync thread, and renders
@@ -28,6 +30,8 @@ from django.conf import settings
 
 ROUTE = "game-join"
 PATH = "/api/games/join"
+LOOKUP_ROUTE = "game-lookup"
+LOOKUP_PATH = "/api/games/lookup"
 _MAX_BODY = 4096  # a join is ~100 bytes; anything bigger is Django's to refuse
 
 Scope = dict[str, Any]
@@ -96,6 +100,24 @@ def _host_allowed(scope: Scope) -> bool:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     domain, _port = split_domain_port(host)
     return bool(domain) and validate_host(domain, allowed)
+
+
+def _anonymous(scope: Scope) -> bool:
+    if _header(scope, b"authorization"):
+        return False
+    cookie = _header(scope, b"cookie")
+    if cookie and settings.SESSION_COOKIE_NAME.encode() in cookie:
+        return False
+    return _host_allowed(scope) and not _plain_http_redirected(scope)
+
+
+def _lookup_eligible(scope: Scope) -> bool:
+    return (
+        scope.get("type") == "http"
+        and scope.get("method") == "GET"
+        and scope.get("path") == LOOKUP_PATH
+        and _anonymous(scope)
+    )
 
 
 def _eligible(scope: Scope) -> bool:
@@ -175,6 +197,55 @@ def _answer_sync(scope: Scope, data: dict, language: str):
 _answer = sync_to_async(_answer_sync, thread_sensitive=True)
 
 
+def lookup_reply(*, pin: Any, user) -> dict:
+    """The PIN look-up's body (apis.GameLookupApi calls it too): the game, and whether joining
+    needs the code on the big screen, so the form can ask for it at once."""
+    from realtime import services
+
+    game = services.game_for_pin(pin, user=user)
+    return {"game": game.id, "challenge": bool(game.settings.get("join_challenge"))}
+
+
+def _lookup_sync(scope: Scope, language: str):
+    """The anonymous PIN look-up: rate limits, the service, the error, in one hop."""
+    from urllib.parse import parse_qsl
+
+    from django.db import close_old_connections
+    from django.http import JsonResponse
+    from django.utils import translation
+
+    from config import ratelimit
+    from config.errors import error_body
+    from config.middleware import too_many
+    from quizzes.errors import ApplicationError
+
+    close_old_connections()
+    try:
+        with translation.override(language):
+            address = ratelimit.client_address(_meta(scope))
+            wait = ratelimit.check(LOOKUP_ROUTE, address=address, token=None)
+            if wait is not None:
+                response = too_many(wait)
+                response["Content-Language"] = language
+                return response
+            query = scope.get("query_string", b"").decode("latin-1")
+            pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
+            try:
+                response = JsonResponse(lookup_reply(pin=pins[-1] if pins else "", user=None))
+            except ApplicationError as exc:
+                response = JsonResponse(
+                    error_body(exc.code, exc.message, exc.details), status=exc.status
+                )
+            ratelimit.record_result(LOOKUP_ROUTE, address=address, status=response.status_code)
+            response["Content-Language"] = language
+            return response
+    finally:
+        close_old_connections()
+
+
+_lookup = sync_to_async(_lookup_sync, thread_sensitive=True)
+
+
 class _Host:
     def __init__(self, host: str):
         self.host = host
@@ -183,7 +254,7 @@ class _Host:
         return self.host
 
 
-def _headers(scope: Scope, response) -> list[tuple[bytes, bytes]]:
+def _headers(scope: Scope, response, allow: str) -> list[tuple[bytes, bytes]]:
     """The headers Django's middleware and DRF put on a join answer (SecurityMiddleware, our
     CSP, LocaleMiddleware, XFrameOptionsMiddleware, the API view's Allow and Vary)."""
     from config.middleware import content_security_policy
@@ -192,7 +263,7 @@ def _headers(scope: Scope, response) -> list[tuple[bytes, bytes]]:
     extra = {
         "Vary": "Accept, Accept-Language, Cookie",
         # DRF's view adds Allow; a 429 is Django's middleware answering before the view.
-        "Allow": "POST, OPTIONS" if response.status_code != 429 else "",
+        "Allow": allow if response.status_code != 429 else "",
         "X-Frame-Options": settings.X_FRAME_OPTIONS,
         "Content-Security-Policy": content_security_policy(
             _Host(_header(scope, b"host").decode("latin-1"))
@@ -218,12 +289,12 @@ def _headers(scope: Scope, response) -> list[tuple[bytes, bytes]]:
     return out
 
 
-async def _send_response(scope: Scope, send, response) -> None:
+async def _send_response(scope: Scope, send, response, allow: str = "POST, OPTIONS") -> None:
     await send(
         {
             "type": "http.response.start",
             "status": response.status_code,
-            "headers": _headers(scope, response),
+            "headers": _headers(scope, response, allow),
         }
     )
     await send({"type": "http.response.body", "body": response.content})
@@ -236,6 +307,17 @@ class JoinFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive, send) -> None:
+        if _lookup_eligible(scope):
+            from contest.fastpath import _language
+
+            started = time.perf_counter()
+            response = await _lookup(scope, _language(scope))
+            scope["ratelimit.checked"] = True
+            await _send_response(scope, send, response, allow="GET, HEAD, OPTIONS")
+            from config import metrics
+
+            metrics.request_done(LOOKUP_ROUTE, "GET", response.status_code, started, "fastpath")
+            return None
         if not _eligible(scope):
             return await self.app(scope, receive, send)
         started = time.perf_counter()

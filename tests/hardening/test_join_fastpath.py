@@ -155,3 +155,37 @@ async def test_the_fast_path_is_limited_like_django(settings):
     assert (await _post(fast, {"pin": game.pin, "nickname": "Real"}, client="198.51.100.9"))[
         0
     ] == 201
+
+
+async def _get(app, query: bytes, *, client="203.0.113.5", headers=()):
+    communicator = HttpCommunicator(
+        app, "GET", "/api/games/lookup", headers=[(b"host", b"testserver"), *headers]
+    )
+    communicator.scope["client"] = (client, 40000)
+    communicator.scope["query_string"] = query
+    response = await communicator.get_response(timeout=30)
+    await communicator.wait()
+    headers_ = {}
+    for key, value in response["headers"]:
+        headers_.setdefault(key.decode().lower(), []).append(value.decode())
+    return response["status"], json.loads(response["body"] or b"null"), headers_
+
+
+async def test_a_pin_look_up_gets_the_same_reply_from_the_fast_path_and_from_django(settings):
+    settings.RATE_LIMIT_PIN_MISSES = "4/600"
+    await sync_to_async(ratelimit.reset)()
+    fast, django, reached = _apps()
+    game = await sync_to_async(_world)(join_challenge=True)
+    pin = game.pin.encode()
+    for query in (b"pin=" + pin, b"pin=1&pin=" + pin, b"pin=+" + pin, b""):
+        _same(await _get(fast, query), await _get(django, query))
+    assert reached == []
+    assert (await _get(fast, b"pin=" + pin))[1] == {"game": game.id, "challenge": True}
+    # Wrong PINs count on both paths toward one lockout (4 here), then 429 on both.
+    wrong = b"pin=0000001" if game.pin != "0000001" else b"pin=0000002"
+    _same(await _get(fast, wrong), await _get(django, wrong))
+    for lang in (b"vi", b"en"):
+        headers = [(b"accept-language", lang)]
+        _same(await _get(fast, wrong, headers=headers), await _get(django, wrong, headers=headers))
+    _same(await _get(fast, b"pin=" + pin), await _get(django, b"pin=" + pin))
+    assert (await _get(fast, b"pin=" + pin))[0] == 429
