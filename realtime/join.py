@@ -254,14 +254,14 @@ class _Host:
         return self.host
 
 
-def _headers(scope: Scope, response, allow: str) -> list[tuple[bytes, bytes]]:
+def _headers(scope: Scope, response, allow: str, vary: str) -> list[tuple[bytes, bytes]]:
     """The headers Django's middleware and DRF put on a join answer (SecurityMiddleware, our
     CSP, LocaleMiddleware, XFrameOptionsMiddleware, the API view's Allow and Vary)."""
     from config.middleware import content_security_policy
 
     headers = {k: v for k, v in response.items()}
     extra = {
-        "Vary": "Accept, Accept-Language, Cookie",
+        "Vary": vary,
         # DRF's view adds Allow; a 429 is Django's middleware answering before the view.
         "Allow": allow if response.status_code != 429 else "",
         "X-Frame-Options": settings.X_FRAME_OPTIONS,
@@ -289,12 +289,18 @@ def _headers(scope: Scope, response, allow: str) -> list[tuple[bytes, bytes]]:
     return out
 
 
-async def _send_response(scope: Scope, send, response, allow: str = "POST, OPTIONS") -> None:
+async def _send_response(
+    scope: Scope,
+    send,
+    response,
+    allow: str = "POST, OPTIONS",
+    vary: str = "Accept, Accept-Language, Cookie",
+) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": response.status_code,
-            "headers": _headers(scope, response, allow),
+            "headers": _headers(scope, response, allow, vary),
         }
     )
     await send({"type": "http.response.body", "body": response.content})
@@ -313,7 +319,10 @@ class JoinFastPath:
             started = time.perf_counter()
             response = await _lookup(scope, _language(scope))
             scope["ratelimit.checked"] = True
-            await _send_response(scope, send, response, allow="GET, HEAD, OPTIONS")
+            # The look-up reads no session for an anonymous player: Vary has no Cookie.
+            await _send_response(
+                scope, send, response, allow="GET, HEAD, OPTIONS", vary="Accept, Accept-Language"
+            )
             from config import metrics
 
             metrics.request_done(LOOKUP_ROUTE, "GET", response.status_code, started, "fastpath")
