@@ -12,7 +12,6 @@ import logging
 import time
 
 import orjson
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import translation
 
@@ -20,6 +19,7 @@ from config import logs, metrics
 from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms
+from realtime.join import off_thread
 from realtime.models import Player
 from realtime.services import device_kicked
 from realtime.tokens import read_player_token
@@ -327,7 +327,7 @@ class GameSocket:
                 await self.close(CLOSE_HELLO_FAILED)
                 return
             device = device_read((self.scope.get("cookies") or {}).get(DEVICE_COOKIE))
-            player = await database_sync_to_async(_player_for_hello)(lg.id, ids[1], device)
+            player = await off_thread(_player_for_hello)(lg.id, ids[1], device)
             if player is None or player.banned:
                 await self.error(p.E_KICKED if player else p.E_NOT_AUTHORISED)
                 await self.close(CLOSE_KICKED if player else CLOSE_HELLO_FAILED)

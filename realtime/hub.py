@@ -787,7 +787,9 @@ class Hub:
     # --- joining -----------------------------------------------------------------------------
 
     async def player_arrived(self, lg: LocalGame, player: Player) -> None:
-        if not await db(services.player_seen)(player_id=player.id):
+        from realtime.join import off_thread  # the join threads: not the one sync thread
+
+        if not await off_thread(services.player_seen)(player_id=player.id):
             return
         metrics.player_joined()
         count = await self.store.players_incr(lg.id, 1)  # atomic across processes

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -35,6 +36,28 @@ LOOKUP_PATH = "/api/games/lookup"
 _MAX_BODY = 4096  # a join is ~100 bytes; anything bigger is Django's to refuse
 
 Scope = dict[str, Any]
+
+# Joins' database work runs on these threads, not on Django's one global sync thread: a join is
+# a few round trips to PostgreSQL and Redis, and on one thread a 10,000-player burst waited for
+# them one player at a time (the server sat mostly idle: bench/README.md "Joining"). Each thread
+# borrows its own pooled connection (DB_POOL_MAX, 12 per process, leaves room for the rest).
+JOIN_THREADS = 4
+_executor = ThreadPoolExecutor(max_workers=JOIN_THREADS, thread_name_prefix="join")
+
+
+def off_thread(fn: Callable) -> Callable[..., Awaitable[Any]]:
+    """`fn` as a coroutine on the join threads, with Django's connection handling around it
+    (as channels' database_sync_to_async does): for the join, the look-up and the hello."""
+    from django.db import close_old_connections
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_executor)
 
 
 def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
@@ -194,7 +217,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
         close_old_connections()
 
 
-_answer = sync_to_async(_answer_sync, thread_sensitive=True)
+_answer = off_thread(_answer_sync)
 
 
 def lookup_reply(*, pin: Any, user) -> dict:
@@ -243,7 +266,7 @@ def _lookup_sync(scope: Scope, language: str):
         close_old_connections()
 
 
-_lookup = sync_to_async(_lookup_sync, thread_sensitive=True)
+_lookup = off_thread(_lookup_sync)
 
 
 class _Host:
