@@ -220,45 +220,51 @@ class Generator:
         local_ip = f"127.0.0.{2 + i % SOURCE_ADDRESSES}"
         started = now_ms()
         ws: LeanSocket | None = None
+        # One phone does its steps in a row: a player keeps its slot (--concurrency per
+        # generator) from the look-up to its state frame, and gives it up only while it waits
+        # out a 429's retry_after, like a browser.
+        await self.sem.acquire()
+        held = True
+
+        async def request(url: str, payload: dict | None, what: str) -> tuple[int, dict]:
+            nonlocal held
+            while True:
+                status, body = await http_post_json(url, payload, local_ip)
+                if status != 429:
+                    return status, body
+                self.error(f"{what}: 429 (retried)")
+                wait = (body.get("details") or {}).get("retry_after", 1)
+                self.sem.release()
+                held = False
+                await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+                await self.sem.acquire()
+                held = True
+
         try:
-            while cfg["kind"] == "ours":  # the documented flow: PIN look-up first
-                async with self.sem:
-                    status, found = await http_post_json(
-                        f"{server}/api/games/lookup?pin={cfg['pin']}", None, local_ip
-                    )
-                if status != 429:
-                    break
-                self.error("lookup: 429 (retried)")
-                wait = (found.get("details") or {}).get("retry_after", 1)
-                await asyncio.sleep(wait * random.uniform(0.2, 1.0))
-            if cfg["kind"] == "ours" and status != 200:
-                raise RuntimeError(f"lookup {status} {found}")
-            while True:  # a real client honours 429 + retry_after (the per-game join limit)
-                async with self.sem:
-                    status, joined = await http_post_json(
-                        f"{server}/api/games/join",
-                        {"pin": cfg["pin"], "nickname": f"P{i:05d}"},
-                        local_ip,
-                    )
-                if status != 429:
-                    break
-                self.error("join: 429 (retried)")
-                wait = (joined.get("details") or {}).get("retry_after", 1)
-                await asyncio.sleep(wait * random.uniform(0.2, 1.0))
-            async with self.sem:
-                if status != 201:
-                    raise RuntimeError(f"join {status} {joined}")
-                player_id = joined["player"]
-                ws = LeanSocket(self, i, player_id)
-                await ws.open(server, cfg["ws_path"], local_ip)
-                ws.send(
-                    dumps_text(
-                        {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
-                    ).encode()
+            if cfg["kind"] == "ours":  # the documented flow: PIN look-up first
+                status, found = await request(
+                    f"{server}/api/games/lookup?pin={cfg['pin']}", None, "lookup"
                 )
-                state = orjson.loads(await asyncio.wait_for(ws.first, 120))
-                if state.get("type") != "state":
-                    raise RuntimeError(f"hello answered {state}")
+                if status != 200:
+                    raise RuntimeError(f"lookup {status} {found}")
+            status, joined = await request(
+                f"{server}/api/games/join", {"pin": cfg["pin"], "nickname": f"P{i:05d}"}, "join"
+            )
+            if status != 201:
+                raise RuntimeError(f"join {status} {joined}")
+            player_id = joined["player"]
+            ws = LeanSocket(self, i, player_id)
+            await ws.open(server, cfg["ws_path"], local_ip)
+            ws.send(
+                dumps_text(
+                    {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
+                ).encode()
+            )
+            state = orjson.loads(await asyncio.wait_for(ws.first, 120))
+            if state.get("type") != "state":
+                raise RuntimeError(f"hello answered {state}")
+            self.sem.release()
+            held = False
         except asyncio.CancelledError:
             if ws is not None:
                 ws.abort()
@@ -270,6 +276,9 @@ class Generator:
             if ws is not None:
                 ws.abort()
             return
+        finally:
+            if held:
+                self.sem.release()
         self.joined_at.append(now_ms())
         self.join_ms.append(self.joined_at[-1] - started)
         self.ready += 1
