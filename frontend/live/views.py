@@ -7,7 +7,6 @@ and the REST API; views only pass ids and secrets to the page's ES module with d
 from __future__ import annotations
 
 import io
-import secrets
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -22,9 +21,14 @@ from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.roles import is_teacher
+from realtime.access import may_watch, screen_key_ok
 from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting
+
+# The live pages' JS strings: this app's and the shared modules' (frontend/static/frontend/js/),
+# not the site-wide catalogue, which grows with every app (phone budget).
+LIVE_JS_PACKAGES = ["frontend.live", "frontend"]
 
 
 def _teacher_or_login(request):
@@ -87,8 +91,7 @@ def screen(request, game_id: int):
             "key": key,
             "join_url": join_url(request),
             # Only with the right key: the page says no more about a game than its socket would.
-            "practice": bool(key)
-            and Game.objects.filter(pk=game_id, screen_key=key, practice=True).exists(),
+            "practice": bool(key) and _practice_screen(game_id, key),
         },
     )
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
@@ -140,7 +143,7 @@ def overlay_javascript_catalog(request, lang: str):
     if lang not in OVERLAY_LANGUAGES:
         raise Http404
     with translation.override(lang):
-        return JavaScriptCatalog.as_view(packages=["frontend.live"])(request)
+        return JavaScriptCatalog.as_view(packages=LIVE_JS_PACKAGES)(request)
 
 
 def overlay_game(request, game_id: int, kind: str):
@@ -166,6 +169,11 @@ def overlay_contest(request, slug: str, kind: str):
     return _overlay_page(request, {"scope": "contest", "kind": kind, "target": slug})
 
 
+def _practice_screen(game_id: int, key: str) -> bool:
+    game = Game.objects.filter(pk=game_id, practice=True).only("screen_key").first()
+    return game is not None and screen_key_ok(game, key)
+
+
 @cache_control(private=True, max_age=300)
 def qr_svg(request, game_id: int):
     """The join link of a game as an SVG QR code, drawn here (no outside service)."""
@@ -177,11 +185,7 @@ def qr_svg(request, game_id: int):
     key = request.GET.get("key", "")
     # The PIN is a door key: only the screen (its secret), the join-card overlay (the PIN is on
     # it anyway) and the host may draw it.
-    allowed = (
-        (key and secrets.compare_digest(key.encode(), game.screen_key.encode()))
-        or overlay_key_ok(game.overlay_key, key)
-        or (request.user.is_authenticated and game.host_id == request.user.id)
-    )
+    allowed = may_watch(game, user=request.user, key=key) or overlay_key_ok(game.overlay_key, key)
     if not allowed:
         raise Http404
     return HttpResponse(qr_code_svg(join_url(request, game.pin)), content_type="image/svg+xml")
