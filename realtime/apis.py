@@ -18,7 +18,7 @@ from core.strict import StrictTypes
 from realtime import services
 from realtime.access import MSG_GAME_NOT_FOUND, may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
-from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
+from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
 
@@ -176,10 +176,10 @@ class GameLookupApi(APIView):
     def get(self, request):
         # No DRF authentication here (the lookup is public); the session's user, read only for a
         # practice game, lets its host find it.
+        from realtime.join import lookup_reply
+
         session_user = SimpleLazyObject(lambda: get_user(request._request))
-        game = services.game_for_pin(request.query_params.get("pin", ""), user=session_user)
-        # Whether joining needs the code on the big screen, so the form can ask for it at once.
-        return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
+        return Response(lookup_reply(pin=request.query_params.get("pin", ""), user=session_user))
 
 
 class JoinInput(StrictTypes, serializers.Serializer):
@@ -198,30 +198,17 @@ class GameJoinApi(APIView):
     def post(self, request):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
+        from realtime.join import join_reply
+
         user = request.user if request.user.is_authenticated else None
-        device = device_read(request.COOKIES.get(DEVICE_COOKIE))
-        player, token = services.player_join(
-            pin=data.validated_data["pin"],
-            nickname=data.validated_data["nickname"],
-            team=data.validated_data.get("team"),
+        body, new_device = join_reply(
+            data=data.validated_data,
             user=user,
-            challenge=data.validated_data.get("challenge"),
-            device=device or device_new(),
+            device=device_read(request.COOKIES.get(DEVICE_COOKIE)),
         )
-        response = Response(
-            {
-                "game": player.game_id,
-                "player": player.id,
-                "nickname": player.nickname,
-                "team": player.team,
-                "practice": player.game.practice,
-                "token": token,
-                "ws_url": f"/ws/game/{player.game_id}/",
-            },
-            status=status.HTTP_201_CREATED,
-        )
-        if device != player.device:
-            device_cookie_set(response, player.device, secure=request.is_secure())
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if new_device is not None:
+            device_cookie_set(response, new_device, secure=request.is_secure())
         return response
 
 
