@@ -37,10 +37,20 @@ from django.utils import timezone
 from contest import fastpath
 from core import logs, metrics
 
-_AUTOSAVE = re.compile(r"^/api/attempts/([0-9]+)/answers/$")
-# The attempt writes Django answers (start, submit, and autosaves the fast path passes on).
-_WRITES = re.compile(r"^/api/(rounds/[0-9]+/attempts|attempts/[0-9]+/(answers|submit))/$")
 ROUTE_AUTOSAVE = "attempt-autosave"
+# The attempt writes Django answers (start, submit, and autosaves the fast path passes on): the
+# paths Django routes to these names (contest/urls.py), read from its resolver.
+WRITE_ROUTES = ("round-attempt-start", ROUTE_AUTOSAVE, "attempt-submit")
+
+
+def _autosave_path(path: str) -> re.Match[str] | None:
+    return fastpath.route_regex(ROUTE_AUTOSAVE).match(path)
+
+
+def _write_path(path: str) -> bool:
+    return any(fastpath.route_regex(name).match(path) for name in WRITE_ROUTES)
+
+
 MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
 
 
@@ -70,9 +80,9 @@ class AttemptWrites:
 
     async def __call__(self, scope, receive, send) -> None:
         write = scope.get("type") == "http" and scope.get("method") == "POST"
-        match = _AUTOSAVE.match(scope.get("path", "")) if write else None
+        match = _autosave_path(scope.get("path", "")) if write else None
         if match is None:
-            if write and _WRITES.match(scope.get("path", "")):
+            if write and _write_path(scope.get("path", "")):
                 await self._django(scope, receive, send)
             else:
                 await self.app(scope, receive, send)

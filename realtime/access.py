@@ -16,6 +16,7 @@ from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_KICKED, ClientError
 from realtime.models import Game, Player
+from realtime.threads import off_thread  # the join threads, not the one sync thread
 from realtime.tokens import read_player_token
 
 # The answer to anyone who may not see a game: the same as for a game that does not exist.
@@ -66,7 +67,6 @@ def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player
 async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player | None:
     """May this socket take `role` in the game? The player (for a player), else None; raises
     ClientError (and the socket closes) when it may not."""
-    from realtime.join import off_thread  # the join threads, not the one sync thread
 
     if role == p.ROLE_PLAYER:
         ids = read_player_token(msg.get("token"))

@@ -35,6 +35,7 @@ from realtime.frames import (
 from realtime.hub import TO_ALL, TO_HOST, TO_STAFF, grace_ms
 from realtime.models import Answer, Player, QuestionResult
 from realtime.selectors import podium, roster
+from realtime.threads import off_thread  # the join threads, not the one sync thread
 from realtime.wire import now_ms
 
 if TYPE_CHECKING:
@@ -208,7 +209,6 @@ async def set_team(hub: Hub, lg: LocalGame, player_id: Any, team: Any) -> None:
 
 async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
     """A player's socket said hello: count them in (once) and tell the staff."""
-    from realtime.join import off_thread  # the join threads, not the one sync thread
 
     if not await off_thread(services.player_seen)(player_id=player.id):
         return

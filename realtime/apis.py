@@ -19,6 +19,7 @@ from realtime import services
 from realtime.access import MSG_GAME_NOT_FOUND, may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
+from realtime.join import JoinInput, join_reply, lookup_reply
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
 
@@ -176,19 +177,8 @@ class GameLookupApi(APIView):
     def get(self, request):
         # No DRF authentication here (the lookup is public); the session's user, read only for a
         # practice game, lets its host find it.
-        from realtime.join import lookup_reply
-
         session_user = SimpleLazyObject(lambda: get_user(request._request))
         return Response(lookup_reply(pin=request.query_params.get("pin", ""), user=session_user))
-
-
-class JoinInput(StrictTypes, serializers.Serializer):
-    pin = serializers.CharField(max_length=12)
-    nickname = serializers.CharField(max_length=200, trim_whitespace=False)
-    team = serializers.IntegerField(required=False, allow_null=True)
-    challenge = serializers.CharField(
-        max_length=12, required=False, allow_blank=True, allow_null=True
-    )
 
 
 class GameJoinApi(APIView):
@@ -198,8 +188,6 @@ class GameJoinApi(APIView):
     def post(self, request):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
-        from realtime.join import join_reply
-
         user = request.user if request.user.is_authenticated else None
         body, new_device = join_reply(
             data=data.validated_data,

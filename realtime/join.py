@@ -8,7 +8,7 @@ negotiation and renderer, and two thread hops, around the five queries of the jo
 
 `JoinFastPath` answers an anonymous PIN look-up (same service, same limits, `lookup_reply`) and
 an anonymous JSON join here instead: it parses the body with the same
-input serializer as the API (`apis.JoinInput`), checks the same rate limits
+input serializer as the API (`JoinInput`), checks the same rate limits
 (`core.ratelimit.check` / `record_result`), calls the same service (`services.player_join`,
 through `join_reply`, which the API calls too) in one hop to Django's sync thread, and renders
 errors in the same shape and language. Anything else goes to Django untouched: a session cookie
@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from asgiref.sync import sync_to_async
 from django.conf import settings
+from rest_framework import serializers
+
+from core.strict import StrictTypes
+from realtime.threads import off_thread
 
 ROUTE = "game-join"
 PATH = "/api/games/join"
@@ -37,31 +39,20 @@ _MAX_BODY = 4096  # a join is ~100 bytes; anything bigger is Django's to refuse
 
 Scope = dict[str, Any]
 
-# Joins' database work runs on these threads, not on Django's one global sync thread: a join is
-# a few round trips to PostgreSQL and Redis, and on one thread a 10,000-player burst waited for
-# them one player at a time (the server sat mostly idle: bench/README.md "Joining"). Each thread
-# borrows its own pooled connection (DB_POOL_MAX, 12 per process, leaves room for the rest).
-JOIN_THREADS = 4
-_executor = ThreadPoolExecutor(max_workers=JOIN_THREADS, thread_name_prefix="join")
 
+class JoinInput(StrictTypes, serializers.Serializer):
+    """What a phone sends to join (the API and the fast path parse it with this one serializer)."""
 
-def off_thread(fn: Callable) -> Callable[..., Awaitable[Any]]:
-    """`fn` as a coroutine on the join threads, with Django's connection handling around it
-    (as channels' database_sync_to_async does): for the join, the look-up and the hello."""
-    from django.db import close_old_connections
-
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run, thread_sensitive=False, executor=_executor)
+    pin = serializers.CharField(max_length=12)
+    nickname = serializers.CharField(max_length=200, trim_whitespace=False)
+    team = serializers.IntegerField(required=False, allow_null=True)
+    challenge = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, allow_null=True
+    )
 
 
 def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
-    """Join with validated input (apis.JoinInput): the 201 body, and the device id to set in the
+    """Join with validated input (JoinInput): the 201 body, and the device id to set in the
     device cookie when the browser does not have it yet (None: keep the cookie). Raises the
     service's ApplicationError."""
     from realtime import services
@@ -167,7 +158,6 @@ def _answer_sync(scope: Scope, data: dict, language: str):
 
     from core import ratelimit
     from core.errors import ApplicationError, error_body, too_many
-    from realtime.apis import JoinInput
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
     close_old_connections()
