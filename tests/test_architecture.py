@@ -196,7 +196,7 @@ def test_the_contest_fast_path_answers_the_paths_django_routes_to_the_same_views
 
 
 def test_apps_tell_core_what_it_must_know_without_core_importing_them():
-    """core/ names no app: the apps register their parts from ready() (docs/architecture-core.md)."""
+    """core/ names no app: the apps register their parts from ready() (docs/architecture.md)."""
     from contest.services.registration import COOKIE_PREFIX
     from core import health, metrics, ratelimit
     from realtime.challenge import CODE_WRONG
