@@ -23,6 +23,7 @@ from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
+from realtime.venues import venue_list
 
 MSG_GAME_NOT_FOUND = _("Game not found.")
 
@@ -188,7 +189,14 @@ class GameLookupApi(APIView):
         session_user = SimpleLazyObject(lambda: get_user(request._request))
         game = services.game_for_pin(request.query_params.get("pin", ""), user=session_user)
         # Whether joining needs the code on the big screen, so the form can ask for it at once.
-        return Response({"game": game.id, "challenge": bool(game.settings.get("join_challenge"))})
+        # The venue picker of a game played at several venues (realtime/venues.py).
+        return Response(
+            {
+                "game": game.id,
+                "challenge": bool(game.settings.get("join_challenge")),
+                "venues": venue_list(game_id=game.id),
+            }
+        )
 
 
 class JoinInput(StrictTypes, serializers.Serializer):
@@ -198,6 +206,7 @@ class JoinInput(StrictTypes, serializers.Serializer):
     challenge = serializers.CharField(
         max_length=12, required=False, allow_blank=True, allow_null=True
     )
+    venue = serializers.IntegerField(required=False, allow_null=True)
 
 
 class GameJoinApi(APIView):
@@ -216,6 +225,7 @@ class GameJoinApi(APIView):
             user=user,
             challenge=data.validated_data.get("challenge"),
             device=device or device_new(),
+            venue=data.validated_data.get("venue"),
         )
         response = Response(
             {
@@ -223,6 +233,7 @@ class GameJoinApi(APIView):
                 "player": player.id,
                 "nickname": player.nickname,
                 "team": player.team,
+                "venue": player.venue.name if player.venue_id else None,
                 "practice": player.game.practice,
                 "token": token,
                 "ws_url": f"/ws/game/{player.game_id}/",

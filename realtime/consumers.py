@@ -18,6 +18,7 @@ from django.utils import translation
 
 from config import logs, metrics
 from realtime import protocol as p
+from realtime import venue_live
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.hub import LocalGame, dumps, error_frame, get_hub, now_ms
 from realtime.models import Player
@@ -136,7 +137,7 @@ def _direct_writer(send) -> DirectWriter | None:
 def _player_for_hello(game_id: int, player_id: int, device: str | None) -> Player | None:
     """The token's player; reported as banned when it is, or when this socket comes from a
     device kicked from the game (a token made elsewhere does not let a kicked device back in)."""
-    player = Player.objects.filter(id=player_id, game_id=game_id).first()
+    player = Player.objects.select_related("venue").filter(id=player_id, game_id=game_id).first()
     if (
         player is not None
         and not player.banned
@@ -156,6 +157,7 @@ class GameSocket:
         self.direct = _direct_writer(send)
         self.role: str | None = None
         self.player_id: int | None = None
+        self.venue: tuple[int, bool] | None = None  # (venue id, MC view): realtime/venue_live.py
         self.lg: LocalGame | None = None
         self.lang = "vi"
         self.closed = False
@@ -319,7 +321,7 @@ class GameSocket:
             await self.error(p.E_NOT_AUTHORISED)
             await self.close(CLOSE_NOT_FOUND)
             return
-        player = None
+        player = venue = None
         if role == p.ROLE_PLAYER:
             ids = read_player_token(msg.get("token"))
             if ids is None or ids[0] != lg.id:
@@ -338,11 +340,18 @@ class GameSocket:
                 await self.error(p.E_NOT_AUTHORISED)
                 await self.close(CLOSE_HELLO_FAILED)
                 return
+        elif "venue" in msg:
+            venue = await venue_live.screen_venue(lg, msg)
+            if venue is None:
+                await self.error(p.E_NOT_AUTHORISED)
+                await self.close(CLOSE_HELLO_FAILED)
+                return
         elif not hub.screen_key_ok(lg, msg.get("key")):
             await self.error(p.E_NOT_AUTHORISED)
             await self.close(CLOSE_HELLO_FAILED)
             return
         self.detach()
+        self.venue = venue if role == p.ROLE_SCREEN and "venue" in msg else None
         self.role, self.lg = role, lg
         metrics.socket_opened(self, role)
         self.held = []
@@ -366,6 +375,8 @@ class GameSocket:
                 await self.send_text(text)
         if player is not None:
             await hub.player_arrived(lg, player)
+        else:
+            await venue_live.attach(hub, lg, self)
 
     async def handle_answer(self, msg: dict) -> None:
         if self.lg is None:

@@ -873,6 +873,7 @@ class Hub:
                 "player": player.id,
                 "nickname": player.nickname,
                 "team": player.team,
+                "venue": player.venue.name if player.venue_id else None,
                 "score": player.score,
                 "rank": player.rank,
                 "streak": player.streak,
