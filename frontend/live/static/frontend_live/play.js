@@ -83,6 +83,11 @@ async function join(event) {
   const challengeRow = $("#challenge-row");
   const payload = { pin, nickname };
   if (!challengeRow.hidden) payload.challenge = form.challenge.value.replace(/\D/g, "");
+  // A game played at several venues: the player's venue (from the venue's link, or picked).
+  if (!$("#venue-row").hidden) {
+    if (!form.venue.value) return (button.disabled = false, showJoinError(_("Pick your venue."), form.venue));
+    payload.venue = Number(form.venue.value);
+  }
   try {
     const response = await fetch("/api/games/join", {
       method: "POST",
@@ -93,6 +98,10 @@ async function join(event) {
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       let field = body.code === "nickname_taken" || body.code === "nickname_invalid" ? form.nickname : form.pin;
+      if (body.code === "venue_required" || body.code === "venue_unknown") {
+        await checkChallenge();
+        field = form.venue;
+      }
       if (body.code === "challenge_required" || body.code === "challenge_wrong") {
         challengeRow.hidden = false;
         form.challenge.value = "";
@@ -100,7 +109,7 @@ async function join(event) {
       }
       return showJoinError(body.message || _("Could not join. Please try again."), field);
     }
-    session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin };
+    session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin, venue: body.venue };
     saveSession();
     history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
     startGame();
@@ -135,6 +144,7 @@ function startGame() {
   $("#v-join").hidden = true;
   $("#v-game").hidden = false;
   $("#me-name").textContent = session.nickname;
+  $("#me-venue").textContent = session.venue || "";
   setView("connecting", () => [el("p", { class: "play-wait" }, _("Connecting…"))]);
   sock = new LiveSocket({
     gameId: session.game,
@@ -272,6 +282,7 @@ function onState(msg) {
   if (you.nickname) {
     session.nickname = you.nickname;
     $("#me-name").textContent = you.nickname;
+    $("#me-venue").textContent = you.venue || "";
   }
   renderScore();
   const phase = game.phase;
@@ -753,9 +764,20 @@ async function checkChallenge() {
     if (!response.ok) return; // an unknown PIN is reported when the player presses Enter
     const body = await response.json();
     $("#challenge-row").hidden = !body.challenge;
+    venuePicker(body.venues || []);
   } catch (e) {
     // offline: the join itself will say so
   }
+}
+
+/** The venue picker of a game played at several venues; the venue's own link preselects it. */
+function venuePicker(venues) {
+  const select = $("#venue");
+  const wanted = select.value || root.dataset.venue || "";
+  select.replaceChildren(el("option", { value: "" }, _("Choose your venue…")),
+    ...venues.map((v) => el("option", { value: String(v.id) }, v.name)));
+  if (venues.some((v) => String(v.id) === wanted)) select.value = wanted;
+  $("#venue-row").hidden = !venues.length;
 }
 
 // --- Boot -------------------------------------------------------------------------------------

@@ -26,7 +26,11 @@ const sound = new ScreenSound();
 
 const sock = new LiveSocket({
   gameId: root.dataset.game,
-  hello: () => ({ type: "hello", v: 1, role: "screen", key: root.dataset.key, lang }),
+  // A venue's screen says which venue: its key opens that venue only.
+  hello: () => ({
+    type: "hello", v: 1, role: "screen", key: root.dataset.key, lang,
+    ...(root.dataset.venue ? { venue: Number(root.dataset.venue) } : {}),
+  }),
   onMessage: handle,
   onStatus: connStatus($("#s-conn")),
   onClose: (event) => {
@@ -402,6 +406,8 @@ function render() {
 }
 
 function handle(msg) {
+  // Venue panels and strips (venue_host.js, venue_screen.js) follow the same frames.
+  root.dispatchEvent(new CustomEvent("live-frame", { detail: msg }));
   switch (msg.type) {
     case "state":
       game = msg.game || {};

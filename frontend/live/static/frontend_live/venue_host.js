@@ -1,0 +1,48 @@
+// The host console's venue panel (issue #17): each venue's players connected and answered, its
+// screen online or offline and its MC ready; a warning before Start or Next while a venue's
+// screen is offline.
+import { $, _, el, fmt, formatNumber } from "./common.js";
+
+const root = $("#host");
+const panel = $("#venue-panel");
+const lang = root.dataset.lang || "vi";
+let status = null;
+
+root.addEventListener("live-frame", (event) => {
+  if (event.detail.type !== "venues") return;
+  status = event.detail;
+  render();
+});
+
+function render() {
+  panel.hidden = false;
+  const ready = status.venues.filter((v) => v.ready).length;
+  $("#venue-ready").textContent = fmt(_("%(ready)s of %(n)s venues ready"), { ready, n: status.venues.length });
+  $("#venue-rows").replaceChildren(...status.venues.map((v) => el("tr", { dataset: { venue: String(v.id) } },
+    el("th", { scope: "row" }, v.name),
+    el("td", {}, formatNumber(v.players, lang)),
+    el("td", {}, formatNumber(v.answered, lang)),
+    el("td", { class: v.screen ? "on" : "off" }, v.screen ? _("online") : _("offline")),
+    el("td", {}, v.ready ? "✓" : "–"))));
+  $("#venue-total").textContent = fmt(_("All venues: %(players)s players · %(answered)s answered"),
+    { players: formatNumber(status.totals.players, lang), answered: formatNumber(status.totals.answered, lang) });
+  const offline = status.venues.filter((v) => !v.screen);
+  const warn = $("#venue-warning");
+  warn.hidden = !offline.length;
+  warn.textContent = offline.length
+    ? fmt(_("Screen offline at: %(names)s"), { names: offline.map((v) => v.name).join(", ") }) : "";
+}
+
+// Before the question moves on: ask when a venue would not see it.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest('[data-action="next"], [data-action="start"]');
+  if (!button || !status) return;
+  const offline = status.venues.filter((v) => !v.screen);
+  if (!offline.length) return;
+  const message = fmt(_("The screen of %(names)s is offline: that venue will not see the question. Go on anyway?"),
+    { names: offline.map((v) => v.name).join(", ") });
+  if (!confirm(message)) {
+    event.stopImmediatePropagation();
+    event.preventDefault();
+  }
+}, true);
