@@ -314,3 +314,28 @@ def venue_status(*, game_id: int, q: int | None, seen_after_ms: int) -> dict[str
             "answered": sum(answered.values()),
         },
     }
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def venues_xlsx_sheet(book, *, game: Game) -> None:
+    """The results export's "Venues" sheet: the final venue board (games with venues only)."""
+    from django.utils.translation import gettext as _g
+
+    from contest.services.exports import xlsx_append
+
+    board = venue_board_for_game(game=game)
+    if not board:
+        return
+    settings = venue_settings(game)
+    labels = {
+        "mean": _g("mean score per player"),
+        "top_k": _g("mean of the top %(k)s scores") % {"k": settings["k"]},
+        "correct": _g("share of correct answers"),
+    }
+    sheet = book.create_sheet(_g("Venues"))
+    xlsx_append(sheet, [_g("Venue board"), labels[settings["method"]]])
+    xlsx_append(sheet, [_g("Rank"), _g("Venue"), _g("Players"), _g("Value")])
+    for row in board:
+        xlsx_append(sheet, [row["rank"], row["name"], row["players"], row["value"]])

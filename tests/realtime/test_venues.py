@@ -285,3 +285,20 @@ async def test_a_reloaded_venue_screen_is_back_in_the_current_question():
         await again.close()
     finally:
         await host_ws.close()
+
+
+def test_results_export_has_a_venue_sheet_with_the_board():
+    import io
+
+    from openpyxl import load_workbook
+
+    from realtime.results import results_xlsx
+    from realtime.services import player_join
+
+    _h, game, (a, b, _c) = _game_with_venues()
+    for name, venue, score in (("A1", a, 30), ("A2", a, 10), ("B1", b, 15)):
+        player, _t = player_join(pin=game.pin, nickname=name, venue=venue.id)
+        Player.objects.filter(id=player.id).update(score=score)
+    book = load_workbook(io.BytesIO(results_xlsx(game=game)))
+    rows = list(book["Venues"].iter_rows(min_row=3, values_only=True))
+    assert rows == [(1, "Krông Pắc", 2, 20), (2, "Ea Kar", 1, 15), (3, "Buôn Đôn", 0, 0)]
