@@ -23,7 +23,7 @@ from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
-from realtime.venues import venue_list
+from realtime.venues import venue_key_of_game, venue_list
 
 MSG_GAME_NOT_FOUND = _("Game not found.")
 
@@ -126,6 +126,8 @@ class GameChallengeApi(APIView):
         )
         is_host = game is not None and request.user.is_authenticated
         is_host = is_host and game.host_id == request.user.id
+        # A venue's screen shows the join code too (its own key, realtime/venues.py).
+        is_screen = is_screen or (game is not None and venue_key_of_game(game_id=game.id, key=key))
         if not (is_screen or is_host):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
         response = Response(challenge_current(game=game))

@@ -161,6 +161,15 @@ def venue_by_key(*, venue_id: Any, key: Any, game_id: int | None = None) -> Venu
     return venue if key_matches(venue, key) else None
 
 
+def venue_key_of_game(*, game_id: int, key: Any) -> bool:
+    """Whether `key` is the key of one of the game's venues (its screen's join code poll)."""
+    if not isinstance(key, str) or not key:
+        return False
+    return any(
+        key_matches(v, key) for v in Venue.objects.filter(game_id=game_id).only("screen_key")
+    )
+
+
 def venue_for_join(*, game: Game, venue: Any) -> int | None:
     """The venue a player joins: required when the game has venues, and only one of its own."""
     ids = list(Venue.objects.filter(game=game).values_list("id", flat=True))

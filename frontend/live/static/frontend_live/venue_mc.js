@@ -64,8 +64,9 @@ function render(status) {
     ? fmt(_("%(n)s answered"), { n: formatNumber(mine.answered, lang) }) : "";
   $("#mc-total").textContent = formatNumber(status.totals.players, lang);
   const row = (status.board || []).find((r) => r.venue === me);
-  $("#mc-rank").textContent = row ? fmt(_("%(rank)s of %(n)s"), { rank: row.rank, n: status.board.length }) : "–";
-  $("#mc-value").textContent = row ? valueText(row, status.method, lang) : "";
+  $("#mc-rank").textContent = row ? String(row.rank) : "–";
+  $("#mc-value").textContent = row
+    ? fmt(_("of %(n)s venues · %(value)s"), { n: status.board.length, value: valueText(row, status.method, lang) }) : "";
   ready = mine.ready;
   const button = $("#mc-ready");
   button.setAttribute("aria-pressed", String(ready));

@@ -49,6 +49,7 @@ function renderBoard() {
   const show = board && board.length && (phase === "leaderboard" || full);
   box.hidden = !show;
   box.classList.toggle("full", !!full);
+  root.classList.toggle("vs-side", !!show && !full); // the players' board makes room
   if (!show) return;
   $("#v-board-title").textContent = full
     ? _("Venue podium") : fmt(_("Venues · %(method)s"), { method: methodLabel(status.method, status.k) });
