@@ -1,5 +1,5 @@
 // Shared by the venue pages (issue #17): the venue board's values and rows, and JSON requests.
-import { _, el, fmt, formatNumber } from "./common.js";
+import { _, el, fmt, formatNumber, ngettext } from "./common.js";
 
 /** A board value as the method reads: points (mean, top K) or a share of correct answers. */
 export function valueText(row, method, lang) {
@@ -18,7 +18,7 @@ export function boardRow(row, method, lang, mine) {
   return el("li", { class: "sc-lb-row" + (mine ? " vs-mine-row" : ""), dataset: { venue: String(row.venue) } },
     el("span", { class: "sc-lb-rank" }, String(row.rank)),
     el("span", { class: "sc-lb-name" }, row.name,
-      el("span", { class: "sc-lb-team" }, fmt(_("%(n)s players"), { n: formatNumber(row.players, lang) }))),
+      el("span", { class: "sc-lb-team" }, fmt(ngettext("%(n)s player", "%(n)s players", row.players), { n: formatNumber(row.players, lang) }))),
     el("span", { class: "sc-lb-delta" }),
     el("span", { class: "sc-lb-score" }, valueText(row, method, lang)));
 }

@@ -1,7 +1,7 @@
 // The host console's venue panel (issue #17): each venue's players connected and answered, its
 // screen online or offline and its MC ready; a warning before Start or Next while a venue's
 // screen is offline.
-import { $, _, el, fmt, formatNumber } from "./common.js";
+import { $, _, el, fmt, formatNumber, ngettext } from "./common.js";
 
 const root = $("#host");
 const panel = $("#venue-panel");
@@ -17,14 +17,14 @@ root.addEventListener("live-frame", (event) => {
 function render() {
   panel.hidden = false;
   const ready = status.venues.filter((v) => v.ready).length;
-  $("#venue-ready").textContent = fmt(_("%(ready)s of %(n)s venues ready"), { ready, n: status.venues.length });
+  $("#venue-ready").textContent = fmt(ngettext("%(ready)s of %(n)s venue ready", "%(ready)s of %(n)s venues ready", status.venues.length), { ready, n: status.venues.length });
   $("#venue-rows").replaceChildren(...status.venues.map((v) => el("tr", { dataset: { venue: String(v.id) } },
     el("th", { scope: "row" }, v.name),
     el("td", {}, formatNumber(v.players, lang)),
     el("td", {}, formatNumber(v.answered, lang)),
     el("td", { class: v.screen ? "on" : "off" }, v.screen ? _("online") : _("offline")),
     el("td", {}, v.ready ? "✓" : "–"))));
-  $("#venue-total").textContent = fmt(_("All venues: %(players)s players · %(answered)s answered"),
+  $("#venue-total").textContent = fmt(ngettext("All venues: %(players)s player · %(answered)s answered", "All venues: %(players)s players · %(answered)s answered", status.totals.players),
     { players: formatNumber(status.totals.players, lang), answered: formatNumber(status.totals.answered, lang) });
   const offline = status.venues.filter((v) => !v.screen);
   const warn = $("#venue-warning");

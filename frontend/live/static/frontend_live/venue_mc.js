@@ -66,7 +66,7 @@ function render(status) {
   const row = (status.board || []).find((r) => r.venue === me);
   $("#mc-rank").textContent = row ? String(row.rank) : "–";
   $("#mc-value").textContent = row
-    ? fmt(_("of %(n)s venues · %(value)s"), { n: status.board.length, value: valueText(row, status.method, lang) }) : "";
+    ? fmt(ngettext("of %(n)s venue · %(value)s", "of %(n)s venues · %(value)s", status.board.length), { n: status.board.length, value: valueText(row, status.method, lang) }) : "";
   ready = mine.ready;
   const button = $("#mc-ready");
   button.setAttribute("aria-pressed", String(ready));

@@ -1,7 +1,7 @@
 // A venue's big screen (issue #17): the game's screen (screen.js) plus a strip with this venue's
 // attendance and answers and the combined totals, the venue board beside the leaderboard, and
 // the venue podium before or after the players' podium (the host's choice).
-import { $, _, el, fmt, formatNumber } from "./common.js";
+import { $, _, fmt, formatNumber, ngettext } from "./common.js";
 import { boardRow, methodLabel } from "./venue_common.js";
 
 const root = $("#screen");
@@ -31,12 +31,12 @@ function render() {
   $("#v-mine").textContent = mine
     ? (inQuestion
       ? fmt(_("Here: %(answered)s of %(players)s answered"), { answered: formatNumber(mine.answered, lang), players: formatNumber(mine.players, lang) })
-      : fmt(_("Here: %(players)s players"), { players: formatNumber(mine.players, lang) }))
+      : fmt(ngettext("Here: %(players)s player", "Here: %(players)s players", mine.players), { players: formatNumber(mine.players, lang) }))
     : "";
   const t = status.totals;
   $("#v-all").textContent = inQuestion
     ? fmt(_("All venues: %(answered)s of %(players)s answered"), { answered: formatNumber(t.answered, lang), players: formatNumber(t.players, lang) })
-    : fmt(_("All venues: %(players)s players"), { players: formatNumber(t.players, lang) });
+    : fmt(ngettext("All venues: %(players)s player", "All venues: %(players)s players", t.players), { players: formatNumber(t.players, lang) });
   renderBoard();
 }
 
