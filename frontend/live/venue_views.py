@@ -26,7 +26,13 @@ def host_venues(request, game_id: int):
     if denied := _teacher_or_login(request):
         return denied
     game = _hosted(request, game_id)
-    parents = Unit.objects.filter(children__isnull=False).distinct().order_by("level", "name")
+    # Venues are districts (or communes) of a province, or a district's schools at most: the
+    # picker lists provinces and districts only (a real hierarchy has thousands of schools).
+    parents = (
+        Unit.objects.filter(level__in=["province", "district"], children__isnull=False)
+        .distinct()
+        .order_by("level", "name")
+    )
     return render(
         request,
         "frontend_live/venues.html",

@@ -96,6 +96,10 @@ async def test_three_venues_play_one_game_in_sync(asgi_server, browser, artifact
             for kind in ("screen", "mc", "join")
         }
     assert set(links) == set(VENUES)
+    # The venue podium before the players' podium (the host's choice).
+    await manager.locator("#v-podium").select_option("before")
+    await manager.get_by_role("button", name="Save", exact=True).click()
+    await expect(manager.locator("#v-saved")).to_have_text("Saved.", timeout=TIMEOUT)
 
     screens = {}
     for name in VENUES:
@@ -177,6 +181,21 @@ async def test_three_venues_play_one_game_in_sync(asgi_server, browser, artifact
         str([n for n, _v in expected].index("Krông Pắc") + 1), timeout=TIMEOUT
     )
     await expect(mc.locator("#mc-value")).to_contain_text("of 3 venues", timeout=TIMEOUT)
+
+    # Question 2 nobody answers; then the podium: the venue podium comes first on venue screens.
+    await host.get_by_role("button", name=t["next"]).click()
+    await expect(screens["Ea Kar"].locator(".sc-qtext")).to_have_text(t["q2"], timeout=TIMEOUT)
+    await expect(screens["Ea Kar"].locator("#v-board")).to_be_hidden()
+    await host.get_by_role("button", name=t["end_question"]).click()
+    await host.get_by_role("button", name=t["next"]).click()  # leaderboard
+    await host.get_by_role("button", name=t["next"]).click()  # podium
+    podium = screens["Ea Kar"].locator("#v-board.full")
+    await expect(podium).to_be_visible(timeout=TIMEOUT)
+    await expect(podium.locator("#v-board-title")).to_have_text("Venue podium")
+    await expect(podium.locator(".sc-lb-row").first).to_contain_text(expected[0][0])
+    await screens["Ea Kar"].screenshot(path=str(tmp_path / "venue-podium.png"))
+    await expect(podium).to_be_hidden(timeout=15_000)  # then the players' podium
+    await expect(screens["Ea Kar"].locator(".sc-podium")).to_be_visible()
 
     shots = {
         "venue-screen.png": screens["Ea Kar"],
