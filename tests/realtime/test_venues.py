@@ -302,3 +302,24 @@ def test_results_export_has_a_venue_sheet_with_the_board():
     book = load_workbook(io.BytesIO(results_xlsx(game=game)))
     rows = list(book["Venues"].iter_rows(min_row=3, values_only=True))
     assert rows == [(1, "Krông Pắc", 2, 20), (2, "Ea Kar", 1, 15), (3, "Buôn Đôn", 0, 0)]
+
+
+def test_venue_pages_name_the_game_only_with_the_venue_key(client):
+    host, game, (a, b, _c) = _game_with_venues()
+    good = client.get(f"/venue/{a.id}/screen?key={a.screen_key}")
+    assert f'data-game="{game.id}"' in good.content.decode()
+    for url in (
+        f"/venue/{a.id}/screen?key={b.screen_key}",
+        f"/venue/{a.id}/mc?key={game.screen_key}",
+    ):
+        page = client.get(url).content.decode()
+        assert 'data-game="0"' in page and a.name not in page and game.pin not in page
+    # The join QR code: the venue's key or the host; the sheet: the host only.
+    assert client.get(f"/venue/{a.id}/qr.svg?key={b.screen_key}").status_code == 404
+    assert client.get(f"/venue/{a.id}/qr.svg?key={a.screen_key}").status_code == 200
+    stranger = make_user("sheet-stranger", roles=["teacher"])
+    client.force_login(stranger)
+    assert client.get(f"/host/{game.id}/venues/sheet").status_code == 404
+    client.force_login(host)
+    sheet = client.get(f"/host/{game.id}/venues/sheet").content.decode()
+    assert all(v.name in sheet and v.screen_key in sheet for v in (a, b))
