@@ -10,12 +10,17 @@ const lang = root.dataset.lang || "vi";
 let status = null;
 let phase = "";
 let podiumSince = 0;
+// Without the players' leaderboard, the venue board shows beside the reveal instead.
+let showLeaderboard = true;
 // The venue podium shows this long before the players' podium ("before").
 const PODIUM_FIRST_MS = 10000;
 
 root.addEventListener("live-frame", (event) => {
   const msg = event.detail;
-  if (msg.type === "state") phase = (msg.game || {}).phase || "";
+  if (msg.type === "state") {
+    phase = (msg.game || {}).phase || "";
+    showLeaderboard = (msg.game || {}).show_leaderboard !== false;
+  } else if (msg.type === "flags") showLeaderboard = msg.show_leaderboard !== false;
   else if (msg.type === "question") phase = "open";
   else if (["reveal", "leaderboard", "podium", "ended", "closed"].includes(msg.type)) phase = msg.type;
   else if (msg.type === "venues") status = msg;
@@ -46,7 +51,8 @@ function renderBoard() {
   const podiumFirst = status.podium === "before" && phase === "podium" && Date.now() - podiumSince < PODIUM_FIRST_MS;
   const podiumAfter = status.podium === "after" && phase === "ended";
   const full = podiumFirst || podiumAfter;
-  const show = board && board.length && (phase === "leaderboard" || full);
+  const afterQuestion = phase === "leaderboard" || (phase === "reveal" && !showLeaderboard);
+  const show = board && board.length && (afterQuestion || full);
   box.hidden = !show;
   box.classList.toggle("full", !!full);
   root.classList.toggle("vs-side", !!show && !full); // the players' board makes room
