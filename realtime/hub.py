@@ -473,7 +473,11 @@ class Hub:
             players = await self.store.players_get(lg.id)
             if players is not None:
                 lg.players_count = players
-            rows = await db(lambda ids=list(lg.players): list(Player.objects.filter(id__in=ids)))()
+            rows = await db(
+                lambda ids=list(lg.players): list(
+                    Player.objects.select_related("venue").filter(id__in=ids)
+                )
+            )()
             by_id = {row.id: row for row in rows}
             for sock in list(lg.sockets(TO_ALL)):
                 player = by_id.get(sock.player_id) if sock.role == p.ROLE_PLAYER else None

@@ -323,3 +323,19 @@ def test_venue_pages_name_the_game_only_with_the_venue_key(client):
     client.force_login(host)
     sheet = client.get(f"/host/{game.id}/venues/sheet").content.decode()
     assert all(v.name in sheet and v.screen_key in sheet for v in (a, b))
+
+
+async def test_after_a_lost_bus_a_venue_player_gets_its_state_again_with_its_venue():
+    from realtime.hub import get_hub
+    from realtime.services import player_join
+
+    _h, game, (a, _b, _c) = await sync_to_async(_game_with_venues)()
+    _player, token = await sync_to_async(player_join)(pin=game.pin, nickname="Lan", venue=a.id)
+    phone = await player_socket(game.id, token)
+    try:
+        assert phone.frames[0]["you"]["venue"] == "Krông Pắc"
+        await (await get_hub()).resync()  # what a Redis restart triggers
+        again = await phone.until("state")
+        assert again["you"]["venue"] == "Krông Pắc"
+    finally:
+        await phone.close()
