@@ -2,6 +2,7 @@
 // screen online or offline and its MC ready; a warning before Start or Next while a venue's
 // screen is offline.
 import { $, _, el, fmt, formatNumber, ngettext } from "./common.js";
+import { valueText } from "./venue_common.js";
 
 const root = $("#host");
 const panel = $("#venue-panel");
@@ -18,12 +19,15 @@ function render() {
   panel.hidden = false;
   const ready = status.venues.filter((v) => v.ready).length;
   $("#venue-ready").textContent = fmt(ngettext("%(ready)s of %(n)s venue ready", "%(ready)s of %(n)s venues ready", status.venues.length), { ready, n: status.venues.length });
+  const ranked = new Map((status.board || []).map((row) => [row.venue, row]));
   $("#venue-rows").replaceChildren(...status.venues.map((v) => el("tr", { dataset: { venue: String(v.id) } },
     el("th", { scope: "row" }, v.name),
     el("td", {}, formatNumber(v.players, lang)),
     el("td", {}, formatNumber(v.answered, lang)),
     el("td", { class: v.screen ? "on" : "off" }, v.screen ? _("online") : _("offline")),
-    el("td", {}, v.ready ? "✓" : "–"))));
+    el("td", {}, v.ready ? "✓" : "–"),
+    el("td", {}, ranked.has(v.id)
+      ? `${ranked.get(v.id).rank} · ${valueText(ranked.get(v.id), status.method, lang)}` : "–"))));
   $("#venue-total").textContent = fmt(ngettext("All venues: %(players)s player · %(answered)s answered", "All venues: %(players)s players · %(answered)s answered", status.totals.players),
     { players: formatNumber(status.totals.players, lang), answered: formatNumber(status.totals.answered, lang) });
   const offline = status.venues.filter((v) => !v.screen);
