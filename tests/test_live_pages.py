@@ -3,6 +3,7 @@ within the mobile JS+CSS budget and draw the join QR code server-side."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 import pytest
@@ -128,9 +129,10 @@ def _assets(client, html: str, lang: str) -> dict[str, int]:
             with open(path, "rb") as handle:
                 body = handle.read()
             if url.endswith(".js"):
+                # Relative imports, the shared ../frontend/js/ modules included.
                 base = url.rsplit("/", 1)[0]
-                for module in re.findall(r'from\s+"\./([\w.-]+\.js)"', body.decode()):
-                    urls.append(f"{base}/{module}")
+                for module in re.findall(r'from\s+"(\.{1,2}/[\w./-]+\.js)"', body.decode()):
+                    urls.append(posixpath.normpath(f"{base}/{module}"))
         else:
             body = get(client, url, lang).content
         sizes[url] = len(body)

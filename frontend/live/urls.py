@@ -8,10 +8,9 @@ from django.views.i18n import JavaScriptCatalog
 from frontend.live import venue_views, views
 
 urlpatterns = [
-    # Only this app's JS strings: the site-wide catalogue grows with every app (phone budget).
     path(
         "live/jsi18n/",
-        JavaScriptCatalog.as_view(packages=["frontend.live"]),
+        JavaScriptCatalog.as_view(packages=views.LIVE_JS_PACKAGES),
         name="live-javascript-catalog",
     ),
     path("play", views.play, name="live-play"),

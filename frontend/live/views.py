@@ -26,6 +26,10 @@ from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting
 
+# The live pages' JS strings: this app's and the shared modules' (frontend/static/frontend/js/),
+# not the site-wide catalogue, which grows with every app (phone budget).
+LIVE_JS_PACKAGES = ["frontend.live", "frontend"]
+
 
 def _teacher_or_login(request):
     """None when the user may host; otherwise the response to send (login or 403 page)."""
@@ -141,7 +145,7 @@ def overlay_javascript_catalog(request, lang: str):
     if lang not in OVERLAY_LANGUAGES:
         raise Http404
     with translation.override(lang):
-        return JavaScriptCatalog.as_view(packages=["frontend.live"])(request)
+        return JavaScriptCatalog.as_view(packages=LIVE_JS_PACKAGES)(request)
 
 
 def overlay_game(request, game_id: int, kind: str):

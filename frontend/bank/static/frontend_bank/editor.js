@@ -1,16 +1,17 @@
 // Question editor: Vietnamese and English side by side, type-specific answer fields, and a live
 // preview of the player's phone and the ceremony screen. Saves through the REST API (the same
 // services as imports), so every rule is checked on the server.
-import { api, errorText } from "./api.js";
+import { byId, el } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext, pick as pickIn } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
-const $ = (id) => document.getElementById(id);
-const root = $("editor");
-const form = $("editor-form");
-const answersBox = $("answers");
+const root = byId("editor");
+const form = byId("editor-form");
+const answersBox = byId("answers");
 const CHOICE_TYPES = new Set(["single", "multi", "truefalse", "order", "poll"]);
-const SHAPES = ["▲", "◆", "●", "■", "★", "⬟"];
 // Size limits from quizzes/limits.py (the server checks the same numbers).
-const LIMITS = JSON.parse($("editor-limits").textContent);
+const LIMITS = JSON.parse(byId("editor-limits").textContent);
 
 let questionId = root.dataset.questionId ? Number(root.dataset.questionId) : null;
 let previewLang = root.dataset.uiLang === "en" ? "en" : "vi";
@@ -46,21 +47,9 @@ const HELP = {
   slide: () => gettext("An information slide: no answer, no points."),
 };
 
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key === "value") node.value = value;
-    else if (key in node && typeof value !== "string") node[key] = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of [].concat(children)) if (child) node.append(child);
-  return node;
-}
-
 function renderAnswers() {
   const type = state.type;
-  $("answers-help").textContent = HELP[type]();
+  byId("answers-help").textContent = HELP[type]();
   answersBox.replaceChildren();
   if (CHOICE_TYPES.has(type)) {
     const list = el("ol", { class: "choice-list" });
@@ -116,11 +105,11 @@ function number(id, label, value) {
 function choiceRow(choice, index) {
   const type = state.type;
   const row = el("li", { class: "choice-row", "data-index": String(index) });
-  row.append(el("span", { class: `shape a${index % 6}`, "aria-hidden": "true", text: SHAPES[index % 6] }));
+  row.append(el("span", { class: `shape ${slotClass(index)}`, "aria-hidden": "true", text: shapeOf(index) }));
   if (type === "single" || type === "truefalse") {
     const radio = el("input", {
       type: "radio", name: "correct", checked: choice.weight >= 1,
-      "aria-label": interpolate(gettext("Answer %s is right"), [index + 1]),
+      "aria-label": fmt(gettext("Answer %s is right"), [index + 1]),
     });
     radio.addEventListener("change", () => {
       state.choices.forEach((c, i) => { c.weight = i === index ? 1 : 0; });
@@ -131,7 +120,7 @@ function choiceRow(choice, index) {
     const weight = el("input", {
       type: "number", name: "choice-weight", min: "-100", max: "100", step: "any",
       value: String(Math.round(choice.weight * 10000) / 100),
-      "aria-label": interpolate(gettext("Weight of answer %s in %"), [index + 1]),
+      "aria-label": fmt(gettext("Weight of answer %s in %"), [index + 1]),
     });
     weight.addEventListener("input", () => {
       choice.weight = (Number(weight.value) || 0) / 100;
@@ -143,7 +132,7 @@ function choiceRow(choice, index) {
     const input = el("input", {
       name: `choice-${lang}`, lang, maxlength: String(LIMITS.choice), value: choice.text[lang] || "",
       placeholder: lang === "vi" ? gettext("Vietnamese") : gettext("English"),
-      "aria-label": interpolate(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }, true),
+      "aria-label": fmt(gettext("Answer %(n)s (%(lang)s)"), { n: index + 1, lang: lang.toUpperCase() }),
     });
     input.addEventListener("input", () => {
       choice.text[lang] = input.value;
@@ -191,7 +180,7 @@ function refreshCounters() {
       counter = el("span", { class: "counter" });
       field.after(counter);
     }
-    counter.textContent = interpolate(gettext("%(n)s / %(max)s characters"), { n: field.value.length, max }, true);
+    counter.textContent = fmt(gettext("%(n)s / %(max)s characters"), { n: field.value.length, max });
     counter.classList.toggle("near-limit", field.value.length >= max * 0.9);
   });
 }
@@ -199,18 +188,18 @@ function refreshCounters() {
 // --- Reading the form -------------------------------------------------------------------------
 
 function readAnswer() {
-  if (state.type === "text" && $("f-accepted")) {
+  if (state.type === "text" && byId("f-accepted")) {
     return {
-      accepted: $("f-accepted").value.split("\n").map((s) => s.trim()).filter(Boolean),
-      ignore_case: $("f-ignore-case").checked,
-      ignore_diacritics: $("f-ignore-diacritics").checked,
-      ignore_spaces: $("f-ignore-spaces").checked,
+      accepted: byId("f-accepted").value.split("\n").map((s) => s.trim()).filter(Boolean),
+      ignore_case: byId("f-ignore-case").checked,
+      ignore_diacritics: byId("f-ignore-diacritics").checked,
+      ignore_spaces: byId("f-ignore-spaces").checked,
     };
   }
   if (state.type === "numeric") {
-    const num = (id) => ($(id) && $(id).value !== "" ? Number($(id).value) : null);
-    if ($("f-min")) return { min: num("f-min"), max: num("f-max") };
-    if ($("f-value")) return { value: num("f-value"), tolerance: num("f-tolerance") ?? 0 };
+    const num = (id) => (byId(id) && byId(id).value !== "" ? Number(byId(id).value) : null);
+    if (byId("f-min")) return { min: num("f-min"), max: num("f-max") };
+    if (byId("f-value")) return { value: num("f-value"), tolerance: num("f-tolerance") ?? 0 };
   }
   return {};
 }
@@ -219,15 +208,15 @@ function collect() {
   state.answer = readAnswer();
   const data = {
     type: state.type,
-    theme: $("f-theme").value,
-    text: { vi: $("text-vi").value, en: $("text-en").value },
-    explanation: { vi: $("explanation-vi").value, en: $("explanation-en").value },
-    source: $("f-source").value,
-    difficulty: Number($("f-difficulty").value),
-    tags: $("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean),
-    time_limit: Number($("f-time").value),
-    points: Number($("f-points").value),
-    visibility: $("f-visibility").value,
+    theme: byId("f-theme").value,
+    text: { vi: byId("text-vi").value, en: byId("text-en").value },
+    explanation: { vi: byId("explanation-vi").value, en: byId("explanation-en").value },
+    source: byId("f-source").value,
+    difficulty: Number(byId("f-difficulty").value),
+    tags: byId("f-tags").value.split(",").map((t) => t.trim()).filter(Boolean),
+    time_limit: Number(byId("f-time").value),
+    points: Number(byId("f-points").value),
+    visibility: byId("f-visibility").value,
   };
   if (CHOICE_TYPES.has(state.type)) {
     data.choices = state.choices.map((c) => ({
@@ -242,18 +231,18 @@ function collect() {
 function fill(detail) {
   const data = detail.data;
   state.type = data.type;
-  $("f-type").value = data.type;
-  $("f-theme").value = data.theme || "";
-  $("text-vi").value = data.text.vi;
-  $("text-en").value = data.text.en;
-  $("explanation-vi").value = data.explanation?.vi || "";
-  $("explanation-en").value = data.explanation?.en || "";
-  $("f-source").value = data.source || "";
-  $("f-difficulty").value = String(data.difficulty);
-  $("f-time").value = String(data.time_limit);
-  $("f-points").value = String(data.points);
-  $("f-visibility").value = detail.visibility;
-  $("f-tags").value = (data.tags || []).join(", ");
+  byId("f-type").value = data.type;
+  byId("f-theme").value = data.theme || "";
+  byId("text-vi").value = data.text.vi;
+  byId("text-en").value = data.text.en;
+  byId("explanation-vi").value = data.explanation?.vi || "";
+  byId("explanation-en").value = data.explanation?.en || "";
+  byId("f-source").value = data.source || "";
+  byId("f-difficulty").value = String(data.difficulty);
+  byId("f-time").value = String(data.time_limit);
+  byId("f-points").value = String(data.points);
+  byId("f-visibility").value = detail.visibility;
+  byId("f-tags").value = (data.tags || []).join(", ");
   state.choices = (data.choices || []).map((c) => ({ text: { ...c.text }, weight: c.weight }));
   state.answer = data.answer || {};
   imageUrl = detail.image;
@@ -264,51 +253,48 @@ function fill(detail) {
 }
 
 function showState(detail) {
-  const badge = $("status-badge");
+  const badge = byId("status-badge");
   badge.className = `status status-${detail.status}`;
   badge.textContent = {
     draft: gettext("Draft"), review: gettext("In review"),
     published: gettext("Published"), archived: gettext("Archived"),
   }[detail.status];
-  $("revision-label").textContent = interpolate(gettext("revision %s"), [detail.revision]);
-  $("review-note").hidden = !detail.review_note;
-  $("review-note-text").textContent = detail.review_note || "";
-  $("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
-  $("save").disabled = !detail.can.edit;
+  byId("revision-label").textContent = fmt(gettext("revision %s"), [detail.revision]);
+  byId("review-note").hidden = !detail.review_note;
+  byId("review-note-text").textContent = detail.review_note || "";
+  byId("submit-review").disabled = detail.status !== "draft" || !detail.can.submit;
+  byId("save").disabled = !detail.can.edit;
 }
 
 // --- Preview ----------------------------------------------------------------------------------
 
-function pick(pair) {
-  const other = previewLang === "vi" ? "en" : "vi";
-  return (pair[previewLang] || "").trim() || (pair[other] || "").trim();
-}
+const pick = (pair) => pickIn(pair, previewLang);
 
 function renderPreview() {
   const data = collect();
   const text = pick(data.text) || gettext("Your question appears here as you type.");
-  $("phone-text").textContent = text;
-  $("screen-text").textContent = text;
-  $("phone-timer").textContent = `${data.time_limit || "—"}s`;
-  $("screen-timer").textContent = String(data.time_limit || "—");
-  $("phone-points").textContent = interpolate(ngettext("%s point", "%s points", data.points), [data.points]);
-  const theme = $("f-theme").selectedOptions[0];
-  $("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
-  const image = $("phone-image");
+  byId("phone-text").textContent = text;
+  byId("screen-text").textContent = text;
+  byId("phone-timer").textContent = `${data.time_limit || "—"}s`;
+  byId("screen-timer").textContent = String(data.time_limit || "—");
+  byId("phone-points").textContent = fmt(ngettext("%s point", "%s points", data.points), [data.points]);
+  const theme = byId("f-theme").selectedOptions[0];
+  byId("screen-theme").textContent = theme && theme.value ? theme.dataset[previewLang] : "";
+  const image = byId("phone-image");
   image.hidden = !imageUrl;
   if (imageUrl) image.src = imageUrl;
 
-  const phone = $("phone-answers");
-  const screen = $("screen-answers");
+  const phone = byId("phone-answers");
+  const screen = byId("screen-answers");
   phone.replaceChildren();
   screen.replaceChildren();
   phone.className = `phone-answers kind-${data.type}`;
   screen.className = `screen-answers kind-${data.type}`;
   if (CHOICE_TYPES.has(data.type)) {
     data.choices.forEach((choice, index) => {
-      const label = pick(choice.text) || interpolate(gettext("Answer %s"), [index + 1]);
-      const shape = SHAPES[index % 6];
-      const cls = data.type === "order" ? "answer order" : `answer a${index % 6}`;
+      const label = pick(choice.text) || fmt(gettext("Answer %s"), [index + 1]);
+      const shape = shapeOf(index);
+      const cls = data.type === "order" ? "answer order" : `answer ${slotClass(index)}`;
       phone.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
       screen.append(el("div", { class: cls }, [el("span", { class: "answer-shape", text: shape }), el("span", { text: label })]));
     });
@@ -324,7 +310,7 @@ function renderPreview() {
 // --- Saving -----------------------------------------------------------------------------------
 
 function showErrors(error) {
-  const box = $("editor-errors");
+  const box = byId("editor-errors");
   box.hidden = !error;
   box.replaceChildren();
   if (!error) return;
@@ -337,7 +323,7 @@ function showErrors(error) {
 }
 
 function saved(message) {
-  const box = $("editor-saved");
+  const box = byId("editor-saved");
   box.textContent = message;
   box.hidden = false;
 }
@@ -346,24 +332,24 @@ async function save() {
   showErrors(null);
   const data = collect();
   const detail = questionId
-    ? await api("PUT", `${root.dataset.api}${questionId}/`, data)
-    : await api("POST", root.dataset.api, data);
+    ? await api(`${root.dataset.api}${questionId}/`, { method: "PUT", body: data })
+    : await api(root.dataset.api, { method: "POST", body: data });
   const newRevision = questionId && detail.id !== questionId;
   questionId = detail.id;
   history.replaceState(null, "", root.dataset.editUrl.replace("ID", String(questionId)));
-  const file = $("f-image").files[0];
+  const file = byId("f-image").files[0];
   let final = detail;
   if (file) {
     const body = new FormData();
     body.append("image", file);
-    final = await api("POST", `${root.dataset.api}${questionId}/image/`, body, { form: true });
-    $("f-image").value = "";
+    final = await api(`${root.dataset.api}${questionId}/image/`, { method: "POST", form: body });
+    byId("f-image").value = "";
     imageUrl = final.image;
   }
   showState(final);
   renderPreview();
   saved(newRevision
-    ? interpolate(gettext("Saved as a new revision (%s), a draft: published games keep the old one."), [final.revision])
+    ? fmt(gettext("Saved as a new revision (%s), a draft: published games keep the old one."), [final.revision])
     : gettext("Saved."));
   return final;
 }
@@ -373,10 +359,10 @@ form.addEventListener("submit", async (event) => {
   try { await save(); } catch (error) { showErrors(error); }
 });
 
-$("submit-review").addEventListener("click", async () => {
+byId("submit-review").addEventListener("click", async () => {
   try {
     await save();
-    const detail = await api("POST", `${root.dataset.api}${questionId}/submit/`);
+    const detail = await api(`${root.dataset.api}${questionId}/submit/`, { method: "POST" });
     showState(detail);
     saved(gettext("Submitted for review. A reviewer will publish it or send it back."));
   } catch (error) {
@@ -384,9 +370,9 @@ $("submit-review").addEventListener("click", async () => {
   }
 });
 
-$("f-type").addEventListener("change", () => {
+byId("f-type").addEventListener("change", () => {
   const previous = state.type;
-  state.type = $("f-type").value;
+  state.type = byId("f-type").value;
   const keep = CHOICE_TYPES.has(previous) && CHOICE_TYPES.has(state.type)
     && previous !== "truefalse" && state.type !== "truefalse";
   if (!keep) state.choices = CHOICE_TYPES.has(state.type) ? blankChoices(state.type) : [];
@@ -402,8 +388,8 @@ $("f-type").addEventListener("change", () => {
 form.addEventListener("input", renderPreview);
 form.addEventListener("input", refreshCounters);
 form.addEventListener("change", renderPreview);
-$("f-image").addEventListener("change", () => {
-  const file = $("f-image").files[0];
+byId("f-image").addEventListener("change", () => {
+  const file = byId("f-image").files[0];
   if (file) imageUrl = URL.createObjectURL(file);
   renderPreview();
 });
@@ -422,16 +408,16 @@ document.querySelectorAll("[data-preview-lang]").forEach((button) => {
 async function start() {
   if (questionId) {
     try {
-      fill(await api("GET", `${root.dataset.api}${questionId}/`));
+      fill(await api(`${root.dataset.api}${questionId}/`));
     } catch (error) {
       showErrors(error);
     }
     return;
   }
   state.choices = blankChoices("single");
-  $("f-difficulty").value = "2";
-  $("f-points").value = "1";
-  $("f-visibility").value = "public";
+  byId("f-difficulty").value = "2";
+  byId("f-points").value = "1";
+  byId("f-visibility").value = "public";
   renderAnswers();
   renderPreview();
   refreshCounters();

@@ -1,8 +1,9 @@
 // Import wizard: upload -> dry-run preview with a per-line error report -> confirm -> result.
 // Both passes are POST /api/questions/import/; XHR so that the upload shows its progress.
-import { csrfToken } from "./api.js";
+import { $, el } from "../frontend/js/dom.js";
+import { csrfToken } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext, pick } from "../frontend/js/i18n.js";
 
-const $ = (selector) => document.querySelector(selector);
 const app = $("#import-app");
 const form = $("#upload-form");
 const progress = $("#progress");
@@ -69,7 +70,7 @@ function send(dryRun, expected) {
     xhr.upload.onload = () => {
       const label = dryRun
         ? gettext("Reading the file…")
-        : interpolate(ngettext("Importing %s question…", "Importing %s questions…", expected), [expected]);
+        : fmt(ngettext("Importing %s question…", "Importing %s questions…", expected), [expected]);
       setProgress(label, null);
     };
     xhr.onload = () => {
@@ -81,7 +82,7 @@ function send(dryRun, expected) {
         body = null;
       }
       if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body);
-      else reject(new Error((body && body.message) || interpolate(gettext("Error %s"), [xhr.status])));
+      else reject(new Error((body && body.message) || fmt(gettext("Error %s"), [xhr.status])));
     };
     xhr.onerror = () => {
       progress.hidden = true;
@@ -103,7 +104,7 @@ function fillProblems(tableId, wrapperId, problems) {
   body.replaceChildren();
   for (const problem of problems) {
     const row = document.createElement("tr");
-    cell(row, problem.line ? interpolate(gettext("line %s"), [problem.line]) : "—");
+    cell(row, problem.line ? fmt(gettext("line %s"), [problem.line]) : "—");
     cell(row, problem.name || "");
     cell(row, problem.message);
     body.append(row);
@@ -111,22 +112,13 @@ function fillProblems(tableId, wrapperId, problems) {
   $(wrapperId).hidden = problems.length === 0;
 }
 
-function inLanguage(pair) {
-  const lang = document.documentElement.lang === "en" ? "en" : "vi";
-  const other = lang === "en" ? "vi" : "en";
-  return (pair && (pair[lang] || pair[other])) || "";
-}
+const inLanguage = (pair) => pick(pair, document.documentElement.lang === "en" ? "en" : "vi");
 
 function questionText(item) {
   return inLanguage(item.text);
 }
 
-function node(tag, className, text) {
-  const element = document.createElement(tag);
-  if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
-  return element;
-}
+const node = (tag, className, text) => el(tag, { class: className, text });
 
 const percent = (weight) => `${Math.round(weight * 10000) / 100}%`;
 
@@ -145,11 +137,11 @@ function keyView(item) {
       li.append(node("span", "key-mark", right ? "✓" : wrong ? "✗" : "·"), " ", inLanguage(option.text));
       if (right) {
         const label = item.type === "multi"
-          ? interpolate(gettext("right, %s"), [percent(option.weight)])
+          ? fmt(gettext("right, %s"), [percent(option.weight)])
           : gettext("right");
         li.append(" ", node("span", "key-tag", label));
       } else if (wrong) {
-        li.append(" ", node("span", "key-tag", interpolate(gettext("penalty %s"), [percent(option.weight)])));
+        li.append(" ", node("span", "key-tag", fmt(gettext("penalty %s"), [percent(option.weight)])));
       }
       list.append(li);
     }
@@ -159,11 +151,11 @@ function keyView(item) {
   }
   const key = item.key || {};
   if (item.type === "text" && Array.isArray(key.accepted)) {
-    box.append(node("p", "key-right", interpolate(gettext("Accepted answers: %s"), [key.accepted.join(" | ")])));
+    box.append(node("p", "key-right", fmt(gettext("Accepted answers: %s"), [key.accepted.join(" | ")])));
   } else if (item.type === "numeric" && ("min" in key || "max" in key)) {
-    box.append(node("p", "key-right", interpolate(gettext("Answer: from %(min)s to %(max)s"), key, true)));
+    box.append(node("p", "key-right", fmt(gettext("Answer: from %(min)s to %(max)s"), key)));
   } else if (item.type === "numeric" && "value" in key) {
-    box.append(node("p", "key-right", interpolate(gettext("Answer: %(value)s (± %(tolerance)s)"), { value: key.value, tolerance: key.tolerance ?? 0 }, true)));
+    box.append(node("p", "key-right", fmt(gettext("Answer: %(value)s (± %(tolerance)s)"), { value: key.value, tolerance: key.tolerance ?? 0 })));
   }
   return box;
 }
@@ -183,8 +175,8 @@ function summary(report, done) {
         [report.skipped, gettext("%s already in the bank")],
         [report.errors.length, gettext("%s rejected")],
       ];
-  for (const [count, label] of pieces) parts.push(interpolate(label, [count]));
-  let text = interpolate(ngettext("%s question found: ", "%s questions found: ", report.found), [report.found]) + parts.join(", ") + ".";
+  for (const [count, label] of pieces) parts.push(fmt(label, [count]));
+  let text = fmt(ngettext("%s question found: ", "%s questions found: ", report.found), [report.found]) + parts.join(", ") + ".";
   if (report.rolled_back) text = gettext("Nothing was imported: all or nothing was chosen and some questions were rejected.");
   return text;
 }
@@ -197,7 +189,7 @@ async function preview(event) {
   $("#preview-button").disabled = true;
   try {
     const report = await send(true);
-    $("#preview-format").textContent = interpolate(gettext("Read as: %s"), [
+    $("#preview-format").textContent = fmt(gettext("Read as: %s"), [
       FORMAT_NAMES[report.format] || report.format,
     ]);
     $("#preview-summary").textContent = summary(report, false);
@@ -207,7 +199,7 @@ async function preview(event) {
     body.replaceChildren();
     for (const item of report.preview) {
       const row = document.createElement("tr");
-      cell(row, item.line ? interpolate(gettext("line %s"), [item.line]) : item.name);
+      cell(row, item.line ? fmt(gettext("line %s"), [item.line]) : item.name);
       cell(row, TYPES[item.type] || item.type);
       cell(row, questionText(item), "preview-question");
       row.lastChild.append(keyView(item));
@@ -218,7 +210,7 @@ async function preview(event) {
     const confirm = $("#confirm-button");
     confirm.dataset.count = String(count);
     confirm.disabled = count === 0 || (form.elements.atomic.checked && report.errors.length > 0);
-    confirm.textContent = interpolate(ngettext("Import %s question", "Import %s questions", count), [count]);
+    confirm.textContent = fmt(ngettext("Import %s question", "Import %s questions", count), [count]);
     showStep("preview");
   } catch (error) {
     errorBox.textContent = error.message;

@@ -1,5 +1,6 @@
 // Bank list: select rows, then publish or archive them in bulk through /api/questions/bulk/.
-import { api, errorText } from "./api.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext } from "../frontend/js/i18n.js";
 
 const form = document.getElementById("bulk");
 const status = document.getElementById("bulk-status");
@@ -27,10 +28,10 @@ form?.querySelectorAll("[data-bulk]").forEach((button) => {
     if (!ids.length) return;
     button.disabled = true;
     try {
-      const result = await api("POST", form.dataset.api, { action: button.dataset.bulk, ids });
-      status.textContent = interpolate(gettext("%(done)s done, %(failed)s not possible."), {
+      const result = await api(form.dataset.api, { method: "POST", body: { action: button.dataset.bulk, ids } });
+      status.textContent = fmt(gettext("%(done)s done, %(failed)s not possible."), {
         done: result.done.length, failed: result.failed.length,
-      }, true);
+      });
       if (result.done.length) setTimeout(() => window.location.reload(), 600);
     } catch (error) {
       status.textContent = errorText(error);

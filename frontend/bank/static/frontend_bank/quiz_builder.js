@@ -1,27 +1,17 @@
 // Quiz builder: order items by HTML5 drag and drop or with up/down buttons (keyboard), override
 // time and points per item, edit draw rules, and save everything with one PUT to the API.
-import { api, errorText } from "./api.js";
+import { byId, el } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext, pick } from "../frontend/js/i18n.js";
 
-const $ = (id) => document.getElementById(id);
-const root = $("builder");
+const root = byId("builder");
 const quizUrl = `/api/quizzes/${root.dataset.quizId}/`;
 const lang = root.dataset.uiLang === "en" ? "en" : "vi";
 let items = [];
 let rules = [];
 let dragIndex = null;
 
-const textOf = (pair) => (pair[lang] || pair[lang === "vi" ? "en" : "vi"] || "").trim();
-
-function el(tag, attrs = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key === "value") node.value = value;
-    else node.setAttribute(key, value);
-  }
-  for (const child of [].concat(children)) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
+const textOf = (pair) => pick(pair, lang);
 
 // An empty override uses the question's own value (shown muted as "default"); a set override is
 // drawn with the primary colour and says "changed", so the two never look alike.
@@ -34,8 +24,8 @@ function overrideInput(item, field, label, attrs) {
     const overridden = item[field] !== null && item[field] !== undefined;
     wrapper.classList.toggle("overridden", overridden);
     note.textContent = overridden
-      ? interpolate(gettext("changed (default %s)"), [fallback ?? "—"])
-      : interpolate(gettext("default %s"), [fallback ?? "—"]);
+      ? fmt(gettext("changed (default %s)"), [fallback ?? "—"])
+      : fmt(gettext("default %s"), [fallback ?? "—"]);
   };
   input.addEventListener("input", () => {
     item[field] = input.value === "" ? null : Number(input.value);
@@ -57,12 +47,12 @@ function showDuplicates() {
   const twice = items
     .map((item, index) => ({ item, index }))
     .filter(({ item, index }) => first.get(item.question) !== index);
-  const box = $("builder-duplicates");
+  const box = byId("builder-duplicates");
   box.hidden = twice.length === 0;
   box.textContent = twice
-    .map(({ item, index }) => interpolate(
+    .map(({ item, index }) => fmt(
       gettext("Question %(n)s (“%(text)s”) is already in this quiz as question %(first)s."),
-      { n: index + 1, text: textOf(item.question_text).slice(0, 60), first: first.get(item.question) + 1 }, true))
+      { n: index + 1, text: textOf(item.question_text).slice(0, 60), first: first.get(item.question) + 1 }))
     .join(" ");
 }
 
@@ -71,21 +61,21 @@ function move(from, to, focusSelector) {
   const [moved] = items.splice(from, 1);
   items.splice(to, 0, moved);
   renderItems();
-  const row = $("item-list").children[to];
+  const row = byId("item-list").children[to];
   (row?.querySelector(focusSelector) || row)?.focus();
 }
 
 function renderItems() {
-  const list = $("item-list");
+  const list = byId("item-list");
   list.replaceChildren();
-  $("items-empty").hidden = items.length > 0;
+  byId("items-empty").hidden = items.length > 0;
   const first = firstPositions();
   items.forEach((item, index) => {
     const duplicate = first.get(item.question) !== index;
     const row = el("li", { class: duplicate ? "item duplicate" : "item", draggable: "true", "data-index": String(index) });
-    const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": interpolate(gettext("Move question %s up"), [index + 1]) });
-    const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": interpolate(gettext("Move question %s down"), [index + 1]) });
-    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove question %s"), [index + 1]) });
+    const up = el("button", { type: "button", class: "icon move-up", text: "↑", "aria-label": fmt(gettext("Move question %s up"), [index + 1]) });
+    const down = el("button", { type: "button", class: "icon move-down", text: "↓", "aria-label": fmt(gettext("Move question %s down"), [index + 1]) });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": fmt(gettext("Remove question %s"), [index + 1]) });
     up.disabled = index === 0;
     down.disabled = index === items.length - 1;
     up.addEventListener("click", () => move(index, index - 1, ".move-up"));
@@ -96,7 +86,7 @@ function renderItems() {
       el("span", { class: "item-number", text: String(index + 1) }),
       el("span", { class: "item-text" }, [
         textOf(item.question_text),
-        duplicate ? el("span", { class: "duplicate-tag", text: interpolate(gettext("added twice: same as %s"), [first.get(item.question) + 1]) }) : null,
+        duplicate ? el("span", { class: "duplicate-tag", text: fmt(gettext("added twice: same as %s"), [first.get(item.question) + 1]) }) : null,
       ]),
       el("span", { class: "overrides" }, [
         overrideInput(item, "time_limit", gettext("Time (s)"), { min: "5", max: "240" }),
@@ -127,14 +117,14 @@ function renderItems() {
 
 function ruleSelect(templateId, value, onChange) {
   const select = el("select");
-  select.append($(templateId).content.cloneNode(true));
+  select.append(byId(templateId).content.cloneNode(true));
   select.value = value || "";
   select.addEventListener("change", () => onChange(select.value));
   return select;
 }
 
 function renderRules() {
-  const list = $("rule-list");
+  const list = byId("rule-list");
   list.replaceChildren();
   rules.forEach((rule, index) => {
     const number = (field, label, min, max) => {
@@ -144,7 +134,7 @@ function renderRules() {
     };
     const tag = el("input", { value: rule.tag || "", size: "10" });
     tag.addEventListener("input", () => { rule.tag = tag.value.trim() || null; });
-    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": interpolate(gettext("Remove rule %s"), [index + 1]) });
+    const remove = el("button", { type: "button", class: "icon", text: "✕", "aria-label": fmt(gettext("Remove rule %s"), [index + 1]) });
     remove.addEventListener("click", () => { rules.splice(index, 1); renderRules(); });
     list.append(el("div", { class: "rule-row" }, [
       number("count", gettext("Questions"), 1, 200),
@@ -159,18 +149,18 @@ function renderRules() {
 }
 
 function showMode() {
-  const draw = $("quiz-mode").value === "draw";
-  $("rules-section").hidden = !draw;
-  $("items-section").hidden = draw;
-  $("picker").hidden = draw;
+  const draw = byId("quiz-mode").value === "draw";
+  byId("rules-section").hidden = !draw;
+  byId("items-section").hidden = draw;
+  byId("picker").hidden = draw;
 }
 
 function fill(quiz) {
-  $("quiz-title").value = quiz.title;
-  $("quiz-mode").value = quiz.mode;
-  $("quiz-visibility").value = quiz.visibility;
-  $("quiz-shuffle-options").checked = quiz.shuffle_options;
-  $("quiz-shuffle-questions").checked = quiz.shuffle_questions;
+  byId("quiz-title").value = quiz.title;
+  byId("quiz-mode").value = quiz.mode;
+  byId("quiz-visibility").value = quiz.visibility;
+  byId("quiz-shuffle-options").checked = quiz.shuffle_options;
+  byId("quiz-shuffle-questions").checked = quiz.shuffle_questions;
   items = quiz.items.map((i) => ({ ...i }));
   rules = quiz.draw_rules.map((r) => ({ ...r }));
   renderItems();
@@ -179,32 +169,35 @@ function fill(quiz) {
 }
 
 function message(box, text) {
-  $("builder-errors").hidden = true;
-  $("builder-saved").hidden = true;
+  byId("builder-errors").hidden = true;
+  byId("builder-saved").hidden = true;
   if (!text) return;
-  $(box).hidden = false;
-  $(box).textContent = text;
+  byId(box).hidden = false;
+  byId(box).textContent = text;
 }
 
-$("quiz-mode").addEventListener("change", showMode);
-$("add-rule").addEventListener("click", () => {
+byId("quiz-mode").addEventListener("change", showMode);
+byId("add-rule").addEventListener("click", () => {
   rules.push({ count: 10, theme: null, type: "", tag: null, difficulty_min: 1, difficulty_max: 5 });
   renderRules();
 });
 
 function saveQuiz() {
-  return api("PUT", quizUrl, {
-      title: $("quiz-title").value,
-      mode: $("quiz-mode").value,
-      visibility: $("quiz-visibility").value,
-      shuffle_options: $("quiz-shuffle-options").checked,
-      shuffle_questions: $("quiz-shuffle-questions").checked,
+  return api(quizUrl, {
+    method: "PUT",
+    body: {
+      title: byId("quiz-title").value,
+      mode: byId("quiz-mode").value,
+      visibility: byId("quiz-visibility").value,
+      shuffle_options: byId("quiz-shuffle-options").checked,
+      shuffle_questions: byId("quiz-shuffle-questions").checked,
       items: items.map((i) => ({ question: i.question, time_limit: i.time_limit ?? null, points: i.points ?? null })),
       draw_rules: rules,
+    },
   });
 }
 
-$("save-quiz").addEventListener("click", async () => {
+byId("save-quiz").addEventListener("click", async () => {
   try {
     const quiz = await saveQuiz();
     fill(quiz);
@@ -215,12 +208,12 @@ $("save-quiz").addEventListener("click", async () => {
 });
 
 // Save, then open a private practice game of this quiz (it may hold the teacher's own drafts).
-$("practice-quiz").addEventListener("click", async () => {
-  const button = $("practice-quiz");
+byId("practice-quiz").addEventListener("click", async () => {
+  const button = byId("practice-quiz");
   button.disabled = true;
   try {
     fill(await saveQuiz());
-    const game = await api("POST", "/api/games/", { quiz: Number(root.dataset.quizId), practice: true });
+    const game = await api("/api/games/", { method: "POST", body: { quiz: Number(root.dataset.quizId), practice: true } });
     window.location.assign(game.host_url);
   } catch (error) {
     message("builder-errors", errorText(error));
@@ -228,14 +221,14 @@ $("practice-quiz").addEventListener("click", async () => {
   }
 });
 
-$("picker-form").addEventListener("submit", async (event) => {
+byId("picker-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const q = $("picker-q").value;
-  const results = $("picker-results");
+  const q = byId("picker-q").value;
+  const results = byId("picker-results");
   try {
-    const pages = [api("GET", `/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
-    if ($("picker-drafts").checked) {
-      pages.push(api("GET", `/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
+    const pages = [api(`/api/questions/?${new URLSearchParams({ status: "published", q })}`)];
+    if (byId("picker-drafts").checked) {
+      pages.push(api(`/api/questions/?${new URLSearchParams({ status: "draft", author: "me", q })}`));
     }
     const found = (await Promise.all(pages)).flatMap((page) => page.results);
     results.replaceChildren();
@@ -258,4 +251,4 @@ $("picker-form").addEventListener("submit", async (event) => {
   }
 });
 
-api("GET", quizUrl).then(fill).catch((error) => message("builder-errors", errorText(error)));
+api(quizUrl).then(fill).catch((error) => message("builder-errors", errorText(error)));

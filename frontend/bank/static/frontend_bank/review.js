@@ -1,5 +1,6 @@
 // Review queue: publish a question or send it back with a note, through the REST API.
-import { api, errorText } from "./api.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext } from "../frontend/js/i18n.js";
 
 const status = document.getElementById("review-status");
 
@@ -10,11 +11,11 @@ document.querySelectorAll(".review-card").forEach((card) => {
       const body = action === "reject" ? { note: card.querySelector("textarea").value } : undefined;
       card.querySelectorAll("button").forEach((b) => { b.disabled = true; });
       try {
-        await api("POST", `/api/questions/${card.dataset.id}/${action}/`, body);
+        await api(`/api/questions/${card.dataset.id}/${action}/`, { method: "POST", body });
         status.className = "ok";
         status.textContent = action === "publish"
-          ? interpolate(gettext("Question #%s is published."), [card.dataset.id])
-          : interpolate(gettext("Question #%s went back to its author."), [card.dataset.id]);
+          ? fmt(gettext("Question #%s is published."), [card.dataset.id])
+          : fmt(gettext("Question #%s went back to its author."), [card.dataset.id]);
         const next = card.nextElementSibling?.querySelector("button") || status;
         card.remove();
         next.focus?.();

@@ -1,10 +1,13 @@
 // The attempt page: the server starts the clock; every answer is saved as it is given, so a
 // reload (or another device with the resume link) continues with the time that is left.
-import { SHAPES, api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
+import { formatDuration, serverOffset } from "./common.js";
+import { byId, el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 const root = document.getElementById("attempt");
 // The participant is known by the HttpOnly cookie: the page never holds the token.
-const $ = (id) => document.getElementById(id);
 let state = null;
 let offset = 0;
 let index = 0;
@@ -15,11 +18,11 @@ let saving = null;
 let finished = false;
 
 function showError(message) {
-  $("attempt-error").textContent = message;
-  $("attempt-error").hidden = !message;
+  byId("attempt-error").textContent = message;
+  byId("attempt-error").hidden = !message;
 }
 
-function setSaveState(text) { $("save-state").textContent = text; }
+function setSaveState(text) { byId("save-state").textContent = text; }
 
 async function flush() {
   if (saving || finished) return;
@@ -51,7 +54,7 @@ function record(questionId, response, { soon = false } = {}) {
 
 // Answered and unanswered differ by a mark and a border style, not only by colour.
 function renderPalette() {
-  const nav = $("palette");
+  const nav = byId("palette");
   nav.replaceChildren(...state.questions.map((q, i) => {
     const done = answers.has(q.id);
     return el("button", {
@@ -69,8 +72,8 @@ function choiceButtons(q) {
   const picked = new Set(multi ? (saved?.choices || []).map(String) : saved ? [String(saved.choice)] : []);
   const grid = el("div", { class: `answers${q.choices.length <= 2 ? " one-col" : ""}`, role: multi ? "group" : "radiogroup" });
   q.choices.forEach((c, i) => {
-    const button = el("button", { type: "button", class: `answer slot${i % 6}`, "aria-pressed": picked.has(String(c.id)) ? "true" : "false" },
-      el("span", { class: "shape", "aria-hidden": "true", text: SHAPES[i % 6] }), el("span", { text: c.text }));
+    const button = el("button", { type: "button", class: `answer ${slotClass(i)}`, "aria-pressed": picked.has(String(c.id)) ? "true" : "false" },
+      el("span", { class: "shape", "aria-hidden": "true", text: shapeOf(i) }), el("span", { text: c.text }));
     button.addEventListener("click", () => {
       if (multi) {
         picked.has(String(c.id)) ? picked.delete(String(c.id)) : picked.add(String(c.id));
@@ -91,11 +94,11 @@ function choiceButtons(q) {
 function orderList(q) {
   const saved = answers.get(q.id);
   let order = saved?.order ? saved.order.map(String) : q.choices.map((c) => String(c.id));
-  const byId = Object.fromEntries(q.choices.map((c, i) => [String(c.id), { ...c, slot: i }]));
+  const choiceById = Object.fromEntries(q.choices.map((c, i) => [String(c.id), { ...c, slot: i }]));
   const list = el("ol", { class: "order-list" });
   const draw = () => {
-    list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item slot${byId[id].slot % 6}` },
-      el("span", { class: "t", text: byId[id].text }),
+    list.replaceChildren(...order.map((id, i) => el("li", { class: `order-item ${slotClass(choiceById[id].slot)}` },
+      el("span", { class: "t", text: choiceById[id].text }),
       el("button", { type: "button", class: "move", "aria-label": gettext("Move up"), text: "↑", disabled: i === 0,
         onclick: () => { [order[i - 1], order[i]] = [order[i], order[i - 1]]; draw(); record(q.id, { order }); } }),
       el("button", { type: "button", class: "move", "aria-label": gettext("Move down"), text: "↓", disabled: i === order.length - 1,
@@ -125,16 +128,16 @@ function go(i) {
   index = Math.max(0, Math.min(i, state.questions.length));
   flush();
   renderPalette();
-  const pane = $("question");
+  const pane = byId("question");
   const onFinish = index === state.questions.length;
-  $("finish").hidden = !onFinish;
+  byId("finish").hidden = !onFinish;
   pane.hidden = onFinish;
-  $("prev").disabled = index === 0;
-  $("next").hidden = onFinish;
-  $("confirm-handin").hidden = true;
+  byId("prev").disabled = index === 0;
+  byId("next").hidden = onFinish;
+  byId("confirm-handin").hidden = true;
   if (onFinish) {
     const missing = unanswered().length;
-    $("unanswered").textContent = missing
+    byId("unanswered").textContent = missing
       ? fmt(ngettext("%(n)s question has no answer yet.", "%(n)s questions have no answer yet.", missing), { n: missing })
       : gettext("Every question has an answer.");
     return;
@@ -157,20 +160,20 @@ function unanswered() {
 function askToHandIn() {
   const missing = unanswered();
   if (!missing.length) return submit(false);
-  $("confirm-text").textContent = fmt(ngettext(
+  byId("confirm-text").textContent = fmt(ngettext(
     "Question %(list)s has no answer. Hand in anyway?",
     "Questions %(list)s have no answer. Hand in anyway?", missing.length), { list: missing.map((i) => i + 1).join(", ") });
-  $("confirm-handin").hidden = false;
-  $("submit-anyway").focus();
+  byId("confirm-handin").hidden = false;
+  byId("submit-anyway").focus();
 }
 
 function tick() {
   if (finished) return;
   const left = Date.parse(state.deadline) - (Date.now() + offset);
-  $("clock").textContent = formatDuration(left);
-  $("clock").classList.toggle("urgent", left < 60000);
+  byId("clock").textContent = formatDuration(left);
+  byId("clock").classList.toggle("urgent", left < 60000);
   const total = Date.parse(state.deadline) - Date.parse(state.started_at);
-  $("clock-bar").style.transform = `scaleX(${Math.max(0, Math.min(1, left / total))})`;
+  byId("clock-bar").style.transform = `scaleX(${Math.max(0, Math.min(1, left / total))})`;
   if (left <= 0) submit(true);
 }
 
@@ -179,16 +182,16 @@ let timeUpAtFinish = false;
 function finish(message, timeUp = false) {
   timeUpAtFinish = timeUp;
   finished = true;
-  $("question").hidden = true;
-  $("finish").hidden = true;
-  $("palette").hidden = true;
+  byId("question").hidden = true;
+  byId("finish").hidden = true;
+  byId("palette").hidden = true;
   root.querySelector(".attempt-nav").hidden = true;
-  $("done").hidden = false;
+  byId("done").hidden = false;
   if (message) showError(message);
   // Not "00:00": that reads as if time ran out. Say what happened.
-  $("clock").textContent = timeUpAtFinish ? gettext("Time is up") : gettext("Handed in");
-  $("clock").classList.remove("urgent");
-  $("clock").classList.add("over");
+  byId("clock").textContent = timeUpAtFinish ? gettext("Time is up") : gettext("Handed in");
+  byId("clock").classList.remove("urgent");
+  byId("clock").classList.add("over");
 }
 
 async function submit(timeUp = false) {
@@ -196,16 +199,16 @@ async function submit(timeUp = false) {
   const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
   pending = new Map();
   const body = { answers: batch };
-  const p = $("prediction").value.trim();
+  const p = byId("prediction").value.trim();
   if (p !== "") body.prediction = Number(p);
-  $("submit").disabled = true;
+  byId("submit").disabled = true;
   try {
     if (saving) await saving;
       await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
       finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "", timeUp);
   } catch (error) {
     if (error.status === 409) finish(error.message);
-    else { showError(error.message); $("submit").disabled = false; }
+    else { showError(error.message); byId("submit").disabled = false; }
   }
 }
 
@@ -214,26 +217,26 @@ async function start() {
     state = await api(root.dataset.start, { method: "POST", body: {} });
   } catch (error) {
     showError(error.message);
-    $("question").hidden = true;
+    byId("question").hidden = true;
     root.querySelector(".attempt-nav").hidden = true;
     return;
   }
   offset = serverOffset(state.server_now);
   for (const q of state.questions) if (q.saved) answers.set(q.id, q.saved);
   if (state.prediction_question) {
-    $("prediction-box").hidden = false;
-    $("prediction-label").textContent = state.prediction_question;
-    if (state.prediction !== null) $("prediction").value = String(state.prediction);
+    byId("prediction-box").hidden = false;
+    byId("prediction-label").textContent = state.prediction_question;
+    if (state.prediction !== null) byId("prediction").value = String(state.prediction);
   }
-  $("prediction").addEventListener("input", () => {
-    const v = $("prediction").value.trim();
+  byId("prediction").addEventListener("input", () => {
+    const v = byId("prediction").value.trim();
     if (v !== "" && Number.isInteger(Number(v)) && Number(v) >= 0) { prediction = Number(v); clearTimeout(debounce); debounce = setTimeout(flush, 600); }
   });
-  $("prev").addEventListener("click", () => go(index - 1));
-  $("next").addEventListener("click", () => go(index + 1));
-  $("submit").addEventListener("click", askToHandIn);
-  $("submit-anyway").addEventListener("click", () => { $("confirm-handin").hidden = true; submit(false); });
-  $("answer-first").addEventListener("click", () => go(unanswered()[0] ?? 0));
+  byId("prev").addEventListener("click", () => go(index - 1));
+  byId("next").addEventListener("click", () => go(index + 1));
+  byId("submit").addEventListener("click", askToHandIn);
+  byId("submit-anyway").addEventListener("click", () => { byId("confirm-handin").hidden = true; submit(false); });
+  byId("answer-first").addEventListener("click", () => go(unanswered()[0] ?? 0));
   const firstOpen = state.questions.findIndex((q) => !answers.has(q.id));
   go(firstOpen === -1 ? state.questions.length : firstOpen);
   tick();

@@ -1,30 +1,28 @@
 // The operator's console: step forward and back (keyboard and presentation clickers send
 // PageDown/PageUp, arrows, space or B), jump to a step, blackout. The next step's preview is
 // sent to operators only.
-import { el, fmt, gettext } from "./common.js";
+import { byId, el } from "../frontend/js/dom.js";
+import { fmt, gettext, pick } from "../frontend/js/i18n.js";
 import { LiveSocket } from "../frontend_live/ws.js";
 import { ShowView, ceremonySocketUrl } from "./ceremony_show.js";
 
 const root = document.getElementById("console");
-const $ = (id) => document.getElementById(id);
 const lang = root.dataset.lang || "vi";
-const view = new ShowView($("cc-audience"), { lang, title: root.dataset.title, subtitle: root.dataset.subtitle, mode: "screen" });
+const view = new ShowView(byId("cc-audience"), { lang, title: root.dataset.title, subtitle: root.dataset.subtitle, mode: "screen" });
 let state = null;
 
 const socket = new LiveSocket({
   url: ceremonySocketUrl(root.dataset.ceremony),
   hello: () => ({ type: "hello", role: "operator", lang }),
   onMessage: (msg) => {
-    if (msg.type === "error") { $("cc-conn").textContent = msg.message; return; }
+    if (msg.type === "error") { byId("cc-conn").textContent = msg.message; return; }
     if (msg.type !== "console" || (state && msg.seq < state.seq)) return;
     state = msg;
     render();
   },
-  onStatus: (status) => { $("cc-conn").textContent = status === "open" ? "" : gettext("Reconnecting…"); },
+  onStatus: (status) => { byId("cc-conn").textContent = status === "open" ? "" : gettext("Reconnecting…"); },
   onClose: (event) => event.code !== 4001,
 });
-
-const pickLang = (names) => (names ? names[lang] || names.vi : "");
 
 /** A step in words, in the console's language (the server sends its data, not its wording). */
 function describe(step) {
@@ -35,10 +33,10 @@ function describe(step) {
     case "resolve": return fmt(gettext("%(name)s: place %(from)s → %(to)s"), { name: n.name, from: n.from || "–", to: n.to || "–" });
     case "place": {
       const where = [n.school, n.district].filter(Boolean).join(", ");
-      const prize = n.prize ? pickLang(n.prize) : gettext("no prize");
+      const prize = n.prize ? pick(n.prize, lang) : gettext("no prize");
       return fmt(gettext("Place %(place)s: %(name)s, %(where)s: %(prize)s"), { place: n.place, name: n.name, where, prize });
     }
-    case "unit": return `${pickLang(n.title)}: ${n.name}`;
+    case "unit": return `${pick(n.title, lang)}: ${n.name}`;
     case "podium": return fmt(gettext("Podium: %(names)s"), { names: (n.names || []).join(", ") });
     default: return step.kind;
   }
@@ -46,13 +44,13 @@ function describe(step) {
 
 function render() {
   const current = state.steps[state.step];
-  $("cc-current").textContent = current ? describe(current) : "–";
-  $("cc-count").textContent = fmt(gettext("step %(n)s of %(total)s"), { n: state.step + 1, total: state.total });
-  $("cc-next").textContent = state.next ? describe(state.next) : gettext("(the end of the show)");
-  $("cc-blackout").setAttribute("aria-pressed", String(state.blackout));
-  $("cc-back").disabled = state.step <= 0;
-  $("cc-forward").disabled = state.step >= state.total - 1;
-  const jump = $("cc-jump");
+  byId("cc-current").textContent = current ? describe(current) : "–";
+  byId("cc-count").textContent = fmt(gettext("step %(n)s of %(total)s"), { n: state.step + 1, total: state.total });
+  byId("cc-next").textContent = state.next ? describe(state.next) : gettext("(the end of the show)");
+  byId("cc-blackout").setAttribute("aria-pressed", String(state.blackout));
+  byId("cc-back").disabled = state.step <= 0;
+  byId("cc-forward").disabled = state.step >= state.total - 1;
+  const jump = byId("cc-jump");
   if (jump.options.length !== state.total) {
     jump.replaceChildren(...state.steps.map((s, i) => el("option", { value: String(i), text: `${i + 1}. ${describe(s)}` })));
   }
@@ -62,10 +60,10 @@ function render() {
 }
 
 const go = (frame) => socket.send(frame);
-$("cc-forward").addEventListener("click", () => go({ type: "go", delta: 1 }));
-$("cc-back").addEventListener("click", () => go({ type: "go", delta: -1 }));
-$("cc-blackout").addEventListener("click", () => go({ type: "blackout", on: !(state && state.blackout) }));
-$("cc-jump").addEventListener("change", (e) => go({ type: "go", index: Number(e.target.value) }));
+byId("cc-forward").addEventListener("click", () => go({ type: "go", delta: 1 }));
+byId("cc-back").addEventListener("click", () => go({ type: "go", delta: -1 }));
+byId("cc-blackout").addEventListener("click", () => go({ type: "blackout", on: !(state && state.blackout) }));
+byId("cc-jump").addEventListener("change", (e) => go({ type: "go", index: Number(e.target.value) }));
 
 document.addEventListener("keydown", (e) => {
   const tag = (e.target.tagName || "").toLowerCase();

@@ -1,10 +1,10 @@
 // What an award ceremony step looks like: shared by the audience screen, the overlay and the
 // console's preview. Everything drawn comes from the step's frame (the revealed state only).
-import { el, fmt, gettext, ngettext } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { fmt, gettext, ngettext, pick } from "../frontend/js/i18n.js";
 import { flip, formatNumber, keyed } from "../frontend_live/common.js";
 
 const points = (n, lang) => fmt(ngettext("%(score)s point", "%(score)s points", n), { score: formatNumber(n, lang) });
-const pick = (names, lang) => (names ? names[lang] || names.vi || "" : "");
 
 function awardCard(card, lang) {
   const where = [card.school, card.district].filter(Boolean).join(" · ");

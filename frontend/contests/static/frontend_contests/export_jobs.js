@@ -1,6 +1,6 @@
 // Organiser page: buttons that start a background job (exports, certificates) and open its page,
 // which shows the progress and then offers the file.
-import { api } from "./common.js";
+import { api } from "../frontend/js/http.js";
 
 const errorBox = document.querySelector("#export-error");
 

@@ -1,6 +1,8 @@
 // Organiser page: editing a round goes through the REST API (PATCH /api/rounds/<id>/), the same
 // serializer and service as every other client, so the page never re-parses form fields itself.
-import { api, el, gettext } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { gettext } from "../frontend/js/i18n.js";
 
 const form = document.getElementById("round-edit-form");
 
@@ -20,7 +22,7 @@ function showErrors(error) {
   form.querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
   if (!error) return;
   box.append(el("p", { text: error.message }));
-  const details = error.data && error.data.details;
+  const details = error.details;
   if (details && typeof details === "object" && !Array.isArray(details)) {
     const list = el("ul");
     for (const [name, problems] of Object.entries(details)) {

@@ -1,6 +1,8 @@
 // Participation by unit: tiles with the rate against each unit's headcount, polled from the
 // participation API (rates come formatted by the server in the page's language: "2,12 %").
-import { api, el, fmt, gettext } from "./common.js";
+import { el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext } from "../frontend/js/i18n.js";
 
 const number = new Intl.NumberFormat(document.documentElement.lang || undefined);
 

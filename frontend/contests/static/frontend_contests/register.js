@@ -1,5 +1,7 @@
 // Registration: cascading selects from the official unit hierarchy, then the REST API.
-import { api, el, fmt, gettext } from "./common.js";
+import { copyButton, el } from "../frontend/js/dom.js";
+import { ApiError, api } from "../frontend/js/http.js";
+import { fmt, gettext } from "../frontend/js/i18n.js";
 
 const form = document.getElementById("register-form");
 if (form) {
@@ -98,9 +100,9 @@ if (form) {
       document.getElementById("resume-link").value = result.resume_url;
     } catch (error) {
       if (form.dataset.captcha) solveCaptcha();
-      if (!error.data) console.error(error.stack || String(error));
-      const details = (error.data && error.data.details) || {};
-      const lines = typeof details === "object" && !Array.isArray(details) && error.data?.code === "invalid"
+      if (!(error instanceof ApiError)) console.error(error.stack || String(error));
+      const details = (error instanceof ApiError && error.details) || {};
+      const lines = typeof details === "object" && !Array.isArray(details) && error.code === "invalid"
         ? Object.values(details).flat() : [];
       errorBox.replaceChildren(el("p", { text: error.message || gettext("Something went wrong. Please try again.") }));
       if (lines.length) errorBox.append(el("ul", {}, ...lines.map((line) => el("li", { text: String(line) }))));
@@ -112,5 +114,12 @@ if (form) {
       }
       errorBox.scrollIntoView({ block: "center" });
     }
+  });
+}
+
+// "Copy" buttons: <button data-copy="input-id"> (the resume link).
+for (const button of document.querySelectorAll("[data-copy]")) {
+  copyButton(button, document.getElementById(button.dataset.copy), {
+    copied: gettext("Copied"), failed: gettext("Select the link and copy it"),
   });
 }

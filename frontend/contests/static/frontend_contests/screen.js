@@ -1,13 +1,15 @@
 // Contest ceremony screen: the live screen's look for a self-paced round. Polls the cached boards
 // every few seconds: top 10 with movement (arrows and sliding rows), best schools and districts,
 // participation, and a countdown to the close drawn from the server's clock.
-import { api, el, fmt, formatDuration, gettext, ngettext, serverOffset } from "./common.js";
+import { formatDuration, serverOffset } from "./common.js";
+import { byId, el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
 import { flip, formatNumber, keyed } from "../frontend_live/common.js";
 
 const root = document.getElementById("screen");
 const lang = root.dataset.lang || "vi";
 const POLL_MS = 4000;
-const $ = (id) => document.getElementById(id);
 
 let round = null;
 let offset = 0;
@@ -65,7 +67,7 @@ function boardState(board) {
 }
 
 function renderPeople(rows, hidden = false) {
-  const list = $("screen-people");
+  const list = byId("screen-people");
   flip(list, () => {
     list.replaceChildren(...rows.map((r) => {
       const li = keyed(list, r.id, () => el("li", { class: "cs-row" }));
@@ -75,7 +77,7 @@ function renderPeople(rows, hidden = false) {
     }));
   });
   // A short board still looks intended: the rest of the space invites the next entrants.
-  const invite = $("cs-invite");
+  const invite = byId("cs-invite");
   invite.hidden = rows.length >= 10;
   invite.textContent = hidden
     ? gettext("Scores and ranks appear here when the round closes.")
@@ -94,7 +96,7 @@ function unitValue(value, method) {
 }
 
 function renderUnits(id, rows, method) {
-  const list = $(id);
+  const list = byId(id);
   if (!rows.length) {
     list.replaceChildren(el("li", { class: "cs-row empty", text: gettext("Waiting for the first results…") }));
     return;
@@ -110,9 +112,9 @@ function renderParticipation(districts, total) {
   const took = districts.reduce((sum, d) => sum + d.participants, 0) || total;
   const registered = Math.max(took, districts.reduce((sum, d) => sum + d.registered, 0));
   const share = registered ? Math.round((100 * took) / registered) : 0;
-  $("cs-part-n").textContent = registered ? `${share}%` : formatNumber(took, lang);
-  $("cs-part-bar").style.transform = `scaleX(${registered ? took / registered : 0})`;
-  $("cs-part-sub").textContent = fmt(ngettext("%(took)s of %(registered)s registered took part",
+  byId("cs-part-n").textContent = registered ? `${share}%` : formatNumber(took, lang);
+  byId("cs-part-bar").style.transform = `scaleX(${registered ? took / registered : 0})`;
+  byId("cs-part-sub").textContent = fmt(ngettext("%(took)s of %(registered)s registered took part",
     "%(took)s of %(registered)s registered took part", registered), {
     took: formatNumber(took, lang), registered: formatNumber(registered, lang) });
 }
@@ -121,9 +123,9 @@ function tick() {
   if (!round) return;
   const left = Date.parse(round.closes_at) - (Date.now() + offset);
   const open = left > 0;
-  $("cs-clock-label").textContent = open ? gettext("Closes in") : gettext("The round is closed");
-  $("cs-clock").textContent = open ? formatDuration(left) : round.final && !round.results_held ? gettext("Final results") : gettext("Results soon");
-  $("cs-clock").classList.toggle("over", !open);
+  byId("cs-clock-label").textContent = open ? gettext("Closes in") : gettext("The round is closed");
+  byId("cs-clock").textContent = open ? formatDuration(left) : round.final && !round.results_held ? gettext("Final results") : gettext("Results soon");
+  byId("cs-clock").classList.toggle("over", !open);
 }
 
 async function refresh() {
@@ -132,7 +134,7 @@ async function refresh() {
       api(root.dataset.board), api(root.dataset.schools), api(root.dataset.districts)]);
     round = board.round;
     offset = serverOffset(board.server_now);
-    $("cs-state").textContent = boardState(board);
+    byId("cs-state").textContent = boardState(board);
     renderPeople(board.rows, board.board === "hidden");
     renderUnits("screen-units", schools.rows || [], schools.method);
     renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0), districts.method);

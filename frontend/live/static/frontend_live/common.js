@@ -1,52 +1,7 @@
-// Helpers shared by the live pages: DOM building, translations, answer shapes, countdowns,
-// branding and FLIP animations. No dependencies.
-
-export const _ = (s) => (window.gettext ? window.gettext(s) : s);
-/** Fill %(name)s placeholders of an already translated string. */
-export const fmt = (s, obj) => String(s).replace(/%\((\w+)\)s/g, (m, key) => (key in obj ? obj[key] : m));
-export const pgettext = (context, s) => (window.pgettext ? window.pgettext(context, s) : s);
-export const ngettext = (one, many, n) =>
-  window.ngettext ? window.ngettext(one, many, n) : n === 1 ? one : many;
-
-// Each answer slot has a colour AND a shape, so options never depend on colour alone.
-export const SHAPES = ["▲", "◆", "●", "■", "★", "⬟", "✚", "⬢"];
-export const SHAPE_NAMES = () => [
-  _("triangle"), _("diamond"), _("circle"), _("square"), _("star"), _("pentagon"), _("cross"), _("hexagon"),
-];
-
-/** el("div", {class: "x", onclick: fn}, child, "text") */
-export function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-export const $ = (sel, root = document) => root.querySelector(sel);
-
-/** The text in the page language when the question has it, else the other language. */
-export function pick(text, lang) {
-  if (text === null || text === undefined) return "";
-  if (typeof text === "string") return text;
-  const other = lang === "vi" ? "en" : "vi";
-  return text[lang] || text[other] || "";
-}
-
-/** The language of a bilingual text actually shown (for the lang attribute). */
-export function pickLang(text, lang) {
-  if (!text || typeof text === "string") return lang;
-  return text[lang] ? lang : lang === "vi" ? "en" : "vi";
-}
+// Helpers of the live pages (and the contest screens): announcements, countdowns, branding, FLIP
+// animations, reveal bars. DOM, HTTP, translations and answer shapes come from frontend/js/.
+import { gettext, pick, pickLang } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 export function announce(message, id = "announce") {
   const region = document.getElementById(id);
@@ -204,7 +159,7 @@ export function connStatus(node) {
   return (status) => {
     if (!node) return;
     node.hidden = status === "open";
-    node.textContent = status === "open" ? "" : _("Reconnecting…");
+    node.textContent = status === "open" ? "" : gettext("Reconnecting…");
   };
 }
 
@@ -236,13 +191,13 @@ export function revealBars(q, reveal, lang) {
   const dist = reveal.distribution || {};
   if (dist.right !== undefined) {
     return [
-      { label: _("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
-      { label: _("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false },
+      { label: gettext("Right"), n: dist.right, cls: "ok", mark: "✓", correct: true },
+      { label: gettext("Wrong"), n: dist.wrong, cls: "ko", mark: "✗", correct: false },
     ];
   }
   const right = correctSet(reveal.correct);
   return (q.choices || []).map((c, i) => ({
-    label: pick(c.text, lang), n: dist[c.id] || 0, cls: `a${i % SHAPES.length}`, mark: SHAPES[i % SHAPES.length],
+    label: pick(c.text, lang), n: dist[c.id] || 0, cls: slotClass(i), mark: shapeOf(i),
     correct: right.has(String(c.id)), lang: pickLang(c.text, lang),
   }));
 }

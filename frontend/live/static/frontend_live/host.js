@@ -1,8 +1,10 @@
 // The host console: lobby with kick, every game control, live answer count, distribution.
 import { LiveSocket } from "./ws.js";
-import {
-  $, _, Countdown, SHAPES, announce, connStatus, el, fmt, formatNumber, pick, pickLang,
-} from "./common.js";
+import { Countdown, announce, connStatus, formatNumber } from "./common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
+import { fmt, gettext, pick, pickLang } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 const root = $("#host");
 const gameId = root.dataset.game;
@@ -24,7 +26,7 @@ const sock = new LiveSocket({
   onStatus: connStatus($("#conn")),
   onClose: (event) => {
     if (event.code === 4001 || event.code === 4004 || event.code === 4000) {
-      showError(_("You cannot host this game (it is not yours, or it no longer exists)."));
+      showError(gettext("You cannot host this game (it is not yours, or it no longer exists)."));
       return false;
     }
     return true;
@@ -46,7 +48,7 @@ function showError(message) {
 
 function control(action, args = {}) {
   showError("");
-  if (!sock.send({ type: "host", action, ...args })) showError(_("Not connected: trying again…"));
+  if (!sock.send({ type: "host", action, ...args })) showError(gettext("Not connected: trying again…"));
 }
 
 // --- Controls ---------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ function control(action, args = {}) {
 document.querySelectorAll("[data-action]").forEach((button) =>
   button.addEventListener("click", () => {
     const action = button.dataset.action;
-    if (action === "end_game" && !confirm(_("End the game for everyone now?"))) return;
+    if (action === "end_game" && !confirm(gettext("End the game for everyone now?"))) return;
     if (action === "pause") return control(game.paused ? "resume" : "pause");
     if (action === "add_time") return control("add_time", { seconds: 10 });
     control(action);
@@ -86,20 +88,20 @@ function renderControls() {
     b.disabled = !(ENABLED[b.dataset.action] || []).includes(phase);
   });
   const pause = $("#c-pause");
-  pause.textContent = game.paused ? _("Resume") : _("Pause");
+  pause.textContent = game.paused ? gettext("Resume") : gettext("Pause");
   pause.setAttribute("aria-pressed", String(!!game.paused));
   document.querySelectorAll("[data-toggle]").forEach((b) => {
     b.setAttribute("aria-pressed", String(!!toggles[b.dataset.toggle]));
     b.disabled = phase === "ended";
   });
   const labels = {
-    lobby: _("Lobby"), read: _("Reading"), open: _("Answering"), closed: _("Time's up"),
-    reveal: _("Answer shown"), leaderboard: _("Leaderboard"), podium: _("Podium"), ended: _("Ended"),
+    lobby: gettext("Lobby"), read: gettext("Reading"), open: gettext("Answering"), closed: gettext("Time's up"),
+    reveal: gettext("Answer shown"), leaderboard: gettext("Leaderboard"), podium: gettext("Podium"), ended: gettext("Ended"),
   };
-  $("#h-phase").textContent = (labels[phase] || phase) + (game.paused ? " · " + _("Paused") : "");
+  $("#h-phase").textContent = (labels[phase] || phase) + (game.paused ? " · " + gettext("Paused") : "");
   $("#h-phase").dataset.phase = phase;
   $("#h-qnum").textContent = game.q !== null && game.q !== undefined && phase !== "lobby"
-    ? fmt(_("Question %(n)s of %(total)s"), { n: game.q + 1, total: game.total }) : "";
+    ? fmt(gettext("Question %(n)s of %(total)s"), { n: game.q + 1, total: game.total }) : "";
 }
 
 // --- Players ----------------------------------------------------------------------------------
@@ -111,14 +113,14 @@ function renderPlayers() {
   list.replaceChildren(...rows.map((p) => el("li", {},
     el("span", { class: "pl-name" }, p.nickname, p.team ? el("span", { class: "badge" }, String(p.team)) : null),
     el("button", {
-      type: "button", class: "btn btn-small kick", "aria-label": fmt(_("Remove %(name)s"), { name: p.nickname }),
+      type: "button", class: "btn btn-small kick", "aria-label": fmt(gettext("Remove %(name)s"), { name: p.nickname }),
       onclick: () => {
-        if (confirm(fmt(_("Remove %(name)s from the game?"), { name: p.nickname }))) {
+        if (confirm(fmt(gettext("Remove %(name)s from the game?"), { name: p.nickname }))) {
           control("kick", { player: p.player });
         }
       },
-    }, _("Remove")))));
-  if (!rows.length) list.append(el("li", { class: "muted" }, _("Waiting for players to join…")));
+    }, gettext("Remove")))));
+  if (!rows.length) list.append(el("li", { class: "muted" }, gettext("Waiting for players to join…")));
 }
 
 // --- Stage ------------------------------------------------------------------------------------
@@ -131,23 +133,23 @@ function renderStage() {
   const phase = game.phase;
   if (phase === "lobby") {
     setStage(
-      el("h2", {}, _("Waiting in the lobby")),
-      el("p", { class: "lead" }, fmt(_("Players join at %(url)s with PIN %(pin)s."), {
+      el("h2", {}, gettext("Waiting in the lobby")),
+      el("p", { class: "lead" }, fmt(gettext("Players join at %(url)s with PIN %(pin)s."), {
         url: location.host + "/play", pin: game.pin || "…" })),
-      el("p", {}, _("Open the screen on the projector, then press Start when everyone is in.")));
+      el("p", {}, gettext("Open the screen on the projector, then press Start when everyone is in.")));
     return;
   }
   if (phase === "podium" || phase === "ended") {
     setStage(
-      el("h2", {}, phase === "ended" ? _("The game is over") : _("Podium")),
-      el("p", {}, _("Download the results:"), " ",
+      el("h2", {}, phase === "ended" ? gettext("The game is over") : gettext("Podium")),
+      el("p", {}, gettext("Download the results:"), " ",
         el("a", { href: `/api/games/${gameId}/results.csv` }, "CSV"), " · ",
         el("a", { href: `/api/games/${gameId}/results.xlsx` }, "Excel")),
-      el("p", {}, el("a", { href: "/host/", class: "btn" }, _("Host another game"))));
+      el("p", {}, el("a", { href: "/host/", class: "btn" }, gettext("Host another game"))));
     return;
   }
   if (!question) {
-    setStage(el("p", { class: "muted" }, _("Waiting for the next question…")));
+    setStage(el("p", { class: "muted" }, gettext("Waiting for the next question…")));
     return;
   }
   const q = question.question;
@@ -165,18 +167,17 @@ function renderStage() {
     el("h2", { class: "hq-text", lang: pickLang(q.text, lang) }, pick(q.text, lang)),
     el("ul", { class: "hq-choices" }, choices.map((c, i) => {
       const isRight = correct.has(String(c.id));
-      const slot = i % SHAPES.length;
-      return el("li", { class: `hq-choice a${slot}${isRight ? (reveal ? " right" : " key") : ""}` },
-        el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[slot]),
+      return el("li", { class: `hq-choice ${slotClass(i)}${isRight ? (reveal ? " right" : " key") : ""}` },
+        el("span", { class: "shape", "aria-hidden": "true" }, shapeOf(i)),
         el("span", { class: "hq-ctext" }, pick(c.text, lang)),
-        isRight ? el("span", { class: "hq-ok" }, "✓ ", reveal ? _("correct") : _("right answer")) : null,
+        isRight ? el("span", { class: "hq-ok" }, "✓ ", reveal ? gettext("correct") : gettext("right answer")) : null,
         dist ? el("span", { class: "hq-bar", "aria-hidden": "true" },
           el("span", { class: "hq-bar-fill", "data-w": String(counts[i] / max) })) : null,
         dist ? el("span", { class: "hq-n" }, formatNumber(counts[i], lang)) : null);
     })),
-    keyText(known, choices) ? el("p", { class: "hq-key" }, _("Answer key:"), " ", el("strong", {}, keyText(known, choices))) : null,
+    keyText(known, choices) ? el("p", { class: "hq-key" }, gettext("Answer key:"), " ", el("strong", {}, keyText(known, choices))) : null,
     dist && dist.right !== undefined ? el("p", { class: "hq-rw" },
-      fmt(_("Right: %(right)s · Wrong: %(wrong)s"), { right: dist.right, wrong: dist.wrong })) : null,
+      fmt(gettext("Right: %(right)s · Wrong: %(wrong)s"), { right: dist.right, wrong: dist.wrong })) : null,
     reveal && reveal.explanation && pick(reveal.explanation, lang)
       ? el("p", { class: "hq-expl" }, pick(reveal.explanation, lang)) : null,
   );
@@ -192,15 +193,15 @@ function renderStage() {
 }
 
 function answersText() {
-  return fmt(_("%(count)s of %(total)s answered"), {
+  return fmt(gettext("%(count)s of %(total)s answered"), {
     count: answers.count || 0, total: answers.total || game.players || 0,
   });
 }
 
 function typeLabel(type) {
   return {
-    single: _("Single choice"), multi: _("Multiple choice"), truefalse: _("True or false"),
-    text: _("Typed answer"), numeric: _("Numeric"), order: _("Ordering"), poll: _("Poll"), slide: _("Info slide"),
+    single: gettext("Single choice"), multi: gettext("Multiple choice"), truefalse: gettext("True or false"),
+    text: gettext("Typed answer"), numeric: gettext("Numeric"), order: gettext("Ordering"), poll: gettext("Poll"), slide: gettext("Info slide"),
   }[type] || type;
 }
 
@@ -213,8 +214,8 @@ function keyText(correct, choices) {
     return formatNumber(correct.value, lang) + (correct.tolerance ? ` ± ${formatNumber(correct.tolerance, lang)}` : "");
   }
   if (correct.order) {
-    const byId = new Map(choices.map((c) => [String(c.id), pick(c.text, lang)]));
-    return correct.order.map((id) => byId.get(String(id)) || "?").join(" → ");
+    const textById = new Map(choices.map((c) => [String(c.id), pick(c.text, lang)]));
+    return correct.order.map((id) => textById.get(String(id)) || "?").join(" → ");
   }
   return "";
 }
@@ -235,7 +236,7 @@ function renderLeaderboard(board, podium = false) {
     el("span", { class: "lb-score" }, formatNumber(row.score, lang)))));
   if (!top.length) {
     list.append(el("li", { class: "muted lb-empty" },
-      podium ? _("Nobody scored any points.") : _("Scores appear after the first question.")));
+      podium ? gettext("Nobody scored any points.") : gettext("Scores appear after the first question.")));
   }
 }
 
@@ -284,13 +285,13 @@ function handle(msg) {
           renderStage();
         }
       }, msg.opens_at - sock.now());
-      announce(_("Question started"));
+      announce(gettext("Question started"));
       break;
     case "key":
       key = msg;
       break;
     case "skipped":
-      announce(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
+      announce(fmt(gettext("Question %(n)s was skipped"), { n: msg.q + 1 }));
       return;
     case "answers":
       answers = msg;
@@ -336,9 +337,7 @@ function handle(msg) {
 
 async function loadLinks() {
   try {
-    const response = await fetch(`/api/games/${gameId}/`, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const info = await response.json();
+    const info = await api(`/api/games/${gameId}/`);
     if (info.screen_url) {
       const link = $("#h-screen");
       link.href = info.screen_url;

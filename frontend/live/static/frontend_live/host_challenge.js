@@ -1,6 +1,8 @@
 // Host console: turn the rotating join challenge on or off (PATCH /api/games/<id>/) and show the
 // current code next to the toggle, as the big screen shows it.
-const _ = (s) => (window.gettext ? window.gettext(s) : s);
+import { ApiError, api } from "../frontend/js/http.js";
+import { gettext } from "../frontend/js/i18n.js";
+
 const gameId = document.getElementById("host").dataset.game;
 const button = document.getElementById("c-challenge");
 const code = document.getElementById("h-challenge-code");
@@ -8,11 +10,6 @@ const POLL_MS = 5000;
 
 let on = false;
 let timer = null;
-
-function csrf() {
-  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]) : "";
-}
 
 function render() {
   button.setAttribute("aria-pressed", String(on));
@@ -22,14 +19,11 @@ async function poll() {
   clearTimeout(timer);
   let next = POLL_MS;
   try {
-    const response = await fetch(`/api/games/${gameId}/challenge`, { cache: "no-store", credentials: "same-origin" });
-    if (response.ok) {
-      const body = await response.json();
-      on = body.enabled;
-      code.textContent = body.enabled ? body.code : "";
-      if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
-      render();
-    }
+    const body = await api(`/api/games/${gameId}/challenge`, { cache: "no-store" });
+    on = body.enabled;
+    code.textContent = body.enabled ? body.code : "";
+    if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
+    render();
   } catch (e) {
     // try again at the next tick
   }
@@ -39,20 +33,13 @@ async function poll() {
 async function toggle() {
   button.disabled = true;
   try {
-    const response = await fetch(`/api/games/${gameId}/`, {
-      method: "PATCH",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify({ join_challenge: !on }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.message || _("This action is not possible right now."));
+    const body = await api(`/api/games/${gameId}/`, { method: "PATCH", body: { join_challenge: !on } });
     on = !!(body.settings && body.settings.join_challenge);
     render();
     await poll();
   } catch (e) {
     const error = document.getElementById("h-error");
-    error.textContent = e.message;
+    error.textContent = e instanceof ApiError && e.code ? e.message : gettext("This action is not possible right now.");
     error.hidden = false;
   } finally {
     button.disabled = false;

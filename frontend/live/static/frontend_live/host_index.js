@@ -1,10 +1,6 @@
 // /host/: the Host button creates a game from a quiz (POST /api/games/) and opens its console.
-const _ = (s) => (window.gettext ? window.gettext(s) : s);
-
-function csrf() {
-  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]) : "";
-}
+import { ApiError, api } from "../frontend/js/http.js";
+import { gettext } from "../frontend/js/i18n.js";
 
 function settings() {
   const form = document.getElementById("host-settings");
@@ -32,20 +28,13 @@ async function host(button) {
   error.hidden = true;
   button.disabled = true;
   try {
-    const response = await fetch("/api/games/", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: JSON.stringify({ quiz: Number(button.dataset.quiz), settings: settings() }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.message || _("Could not create the game."));
+    const body = await api("/api/games/", { method: "POST", body: { quiz: Number(button.dataset.quiz), settings: settings() } });
     location.assign(body.host_url || `/host/${body.id}/`);
   } catch (e) {
     // Show the error where the click happened (the page may be scrolled far below its top):
     // under the quiz's row, brought into view and focused; role=alert reads it out.
     button.closest("li")?.append(error);
-    error.textContent = e.message || _("Could not create the game.");
+    error.textContent = e instanceof ApiError && e.code ? e.message : gettext("Could not create the game.");
     error.hidden = false;
     button.disabled = false;
     error.scrollIntoView({ block: "nearest" });

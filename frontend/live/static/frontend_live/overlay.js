@@ -3,7 +3,9 @@
 // answer key before the reveal); a contest's overlays poll its public feed (frozen and hidden
 // rules applied on the server). Each overlay draws nothing (stays transparent) until it has data.
 import { LiveSocket } from "./ws.js";
-import { $, _, Countdown, el, fmt, formatNumber, ngettext, pick, pickLang, revealBars, spacedPin } from "./common.js";
+import { Countdown, formatNumber, revealBars, spacedPin } from "./common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { fmt, gettext, ngettext, pick, pickLang } from "../frontend/js/i18n.js";
 
 const root = $("#overlay");
 const { scope, kind, target, key } = root.dataset;
@@ -22,7 +24,7 @@ function draw(panel) {
   root.dataset.state = panel ? "shown" : "empty";
 }
 
-const badLink = () => say(_("This overlay link is not valid: the key may have been rotated. Copy the new link from the Overlays panel."));
+const badLink = () => say(gettext("This overlay link is not valid: the key may have been rotated. Copy the new link from the Overlays panel."));
 
 // --- Live game --------------------------------------------------------------------------------
 
@@ -69,19 +71,19 @@ function lowerThird() {
   const q = question.question;
   return el("section", { class: "ov-panel ov-lower" },
     el("div", { class: "ov-lower-main" },
-      el("p", { class: "ov-kicker" }, fmt(_("Question %(n)s of %(total)s"), { n: question.q + 1, total: question.total })),
+      el("p", { class: "ov-kicker" }, fmt(gettext("Question %(n)s of %(total)s"), { n: question.q + 1, total: question.total })),
       el("h1", { class: "ov-qtext", id: "ov-qtext", lang: pickLang(q.text, lang) }, pick(q.text, lang))),
     el("div", { class: "ov-clock", id: "ov-clock", role: "timer" },
       el("span", { class: "ov-clock-n", id: "ov-clock-n" }, phase === "closed" ? "0" : ""),
       el("span", { class: "ov-clock-track", "aria-hidden": "true" }, el("span", { class: "ov-clock-bar", id: "ov-clock-bar" })),
-      phase === "closed" ? el("span", { class: "ov-clock-label" }, _("Time's up!")) : null));
+      phase === "closed" ? el("span", { class: "ov-clock-label" }, gettext("Time's up!")) : null));
 }
 
 function ticker() {
   const top = ((board && board.top) || []).slice(0, 5);
   if (!top.length) return null;
   return el("section", { class: "ov-panel ov-ticker" },
-    el("p", { class: "ov-ticker-label" }, _("Top 5")),
+    el("p", { class: "ov-ticker-label" }, gettext("Top 5")),
     el("ol", { class: "ov-ticker-list" }, top.map((row) => el("li", { class: "ov-ticker-item" },
       el("span", { class: "ov-rank" }, String(row.rank)),
       el("span", { class: "ov-name" }, row.nickname || ""),
@@ -92,11 +94,11 @@ function joinCard() {
   const open = phase === "lobby" || (game.late_join && !game.locked && !["podium", "ended"].includes(phase));
   if (!game.pin || !open) return null;
   return el("section", { class: "ov-panel ov-join" },
-    el("img", { class: "ov-qr", src: root.dataset.qr, alt: _("QR code to join the game"), width: 240, height: 240 }),
+    el("img", { class: "ov-qr", src: root.dataset.qr, alt: gettext("QR code to join the game"), width: 240, height: 240 }),
     el("div", { class: "ov-join-text" },
-      el("p", { class: "ov-kicker" }, _("Join on your phone at")),
+      el("p", { class: "ov-kicker" }, gettext("Join on your phone at")),
       el("p", { class: "ov-url" }, root.dataset.join.replace(/^https?:\/\//, "")),
-      el("p", { class: "ov-kicker" }, _("with the game PIN")),
+      el("p", { class: "ov-kicker" }, gettext("with the game PIN")),
       el("p", { class: "ov-pin", id: "ov-pin" }, spacedPin(game.pin))));
 }
 
@@ -107,13 +109,13 @@ function distribution() {
   const total = Math.max(1, bars.reduce((sum, b) => sum + b.n, 0));
   const poll = q.type === "poll";
   return el("section", { class: "ov-panel ov-dist" },
-    el("p", { class: "ov-kicker" }, _("How the room answered")),
+    el("p", { class: "ov-kicker" }, gettext("How the room answered")),
     el("h1", { class: "ov-qtext small", lang: pickLang(q.text, lang) }, pick(q.text, lang)),
     el("ul", { class: "ov-bars" }, bars.map((b) => el("li", { class: `ov-bar ${b.cls}${!poll && b.correct ? " right" : ""}` },
       el("span", { class: "ov-bar-label" },
         el("span", { class: "shape", "aria-hidden": "true" }, b.mark), " ",
         el("span", { lang: b.lang || lang }, b.label),
-        !poll && b.correct ? el("span", { class: "ov-tick" }, " ✓ ", _("correct")) : null),
+        !poll && b.correct ? el("span", { class: "ov-tick" }, " ✓ ", gettext("correct")) : null),
       el("span", { class: "ov-bar-track" }, el("span", { class: "ov-bar-fill", dataset: { w: String(b.n / total) } })),
       el("span", { class: "ov-bar-n" }, formatNumber(b.n, lang))))));
 }
@@ -226,8 +228,8 @@ const sock = scope === "game" ? new LiveSocket({
 const POLL_MS = 5000;
 
 function boardNote(top) {
-  if ((top.hidden_rounds || []).length && !(top.rows || []).length) return _("Scores are published when the round closes.");
-  if ((top.frozen_rounds || []).length) return _("Board frozen: the last results are revealed at the ceremony.");
+  if ((top.hidden_rounds || []).length && !(top.rows || []).length) return gettext("Scores are published when the round closes.");
+  if ((top.frozen_rounds || []).length) return gettext("Board frozen: the last results are revealed at the ceremony.");
   return "";
 }
 
@@ -237,7 +239,7 @@ function topTen(feed) {
   if (!rows.length && !note) return null;
   return el("section", { class: "ov-panel ov-board" },
     el("p", { class: "ov-kicker" }, feed.contest.title),
-    el("h1", { class: "ov-h" }, _("Top 10")),
+    el("h1", { class: "ov-h" }, gettext("Top 10")),
     el("ol", { class: "ov-rows" }, rows.slice(0, 10).map((row) => el("li", { class: "ov-row" },
       el("span", { class: "ov-rank" }, String(row.rank)),
       el("span", { class: "ov-name" }, row.name, row.unit ? el("span", { class: "ov-unit" }, row.unit) : null),
@@ -251,7 +253,7 @@ function unitBoard(feed) {
   const participation = feed.units.method === "participation";
   return el("section", { class: "ov-panel ov-board ov-units-board" },
     el("p", { class: "ov-kicker" }, feed.contest.title),
-    el("h1", { class: "ov-h" }, _("Best units")),
+    el("h1", { class: "ov-h" }, gettext("Best units")),
     el("ol", { class: "ov-rows" }, rows.slice(0, 10).map((row, i) => el("li", { class: "ov-row" },
       el("span", { class: "ov-rank" }, String(row.rank || i + 1)),
       el("span", { class: "ov-name" }, row.name,

@@ -1,12 +1,10 @@
 // The "Overlays" panel of the host console and the organiser page: the overlay URLs (GET
 // data-api) with Copy buttons, and a new read-only key (POST data-api: old links stop at once).
 // Labels come from the template (data-*), so any page's catalogue works.
-const panel = document.getElementById("overlays");
+import { copyButton } from "../frontend/js/dom.js";
+import { api } from "../frontend/js/http.js";
 
-function csrf() {
-  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]) : "";
-}
+const panel = document.getElementById("overlays");
 
 function fill(body) {
   for (const overlay of body.overlays || []) {
@@ -18,32 +16,12 @@ function fill(body) {
 }
 
 async function load(method = "GET") {
-  const response = await fetch(panel.dataset.api, {
-    method,
-    credentials: "same-origin",
-    cache: "no-store",
-    headers: method === "POST" ? { "X-CSRFToken": csrf(), Accept: "application/json" } : { Accept: "application/json" },
-  });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.message || String(response.status));
-  fill(body);
+  fill(await api(panel.dataset.api, { method, cache: "no-store" }));
 }
 
 for (const button of panel.querySelectorAll("[data-overlay-copy]")) {
-  button.addEventListener("click", async () => {
-    const input = document.getElementById(button.dataset.overlayCopy);
-    const label = button.textContent;
-    let copied = false;
-    try {
-      await navigator.clipboard.writeText(input.value);
-      copied = true;
-    } catch (e) {
-      input.select();
-      copied = document.execCommand && document.execCommand("copy");
-    }
-    button.textContent = copied ? panel.dataset.copied : panel.dataset.copyFailed;
-    setTimeout(() => (button.textContent = label), 2500);
-  });
+  const input = document.getElementById(button.dataset.overlayCopy);
+  copyButton(button, input, { copied: panel.dataset.copied, failed: panel.dataset.copyFailed });
 }
 
 const rotate = document.getElementById("overlay-rotate");

@@ -1,9 +1,10 @@
 // The player's phone page: join with PIN + nickname, then follow the game over the WebSocket.
 import { LiveSocket, uuid } from "./ws.js";
-import {
-  $, _, Countdown, SHAPE_NAMES, SHAPES, announce, applyBranding, connStatus, el, fmt, formatNumber,
-  ngettext, pick, pickLang,
-} from "./common.js";
+import { Countdown, announce, applyBranding, connStatus, formatNumber } from "./common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { ApiError, api } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext, pick, pickLang } from "../frontend/js/i18n.js";
+import { shapeName, shapeOf, slotClass } from "../frontend/js/shapes.js";
 
 const root = $("#play");
 const lang = root.dataset.lang || document.documentElement.lang || "vi";
@@ -63,11 +64,6 @@ function forgetSession() {
 
 // --- Join -------------------------------------------------------------------------------------
 
-function csrf() {
-  const m = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]) : "";
-}
-
 async function join(event) {
   event.preventDefault();
   const form = event.target;
@@ -75,8 +71,8 @@ async function join(event) {
   const pin = form.pin.value.replace(/\D/g, "");
   const nickname = form.nickname.value.trim();
   error.hidden = true;
-  if (!pin) return showJoinError(_("Enter the game PIN."), form.pin);
-  if (!nickname) return showJoinError(_("Choose a nickname."), form.nickname);
+  if (!pin) return showJoinError(gettext("Enter the game PIN."), form.pin);
+  if (!nickname) return showJoinError(gettext("Choose a nickname."), form.nickname);
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   // Big events: the game may ask for the rotating code shown on the ceremony screen.
@@ -85,39 +81,37 @@ async function join(event) {
   if (!challengeRow.hidden) payload.challenge = form.challenge.value.replace(/\D/g, "");
   // A game played at several venues: the player's venue (from the venue's link, or picked).
   if (!$("#venue-row").hidden) {
-    if (!form.venue.value) return (button.disabled = false, showJoinError(_("Pick your venue."), form.venue));
+    if (!form.venue.value) {
+      button.disabled = false;
+      return showJoinError(gettext("Pick your venue."), form.venue);
+    }
     payload.venue = Number(form.venue.value);
   }
+  let body;
   try {
-    const response = await fetch("/api/games/join", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      credentials: "same-origin",
-      body: JSON.stringify(payload),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      let field = body.code === "nickname_taken" || body.code === "nickname_invalid" ? form.nickname : form.pin;
-      if (body.code === "venue_required" || body.code === "venue_unknown") {
-        await checkChallenge();
-        field = form.venue;
-      }
-      if (body.code === "challenge_required" || body.code === "challenge_wrong") {
-        challengeRow.hidden = false;
-        form.challenge.value = "";
-        field = form.challenge;
-      }
-      return showJoinError(body.message || _("Could not join. Please try again."), field);
-    }
-    session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin, venue: body.venue };
-    saveSession();
-    history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
-    startGame();
-  } catch (e) {
-    showJoinError(_("No connection. Check your network and try again."), form.pin);
-  } finally {
+    body = await api("/api/games/join", { method: "POST", body: payload });
+  } catch (error) {
     button.disabled = false;
+    if (!(error instanceof ApiError)) {
+      return showJoinError(gettext("No connection. Check your network and try again."), form.pin);
+    }
+    let field = error.code === "nickname_taken" || error.code === "nickname_invalid" ? form.nickname : form.pin;
+    if (error.code === "venue_required" || error.code === "venue_unknown") {
+      await checkChallenge();
+      field = form.venue;
+    }
+    if (error.code === "challenge_required" || error.code === "challenge_wrong") {
+      challengeRow.hidden = false;
+      form.challenge.value = "";
+      field = form.challenge;
+    }
+    return showJoinError(error.code ? error.message : gettext("Could not join. Please try again."), field);
   }
+  session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin, venue: body.venue };
+  saveSession();
+  history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
+  button.disabled = false;
+  startGame();
 }
 
 function showJoinError(message, field) {
@@ -145,7 +139,7 @@ function startGame() {
   $("#v-game").hidden = false;
   $("#me-name").textContent = session.nickname;
   $("#me-venue").textContent = session.venue || "";
-  setView("connecting", () => [el("p", { class: "play-wait" }, _("Connecting…"))]);
+  setView("connecting", () => [el("p", { class: "play-wait" }, gettext("Connecting…"))]);
   sock = new LiveSocket({
     gameId: session.game,
     hello: () => ({ type: "hello", v: 1, role: "player", token: session.token, lang }),
@@ -156,9 +150,9 @@ function startGame() {
       // 4003 kicked, 4004 game not found.
       if (event.code === 4000) {
         setView("replaced", () => [
-          el("p", { class: "play-note" }, _("This game is open in another tab or device.")),
+          el("p", { class: "play-note" }, gettext("This game is open in another tab or device.")),
           el("button", { type: "button", class: "btn btn-primary btn-lg", onclick: () => sock.start() },
-            _("Play here")),
+            gettext("Play here")),
         ]);
         return false;
       }
@@ -168,7 +162,7 @@ function startGame() {
       }
       if (event.code === 4001 || event.code === 4004) {
         forgetSession();
-        showJoin(_("This game is no longer available. Join with a new PIN."));
+        showJoin(gettext("This game is no longer available. Join with a new PIN."));
         return false;
       }
       return true;
@@ -205,7 +199,7 @@ function handle(msg) {
       return onClosed(msg);
     case "skipped":
       // Name the skipped question: the next question's frame follows at once.
-      return note(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
+      return note(fmt(gettext("Question %(n)s was skipped"), { n: msg.q + 1 }));
     case "reveal":
       reveal = msg;
       return;
@@ -231,8 +225,8 @@ function kicked() {
   forgetSession();
   sock.stop();
   setView("kicked", () => [
-    el("h2", { class: "play-big" }, _("You were removed from the game")),
-    el("p", {}, el("a", { href: "/play", class: "btn btn-lg" }, _("Join another game"))),
+    el("h2", { class: "play-big" }, gettext("You were removed from the game")),
+    el("p", {}, el("a", { href: "/play", class: "btn btn-lg" }, gettext("Join another game"))),
   ]);
 }
 
@@ -312,7 +306,7 @@ function onState(msg) {
 function renderScore() {
   const score = $("#me-score");
   score.textContent = you.score !== undefined && you.score !== null
-    ? fmt(_("%(score)s pts"), { score: formatNumber(you.score, lang) }) : "";
+    ? fmt(gettext("%(score)s pts"), { score: formatNumber(you.score, lang) }) : "";
 }
 
 function setView(name, build) {
@@ -325,9 +319,9 @@ function renderLobby() {
   setView("lobby", () => [
     el("div", { class: "play-lobby" },
       el("p", { class: "play-tick", "aria-hidden": "true" }, "✓"),
-      el("h2", { class: "play-big" }, _("You're in!")),
+      el("h2", { class: "play-big" }, gettext("You're in!")),
       el("p", { class: "play-name" }, session.nickname),
-      el("p", { class: "muted" }, _("See your name on the big screen? Waiting for the host to start…")),
+      el("p", { class: "muted" }, gettext("See your name on the big screen? Waiting for the host to start…")),
       el("p", { class: "play-count" }, fmt(ngettext("%(n)s player", "%(n)s players", playerCount), { n: playerCount }))),
   ]);
 }
@@ -355,14 +349,14 @@ function questionHeader(q, phase) {
   const text = q.question.text;
   return [
     el("div", { class: "play-qhead" },
-      el("span", { class: "badge" }, fmt(_("Question %(n)s of %(total)s"), { n: (q.q ?? 0) + 1, total: q.total ?? "?" })),
+      el("span", { class: "badge" }, fmt(gettext("Question %(n)s of %(total)s"), { n: (q.q ?? 0) + 1, total: q.total ?? "?" })),
       el("span", { class: "play-clock", id: "clock", "aria-hidden": "true" })),
     el("div", { class: "play-bar-track", "aria-hidden": "true" }, el("div", { class: "play-bar-fill", id: "clock-bar" })),
     el("p", { class: "play-paused", id: "paused", role: "status", hidden: true },
-      el("span", { "aria-hidden": "true" }, "❚❚ "), _("Paused")),
+      el("span", { "aria-hidden": "true" }, "❚❚ "), gettext("Paused")),
     el("h2", { class: "play-qtext", id: "qtext", tabindex: "-1", lang: pickLang(text, lang) }, pick(text, lang)),
     q.question.image ? el("img", { class: "play-img", src: q.question.image, alt: "" }) : null,
-    phase === "read" ? el("p", { class: "play-ready" }, _("Get ready…")) : null,
+    phase === "read" ? el("p", { class: "play-ready" }, gettext("Get ready…")) : null,
   ];
 }
 
@@ -374,7 +368,7 @@ function renderQuestion(phase) {
     const parts = questionHeader(q, phase);
     if (phase === "read") return parts;
     if (type === "slide") {
-      parts.push(el("p", { class: "play-note" }, _("Just read along: no answer needed.")));
+      parts.push(el("p", { class: "play-note" }, gettext("Just read along: no answer needed.")));
       return parts;
     }
     if (answered) {
@@ -385,7 +379,7 @@ function renderQuestion(phase) {
       // Options stay visible until the reveal; a tap now says plainly that it does not count.
       const form = answerForm(q);
       form.classList.add("expired");
-      parts.push(el("p", { class: "play-note play-late", role: "status" }, _("Time's up! No answer was counted.")), form);
+      parts.push(el("p", { class: "play-note play-late", role: "status" }, gettext("Time's up! No answer was counted.")), form);
       return parts;
     }
     parts.push(answerForm(q));
@@ -399,7 +393,7 @@ function renderQuestion(phase) {
       deadline: q.ends_at, total: (q.question.time_limit || 20) * 1000, paused: game.paused, remaining: q.remaining_ms,
     });
     if (!answered) {
-      announce(_("Answer now"));
+      announce(gettext("Answer now"));
       // Focus the question, not the first option: a focused tile looks already chosen.
       const heading = document.getElementById("qtext");
       if (heading && document.activeElement === document.body) heading.focus({ preventScroll: true });
@@ -422,10 +416,9 @@ function renderClock(seconds, fraction, paused = false) {
 }
 
 function choiceButton(choice, index, extra = {}) {
-  const slot = index % SHAPES.length;
-  return el("button", { type: "button", class: `answer a${slot}`, ...extra },
-    el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[slot]),
-    el("span", { class: "visually-hidden" }, SHAPE_NAMES()[slot] + ": "),
+  return el("button", { type: "button", class: `answer ${slotClass(index)}`, ...extra },
+    el("span", { class: "shape", "aria-hidden": "true" }, shapeOf(index)),
+    el("span", { class: "visually-hidden" }, shapeName(index) + ": "),
     el("span", { class: "answer-text", lang: pickLang(choice.text, lang) }, pick(choice.text, lang)));
 }
 
@@ -436,13 +429,13 @@ function answerForm(q) {
   const slotOf = (choice) => choices.indexOf(choice);
   if (["single", "truefalse", "poll"].includes(type)) {
     return el("div", { class: `answers answers-${choices.length <= 2 ? "two" : "grid"}`, role: "group",
-      "aria-label": _("Answers") },
+      "aria-label": gettext("Answers") },
     choices.map((c) => choiceButton(c, slotOf(c), { onclick: () => submit({ choice: c.id }, c) })));
   }
   if (type === "multi") {
     const picked = new Set();
     const send = el("button", { type: "button", class: "btn btn-primary btn-lg btn-block", disabled: true },
-      _("Submit answer"));
+      gettext("Submit answer"));
     const buttons = choices.map((c) => {
       const b = choiceButton(c, slotOf(c), { "aria-pressed": "false" });
       b.addEventListener("click", () => {
@@ -455,8 +448,8 @@ function answerForm(q) {
     });
     send.addEventListener("click", () => submit({ choices: [...picked] }, choices.filter((c) => picked.has(c.id))));
     return el("div", { class: "answers-wrap" },
-      el("p", { class: "muted play-help" }, _("Pick every right answer, then submit.")),
-      el("div", { class: "answers answers-grid", role: "group", "aria-label": _("Answers") }, buttons), send);
+      el("p", { class: "muted play-help" }, gettext("Pick every right answer, then submit.")),
+      el("div", { class: "answers answers-grid", role: "group", "aria-label": gettext("Answers") }, buttons), send);
   }
   if (type === "text" || type === "numeric") {
     const numeric = type === "numeric";
@@ -465,8 +458,8 @@ function answerForm(q) {
       inputmode: numeric ? "decimal" : "text", type: "text", required: true,
     });
     const form = el("form", { class: "answers play-free", novalidate: true },
-      el("label", { for: "free-answer" }, numeric ? _("Your number") : _("Your answer")), input,
-      el("button", { type: "submit", class: "btn btn-primary btn-lg btn-block" }, _("Submit answer")));
+      el("label", { for: "free-answer" }, numeric ? gettext("Your number") : gettext("Your answer")), input,
+      el("button", { type: "submit", class: "btn btn-primary btn-lg btn-block" }, gettext("Submit answer")));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const raw = input.value.trim();
@@ -475,7 +468,7 @@ function answerForm(q) {
         const value = Number(raw.replace(",", "."));
         if (!Number.isFinite(value)) {
           input.setAttribute("aria-invalid", "true");
-          announce(_("Enter a number."), "alert");
+          announce(gettext("Enter a number."), "alert");
           return input.focus();
         }
         submit({ value }, raw);
@@ -486,12 +479,12 @@ function answerForm(q) {
     return form;
   }
   if (type === "order") return orderForm(q, choices, slotOf);
-  return el("p", {}, _("This question type is not supported on this device."));
+  return el("p", {}, gettext("This question type is not supported on this device."));
 }
 
 function orderForm(q, choices, slotOf) {
   const items = choices.slice();
-  const list = el("ol", { class: "order-list", "aria-label": _("Order, first to last") });
+  const list = el("ol", { class: "order-list", "aria-label": gettext("Order, first to last") });
   const draw = (focusId, dir) => {
     list.replaceChildren(...items.map((c, i) => {
       const slot = slotOf(c);
@@ -501,9 +494,9 @@ function orderForm(q, choices, slotOf) {
         el("span", { class: "answer-text", lang: pickLang(c.text, lang) }, name),
         el("span", { class: "order-moves" },
           el("button", { type: "button", class: "move", "data-dir": "up", disabled: i === 0,
-            "aria-label": fmt(_("Move “%(item)s” up"), { item: name }), onclick: () => move(i, -1) }, "↑"),
+            "aria-label": fmt(gettext("Move “%(item)s” up"), { item: name }), onclick: () => move(i, -1) }, "↑"),
           el("button", { type: "button", class: "move", "data-dir": "down", disabled: i === items.length - 1,
-            "aria-label": fmt(_("Move “%(item)s” down"), { item: name }), onclick: () => move(i, 1) }, "↓")));
+            "aria-label": fmt(gettext("Move “%(item)s” down"), { item: name }), onclick: () => move(i, 1) }, "↓")));
     }));
     if (focusId) {
       const row = [...list.children].find((li) => li.dataset.key === String(focusId));
@@ -516,20 +509,20 @@ function orderForm(q, choices, slotOf) {
     if (j < 0 || j >= items.length) return;
     [items[i], items[j]] = [items[j], items[i]];
     draw(items[j].id, delta < 0 ? "up" : "down");
-    announce(fmt(_("“%(item)s” is now number %(pos)s"), { item: pick(items[j].text, lang), pos: j + 1 }));
+    announce(fmt(gettext("“%(item)s” is now number %(pos)s"), { item: pick(items[j].text, lang), pos: j + 1 }));
   };
   draw();
   return el("div", { class: "answers-wrap answers" },
-    el("p", { class: "muted play-help" }, _("Put the items in order with the arrows, then submit.")), list,
+    el("p", { class: "muted play-help" }, gettext("Put the items in order with the arrows, then submit.")), list,
     el("button", { type: "button", class: "btn btn-primary btn-lg btn-block",
-      onclick: () => submit({ order: items.map((c) => c.id) }, items) }, _("Submit order")));
+      onclick: () => submit({ order: items.map((c) => c.id) }, items) }, gettext("Submit order")));
 }
 
 function describe(response) {
   const choices = current ? current.question.choices || [] : [];
   const name = (id) => {
     const i = choices.findIndex((c) => String(c.id) === String(id));
-    return i < 0 ? "?" : `${SHAPES[i % SHAPES.length]} ${pick(choices[i].text, lang)}`;
+    return i < 0 ? "?" : `${shapeOf(i)} ${pick(choices[i].text, lang)}`;
   };
   if (!response) return "";
   if (response.choice !== undefined) return name(response.choice);
@@ -548,10 +541,10 @@ function describe(response) {
 function answeredBox() {
   const acked = pending && pending.acked;
   return el("div", { class: "play-answered" },
-    el("p", { class: "play-yours" }, _("Your answer:"), " ", el("strong", {}, describe(pending.response))),
+    el("p", { class: "play-yours" }, gettext("Your answer:"), " ", el("strong", {}, describe(pending.response))),
     el("p", { class: `play-ack ${acked ? "ok" : "sending"}`, id: "ack" },
-      acked ? [el("span", { "aria-hidden": "true" }, "✓ "), _("Answer received")] : _("Sending…")),
-    el("p", { class: "muted" }, _("Waiting for the others…")));
+      acked ? [el("span", { "aria-hidden": "true" }, "✓ "), gettext("Answer received")] : gettext("Sending…")),
+    el("p", { class: "muted" }, gettext("Waiting for the others…")));
 }
 
 function submit(response) {
@@ -570,7 +563,7 @@ function onAck(msg) {
   pending.acked = true;
   const ack = document.getElementById("ack");
   if (ack) ack.replaceWith(answeredBox().querySelector(".play-ack"));
-  announce(_("Answer received"));
+  announce(gettext("Answer received"));
 }
 
 function tooLate() {
@@ -581,7 +574,7 @@ function tooLate() {
   // The options, or the "Sending…" box of an answer the server refused as late.
   const form = stage.querySelector(".answers, .answers-wrap, .play-answered");
   const note = el("p", { class: "play-note play-late", role: "alert" },
-    _("Too late: this answer was not counted."));
+    gettext("Too late: this answer was not counted."));
   if (form) form.replaceWith(note);
   else stage.append(note);
 }
@@ -593,7 +586,7 @@ function timeUp() {
   const form = stage.querySelector(".answers-wrap, .answers");
   if (form) form.classList.add("expired");
   if (form && !stage.querySelector(".play-late")) {
-    form.before(el("p", { class: "play-note play-late", role: "status" }, _("Time's up!")));
+    form.before(el("p", { class: "play-note play-late", role: "status" }, gettext("Time's up!")));
   }
 }
 
@@ -605,7 +598,7 @@ function onTimer(msg) {
   if (view === "timeup" && sock.now() < msg.ends_at) return renderQuestion("open");
   if (["open", "answered"].includes(view)) {
     countdown.set({ deadline: msg.ends_at, paused: msg.paused, serverNow: msg.now, remaining: msg.remaining_ms });
-    announce(msg.paused ? _("Paused") : _("The clock is running"));
+    announce(msg.paused ? gettext("Paused") : gettext("The clock is running"));
   }
   syncPaused();
 }
@@ -640,13 +633,13 @@ function onError(msg) {
   }
   if (msg.code === "not_authorised" && !sock.hadState) {
     forgetSession();
-    return showJoin(msg.message || _("This game is no longer available. Join with a new PIN."));
+    return showJoin(msg.message || gettext("This game is no longer available. Join with a new PIN."));
   }
   if (msg.code === "invalid_answer" && pending && !pending.acked) {
     pending = null;
     renderQuestion("open");
   }
-  announce(msg.message || _("Something went wrong."), "alert");
+  announce(msg.message || gettext("Something went wrong."), "alert");
 }
 
 // --- Results ----------------------------------------------------------------------------------
@@ -660,23 +653,23 @@ function onResult(msg) {
   const poll = current && ["poll", "slide"].includes(current.question.type);
   const answered = pending && pending.q === msg.q;
   let mood = "wrong";
-  let title = _("Not quite");
+  let title = gettext("Not quite");
   let icon = "✗";
   if (poll) {
     mood = "neutral";
-    title = answered ? _("Thanks for voting!") : _("No vote this time");
+    title = answered ? gettext("Thanks for voting!") : gettext("No vote this time");
     icon = "●";
   } else if (!answered && !msg.correct && !msg.points) {
     mood = "none";
-    title = _("No answer counted");
+    title = gettext("No answer counted");
     icon = "–";
   } else if (msg.correct) {
     mood = "right";
-    title = _("Correct!");
+    title = gettext("Correct!");
     icon = "✓";
   } else if (msg.fraction > 0) {
     mood = "partly";
-    title = _("Partly right");
+    title = gettext("Partly right");
     icon = "◐";
   }
   setView("result", () => [
@@ -684,7 +677,7 @@ function onResult(msg) {
       el("p", { class: "play-result-icon", "aria-hidden": "true" }, icon),
       el("h2", { class: "play-big" }, title),
       poll ? null : el("p", { class: "play-points" }, fmt(ngettext("+%(points)s point", "+%(points)s points", msg.points || 0), { points: formatNumber(msg.points || 0, lang) })),
-      msg.streak >= 2 ? el("p", { class: "play-streak" }, fmt(_("%(n)s in a row!"), { n: msg.streak })) : null,
+      msg.streak >= 2 ? el("p", { class: "play-streak" }, fmt(gettext("%(n)s in a row!"), { n: msg.streak })) : null,
       correctText()),
     standing(),
   ]);
@@ -702,7 +695,7 @@ function correctText() {
   if (!reveal || !reveal.correct || !current) return null;
   const shown = describe(reveal.correct);
   if (!shown || shown === "?") return null;
-  return el("p", { class: "play-correct" }, _("Right answer:"), " ", el("strong", {}, shown));
+  return el("p", { class: "play-correct" }, gettext("Right answer:"), " ", el("strong", {}, shown));
 }
 
 function standing() {
@@ -716,7 +709,7 @@ function standing() {
 function renderStanding() {
   setView("standing", () => [
     el("div", { class: "play-result neutral" },
-      el("h2", { class: "play-big" }, _("Look at the big screen!"))),
+      el("h2", { class: "play-big" }, gettext("Look at the big screen!"))),
     standing(),
   ]);
 }
@@ -734,10 +727,10 @@ function renderFinal(podium, ended = false) {
   // Off the podium the badge shows the rank (no ✓: the final screen says nothing about being
   // correct), greyed for a player who scored nothing.
   const badge = medal ? "★" : rank ? String(rank) : "–";
-  const heading = ended ? _("Game over") : _("Final results");
-  const rankLine = rank ? fmt(_("Final rank: %(rank)s"), { rank }) : "";
+  const heading = ended ? gettext("Game over") : gettext("Final results");
+  const rankLine = rank ? fmt(gettext("Final rank: %(rank)s"), { rank }) : "";
   const points = fmt(ngettext("%(score)s point", "%(score)s points", score || 0), { score: formatNumber(score || 0, lang) });
-  const thanks = _("Thank you for playing!");
+  const thanks = gettext("Thank you for playing!");
   setView("final", () => [
     el("div", { class: "play-final" },
       el("p", { class: `play-final-medal m${medal}${score ? "" : " no-points"}`, "aria-hidden": "true" }, badge),
@@ -745,7 +738,7 @@ function renderFinal(podium, ended = false) {
       rankLine ? el("p", { class: "play-final-rank" }, rankLine) : null,
       el("p", { class: "play-points" }, points),
       el("p", { class: "muted" }, thanks),
-      el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, _("Join another game"))),
+      el("a", { href: "/play", class: "btn btn-lg", onclick: () => forgetSession() }, gettext("Join another game"))),
   ]);
   const said = sentences(heading, rankLine, points, thanks);
   if (said !== finalSaid) announce(said); // the podium and the end frames repeat it
@@ -758,15 +751,11 @@ async function checkChallenge() {
   const pin = $("#pin").value.replace(/\D/g, "");
   if (pin.length < 7) return;
   try {
-    const response = await fetch("/api/games/lookup?pin=" + encodeURIComponent(pin), {
-      credentials: "same-origin",
-    });
-    if (!response.ok) return; // an unknown PIN is reported when the player presses Enter
-    const body = await response.json();
+    const body = await api("/api/games/lookup?pin=" + encodeURIComponent(pin));
     $("#challenge-row").hidden = !body.challenge;
     venuePicker(body.venues || []);
   } catch (e) {
-    // offline: the join itself will say so
+    // offline, or an unknown PIN: the join itself will say so when the player presses Enter
   }
 }
 
@@ -774,7 +763,7 @@ async function checkChallenge() {
 function venuePicker(venues) {
   const select = $("#venue");
   const wanted = select.value || root.dataset.venue || "";
-  select.replaceChildren(el("option", { value: "" }, _("Choose your venue…")),
+  select.replaceChildren(el("option", { value: "" }, gettext("Choose your venue…")),
     ...venues.map((v) => el("option", { value: String(v.id) }, v.name)));
   if (venues.some((v) => String(v.id) === wanted)) select.value = wanted;
   $("#venue-row").hidden = !venues.length;

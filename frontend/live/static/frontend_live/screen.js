@@ -3,9 +3,11 @@
 // anything but hello and pings.
 import { LiveSocket } from "./ws.js";
 import {
-  $, _, Countdown, SHAPES, applyBranding, connStatus, el, flip, fmt, formatNumber, keyed, ngettext,
-  pgettext, pick, pickLang, reducedMotion, revealBars, spacedPin,
+  Countdown, applyBranding, connStatus, flip, formatNumber, keyed, reducedMotion, revealBars, spacedPin,
 } from "./common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { fmt, gettext, ngettext, pgettext, pick, pickLang } from "../frontend/js/i18n.js";
+import { shapeOf, slotClass } from "../frontend/js/shapes.js";
 import { ScreenSound } from "./sound.js";
 
 const root = $("#screen");
@@ -36,8 +38,8 @@ const sock = new LiveSocket({
   onClose: (event) => {
     if (event.code === 4001 || event.code === 4004) {
       show("denied", [el("div", { class: "sc-center" },
-        el("h1", { class: "sc-huge" }, _("This screen link is not valid")),
-        el("p", { class: "sc-sub" }, _("Open the screen from the host console.")))]);
+        el("h1", { class: "sc-huge" }, gettext("This screen link is not valid")),
+        el("p", { class: "sc-sub" }, gettext("Open the screen from the host console.")))]);
       return false;
     }
     return true;
@@ -104,12 +106,12 @@ function header() {
   }
   const inQuestion = question && !["lobby", "podium", "ended"].includes(game.phase);
   $("#s-qnum").textContent = inQuestion
-    ? fmt(_("Question %(n)s of %(total)s"), { n: question.q + 1, total: question.total }) : "";
+    ? fmt(gettext("Question %(n)s of %(total)s"), { n: question.q + 1, total: question.total }) : "";
   $("#s-pin-small").textContent = game.phase !== "lobby" && game.pin
-    ? fmt(_("PIN %(pin)s"), { pin: spacedPin(game.pin) }) : "";
+    ? fmt(gettext("PIN %(pin)s"), { pin: spacedPin(game.pin) }) : "";
 }
 
-const teamName = (team) => fmt(_("Team %(n)s"), { n: team });
+const teamName = (team) => fmt(gettext("Team %(n)s"), { n: team });
 
 // --- Lobby ------------------------------------------------------------------------------------
 
@@ -119,14 +121,14 @@ function renderLobby() {
     show("lobby", [
       el("div", { class: "sc-lobby" },
         el("div", { class: "sc-join" },
-          el("p", { class: "sc-step" }, _("Join on your phone at")),
+          el("p", { class: "sc-step" }, gettext("Join on your phone at")),
           el("p", { class: "sc-url" }, join),
-          el("p", { class: "sc-step" }, _("with the game PIN")),
-          el("p", { class: "sc-pin", id: "s-pin", "aria-label": fmt(_("PIN %(pin)s"), { pin: game.pin || "" }) },
+          el("p", { class: "sc-step" }, gettext("with the game PIN")),
+          el("p", { class: "sc-pin", id: "s-pin", "aria-label": fmt(gettext("PIN %(pin)s"), { pin: game.pin || "" }) },
             spacedPin(game.pin || ""))),
         el("figure", { class: "sc-qr" },
-          el("img", { src: root.dataset.qr, alt: _("QR code to join the game"), width: 360, height: 360 }),
-          el("figcaption", {}, _("or scan the code")))),
+          el("img", { src: root.dataset.qr, alt: gettext("QR code to join the game"), width: 360, height: 360 }),
+          el("figcaption", {}, gettext("or scan the code")))),
       el("div", { class: "sc-lobby-foot" },
         el("p", { class: "sc-count" }, el("span", { class: "sc-count-n", id: "s-count" }), " ",
           el("span", { id: "s-count-label" })),
@@ -201,13 +203,13 @@ function renderQuestion(phase) {
     q.image ? el("img", { class: "sc-img", src: q.image, alt: "" }) : null,
     q.type === "slide" ? null : choices.length
       ? el("ul", { class: `sc-choices n${Math.min(choices.length, 6)}${q.type === "order" ? " order" : ""}` },
-        choices.map((c, i) => el("li", { class: `sc-choice a${i % SHAPES.length}` },
-          el("span", { class: "shape", "aria-hidden": "true" }, SHAPES[i % SHAPES.length]),
+        choices.map((c, i) => el("li", { class: `sc-choice ${slotClass(i)}` },
+          el("span", { class: "shape", "aria-hidden": "true" }, shapeOf(i)),
           el("span", { class: "sc-ctext", lang: pickLang(c.text, lang) }, pick(c.text, lang)))))
-      : el("p", { class: "sc-typehint" }, q.type === "numeric" ? _("Type a number on your phone") : _("Type your answer on your phone")),
+      : el("p", { class: "sc-typehint" }, q.type === "numeric" ? gettext("Type a number on your phone") : gettext("Type your answer on your phone")),
     el("div", { class: "sc-qfoot" },
       el("p", { class: "sc-answered" }, el("strong", { id: "s-answers" }), " ", el("span", { id: "s-answers-label" })),
-      phase === "closed" ? el("p", { class: "sc-timeup" }, _("Time's up!")) : pausedNode()),
+      phase === "closed" ? el("p", { class: "sc-timeup" }, gettext("Time's up!")) : pausedNode()),
   ]);
   syncPaused();
   renderAnswers();
@@ -220,14 +222,14 @@ function renderQuestion(phase) {
 
 function pausedNode() {
   return el("p", { class: "sc-paused", id: "s-paused", role: "status", hidden: true },
-    el("span", { "aria-hidden": "true" }, "❚❚ "), _("Paused"));
+    el("span", { "aria-hidden": "true" }, "❚❚ "), gettext("Paused"));
 }
 
 function renderAnswers() {
   const n = $("#s-answers");
   if (!n) return;
   n.textContent = `${formatNumber(answers.count || 0, lang)} / ${formatNumber(answers.total || game.players || 0, lang)}`;
-  $("#s-answers-label").textContent = _("answers");
+  $("#s-answers-label").textContent = gettext("answers");
 }
 
 function startQuestion() {
@@ -264,8 +266,8 @@ function renderReveal() {
         el("div", { class: "sc-col-label" },
           el("span", { class: "shape", "aria-hidden": "true" }, b.mark),
           el("span", { lang: b.lang || lang }, b.label),
-          anyRight && b.correct ? el("span", { class: "sc-tick" }, "✓ ", _("correct")) : null)))),
-    answerText ? el("p", { class: "sc-accepted" }, _("Right answer:"), " ", el("strong", {}, answerText)) : null,
+          anyRight && b.correct ? el("span", { class: "sc-tick" }, "✓ ", gettext("correct")) : null)))),
+    answerText ? el("p", { class: "sc-accepted" }, gettext("Right answer:"), " ", el("strong", {}, answerText)) : null,
     reveal.explanation && pick(reveal.explanation, lang)
       ? el("p", { class: "sc-expl", lang: pickLang(reveal.explanation, lang) }, pick(reveal.explanation, lang),
         reveal.source ? el("span", { class: "sc-source" }, " — ", reveal.source) : null) : null,
@@ -283,8 +285,8 @@ function accepted(correct) {
     return formatNumber(correct.value, lang) + (correct.tolerance ? ` ± ${formatNumber(correct.tolerance, lang)}` : "");
   }
   if (correct.order && question) {
-    const byId = new Map((question.question.choices || []).map((c) => [String(c.id), pick(c.text, lang)]));
-    return correct.order.map((id) => byId.get(String(id)) || "?").join(" → ");
+    const textById = new Map((question.question.choices || []).map((c) => [String(c.id), pick(c.text, lang)]));
+    return correct.order.map((id) => textById.get(String(id)) || "?").join(" → ");
   }
   return "";
 }
@@ -306,11 +308,11 @@ function renderLeaderboard() {
   const top = (board.top || []).slice(0, 8);
   const teams = board.teams || [];
   const units = board.units || [];
-  const side = teams.length ? ["teams", _("Teams"), teams] : units.length ? ["units", _("Units"), units] : null;
+  const side = teams.length ? ["teams", gettext("Teams"), teams] : units.length ? ["units", gettext("Units"), units] : null;
   show("leaderboard", [
     el("div", { class: `sc-lb-wrap${side ? " two" : ""}` },
       el("section", { class: "sc-lb" },
-        el("h1", { class: "sc-h" }, _("Leaderboard")),
+        el("h1", { class: "sc-h" }, gettext("Leaderboard")),
         el("ol", { class: "sc-lb-list", id: "s-lb" })),
       side ? el("section", { class: "sc-lb side" },
         el("h2", { class: "sc-h" }, side[1]),
@@ -363,18 +365,18 @@ function renderPodium(podium, ended) {
     return shown;
   };
   show(ended ? "ended" : "podium", [
-    el("h1", { class: "sc-h center" }, ended ? _("Thank you for playing!") : _("Podium")),
+    el("h1", { class: "sc-h center" }, ended ? gettext("Thank you for playing!") : gettext("Podium")),
     steps.length
-      ? el("ol", { class: "sc-podium", "aria-label": _("Top three") },
+      ? el("ol", { class: "sc-podium", "aria-label": gettext("Top three") },
         steps.map((step) => el("li", {
           class: `sc-place p${step.rank}${step.rows.length > 1 ? " tied" : ""}`, dataset: { rank: String(step.rank) },
         },
         el("span", { class: "sc-medal", "aria-hidden": "true" }, "★"),
         el("span", { class: "sc-pnames" }, names(step.rows)),
         el("span", { class: "sc-pscore" }, fmt(ngettext("%(score)s point", "%(score)s points", step.rows[0].score), { score: formatNumber(step.rows[0].score, lang) })),
-        el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(_("Rank %(n)s"), { n: step.rank })),
+        el("span", { class: "sc-block" }, el("span", { class: "visually-hidden" }, fmt(gettext("Rank %(n)s"), { n: step.rank })),
           el("span", { "aria-hidden": "true" }, String(step.rank))))))
-      : el("p", { class: "sc-sub center sc-podium-empty" }, _("Nobody scored any points.")),
+      : el("p", { class: "sc-sub center sc-podium-empty" }, gettext("Nobody scored any points.")),
     podium && podium.teams && podium.teams.length
       ? el("p", { class: "sc-podium-teams" }, podium.teams.slice(0, 3).map((t) =>
         el("span", {}, `${t.rank}. ${teamName(t.team)} · ${formatNumber(t.score, lang)}`)))
@@ -402,7 +404,7 @@ function render() {
   if (phase === "reveal" && reveal && question) return renderReveal();
   if (question && ["read", "open", "closed"].includes(phase)) return startQuestion();
   if (question && reveal) return renderReveal();
-  show("wait", [el("div", { class: "sc-center" }, el("p", { class: "sc-sub" }, _("Get ready for the next question…")))]);
+  show("wait", [el("div", { class: "sc-center" }, el("p", { class: "sc-sub" }, gettext("Get ready for the next question…")))]);
 }
 
 function handle(msg) {
@@ -447,7 +449,7 @@ function handle(msg) {
       return;
     case "skipped":
       // Name the skipped question: the next question's frame follows at once.
-      return note(fmt(_("Question %(n)s was skipped"), { n: msg.q + 1 }));
+      return note(fmt(gettext("Question %(n)s was skipped"), { n: msg.q + 1 }));
     case "closed":
       if (question && msg.q === question.q) {
         game.phase = "closed";
@@ -477,5 +479,5 @@ function handle(msg) {
   }
 }
 
-show("wait", [el("div", { class: "sc-center" }, el("p", { class: "sc-sub" }, _("Connecting…")))]);
+show("wait", [el("div", { class: "sc-center" }, el("p", { class: "sc-sub" }, gettext("Connecting…")))]);
 sock.start();

@@ -1,5 +1,7 @@
 // Ceremony screen: the rotating join code, shown large while the host has the join challenge on.
 // Read over REST with the screen key; fetched again just after each code expires.
+import { api } from "../frontend/js/http.js";
+
 const root = document.getElementById("screen");
 const box = document.getElementById("s-challenge");
 const code = document.getElementById("s-challenge-code");
@@ -12,13 +14,10 @@ async function refresh() {
   clearTimeout(timer);
   let next = POLL_MS;
   try {
-    const response = await fetch(url, { cache: "no-store", credentials: "omit" });
-    if (response.ok) {
-      const body = await response.json();
-      box.hidden = !body.enabled;
-      code.textContent = body.enabled ? body.code : "";
-      if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
-    }
+    const body = await api(url, { cache: "no-store", credentials: "omit" });
+    box.hidden = !body.enabled;
+    code.textContent = body.enabled ? body.code : "";
+    if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
   } catch (e) {
     // offline for a moment: keep showing the last code and try again soon
   }

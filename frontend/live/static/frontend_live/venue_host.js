@@ -1,7 +1,9 @@
 // The host console's venue panel (issue #17): each venue's players connected and answered, its
 // screen online or offline and its MC ready; a warning before Start or Next while a venue's
 // screen is offline.
-import { $, _, el, fmt, formatNumber, ngettext } from "./common.js";
+import { formatNumber } from "./common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
 import { valueText } from "./venue_common.js";
 
 const root = $("#host");
@@ -24,7 +26,7 @@ function render() {
     el("th", { scope: "row" }, v.name),
     el("td", {}, formatNumber(v.players, lang)),
     el("td", {}, formatNumber(v.answered, lang)),
-    el("td", { class: v.screen ? "on" : "off" }, v.screen ? _("online") : _("offline")),
+    el("td", { class: v.screen ? "on" : "off" }, v.screen ? gettext("online") : gettext("offline")),
     el("td", {}, v.ready ? "✓" : "–"),
     el("td", {}, ranked.has(v.id)
       ? `${ranked.get(v.id).rank} · ${valueText(ranked.get(v.id), status.method, lang)}` : "–"))));
@@ -34,7 +36,7 @@ function render() {
   const warn = $("#venue-warning");
   warn.hidden = !offline.length;
   warn.textContent = offline.length
-    ? fmt(_("Screen offline at: %(names)s"), { names: offline.map((v) => v.name).join(", ") }) : "";
+    ? fmt(gettext("Screen offline at: %(names)s"), { names: offline.map((v) => v.name).join(", ") }) : "";
 }
 
 // Before the question moves on: ask when a venue would not see it.
@@ -43,7 +45,7 @@ document.addEventListener("click", (event) => {
   if (!button || !status) return;
   const offline = status.venues.filter((v) => !v.screen);
   if (!offline.length) return;
-  const message = fmt(_("The screen of %(names)s is offline: that venue will not see the question. Go on anyway?"),
+  const message = fmt(gettext("The screen of %(names)s is offline: that venue will not see the question. Go on anyway?"),
     { names: offline.map((v) => v.name).join(", ") });
   if (!confirm(message)) {
     event.stopImmediatePropagation();

@@ -2,8 +2,11 @@
 // server's deadline), the venue's rank and a "ready" button the host console shows. Read-only on
 // the socket: it joins as its venue's screen with the venue's key (hello "mc": true).
 import { LiveSocket } from "./ws.js";
-import { $, _, connStatus, fmt, formatNumber } from "./common.js";
-import { api, valueText } from "./venue_common.js";
+import { connStatus, formatNumber } from "./common.js";
+import { valueText } from "./venue_common.js";
+import { $ } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
 
 const root = $("#mc");
 const me = Number(root.dataset.venue);
@@ -19,7 +22,7 @@ const sock = new LiveSocket({
   onStatus: connStatus($("#mc-conn")),
   onClose: (event) => {
     if (event.code === 4001 || event.code === 4004) {
-      $("#mc-phase").textContent = _("This venue link is not valid.");
+      $("#mc-phase").textContent = gettext("This venue link is not valid.");
       $("#mc-ready").disabled = true;
       return false;
     }
@@ -28,13 +31,13 @@ const sock = new LiveSocket({
 });
 
 const PHASES = {
-  lobby: () => _("Waiting for the host to start"),
-  question: () => _("Question on screen"),
-  closed: () => _("Time's up"),
-  reveal: () => _("Answer shown"),
-  leaderboard: () => _("Leaderboard"),
-  podium: () => _("Podium"),
-  ended: () => _("Ended"),
+  lobby: () => gettext("Waiting for the host to start"),
+  question: () => gettext("Question on screen"),
+  closed: () => gettext("Time's up"),
+  reveal: () => gettext("Answer shown"),
+  leaderboard: () => gettext("Leaderboard"),
+  podium: () => gettext("Podium"),
+  ended: () => gettext("Ended"),
 };
 
 function handle(msg) {
@@ -61,7 +64,7 @@ function render(status) {
   $("#mc-phase").textContent = (PHASES[status.phase] || (() => ""))();
   $("#mc-count").textContent = formatNumber(mine.players, lang);
   $("#mc-answered").textContent = status.q !== null && !["lobby"].includes(status.phase)
-    ? fmt(_("%(n)s answered"), { n: formatNumber(mine.answered, lang) }) : "";
+    ? fmt(gettext("%(n)s answered"), { n: formatNumber(mine.answered, lang) }) : "";
   $("#mc-total").textContent = formatNumber(status.totals.players, lang);
   const row = (status.board || []).find((r) => r.venue === me);
   $("#mc-rank").textContent = row ? String(row.rank) : "–";
@@ -70,7 +73,7 @@ function render(status) {
   ready = mine.ready;
   const button = $("#mc-ready");
   button.setAttribute("aria-pressed", String(ready));
-  button.textContent = ready ? _("Ready ✓ (press to undo)") : _("Our venue is ready");
+  button.textContent = ready ? gettext("Ready ✓ (press to undo)") : gettext("Our venue is ready");
 }
 
 function tick() {
@@ -85,16 +88,20 @@ function tick() {
 setInterval(tick, 250);
 
 $("#mc-ready").addEventListener("click", async () => {
-  const [ok, body] = await api("POST", `/api/venues/${me}/ready`, { key: root.dataset.key, ready: !ready });
   const error = $("#mc-error");
-  error.hidden = ok;
-  if (!ok) error.textContent = body.message || _("Could not save. Please try again.");
-  else {
+  try {
+    const body = await api(`/api/venues/${me}/ready`, {
+      method: "POST", body: { key: root.dataset.key, ready: !ready }, credentials: "omit",
+    });
+    error.hidden = true;
     ready = body.ready;
     $("#mc-ready").setAttribute("aria-pressed", String(ready));
-    $("#mc-ready").textContent = ready ? _("Ready ✓ (press to undo)") : _("Our venue is ready");
+    $("#mc-ready").textContent = ready ? gettext("Ready ✓ (press to undo)") : gettext("Our venue is ready");
+  } catch (failure) {
+    error.hidden = false;
+    error.textContent = failure && failure.code ? errorText(failure) : gettext("Could not save. Please try again.");
   }
 });
 
 if (root.dataset.game !== "0") sock.start();
-else $("#mc-phase").textContent = _("This venue link is not valid.");
+else $("#mc-phase").textContent = gettext("This venue link is not valid.");

@@ -1,7 +1,9 @@
 // A venue's big screen (issue #17): the game's screen (screen.js) plus a strip with this venue's
 // attendance and answers and the combined totals, the venue board beside the leaderboard, and
 // the venue podium before or after the players' podium (the host's choice).
-import { $, _, fmt, formatNumber, ngettext } from "./common.js";
+import { formatNumber } from "./common.js";
+import { $ } from "../frontend/js/dom.js";
+import { fmt, gettext, ngettext } from "../frontend/js/i18n.js";
 import { boardRow, methodLabel } from "./venue_common.js";
 
 const root = $("#screen");
@@ -35,12 +37,12 @@ function render() {
   const inQuestion = ["open", "read", "closed", "question"].includes(phase);
   $("#v-mine").textContent = mine
     ? (inQuestion
-      ? fmt(_("Here: %(answered)s of %(players)s answered"), { answered: formatNumber(mine.answered, lang), players: formatNumber(mine.players, lang) })
+      ? fmt(gettext("Here: %(answered)s of %(players)s answered"), { answered: formatNumber(mine.answered, lang), players: formatNumber(mine.players, lang) })
       : fmt(ngettext("Here: %(players)s player", "Here: %(players)s players", mine.players), { players: formatNumber(mine.players, lang) }))
     : "";
   const t = status.totals;
   $("#v-all").textContent = inQuestion
-    ? fmt(_("All venues: %(answered)s of %(players)s answered"), { answered: formatNumber(t.answered, lang), players: formatNumber(t.players, lang) })
+    ? fmt(gettext("All venues: %(answered)s of %(players)s answered"), { answered: formatNumber(t.answered, lang), players: formatNumber(t.players, lang) })
     : fmt(ngettext("All venues: %(players)s player", "All venues: %(players)s players", t.players), { players: formatNumber(t.players, lang) });
   renderBoard();
 }
@@ -58,7 +60,7 @@ function renderBoard() {
   root.classList.toggle("vs-side", !!show && !full); // the players' board makes room
   if (!show) return;
   $("#v-board-title").textContent = full
-    ? _("Venue podium") : fmt(_("Venues · %(method)s"), { method: methodLabel(status.method, status.k) });
+    ? gettext("Venue podium") : fmt(gettext("Venues · %(method)s"), { method: methodLabel(status.method, status.k) });
   $("#v-board-list").replaceChildren(...board.map((row) => boardRow(row, status.method, lang, row.venue === me)));
 }
 

@@ -1,7 +1,8 @@
 // The host's venue manager (issue #17): add venues by hand or from units, pick the venue
 // scoring, open or copy each venue's join, screen and MC links. Everything goes through the API.
-import { $, _, el } from "./common.js";
-import { api } from "./venue_common.js";
+import { $, el } from "../frontend/js/dom.js";
+import { api, errorText } from "../frontend/js/http.js";
+import { gettext } from "../frontend/js/i18n.js";
 
 const root = $("#venues");
 const base = `/api/games/${root.dataset.game}/venues`;
@@ -16,53 +17,62 @@ function render(body) {
   $("#v-rows").replaceChildren(...body.venues.map((v) => el("tr", { dataset: { venue: String(v.id) } },
     el("th", { scope: "row" }, v.name),
     el("td", {},
-      el("a", { href: v.screen_url, target: "_blank", rel: "noopener", class: "venue-screen-link" }, _("Screen")), " · ",
-      el("a", { href: v.mc_url, target: "_blank", rel: "noopener", class: "venue-mc-link" }, _("MC view")), " · ",
-      el("a", { href: v.join_url, target: "_blank", rel: "noopener", class: "venue-join-link" }, _("Join link")), " ",
+      el("a", { href: v.screen_url, target: "_blank", rel: "noopener", class: "venue-screen-link" }, gettext("Screen")), " · ",
+      el("a", { href: v.mc_url, target: "_blank", rel: "noopener", class: "venue-mc-link" }, gettext("MC view")), " · ",
+      el("a", { href: v.join_url, target: "_blank", rel: "noopener", class: "venue-join-link" }, gettext("Join link")), " ",
       el("br"), el("code", {}, v.join_url)),
-    el("td", {}, el("button", { type: "button", class: "btn btn-small", onclick: () => remove(v.id) }, _("Remove"))))));
+    el("td", {}, el("button", { type: "button", class: "btn btn-small", onclick: () => remove(v.id) }, gettext("Remove"))))));
+}
+
+/** Run one request; its failure (the API's translated message) shows above the forms. */
+async function call(url, options) {
+  try {
+    const body = await api(url, options);
+    error("");
+    return body;
+  } catch (failure) {
+    error(errorText(failure));
+    return null;
+  }
 }
 
 async function load() {
-  const [ok, body] = await api("GET", base);
-  if (ok) render(body);
-  else error(body.message);
+  const body = await call(base);
+  if (body) render(body);
 }
 
 async function remove(id) {
-  const [ok, body] = await api("DELETE", `${base}/${id}`);
-  if (!ok) return error(body.message);
-  error("");
-  load();
+  try {
+    await api(`${base}/${id}`, { method: "DELETE" });
+    error("");
+    load();
+  } catch (failure) {
+    error(errorText(failure));
+  }
 }
 
 $("#v-add").addEventListener("submit", async (event) => {
   event.preventDefault();
   const names = event.target.names.value.split("\n").map((s) => s.trim()).filter(Boolean);
-  const [ok, body] = await api("POST", base, { names });
-  if (!ok) return error(body.message);
-  error("");
+  const body = await call(base, { method: "POST", body: { names } });
+  if (!body) return;
   event.target.names.value = "";
   render(body);
 });
 
 $("#v-units").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const [ok, body] = await api("POST", base, { unit: Number(event.target.unit.value) });
-  if (!ok) return error(body.message);
-  error("");
-  render(body);
+  const body = await call(base, { method: "POST", body: { unit: Number(event.target.unit.value) } });
+  if (body) render(body);
 });
 
 $("#v-settings").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
-  const [ok, body] = await api("PUT", `${base}/settings`, {
-    method: form.method.value, k: Number(form.k.value), podium: form.podium.value,
+  const body = await call(`${base}/settings`, {
+    method: "PUT", body: { method: form.method.value, k: Number(form.k.value), podium: form.podium.value },
   });
-  if (!ok) return error(body.message);
-  error("");
-  $("#v-saved").textContent = _("Saved.");
+  if (body) $("#v-saved").textContent = gettext("Saved.");
 });
 
 load();

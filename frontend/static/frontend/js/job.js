@@ -1,14 +1,11 @@
 // A background job's page: polls GET /api/jobs/<id>/ until the job is done or failed, so the
 // progress survives a reload (the server keeps it); then offers the file or the error and Retry.
-const $ = (selector) => document.querySelector(selector);
-const gettext = (s) => (window.gettext ? window.gettext(s) : s);
+import { $ } from "./dom.js";
+import { api } from "./http.js";
+import { gettext } from "./i18n.js";
+
 const app = $("#job-app");
 const POLL_MS = 1000;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function render(job) {
   $("#job-title").textContent = job.kind_label;
@@ -33,10 +30,7 @@ function render(job) {
 async function poll() {
   let job = null;
   try {
-    const response = await fetch(app.dataset.api, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-    job = body;
+    job = await api(app.dataset.api);
     render(job);
   } catch (error) {
     $("#job-error").hidden = false;
@@ -48,14 +42,7 @@ async function poll() {
 $("#job-retry").addEventListener("click", async () => {
   $("#job-retry").disabled = true;
   try {
-    const response = await fetch(app.dataset.retry, {
-      method: "POST",
-      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-      credentials: "same-origin",
-    });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-    render(body);
+    render(await api(app.dataset.retry, { method: "POST" }));
     setTimeout(poll, POLL_MS);
   } catch (error) {
     $("#job-error").hidden = false;

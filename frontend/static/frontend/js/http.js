@@ -1,0 +1,59 @@
+// JSON over fetch for every page: Django's CSRF token from its cookie on unsafe methods, and
+// failures thrown as ApiError with the API's shared error body {code, message, details}.
+
+/** Django's CSRF token (the csrftoken cookie), for the X-CSRFToken header. */
+export function csrfToken() {
+  const match = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+/** A response that was not 2xx: status, plus the body's code, message and details when JSON. */
+export class ApiError extends Error {
+  constructor(status, body, statusText = "") {
+    super((body && body.message) || statusText || `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = (body && body.code) || "";
+    this.details = body ? body.details : undefined;
+  }
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * api(url, {method, body, form, cache, credentials}) -> the parsed JSON body (null when empty).
+ * `body` is sent as JSON; `form` (FormData) as multipart. A network failure rejects with the
+ * browser's TypeError, a non-2xx answer with ApiError.
+ */
+export async function api(url, { method = "GET", body, form, cache, credentials = "same-origin" } = {}) {
+  const headers = { Accept: "application/json" };
+  if (!SAFE.has(method)) headers["X-CSRFToken"] = csrfToken();
+  let payload;
+  if (form !== undefined) payload = form;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(url, { method, headers, body: payload, credentials, cache });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch (e) {
+    data = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, data, response.statusText);
+  return data;
+}
+
+/** A readable message for a failed call: the API's message plus the problems it lists. */
+export function errorText(error) {
+  if (!(error instanceof ApiError)) return String((error && error.message) || error);
+  const details = error.details;
+  if (Array.isArray(details)) return `${error.message} ${details.join(" ")}`;
+  if (details && typeof details === "object") {
+    const parts = Object.entries(details).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`);
+    return `${error.message} ${parts.join("; ")}`;
+  }
+  return error.message;
+}
