@@ -181,6 +181,9 @@ async def test_three_venues_play_one_game_in_sync(asgi_server, browser, artifact
         str([n for n, _v in expected].index("Krông Pắc") + 1), timeout=TIMEOUT
     )
     await expect(mc.locator("#mc-value")).to_contain_text("of 3 venues", timeout=TIMEOUT)
+    await screens["Ea Kar"].screenshot(path=str(tmp_path / "venue-screen.png"))
+    await panel.screenshot(path=str(tmp_path / "venue-host-panel.png"))
+    await mc.screenshot(path=str(tmp_path / "venue-mc.png"))
 
     # Question 2 nobody answers; then the podium: the venue podium comes first on venue screens.
     await host.get_by_role("button", name=t["next"]).click()
@@ -197,13 +200,6 @@ async def test_three_venues_play_one_game_in_sync(asgi_server, browser, artifact
     await expect(podium).to_be_hidden(timeout=15_000)  # then the players' podium
     await expect(screens["Ea Kar"].locator(".sc-podium")).to_be_visible()
 
-    shots = {
-        "venue-screen.png": screens["Ea Kar"],
-        "venue-mc.png": mc,
-    }
-    for filename, page in shots.items():
-        await page.screenshot(path=str(tmp_path / filename))
-    await panel.screenshot(path=str(tmp_path / "venue-host-panel.png"))
     await host.screenshot(path=str(tmp_path / "venue-host.png"), full_page=True)
     for path in tmp_path.glob("venue-*.png"):
         shutil.copy(path, artifacts / path.name)
