@@ -220,6 +220,78 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+class Cluster:
+    """K server processes (+ job workers) behind nginx, started as `make run-cluster` starts
+    them: bench/contest.py --servers K measures exactly this."""
+
+    def __init__(
+        self,
+        processes: int,
+        port: int | None = None,
+        *,
+        server: str = "daphne",
+        workers: int = 0,
+        worker_threads: int = 2,
+        first_backend_port: int = 9001,
+        backend_ports: list[int] | None = None,
+        env: dict[str, str] | None = None,
+        stdout=None,
+    ) -> None:
+        base = dict(os.environ if env is None else env)
+        if not base.get("REDIS_URL") and processes > 1:
+            raise SystemExit("several processes share the live store and bus: set REDIS_URL")
+        self.env = cluster_env(base)
+        self.ports = backend_ports or [first_backend_port + n for n in range(processes)]
+        self.procs = [
+            subprocess.Popen(server_command(server, p), cwd=ROOT, env=self.env, stdout=stdout)
+            for p in self.ports
+        ]
+        # Without Redis the servers run jobs in their own threads: no worker to start.
+        self.workers = (
+            workers_start(workers, self.env, worker_threads) if base.get("REDIS_URL") else []
+        )
+        self.nginx: subprocess.Popen | None = None
+        self.port = port
+        try:
+            for backend, proc in zip(self.ports, self.procs, strict=True):
+                wait_http(f"http://127.0.0.1:{backend}/healthz", proc)
+            self.nginx, self.port = nginx_start(GENERATED, self.ports, port, workers=1)
+            wait_http(f"http://127.0.0.1:{self.port}/healthz", self.nginx)
+        except BaseException:
+            self.stop()
+            raise
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.procs + self.workers) and (
+            self.nginx is not None and self.nginx.poll() is None
+        )
+
+    def stop(self) -> None:
+        if self.nginx is not None:
+            nginx_stop(self.nginx)
+        for proc in self.procs + self.workers:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs + self.workers:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def cluster_env(base: dict[str, str]) -> dict[str, str]:
+    """The server processes' environment: the caller's, plus the cluster's own settings."""
+    env = {**base, "LIVE_STORE": "redis" if base.get("REDIS_URL") else "memory"}
+    # A plain-HTTP local topology: development settings unless told otherwise (DEBUG defaults
+    # to off in config/settings.py; a real deployment sets DEBUG=0 and SECRET_KEY).
+    env.setdefault("DEBUG", "1")
+    # nginx appends the client's address to X-Forwarded-For: the rate limits must see the
+    # client, not nginx (docs/deploy.md), or every user shares one address's buckets.
+    env.setdefault("TRUSTED_PROXY_COUNT", "1")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir())
+    return env
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="K server processes behind nginx")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
@@ -234,52 +306,34 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--worker-threads", type=int, default=2)
     args = parser.parse_args(argv)
-    if not os.environ.get("REDIS_URL") and args.processes > 1:
-        raise SystemExit("several processes share the live store and bus: set REDIS_URL")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`/systemd: stop the children too
-    env = {**os.environ, "LIVE_STORE": "redis" if os.environ.get("REDIS_URL") else "memory"}
-    # A plain-HTTP local topology: development settings unless told otherwise (DEBUG defaults
-    # to off in config/settings.py; a real deployment sets DEBUG=0 and SECRET_KEY).
-    env.setdefault("DEBUG", "1")
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir())
-    ports = [args.first_backend_port + n for n in range(args.processes)]
-    procs = [
-        subprocess.Popen(server_command(args.server, port), cwd=ROOT, env=env) for port in ports
-    ]
-    # Without Redis the servers run jobs in their own threads: no worker to start.
-    workers = (
-        workers_start(args.workers, env, args.worker_threads) if os.environ.get("REDIS_URL") else []
-    )
-    nginx = None
+    cluster = None
     try:
-        for port, proc in zip(ports, procs, strict=True):
-            wait_http(f"http://127.0.0.1:{port}/healthz", proc)
-        nginx, port = nginx_start(GENERATED, ports, args.port, workers=1)
-        wait_http(f"http://127.0.0.1:{port}/healthz", nginx)
+        cluster = Cluster(
+            args.processes,
+            args.port,
+            server=args.server,
+            workers=args.workers,
+            worker_threads=args.worker_threads,
+            first_backend_port=args.first_backend_port,
+        )
+        ports = cluster.ports
         print(
             f"CitizenQuiz cluster: {args.processes} {args.server} processes on ports "
             f"{ports[0]}-{ports[-1]} behind nginx (config: {GENERATED / 'nginx.conf'})"
         )
         print(f"Metrics: http://127.0.0.1:{ports[0]}/metrics (every process reports all)")
-        if workers:
-            print(f"{len(workers)} background job worker(s) on Redis (docs/jobs.md)")
-        print(f"Open http://127.0.0.1:{port}/  (Ctrl-C stops the cluster)", flush=True)
-        while all(p.poll() is None for p in procs + workers) and nginx.poll() is None:
+        if cluster.workers:
+            print(f"{len(cluster.workers)} background job worker(s) on Redis (docs/jobs.md)")
+        print(f"Open http://127.0.0.1:{cluster.port}/  (Ctrl-C stops the cluster)", flush=True)
+        while cluster.alive():
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:
         return 0
     finally:
-        if nginx is not None:
-            nginx_stop(nginx)
-        for proc in procs + workers:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs + workers:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if cluster is not None:
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from config import ratelimit
 from config.middleware import too_many
 from config.strict import StrictTypes
 from contest import fastpath, leaderboards, selectors, services
+from contest.attempt_fastpath import autosave_reply
 from contest.jobs import CERTIFICATES_ZIP, ROUND_EXPORT
 from contest.models import Contest, Round, overlay_key_ok
 from contest.services import exports
@@ -324,13 +325,7 @@ class AutosaveApi(ParticipantApi):
             answers=data.validated_data.get("answers"),
             prediction=data.validated_data.get("prediction"),
         )
-        return Response(
-            {
-                "saved": True,
-                "time_left_ms": attempt.time_left_ms(),
-                "server_now": timezone.now().isoformat(),
-            }
-        )
+        return Response(autosave_reply(attempt))
 
 
 def _fast_participant_id(request) -> tuple[int, int | None]:

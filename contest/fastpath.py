@@ -141,14 +141,16 @@ def remember(table: OrderedDict, key: tuple, value: Any) -> None:
         pass
 
 
-async def _limited(scope: Scope, send: Send) -> bool:
-    """Count this request against the rate limits (config/ratelimit.py); answer 429 and return
-    True when over. Marks the scope as counted, so Django's middleware does not count it again."""
+async def _limited(scope: Scope, send: Send, name: str | None = None) -> bool:
+    """Count this request against the rate limits (config/ratelimit.py) of the route `name`
+    (default: the board's or my rank's); answer 429 and return True when over. Marks the scope
+    as counted, so Django's middleware does not count it again."""
     if not settings.RATE_LIMITS_ENABLED:
         return False
     from config import ratelimit
 
-    name = "round-my-rank" if _ME.match(scope.get("path", "")) else "round-leaderboard"
+    if name is None:
+        name = ROUTE_ME if _ME.match(scope.get("path", "")) else ROUTE_BOARD
     client = scope.get("client") or ("unknown", 0)
     meta = {"REMOTE_ADDR": client[0]}
     forwarded = _header(scope, b"x-forwarded-for")
@@ -185,6 +187,12 @@ async def _limited(scope: Scope, send: Send) -> bool:
     )
     await send({"type": "http.response.body", "body": response.content})
     return True
+
+
+# For the other fast paths (contest/attempt_fastpath.py): one copy of these checks.
+header = _header
+request_key = _request_key
+limited = _limited
 
 
 class BoardReplay:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,13 +16,12 @@ from rest_framework.views import APIView
 from config.strict import StrictTypes
 from quizzes.errors import NotFoundError
 from realtime import services
+from realtime.access import MSG_GAME_NOT_FOUND, may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
 from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
-from realtime.venues import venue_key_of_game, venue_list
-
-MSG_GAME_NOT_FOUND = _("Game not found.")
+from realtime.venues import venue_list
 
 
 def _join_url(request, pin: str) -> str:
@@ -56,7 +52,7 @@ def game_body(request, game: Game) -> dict:
 
 def hosted_game(request, game_id: int) -> Game:
     game = Game.objects.select_related("quiz").filter(id=game_id).first()
-    if game is None or game.host_id != request.user.id:
+    if game is None or not may_host(request.user, game):
         raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
     return game
 
@@ -121,14 +117,7 @@ class GameChallengeApi(APIView):
     def get(self, request, game_id: int):
         game = Game.objects.filter(id=game_id).first()
         key = request.query_params.get("key", "")
-        is_screen = game is not None and hmac.compare_digest(
-            str(key).encode(), game.screen_key.encode()
-        )
-        is_host = game is not None and request.user.is_authenticated
-        is_host = is_host and game.host_id == request.user.id
-        # A venue's screen shows the join code too (its own key, realtime/venues.py).
-        is_screen = is_screen or (game is not None and venue_key_of_game(game_id=game.id, key=key))
-        if not (is_screen or is_host):
+        if game is None or not may_watch(game, user=request.user, key=key):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
         response = Response(challenge_current(game=game))
         response["Cache-Control"] = "no-store"

@@ -23,13 +23,15 @@ from contest.models import Ceremony
 from contest.services import ceremony as svc
 from quizzes.errors import ApplicationError
 from realtime import protocol as p
-from realtime.hub import dumps, error_frame, get_hub, now_ms
+from realtime.frames import CLOSE_HELLO_FAILED, ClientError
+from realtime.hub import bus_handlers, get_hub
+from realtime.socket import LiveSocket
+from realtime.wire import dumps
 
 logger = logging.getLogger(__name__)
 
 ROLE_OPERATOR = "operator"
 ROLE_SCREEN = "screen"
-CLOSE_HELLO_FAILED = 4001
 
 # Local sockets of this process: ceremony id -> {"screen": set, "operator": set}.
 _local: dict[int, dict[str, set]] = {}
@@ -56,6 +58,9 @@ async def on_envelope(env: dict) -> None:
             await sock.send_text(text)
 
 
+bus_handlers["cer"] = on_envelope  # the hub hands it {"cer": ...} envelopes
+
+
 def _hello_frame(ceremony_id: int, role: str, key, user) -> tuple[str | None, str | None]:
     """(frame text, error code) for a hello: operators must be the contest's staff, screens
     must bring the ceremony's current key."""
@@ -73,41 +78,15 @@ def _hello_frame(ceremony_id: int, role: str, key, user) -> tuple[str | None, st
     return _texts(ceremony)[0], None
 
 
-class CeremonySocket:
+class CeremonySocket(LiveSocket):
+    client_types = (p.C_HELLO, "go", "blackout", p.C_PING)
+
     def __init__(self, scope: dict, send):
-        self.scope = scope
-        self._send = send
-        self.role: str | None = None
-        self.lang = "vi"
-        self.closed = False
-        self.held: list[str] | None = None
+        super().__init__(scope, send)
         try:
             self.ceremony_id = int(scope["url_route"]["kwargs"]["ceremony_id"])
         except (KeyError, TypeError, ValueError):
             self.ceremony_id = 0
-
-    @classmethod
-    def as_asgi(cls):
-        async def app(scope, receive, send):
-            await cls(scope, send).run(receive)
-
-        app.consumer_class = cls
-        return app
-
-    async def run(self, receive) -> None:
-        try:
-            while True:
-                message = await receive()
-                kind = message["type"]
-                if kind == "websocket.connect":
-                    await self._send({"type": "websocket.accept"})
-                elif kind == "websocket.receive":
-                    await self.on_frame(message.get("text") or message.get("bytes"))
-                elif kind == "websocket.disconnect":
-                    break
-        finally:
-            self.closed = True
-            self.detach()
 
     def detach(self) -> None:
         sockets = _local.get(self.ceremony_id)
@@ -117,86 +96,34 @@ class CeremonySocket:
         if not sockets[ROLE_SCREEN] and not sockets[ROLE_OPERATOR]:
             _local.pop(self.ceremony_id, None)
 
-    async def send_text(self, text: str, *, now: bool = False) -> None:
-        if self.closed:
-            return
-        if self.held is not None and not now:
-            self.held.append(text)
-            return
-        try:
-            await self._send({"type": "websocket.send", "text": text})
-        except Exception:  # the peer is gone; the disconnect message cleans up
-            self.closed = True
-
-    async def error(self, code: str) -> None:
-        with translation.override(self.lang):
-            await self.send_text(dumps(error_frame(code)), now=True)
-
-    async def on_frame(self, raw) -> None:
-        if raw is None or len(raw) > p.MAX_FRAME_BYTES:
-            await self.error(p.E_TOO_LARGE)
-            return
-        try:
-            msg = orjson.loads(raw)
-        except ValueError:
-            await self.error(p.E_MALFORMED)
-            return
-        if not isinstance(msg, dict) or msg.get("type") not in ("hello", "go", "blackout", "ping"):
-            await self.error(p.E_UNKNOWN_TYPE)
-            return
-        try:
-            await getattr(self, f"handle_{msg['type']}")(msg)
-        except Exception:
-            logger.exception("ceremony socket handler failed")
-            await self.error(p.E_BUSY)
-
-    async def handle_ping(self, msg: dict) -> None:
-        t = msg.get("t")
-        await self.send_text(
-            dumps(
-                {"type": p.S_PONG, "t": t if isinstance(t, int | float) else None, "now": now_ms()}
-            ),
-            now=True,
-        )
-
     async def handle_hello(self, msg: dict) -> None:
-        if msg.get("lang") in ("vi", "en"):
-            self.lang = msg["lang"]
+        self.hello_lang(msg)
         role = msg.get("role")
         if role not in (ROLE_OPERATOR, ROLE_SCREEN):
-            await self.error(p.E_MALFORMED)
-            return
+            raise ClientError(p.E_MALFORMED)
         if self.role is not None:  # one hello per socket: each one reads the database
-            await self.error(p.E_INVALID_ACTION)
-            return
+            raise ClientError(p.E_INVALID_ACTION)
         await get_hub()  # the bus listener runs before this socket waits for events
-        self.detach()
         self.role = role
-        self.held = []
+        self.hold()
         sockets = _local.setdefault(self.ceremony_id, {ROLE_SCREEN: set(), ROLE_OPERATOR: set()})
         sockets[role].add(self)  # registered first: a step published meanwhile is held
-        try:
-            with translation.override(self.lang):
-                text, code = await database_sync_to_async(_hello_frame)(
-                    self.ceremony_id, role, msg.get("key"), self.scope.get("user")
-                )
-            if code is not None:
-                self.detach()
-                self.role = None
-                await self.error(code)
-                self.closed = True
-                await self._send({"type": "websocket.close", "code": CLOSE_HELLO_FAILED})
-                return
-            await self.send_text(text, now=True)
-        finally:
-            held, self.held = self.held or [], None
-            for text in held:
-                await self.send_text(text)
+        await self.release_after(self._first_frame(msg))
+
+    async def _first_frame(self, msg: dict) -> str:
+        with translation.override(self.lang):
+            text, code = await database_sync_to_async(_hello_frame)(
+                self.ceremony_id, self.role, msg.get("key"), self.scope.get("user")
+            )
+        if code is not None:
+            self.detach()
+            self.role, self.held = None, None  # refused: nothing held goes out
+            raise ClientError(code, close=CLOSE_HELLO_FAILED)
+        return text
 
     async def _move(self, **kwargs) -> None:
         if self.role != ROLE_OPERATOR:
-            await self.error(p.E_NOT_AUTHORISED)
-            return
+            raise ClientError(p.E_NOT_AUTHORISED)
         user = self.scope.get("user")
         try:
             with translation.override(self.lang):  # error messages in the console's language
@@ -204,13 +131,7 @@ class CeremonySocket:
                     user=user, ceremony_id=self.ceremony_id, **kwargs
                 )
         except ApplicationError as exc:
-            await self.send_text(
-                dumps(
-                    {"type": p.S_ERROR, "code": exc.code, "message": exc.message, "details": None}
-                ),
-                now=True,
-            )
-            return
+            raise ClientError(exc.code, message=exc.message) from None
         await publish(ceremony)
 
     async def handle_go(self, msg: dict) -> None:
@@ -220,7 +141,7 @@ class CeremonySocket:
         elif delta in (-1, 1):
             await self._move(delta=delta)
         else:
-            await self.error(p.E_MALFORMED)
+            raise ClientError(p.E_MALFORMED)
 
     async def handle_blackout(self, msg: dict) -> None:
         await self._move(blackout=bool(msg.get("on")))

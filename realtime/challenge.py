@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.errors import ApplicationError, NotFoundError
+from realtime.access import MSG_GAME_NOT_FOUND, may_host
 from realtime.models import Game
 
 WINDOW_SECONDS = 30
@@ -26,7 +27,6 @@ CODE_WRONG = "challenge_wrong"
 
 MSG_CHALLENGE_REQUIRED = _("This game needs the join code shown on the big screen.")
 MSG_CHALLENGE_WRONG = _("This join code is wrong or has expired. Enter the code on the big screen.")
-MSG_GAME_NOT_FOUND = _("Game not found.")
 
 
 def challenge_enabled(game: Game) -> bool:
@@ -73,8 +73,8 @@ def challenge_check(*, game: Game, code: Any, now: float | None = None) -> None:
 
 def join_challenge_set(*, game_id: int, host, on: bool) -> Game:
     """Turn the join challenge on or off (the host of the game only)."""
-    game = Game.objects.filter(id=game_id, host_id=getattr(host, "id", None)).first()
-    if game is None:
+    game = Game.objects.filter(id=game_id).first()
+    if game is None or not may_host(host, game):
         raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
     settings = {**(game.settings or {}), "join_challenge": bool(on)}
     Game.objects.filter(id=game.id).update(settings=settings)

@@ -1,7 +1,7 @@
 """The read-only broadcast feed of a live game: overlays and TV graphics (docs/broadcast.md).
 
 A feed socket (`/ws/feed/game/<id>/?key=<overlay key>`) is a screen that cannot speak: it gets
-the screen role's snapshot (`Hub.state_frame`) and then the screen's frames through the hub's
+the screen role's snapshot (`actions.snapshot`) and then the screen's frames through the hub's
 fan-out, so it never sees the host's data or the answer key before the reveal. The REST twin
 (`/api/feed/game/<id>?key=`) answers the same snapshot. The key is the game's `overlay_key`,
 which the host rotates: every process closes the sockets that hold the old key at once.
@@ -14,16 +14,17 @@ from urllib.parse import parse_qs
 import orjson
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config import ratelimit
 from config.errors import error_body
 from contest.models import overlay_key_ok
+from realtime import actions
 from realtime import protocol as p
-from realtime.apis import MSG_GAME_NOT_FOUND
-from realtime.consumers import CLOSE_HELLO_FAILED, GameSocket
-from realtime.hub import dumps, get_hub, hub_nowait
+from realtime.access import MSG_GAME_NOT_FOUND
+from realtime.consumers import GameSocket
+from realtime.frames import CLOSE_HELLO_FAILED
+from realtime.hub import game_bus_handlers, get_hub, hub_nowait
 from realtime.models import Game
 from realtime.store import get_store
 
@@ -64,16 +65,9 @@ class FeedSocket(GameSocket):
             await self.close(CLOSE_KEY_REFUSED)
             return
         self.role, self.lg, self.feed_key = p.ROLE_SCREEN, lg, key
-        self.held = []
+        self.hold()
         lg.screens.add(self)  # the screen's fan-out: exactly the frames a screen gets
-        try:
-            with translation.override(self.lang):
-                state = await hub.state_frame(lg, p.ROLE_SCREEN, None)
-            await self.send_text(dumps(state), now=True)
-        finally:
-            held, self.held = self.held or [], None
-            for text in held:
-                await self.send_text(text)
+        await self.release_after(self.snapshot_text(None))
 
     async def _read_only(self, msg: dict) -> None:
         await self.error(p.E_NOT_AUTHORISED)
@@ -114,8 +108,11 @@ async def game_feed(request, game_id: int):
     lg = await hub.game(game_id)
     if lg is None:
         return JsonResponse(error_body("not_found", MSG_GAME_NOT_FOUND), status=404)
-    frame = await hub.state_frame(lg, p.ROLE_SCREEN, None)
+    frame = await actions.snapshot(hub, lg, p.ROLE_SCREEN, None)
     response = JsonResponse(frame)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+game_bus_handlers["ov"] = close_stale_feeds  # the hub calls it for {"ov": key} envelopes

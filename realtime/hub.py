@@ -1,4 +1,5 @@
-"""The per-process hub: local sockets per game, the event bus, timers and the answer batcher.
+"""The per-process hub: the registry of loaded games and their local sockets, the bus, the
+fan-out and the timers. What a socket can ask a game to do lives in realtime/actions.py.
 
 Fan-out: a broadcast is serialised once (orjson) by the process that caused it and published once
 on the live store's bus; every process (this one included) receives it once and writes the same
@@ -8,6 +9,9 @@ travel as one compact map and each process builds them for its own players.
 Timers: every process that has a game loaded arms the close timer at the stored deadline; the
 transition is a compare-and-set in PostgreSQL, so exactly one process closes and scores the
 question, and after a restart the reloaded state re-arms the ORIGINAL deadline.
+
+Sockets are reached through a small interface (`LiveSocket` below, implemented by
+realtime/socket.py): the hub imports no socket module, no action and no ceremony.
 """
 
 from __future__ import annotations
@@ -15,28 +19,33 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import gc
-import hmac
 import logging
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Protocol
 
 import orjson
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
 
 from config import metrics
-from realtime import engine, services
-from realtime import protocol as p
-from realtime.models import Answer, Game, Player, QuestionResult
-from realtime.selectors import PlayQuestion, active_players_count, play_question, podium, roster
+from realtime import engine, scoring, services
+from realtime.answer_store import AnswerBatcher
+from realtime.frames import (
+    CLOSE_KICKED,
+    answers_frame,
+    closed_frame,
+    kicked_frame,
+    lobby_frame,
+    result_frame,
+    reveal_frame,
+)
+from realtime.models import Game, Player
+from realtime.selectors import PlayQuestion, active_players_count, play_question
 from realtime.store import get_store
-
-if TYPE_CHECKING:
-    from realtime.consumers import GameSocket
+from realtime.wire import dumps, now_ms, ws_text_frame
 
 logger = logging.getLogger(__name__)
 
@@ -57,19 +66,36 @@ COUNT_FRAME_INTERVAL = 0.25
 SWITCH_INTERVAL = 0.001
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def dumps(obj: Any) -> str:
-    return orjson.dumps(obj).decode()
-
-
 def grace_ms() -> int:
     return int(float(settings.ANSWER_GRACE_SECONDS) * 1000)
 
 
 db = database_sync_to_async
+
+
+class LiveSocket(Protocol):
+    """What the hub needs of a socket (realtime/socket.py implements it)."""
+
+    role: str | None
+    player_id: int | None
+    lang: str
+
+    def write_now(self, frame: bytes) -> bool: ...
+
+    async def send_shared(self, text: str, message: dict) -> None: ...
+
+    async def send_text(self, text: str, *, now: bool = False) -> None: ...
+
+    async def close(self, code: int) -> None: ...
+
+    async def resync(self, player: Player | None) -> None: ...
+
+
+# Envelopes other modules publish on the bus (a ceremony's step, an overlay key rotation): they
+# register their handler here at import, so the hub imports none of them. `bus_handlers[key]`
+# gets the whole envelope; `game_bus_handlers[key]` gets the loaded game and env[key].
+bus_handlers: dict[str, Callable[[dict], Awaitable[None]]] = {}
+game_bus_handlers: dict[str, Callable[[LocalGame, Any], Awaitable[None]]] = {}
 
 
 class LocalGame:
@@ -79,9 +105,9 @@ class LocalGame:
         self.id = game.id
         self.game = game
         self.state = state
-        self.players: dict[int, GameSocket] = {}
-        self.hosts: set[GameSocket] = set()
-        self.screens: set[GameSocket] = set()
+        self.players: dict[int, LiveSocket] = {}
+        self.hosts: set[LiveSocket] = set()
+        self.screens: set[LiveSocket] = set()
         self.questions: dict[int, PlayQuestion] = {}
         # Loads in flight: concurrent cache misses for one question share a single load.
         self.question_loads: dict[int, asyncio.Future] = {}
@@ -103,118 +129,13 @@ class LocalGame:
     def plan(self) -> list[dict]:
         return self.game.plan
 
-    def sockets(self, mask: int):
+    def sockets(self, mask: int) -> Iterator[LiveSocket]:
         if mask & TO_PLAYERS:
             yield from list(self.players.values())
         if mask & TO_HOST:
             yield from list(self.hosts)
         if mask & TO_SCREEN:
             yield from list(self.screens)
-
-
-class AnswerBatcher:
-    """Collects answers for a few ms and stores them in one transaction (one DB thread)."""
-
-    def __init__(self, hub: Hub, *, max_wait: float = 0.004, max_batch: int = 1000):
-        self.hub = hub
-        self.max_wait = max_wait
-        self.max_batch = max_batch
-        self.pending: list[tuple[dict, asyncio.Future]] = []
-        self.wakeup = asyncio.Event()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers")
-        self.conn = None  # asyncio psycopg connection (PostgreSQL), made on first use
-        self.use_loop: bool | None = None
-        self.task = asyncio.create_task(self._run())
-
-    async def submit(self, row: dict) -> tuple[str, str | None, bool]:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((row, future))
-        self.wakeup.set()
-        return await future
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self.wakeup.wait()
-            await asyncio.sleep(self.max_wait)
-            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
-            if not self.pending:
-                self.wakeup.clear()
-            if not batch:
-                continue
-            rows = [row for row, _ in batch]
-            try:
-                if self.on_loop():
-                    results = await self._store_on_loop(rows)
-                else:
-                    results = await loop.run_in_executor(self.executor, _store_batch, rows)
-            except Exception:
-                logger.exception("answer batch failed")
-                results = [("busy", None, False)] * len(rows)
-            counts: dict[tuple[int, int], int] = {}
-            for (row, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
-                if result[2]:
-                    key = (row["game_id"], row["q"])
-                    counts[key] = counts.get(key, 0) + 1
-            metrics.answers_stored(sum(counts.values()))
-            for (game_id, q), n in counts.items():
-                asyncio.create_task(self.hub.answers_counted(game_id, q, n))
-
-    def on_loop(self) -> bool:
-        """PostgreSQL: store batches on the event loop (asyncio psycopg), not in a thread."""
-        if self.use_loop is None:
-            from django.db import connections
-
-            self.use_loop = connections["default"].vendor == "postgresql" and getattr(
-                settings, "LIVE_ANSWERS_ON_LOOP", True
-            )
-        return self.use_loop
-
-    async def _store_on_loop(self, rows: list[dict]) -> list[tuple[str, str | None, bool]]:
-        import psycopg
-        from django.db import connections
-
-        if self.conn is None or self.conn.closed:
-            params = connections["default"].settings_dict
-            kwargs = {
-                "dbname": params["NAME"],
-                "user": params.get("USER"),
-                "password": params.get("PASSWORD"),
-                "host": params.get("HOST"),
-                "port": params.get("PORT"),
-            }
-            self.conn = await psycopg.AsyncConnection.connect(
-                autocommit=True, **{k: v for k, v in kwargs.items() if v}
-            )
-        try:
-            return await services.answers_store_async(self.conn, rows)
-        except Exception:
-            # A broken connection: drop it (these answers get "busy"; the client retries with
-            # the same answer_id) and connect again for the next batch.
-            conn, self.conn = self.conn, None
-            try:
-                await conn.close()
-            except Exception:
-                pass
-            raise
-
-    def close_connection(self) -> None:
-        from django.db import connection
-
-        if self.conn is not None:
-            try:
-                self.conn.pgconn.finish()
-            except Exception:
-                pass
-            self.conn = None
-        self.executor.submit(connection.close).result()
-
-
-def _store_batch(rows: list[dict]) -> list[tuple[str, str | None, bool]]:
-    close_old_connections()
-    return services.answers_store(rows)
 
 
 class Hub:
@@ -228,7 +149,7 @@ class Hub:
         self.games: dict[int, LocalGame] = {}
         self.loading: dict[int, asyncio.Lock] = {}
         self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
-        self.batcher = AnswerBatcher(self)
+        self.batcher = AnswerBatcher(self.answers_counted)
         self.started = False
         self.starting: asyncio.Task | None = None
         self.start_lock = asyncio.Lock()
@@ -385,11 +306,10 @@ class Hub:
         if env.get("resync"):
             await self.resync()
             return
-        if "cer" in env:  # an award ceremony's step (realtime/ceremony.py)
-            from realtime.ceremony import on_envelope as ceremony_envelope
-
-            await ceremony_envelope(env)
-            return
+        for key, handler in bus_handlers.items():
+            if key in env:  # e.g. an award ceremony's step (realtime/ceremony.py)
+                await handler(env)
+                return
         lg = self.games.get(env["g"])
         if lg is None:
             return
@@ -399,15 +319,14 @@ class Hub:
             self.arm(lg)
         if "n" in env:
             lg.players_count = env["n"]
-        if "ov" in env:  # the overlay key was rotated (realtime/feed.py)
-            from realtime.feed import close_stale_feeds
-
-            await close_stale_feeds(lg, env["ov"])
+        for key, handler in game_bus_handlers.items():
+            if key in env:  # e.g. the overlay key was rotated (realtime/feed.py)
+                await handler(lg, env[key])
         if "k" in env:
             sock = lg.players.pop(env["k"], None)
             if sock is not None:
-                await sock.send_text(dumps({"type": p.S_KICKED}))
-                await sock.close(4003)
+                await sock.send_text(dumps(kicked_frame()))
+                await sock.close(CLOSE_KICKED)
         for mask, text in env.get("f", ()):
             await self.send_all(lg, mask, text)
         if state is not None:
@@ -420,34 +339,16 @@ class Hub:
                 row = personal.get(str(pid))
                 if row is None:
                     continue
-                q, correct, fraction, points, score, rank, streak = row
-                await sock.send_text(
-                    dumps(
-                        {
-                            "type": p.S_RESULT,
-                            "q": q,
-                            "correct": correct,
-                            "fraction": fraction,
-                            "points": points,
-                            "score": score,
-                            "rank": rank,
-                            "streak": streak,
-                        }
-                    )
-                )
+                await sock.send_text(dumps(result_frame(row)))
 
     async def send_all(self, lg: LocalGame, mask: int, text: str) -> None:
-        """The same text to every local socket of the mask, framed once (see DirectWriter)."""
-        from realtime.consumers import ws_text_frame
-
+        """The same text to every local socket of the mask, framed once (see wire.DirectWriter)."""
         started = time.perf_counter()
         message = {"type": "websocket.send", "text": text}
         frame = ws_text_frame(text.encode())
         for sock in lg.sockets(mask):
-            if sock.held is not None or sock.closed:
-                await sock.send_text(text)
-            elif sock.direct is None or not sock.direct.write(frame):
-                await sock.send_message(message)
+            if not sock.write_now(frame):
+                await sock.send_shared(text, message)
         metrics.broadcast_done(started)
 
     def lobby_soon(self, lg: LocalGame) -> None:
@@ -460,14 +361,12 @@ class Hub:
     def _lobby_flush(self, lg: LocalGame) -> None:
         lg.lobby_timer = None
         lg.lobby_sent = time.monotonic()
-        text = dumps({"type": p.S_LOBBY, "players": lg.players_count})
+        text = dumps(lobby_frame(lg.players_count))
         self.spawn(self.send_all(lg, TO_PLAYERS, text))
 
     async def resync(self) -> None:
-        """The bus was lost (Redis restarted): reload each game from PostgreSQL and send every
-        local socket its full state again, since the events published meanwhile are gone."""
-        from django.utils import translation
-
+        """The bus was lost (Redis restarted): reload each game from PostgreSQL and have every
+        local socket send its full state again, since the events published meanwhile are gone."""
         for lg in list(self.games.values()):
             await self.reload(lg)
             players = await self.store.players_get(lg.id)
@@ -480,12 +379,10 @@ class Hub:
             )()
             by_id = {row.id: row for row in rows}
             for sock in list(lg.sockets(TO_ALL)):
-                player = by_id.get(sock.player_id) if sock.role == p.ROLE_PLAYER else None
-                if sock.role == p.ROLE_PLAYER and player is None:
+                player = by_id.get(sock.player_id) if sock.player_id is not None else None
+                if sock.player_id is not None and player is None:
                     continue
-                with translation.override(sock.lang):
-                    frame = await self.state_frame(lg, sock.role, player)
-                await sock.send_text(dumps(frame))
+                await sock.resync(player)
 
     # --- timers ------------------------------------------------------------------------------
 
@@ -563,7 +460,7 @@ class Hub:
             if lg.state["seq"] != seq or lg.state["phase"] != engine.CLOSED:
                 return
             try:
-                result = await db(services.question_score)(game_id=lg.id, expected_seq=seq)
+                result = await db(scoring.question_score)(game_id=lg.id, expected_seq=seq)
             except Exception:
                 logger.exception("scoring failed for game %s", lg.id)
                 self.arm(lg)
@@ -576,61 +473,11 @@ class Hub:
             await self.publish(
                 lg,
                 state=lg.state,
-                frames=[(TO_ALL, {"type": p.S_REVEAL, **result["reveal"]})],
+                frames=[(TO_ALL, reveal_frame(result["reveal"]))],
                 personal={str(k): v for k, v in result["personal"].items()},
             )
 
-    # --- answers -----------------------------------------------------------------------------
-
-    async def answer(self, lg: LocalGame, player_id: int, msg: dict) -> dict:
-        """Validate against the live state, store durably, then acknowledge."""
-        now = now_ms()  # the server's clock, read once: this decides
-        q = msg.get("q")
-        answer_id = msg.get("answer_id")
-        if not isinstance(answer_id, str) or len(answer_id) > 64:
-            return error_frame(p.E_MALFORMED)
-        error = engine.answer_error(lg.state, q, now=now, grace_ms=grace_ms())
-        if error in {p.E_LATE, p.E_NOT_OPEN} and lg.answered_q == q:
-            known = lg.answered.get(player_id)
-            if known:
-                return ack_frame(known)  # a retry of a stored answer: the original stands
-        if error:
-            return error_frame(error)
-        known = lg.answered.get(player_id)
-        if known:
-            return ack_frame(known)
-        submission = services.new_submission_id(answer_id)
-        if submission is None:
-            return error_frame(p.E_MALFORMED)
-        from quizzes.grading import InvalidResponse, response_within_bounds, validate_response
-
-        if not response_within_bounds(msg.get("response")):
-            return error_frame(p.E_TOO_LARGE)
-        pq = await self.question(lg, q)
-
-        try:
-            response = validate_response(pq.key, pq.real_response(msg.get("response")))
-        except InvalidResponse:
-            return error_frame(p.E_INVALID_ANSWER)
-        status, stored, _new = await self.batcher.submit(
-            {
-                "game_id": lg.id,
-                "player_id": player_id,
-                "q": q,
-                "question_id": pq.question_id,
-                "submission_id": submission,
-                "response": response,
-                "received_ms": now,
-                "elapsed_ms": engine.elapsed_ms(lg.state, now, pq.limit_ms),
-            }
-        )
-        if status == "ok" and stored:
-            if lg.answered_q == q:
-                lg.answered[player_id] = stored
-            return ack_frame(stored)
-        if status == "late":
-            return error_frame(p.E_LATE)
-        return error_frame(p.E_BUSY)
+    # --- answer counts (fed by the answer batcher) ------------------------------------------
 
     async def answers_counted(self, game_id: int, q: int, n: int) -> None:
         lg = self.games.get(game_id)
@@ -673,290 +520,7 @@ class Hub:
             lg.answers_timer = None
         lg.answers_sent = time.monotonic()
         q, count = lg.answers_latest
-        frame = {"type": p.S_ANSWERS, "q": q, "count": count, "total": lg.players_count}
-        await self.publish(lg, frames=[(TO_STAFF, frame)])
-
-    # --- host commands -----------------------------------------------------------------------
-
-    async def command(self, lg: LocalGame, msg: dict) -> dict | None:
-        """Run a host action; returns an error frame or None."""
-        action = msg.get("action")
-        if action not in p.HOST_ACTIONS:
-            return error_frame(p.E_UNKNOWN_TYPE)
-        if action == p.A_KICK:
-            return await self.kick(lg, msg.get("player"))
-        if action == p.A_TEAM:
-            return await self.set_team(lg, msg.get("player"), msg.get("team"))
-        if action in (p.A_START, p.A_NEXT) and not await db(services.game_quiz_playable)(
-            game_id=lg.id
-        ):
-            # The quiz joined a contest round still open after this game was made: its keys
-            # (the host's key frame, the reveals) stay with the round's staff.
-            return error_frame(p.E_QUIZ_LOCKED)
-        for _attempt in range(2):
-            async with lg.lock:
-                old = lg.state
-                now = now_ms()
-                try:
-                    new = engine.apply(old, action, msg, now=now, plan=lg.plan)
-                except engine.InvalidTransition:
-                    return error_frame(p.E_INVALID_ACTION)
-                persisted = await db(services.game_transition)(
-                    game_id=lg.id, expected_seq=old["seq"], new_state=new
-                )
-                if persisted is None:
-                    await self.reload(lg)
-                    continue
-                lg.state = persisted
-                self.arm(lg)
-                frames = await self.frames_for(lg, old, persisted, action, now)
-                await self.publish(lg, state=persisted, frames=frames)
-            if persisted["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
-                await self.score(lg, persisted["seq"])
-            if persisted["phase"] == engine.ENDED:
-                await self.store.forget(lg.id)
-            return None
-        return error_frame(p.E_INVALID_ACTION)
-
-    async def frames_for(
-        self, lg: LocalGame, old: dict, new: dict, action: str, now: int
-    ) -> list[tuple[int, dict]]:
-        frames: list[tuple[int, dict]] = []
-        if old["phase"] in {engine.QUESTION, engine.CLOSED} and action == p.A_SKIP:
-            pq = await self.question(lg, old["q"])
-            await db(services.question_skip_record)(
-                game_id=lg.id, q=old["q"], question_id=pq.question_id
-            )
-            frames.append((TO_ALL, {"type": p.S_SKIPPED, "q": old["q"]}))
-        if new["phase"] == engine.QUESTION and (
-            old["phase"] != engine.QUESTION or old["q"] != new["q"]
-        ):
-            pq = await self.question(lg, new["q"])
-            # "now" = the server clock when the frame leaves (after the state was persisted).
-            frames.append((TO_ALL, question_frame(new, pq, now_ms())))
-            # The key goes to the host console only, never to the screen or the phones.
-            frames.append((TO_HOST, key_frame(pq)))
-        elif new["phase"] == engine.QUESTION:
-            frames.append((TO_ALL, timer_frame(new, now_ms())))
-        if new["phase"] == engine.CLOSED and old["phase"] == engine.QUESTION:
-            frames.append((TO_ALL, closed_frame(new)))
-        if new["phase"] == engine.LEADERBOARD and old["phase"] != engine.LEADERBOARD:
-            board = await db(_leaderboard)(lg.id, new["q"])
-            frames.append((TO_STAFF, {"type": p.S_LEADERBOARD, **board}))
-        if new["phase"] in {engine.PODIUM, engine.ENDED} and old["phase"] != engine.PODIUM:
-            frames.append((TO_ALL, {"type": p.S_PODIUM, **await db(podium)(game=lg.game)}))
-        if new["phase"] == engine.ENDED:
-            frames.append((TO_ALL, {"type": p.S_ENDED}))
-        flags = ("locked", "late_join", "auto_advance", "show_leaderboard", "paused")
-        if any(old.get(f) != new.get(f) for f in flags):
-            frames.append((TO_STAFF, flags_frame(new)))
-        return frames
-
-    async def kick(self, lg: LocalGame, player_id: Any) -> dict | None:
-        if not isinstance(player_id, int) or isinstance(player_id, bool):
-            return error_frame(p.E_INVALID_ACTION)
-        kicked = await db(services.player_kick)(game_id=lg.id, player_id=player_id)
-        if kicked is None:
-            return error_frame(p.E_INVALID_ACTION)
-        count = await self.store.players_incr(lg.id, -1) if kicked else lg.players_count
-        await self.publish(
-            lg,
-            kick=player_id,
-            players=count,
-            players_lobby=True,
-            frames=[(TO_STAFF, {"type": p.S_LOBBY, "players": count, "left": player_id})],
-        )
-        return None
-
-    async def set_team(self, lg: LocalGame, player_id: Any, team: Any) -> dict | None:
-        teams = int(lg.game.settings.get("teams", 0))
-        valid_team = team is None or (
-            isinstance(team, int) and not isinstance(team, bool) and 1 <= team <= max(teams, 1)
-        )
-        if not isinstance(player_id, int) or not valid_team:
-            return error_frame(p.E_INVALID_ACTION)
-        if not await db(services.player_team_set)(game_id=lg.id, player_id=player_id, team=team):
-            return error_frame(p.E_INVALID_ACTION)
-        row = await db(
-            lambda: Player.objects.filter(id=player_id).values_list("nickname", flat=True).first()
-        )()
-        frame = {
-            "type": p.S_LOBBY,
-            "players": lg.players_count,
-            "joined": {"player": player_id, "nickname": row, "team": team},
-        }
-        await self.publish(lg, frames=[(TO_STAFF, frame)])
-        return None
-
-    # --- joining -----------------------------------------------------------------------------
-
-    async def player_arrived(self, lg: LocalGame, player: Player) -> None:
-        if not await db(services.player_seen)(player_id=player.id):
-            return
-        metrics.player_joined()
-        count = await self.store.players_incr(lg.id, 1)  # atomic across processes
-        joined = {"player": player.id, "nickname": player.nickname, "team": player.team}
-        await self.publish(
-            lg,
-            players=count,
-            players_lobby=True,
-            frames=[(TO_STAFF, {"type": p.S_LOBBY, "players": count, "joined": joined})],
-        )
-
-    async def state_frame(self, lg: LocalGame, role: str, player: Player | None) -> dict:
-        """The full current state for one socket (hello and every reconnect)."""
-        state = lg.state
-        now = now_ms()
-        phase = engine.public_phase(state, now)
-        game = lg.game
-        info = {
-            "id": lg.id,
-            "pin": game.pin,
-            "phase": phase,
-            "paused": state["paused"],
-            "locked": state["locked"],
-            "late_join": state["late_join"],
-            "auto_advance": state["auto_advance"],
-            "show_leaderboard": state["show_leaderboard"],
-            "players": lg.players_count,
-            "q": state["q"],
-            "total": state["total"],
-            "branding": game.settings.get("branding", {}),
-            "practice": game.practice,
-        }
-        if role == p.ROLE_HOST:
-            info["title"] = game.quiz.title if game.quiz_id else ""
-        frame: dict[str, Any] = {
-            "type": p.S_STATE,
-            "v": p.PROTOCOL_VERSION,
-            "role": role,
-            "now": now,
-            "game": info,
-            "question": None,
-            "reveal": None,
-            "leaderboard": None,
-            "podium": None,
-        }
-        q = state["q"]
-        in_question = state["phase"] in {
-            engine.QUESTION,
-            engine.CLOSED,
-            engine.REVEAL,
-            engine.LEADERBOARD,
-        }
-        pq = await self.question(lg, q) if in_question and q is not None else None
-        if pq is not None:
-            frame["question"] = question_frame(state, pq, now)
-            if role == p.ROLE_HOST:
-                frame["key"] = {"q": pq.q, "correct": pq.correct_public()}
-        if state["phase"] in {engine.REVEAL, engine.LEADERBOARD} and q is not None:
-            result = await db(
-                lambda: (
-                    QuestionResult.objects.filter(game_id=lg.id, q=q)
-                    .values("reveal", "leaderboard")
-                    .first()
-                )
-            )()
-            if result:
-                frame["reveal"] = {"type": p.S_REVEAL, **result["reveal"]}
-                if state["phase"] == engine.LEADERBOARD and role != p.ROLE_PLAYER:
-                    frame["leaderboard"] = {"type": p.S_LEADERBOARD, **result["leaderboard"]}
-        if state["phase"] in {engine.PODIUM, engine.ENDED} and state["q"] is not None:
-            frame["podium"] = {"type": p.S_PODIUM, **await db(podium)(game=game)}
-        if role == p.ROLE_PLAYER and player is not None:
-            answer = None
-            if q is not None and in_question:
-                answer = await db(
-                    lambda: (
-                        Answer.objects.filter(game_id=lg.id, q=q, player_id=player.id)
-                        .values("response", "submission_id")
-                        .first()
-                    )
-                )()
-            frame["you"] = {
-                "player": player.id,
-                "nickname": player.nickname,
-                "team": player.team,
-                "venue": player.venue.name if player.venue_id else None,
-                "score": player.score,
-                "rank": player.rank,
-                "streak": player.streak,
-                "answered": answer is not None,
-                "answer": pq.opaque_response(answer["response"]) if answer and pq else None,
-                "submission_id": str(answer["submission_id"]) if answer else None,
-            }
-        else:
-            frame["roster"] = await db(roster)(game_id=lg.id)
-            count = await self.store.answered_get(lg.id, q) if q is not None else 0
-            frame["answers"] = {"q": q, "count": count, "total": lg.players_count}
-        return frame
-
-    def screen_key_ok(self, lg: LocalGame, key: Any) -> bool:
-        return isinstance(key, str) and hmac.compare_digest(key, lg.game.screen_key)
-
-
-def _leaderboard(game_id: int, q: int) -> dict:
-    row = QuestionResult.objects.filter(game_id=game_id, q=q).values("leaderboard").first()
-    return row["leaderboard"] if row else {"q": q, "top": [], "teams": []}
-
-
-# --- frames ----------------------------------------------------------------------------------
-
-
-def question_frame(state: dict, pq: PlayQuestion, now: int) -> dict:
-    return {
-        "type": p.S_QUESTION,
-        "q": state["q"],
-        "total": state["total"],
-        "now": now,
-        "shows_at": state["shows_at"],
-        "opens_at": state["opens_at"],
-        "ends_at": state["ends_at"],
-        "paused": state["paused"],
-        "question": pq.payload,
-    }
-
-
-def key_frame(pq: PlayQuestion) -> dict:
-    return {"type": p.S_KEY, "q": pq.q, "correct": pq.correct_public()}
-
-
-def timer_frame(state: dict, now: int) -> dict:
-    reference = state["paused_at"] if state["paused"] else now
-    return {
-        "type": p.S_TIMER,
-        "q": state["q"],
-        "now": now,
-        "opens_at": state["opens_at"],
-        "ends_at": state["ends_at"],
-        "paused": state["paused"],
-        "remaining_ms": max(0, state["ends_at"] - max(reference, state["opens_at"])),
-    }
-
-
-def closed_frame(state: dict) -> dict:
-    return {"type": p.S_CLOSED, "q": state["q"]}
-
-
-def flags_frame(state: dict) -> dict:
-    return {
-        "type": p.S_FLAGS,
-        "locked": state["locked"],
-        "late_join": state["late_join"],
-        "auto_advance": state["auto_advance"],
-        "show_leaderboard": state["show_leaderboard"],
-        "paused": state["paused"],
-    }
-
-
-def ack_frame(submission_id: str) -> dict:
-    return {"type": p.S_ACK, "status": p.ACK_RECEIVED, "submission_id": submission_id}
-
-
-def error_frame(code: str, details: dict | None = None) -> dict:
-    from realtime.messages import error_message
-
-    return {"type": p.S_ERROR, "code": code, "message": error_message(code), "details": details}
+        await self.publish(lg, frames=[(TO_STAFF, answers_frame(q, count, lg.players_count))])
 
 
 # --- the process's hub -----------------------------------------------------------------------
@@ -983,7 +547,7 @@ def reset_hubs() -> None:
     """Tests: drop every hub (timers, listeners) so the next test starts clean."""
     for hub in list(_hubs.values()):
         try:
-            hub.batcher.close_connection()
+            hub.batcher.close()
         except Exception:
             pass
         hub.shutdown()

@@ -8,12 +8,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from contest.scoring import ScoringOptions, get_strategy, next_streak
+from contest.scoring import ScoringOptions, get_strategy
 from contest.services.exports import csv_text, xlsx_append
-from quizzes.grading import answer_key, grade
+from quizzes.grading import answer_key
 from quizzes.models import Question
 from quizzes.options import opaque_id
 from realtime.models import Answer, Game, Player, QuestionResult
+from realtime.scoring import player_question_score
 from realtime.selectors import standings
 
 
@@ -163,16 +164,16 @@ def results_xlsx(*, game: Game) -> bytes:
 
 
 def score_audit(game_id: int) -> tuple[dict[int, int], list[str]]:
-    """Every player's score rebuilt from the stored answers with the scoring module, and each
-    difference from the stored points and totals (an audit: tests and bench/live.py use it)."""
+    """Every player's score rebuilt from the stored answers with the live scoring's per-player
+    rule, and each difference from the stored points and totals (tests and bench/live.py)."""
     game = Game.objects.get(id=game_id)
     strategy = get_strategy(game.settings["scoring"])
     options = ScoringOptions.from_dict(game.settings)
-    keys = []
+    keys, types = [], []
     for item in game.plan:
-        keys.append(
-            answer_key(Question.objects.prefetch_related("choices").get(id=item["question"]))
-        )
+        question = Question.objects.prefetch_related("choices").get(id=item["question"])
+        keys.append(answer_key(question))
+        types.append(str(question.type))
     skipped = set(game.state.get("skipped", []))
     played = game.state["q"] + 1 if game.state["q"] is not None else 0
     problems: list[str] = []
@@ -184,23 +185,26 @@ def score_audit(game_id: int) -> tuple[dict[int, int], list[str]]:
             if q in skipped:
                 continue
             answer = answers.get((player.id, q))
-            fraction = grade(keys[q], answer.response if answer else None)
-            if fraction is not None and answer is None:
-                fraction = 0.0
-            streak = next_streak(streak, fraction)
-            if answer is None:
-                continue
-            points = strategy.points(
-                fraction,
+            result = player_question_score(
+                key=keys[q],
+                qtype=types[q],
                 weight=game.plan[q]["points"],
-                elapsed_ms=answer.elapsed_ms,
                 limit_ms=game.plan[q]["time_limit"] * 1000,
+                answered=answer is not None,
+                response=answer.response if answer is not None else None,
+                elapsed_ms=answer.elapsed_ms if answer is not None else 0,
                 streak=streak,
+                strategy=strategy,
                 options=options,
             )
-            if points != answer.points:
-                problems.append(f"player {player.id} q{q}: stored {answer.points} != {points}")
-            total += points
+            streak = result.streak
+            if answer is None:
+                continue
+            if result.points != answer.points:
+                problems.append(
+                    f"player {player.id} q{q}: stored {answer.points} != {result.points}"
+                )
+            total += result.points
         scores[player.id] = total
         if total != player.score:
             problems.append(f"player {player.id}: score {player.score} != recomputed {total}")

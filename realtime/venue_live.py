@@ -1,5 +1,5 @@
-"""The live side of venues (realtime/venues.py): which venue a screen socket shows, and the
-"venues" frame the host console, the venue screens and the MC views get about once a second.
+"""The live side of venues (realtime/venues.py): the "venues" frame the host console, the venue
+screens and the MC views get about once a second (venue screens' access: realtime/access.py).
 
 Question, timer and reveal frames reach venue screens by the game's one fan-out (the same bytes
 as the main screen), so every venue shows the same question with the same server deadline. The
@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from realtime import engine
 from realtime import protocol as p
 from realtime.models import Game, Venue
-from realtime.venues import venue_board_for_game, venue_by_key, venue_settings, venue_status
+from realtime.venues import venue_board_for_game, venue_settings, venue_status
 
 if TYPE_CHECKING:
     from realtime.consumers import GameSocket
@@ -34,15 +34,6 @@ SCREEN_STALE_MS = 4000
 BOARD_PHASES = {engine.REVEAL, engine.LEADERBOARD, engine.PODIUM, engine.ENDED}
 
 db = database_sync_to_async
-
-
-async def screen_venue(lg: LocalGame, msg: dict) -> tuple[int, bool] | None:
-    """(venue id, is the MC view) for a venue screen's hello, or None when its key is not that
-    venue's key in this game. A venue key opens no other venue, the main screen or the host."""
-    venue = await db(venue_by_key)(venue_id=msg.get("venue"), key=msg.get("key"), game_id=lg.id)
-    if venue is None:
-        return None
-    return venue.id, msg.get("mc") is True
 
 
 async def attach(hub: Hub, lg: LocalGame, sock: GameSocket) -> None:
@@ -97,7 +88,8 @@ def _frame(game_id: int, seen: list[int], now: int) -> dict[str, Any] | None:
 
 
 async def _run(hub: Hub, lg: LocalGame, wake: asyncio.Event) -> None:
-    from realtime.hub import TO_STAFF, dumps, now_ms
+    from realtime.hub import TO_STAFF
+    from realtime.wire import dumps, now_ms
 
     while lg.hosts or lg.screens:
         try:

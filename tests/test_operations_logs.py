@@ -80,7 +80,7 @@ def test_a_missing_or_unsafe_request_id_is_replaced_by_a_generated_one_in_the_lo
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_live_socket_logs_with_its_game_and_request_ids(records, monkeypatch):
-    from realtime.hub import Hub
+    from realtime import actions
 
     @sync_to_async
     def setup():
@@ -90,10 +90,10 @@ async def test_a_live_socket_logs_with_its_game_and_request_ids(records, monkeyp
 
     game, token = await setup()
 
-    async def broken(self, lg, player_id, msg):
+    async def broken(hub, lg, player_id, msg):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(Hub, "answer", broken)
+    monkeypatch.setattr(actions, "answer", broken)
     sock = await Socket(game.id, headers=[(b"x-request-id", b"phone-42")]).connect()
     try:
         assert (await sock.hello(role="player", token=token))["type"] == "state"

@@ -328,6 +328,59 @@ SELECT deadline, (SELECT count(*) FROM saved), (SELECT count(*) FROM predicted) 
 """
 
 
+def autosave_statement(
+    participant_id: int,
+    attempt_id: int,
+    answers: list[dict] | None,
+    prediction,
+    now,
+    token_version: int | None,
+    *,
+    cached_only: bool = False,
+) -> tuple[dict, Attempt] | None:
+    """The parameters of the one autosave statement (_AUTOSAVE_SQL) and the attempt it saves,
+    from this process's copy of the paper; None when the attempt is not known here or the input
+    is refused: the careful path then says why. `cached_only`: without a database query (the
+    event loop's fast path, contest/attempt_fastpath.py): None unless the keys are at hand."""
+    copy = _PAPERS.get(attempt_id)
+    if copy is None or copy[0] != participant_id:
+        return None
+    _pid, seed, has_prediction, paper = copy
+    if cached_only and any(item["q"] not in _KEYS for item in paper):
+        return None
+    attempt = Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper)
+    try:
+        cleaned = _clean_answers(attempt, answers)
+        value = _clean_prediction_value(has_prediction, prediction)
+    except ApplicationError:
+        return None  # the careful path checks the attempt first, then says what is wrong
+    attempt.prediction = value
+    params = {
+        "attempt": attempt_id,
+        "participant": participant_id,
+        "version": token_version,
+        "seed": seed,
+        "limit": now - _grace(),
+        "now": now,
+        "questions": [qid for qid, _resp in cleaned],
+        "responses": [json.dumps(resp) for _qid, resp in cleaned],
+        "prediction": value,
+    }
+    return params, attempt
+
+
+def autosave_saved(attempt: Attempt, row) -> Attempt | None:
+    """The attempt as saved by the statement's row (None: the statement refused it)."""
+    if row is None:
+        return None
+    attempt.deadline = row[0]
+    attempt.status = Attempt.Status.OPEN
+    return attempt
+
+
+AUTOSAVE_SQL = _AUTOSAVE_SQL
+
+
 def _autosave_fast(
     participant_id: int,
     attempt_id: int,
@@ -338,38 +391,16 @@ def _autosave_fast(
 ) -> Attempt | None:
     """The hot path of autosave (PostgreSQL): no query but the one statement. None when the
     attempt is not known here or the statement refused it: the careful path then says why."""
-    copy = _PAPERS.get(attempt_id)
-    if copy is None or copy[0] != participant_id:
+    prepared = autosave_statement(
+        participant_id, attempt_id, answers, prediction, now, token_version
+    )
+    if prepared is None:
         return None
-    _pid, seed, has_prediction, paper = copy
-    attempt = Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper)
-    try:
-        cleaned = _clean_answers(attempt, answers)
-        value = _clean_prediction_value(has_prediction, prediction)
-    except ApplicationError:
-        return None  # the careful path checks the attempt first, then says what is wrong
+    params, attempt = prepared
     with connection.cursor() as cursor:
-        cursor.execute(
-            _AUTOSAVE_SQL,
-            {
-                "attempt": attempt_id,
-                "participant": participant_id,
-                "version": token_version,
-                "seed": seed,
-                "limit": now - _grace(),
-                "now": now,
-                "questions": [qid for qid, _resp in cleaned],
-                "responses": [json.dumps(resp) for _qid, resp in cleaned],
-                "prediction": value,
-            },
-        )
+        cursor.execute(_AUTOSAVE_SQL, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    attempt.deadline = row[0]
-    attempt.status = Attempt.Status.OPEN
-    attempt.prediction = value
-    return attempt
+    return autosave_saved(attempt, row)
 
 
 def _remember_paper(attempt: Attempt) -> None:
@@ -383,6 +414,29 @@ def _remember_paper(attempt: Attempt) -> None:
     )
     while len(_PAPERS) > 20000:
         _PAPERS.popitem(last=False)
+
+
+# The same copy read in one query, for the event loop's fast path (contest/attempt_fastpath.py)
+# when another process started the attempt: only an open attempt's paper is worth keeping.
+PAPER_COPY_SQL = """
+SELECT a.participant_id, a.seed, r.prediction_text_vi, r.prediction_text_en, a.paper
+FROM contest_attempt a JOIN contest_round r ON r.id = a.round_id
+WHERE a.id = %(attempt)s AND a.status = 'open'
+"""
+
+
+def paper_known(attempt_id: int) -> bool:
+    """This process keeps a copy of the attempt's paper."""
+    return attempt_id in _PAPERS
+
+
+def remember_paper_row(attempt_id: int, row) -> None:
+    """Keep the copy PAPER_COPY_SQL read (the same copy _remember_paper keeps at start)."""
+    participant_id, seed, text_vi, text_en, paper = row
+    round_ = Round(prediction_text_vi=text_vi, prediction_text_en=text_en)
+    _remember_paper(
+        Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper, round=round_)
+    )
 
 
 def answers_save(

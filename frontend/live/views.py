@@ -7,7 +7,6 @@ and the REST API; views only pass ids and secrets to the page's ES module with d
 from __future__ import annotations
 
 import io
-import secrets
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -22,6 +21,7 @@ from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from frontend.access import role_page_denied
 from quizzes.roles import is_teacher
+from realtime.access import may_watch, screen_key_ok
 from realtime.apis import GAME_OVERLAYS
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting
@@ -92,8 +92,7 @@ def screen(request, game_id: int):
             "key": key,
             "join_url": join_url(request),
             # Only with the right key: the page says no more about a game than its socket would.
-            "practice": bool(key)
-            and Game.objects.filter(pk=game_id, screen_key=key, practice=True).exists(),
+            "practice": bool(key) and _practice_screen(game_id, key),
         },
     )
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
@@ -171,6 +170,11 @@ def overlay_contest(request, slug: str, kind: str):
     return _overlay_page(request, {"scope": "contest", "kind": kind, "target": slug})
 
 
+def _practice_screen(game_id: int, key: str) -> bool:
+    game = Game.objects.filter(pk=game_id, practice=True).only("screen_key").first()
+    return game is not None and screen_key_ok(game, key)
+
+
 @cache_control(private=True, max_age=300)
 def qr_svg(request, game_id: int):
     """The join link of a game as an SVG QR code, drawn here (no outside service)."""
@@ -182,11 +186,7 @@ def qr_svg(request, game_id: int):
     key = request.GET.get("key", "")
     # The PIN is a door key: only the screen (its secret), the join-card overlay (the PIN is on
     # it anyway) and the host may draw it.
-    allowed = (
-        (key and secrets.compare_digest(key.encode(), game.screen_key.encode()))
-        or overlay_key_ok(game.overlay_key, key)
-        or (request.user.is_authenticated and game.host_id == request.user.id)
-    )
+    allowed = may_watch(game, user=request.user, key=key) or overlay_key_ok(game.overlay_key, key)
     if not allowed:
         raise Http404
     return HttpResponse(qr_code_svg(join_url(request, game.pin)), content_type="image/svg+xml")

@@ -9,7 +9,8 @@ import uuid
 from quizzes.models import Quiz, QuizItem
 from realtime import engine
 from realtime.models import Answer, Game, Player
-from realtime.services import game_create, question_score
+from realtime.scoring import question_score
+from realtime.services import game_create
 from tests.factories import make_question, make_user
 
 OPENS_AT = 1_800_000_000_000

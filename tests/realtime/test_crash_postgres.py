@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import translation
 
 from realtime import protocol as p
-from realtime.messages import error_message
+from realtime.frames import error_message
 from tests.browser.conftest import AsgiServer, child_env, free_port
 from tests.realtime.sim import SimHost, SimPlayer, http_join, recompute, ws_url
 from tests.realtime.test_multiprocess import (

@@ -29,8 +29,8 @@ def setup_game(types=("single", "single")):
 
 def right_choice(game, q: int) -> str:
     """The opaque id of the right choice of question q, as the reveal would name it."""
+    from realtime.scoring import reveal_payload
     from realtime.selectors import play_question
-    from realtime.services import reveal_payload
 
     return reveal_payload(play_question(game=game, q=q), [], {})["correct"]
 

@@ -1,0 +1,279 @@
+"""An ASGI fast path for the hottest contest write: autosave (POST /api/attempts/<id>/answers/).
+
+In a contest rush autosave is 10 of every 12 attempt requests. Through Django each one costs
+several milliseconds of CPU in Daphne, Django's ASGI handler, the middleware and the sync/async
+hops, for one SQL statement (bench/README.md, "Contest rush", profile). This wrapper answers it on
+the event loop when everything it needs is already at hand, with THE SAME rules and THE SAME
+statement as the service it shortcuts (contest.services.attempts.answers_save):
+
+- the request's shape is checked by the API's own serializer (apis.AnswersSerializer);
+- the participant comes from the token header (token_claims), as apis._fast_participant_id does;
+- answers and the prediction are cleaned and the statement's parameters built by
+  attempts.autosave_statement (this process's copy of the paper and the answer keys), and the
+  statement is attempts.AUTOSAVE_SQL, run on an asyncio psycopg pool: it checks the token's
+  version, the attempt's owner, status and deadline in the database, as Django's path does;
+- the reply body is autosave_reply, which the API view uses too, with the headers Django gave the
+  last autosave answer for the same host and language.
+
+Anything else goes to Django unchanged (the body is replayed): no token header, a cookie (the
+pages' participants: CSRF is Django's), an Authorization header, a body the serializer refuses,
+an attempt whose paper this process has not seen, a statement that refused the save (finished,
+late, revoked token, someone else's attempt): Django then answers as always, with its reasons.
+The request is rate-limited here, once (contest/fastpath.py's check), like every entry point.
+tests/contest/test_attempt_fastpath.py proves the two paths answer identically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections import OrderedDict
+from typing import Any
+
+from django.utils import timezone
+
+from config import logs, metrics
+from contest import fastpath
+
+_AUTOSAVE = re.compile(r"^/api/attempts/([0-9]+)/answers/$")
+# The attempt writes Django answers (start, submit, and autosaves the fast path passes on).
+_WRITES = re.compile(r"^/api/(rounds/[0-9]+/attempts|attempts/[0-9]+/(answers|submit))/$")
+ROUTE_AUTOSAVE = "attempt-autosave"
+MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
+
+
+def autosave_reply(attempt, now=None) -> dict[str, Any]:
+    """The answer to a successful autosave (the API view and the fast path): never whether an
+    answer is right."""
+    now = now or timezone.now()
+    return {
+        "saved": True,
+        "time_left_ms": attempt.time_left_ms(now),
+        "server_now": now.isoformat(),
+    }
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)  # NaN, Infinity: Django's JSON parser refuses them too
+
+
+class AttemptWrites:
+    """Wraps Django's ASGI application (config/asgi.py, inside contest.fastpath.BoardReplay)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.headers: OrderedDict[tuple, list] = OrderedDict()
+        self._pool: tuple[Any, Any] | None = None  # (event loop, psycopg AsyncConnectionPool)
+        self._semaphore: tuple[Any, asyncio.Semaphore] | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        write = scope.get("type") == "http" and scope.get("method") == "POST"
+        match = _AUTOSAVE.match(scope.get("path", "")) if write else None
+        if match is None:
+            if write and _WRITES.match(scope.get("path", "")):
+                await self._django(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        if await fastpath.limited(scope, send, ROUTE_AUTOSAVE):
+            return
+        body, more = await _read_body(receive)
+        if more is None:
+            return  # the client went away before its request was complete
+        replay = _replaying(body, more, receive)
+        reply = None
+        key = fastpath.request_key(scope)
+        headers = self.headers.get(key)
+        if headers is not None and more is False and _eligible(scope, body):
+            try:
+                reply = await self._autosave(int(match[1]), scope, body)
+            except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
+                reply = None
+        if reply is None:
+            await self._django(scope, replay, self._capture(key, send))
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    *logs.with_request_id({"headers": headers}, scope)["headers"],
+                    (b"Content-Length", str(len(reply)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply})
+        metrics.request_done(ROUTE_AUTOSAVE, "POST", 200, started, "fastpath")
+
+    async def _django(self, scope, receive, send) -> None:
+        """An attempt write through Django, at most as many at a time as the process has
+        database connections: in a rush the others wait here, on the event loop, in order,
+        instead of each taking a thread that waits for a connection (and fails after
+        DB_POOL_TIMEOUT) while every running request competes with it for the GIL."""
+        async with self._slots():
+            await self.app(scope, receive, send)
+
+    def _slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._semaphore is None or self._semaphore[0] is not loop:
+            from django.db import connections
+
+            options = connections["default"].settings_dict.get("OPTIONS") or {}
+            pool = options.get("pool") if isinstance(options, dict) else None
+            size = pool.get("max_size", 12) if isinstance(pool, dict) else 12
+            self._semaphore = (loop, asyncio.Semaphore(max(1, int(size))))
+        return self._semaphore[1]
+
+    async def _autosave(self, attempt_id: int, scope, body: bytes) -> bytes | None:
+        from rest_framework.renderers import JSONRenderer
+
+        from contest.apis import AnswersSerializer
+        from contest.services.attempts import (
+            AUTOSAVE_SQL,
+            PAPER_COPY_SQL,
+            autosave_saved,
+            autosave_statement,
+            paper_known,
+            remember_paper_row,
+        )
+        from contest.services.registration import token_claims
+
+        claims = token_claims(fastpath.header(scope, b"x-participant-token").decode("latin-1"))
+        if claims is None:
+            return None
+        data = AnswersSerializer(data=json.loads(body, parse_constant=_reject_constant))
+        if not data.is_valid():
+            return None
+        pool = await self._connections()
+        if not paper_known(attempt_id):
+            # Another process started this attempt: read its paper once, as start kept it there.
+            async with pool.connection() as conn:
+                cursor = await conn.execute(PAPER_COPY_SQL, {"attempt": attempt_id})
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            remember_paper_row(attempt_id, row)
+        now = timezone.now()
+        prepared = autosave_statement(
+            claims[0],
+            attempt_id,
+            data.validated_data.get("answers"),
+            data.validated_data.get("prediction"),
+            now,
+            claims[2],
+            cached_only=True,
+        )
+        if prepared is None:
+            return None
+        params, attempt = prepared
+        async with pool.connection() as conn:
+            cursor = await conn.execute(AUTOSAVE_SQL, params)
+            row = await cursor.fetchone()
+        saved = autosave_saved(attempt, row)
+        if saved is None:
+            return None
+        return JSONRenderer().render(autosave_reply(saved))
+
+    async def _connections(self):
+        """This event loop's small psycopg pool (autocommit: the statement is its own
+        transaction, as on Django's connection)."""
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool[0] is not loop:
+            from django.db import connections
+            from psycopg_pool import AsyncConnectionPool
+
+            params = connections["default"].settings_dict
+            kwargs = {
+                "dbname": params["NAME"],
+                "user": params.get("USER"),
+                "password": params.get("PASSWORD"),
+                "host": params.get("HOST"),
+                "port": params.get("PORT"),
+                "autocommit": True,
+            }
+            pool = AsyncConnectionPool(
+                kwargs={k: v for k, v in kwargs.items() if v not in (None, "")},
+                min_size=1,
+                max_size=4,
+                open=False,
+            )
+            self._pool = (loop, pool)
+            await pool.open()
+        return self._pool[1]
+
+    async def close(self) -> None:
+        """Close this event loop's connections (tests; a server process just exits)."""
+        if self._pool is not None:
+            pool, self._pool = self._pool[1], None
+            await pool.close()
+
+    def _capture(self, key: tuple, send):
+        """Remember the headers of Django's successful autosave answers (per host and
+        language): the fast path answers with exactly those."""
+
+        async def capture(message: dict) -> None:
+            if (
+                message["type"] == "http.response.start"
+                and message.get("status") == 200
+                and not any(k.lower() == b"set-cookie" for k, _v in message.get("headers", ()))
+            ):
+                fastpath.remember(
+                    self.headers,
+                    key,
+                    [
+                        (k, v)
+                        for k, v in message.get("headers", ())
+                        if k.lower() != b"content-length"
+                    ],
+                )
+            await send(message)
+
+        return capture
+
+
+def _eligible(scope, body: bytes) -> bool:
+    """Token header only: cookies (CSRF), sessions and Authorization are Django's. The body is
+    what Django reads too: as long as its Content-Length says (Django reads no further)."""
+    return bool(
+        fastpath.header(scope, b"content-length") == str(len(body)).encode()
+        and fastpath.header(scope, b"x-participant-token")
+        and not fastpath.header(scope, b"cookie")
+        and not fastpath.header(scope, b"authorization")
+        and fastpath.header(scope, b"content-type").split(b";")[0].strip().lower()
+        == b"application/json"
+    )
+
+
+async def _read_body(receive) -> tuple[bytes, bool | None]:
+    """The request body, up to MAX_BODY; `more` is True when it was cut there, None when the
+    client disconnected."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks), False
+        if size > MAX_BODY:
+            return b"".join(chunks), True
+
+
+def _replaying(body: bytes, more: bool, receive):
+    """A receive() that gives Django the body already read, then the rest of the request."""
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replay
