@@ -58,7 +58,7 @@ def setup_data(participants: int, questions: int, sessions: int) -> dict:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    from contest import leaderboards
+    from contest import boards
     from contest.models import Contest, Participant, Round, RoundResult
     from contest.services.registration import participant_token
     from quizzes.models import Choice, Question, Quiz, QuizItem, Unit
@@ -160,8 +160,8 @@ def setup_data(participants: int, questions: int, sessions: int) -> dict:
         cursor.execute("VACUUM ANALYZE contest_participant, contest_roundresult")
     t1 = time.perf_counter()
     for suffix in ("live", "final", "frozen"):
-        leaderboards.backend().drop(f"r{round_.pk}:{suffix}")
-    leaderboards.round_rebuild_all(round_)
+        boards.backend().drop(f"r{round_.pk}:{suffix}")
+    boards.round_rebuild_all(round_)
     rebuild = time.perf_counter() - t1
     tokens = [
         participant_token(Participant(pk=pid, contest_id=contest.pk)) for pid in pids[:sessions]

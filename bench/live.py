@@ -142,6 +142,32 @@ async def http_post_json(url: str, payload: dict, local_ip: str) -> tuple[int, d
     return status, json.loads(content) if content else {}
 
 
+async def rest_join(gen, server: str, i: int, local_ip: str) -> tuple[int, dict]:
+    """POST /api/games/join as player i; a real client honours 429 + retry_after (the per-game
+    join limit). `gen` gives the pin (cfg), the join semaphore (sem) and the error counter."""
+    while True:
+        async with gen.sem:
+            status, joined = await http_post_json(
+                f"{server}/api/games/join",
+                {
+                    "pin": gen.cfg["pin"],
+                    "nickname": f"P{i:05d}",
+                    # --venues: players spread evenly over the venues
+                    **(
+                        {"venue": gen.cfg["venues"][i % len(gen.cfg["venues"])]}
+                        if gen.cfg.get("venues")
+                        else {}
+                    ),
+                },
+                local_ip,
+            )
+        if status != 429:
+            return status, joined
+        gen.error("join: 429 (retried)")
+        wait = (joined.get("details") or {}).get("retry_after", 1)
+        await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+
+
 class Generator:
     """Plays a slice of the players; talks to the orchestrator through a multiprocessing pipe."""
 
@@ -215,27 +241,7 @@ class Generator:
         started = now_ms()
         ws: LeanSocket | None = None
         try:
-            while True:  # a real client honours 429 + retry_after (the per-game join limit)
-                async with self.sem:
-                    status, joined = await http_post_json(
-                        f"{server}/api/games/join",
-                        {
-                            "pin": cfg["pin"],
-                            "nickname": f"P{i:05d}",
-                            # --venues: players spread evenly over the venues
-                            **(
-                                {"venue": cfg["venues"][i % len(cfg["venues"])]}
-                                if cfg.get("venues")
-                                else {}
-                            ),
-                        },
-                        local_ip,
-                    )
-                if status != 429:
-                    break
-                self.error("join: 429 (retried)")
-                wait = (joined.get("details") or {}).get("retry_after", 1)
-                await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+            status, joined = await rest_join(self, server, i, local_ip)
             async with self.sem:
                 if status != 201:
                     raise RuntimeError(f"join {status} {joined}")
@@ -465,6 +471,49 @@ def generator_main(cfg: dict, conn) -> None:
 # --- servers ----------------------------------------------------------------------------------
 
 
+def server_command(args, app: str, port: int) -> list[str]:
+    if args.server == "uvicorn":
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets-sansio",
+            "--loop",
+            "uvloop",
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "4096",
+        ]
+    else:
+        launcher = ["-m", "daphne"]
+        if args.loop == "uvloop":
+            launcher = ["-c", DAPHNE_UVLOOP]
+        cmd = [
+            sys.executable,
+            *launcher,
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--websocket_connect_timeout",
+            "60",
+            "-v",
+            "0",
+            app,
+        ]
+    return cmd
+
+
 class Servers:
     """K ASGI server processes (and optionally nginx in front of them)."""
 
@@ -476,51 +525,17 @@ class Servers:
         self.nginx_dir: Path | None = None
         # Every process's /metrics reports the whole cluster (prometheus_client multiprocess).
         self.metrics_aggregated = bool(env.get("PROMETHEUS_MULTIPROC_DIR"))
+        # --chaos: each process under a supervisor that restarts it like systemd's Restart=always.
+        self.supervisors: list = []
         for n in range(args.servers):
             port = free_port()
-            if args.server == "uvicorn":
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    app,
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--ws",
-                    "websockets-sansio",
-                    "--loop",
-                    "uvloop",
-                    "--lifespan",
-                    "off",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                    "--backlog",
-                    "4096",
-                ]
-            else:
-                launcher = ["-m", "daphne"]
-                if args.loop == "uvloop":
-                    launcher = ["-c", DAPHNE_UVLOOP]
-                cmd = [
-                    sys.executable,
-                    *launcher,
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "--websocket_connect_timeout",
-                    "60",
-                    "-v",
-                    "0",
-                    app,
-                ]
-            log = open(logdir / f"server-{n}.log", "wb")
-            self.logs.append(log)
-            self.procs.append(
-                subprocess.Popen(
+            cmd = server_command(args, app, port)
+            logpath = logdir / f"server-{n}.log"
+
+            def spawn(cmd=cmd, logpath=logpath) -> subprocess.Popen:
+                log = open(logpath, "ab")
+                self.logs.append(log)
+                return subprocess.Popen(
                     cmd,
                     cwd=ROOT,
                     env=env,
@@ -528,7 +543,14 @@ class Servers:
                     stderr=subprocess.STDOUT,
                     preexec_fn=child_setup,
                 )
-            )
+
+            if getattr(args, "chaos", False):
+                from bench.faults import Supervised
+
+                self.supervisors.append(Supervised(spawn))
+                self.procs.append(self.supervisors[-1].process)
+            else:
+                self.procs.append(spawn())
             self.ports.append(port)
         for port, proc in zip(self.ports, self.procs, strict=True):
             wait_http(f"http://127.0.0.1:{port}/healthz", proc)
@@ -560,6 +582,9 @@ class Servers:
             from bench.cluster import nginx_stop
 
             nginx_stop(self.nginx, self.nginx_dir)
+        for n, supervisor in enumerate(self.supervisors):
+            supervisor.stop()
+            self.procs[n] = supervisor.process
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -643,8 +668,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def create_game(questions: int, venues: int = 0) -> dict:
-    """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM."""
+def create_game(
+    questions: int, *, time_limit: int = 120, auto_advance: bool = True, venues: int = 0
+) -> dict:
+    """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM.
+    auto_advance: each question closes once everyone answered (else at its deadline); venues:
+    the game's venues (--venues)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
@@ -677,12 +706,12 @@ def create_game(questions: int, venues: int = 0) -> dict:
         quiz_id=quiz.id,
         settings={
             "read_seconds": 0,
-            "auto_advance": True,
+            "auto_advance": auto_advance,
             "show_leaderboard": False,
             "capacity": 100_000,
         },
     )
-    game.plan = [{**item, "time_limit": 120} for item in game.plan]
+    game.plan = [{**item, "time_limit": time_limit} for item in game.plan]
     game.save(update_fields=["plan"])
     made = []
     if venues:  # --venues: one game, many venues (bench/venue_screens.py)
@@ -1113,7 +1142,7 @@ async def run_kind(args, kind: str, logdir: Path, log) -> dict:
                 env["PROMETHEUS_MULTIPROC_DIR"] = str(logdir / kind / "prometheus")
                 Path(env["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
             servers = Servers(args, app="config.asgi:application", env=env, logdir=logdir / kind)
-        game = await sync_to_async(create_game)(args.questions, args.venues)
+        game = await sync_to_async(create_game)(args.questions, venues=args.venues)
     else:
         from django.db import connection
 
@@ -1325,8 +1354,8 @@ def plot(doc: dict, samples: dict, path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--players", type=int, default=500)
-    parser.add_argument("--questions", type=int, default=3)
+    parser.add_argument("--players", type=int, help="default 500 (2,000 with --chaos)")
+    parser.add_argument("--questions", type=int, help="default 3 (4 with --chaos)")
     parser.add_argument("--servers", type=int, default=1, help="server processes sharing Redis")
     parser.add_argument("--layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
@@ -1364,11 +1393,41 @@ def main(argv=None) -> int:
         default=0,
         help="venues in the game: players spread evenly, one simulated screen per venue (ours only)",
     )
+    parser.add_argument(
+        "--chaos",
+        action="store_true",
+        help="one game on 2 servers behind nginx with faults in questions 1-3 (bench/chaos.py)",
+    )
+    parser.add_argument(
+        "--chaos-faults",
+        default="server_kill,redis_restart,postgres_cut",
+        help="faults of questions 1, 2, 3... in order; 'none': a reference run without faults",
+    )
+    parser.add_argument(
+        "--chaos-reference",
+        type=Path,
+        help="the JSON of a --chaos-faults none run: compare the clean question's ack p99 to it",
+    )
+    parser.add_argument("--chaos-time-limit", type=int, default=20, help="seconds per question")
+    parser.add_argument(
+        "--chaos-fault-at", type=float, default=2.0, help="fault this long after a question opens"
+    )
+    parser.add_argument(
+        "--chaos-think", type=float, default=6.0, help="players answer within this many seconds"
+    )
     args = parser.parse_args(argv)
+    if args.players is None:
+        args.players = 2000 if args.chaos else 500
+    if args.questions is None:
+        args.questions = 4 if args.chaos else 3
+    if args.chaos:
+        if args.url or args.layer != "redis":
+            parser.error("--chaos starts its own servers on Redis")
+        args.servers, args.nginx, args.baseline = max(2, args.servers), True, "no"
     if args.venues:
         args.baseline = "no" if args.baseline == "yes" else args.baseline
-        if args.baseline == "only":
-            parser.error("--venues measures our server only")
+        if args.baseline == "only" or args.chaos:
+            parser.error("--venues measures our server only, without --chaos")
     if args.servers > 1 and args.layer == "memory":
         parser.error("several server processes share the live store: use --layer redis")
     if args.url and args.baseline == "only":
@@ -1386,6 +1445,9 @@ def main(argv=None) -> int:
     (logdir / "ours").mkdir()
     (logdir / "baseline").mkdir()
     log(f"bench/live.py: {args.players} players, {args.questions} questions, logs in {logdir}")
+
+    if args.chaos:
+        return chaos_main(args, argv, info, logdir, log)
 
     async def everything() -> tuple[dict | None, dict | None]:
         ours = base = None
@@ -1430,6 +1492,34 @@ def main(argv=None) -> int:
     if args.plot:
         plot(doc, samples, args.plot)
     shutil.rmtree(logdir, ignore_errors=True) if doc.get("lost_answers") == 0 else None
+    return 0
+
+
+def chaos_main(args, argv, info: dict, logdir: Path, log) -> int:
+    from bench import chaos
+
+    doc, series = asyncio.run(chaos.run_chaos(args, logdir, log))
+    doc.update(
+        {
+            "servers": args.servers,
+            "server": args.server,
+            "nginx": True,
+            "command": " ".join([".venv/bin/python", "bench/live.py", *(argv or sys.argv[1:])]),
+            "machine": {**info, "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
+        }
+    )
+    if args.chaos_reference:
+        doc["reference"] = chaos.compare_clean(doc, json.loads(args.chaos_reference.read_text()))
+    print(chaos.table(doc))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=2))
+    if args.plot:
+        chaos.plot(doc, series, args.plot)
+    if not (doc["lost_answers"] or doc["duplicate_answers"]):
+        shutil.rmtree(logdir, ignore_errors=True)
+    else:
+        log(f"logs kept in {logdir}")
     return 0
 
 

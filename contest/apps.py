@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 def rounds_changed(round_ids: list[int]) -> None:
     """Rounds' rows (or what their copies hold) changed: every process drops its copies."""
-    from contest import leaderboards
+    from contest import boards
 
     def bump() -> None:
         for round_id in round_ids:
-            leaderboards.round_changed(round_id)
+            boards.round_changed(round_id)
 
     # Now (so this process and tests see it at once) and again after the commit (so another
     # process cannot keep the old row it read just before the commit under the new version).

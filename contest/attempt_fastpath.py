@@ -130,7 +130,7 @@ class AttemptWrites:
     async def _autosave(self, attempt_id: int, scope, body: bytes) -> bytes | None:
         from rest_framework.renderers import JSONRenderer
 
-        from contest.apis import AnswersSerializer
+        from contest.apis.attempts import AnswersSerializer
         from contest.services.attempts import (
             AUTOSAVE_SQL,
             PAPER_COPY_SQL,

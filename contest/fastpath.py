@@ -254,14 +254,14 @@ class BoardReplay:
     async def _current(self, key: tuple, entry: tuple) -> bool:
         """The round and its board have not changed since Django rendered the entry (closing,
         corrections and round edits show at once, as they do through Django)."""
-        from contest import leaderboards
+        from contest import boards
 
         client = self._client()
         if client is None:
             return False
         round_id = key[0]
         try:
-            row, board = await client.mget(leaderboards.version_keys(round_id))
+            row, board = await client.mget(boards.version_keys(round_id))
         except Exception:  # noqa: BLE001 - any doubt: Django answers
             return False
         return (int(row or 0), int(board or 0)) == entry[3]
@@ -279,9 +279,9 @@ class BoardReplay:
     # --- My rank ----------------------------------------------------------------------------
 
     def _client(self):
-        from contest import leaderboards
+        from contest import boards
 
-        if leaderboards.redis_client() is None:
+        if boards.redis_client() is None:
             return None
         loop = asyncio.get_running_loop()
         if self._redis is None or self._redis[0] is not loop:
@@ -301,8 +301,7 @@ class BoardReplay:
     async def _my_rank_body(self, round_id: int, scope: Scope) -> bytes | None:
         from rest_framework.renderers import JSONRenderer
 
-        from contest import leaderboards, selectors
-        from contest.models import Round
+        from contest import boards, selectors
         from contest.services.registration import cached_token_state, token_claims
         from quizzes.errors import ApplicationError
 
@@ -311,17 +310,13 @@ class BoardReplay:
         client = self._client() if ids else None
         if client is None:
             return None
-        row_version, _board = await client.mget(leaderboards.version_keys(round_id))
+        row_version, _board = await client.mget(boards.version_keys(round_id))
         round_ = selectors.round_copy(round_id, int(row_version or 0))
         if (
             round_ is None
             or round_.contest_id != ids[1]
             or not round_.contest.is_published
-            or (
-                round_.kind == Round.Kind.SELF_PACED
-                and round_.finalized_at is None
-                and round_.is_closed()
-            )
+            or round_.needs_finalizing()
         ):
             return None
         # Revoked or expired tokens: Django answers (403 token_revoked / token_expired). The
@@ -333,14 +328,14 @@ class BoardReplay:
             state.check(ids[0], ids[2])
         except ApplicationError:
             return None
-        board = leaderboards.round_scope(round_)
+        board = boards.round_scope(round_)
         if board.hidden:  # scores kept until the close: the same reply for every participant
-            return JSONRenderer().render(leaderboards.my_rank_payload(board, None))
-        ready, row, total = await leaderboards.rank_row_async(client, board, ids[0])
+            return JSONRenderer().render(boards.my_rank_payload(board, None))
+        ready, row, total = await boards.rank_row_async(client, board, ids[0])
         if not ready or row is None:
             return None
-        me = leaderboards.my_rank_row(board, row, total)
-        return JSONRenderer().render(leaderboards.my_rank_payload(board, me))
+        me = boards.my_rank_row(board, row, total)
+        return JSONRenderer().render(boards.my_rank_payload(board, me))
 
     async def _my_rank(self, round_id: int, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()

@@ -10,16 +10,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from contest import selectors
+from contest import access, selectors
 from contest.models import Round
 from contest.services import exports
-from contest.services.results import audit, round_recompute
+from contest.services.results import ROUND_RECOMPUTE, audit, round_recompute
+from contest.services.rounds import round_finalize_if_due
 from quizzes.background import JobContext, job_kind
 from quizzes.errors import NotFoundError
 from quizzes.models import Job
 
 ROUND_EXPORT = "round_export"
-ROUND_RECOMPUTE = "round_recompute"
 CERTIFICATES_ZIP = "certificates_zip"
 
 
@@ -57,9 +57,10 @@ def round_export_job(job: Job, ctx: JobContext) -> None:
     """A round's results as CSV or XLSX, written to a file offered once it is whole."""
     round_ = _round(job)
     # Checked again when it runs: the owner may have left the contest's staff meanwhile.
-    selectors.contest_staff_required(user=job.owner, contest=round_.contest)
+    access.contest_staff_required(user=job.owner, contest=round_.contest)
     unit = job.params.get("unit") or None
     ctx.step(2, _("Reading the results…"))
+    round_finalize_if_due(round_)
     rows = selectors.round_results(round_=round_, user=job.owner, unit_id=unit)
     ctx.step(20, _("Writing the file…"))
     payload, content_type, filename = exports.results_file(
@@ -105,7 +106,7 @@ def certificates_zip_job(job: Job, ctx: JobContext) -> None:
     from contest.services.certificates import certificates_zip
 
     round_ = _round(job)
-    selectors.contest_staff_required(user=job.owner, contest=round_.contest)
+    access.contest_staff_required(user=job.owner, contest=round_.contest)
     language = job.params.get("language") or "vi"
 
     def progress(done: int, total: int) -> None:

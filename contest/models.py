@@ -82,7 +82,7 @@ class Contest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Who runs this contest: edits it, sees its personal data and answer keys, exports it. The
-    # access check is contest.selectors.is_contest_staff (superusers count as staff everywhere).
+    # access check is contest.access.is_contest_staff (superusers count as staff everywhere).
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -183,7 +183,7 @@ class Round(models.Model):
     finalized_at = models.DateTimeField(_("results computed at"), null=True, blank=True)
     # Kept by contest.services.ceremony: a prepared award ceremony covering this round has not
     # reached its last step, so the public still sees the standing of the close
-    # (leaderboards.public_state), never the final one.
+    # (boards.public_state), never the final one.
     results_held = models.BooleanField(_("results held for the award ceremony"), default=False)
 
     class Meta:
@@ -216,6 +216,14 @@ class Round(models.Model):
 
     def is_closed(self, now=None) -> bool:
         return (now or timezone.now()) >= self.closes_at
+
+    def needs_finalizing(self, now=None) -> bool:
+        """A self-paced round that has closed and whose final results are not computed yet: the
+        one condition of contest.services.rounds.round_finalize_if_due (and of the fast path,
+        which leaves such a round to Django)."""
+        return (
+            self.kind == Round.Kind.SELF_PACED and self.finalized_at is None and self.is_closed(now)
+        )
 
     def is_frozen(self, now=None) -> bool:
         now = now or timezone.now()

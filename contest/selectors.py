@@ -11,51 +11,23 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from contest import leaderboards, ranking
-from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
-from contest.services.attempts import effective_keys, option_secret, paper_option_ids
-from contest.services.results import (
-    MSG_NOT_LIVE,
-    round_finalize_if_due,
-    round_paper_question_counts,
+from contest import boards, ranking
+from contest.access import (
+    contest_staff_required,
+    is_contest_staff,
 )
+from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
+from contest.services.attempts import option_secret, paper_option_ids
+from contest.services.marking import effective_keys
+from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.options import opaque_ids, to_opaque_response
 from quizzes.permissions import can_edit_quiz
-from quizzes.roles import is_organiser
 
-MSG_STAFF_ONLY = gettext_lazy("Only this contest's staff can do this.")
-MSG_ORGANISERS_ONLY = gettext_lazy("Only organisers can do this.")
 MSG_ROUND_QUIZ = gettext_lazy("This live round uses another quiz.")
-
-
-def is_contest_staff(user, contest: Contest | None = None) -> bool:
-    """The one access rule of contest-scoped actions: the contest's staff (Contest.staff) and
-    superusers see its answer keys, full names and details at any time and may change it.
-
-    Without a contest (pages not about one contest, such as creating one): whether the user may
-    run contests at all (the organiser role). Callers about one contest always pass it.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    if contest is None:
-        return is_organiser(user)
-    if contest.pk is None:
-        return False
-    return contest.staff.filter(pk=user.pk).exists()
-
-
-def contest_staff_required(*, user, contest: Contest | None = None) -> None:
-    """Raise 403 unless `user` is staff of `contest` (see is_contest_staff); the API and the
-    organiser pages both call this."""
-    if not is_contest_staff(user, contest):
-        message = MSG_ORGANISERS_ONLY if contest is None else MSG_STAFF_ONLY
-        raise ForbiddenError("permission_denied", message)
 
 
 def contest_staff_list(*, contest: Contest) -> list[dict[str, Any]]:
@@ -130,7 +102,7 @@ def round_get(*, round_id: int, user=None) -> Round:
 
 # Every process keeps a copy of the rounds that hot public reads (leaderboards, my rank) ask
 # for: a round changes a handful of times in a week and is read thousands of times a second.
-# A copy is used while the round's row version (leaderboards.round_versions, bumped on every save
+# A copy is used while the round's row version (boards.round_versions, bumped on every save
 # of the round or its contest: apps.py) is unchanged, and at most ROUND_COPY_SECONDS (a safety
 # net for writes that bypass save(), such as QuerySet.update()).
 ROUND_COPY_SECONDS = 5.0
@@ -152,11 +124,11 @@ def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
     One Redis round trip when the process already has the round; the database otherwise.
     Without Redis (embedded defaults) there is nothing to share versions with: always the database.
     """
-    if leaderboards.redis_client() is None:
+    if boards.redis_client() is None:
         round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
-        board = leaderboards.board_version(round_id)
+        board = boards.board_version(round_id)
     else:
-        row_version, board = leaderboards.round_versions(round_id)
+        row_version, board = boards.round_versions(round_id)
         now = time.monotonic()
         copy = _ROUND_COPIES.get(round_id)
         if copy is not None and copy[0] == row_version and now - copy[1] < ROUND_COPY_SECONDS:
@@ -198,7 +170,7 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "has_prediction": round_.has_prediction,
         "prediction_question": round_.prediction_in() if round_.has_prediction else "",
         "prediction_actual": round_.prediction_actual if round_.finalized_at else None,
-        "frozen": leaderboards.public_state(round_, now) == "frozen",
+        "frozen": boards.public_state(round_, now) == "frozen",
         "freeze_hours": round_.freeze_hours,
         "freeze_starts_at": round_.freeze_at.isoformat() if round_.freeze_hours else None,
         "scores_while_open": round_.scores_while_open,
@@ -227,25 +199,25 @@ def contest_public(contest: Contest, now=None) -> dict[str, Any]:
 
 def contest_feed(*, contest: Contest, level: str = "school", n: int = 10) -> dict[str, Any]:
     """The broadcast feed of a contest (overlays, TV graphics: docs/broadcast.md): only what the
-    public sees, so the frozen and hidden rules of `leaderboards.public_state` apply."""
-    scope = leaderboards.contest_scope(contest, public=True)
-    units = leaderboards.unit_board(contest=contest, round_=None, level=level, public=True)
+    public sees, so the frozen and hidden rules of `boards.public_state` apply."""
+    scope = boards.contest_scope(contest, public=True)
+    units = boards.unit_board(contest=contest, round_=None, level=level, public=True)
     return {
         "contest": {"slug": contest.slug, "title": contest.title_in()},
         "server_now": timezone.now().isoformat(),
         "top": {
-            **leaderboards.board_state(scope),
-            "rows": leaderboards.top(scope, n),
-            "total": leaderboards.size(scope),
+            **boards.board_state(scope),
+            "rows": boards.top(scope, n),
+            "total": boards.size(scope),
         },
         "units": {
             "level": level,
-            "method": leaderboards.unit_method(contest, None, None, public=True),
+            "method": boards.unit_method(contest, None, None, public=True),
             "rows": units[:n],
         },
         "participation": {
             "registered": contest.participants.count(),
-            "on_board": leaderboards.size(scope),
+            "on_board": boards.size(scope),
         },
     }
 
@@ -349,7 +321,6 @@ def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) 
     """Per-question correctness of an attempt: 403 for non-staff until the round closes."""
     round_ = attempt.round
     _require_closed(round_, user)
-    round_finalize_if_due(round_)
     attempt.refresh_from_db()
     state = attempt_state(attempt, language=language)
     keys = effective_keys(round_, [item["q"] for item in attempt.paper])
@@ -404,7 +375,7 @@ def round_correction_questions(
 def _provisional_ranks(round_: Round) -> dict[int, int]:
     """Result id -> rank on the live board's chain (no prediction: its actual number is known
     at the close), over the whole round, for a round whose final ranks are not computed yet."""
-    chain = leaderboards.round_scope(round_, public=False).chain
+    chain = boards.round_scope(round_, public=False).chain
     rows = [
         {
             "id": pk,
@@ -439,7 +410,6 @@ def _round_results(
 ) -> tuple[list[dict[str, Any]], int]:
     _require_closed(round_, user)
     _require_released(round_, user)
-    round_finalize_if_due(round_)
     staff = is_contest_staff(user, round_.contest)
     provisional = _provisional_ranks(round_) if round_.finalized_at is None else None
     qs = (

@@ -18,7 +18,7 @@ def role_page_denied(request, *, allowed: bool, message: str):
 
 def landing_for(user) -> str:
     """Where a user lands after logging in: where their role works."""
-    from contest.selectors import is_contest_staff
+    from contest.access import is_contest_staff
     from quizzes.roles import is_teacher
 
     if is_contest_staff(user):

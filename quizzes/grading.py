@@ -20,7 +20,16 @@ from typing import Any
 
 from quizzes.text import normalize_answer
 
-SCORED_TYPES = {"single", "multi", "truefalse", "text", "numeric", "order"}
+# The one home of which question types earn points (models, grading, contest papers and live
+# scoring all ask here): polls and info slides are shown but never scored.
+SCORED_TYPES = frozenset({"single", "multi", "truefalse", "text", "numeric", "order"})
+UNSCORED_TYPES = frozenset({"poll", "slide"})
+
+
+def is_scored_type(qtype: str) -> bool:
+    """Whether answers to questions of this type earn points."""
+    return str(qtype) in SCORED_TYPES
+
 
 # Bounds on one response as sent, whatever its question (REST and WebSocket alike): checked by
 # `response_within_bounds` before anything else reads it, so an oversized answer costs nothing.
@@ -131,7 +140,7 @@ def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:
     scoring strategy decides whether to keep it.
     """
     qtype = key["type"]
-    if qtype not in SCORED_TYPES:
+    if not is_scored_type(qtype):
         return None
     if not response:
         return 0.0

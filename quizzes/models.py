@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from quizzes import limits
+from quizzes.grading import is_scored_type
 from quizzes.text import fold
 
 # --- Units and people -------------------------------------------------------------------------
@@ -167,7 +168,6 @@ CHOICE_TYPES = {
     QuestionType.ORDER,
     QuestionType.POLL,
 }
-UNSCORED_TYPES = {QuestionType.POLL, QuestionType.SLIDE}
 
 
 class Question(models.Model):
@@ -307,7 +307,7 @@ class Question(models.Model):
 
     @property
     def is_scored(self) -> bool:
-        return self.type not in UNSCORED_TYPES
+        return is_scored_type(self.type)
 
     def text_in(self, language: str) -> str:
         """The text in the asked language when the question has it, else the other one."""

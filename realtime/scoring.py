@@ -21,14 +21,12 @@ from contest.scoring import (
     is_full,
     next_streak,
 )
-from quizzes.grading import grade, numeric_distance
+from quizzes.grading import grade, is_scored_type, numeric_distance
 from realtime import engine
 from realtime.models import Answer, Game, Player, QuestionResult
 from realtime.selectors import PlayQuestion, play_question, players_ranked, teams_ranked
 
 LEADERBOARD_SIZE = 10
-# Question types that show a question but score nothing.
-UNSCORED_TYPES = frozenset({"poll", "slide"})
 
 
 def answer_fraction(
@@ -75,7 +73,7 @@ def player_question_score(
     earns nothing.
     """
     fraction = answer_fraction(key, qtype, response if answered else None, options)
-    if qtype in UNSCORED_TYPES:
+    if not is_scored_type(qtype):
         fraction = None
     elif not answered:
         fraction = 0.0
@@ -206,7 +204,7 @@ def question_score(*, game_id: int, expected_seq: int) -> dict[str, Any] | None:
             .order_by("id")
             .values_list(*_PLAYER_READ)
         ]
-        scored = pq.type not in UNSCORED_TYPES
+        scored = is_scored_type(pq.type)
         results: dict[int, list] = {}
         fractions: dict[int, float | None] = {}
         before = {p.id: p.score for p in players}

@@ -1,25 +1,26 @@
-"""Contest services (writes). Import from here: `from contest.services import attempt_start`."""
+"""Contest services (writes). Import from here: `from contest.services import attempt_start`.
+
+Layers, each importing only those before it: marking (points, keys, the counted result) <-
+attempts (paper, start, autosave, submit, expire) <- results (close the books, corrections,
+live rounds, participation) <- rounds (round settings, the one finalizing read, qualifiers)."""
 
 from __future__ import annotations
 
 from contest.services.attempts import (
     answers_save,
     attempt_expire,
-    attempt_score,
     attempt_start,
     attempt_submit,
     build_paper,
     draw_questions,
-    points_for,
 )
 from contest.services.contests import (
     contest_create,
     contest_overlay_key_rotate,
     contest_staff_add,
     contest_update,
-    round_create,
-    round_update,
 )
+from contest.services.marking import attempt_score, points_for, round_result_refresh
 from contest.services.registration import (
     mask_name,
     participant_register,
@@ -30,10 +31,13 @@ from contest.services.results import (
     live_round_results_record,
     question_void,
     round_finalize,
-    round_finalize_if_due,
     round_recompute,
-    round_result_refresh,
+)
+from contest.services.rounds import (
+    round_create,
+    round_finalize_if_due,
     round_seed_qualifiers,
+    round_update,
 )
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Attempts at self-paced rounds: start (the server starts the clock), autosave, submit, expire.
+"""Attempts at self-paced rounds (imports marking; results and rounds build on it): start (the server starts the clock), autosave, submit, expire.
 
 Every write path checks the deadline with the server's clock, read once per operation:
 deadline = min(started_at + time budget, round close) + settings.ANSWER_GRACE_SECONDS.
@@ -22,10 +22,17 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest.models import Answer, Attempt, Correction, Participant, Round
+from contest.models import Answer, Attempt, Participant, Round
+from contest.services.marking import (
+    SCORE_FIELDS,
+    attempt_score,
+    keys_at_hand,
+    question_keys,
+    round_result_refresh,
+)
 from contest.services.registration import participant_token_verify
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
-from quizzes.grading import InvalidResponse, answer_key, grade, validate_response
+from quizzes.grading import UNSCORED_TYPES, InvalidResponse, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response
 from quizzes.services.quizzes import quiz_questions_for_play
@@ -42,16 +49,6 @@ MSG_BAD_ANSWER = gettext_lazy("This answer does not fit the question.")
 MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number of at least 0.")
 MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
 
-POINTS_PER_WEIGHT = 1000
-
-
-def points_for(fraction: float | None, weight: int) -> int:
-    """Self-paced scoring: points = weight x 1000 x fraction (no speed bonus: the time taken is a
-    tie-break, not a score)."""
-    if fraction is None:
-        return 0
-    return round(POINTS_PER_WEIGHT * weight * fraction)
-
 
 def _grace() -> timedelta:
     return timedelta(seconds=float(getattr(settings, "ANSWER_GRACE_SECONDS", 0.5)))
@@ -60,15 +57,17 @@ def _grace() -> timedelta:
 # --- The paper ---------------------------------------------------------------------------------
 
 
-# Contests score every question: slides and polls are never drawn (fixed quizzes play their items).
-UNSCORED_TYPES = ("slide", "poll")
+# Contests score every question: unscored types (quizzes.grading) are never drawn (fixed quizzes
+# play their items).
 
 
 def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
     """(question revision, points weight) for one participant, reproducible from the seed: the
     question bank's own draw (quiz_questions_for_play), so games and contests pick alike."""
     try:
-        items = quiz_questions_for_play(quiz=quiz, seed=seed, exclude_types=UNSCORED_TYPES)
+        items = quiz_questions_for_play(
+            quiz=quiz, seed=seed, exclude_types=tuple(sorted(UNSCORED_TYPES))
+        )
     except ApplicationError as exc:
         if exc.code == "quiz_empty":
             return []
@@ -120,39 +119,6 @@ def paper_option_ids(attempt: Attempt) -> dict[int, dict[str, str]]:
     """{question id: {real choice id: opaque id}} for the questions of an attempt with options."""
     secret = option_secret(attempt.pk, attempt.seed)
     return {item["q"]: opaque_ids(secret, item["o"]) for item in attempt.paper if item["o"]}
-
-
-# Answer keys of question revisions (a published revision never changes: edits make new rows).
-_KEYS: OrderedDict[int, dict] = OrderedDict()
-
-
-def question_keys(question_ids: list[int]) -> dict[int, dict]:
-    missing = [pk for pk in question_ids if pk not in _KEYS]
-    if missing:
-        for question in Question.objects.filter(pk__in=missing).prefetch_related("choices"):
-            _KEYS[question.pk] = answer_key(question)
-        while len(_KEYS) > 5000:
-            _KEYS.popitem(last=False)
-    return {pk: _KEYS[pk] for pk in question_ids if pk in _KEYS}
-
-
-def effective_keys(
-    round_: Round, question_ids: list[int], corrections=None
-) -> dict[int, dict | None]:
-    """Grading keys with the round's corrections applied: None for a voided question."""
-    keys: dict[int, dict | None] = dict(question_keys(question_ids))
-    if corrections is None:
-        corrections = list(Correction.objects.filter(round=round_))
-    for correction in corrections:
-        if correction.question_id in keys:
-            if correction.kind == Correction.Kind.VOID:
-                keys[correction.question_id] = None
-            elif keys[correction.question_id] is not None:
-                keys[correction.question_id] = dict(correction.key)
-    return keys
-
-
-# --- Start -------------------------------------------------------------------------------------
 
 
 def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
@@ -346,7 +312,7 @@ def autosave_statement(
     if copy is None or copy[0] != participant_id:
         return None
     _pid, seed, has_prediction, paper = copy
-    if cached_only and any(item["q"] not in _KEYS for item in paper):
+    if cached_only and not keys_at_hand(item["q"] for item in paper):
         return None
     attempt = Attempt(pk=attempt_id, participant_id=participant_id, seed=seed, paper=paper)
     try:
@@ -482,8 +448,6 @@ def attempt_submit(
     token_version: int | None = None,
 ) -> Attempt:
     """Hand in an attempt: store the last answers, score from stored answers, update results."""
-    from contest.services.results import round_result_refresh
-
     now = timezone.now()
     with transaction.atomic():
         attempt = _open_attempt(participant_id, attempt_id, lock=True)
@@ -516,8 +480,6 @@ def attempt_submit(
 
 def attempt_expire(*, attempt: Attempt) -> Attempt:
     """Close an attempt whose time ran out: it counts with the answers saved before the deadline."""
-    from contest.services.results import round_result_refresh
-
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update()
@@ -538,79 +500,3 @@ def attempt_expire(*, attempt: Attempt) -> Attempt:
 
 
 # --- Scoring (always from stored answers) ------------------------------------------------------
-
-SCORE_FIELDS = ["score", "max_score", "correct_count", "all_correct", "time_ms"]
-
-
-def _answers_points_update(answers: list[Answer]) -> None:
-    """Store answers' fraction and points. On PostgreSQL one UPDATE from arrays: Django's
-    bulk_update builds and resolves a CASE expression per row and field, which costs CPU time
-    that every other request waits for (bench/README.md, "Live game", profile)."""
-    if connection.vendor != "postgresql":
-        Answer.objects.bulk_update(answers, ["fraction", "points"], batch_size=2000)
-        return
-    with connection.cursor() as cursor:
-        for start in range(0, len(answers), 5000):
-            chunk = answers[start : start + 5000]
-            cursor.execute(
-                "UPDATE contest_answer AS a SET fraction = v.f, points = v.p "
-                "FROM unnest(%s::bigint[], %s::float8[], %s::integer[]) AS v(id, f, p) "
-                "WHERE a.id = v.id",
-                [[x.pk for x in chunk], [x.fraction for x in chunk], [x.points for x in chunk]],
-            )
-
-
-def attempt_score(
-    attempt: Attempt, *, keys: dict[int, dict | None] | None = None, answers=None
-) -> bool:
-    """Recompute an attempt's score fields from its stored answers; True when anything changed.
-    Saves the answers' points; the caller saves the attempt."""
-    qids = [item["q"] for item in attempt.paper]
-    if keys is None:
-        keys = effective_keys(attempt.round, qids)
-    if answers is None:
-        answers = list(attempt.answers.all())
-    by_question = {a.question_id: a for a in answers}
-    score = max_score = correct = 0
-    scored = 0
-    all_correct = True
-    changed_answers = []
-    for item in attempt.paper:
-        key = keys.get(item["q"])
-        answer = by_question.get(item["q"])
-        fraction = None
-        if key is not None:
-            fraction = grade(key, answer.response if answer else None)
-        points = points_for(fraction, item["w"])
-        if answer is not None and (answer.fraction != fraction or answer.points != points):
-            answer.fraction, answer.points = fraction, points
-            changed_answers.append(answer)
-        if fraction is None:
-            continue  # voided or unscored
-        scored += 1
-        max_score += POINTS_PER_WEIGHT * item["w"]
-        score += points
-        if fraction >= 1.0:
-            correct += 1
-        else:
-            all_correct = False
-    if changed_answers:
-        _answers_points_update(changed_answers)
-    end = attempt.submitted_at or attempt.deadline
-    time_ms = max(0, int((min(end, attempt.deadline) - attempt.started_at).total_seconds() * 1000))
-    new = (score, max_score, correct, all_correct and scored > 0, time_ms)
-    old = (
-        attempt.score,
-        attempt.max_score,
-        attempt.correct_count,
-        attempt.all_correct,
-        attempt.time_ms,
-    )
-    (
-        attempt.score,
-        attempt.max_score,
-        attempt.correct_count,
-        attempt.all_correct,
-        attempt.time_ms,
-    ) = new
-    return new != old

@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest import leaderboards, prizes, ranking
+from contest import boards, prizes, ranking
+from contest.access import contest_staff_required
 from contest.ceremony_steps import build_steps
 from contest.models import Ceremony, Contest, Participant, Round
-from contest.selectors import contest_staff_required
 from contest.services.registration import mask_name
-from contest.services.results import round_finalize_if_due
+from contest.services.rounds import round_finalize_if_due
 from quizzes.errors import ApplicationError, NotFoundError
 
 MSG_NOT_FINISHED = gettext_lazy("The results are not final yet: the round has not closed.")
@@ -76,7 +76,7 @@ def _unit_cards(contest: Contest, round_: Round | None) -> list[dict[str, Any]]:
     }
     cards = []
     for level in UNIT_LEVELS:
-        rows = leaderboards.unit_board(contest=contest, round_=round_, level=level, public=False)
+        rows = boards.unit_board(contest=contest, round_=round_, level=level, public=False)
         for row in rows:
             if row["rank"] != 1 or not row["participants"]:
                 break
@@ -87,7 +87,7 @@ def _unit_cards(contest: Contest, round_: Round | None) -> list[dict[str, Any]]:
                     "name": row["name"],
                     "value": row["value"],
                     "participants": row["participants"],
-                    "method": leaderboards.unit_method(contest, round_, None, public=False),
+                    "method": boards.unit_method(contest, round_, None, public=False),
                 }
             )
     return cards
@@ -98,11 +98,11 @@ def _round_board(ceremony: Ceremony) -> dict[str, Any]:
     if not round_.is_closed():
         raise ApplicationError("not_finished", MSG_NOT_FINISHED)
     round_finalize_if_due(round_)
-    scope = leaderboards.round_scope(round_, public=False)
-    final = ranking.rank_rows(leaderboards.round_rows(round_), scope.chain, scope.actual)
+    scope = boards.round_scope(round_, public=False)
+    final = ranking.rank_rows(boards.round_rows(round_), scope.chain, scope.actual)
     frozen = None
     if round_.freeze_hours and round_.kind == Round.Kind.SELF_PACED:
-        frozen = ranking.rank_rows(leaderboards.frozen_rows(round_), scope.chain, scope.actual)
+        frozen = ranking.rank_rows(boards.frozen_rows(round_), scope.chain, scope.actual)
     people = _people([r["id"] for r in final], masked=ceremony.masked)
     for r in final:  # live rows with no registered participant keep their nickname and unit
         people.setdefault(r["id"], {"name": r["name"], "school": r["unit"], "district": ""})
@@ -123,12 +123,10 @@ def _contest_board(ceremony: Ceremony) -> dict[str, Any]:
         raise ApplicationError("not_finished", MSG_NOT_FINISHED)
     for r in rounds:
         round_finalize_if_due(r)
-    chain = leaderboards.contest_scope(contest).chain
-    final = ranking.rank_rows(leaderboards.contest_rows(contest), chain)
+    chain = boards.contest_scope(contest).chain
+    final = ranking.rank_rows(boards.contest_rows(contest), chain)
     masked = {r.pk: "frozen" for r in rounds if r.freeze_hours and r.kind == Round.Kind.SELF_PACED}
-    frozen = (
-        ranking.rank_rows(leaderboards.contest_rows(contest, masked), chain) if masked else None
-    )
+    frozen = ranking.rank_rows(boards.contest_rows(contest, masked), chain) if masked else None
     return {
         "final": final,
         "frozen": frozen,
@@ -193,7 +191,7 @@ def _held_round_ids(contest: Contest) -> set[int]:
 
 
 def ceremony_holds_sync(contest: Contest) -> None:
-    """Keep Round.results_held (read by leaderboards.public_state) in step with the contest's
+    """Keep Round.results_held (read by boards.public_state) in step with the contest's
     shows; every changed round tells all processes (apps.rounds_changed), so their copies and
     the public boards switch at once."""
     from contest.apps import rounds_changed

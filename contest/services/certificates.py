@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy
 from unidecode import unidecode
 
 from contest.models import Certificate, Contest, PrizeTier, Round, RoundResult
-from contest.services.results import audit, round_finalize_if_due
+from contest.services.results import audit
+from contest.services.rounds import round_finalize_if_due
 from quizzes.errors import ApplicationError
 
 # Codes: 16 characters from an alphabet without look-alikes (0/O, 1/I/L, U/V): about 78 bits,

@@ -1,4 +1,4 @@
-"""Organiser writes: create and configure contests and rounds (every change is audited)."""
+"""Organiser writes: create and configure contests (every change is audited); rounds: rounds.py."""
 
 from __future__ import annotations
 
@@ -10,22 +10,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest import ranking
-from contest.models import AuditEntry, Contest, Round
-from quizzes.errors import ApplicationError, NotFoundError
-from quizzes.selectors import quiz_get
+from contest.access import contest_staff_required
+from contest.models import AuditEntry, Contest
+from quizzes.errors import ApplicationError
 
-MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")
-MSG_BAD_CHAIN = gettext_lazy(
-    "The ranking chain may use score, prediction, time and submitted, each once."
-)
 MSG_SLUG_TAKEN = gettext_lazy("Another contest already uses this address.")
 MSG_NO_SUCH_USER = gettext_lazy("No active account has this username.")
-MSG_QUIZ_UNKNOWN = gettext_lazy("This quiz does not exist or you cannot see it.")
-MSG_ROUND_IN_USE = gettext_lazy(
-    "Papers or results of this round exist already: its quiz and kind can no longer change. Make "
-    "a new round instead."
-)
 
 CONTEST_FIELDS = (
     "title_vi",
@@ -39,30 +29,6 @@ CONTEST_FIELDS = (
     "aggregation_top_n",
     "require_email_verification",
     "require_captcha",
-)
-ROUND_FIELDS = (
-    "title_vi",
-    "title_en",
-    "kind",
-    "opens_at",
-    "closes_at",
-    "time_limit_seconds",
-    "max_attempts",
-    "counting",
-    "quiz",
-    "quiz_id",
-    "shuffle_options",
-    "shuffle_questions",
-    "weight",
-    "prediction_text_vi",
-    "prediction_text_en",
-    "ranking_chain",
-    "freeze_hours",
-    "scores_while_open",
-    "qualifier_from",
-    "qualifier_top_n",
-    "live_game_id",
-    "position",
 )
 
 
@@ -129,7 +95,6 @@ def contest_overlay_key_rotate(*, contest: Contest, actor) -> Contest:
     """A new read-only overlay key (docs/broadcast.md): the old overlay URLs and feed stop at
     once (they are polled, and every poll checks the key). The contest's staff only."""
     from contest.models import new_overlay_key
-    from contest.selectors import contest_staff_required
 
     contest_staff_required(user=actor, contest=contest)
     contest.overlay_key = new_overlay_key()
@@ -154,78 +119,3 @@ def contest_update(*, contest: Contest, actor=None, **fields) -> Contest:
             _jsonable(changes),
         )
     return contest
-
-
-def _check_quiz(round_: Round, actor) -> None:
-    """A round's quiz must be one its author may see in the bank (the bank's own rule)."""
-    if actor is None or not round_.quiz_id:
-        return
-    try:
-        quiz_get(user=actor, pk=round_.quiz_id)
-    except NotFoundError:
-        raise ApplicationError(
-            "invalid", MSG_QUIZ_UNKNOWN, {"quiz_id": str(MSG_QUIZ_UNKNOWN)}
-        ) from None
-
-
-def _check_round(round_: Round) -> None:
-    if round_.opens_at and round_.closes_at and round_.closes_at <= round_.opens_at:
-        raise ApplicationError("invalid", MSG_BAD_WINDOW, {"closes_at": str(MSG_BAD_WINDOW)})
-    try:
-        ranking.validate_chain(round_.ranking_chain)
-    except ranking.InvalidChain:
-        raise ApplicationError(
-            "invalid", MSG_BAD_CHAIN, {"ranking_chain": str(MSG_BAD_CHAIN)}
-        ) from None
-
-
-@transaction.atomic
-def round_create(*, contest: Contest, actor=None, **fields) -> Round:
-    if "position" not in fields:
-        fields["position"] = contest.rounds.count() + 1
-    round_ = Round(contest=contest, **{k: v for k, v in fields.items() if k in ROUND_FIELDS})
-    _check_round(round_)
-    _check_quiz(round_, actor)
-    round_.save()
-    _audit(
-        contest,
-        round_,
-        actor,
-        "round_create",
-        _("Round created: %(title)s.") % {"title": round_.title_vi},
-        _jsonable(fields),
-    )
-    return round_
-
-
-@transaction.atomic
-def _round_in_use(round_: Round) -> bool:
-    return round_.attempts.exists() or round_.results.exists()
-
-
-def round_update(*, round_: Round, actor=None, **fields) -> Round:
-    changes = {k: v for k, v in fields.items() if k in ROUND_FIELDS and getattr(round_, k) != v}
-    if {"quiz", "quiz_id", "kind"} & set(changes) and _round_in_use(round_):
-        # Another paper or kind under handed-in papers or recorded results would change an
-        # official result behind the participants' backs.
-        raise ApplicationError("round_in_use", MSG_ROUND_IN_USE, status=409)
-    for k, v in changes.items():
-        setattr(round_, k, v)
-    _check_round(round_)
-    if {"quiz", "quiz_id"} & set(changes):
-        _check_quiz(round_, actor)
-    round_.save()
-    if changes:
-        _audit(
-            round_.contest,
-            round_,
-            actor,
-            "round_update",
-            _("Round settings changed: %(fields)s.") % {"fields": ", ".join(sorted(changes))},
-            _jsonable(changes),
-        )
-        if {"ranking_chain", "counting"} & set(changes) and round_.finalized_at:
-            from contest.services.results import round_recompute
-
-            round_recompute(round_=round_)
-    return round_

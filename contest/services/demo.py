@@ -140,12 +140,8 @@ def seed_demo_participants(*, contest: Contest, round_: Round, count: int = 300,
     from datetime import date
 
     from contest.models import Attempt, Participant
-    from contest.services.attempts import (
-        attempt_start,
-        attempt_submit,
-        paper_option_ids,
-        question_keys,
-    )
+    from contest.services.attempts import attempt_start, attempt_submit, paper_option_ids
+    from contest.services.marking import question_keys
     from contest.services.registration import participant_register
     from quizzes.models import Unit
     from quizzes.options import to_opaque_response
@@ -226,7 +222,7 @@ def _final_attempts(round_: Round, rnd) -> None:
     """Handed-in papers for the demo crowd: one before the freeze, and for about one in four a
     better one during it (those rows move when the ceremony resolves the freeze)."""
     from contest.models import Attempt, Participant
-    from contest.services.results import round_result_refresh
+    from contest.services.marking import round_result_refresh
 
     people = list(
         Participant.objects.filter(contest=round_.contest, email__endswith="@" + DEMO_EMAIL_DOMAIN)

@@ -15,6 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contest.models import Contest, Participant, Round
+from contest.services.captcha import captcha_verify
+from contest.services.verification import (
+    _EMAIL,
+    MSG_EMAIL,
+    MSG_EMAIL_NEEDED,
+    email_code_check,
+    email_code_use,
+    email_key,
+    normalise_email,
+)
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.models import Unit
 from quizzes.text import fold
@@ -32,7 +42,6 @@ MSG_DOB_OR_CLASS = gettext_lazy("Please give your date of birth or pick your cla
 MSG_CONTACT = gettext_lazy("Please give an email address or a phone number.")
 MSG_UNIT = gettext_lazy("Please pick your school (or class) from the list.")
 MSG_PHONE = gettext_lazy("This phone number does not look right.")
-MSG_EMAIL = gettext_lazy("This email address does not look right.")
 MSG_DOB = gettext_lazy("This date of birth does not look right.")
 MSG_TOKEN_REVOKED = gettext_lazy(
     "This participant link was revoked by the organisers. Ask them for a new resume link."
@@ -41,8 +50,6 @@ MSG_TOKEN_EXPIRED = gettext_lazy(
     "This participant link has expired: the contest is over. Results stay public on the contest "
     "page."
 )
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # Letters that look like Vietnamese Đ/đ but are others (Icelandic eth, African D).
@@ -63,28 +70,6 @@ def normalise_name(name: str) -> str:
     name = clean_name(name).translate(_LOOKALIKE_D)
     name = "".join(ch if ch.isalnum() else " " for ch in name)
     return fold(name)
-
-
-def normalise_email(email: str) -> str:
-    """The address as the person wrote it, in one Unicode form, trimmed and lower-cased."""
-    return unicodedata.normalize("NFKC", email or "").strip().lower()
-
-
-_GMAIL = {"gmail.com", "googlemail.com"}
-
-
-def email_key(email: str) -> str:
-    """One key per mailbox, for "one entry per email": sub-addresses ("an+2@...") and, at Gmail,
-    dots in the local part reach the same inbox, so they are the same entry."""
-    email = normalise_email(email)
-    local, at, domain = email.rpartition("@")
-    if not at:
-        return email
-    domain = domain.rstrip(".")
-    local = local.split("+", 1)[0]
-    if domain in _GMAIL:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return f"{local}@{domain}"
 
 
 def normalise_phone(phone: str) -> str:
@@ -132,8 +117,6 @@ def participant_register(
     """Register a person; refuse duplicates (same name + date of birth + school, same mailbox,
     same phone, or same account) with a clear message. A contest may also ask for a verified
     email (a one-time code) and a solved proof-of-work challenge first."""
-    from contest.services.captcha import captcha_verify
-    from contest.services.verification import MSG_EMAIL_NEEDED, email_code_check, email_code_use
 
     errors: dict[str, str] = {}
     full_name = clean_name(full_name)

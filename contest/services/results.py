@@ -12,11 +12,19 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
-from contest import leaderboards, ranking
+from contest import boards, ranking
+from contest.access import is_contest_staff
 from contest.models import Answer, Attempt, AuditEntry, Correction, Participant, Round, RoundResult
-from contest.services.attempts import attempt_expire, attempt_score, effective_keys
+from contest.services.attempts import attempt_expire
+from contest.services.marking import (
+    FINISHED,
+    _ms,
+    attempt_score,
+    effective_keys,
+    round_result_refresh,
+)
 from quizzes.errors import ApplicationError, ForbiddenError, NotFoundError
 from quizzes.grading import answer_key
 from quizzes.models import Question, Unit
@@ -33,137 +41,10 @@ MSG_OVERWRITE_STAFF = gettext_lazy("Only this contest's staff can replace its re
 MSG_ALREADY_VOIDED = gettext_lazy("This question is already voided in this round.")
 MSG_REASON_REQUIRED = gettext_lazy("Give a reason: it is written to the audit log.")
 
-FINISHED = (Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED)
 
-
-def _ms(dt) -> int | None:
-    return int(dt.timestamp() * 1000) if dt else None
-
-
-# One statement instead of update_or_create's lock, read and write (the unique constraint is
-# partial, which Django's bulk upsert cannot name).
-_RESULT_UPSERT_SQL = """
-INSERT INTO contest_roundresult (round_id, participant_id, attempt_id, nickname, unit_id, score,
-    max_score, time_ms, submitted_at, prediction, all_correct, rank)
-VALUES (%(round)s, %(participant)s, %(attempt)s, '', %(unit)s, %(score)s, %(max_score)s,
-    %(time_ms)s, %(submitted_at)s, %(prediction)s, %(all_correct)s, NULL)
-ON CONFLICT (round_id, participant_id) WHERE participant_id IS NOT NULL DO UPDATE SET
-    attempt_id = EXCLUDED.attempt_id, unit_id = EXCLUDED.unit_id, score = EXCLUDED.score,
-    max_score = EXCLUDED.max_score, time_ms = EXCLUDED.time_ms,
-    submitted_at = EXCLUDED.submitted_at, prediction = EXCLUDED.prediction,
-    all_correct = EXCLUDED.all_correct
-RETURNING id, rank
-"""
-
-
-def round_result_refresh(
-    *, round_: Round, participant_id: int, update_boards: bool = True, participant=None
-) -> RoundResult | None:
-    """Recompute which attempt counts for a participant and store it as their round result.
-    A caller that has the participant (with its school) passes it: fewer queries."""
-    attempts = list(
-        Attempt.objects.filter(
-            round=round_, participant_id=participant_id, status__in=FINISHED
-        ).values(
-            "pk",
-            "number",
-            "score",
-            "max_score",
-            "time_ms",
-            "submitted_at",
-            "prediction",
-            "all_correct",
-        )
-    )
-    for a in attempts:
-        a["submitted_ms"] = _ms(a["submitted_at"])
-    counted = ranking.counted_attempt(attempts, round_.counting)
-    if counted is None:
-        RoundResult.objects.filter(round=round_, participant_id=participant_id).delete()
-        result = None
-    else:
-        # The prediction is the participant's last one given in any finished attempt.
-        prediction = next(
-            (
-                a["prediction"]
-                for a in sorted(attempts, key=lambda a: -a["number"])
-                if a["prediction"] is not None
-            ),
-            None,
-        )
-        if participant is not None and participant.pk == participant_id:
-            unit_id = participant.unit_id
-        else:
-            participant = None
-            unit_id = (
-                Participant.objects.filter(pk=participant_id)
-                .values_list("unit_id", flat=True)
-                .first()
-            )
-        fields = {
-            "attempt_id": counted["pk"],
-            "unit_id": unit_id,
-            "score": counted["score"],
-            "max_score": counted["max_score"],
-            "time_ms": counted["time_ms"] or 0,
-            "submitted_at": counted["submitted_at"],
-            "prediction": prediction,
-            "all_correct": counted["all_correct"],
-        }
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _RESULT_UPSERT_SQL,
-                    {
-                        "round": round_.pk,
-                        "participant": participant_id,
-                        "attempt": fields["attempt_id"],
-                        "unit": unit_id,
-                        "score": fields["score"],
-                        "max_score": fields["max_score"],
-                        "time_ms": fields["time_ms"],
-                        "submitted_at": fields["submitted_at"],
-                        "prediction": prediction,
-                        "all_correct": fields["all_correct"],
-                    },
-                )
-                pk, rank = cursor.fetchone()
-            result = RoundResult(
-                pk=pk, round=round_, participant_id=participant_id, rank=rank, **fields
-            )
-        else:
-            result, _created = RoundResult.objects.update_or_create(
-                round=round_, participant_id=participant_id, defaults=fields
-            )
-    if update_boards:
-        if participant is not None and result is not None:
-            leaderboards.participant_changed(
-                round_, participant_id, result=result, participant=participant
-            )
-        else:
-            leaderboards.participant_changed(round_, participant_id)
-    return result
-
-
-def round_finalize_if_due(round_: Round) -> Round:
-    """Closed rounds compute their final results once, on first need (and again on correction).
-
-    However many requests arrive at the close, one finalizes: under the round's row lock
-    (SELECT ... FOR UPDATE), and only if the locked row is still not finalized; the others wait
-    for it and then find it done. The boards are rebuilt once the lock is released (after the
-    commit, unless a caller's transaction encloses this one), so no server process caches the
-    round's row from before it."""
-    if round_.finalized_at is None and round_.is_closed() and round_.kind == Round.Kind.SELF_PACED:
-        with transaction.atomic():
-            locked = Round.objects.select_for_update().get(pk=round_.pk)
-            due = locked.finalized_at is None and locked.is_closed()
-            if due:
-                # The caller's round may be a process's copy, a moment old: use the locked row.
-                _finalize_books(locked)
-        if due:
-            leaderboards.round_rebuild_all(locked)
-        round_.refresh_from_db()
-    return round_
+# The background job a big round's recompute runs as (contest.jobs runs it; jobs build on this
+# module, so the kind's name is given here).
+ROUND_RECOMPUTE = "round_recompute"
 
 
 def round_finalize(*, round_: Round) -> dict[str, Any]:
@@ -172,7 +53,7 @@ def round_finalize(*, round_: Round) -> dict[str, Any]:
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
     ranks = _finalize_books(round_)
-    leaderboards.round_rebuild_all(round_)
+    boards.round_rebuild_all(round_)
     return ranks
 
 
@@ -198,7 +79,7 @@ def _store_ranks(round_: Round) -> dict[int, int]:
     results = list(RoundResult.objects.filter(round=round_))
     rows = [
         {
-            "id": r.participant_id or leaderboards.LIVE_ONLY_OFFSET + r.pk,
+            "id": r.participant_id or boards.LIVE_ONLY_OFFSET + r.pk,
             "pk": r.pk,
             "score": r.score,
             "prediction": r.prediction,
@@ -255,12 +136,10 @@ def round_recompute(*, round_: Round) -> dict[str, Any]:
     )
     for pid in {a.participant_id for a in attempts}:
         round_result_refresh(round_=round_, participant_id=pid, update_boards=False)
-    if round_.finalized_at is not None or (
-        round_.is_closed() and round_.kind == Round.Kind.SELF_PACED
-    ):
+    if round_.finalized_at is not None or round_.needs_finalizing():
         round_finalize(round_=round_)
     else:
-        leaderboards.round_rebuild_all(round_)
+        boards.round_rebuild_all(round_)
     after = RoundResult.objects.filter(round=round_).values_list("participant_id", "rank", "score")
     rank_changes = [
         {
@@ -305,7 +184,6 @@ def round_recompute_or_queue(*, round_: Round, actor) -> dict[str, Any]:
     """A correction's recompute: now for a small round, as a background job (run after the
     correction commits) for a round with more than JOBS_RECOMPUTE_INLINE_MAX_ATTEMPTS attempts.
     A queued recompute's effect says {"job": id} instead of what changed."""
-    from contest.jobs import ROUND_RECOMPUTE  # jobs build on this module
     from quizzes.background import job_enqueue
 
     finished = Attempt.objects.filter(round=round_, status__in=FINISHED).count()
@@ -483,8 +361,6 @@ def live_round_results_record(
     when `overwrite` is confirmed by the contest's staff (`actor`). Rows of registered
     participants are matched by account; others keep their nickname and unit. The audit log
     says who recorded. Returns how many rows were stored."""
-    from contest.selectors import is_contest_staff  # selectors import this module
-
     round_ = (
         Round.objects.select_for_update(of=("self",))
         .select_related("contest")
@@ -540,7 +416,7 @@ def live_round_results_record(
     _store_ranks(round_)
     Round.objects.filter(pk=round_.pk).update(finalized_at=now)
     round_.finalized_at = now
-    leaderboards.round_rebuild_all(round_)
+    boards.round_rebuild_all(round_)
     audit(
         contest=round_.contest,
         round_=round_,
@@ -555,38 +431,6 @@ def live_round_results_record(
         details={"game": game_id, "rows": len(results), "replaced": replaced},
     )
     return len(results)
-
-
-@transaction.atomic
-def round_seed_qualifiers(*, round_: Round, actor=None) -> int:
-    """Fill a final's entry list with the top N of its qualifying round (ties at the cut-off go
-    through; participants without points never qualify: they all share one rank)."""
-    source = round_.qualifier_from
-    if source is None or not round_.qualifier_top_n:
-        return 0
-    round_finalize_if_due(source)
-    pids = list(
-        RoundResult.objects.filter(
-            round=source,
-            participant__isnull=False,
-            rank__lte=round_.qualifier_top_n,
-            score__gt=0,
-        ).values_list("participant_id", flat=True)
-    )
-    round_.qualified.set(pids)
-    audit(
-        contest=round_.contest,
-        round_=round_,
-        actor=actor,
-        action="qualifiers",
-        summary=ngettext(
-            "%(n)s participant qualified from %(round)s.",
-            "%(n)s participants qualified from %(round)s.",
-            len(pids),
-        )
-        % {"n": len(pids), "round": source.title_in()},
-    )
-    return len(pids)
 
 
 # How a unit of each level reaches its province (which units of a level the contest's area holds).
@@ -634,7 +478,7 @@ def participation_by_unit(
 
 
 def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict[str, Any]]:
-    field = leaderboards.UNIT_FIELDS[level]
+    field = boards.UNIT_FIELDS[level]
     completed_filter = Q(results__round=round_)
     if frozen:
         completed_filter &= Q(results__submitted_at__lt=round_.freeze_at)

@@ -7,7 +7,9 @@ CONTEST_EMAIL_CODE_INTERVAL_SECONDS; the newest one replaces the older ones.
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,14 +36,39 @@ MSG_CODE_EXPIRED = gettext_lazy(
 MSG_SEND_FAILED = gettext_lazy("We could not send the email. Please try again later.")
 
 
+# The email rules of registration and verification alike (registration imports them from here).
+MSG_EMAIL = gettext_lazy("This email address does not look right.")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    """The address as the person wrote it, in one Unicode form, trimmed and lower-cased."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+_GMAIL = {"gmail.com", "googlemail.com"}
+
+
+def email_key(email: str) -> str:
+    """One key per mailbox, for "one entry per email": sub-addresses ("an+2@...") and, at Gmail,
+    dots in the local part reach the same inbox, so they are the same entry."""
+    email = normalise_email(email)
+    local, at, domain = email.rpartition("@")
+    if not at:
+        return email
+    domain = domain.rstrip(".")
+    local = local.split("+", 1)[0]
+    if domain in _GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def _hash(contest_id: int, key: str, code: str) -> str:
     return salted_hmac(KEY_SALT, f"{contest_id}:{key}:{code}", algorithm="sha256").hexdigest()
 
 
 def email_code_send(*, contest: Contest, email: str) -> EmailCode:
     """Send a fresh one-time code to an address (for contests that ask for a verified email)."""
-    from contest.services.registration import _EMAIL, MSG_EMAIL, email_key, normalise_email
-
     if not contest.require_email_verification:
         raise ApplicationError("not_needed", MSG_NOT_NEEDED)
     email = normalise_email(email)
@@ -85,8 +112,6 @@ def email_code_send(*, contest: Contest, email: str) -> EmailCode:
 def email_code_check(*, contest: Contest, email: str, code: str) -> EmailCode:
     """The newest code sent to this mailbox, if `code` is it. Every check spends one try (in its
     own statement, so a wrong guess stays counted whatever happens next)."""
-    from contest.services.registration import email_key
-
     code = "".join((code or "").split())
     if not code:
         raise ApplicationError(

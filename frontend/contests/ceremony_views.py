@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from contest import prizes, selectors
+from contest import access, prizes
 from contest.models import Ceremony, Contest
 from contest.services import ceremony as svc
 from frontend.access import role_page_denied
@@ -25,8 +25,8 @@ from quizzes.errors import ApplicationError
 def _refusal(request, contest: Contest):
     return role_page_denied(
         request,
-        allowed=selectors.is_contest_staff(request.user, contest),
-        message=selectors.MSG_STAFF_ONLY,
+        allowed=access.is_contest_staff(request.user, contest),
+        message=access.MSG_STAFF_ONLY,
     )
 
 

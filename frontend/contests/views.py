@@ -3,19 +3,23 @@ pages. They read through contest.selectors and write through contest.services, l
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from contest import leaderboards, selectors, services
+from contest import access, boards, selectors, services
 from contest.apis import set_participant_cookie
+from contest.apis.serializers import (
+    CertificateSettingsSerializer,
+    ContestSerializer,
+    CorrectionSerializer,
+    RoundSerializer,
+    StaffSerializer,
+)
 from contest.models import Contest, Participant, Round
 from contest.services.certificates import certificate_settings_update, prize_tiers_list
 from contest.services.registration import (
@@ -26,6 +30,7 @@ from contest.services.registration import (
 )
 from contest.services.results import participation_by_unit
 from frontend.access import role_page_denied
+from frontend.contests.forms import form_body, validated
 from frontend.live.views import contest_overlay_kinds
 from quizzes.errors import ApplicationError
 from quizzes.selectors import quiz_list
@@ -151,11 +156,11 @@ def results_page(request, slug, round_id):
     closed = round_.is_closed()
     participant = _participant(request, contest)
     level = request.GET.get("level", "school")
-    if level not in leaderboards.UNIT_FIELDS:
+    if level not in boards.UNIT_FIELDS:
         level = "school"
     # Organisers see the live standing; everyone else the public one (frozen, hidden).
-    public = not selectors.is_contest_staff(request.user, contest)
-    scope = leaderboards.round_scope(round_, public=public)
+    public = not access.is_contest_staff(request.user, contest)
+    scope = boards.round_scope(round_, public=public)
     # Held for the award ceremony: the public keeps the board of the close (public_state).
     held = public and round_.results_held
     closed = closed and not held
@@ -163,11 +168,11 @@ def results_page(request, slug, round_id):
         # The public's rows (user=None) unless only staff may see them yet.
         selectors.round_results(round_=round_, user=request.user if round_.results_held else None)
         if closed
-        else leaderboards.top(scope, 100)
+        else boards.top(scope, 100)
     )
-    me = leaderboards.my_rank(scope, participant.pk) if participant else None
-    units = leaderboards.unit_board(contest=contest, round_=round_, level=level, public=public)
-    method = leaderboards.unit_method(contest, round_, None, public=public)
+    me = boards.my_rank(scope, participant.pk) if participant else None
+    units = boards.unit_board(contest=contest, round_=round_, level=level, public=public)
+    method = boards.unit_method(contest, round_, None, public=public)
     return render(
         request,
         "frontend_contests/results.html",
@@ -178,11 +183,11 @@ def results_page(request, slug, round_id):
             "rows": rows[:500],
             "me": me,
             "units": units[:50],
-            "board": leaderboards.board_state(scope)["board"],
-            "public_board": leaderboards.public_state(round_),
-            "total": leaderboards.size(scope) if scope.hidden else len(rows),
+            "board": boards.board_state(scope)["board"],
+            "public_board": boards.public_state(round_),
+            "total": boards.size(scope) if scope.hidden else len(rows),
             "level": level,
-            "levels": leaderboards.UNIT_FIELDS.keys(),
+            "levels": boards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
             "held": held,
             "method_label": _method_label(contest, method),
@@ -262,16 +267,9 @@ def _staff_refusal(request, contest: Contest | None = None):
     anonymous visitor goes to the log-in page, anyone else without the right gets a 403 page."""
     return role_page_denied(
         request,
-        allowed=selectors.is_contest_staff(request.user, contest),
-        message=selectors.MSG_ORGANISERS_ONLY if contest is None else selectors.MSG_STAFF_ONLY,
+        allowed=access.is_contest_staff(request.user, contest),
+        message=access.MSG_ORGANISERS_ONLY if contest is None else access.MSG_STAFF_ONLY,
     )
-
-
-def _dt(value: str) -> datetime | None:
-    parsed = parse_datetime(value or "")
-    if parsed and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
 
 
 def organise_index(request):
@@ -279,14 +277,13 @@ def organise_index(request):
         return refusal
     if request.method == "POST":
         try:
-            contest = services.contest_create(
-                actor=request.user,
-                slug=request.POST.get("slug", ""),
-                title_vi=request.POST.get("title_vi", ""),
-                title_en=request.POST.get("title_en", ""),
-                rules_vi=request.POST.get("rules_vi", ""),
-                rules_en=request.POST.get("rules_en", ""),
+            data = validated(
+                ContestSerializer,
+                form_body(
+                    request.POST, fields=("slug", "title_vi", "title_en", "rules_vi", "rules_en")
+                ),
             )
+            contest = services.contest_create(actor=request.user, **data)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         except Exception as exc:  # model validation
@@ -350,57 +347,75 @@ def organise_contest(request, slug):
     )
 
 
+# The organiser page's forms, as the API bodies they stand for (frontend/contests/forms.py).
+ROUND_FORM = {
+    "fields": (
+        "title_vi",
+        "title_en",
+        "kind",
+        "opens_at",
+        "closes_at",
+        "time_limit_seconds",
+        "max_attempts",
+        "counting",
+        "quiz",
+        "prediction_text_vi",
+        "prediction_text_en",
+        "weight",
+        "freeze_hours",
+        "scores_while_open",
+    ),
+    "ints": ("time_limit_seconds", "max_attempts", "quiz", "freeze_hours"),
+    "floats": ("weight",),
+    "flags": ("scores_while_open",),
+    "rename": {"quiz": "quiz_id"},
+    # What the page's blank number fields have always meant (max_attempts: 0 = unlimited).
+    "blank": {"time_limit_seconds": 900, "max_attempts": 0, "weight": 1.0, "freeze_hours": 0},
+}
+CONTEST_FORM = {
+    "fields": (
+        "unit_aggregation",
+        "aggregation_top_n",
+        "is_published",
+        "require_email_verification",
+        "require_captcha",
+    ),
+    "ints": ("aggregation_top_n",),
+    "flags": ("is_published", "require_email_verification", "require_captcha"),
+    "blank": {"aggregation_top_n": 10},
+}
+CORRECTION_FORM = {"fields": ("question", "reason", "correct"), "ints": ("question",)}
+
+
 def _organise_action(request, contest: Contest, action: str | None) -> None:
+    """One organiser form: its body validated by the API's serializer, then the API's service."""
     post = request.POST
     if action == "round_create":
-        quiz_id = post.get("quiz") or None
-        services.round_create(
-            contest=contest,
-            actor=request.user,
-            title_vi=post.get("title_vi", ""),
-            title_en=post.get("title_en", ""),
-            kind=post.get("kind", "self_paced"),
-            opens_at=_dt(post.get("opens_at")),
-            closes_at=_dt(post.get("closes_at")),
-            time_limit_seconds=int(post.get("time_limit_seconds") or 900),
-            max_attempts=int(post.get("max_attempts") or 0),
-            counting=post.get("counting", "best"),
-            quiz_id=int(quiz_id) if quiz_id else None,
-            prediction_text_vi=post.get("prediction_text_vi", ""),
-            prediction_text_en=post.get("prediction_text_en", ""),
-            weight=float(post.get("weight") or 1),
-            freeze_hours=int(post.get("freeze_hours") or 0),
-            scores_while_open=post.get("scores_while_open") == "on",
-        )
+        data = validated(RoundSerializer, form_body(post, **ROUND_FORM))
+        services.round_create(contest=contest, actor=request.user, **data)
         messages.success(request, _("Round created."))
     elif action == "contest_update":
-        services.contest_update(
-            contest=contest,
-            actor=request.user,
-            unit_aggregation=post.get("unit_aggregation"),
-            aggregation_top_n=int(post.get("aggregation_top_n") or 10),
-            is_published=post.get("is_published") == "on",
-            require_email_verification=post.get("require_email_verification") == "on",
-            require_captcha=post.get("require_captcha") == "on",
-        )
+        data = validated(ContestSerializer, form_body(post, **CONTEST_FORM), partial=True)
+        services.contest_update(contest=contest, actor=request.user, **data)
         messages.success(request, _("Contest settings saved."))
     elif action in ("void", "fix_key"):
         round_ = _round(contest, post.get("round"))
-        question_id = int(post.get("question") or 0)
+        body = form_body(post, **CORRECTION_FORM, lists=() if action == "void" else ("correct",))
+        data = validated(CorrectionSerializer, body)
         if action == "void":
             entry = services.question_void(
                 round_=round_,
-                question_id=question_id,
+                question_id=data["question"],
                 actor=request.user,
-                reason=post.get("reason", ""),
+                reason=data.get("reason", ""),
             )
         else:
             entry = services.answer_key_fix(
                 round_=round_,
-                question_id=question_id,
+                question_id=data["question"],
                 actor=request.user,
-                correct=post.getlist("correct"),
-                reason=post.get("reason", ""),
+                correct=data.get("correct"),
+                reason=data.get("reason", ""),
             )
         messages.success(request, entry.summary)
     elif action == "revoke_token":
@@ -415,8 +430,9 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
             % {"name": participant.public_name, "link": link},
         )
     elif action == "staff_add":
+        data = validated(StaffSerializer, form_body(post, fields=("username",)))
         member = services.contest_staff_add(
-            contest=contest, actor=request.user, username=post.get("username", "").strip()
+            contest=contest, actor=request.user, username=data["username"]
         )
         messages.success(
             request, _("%(user)s joined the contest staff.") % {"user": member.get_username()}
@@ -426,13 +442,15 @@ def _organise_action(request, contest: Contest, action: str | None) -> None:
         services.round_finalize(round_=round_)
         messages.success(request, _("Results computed."))
     elif action == "certificates":
+        body = form_body(
+            post, fields=("signer_name", "signer_title", "full_name"), flags=("full_name",)
+        )
+        body["tiers"] = _tiers_from_text(post.get("tiers", ""))
+        data = validated(CertificateSettingsSerializer, body)
         certificate_settings_update(
             round_=_round(contest, post.get("round")),
             actor=request.user,
-            signer_name=post.get("signer_name", ""),
-            signer_title=post.get("signer_title", ""),
-            full_name=post.get("full_name") == "on",
-            tiers=_tiers_from_text(post.get("tiers", "")),
+            **{k: (list(map(dict, v)) if k == "tiers" else v) for k, v in data.items()},
         )
         messages.success(request, _("Certificate settings saved."))
 

@@ -8,9 +8,9 @@ def clear_boards() -> None:
     from django.conf import settings
     from django.core.cache import cache
 
-    from contest import leaderboards
+    from contest import boards
 
-    backend = leaderboards.backend()
+    backend = boards.backend()
     if settings.REDIS_URL:
         keys = list(backend.client.scan_iter(match=backend.prefix + "*", count=1000))
         if keys:

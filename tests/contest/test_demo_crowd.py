@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from contest import leaderboards
+from contest import boards
 from contest.models import Participant, Round, RoundResult
 from contest.services.demo import DEMO_SLUG
 from quizzes.models import Unit
@@ -29,7 +29,7 @@ def test_the_demo_seed_fills_every_district_with_participants_and_results_once()
         RoundResult.objects.filter(round=round_).values_list("participant__district", flat=True)
     )
     assert with_results == districts
-    assert leaderboards.size(leaderboards.round_scope(round_)) == len(results)
+    assert boards.size(boards.round_scope(round_)) == len(results)
     # Seeding again changes nothing.
     call_command("seed_demo")
     assert Participant.objects.filter(contest=round_.contest).count() == people

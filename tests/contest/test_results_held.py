@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from contest import leaderboards, services
+from contest import boards, services
 from contest.models import Ceremony, Round
 from contest.services import ceremony as svc
 from contest.services.certificates import certificate_settings_update, certificates_issue
@@ -167,9 +167,7 @@ def test_the_demo_ceremony_round_shows_its_frozen_board_before_the_show():
     assert ceremony.steps[1]["kind"] == "frozen"
     frozen_top = [row["score"] for row in ceremony.steps[1]["show"]["rows"]]
     assert [row["score"] for row in public["rows"][: len(frozen_top)]] == frozen_top
-    final_top = [
-        row["score"] for row in leaderboards.top(leaderboards.round_scope(final, public=False), 10)
-    ]
+    final_top = [row["score"] for row in boards.top(boards.round_scope(final, public=False), 10)]
     assert final_top != frozen_top  # the demo's reveal has something to reveal
 
 

@@ -64,7 +64,7 @@ async def test_fast_path_refuses_an_address_past_its_burst_and_counts_each_reque
 async def test_cycling_query_parameters_and_languages_does_not_wipe_the_board_cache(
     settings, monkeypatch
 ):
-    from contest import apis
+    from contest.apis import leaderboards as apis
 
     settings.RATE_LIMITS_ENABLED = False
     # A rendered body stays fresh for the whole test, however slowly this machine runs it.

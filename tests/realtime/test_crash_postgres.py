@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
+from bench.faults import CuttableProxy
 from realtime import protocol as p
 from realtime.frames import error_message
 from tests.browser.conftest import AsgiServer, child_env, free_port
@@ -29,62 +30,6 @@ from tests.realtime.test_multiprocess import (
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PLAYERS = 40
-
-
-class CuttableProxy:
-    """Forwards TCP to PostgreSQL; `cut()` aborts every connection and refuses new ones."""
-
-    def __init__(self, target_host: str, target_port: int):
-        self.target = (target_host, target_port)
-        self.port = free_port()
-        self.open = True
-        self.pairs: set[tuple] = set()
-        self.server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
-
-    async def _client(self, reader, writer) -> None:
-        if not self.open:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        pair = (writer, up_writer)
-        self.pairs.add(pair)
-        try:
-            await asyncio.gather(
-                self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
-            )
-        finally:
-            self.pairs.discard(pair)
-
-    @staticmethod
-    async def _pipe(reader, writer) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        finally:
-            writer.transport.abort()
-
-    def cut(self) -> None:
-        self.open = False
-        for a, b in list(self.pairs):
-            a.transport.abort()
-            b.transport.abort()
-
-    def restore(self) -> None:
-        self.open = True
-
-    async def stop(self) -> None:
-        self.cut()
-        if self.server is not None:
-            self.server.close()
-            await self.server.wait_closed()
 
 
 async def test_answers_are_refused_while_postgres_is_away_and_none_acked_is_lost(

@@ -5,12 +5,12 @@ question closes at its original deadline and the game goes on with correct count
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from bench.faults import PrivateRedis
 from realtime.models import Game
 from tests.browser.conftest import AsgiServer, child_env, free_port
 from tests.realtime.sim import SimHost, recompute, ws_url
@@ -26,43 +26,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PLAYERS = 200
 BACK_WITHIN_S = 10.0
-
-
-class PrivateRedis:
-    """A redis-server of the test's own on a free port: nothing on disk, so a restart empties it."""
-
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.log = tmp_path / "redis.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--logfile", str(self.log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while (
-            subprocess.run(
-                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
-            ).stdout.strip()
-            != "PONG"
-        ):
-            assert self.process.poll() is None, self.log.read_text()[-2000:]
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def keys(self) -> int:
-        out = subprocess.run(["redis-cli", "-p", str(self.port), "dbsize"], capture_output=True)
-        return int(out.stdout.strip())
 
 
 @pytest.fixture

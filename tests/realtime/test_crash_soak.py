@@ -17,11 +17,11 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from bench.faults import PrivateRedis
 from tests.browser.conftest import AsgiServer, child_env, free_port
 from tests.factories import make_user
 from tests.realtime.conftest import create_game, make_quiz, session_cookie
 from tests.realtime.sim import SimHost, answer_keys, recompute, ws_url
-from tests.realtime.test_crash_redis import PrivateRedis
 from tests.realtime.test_multiprocess import (
     _until,
     assert_acked_answers_counted_once,

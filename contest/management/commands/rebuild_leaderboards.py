@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from contest import leaderboards
+from contest import boards
 from contest.models import Contest, Round
 from contest.services import round_finalize_if_due
 
@@ -22,6 +22,6 @@ class Command(BaseCommand):
         for contest in contests:
             for round_ in Round.objects.filter(contest=contest).select_related("contest"):
                 round_finalize_if_due(round_)
-                leaderboards.round_rebuild_all(round_)
-                size = leaderboards.size(leaderboards.round_scope(round_, public=False))
+                boards.round_rebuild_all(round_)
+                size = boards.size(boards.round_scope(round_, public=False))
                 self.stdout.write(f"{contest.slug} / {round_.title_vi}: {size} rows")

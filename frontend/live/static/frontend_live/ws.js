@@ -5,6 +5,9 @@
 // - estimates the server clock from ping/pong (offset of the lowest-latency sample) so countdowns
 //   render `ends_at - (Date.now() + offset)`.
 
+// Reconnect delay: MIN_DELAY + random * min(MAX_DELAY, BASE_DELAY * 2^attempt) ms. bench/chaos.py
+// reads these three numbers from this file (tests/test_bench_chaos.py checks the formula).
+const MIN_DELAY = 150;
 const BASE_DELAY = 400;
 const MAX_DELAY = 15000;
 const PING_EVERY = 10000;
@@ -126,7 +129,7 @@ export class LiveSocket {
     this.onStatus("reconnecting");
     const cap = Math.min(MAX_DELAY, BASE_DELAY * 2 ** this.attempt);
     this.attempt += 1;
-    const delay = 150 + Math.random() * cap;
+    const delay = MIN_DELAY + Math.random() * cap;
     this.timer = setTimeout(() => this.connect(), delay);
   }
 

@@ -1,0 +1,47 @@
+"""What every contest API view shares: the base views and the contest's staff permission."""
+
+from __future__ import annotations
+
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.views import APIView
+
+from contest import access
+from contest.models import Round
+
+
+class IsContestStaff(BasePermission):
+    """The one access rule of organiser actions (access.is_contest_staff): a view lists it and
+    checks it against the contest or round it loaded, `self.check_object_permissions(request,
+    contest_or_round)`; None asks whether the user may run contests at all (the organiser role).
+    Refuses with the contest's 403 (permission_denied, "Only this contest's staff can do this.")."""
+
+    def has_permission(self, request, view) -> bool:
+        return True  # which contest is only known once the view has loaded it
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        contest = obj.contest if isinstance(obj, Round) else obj
+        access.contest_staff_required(user=request.user, contest=contest)
+        return True
+
+
+def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+class PublicApi(APIView):
+    permission_classes = [AllowAny]
+
+
+class ParticipantApi(PublicApi):
+    """A reply about one participant (their name, paper, answers, rank): never stored by a shared
+    cache or the browser's, and varies with who asks."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        patch_vary_headers(response, ["Cookie", "X-Participant-Token"])
+        return response

@@ -1,0 +1,226 @@
+"""Where boards live: Redis sorted sets (members are ranking.encode_key strings, so Redis'
+lexicographic order is the whole tie-break chain) or an in-process sorted list."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import secrets
+import threading
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from contest import ranking
+
+if TYPE_CHECKING:
+    from contest.boards.scopes import Scope
+
+
+# --- Backends --------------------------------------------------------------------------------
+
+
+def _display(row: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: row.get(k) for k in ("id", "name", "unit", "score", "time_ms", "prediction", "rank")},
+        ensure_ascii=False,
+    )
+
+
+class RedisBoards:
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+        self.prefix = f"{prefix}:lb:"
+
+    def _keys(self, scope: Scope) -> tuple[str, str, str, str]:
+        base = self.prefix + scope.key
+        return base, base + ":m", base + ":d", base + ":built"
+
+    def ready(self, scope: Scope) -> bool:
+        return bool(self.client.exists(self._keys(scope)[3]))
+
+    def replace(self, scope: Scope, rows: list[dict]) -> None:
+        zkey, mkey, dkey, built = self._keys(scope)
+        # Requests that find a board missing rebuild it at the same time: each writes its own
+        # temporary keys (shared ones made the second RENAME fail: "no such key", a 500).
+        suffix = ":tmp" + secrets.token_hex(6)
+        tmp = [k + suffix for k in (zkey, mkey, dkey)]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.delete(*tmp)
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start : start + 5000]
+            members = {ranking.encode_key(r, scope.chain, scope.actual): 0 for r in chunk}
+            pipe.zadd(tmp[0], members)
+            pipe.hset(
+                tmp[1],
+                mapping={r["id"]: ranking.encode_key(r, scope.chain, scope.actual) for r in chunk},
+            )
+            pipe.hset(tmp[2], mapping={r["id"]: _display(r) for r in chunk})
+        for key in tmp:
+            pipe.expire(key, 3600)  # a rebuild that dies half-way leaves nothing for long
+        pipe.execute()
+        pipe = self.client.pipeline(transaction=True)
+        for src, dst in zip(tmp, (zkey, mkey, dkey), strict=True):
+            if rows:
+                pipe.rename(src, dst)
+                pipe.persist(dst)
+            else:
+                pipe.delete(dst)
+        pipe.set(built, 1)
+        pipe.execute()
+
+    def put(self, scope: Scope, row: dict) -> None:
+        zkey, mkey, dkey, _built = self._keys(scope)
+        old = self.client.hget(mkey, row["id"])
+        member = ranking.encode_key(row, scope.chain, scope.actual)
+        pipe = self.client.pipeline(transaction=True)
+        if old and old != member:
+            pipe.zrem(zkey, old)
+        pipe.zadd(zkey, {member: 0})
+        pipe.hset(mkey, row["id"], member)
+        pipe.hset(dkey, row["id"], _display(row))
+        pipe.execute()
+
+    def remove(self, scope: Scope, row_id: int) -> None:
+        zkey, mkey, dkey, _built = self._keys(scope)
+        old = self.client.hget(mkey, row_id)
+        if old:
+            self.client.pipeline().zrem(zkey, old).hdel(mkey, row_id).hdel(dkey, row_id).execute()
+
+    def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
+        zkey, _m, dkey, _b = self._keys(scope)
+        members = self.client.zrange(zkey, max(0, start), stop - 1)
+        if not members:
+            return []
+        ids = [m.rsplit(".", 1)[1].lstrip("0") or "0" for m in members]
+        out = []
+        raws = self.client.hmget(dkey, ids)
+        for position, (member, raw) in enumerate(
+            zip(members, raws, strict=True), max(0, start) + 1
+        ):
+            if raw:
+                out.append(dict(json.loads(raw), position=position, _tie=_tie_of(member)))
+        return out
+
+    def ahead(self, scope: Scope, tie: str) -> int:
+        """How many rows rank strictly before rows with this tie key."""
+        return int(self.client.zlexcount(self._keys(scope)[0], "-", "(" + tie))
+
+    def rank_row(self, scope: Scope, row_id: int) -> tuple[bool, dict | None, int]:
+        """(board built?, the row with its position or None, board size) in two round trips:
+        my-rank is asked far more often than anything else on a big board."""
+        zkey, mkey, dkey, built = self._keys(scope)
+        ready, member, raw, total = (
+            self.client.pipeline(transaction=False)
+            .exists(built)
+            .hget(mkey, row_id)
+            .hget(dkey, row_id)
+            .zcard(zkey)
+            .execute()
+        )
+        if not ready or member is None or raw is None:
+            return bool(ready), None, int(total)
+        rank, ahead = (
+            self.client.pipeline(transaction=False)
+            .zrank(zkey, member)
+            .zlexcount(zkey, "-", "(" + _tie_of(member))
+            .execute()
+        )
+        if rank is None:
+            return True, None, int(total)
+        return True, dict(json.loads(raw), position=rank + 1, _ahead=int(ahead)), int(total)
+
+    def position(self, scope: Scope, row_id: int) -> int | None:
+        zkey, mkey, _d, _b = self._keys(scope)
+        member = self.client.hget(mkey, row_id)
+        if member is None:
+            return None
+        rank = self.client.zrank(zkey, member)
+        return None if rank is None else rank + 1
+
+    def count(self, scope: Scope) -> int:
+        return int(self.client.zcard(self._keys(scope)[0]))
+
+    def drop(self, scope_key: str) -> None:
+        base = self.prefix + scope_key
+        self.client.delete(base, base + ":m", base + ":d", base + ":built")
+
+
+class MemoryBoards:
+    """Per-process fallback: a sorted list per scope, rebuilt from the database whenever another
+    process (or this one) changed the board (a version number in the cache says so)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.boards: dict[str, tuple[int, list[str], dict[int, str], dict[int, dict]]] = {}
+
+    def _version(self, scope: Scope) -> int:
+        return int(cache.get(f"lbv:{scope.key}") or 0)
+
+    def _bump(self, scope: Scope) -> None:
+        try:
+            cache.incr(f"lbv:{scope.key}")
+        except ValueError:
+            cache.set(f"lbv:{scope.key}", 1, None)
+
+    def ready(self, scope: Scope) -> bool:
+        board = self.boards.get(scope.key)
+        return board is not None and board[0] == self._version(scope)
+
+    def replace(self, scope: Scope, rows: list[dict]) -> None:
+        encoded = sorted((ranking.encode_key(r, scope.chain, scope.actual), r) for r in rows)
+        with self.lock:
+            self.boards[scope.key] = (
+                self._version(scope),
+                [m for m, _ in encoded],
+                {r["id"]: m for m, r in encoded},
+                {r["id"]: r for _, r in encoded},
+            )
+
+    def put(self, scope: Scope, row: dict) -> None:
+        self._bump(scope)  # every process rebuilds from the database on its next read
+
+    def remove(self, scope: Scope, row_id: int) -> None:
+        self._bump(scope)
+
+    def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
+        _v, members, _m, data = self.boards[scope.key]
+        out = []
+        for position, member in enumerate(members[max(0, start) : stop], start=max(0, start) + 1):
+            row = data[int(member.rsplit(".", 1)[1])]
+            out.append(dict(json.loads(_display(row)), position=position, _tie=_tie_of(member)))
+        return out
+
+    def ahead(self, scope: Scope, tie: str) -> int:
+        return bisect.bisect_left(self.boards[scope.key][1], tie)
+
+    def position(self, scope: Scope, row_id: int) -> int | None:
+        _v, members, by_id, _d = self.boards[scope.key]
+        member = by_id.get(row_id)
+        return None if member is None else bisect.bisect_left(members, member) + 1
+
+    def count(self, scope: Scope) -> int:
+        return len(self.boards[scope.key][1])
+
+    def drop(self, scope_key: str) -> None:
+        self.boards.pop(scope_key, None)
+        cache.delete(f"lbv:{scope_key}")
+
+
+_backend = None
+
+
+def backend():
+    global _backend
+    if _backend is None:
+        url = getattr(settings, "REDIS_URL", "")
+        _backend = RedisBoards(url, settings.CHANNEL_PREFIX) if url else MemoryBoards()
+    return _backend
+
+
+def _tie_of(member: str) -> str:
+    """A board member without its participant id: equal for rows that tie on the chain."""
+    return member.rsplit(".", 1)[0]

@@ -1,0 +1,161 @@
+"""Board operations: rebuild a board, apply a changed result, read top N, around me and my rank
+(competition ranks 1, 2, 2, 4 as contest.ranking.rank_rows gives them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contest.boards.backends import RedisBoards, backend
+from contest.boards.rows import (
+    _scope_rows,
+    contest_row,
+    result_row,
+)
+from contest.boards.scopes import (
+    Scope,
+    board_state,
+    contest_scope,
+    round_scope,
+)
+from contest.boards.versions import (
+    bump_version,
+)
+from contest.models import Round, RoundResult
+
+# --- Operations ------------------------------------------------------------------------------
+
+
+def board_rebuild(scope: Scope) -> int:
+    """Rebuild a board from the database; returns its size."""
+    rows = _scope_rows(scope)
+    backend().replace(scope, rows)
+    return len(rows)
+
+
+def _ensure(scope: Scope) -> None:
+    if not backend().ready(scope):
+        board_rebuild(scope)
+
+
+def round_rebuild_all(round_: Round) -> None:
+    """Rebuild every board a round feeds (its live/final board and its contest's)."""
+    for suffix in ("live", "frozen", "hidden", "final"):
+        backend().drop(f"r{round_.pk}:{suffix}")
+    bump_version(round_.pk)
+    board_rebuild(round_scope(round_, public=False))
+    board_rebuild(contest_scope(round_.contest))
+
+
+def my_rank_row(scope: Scope, row: dict, total: int) -> dict:
+    """The my-rank answer for a board row (as my_rank gives it)."""
+    return dict(_with_ranks(scope, [row])[0], total=total)
+
+
+def my_rank_payload(scope: Scope, me: dict | None) -> dict[str, Any]:
+    """The my-rank reply body (Django and the ASGI fast path give the same)."""
+    return {"me": None if scope.hidden else me, **board_state(scope)}
+
+
+def participant_changed(
+    round_: Round, participant_id: int, *, result: RoundResult | None = None, participant=None
+) -> None:
+    """A participant's round result changed: update the round's and the contest's boards.
+    A caller that has the fresh result and the participant (with its school) passes them."""
+    scope = round_scope(round_, public=False)
+    if result is None or participant is None:
+        result = (
+            RoundResult.objects.filter(round=round_, participant_id=participant_id)
+            .select_related("participant__school")
+            .first()
+        )
+        participant = result.participant if result is not None else None
+    b = backend()
+    if b.ready(scope):
+        if result is None:
+            b.remove(scope, participant_id)
+        else:
+            b.put(scope, result_row(result, participant.public_name, participant.school.name))
+    for cscope in _contest_scopes_fed_by(round_):
+        if b.ready(cscope):
+            row = contest_row(round_.contest, participant_id, dict(cscope.masked))
+            if row is None:
+                b.remove(cscope, participant_id)
+            else:
+                b.put(cscope, row)
+
+
+def _contest_scopes_fed_by(round_: Round) -> list[Scope]:
+    """The contest boards a new result of this round changes: the organisers' one, and the
+    public one unless it shows this round frozen or hidden."""
+    live = contest_scope(round_.contest)
+    public = contest_scope(round_.contest, public=True)
+    if public.key == live.key or round_.pk in dict(public.masked):
+        return [live]
+    return [live, public]
+
+
+def top(scope: Scope, n: int = 100, offset: int = 0) -> list[dict]:
+    if scope.hidden:
+        return []
+    _ensure(scope)
+    return _with_ranks(scope, backend().slice(scope, offset, offset + n))
+
+
+def around(scope: Scope, participant_id: int, k: int = 5) -> list[dict]:
+    if scope.hidden:
+        return []
+    _ensure(scope)
+    position = backend().position(scope, participant_id)
+    if position is None:
+        return []
+    return _with_ranks(scope, backend().slice(scope, position - 1 - k, position + k))
+
+
+def my_rank(scope: Scope, participant_id: int) -> dict | None:
+    if scope.hidden:
+        return None
+    b = backend()
+    if isinstance(b, RedisBoards):
+        ready, row, total = b.rank_row(scope, participant_id)
+        if ready:
+            return my_rank_row(scope, row, total) if row else None
+    _ensure(scope)
+    position = b.position(scope, participant_id)
+    if position is None:
+        return None
+    rows = _with_ranks(scope, b.slice(scope, position - 1, position))
+    return dict(rows[0], total=b.count(scope)) if rows else None
+
+
+def size(scope: Scope) -> int:
+    """How many rows the board has (a hidden board: how many results the round has, which says
+    nothing about scores)."""
+    if scope.hidden:
+        scope = round_scope(scope.round, public=False)
+    _ensure(scope)
+    return backend().count(scope)
+
+
+def _with_ranks(scope: Scope, rows: list[dict]) -> list[dict]:
+    # Final boards keep the ranks stored with the results; live and contest boards compute the
+    # same competition ranks (ranking.rank_rows: 1, 2, 2, 4) from the sorted members: a row's
+    # rank is 1 + the rows whose tie key is strictly smaller. Rows of a slice arrive in order, so
+    # only its first row asks the board.
+    previous: tuple[str, int] | None = None
+    for row in rows:
+        tie, ahead = row.pop("_tie", None), row.pop("_ahead", None)
+        if scope.key.endswith(":final") and row.get("rank"):
+            pass
+        elif ahead is not None:
+            row["rank"] = ahead + 1
+        elif tie is not None and previous is not None and previous[0] == tie:
+            row["rank"] = previous[1]
+        elif tie is not None and previous is None and row["position"] > 1:
+            row["rank"] = backend().ahead(scope, tie) + 1
+        else:
+            row["rank"] = row["position"]
+        if tie is not None:
+            previous = (tie, row["rank"])
+        if scope.actual is None:
+            row.pop("prediction", None)
+    return rows

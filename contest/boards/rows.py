@@ -1,0 +1,174 @@
+"""Board rows from the database (RoundResult rows are the truth; boards are caches)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contest import ranking
+from contest.boards.scopes import (
+    LIVE_ONLY_OFFSET,
+    UNIT_FIELDS,
+    Scope,
+)
+from contest.models import Attempt, Contest, Round, RoundResult
+
+# --- Rows from the database (the truth) --------------------------------------------------------
+
+
+def _ms(dt) -> int | None:
+    return int(dt.timestamp() * 1000) if dt else None
+
+
+def result_row(
+    result: RoundResult, public_name: str | None, unit_name: str | None
+) -> dict[str, Any]:
+    pid = result.participant_id or LIVE_ONLY_OFFSET + result.pk
+    return {
+        "id": pid,
+        "score": result.score,
+        "prediction": result.prediction,
+        "time_ms": result.time_ms,
+        "submitted_ms": _ms(result.submitted_at),
+        "name": public_name or result.nickname,
+        "unit": unit_name or "",
+        "rank": result.rank,
+    }
+
+
+def round_rows(round_: Round) -> list[dict[str, Any]]:
+    qs = RoundResult.objects.filter(round=round_)
+    values = qs.values_list(
+        "pk",
+        "participant_id",
+        "score",
+        "prediction",
+        "time_ms",
+        "submitted_at",
+        "nickname",
+        "rank",
+        "participant__public_name",
+        "unit__name",
+    )
+    rows = []
+    for (
+        pk,
+        pid,
+        score,
+        prediction,
+        time_ms,
+        submitted,
+        nickname,
+        rank,
+        public_name,
+        unit_name,
+    ) in values:
+        rows.append(
+            {
+                "id": pid or LIVE_ONLY_OFFSET + pk,
+                "score": score,
+                "prediction": prediction,
+                "time_ms": time_ms,
+                "submitted_ms": _ms(submitted),
+                "name": public_name or nickname,
+                "unit": unit_name or "",
+                "rank": rank,
+            }
+        )
+    return rows
+
+
+def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dict[str, Any]]:
+    """The standing at the freeze: per participant, the attempt that counted among those handed
+    in before it (ranking.counted_attempt). Nothing handed in later moves it, not even a
+    participant's better (or worse) later attempt. No prediction: it is not known before the
+    close. Rows carry their participant's units for unit boards."""
+    attempts = Attempt.objects.filter(
+        round=round_,
+        status__in=(Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED),
+        submitted_at__lt=round_.freeze_at,
+    )
+    if participant_id is not None:
+        attempts = attempts.filter(participant_id=participant_id)
+    per: dict[int, list[dict[str, Any]]] = {}
+    for a in attempts.values(
+        "participant_id",
+        "number",
+        "score",
+        "time_ms",
+        "submitted_at",
+        "participant__public_name",
+        "participant__unit__name",
+        *(f"participant__{f}" for f in UNIT_FIELDS.values()),
+    ):
+        a["submitted_ms"] = _ms(a["submitted_at"])
+        per.setdefault(a["participant_id"], []).append(a)
+    rows = []
+    for pid, tries in per.items():
+        counted = ranking.counted_attempt(tries, round_.counting)
+        rows.append(
+            {
+                "id": pid,
+                "score": counted["score"],
+                "prediction": None,
+                "time_ms": counted["time_ms"] or 0,
+                "submitted_ms": counted["submitted_ms"],
+                "name": counted["participant__public_name"],
+                "unit": counted["participant__unit__name"] or "",
+                "rank": None,
+                **{f: counted[f"participant__{f}"] for f in UNIT_FIELDS.values()},
+            }
+        )
+    return rows
+
+
+def _contest_rows(
+    contest: Contest, masked: dict[int, str], participant_id: int | None = None
+) -> list[dict[str, Any]]:
+    rounds = list(contest.rounds.all())
+    weights = {r.pk: r.weight for r in rounds if masked.get(r.pk) != "hidden"}
+    per_round: dict[int, list[dict]] = {pk: [] for pk in weights}
+    names: dict[int, str] = {}
+    results = RoundResult.objects.filter(round__contest=contest, participant__isnull=False)
+    if masked:
+        results = results.exclude(round_id__in=list(masked))
+    if participant_id is not None:
+        results = results.filter(participant_id=participant_id)
+    for round_id, pid, score, time_ms, submitted, public_name in results.values_list(
+        "round_id", "participant_id", "score", "time_ms", "submitted_at", "participant__public_name"
+    ):
+        per_round[round_id].append(
+            {"id": pid, "score": score, "time_ms": time_ms, "submitted_ms": _ms(submitted)}
+        )
+        names[pid] = public_name
+    for r in rounds:
+        if masked.get(r.pk) == "frozen":
+            for row in frozen_rows(r, participant_id=participant_id):
+                per_round[r.pk].append(row)
+                names[row["id"]] = row["name"]
+    rows = ranking.combine_rounds(per_round, weights)
+    for row in rows:
+        row["name"] = names.get(row["id"], "")
+        row["unit"] = ""
+    return rows
+
+
+def contest_rows(contest: Contest, masked: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """The contest's rows; `masked` (round id -> "hidden" or "frozen") gives the public view."""
+    return _contest_rows(contest, masked or {})
+
+
+def contest_row(
+    contest: Contest, participant_id: int, masked: dict[int, str] | None = None
+) -> dict[str, Any] | None:
+    rows = _contest_rows(contest, masked or {}, participant_id)
+    return rows[0] if rows else None
+
+
+def _scope_rows(scope: Scope) -> list[dict[str, Any]]:
+    if scope.hidden:
+        return []
+    if scope.contest is not None:
+        return contest_rows(scope.contest, dict(scope.masked))
+    if scope.before is not None:
+        return frozen_rows(scope.round)
+    return round_rows(scope.round)
