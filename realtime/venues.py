@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from contest.ranking import TEAM_CHAIN, rank_rows
 from contest.scoring import is_full
 from quizzes.errors import ApplicationError, NotFoundError
-from quizzes.models import UNSCORED_TYPES, Unit
+from quizzes.grading import UNSCORED_TYPES
+from quizzes.models import Unit
 from realtime import engine
 from realtime.models import Answer, Game, Player, QuestionResult, Venue
 
