@@ -40,7 +40,7 @@ run: $(VENV)/.installed system-deps translations
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo
 	@PORT=$(PORT) HOST=$(HOST) $(PY) manage.py print_urls
-	@exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	@exec $(PY) -m config.serve -b $(HOST) -p $(PORT) config.asgi:application
 
 services:
 	@bash .ci/services.sh

@@ -24,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 GENERATED = ROOT / "bench" / "results" / "cluster"
 
 NGINX_CONF = """\
@@ -171,16 +173,9 @@ def server_command(kind: str, port: int) -> list[str]:
             "off",
             "--no-access-log",
         ]
-    return [
-        sys.executable,
-        "-m",
-        "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "config.asgi:application",
-    ]
+    from config.serve import command  # Daphne on uvloop, as shipped (one copy of the flags)
+
+    return command("127.0.0.1", port)
 
 
 def worker_command(threads: int) -> list[str]:

@@ -16,13 +16,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from contest.attempt_fastpath import AttemptWrites  # noqa: E402
 from contest.fastpath import BoardReplay  # noqa: E402
+from realtime.join import JoinFastPath  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # The public top of a contest board, polled by every screen, is replayed while fresh;
-        # autosave, a contest rush's most frequent write, is answered on the event loop.
-        "http": BoardReplay(AttemptWrites(django_asgi_app)),
+        # autosave, a contest rush's most frequent write, is answered on the event loop;
+        # anonymous joins of live games are answered without Django's request stack.
+        "http": JoinFastPath(BoardReplay(AttemptWrites(django_asgi_app))),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -52,7 +52,7 @@ class RateLimitMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         name = getattr(request, "_ratelimit_entry", None)
-        if name is not None and response.status_code in (201, 400, 404):
+        if name is not None and response.status_code != 429:
             from config import ratelimit
 
             data = getattr(response, "data", None)
@@ -93,14 +93,14 @@ def _pin_of(request) -> str:
     """The PIN a join names (its per-game bucket); "" if there is none to read."""
     import json
 
+    from realtime.join import pin_of
+
     if request.method != "POST":
         return ""
     try:
-        pin = json.loads(request.body or b"{}").get("pin")
+        return pin_of(json.loads(request.body or b"{}"))
     except (ValueError, AttributeError, UnicodeDecodeError):
         return ""
-    pin = str(pin).strip() if isinstance(pin, str | int) and not isinstance(pin, bool) else ""
-    return pin if pin.isdigit() and len(pin) <= 12 else ""
 
 
 def too_many(retry_after: int):

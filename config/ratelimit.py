@@ -3,9 +3,17 @@ address (an IPv6 client by its /64) and on the participant token it sends.
 
 `ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
 decision, used by the Django middleware (config/middleware.py) and the ASGI fast path
-(contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and unknown resume
-links toward the per-address lockout, and successful joins toward their game's bucket. Every HTTP
-method counts (HEAD and OPTIONS like GET).
+(contest/fastpath.py, realtime/join.py); `record_result()` counts wrong PINs, wrong join codes and
+unknown resume links toward the per-address lockout, and successful joins toward their game's
+buckets. Every HTTP method counts (HEAD and OPTIONS like GET).
+
+Look-ups and joins count FAILURES per address, not successes: a school behind one NAT is one
+address, and 500 pupils joining at once must all get in (docs/deploy.md, "NAT"). Their per-address
+bucket lends a token to every request in flight and takes it back when the request succeeds, so it
+bounds a flood of concurrent guesses and keeps what failed; wrong PINs and wrong join codes also
+lock the address out (RATE_LIMIT_PIN_MISSES). Successful joins are bounded per game
+(RATE_LIMIT_JOIN_GAME) and per address within one game (RATE_LIMIT_JOIN_ADDRESS), and by the
+screen's join code when the host turns it on.
 
 Token buckets live in Redis when REDIS_URL is set (one Lua script: check and take in one atomic
 step, shared by every server process) and in process memory otherwise. DRF throttles are not used:
@@ -24,6 +32,7 @@ from django.conf import settings
 
 # KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost, consume (1/0:
 # 0 only asks whether `cost` tokens are there, e.g. before a join that only counts if it succeeds).
+# A cost of -1 gives a token back (a look-up or join that succeeded), never above capacity.
 # Returns {allowed (0/1), seconds until one token is back (ceil)}.
 _LUA_BUCKET = """
 local capacity = tonumber(ARGV[1])
@@ -38,7 +47,7 @@ if tokens == nil then tokens = capacity; ts = now end
 if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate); ts = now end
 local allowed = 0
 if tokens >= cost then
-  if consume == 1 then tokens = tokens - cost end
+  if consume == 1 then tokens = math.min(capacity, tokens - cost) end
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(ts))
@@ -109,17 +118,19 @@ class _MemoryBackend:
         self.buckets: dict[str, tuple[float, float]] = {}
         self.counters: dict[str, tuple[int, float]] = {}
 
-    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
+    def take(
+        self, key: str, rate: Rate, now: float, consume: bool = True, cost: int = 1
+    ) -> tuple[bool, int]:
         with self.lock:
             if len(self.buckets) > 100_000:  # bound memory under a spray of addresses
                 self.buckets.clear()
             tokens, ts = self.buckets.get(key, (rate.amount, now))
             tokens = min(rate.amount, tokens + max(0.0, now - ts) * rate.per)
-            allowed = tokens >= 1
+            allowed = tokens >= cost
             if allowed and consume:
-                tokens -= 1
+                tokens = min(rate.amount, tokens - cost)
             self.buckets[key] = (tokens, now)
-            return allowed, 0 if allowed else math.ceil((1 - tokens) / rate.per)
+            return allowed, 0 if allowed else math.ceil((cost - tokens) / rate.per)
 
     def count(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
         with self.lock:
@@ -147,9 +158,11 @@ class _RedisBackend:
         self.bucket = self.client.register_script(_LUA_BUCKET)
         self.counter = self.client.register_script(_LUA_COUNT)
 
-    def take(self, key: str, rate: Rate, now: float, consume: bool = True) -> tuple[bool, int]:
+    def take(
+        self, key: str, rate: Rate, now: float, consume: bool = True, cost: int = 1
+    ) -> tuple[bool, int]:
         allowed, wait = self.bucket(
-            keys=[self.prefix + key], args=[rate.amount, rate.per, now, 1, int(consume)]
+            keys=[self.prefix + key], args=[rate.amount, rate.per, now, cost, int(consume)]
         )
         return bool(int(allowed)), int(wait)
 
@@ -177,16 +190,18 @@ def backend():
     return _backends[key]
 
 
-def take(name: str, key: str, rate: Rate, *, consume: bool = True) -> tuple[bool, int]:
-    """Take one token from bucket `name:key` (only look, with consume=False); (allowed,
-    retry-after seconds).
+def take(
+    name: str, key: str, rate: Rate, *, consume: bool = True, cost: int = 1
+) -> tuple[bool, int]:
+    """Take one token from bucket `name:key` (only look, with consume=False; give one back with
+    cost=-1); (allowed, retry-after seconds).
 
     If Redis is unreachable we fall back to this process's memory rather than failing open."""
     now = time.time()
     try:
-        return backend().take(f"{name}:{key}", rate, now, consume)
+        return backend().take(f"{name}:{key}", rate, now, consume, cost)
     except Exception:
-        return _memory.take(f"{name}:{key}", rate, now, consume)
+        return _memory.take(f"{name}:{key}", rate, now, consume, cost)
 
 
 def count(name: str, key: str, window: Rate, add: int = 1) -> tuple[int, int]:
@@ -224,7 +239,9 @@ def reset() -> None:
 class EntryPoint:
     """A limited route: its per-address bucket (rate in settings.<setting>), whether the
     participant token it carries is limited too, and whether its failures (404: unknown PIN or
-    resume link; a wrong join code) count toward the per-address lockout (RATE_LIMIT_PIN_MISSES)."""
+    resume link; a wrong join code) count toward the per-address lockout (RATE_LIMIT_PIN_MISSES).
+    On such a route the per-address bucket counts failures only: the token a request takes is
+    given back when it succeeds (record_result)."""
 
     bucket: str
     setting: str
@@ -286,9 +303,18 @@ def request_token(headers, cookies) -> str | None:
     return cookies[names[0]] if names else None
 
 
+def _join_buckets(pin: str, address: str) -> list[tuple[str, str, Rate]]:
+    """A join's buckets of successful joins: its game's, and its address's in that game."""
+    return [
+        ("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME)),
+        ("joinaddr", f"{pin}:{address}", Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS)),
+    ]
+
+
 def check(url_name: str | None, *, address: str, token: str | None, pin: str = "") -> int | None:
     """None if a request to `url_name` from `address` (carrying `token`) may go on, else the
-    seconds to wait. Takes one token from each bucket that applies."""
+    seconds to wait. Takes one token from each bucket that applies; record_result() gives back
+    those a request's outcome does not count against."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED:
         return None
@@ -297,29 +323,43 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
         misses, reset_in = count("pinmiss", address, window, add=0)
         if misses >= window.amount:
             return max(1, reset_in)
-    allowed, wait = take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)))
+    rate = Rate.parse(getattr(settings, entry.setting))
+    allowed, wait = take(entry.bucket, address, rate)
+    # Taken so far, to give back if a later bucket refuses (the request is then not in flight).
+    taken = [(entry.bucket, address, rate)] if allowed and entry.failures else []
     if allowed and entry.per_token and token:
         allowed, wait = take("token", token_key(token), Rate.parse(settings.RATE_LIMIT_TOKEN))
     if allowed and entry is _JOIN and pin:
-        # A game counts the players who got in (record_result), not every attempt: failed joins
-        # (a taken nickname, a wrong code) cost the game nothing; here we only look.
-        allowed, wait = take(
-            "joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME), consume=False
-        )
+        # A game counts the players who got in, and so does one address in one game (a school
+        # behind one NAT gets in; a bot farm on one address cannot fill the game): taken here,
+        # atomically, and given back when the join fails (a taken nickname, a wrong code).
+        for name, key, join_rate in _join_buckets(pin, address):
+            allowed, wait = take(name, key, join_rate)
+            if not allowed:
+                break
+            taken.append((name, key, join_rate))
+    if not allowed:
+        for name, key, taken_rate in taken:
+            take(name, key, taken_rate, cost=-1)
     return None if allowed else max(1, wait)
 
 
 def record_result(
     url_name: str | None, *, address: str, status: int, code: str = "", pin: str = ""
 ) -> None:
-    """After the response: count a failed guess (a 404, or a wrong join code) toward the
-    address's lockout, and a successful join toward its game's bucket."""
+    """After the response (any status but 429, which check() gave): count a failed guess (a 404,
+    or a wrong join code) toward the address's lockout, give a successful look-up's or join's
+    token back to the address, and a failed join's tokens back to its game's buckets."""
     entry = ENTRY_POINTS.get(url_name or "")
-    if entry is None or not settings.RATE_LIMITS_ENABLED:
+    if entry is None or not settings.RATE_LIMITS_ENABLED or status == 429:
         return
-    if entry is _JOIN and pin and status == 201:
-        take("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME))
+    if entry is _JOIN and pin and status != 201:
+        for name, key, rate in _join_buckets(pin, address):
+            take(name, key, rate, cost=-1)
     if not entry.failures:
+        return
+    if status < 400:  # a join, a look-up, a resume link that worked (and redirected)
+        take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)), cost=-1)
         return
     from realtime.challenge import CODE_WRONG  # a wrong join code is a failed guess too
 

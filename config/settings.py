@@ -52,9 +52,13 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # PIN misses are "count/window-seconds". Defaults and sizing for schools behind one NAT address:
 # docs/deploy.md.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
-RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "10/1")
-RATE_LIMIT_JOIN_GAME = os.environ.get("RATE_LIMIT_JOIN_GAME", "500/100")
-RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "20/1")
+# Joins and look-ups per address count failures (and requests in flight), not successes: a school
+# behind one NAT gets in (docs/deploy.md "NAT"). Successful joins: per game, and per address in
+# one game.
+RATE_LIMIT_JOIN = os.environ.get("RATE_LIMIT_JOIN", "200/2")
+RATE_LIMIT_JOIN_GAME = os.environ.get("RATE_LIMIT_JOIN_GAME", "2000/500")
+RATE_LIMIT_JOIN_ADDRESS = os.environ.get("RATE_LIMIT_JOIN_ADDRESS", "600/1")
+RATE_LIMIT_LOOKUP = os.environ.get("RATE_LIMIT_LOOKUP", "200/2")
 RATE_LIMIT_PIN_MISSES = os.environ.get("RATE_LIMIT_PIN_MISSES", "20/600")
 RATE_LIMIT_REGISTER = os.environ.get("RATE_LIMIT_REGISTER", "30/0.5")
 RATE_LIMIT_ATTEMPT = os.environ.get("RATE_LIMIT_ATTEMPT", "60/1")

@@ -73,14 +73,14 @@ def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player
 async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player | None:
     """May this socket take `role` in the game? The player (for a player), else None; raises
     ClientError (and the socket closes) when it may not."""
-    from channels.db import database_sync_to_async
+    from realtime.join import off_thread  # the join threads, not the one sync thread
 
     if role == p.ROLE_PLAYER:
         ids = read_player_token(msg.get("token"))
         if ids is None or ids[0] != game.id:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
-        player = await database_sync_to_async(player_for_hello)(game.id, ids[1], device)
+        player = await off_thread(player_for_hello)(game.id, ids[1], device)
         if player is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         if player.banned:
@@ -95,7 +95,7 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player |
         # the game's screen, another venue or the host).
         from realtime.venues import venue_by_key
 
-        venue = await database_sync_to_async(venue_by_key)(
+        venue = await off_thread(venue_by_key)(
             venue_id=msg.get("venue"), key=msg.get("key"), game_id=game.id
         )
         if venue is None:

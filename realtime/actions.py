@@ -208,7 +208,9 @@ async def set_team(hub: Hub, lg: LocalGame, player_id: Any, team: Any) -> None:
 
 async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
     """A player's socket said hello: count them in (once) and tell the staff."""
-    if not await db(services.player_seen)(player_id=player.id):
+    from realtime.join import off_thread  # the join threads, not the one sync thread
+
+    if not await off_thread(services.player_seen)(player_id=player.id):
         return
     metrics.player_joined()
     count = await hub.store.players_incr(lg.id, 1)  # atomic across processes

@@ -18,10 +18,9 @@ from quizzes.errors import NotFoundError
 from realtime import services
 from realtime.access import MSG_GAME_NOT_FOUND, may_host, may_watch
 from realtime.challenge import challenge_current, join_challenge_set
-from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
+from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
-from realtime.venues import venue_list
 
 
 def _join_url(request, pin: str) -> str:
@@ -177,17 +176,10 @@ class GameLookupApi(APIView):
     def get(self, request):
         # No DRF authentication here (the lookup is public); the session's user, read only for a
         # practice game, lets its host find it.
+        from realtime.join import lookup_reply
+
         session_user = SimpleLazyObject(lambda: get_user(request._request))
-        game = services.game_for_pin(request.query_params.get("pin", ""), user=session_user)
-        # Whether joining needs the code on the big screen, so the form can ask for it at once.
-        # The venue picker of a game played at several venues (realtime/venues.py).
-        return Response(
-            {
-                "game": game.id,
-                "challenge": bool(game.settings.get("join_challenge")),
-                "venues": venue_list(game_id=game.id),
-            }
-        )
+        return Response(lookup_reply(pin=request.query_params.get("pin", ""), user=session_user))
 
 
 class JoinInput(StrictTypes, serializers.Serializer):
@@ -207,32 +199,17 @@ class GameJoinApi(APIView):
     def post(self, request):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
+        from realtime.join import join_reply
+
         user = request.user if request.user.is_authenticated else None
-        device = device_read(request.COOKIES.get(DEVICE_COOKIE))
-        player, token = services.player_join(
-            pin=data.validated_data["pin"],
-            nickname=data.validated_data["nickname"],
-            team=data.validated_data.get("team"),
+        body, new_device = join_reply(
+            data=data.validated_data,
             user=user,
-            challenge=data.validated_data.get("challenge"),
-            device=device or device_new(),
-            venue=data.validated_data.get("venue"),
+            device=device_read(request.COOKIES.get(DEVICE_COOKIE)),
         )
-        response = Response(
-            {
-                "game": player.game_id,
-                "player": player.id,
-                "nickname": player.nickname,
-                "team": player.team,
-                "venue": player.venue.name if player.venue_id else None,
-                "practice": player.game.practice,
-                "token": token,
-                "ws_url": f"/ws/game/{player.game_id}/",
-            },
-            status=status.HTTP_201_CREATED,
-        )
-        if device != player.device:
-            device_cookie_set(response, player.device, secure=request.is_secure())
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if new_device is not None:
+            device_cookie_set(response, new_device, secure=request.is_secure())
         return response
 
 

@@ -245,7 +245,14 @@ def game_for_pin(pin: Any, user=None) -> Game:
     not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
     if not isinstance(pin, str | int) or not str(pin).strip().isdigit() or len(str(pin)) > 12:
         raise not_found
-    game = Game.objects.filter(pin=str(pin).strip()).exclude(status=Game.Status.ENDED).first()
+    # Without the plan (every question of the quiz, as JSON): a look-up and a join need only the
+    # game's state and settings, and decoding the plan was a large share of a join's CPU.
+    game = (
+        Game.objects.filter(pin=str(pin).strip())
+        .exclude(status=Game.Status.ENDED)
+        .defer("plan")
+        .first()
+    )
     if game is None or game.state.get("locked"):
         raise not_found
     if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):

@@ -8,11 +8,20 @@ import shutil
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # Join/PIN rate limits (config/ratelimit.py) are off for the suite, whose tests join many players
 # from 127.0.0.1; tests/hardening turns them on and tests them. Server child processes inherit this.
 os.environ["RATE_LIMITS_ENABLED"] = "0"
 settings.RATE_LIMITS_ENABLED = False
+
+# Properties are about results, not speed: on a loaded machine (CI shares two cores with
+# PostgreSQL, Redis and Chromium) generating inputs may be slow, which must not fail a test.
+hypothesis_settings.register_profile(
+    "citizenquiz", suppress_health_check=[HealthCheck.too_slow], deadline=None
+)
+hypothesis_settings.load_profile("citizenquiz")
 
 REQUIRE_SERVICES = bool(os.environ.get("CQ_REQUIRE_SERVICES") or os.environ.get("CI"))
 CHROMIUM = "/usr/bin/chromium"

@@ -265,6 +265,16 @@ async def test_what_a_participant_receives_before_the_close_never_depends_on_the
 
     monkeypatch.setattr(timezone, "now", lambda: NOW)
     monkeypatch.setattr(secrets, "randbits", lambda bits: SEED)
+    # Bodies and rows kept for a few seconds must not depend on how fast this machine is: kept
+    # for the whole test, each world replays exactly what its own requests built (the replayed
+    # fast-path bodies stay in the comparison).
+    from contest import selectors
+    from contest.apis import leaderboards
+    from contest.boards import units
+
+    monkeypatch.setattr(leaderboards, "BOARD_BODY_SECONDS", 3600.0)
+    monkeypatch.setattr(units, "UNIT_CACHE_SECONDS", 3600)
+    monkeypatch.setattr(selectors, "ROUND_COPY_SECONDS", 3600.0)
     school = (await sync_to_async(make_school)("NI", "THCS Nguyễn Du"))["school"]
 
     world_a = await sync_to_async(build_world)("a", school)

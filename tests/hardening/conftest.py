@@ -10,9 +10,10 @@ def _rate_limits_on(settings):
     from config import ratelimit
 
     settings.RATE_LIMITS_ENABLED = True
-    settings.RATE_LIMIT_JOIN = "10/1"
-    settings.RATE_LIMIT_JOIN_GAME = "500/100"
-    settings.RATE_LIMIT_LOOKUP = "20/1"
+    settings.RATE_LIMIT_JOIN = "200/2"
+    settings.RATE_LIMIT_JOIN_GAME = "2000/500"
+    settings.RATE_LIMIT_JOIN_ADDRESS = "600/1"
+    settings.RATE_LIMIT_LOOKUP = "200/2"
     settings.RATE_LIMIT_PIN_MISSES = "20/600"
     settings.RATE_LIMIT_REGISTER = "30/0.5"
     settings.RATE_LIMIT_ATTEMPT = "60/1"
@@ -29,9 +30,10 @@ def _rate_limits_on(settings):
 # Limits a real server child process runs with (production defaults, stated explicitly).
 STRICT_ENV = {
     "RATE_LIMITS_ENABLED": "1",
-    "RATE_LIMIT_JOIN": "10/1",
-    "RATE_LIMIT_JOIN_GAME": "500/100",
-    "RATE_LIMIT_LOOKUP": "20/1",
+    "RATE_LIMIT_JOIN": "200/2",
+    "RATE_LIMIT_JOIN_GAME": "2000/500",
+    "RATE_LIMIT_JOIN_ADDRESS": "600/1",
+    "RATE_LIMIT_LOOKUP": "200/2",
     "RATE_LIMIT_PIN_MISSES": "20/600",
     "RATE_LIMIT_REGISTER": "30/0.5",
     "RATE_LIMIT_ATTEMPT": "60/1",

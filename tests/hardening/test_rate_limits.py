@@ -107,6 +107,16 @@ ENTRY_REQUESTS = {
         f"/api/contests/{w['contest'].slug}/leaderboard/units/", **m
     ),
 }
+# Look-ups and joins count failures per address (a school behind one NAT succeeds): these fail.
+FAILING_REQUESTS = {
+    "game-join": lambda c, w, i, **m: c.post(
+        "/api/games/join", {"pin": w["game"].pin, "nickname": ""}, format="json", **m
+    ),
+    "game-lookup": lambda c, w, i, **m: c.get("/api/games/lookup?pin=12", **m),
+    "contest-resume": lambda c, w, i, **m: c.get(
+        f"/contests/{w['contest'].slug}/resume/not-a-token-{i}/", **m
+    ),
+}
 TOKEN_ENTRIES = [
     name
     for name, entry in ratelimit.ENTRY_POINTS.items()
@@ -130,7 +140,7 @@ def test_one_address_is_refused_past_its_burst_while_another_address_goes_on(
 ):
     settings.RATE_LIMIT_TOKEN = WIDE
     setattr(settings, ratelimit.ENTRY_POINTS[name].setting, SLOW)
-    send = ENTRY_REQUESTS[name]
+    send = FAILING_REQUESTS.get(name, ENTRY_REQUESTS[name])
     statuses = [send(api_client, world, i, REMOTE_ADDR="203.0.113.5").status_code for i in range(3)]
     assert 429 not in statuses
     _assert_rate_limited(send(api_client, world, 3, REMOTE_ADDR="203.0.113.5"))
@@ -290,3 +300,51 @@ def test_two_ipv6_addresses_share_a_limit_exactly_when_they_share_their_64(
         assert (key({"REMOTE_ADDR": first}) == key({"REMOTE_ADDR": other})) == (
             prefix == other_prefix
         )
+
+
+def test_five_hundred_phones_behind_one_address_all_look_up_and_join_with_the_defaults(
+    api_client, world
+):
+    """A school's Wi-Fi NAT: every pupil's request comes from one public address."""
+    pin = world["game"].pin
+    for i in range(500):
+        looked = api_client.get(f"/api/games/lookup?pin={pin}", REMOTE_ADDR="203.0.113.77")
+        assert looked.status_code == 200, (i, looked.content[:200])
+        joined = _join(api_client, world, i, REMOTE_ADDR="203.0.113.77")
+        assert joined.status_code == 201, (i, joined.content[:200])
+    assert world["game"].players.count() == 500
+
+
+def test_wrong_pin_guessing_from_one_address_is_stopped_with_the_defaults(api_client, world):
+    pins = [str(2_000_000 + i) for i in range(40) if str(2_000_000 + i) != world["game"].pin]
+    statuses = [
+        api_client.post(
+            "/api/games/join",
+            {"pin": pin, "nickname": "Guess"},
+            format="json",
+            REMOTE_ADDR="203.0.113.78",
+        ).status_code
+        for pin in pins
+    ]
+    assert statuses.count(404) == 20 and statuses[20:] == [429] * (len(pins) - 20)
+    # Locked out: even the right PIN is refused from that address, not from another.
+    _assert_rate_limited(_join(api_client, world, 1, REMOTE_ADDR="203.0.113.78"))
+    assert _join(api_client, world, 2, REMOTE_ADDR="203.0.113.79").status_code == 201
+
+
+def test_one_address_cannot_fill_a_game_while_other_addresses_join(api_client, world, settings):
+    settings.RATE_LIMIT_JOIN_ADDRESS = SLOW
+    for i in range(3):
+        assert _join(api_client, world, i, REMOTE_ADDR="203.0.113.80").status_code == 201
+    _assert_rate_limited(_join(api_client, world, 3, REMOTE_ADDR="203.0.113.80"))
+    assert _join(api_client, world, 4, REMOTE_ADDR="203.0.113.81").status_code == 201
+    # Another game is another bucket for the same address.
+    host = make_user("limithost2", roles=["teacher"])
+    other = create_game(host, make_quiz(host))
+    joined = api_client.post(
+        "/api/games/join",
+        {"pin": other.pin, "nickname": "Elsewhere"},
+        format="json",
+        REMOTE_ADDR="203.0.113.80",
+    )
+    assert joined.status_code == 201

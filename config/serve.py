@@ -1,0 +1,51 @@
+"""The server as shipped: Daphne on uvloop, with the flags `make run`, `make run-cluster`,
+docs/deploy.md and bench/live.py all use (one copy of the server configuration).
+
+    .venv/bin/python -m config.serve -b 127.0.0.1 -p 9001 config.asgi:application
+
+Daphne has no event-loop option: the loop policy must be set before daphne.server creates its
+loop (at import) and installs Twisted's asyncio reactor on it. On uvloop, Twisted's per-frame
+writer registration and the socket reads run in C instead of asyncio's Python selector
+(bench/README.md: about 10-30% less server CPU under a join burst and an answer burst).
+`CQ_LOOP=asyncio` runs the stock loop (bench/live.py --loop asyncio compares them).
+
+SERVER_FLAGS: a WebSocket handshake may wait up to 60 s (Daphne's default of 5 s drops phones
+queued behind a 10,000-player join burst), and no per-request access log (nginx writes one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+SERVER_FLAGS = ["--websocket_connect_timeout", "60", "-v", "0"]
+
+
+def install_loop() -> str:
+    """Install the event loop policy named by CQ_LOOP (default uvloop, if installed)."""
+    import asyncio
+
+    if os.environ.get("CQ_LOOP", "uvloop") == "asyncio":
+        return "asyncio"
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
+def command(bind: str, port: int, app: str = "config.asgi:application") -> list[str]:
+    """The command line of one server process."""
+    return [sys.executable, "-m", "config.serve", "-b", bind, "-p", str(port), *SERVER_FLAGS, app]
+
+
+def main() -> None:
+    install_loop()
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()

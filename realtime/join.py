@@ -1,0 +1,402 @@
+"""Joining a live game: the one join reply and PIN look-up reply, and an ASGI fast path for
+POST /api/games/join and GET /api/games/lookup.
+
+A ceremony's join burst (10,000 phones scanning the QR code) went through Django's whole request
+stack: Daphne's HTTP handler, Django's ASGI handler, a dozen middlewares, DRF's request, parsers,
+negotiation and renderer, and two thread hops, around the five queries of the join itself
+(bench/README.md, "Joining": about 13 ms of server CPU per join, most of it not the join).
+
+`JoinFastPath` answers an anonymous PIN look-up (same service, same limits, `lookup_reply`) and
+an anonymous JSON join here instead: it parses the body with the same
+input serializer as the API (`apis.JoinInput`), checks the same rate limits
+(`config.ratelimit.check` / `record_result`), calls the same service (`services.player_join`,
+through `join_reply`, which the API calls too) in one hop to Django's sync thread, and renders
+errors in the same shape and language. Anything else goes to Django untouched: a session cookie
+or Authorization header (the player may be signed in; CSRF applies), another content type, a
+body that is not a JSON object or fails the serializer, a Host Django would refuse, a plain-HTTP
+request where Django would redirect to HTTPS. tests/realtime/test_join_fastpath.py proves both
+paths give the same replies to the same requests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+ROUTE = "game-join"
+PATH = "/api/games/join"
+LOOKUP_ROUTE = "game-lookup"
+LOOKUP_PATH = "/api/games/lookup"
+_MAX_BODY = 4096  # a join is ~100 bytes; anything bigger is Django's to refuse
+
+Scope = dict[str, Any]
+
+# Joins' database work runs on these threads, not on Django's one global sync thread: a join is
+# a few round trips to PostgreSQL and Redis, and on one thread a 10,000-player burst waited for
+# them one player at a time (the server sat mostly idle: bench/README.md "Joining"). Each thread
+# borrows its own pooled connection (DB_POOL_MAX, 12 per process, leaves room for the rest).
+JOIN_THREADS = 4
+_executor = ThreadPoolExecutor(max_workers=JOIN_THREADS, thread_name_prefix="join")
+
+
+def off_thread(fn: Callable) -> Callable[..., Awaitable[Any]]:
+    """`fn` as a coroutine on the join threads, with Django's connection handling around it
+    (as channels' database_sync_to_async does): for the join, the look-up and the hello."""
+    from django.db import close_old_connections
+
+    def run(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_executor)
+
+
+def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
+    """Join with validated input (apis.JoinInput): the 201 body, and the device id to set in the
+    device cookie when the browser does not have it yet (None: keep the cookie). Raises the
+    service's ApplicationError."""
+    from realtime import services
+    from realtime.device import device_new
+
+    player, token = services.player_join(
+        pin=data["pin"],
+        nickname=data["nickname"],
+        team=data.get("team"),
+        user=user,
+        challenge=data.get("challenge"),
+        device=device or device_new(),
+        venue=data.get("venue"),
+    )
+    body = {
+        "game": player.game_id,
+        "player": player.id,
+        "nickname": player.nickname,
+        "team": player.team,
+        "venue": player.venue.name if player.venue_id else None,
+        "practice": player.game.practice,
+        "token": token,
+        "ws_url": f"/ws/game/{player.game_id}/",
+    }
+    return body, (player.device if device != player.device else None)
+
+
+def pin_of(data: Any) -> str:
+    """The PIN a join names (its per-game bucket); "" if there is none to read."""
+    pin = data.get("pin") if isinstance(data, dict) else None
+    pin = str(pin).strip() if isinstance(pin, str | int) and not isinstance(pin, bool) else ""
+    return pin if pin.isdigit() and len(pin) <= 12 else ""
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value
+    return b""
+
+
+def _plain_http_redirected(scope: Scope) -> bool:
+    """Whether Django's SecurityMiddleware would redirect this request to HTTPS."""
+    if not settings.SECURE_SSL_REDIRECT or scope.get("scheme") == "https":
+        return False
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    if proxy:
+        name, value = proxy
+        header = name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin-1")
+        if _header(scope, header).decode("latin-1") == value:
+            return False
+    return True
+
+
+def _host_allowed(scope: Scope) -> bool:
+    from django.http.request import split_domain_port, validate_host
+
+    host = _header(scope, b"host").decode("latin-1")
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+def _anonymous(scope: Scope) -> bool:
+    if _header(scope, b"authorization"):
+        return False
+    cookie = _header(scope, b"cookie")
+    if cookie and settings.SESSION_COOKIE_NAME.encode() in cookie:
+        return False
+    return _host_allowed(scope) and not _plain_http_redirected(scope)
+
+
+def _lookup_eligible(scope: Scope) -> bool:
+    return (
+        scope.get("type") == "http"
+        and scope.get("method") == "GET"
+        and scope.get("path") == LOOKUP_PATH
+        and _anonymous(scope)
+    )
+
+
+def _eligible(scope: Scope) -> bool:
+    if scope.get("type") != "http" or scope.get("method") != "POST" or scope.get("path") != PATH:
+        return False
+    if _header(scope, b"authorization"):
+        return False
+    if not _header(scope, b"content-type").lower().startswith(b"application/json"):
+        return False
+    cookie = _header(scope, b"cookie")
+    if cookie and settings.SESSION_COOKIE_NAME.encode() in cookie:
+        return False
+    return _host_allowed(scope) and not _plain_http_redirected(scope)
+
+
+def _meta(scope: Scope) -> dict:
+    client = scope.get("client") or ("unknown", 0)
+    meta = {"REMOTE_ADDR": client[0]}
+    forwarded = _header(scope, b"x-forwarded-for")
+    if forwarded:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded.decode("latin-1")
+    return meta
+
+
+def _answer_sync(scope: Scope, data: dict, language: str):
+    """Rate limits, the join, the error: everything in one hop to Django's sync thread. Returns
+    a Django response, or None when Django must answer (the input is not valid)."""
+    from django.db import close_old_connections
+    from django.http import JsonResponse, parse_cookie
+    from django.utils import translation
+
+    from config import ratelimit
+    from config.errors import error_body
+    from config.middleware import too_many
+    from quizzes.errors import ApplicationError
+    from realtime.apis import JoinInput
+    from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
+
+    close_old_connections()
+    try:
+        with translation.override(language):
+            validated = JoinInput(data=data)
+            if not validated.is_valid():
+                return None  # Django renders the same serializer's errors (and counts them)
+            address = ratelimit.client_address(_meta(scope))
+            pin = pin_of(data)
+            wait = ratelimit.check(ROUTE, address=address, token=None, pin=pin)
+            if wait is not None:
+                response = too_many(wait)
+                response["Content-Language"] = language
+                return response
+            cookie = _header(scope, b"cookie")
+            cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
+            device = device_read(cookies.get(DEVICE_COOKIE))
+            code = ""
+            try:
+                body, new_device = join_reply(
+                    data=validated.validated_data, user=None, device=device
+                )
+                response = JsonResponse(body, status=201)
+                if new_device is not None:
+                    device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
+            except ApplicationError as exc:
+                code = exc.code
+                response = JsonResponse(
+                    error_body(exc.code, exc.message, exc.details), status=exc.status
+                )
+            ratelimit.record_result(
+                ROUTE, address=address, status=response.status_code, code=code, pin=pin
+            )
+            response["Content-Language"] = language
+            return response
+    finally:
+        close_old_connections()
+
+
+_answer = off_thread(_answer_sync)
+
+
+def lookup_reply(*, pin: Any, user) -> dict:
+    """The PIN look-up's body (apis.GameLookupApi calls it too): the game, and whether joining
+    needs the code on the big screen, so the form can ask for it at once."""
+    from realtime import services
+    from realtime.venues import venue_list
+
+    game = services.game_for_pin(pin, user=user)
+    # The venue picker of a game played at several venues (realtime/venues.py): names, no keys.
+    return {
+        "game": game.id,
+        "challenge": bool(game.settings.get("join_challenge")),
+        "venues": venue_list(game_id=game.id),
+    }
+
+
+def _lookup_sync(scope: Scope, language: str):
+    """The anonymous PIN look-up: rate limits, the service, the error, in one hop."""
+    from urllib.parse import parse_qsl
+
+    from django.db import close_old_connections
+    from django.http import JsonResponse
+    from django.utils import translation
+
+    from config import ratelimit
+    from config.errors import error_body
+    from config.middleware import too_many
+    from quizzes.errors import ApplicationError
+
+    close_old_connections()
+    try:
+        with translation.override(language):
+            address = ratelimit.client_address(_meta(scope))
+            wait = ratelimit.check(LOOKUP_ROUTE, address=address, token=None)
+            if wait is not None:
+                response = too_many(wait)
+                response["Content-Language"] = language
+                return response
+            query = scope.get("query_string", b"").decode("latin-1")
+            pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
+            try:
+                response = JsonResponse(lookup_reply(pin=pins[-1] if pins else "", user=None))
+            except ApplicationError as exc:
+                response = JsonResponse(
+                    error_body(exc.code, exc.message, exc.details), status=exc.status
+                )
+            ratelimit.record_result(LOOKUP_ROUTE, address=address, status=response.status_code)
+            response["Content-Language"] = language
+            return response
+    finally:
+        close_old_connections()
+
+
+_lookup = off_thread(_lookup_sync)
+
+
+class _Host:
+    def __init__(self, host: str):
+        self.host = host
+
+    def get_host(self) -> str:
+        return self.host
+
+
+def _headers(scope: Scope, response, allow: str, vary: str) -> list[tuple[bytes, bytes]]:
+    """The headers Django's middleware and DRF put on a join answer (SecurityMiddleware, our
+    CSP, LocaleMiddleware, XFrameOptionsMiddleware, the API view's Allow and Vary)."""
+    from config.middleware import content_security_policy
+
+    headers = {k: v for k, v in response.items()}
+    extra = {
+        "Vary": vary,
+        # DRF's view adds Allow; a 429 is Django's middleware answering before the view.
+        "Allow": allow if response.status_code != 429 else "",
+        "X-Frame-Options": settings.X_FRAME_OPTIONS,
+        "Content-Security-Policy": content_security_policy(
+            _Host(_header(scope, b"host").decode("latin-1"))
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": settings.SECURE_REFERRER_POLICY,
+        "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    }
+    if settings.SECURE_HSTS_SECONDS and scope.get("scheme") == "https":
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            hsts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            hsts += "; preload"
+        extra["Strict-Transport-Security"] = hsts
+    for name, value in extra.items():
+        if value and name not in headers:
+            headers[name] = str(value)
+    out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    for cookie in response.cookies.values():
+        out.append((b"Set-Cookie", cookie.output(header="").strip().encode("latin-1")))
+    out.append((b"Content-Length", str(len(response.content)).encode()))
+    return out
+
+
+async def _send_response(
+    scope: Scope,
+    send,
+    response,
+    allow: str = "POST, OPTIONS",
+    vary: str = "Accept, Accept-Language, Cookie",
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": _headers(scope, response, allow, vary),
+        }
+    )
+    await send({"type": "http.response.body", "body": response.content})
+
+
+class JoinFastPath:
+    """Wraps the HTTP application (config/asgi.py): answers anonymous JSON joins itself."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        if _lookup_eligible(scope):
+            from contest.fastpath import _language
+
+            started = time.perf_counter()
+            response = await _lookup(scope, _language(scope))
+            scope["ratelimit.checked"] = True
+            # The look-up reads no session for an anonymous player: Vary has no Cookie.
+            await _send_response(
+                scope, send, response, allow="GET, HEAD, OPTIONS", vary="Accept, Accept-Language"
+            )
+            from config import metrics
+
+            metrics.request_done(LOOKUP_ROUTE, "GET", response.status_code, started, "fastpath")
+            return None
+        if not _eligible(scope):
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        messages: list[dict] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if not message.get("more_body") or len(body) > _MAX_BODY:
+                break
+        response = None
+        if len(body) <= _MAX_BODY:
+            try:
+                data = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                data = None
+            if isinstance(data, dict):
+                from contest.fastpath import _language
+
+                response = await _answer(scope, data, _language(scope))
+        if response is None:
+            return await self.app(scope, _replay(messages, receive), send)
+        scope["ratelimit.checked"] = True
+        await _send_response(scope, send, response)
+        from config import metrics
+
+        metrics.request_done(ROUTE, "POST", response.status_code, started, "fastpath")
+
+
+def _replay(messages: list[dict], receive) -> Callable[[], Awaitable[dict]]:
+    """A receive() that gives the messages already read first, then the client's."""
+    pending = list(messages)
+
+    async def replayed() -> dict:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
