@@ -279,9 +279,10 @@ class Generator:
                 )
                 if status != 200:
                     raise RuntimeError(f"lookup {status} {found}")
-            status, joined = await request(
-                f"{server}/api/games/join", {"pin": cfg["pin"], "nickname": f"P{i:05d}"}, "join"
-            )
+            payload = {"pin": cfg["pin"], "nickname": f"P{i:05d}"}
+            if cfg.get("venues"):  # --venues: players spread evenly over the venues
+                payload["venue"] = cfg["venues"][i % len(cfg["venues"])]
+            status, joined = await request(f"{server}/api/games/join", payload, "join")
             if status != 201:
                 raise RuntimeError(f"join {status} {joined}")
             player_id = joined["player"]
