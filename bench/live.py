@@ -12,6 +12,12 @@ stored answers (score_mismatches).
 
     .venv/bin/python bench/live.py --players 2000 --questions 5 --json bench/results/live.json
 
+--venues V: the game has V venues; players are spread evenly over them and one simulated screen
+per venue (its own key) records when each question arrives; one screen is killed and restarted
+mid-question. --json adds venue_skew_ms (p50/p99 of each question's arrival spread across the
+venue screens), venue_mismatches (venue board rows different from a recomputation from the stored
+answers) and screens (bench/venue_screens.py).
+
 Prints a table; --json writes the whole document; --plot draws the latency distributions (PNG).
 Figures are printed, never asserted (tests/test_bench_smoke.py checks correctness only).
 
@@ -153,7 +159,16 @@ async def rest_join(gen, server: str, i: int, local_ip: str) -> tuple[int, dict]
         async with gen.sem:
             status, joined = await http_post_json(
                 f"{server}/api/games/join",
-                {"pin": gen.cfg["pin"], "nickname": f"P{i:05d}"},
+                {
+                    "pin": gen.cfg["pin"],
+                    "nickname": f"P{i:05d}",
+                    # --venues: players spread evenly over the venues
+                    **(
+                        {"venue": gen.cfg["venues"][i % len(gen.cfg["venues"])]}
+                        if gen.cfg.get("venues")
+                        else {}
+                    ),
+                },
                 local_ip,
             )
         if status != 429:
@@ -264,9 +279,10 @@ class Generator:
                 )
                 if status != 200:
                     raise RuntimeError(f"lookup {status} {found}")
-            status, joined = await request(
-                f"{server}/api/games/join", {"pin": cfg["pin"], "nickname": f"P{i:05d}"}, "join"
-            )
+            payload = {"pin": cfg["pin"], "nickname": f"P{i:05d}"}
+            if cfg.get("venues"):  # --venues: players spread evenly over the venues
+                payload["venue"] = cfg["venues"][i % len(cfg["venues"])]
+            status, joined = await request(f"{server}/api/games/join", payload, "join")
             if status != 201:
                 raise RuntimeError(f"join {status} {joined}")
             player_id = joined["player"]
@@ -687,9 +703,12 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def create_game(questions: int, *, time_limit: int = 120, auto_advance: bool = True) -> dict:
+def create_game(
+    questions: int, *, time_limit: int = 120, auto_advance: bool = True, venues: int = 0
+) -> dict:
     """A teacher, a quiz of single-choice questions (4 choices each) and a game, via the ORM.
-    auto_advance: each question closes once everyone answered (else at its deadline)."""
+    auto_advance: each question closes once everyone answered (else at its deadline); venues:
+    the game's venues (--venues)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test import Client
@@ -729,12 +748,18 @@ def create_game(questions: int, *, time_limit: int = 120, auto_advance: bool = T
     )
     game.plan = [{**item, "time_limit": time_limit} for item in game.plan]
     game.save(update_fields=["plan"])
+    made = []
+    if venues:  # --venues: one game, many venues (bench/venue_screens.py)
+        from realtime.venues import venues_add
+
+        made = venues_add(game=game, names=[f"Venue {v + 1}" for v in range(venues)])
     client = Client()
     client.force_login(teacher)
     return {
         "id": game.id,
         "pin": game.pin,
         "cookie": f"sessionid={client.cookies['sessionid'].value}",
+        "venues": [{"id": v.id, "key": v.screen_key} for v in made],
     }
 
 
@@ -763,6 +788,14 @@ def check_ours(game_id: int, acked: list, client_scores: dict) -> dict:
         "stored_answers": len(stored),
         "acked_answers": len(acked),
     }
+
+
+def venue_board_rebuilt(game_id: int) -> list[dict]:
+    """--venues: the venue board recomputed from the stored answers alone."""
+    from realtime.models import Game
+    from realtime.venues import venue_board_recomputed
+
+    return venue_board_recomputed(game=Game.objects.get(id=game_id))
 
 
 def check_baseline(acked: list) -> dict:
@@ -932,6 +965,7 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
             "pin": game["pin"],
             "kind": kind,
             "concurrency": args.concurrency,
+            "venues": [v["id"] for v in game.get("venues", [])],
         }
         proc = ctx.Process(target=generator_main, args=(cfg, child), daemon=True)
         proc.start()
@@ -967,8 +1001,17 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
     )
     result: dict = {}
     scrapes: dict[str, list] = {}
+    screens = None
+    if game.get("venues"):
+        from bench.venue_screens import VenueScreens
+
+        screens = VenueScreens(
+            servers.urls[-1].replace("http://", "ws://") + ws_path, game["venues"]
+        )
     try:
         await host.start()
+        if screens:
+            await screens.open()
         ready = await wait_all("ready", None, args.join_timeout)
         joined = sum(m[1] for m in ready)
         join_s = time.monotonic() - t_join
@@ -981,6 +1024,9 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         t_game = time.monotonic()
         for q in range(args.questions):
             await host.command("start" if q == 0 else "next")
+            if screens and q == args.questions // 2:
+                await host.until("question", args.question_timeout, q)
+                await screens.restart_one(q)  # a venue screen killed and restarted mid-question
             await wait_all("acked", q, args.question_timeout)
             if kind == "ours":
                 await host.until("reveal", args.question_timeout, q)
@@ -989,6 +1035,8 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
         if kind == "ours":
             await host.command("next")  # -> podium
             await host.until("podium", 60)
+            if screens:
+                await screens.final_board()
             await host.command("next")  # -> ended
             await host.until("ended", 60)
         else:
@@ -1020,6 +1068,8 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
                 await host.close()
             except Exception:  # noqa: BLE001
                 pass
+            if screens:
+                await screens.close()
     cpu1 = cpu_seconds(server_procs)
     merged: dict = {
         "join_ms": [],
@@ -1043,6 +1093,10 @@ async def play(args, *, kind: str, servers: Servers, game: dict, log) -> dict:
 
     if kind == "ours":
         checks = await sync_to_async(check_ours)(game["id"], acked, merged["scores"])
+        if screens:
+            checks.update(
+                screens.report(await sync_to_async(venue_board_rebuilt)(game["id"]), args.questions)
+            )
     else:
         checks = await sync_to_async(check_baseline)(acked)
     generator_cpu = generator_cpu_game = None
@@ -1137,7 +1191,7 @@ async def run_kind(args, kind: str, logdir: Path, log) -> dict:
                 folder = Path(env["PROMETHEUS_MULTIPROC_DIR"])
                 await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
             servers = Servers(args, app="config.asgi:application", env=env, logdir=logdir / kind)
-        game = await sync_to_async(create_game)(args.questions)
+        game = await sync_to_async(create_game)(args.questions, venues=args.venues)
     else:
         from django.db import connection
 
@@ -1285,6 +1339,11 @@ def table(doc: dict) -> str:
     )
     line("redis_cpu_s", str(doc.get("redis_cpu_s")), str(base.get("redis_cpu_s")) if base else None)
     line("errors", json.dumps(doc["errors"]) or "{}", json.dumps(base["errors"]) if base else None)
+    if doc.get("screens"):  # --venues
+        skew = doc["venue_skew_ms"]
+        line("venue_skew_ms p50/p99", f"{skew.get('p50')}/{skew.get('p99')}")
+        line("venue_mismatches", str(doc["venue_mismatches"]))
+        line("screens", json.dumps(doc["screens"]))
     if doc.get("metrics"):
         m = doc["metrics"]
         line(
@@ -1408,6 +1467,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--metrics-sample", type=Path, help="keep the last /metrics text here")
     parser.add_argument(
+        "--venues",
+        type=int,
+        default=0,
+        help="venues in the game: players spread evenly, one simulated screen per venue (ours only)",
+    )
+    parser.add_argument(
         "--chaos",
         action="store_true",
         help="one game on 2 servers behind nginx with faults in questions 1-3 (bench/chaos.py)",
@@ -1438,6 +1503,10 @@ def main(argv=None) -> int:
         if args.url or args.layer != "redis":
             parser.error("--chaos starts its own servers on Redis")
         args.servers, args.nginx, args.baseline = max(2, args.servers), True, "no"
+    if args.venues:
+        args.baseline = "no" if args.baseline == "yes" else args.baseline
+        if args.baseline == "only" or args.chaos:
+            parser.error("--venues measures our server only, without --chaos")
     if args.servers > 1 and args.layer == "memory":
         parser.error("several server processes share the live store: use --layer redis")
     if args.url and args.baseline == "only":

@@ -34,8 +34,15 @@ def screen_key_ok(game: Game, key: Any) -> bool:
 
 
 def may_watch(game: Game, *, user: Any, key: Any) -> bool:
-    """The host or a screen (its key): who may see the join code and the game's screen data."""
-    return screen_key_ok(game, key) or may_host(user, game)
+    """The host or a screen (its key, or a venue's key: realtime/venues.py): who may see the
+    join code and the game's screen data."""
+    from realtime.venues import venue_key_of_game
+
+    return (
+        screen_key_ok(game, key)
+        or may_host(user, game)
+        or venue_key_of_game(game_id=game.id, key=key)
+    )
 
 
 def device_kicked(*, game_id: int, device: str | None, user=None) -> bool:
@@ -52,7 +59,7 @@ def device_kicked(*, game_id: int, device: str | None, user=None) -> bool:
 def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player | None:
     """The token's player; reported as banned when it is, or when this socket comes from a
     device kicked from the game (a token made elsewhere does not let a kicked device back in)."""
-    player = Player.objects.filter(id=player_id, game_id=game_id).first()
+    player = Player.objects.select_related("venue").filter(id=player_id, game_id=game_id).first()
     if (
         player is not None
         and not player.banned
@@ -81,6 +88,17 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player |
         return player
     if role == p.ROLE_HOST:
         if not may_host(scope.get("user"), game):
+            raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
+        return None
+    if "venue" in msg:
+        # A venue's screen or MC view: its own key opens its own venue of this game only (not
+        # the game's screen, another venue or the host).
+        from realtime.venues import venue_by_key
+
+        venue = await off_thread(venue_by_key)(
+            venue_id=msg.get("venue"), key=msg.get("key"), game_id=game.id
+        )
+        if venue is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         return None
     if not screen_key_ok(game, msg.get("key")):

@@ -300,6 +300,7 @@ async def snapshot(hub: Hub, lg: LocalGame, role: str, player: Player | None) ->
             "player": player.id,
             "nickname": player.nickname,
             "team": player.team,
+            "venue": player.venue.name if player.venue is not None else None,
             "score": player.score,
             "rank": player.rank,
             "streak": player.streak,

@@ -12,7 +12,7 @@ import time
 from django.utils import translation
 
 from core import logs, metrics
-from realtime import actions
+from realtime import actions, venue_live
 from realtime import protocol as p
 from realtime.access import hello_check
 from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_NOT_FOUND, CLOSE_REPLACED, ClientError
@@ -30,6 +30,7 @@ class GameSocket(LiveSocket):
     def __init__(self, scope: dict, send):
         super().__init__(scope, send)
         self.lg: LocalGame | None = None
+        self.venue: tuple[int, bool] | None = None  # (venue id, MC view): realtime/venue_live.py
         try:
             self.game_id = int(scope["url_route"]["kwargs"]["game_id"])
         except (KeyError, TypeError, ValueError):
@@ -78,6 +79,12 @@ class GameSocket(LiveSocket):
         player = await hello_check(lg.game, role, msg, self.scope)
         self.detach()
         self.role, self.lg = role, lg
+        # hello_check accepted the venue's key for this venue (screen role only).
+        self.venue = (
+            (msg["venue"], msg.get("mc") is True)
+            if role == p.ROLE_SCREEN and "venue" in msg
+            else None
+        )
         metrics.socket_opened(self, role)
         self.hold()
         if player is not None:
@@ -93,6 +100,8 @@ class GameSocket(LiveSocket):
         await self.release_after(self.snapshot_text(player))
         if player is not None:
             await actions.player_arrived(hub, lg, player)
+        else:
+            await venue_live.attach(hub, lg, self)
 
     def _joined(self, role: str) -> LocalGame:
         if self.lg is None:

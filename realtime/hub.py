@@ -124,6 +124,9 @@ class LocalGame:
         self.answers_timer: asyncio.TimerHandle | None = None
         self.answers_sent = 0.0
         self.answers_latest: tuple[int, int] = (-1, 0)  # (q, highest count seen)
+        # The venues' status ticker (realtime/venue_live.py), when the game has venues.
+        self.venue_ticker: asyncio.Future | None = None
+        self.venue_wake: asyncio.Event | None = None
 
     @property
     def plan(self) -> list[dict]:
@@ -372,7 +375,11 @@ class Hub:
             players = await self.store.players_get(lg.id)
             if players is not None:
                 lg.players_count = players
-            rows = await db(lambda ids=list(lg.players): list(Player.objects.filter(id__in=ids)))()
+            rows = await db(
+                lambda ids=list(lg.players): list(
+                    Player.objects.select_related("venue").filter(id__in=ids)
+                )
+            )()
             by_id = {row.id: row for row in rows}
             for sock in list(lg.sockets(TO_ALL)):
                 player = by_id.get(sock.player_id) if sock.player_id is not None else None

@@ -49,6 +49,7 @@ class JoinInput(StrictTypes, serializers.Serializer):
     challenge = serializers.CharField(
         max_length=12, required=False, allow_blank=True, allow_null=True
     )
+    venue = serializers.IntegerField(required=False, allow_null=True)
 
 
 def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
@@ -65,12 +66,14 @@ def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | Non
         user=user,
         challenge=data.get("challenge"),
         device=device or device_new(),
+        venue=data.get("venue"),
     )
     body = {
         "game": player.game_id,
         "player": player.id,
         "nickname": player.nickname,
         "team": player.team,
+        "venue": player.venue.name if player.venue is not None else None,
         "practice": player.game.practice,
         "token": token,
         "ws_url": f"/ws/game/{player.game_id}/",
@@ -205,9 +208,15 @@ def lookup_reply(*, pin: Any, user) -> dict:
     """The PIN look-up's body (apis.GameLookupApi calls it too): the game, and whether joining
     needs the code on the big screen, so the form can ask for it at once."""
     from realtime import services
+    from realtime.venues import venue_list
 
     game = services.game_for_pin(pin, user=user)
-    return {"game": game.id, "challenge": bool(game.settings.get("join_challenge"))}
+    # The venue picker of a game played at several venues (realtime/venues.py): names, no keys.
+    return {
+        "game": game.id,
+        "challenge": bool(game.settings.get("join_challenge")),
+        "venues": venue_list(game_id=game.id),
+    }
 
 
 def _lookup_sync(scope: Scope, language: str):

@@ -80,6 +80,10 @@ class Player(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     unit = models.ForeignKey("quizzes.Unit", null=True, blank=True, on_delete=models.SET_NULL)
+    # The venue the player plays at (games with venues only: realtime/venues.py).
+    venue = models.ForeignKey(
+        "realtime.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="players"
+    )
     banned = models.BooleanField(default=False)
     # realtime.device: the browser this player joined from (a kicked device cannot join again).
     device = models.CharField(max_length=32, blank=True, default="")
@@ -163,3 +167,30 @@ class QuestionResult(models.Model):
     class Meta:
         ordering = ["game", "q"]
         constraints = [models.UniqueConstraint(fields=["game", "q"], name="question_result_once")]
+
+
+class Venue(models.Model):
+    """One venue ("điểm cầu") of a game played at several places at once (realtime/venues.py):
+    its own big screen (its own key) and its own join link; players belong to one venue."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="venues")
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.ForeignKey("quizzes.Unit", null=True, blank=True, on_delete=models.SET_NULL)
+    # Secret of the venue's screen and MC view: it opens this venue's pages only.
+    screen_key = models.CharField(max_length=64, default=new_overlay_key)
+    order = models.PositiveIntegerField(default=0)
+    # The venue's MC pressed "ready" (cleared by the host when the game starts).
+    ready = models.BooleanField(default=False)
+    # Server epoch ms at which a process last held this venue's screen open.
+    screen_seen_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["game", "order", "id"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        constraints = [
+            models.UniqueConstraint(fields=["game", "name"], name="venue_name_unique_in_game")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

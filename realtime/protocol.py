@@ -134,6 +134,10 @@ S_ERROR = "error"
 S_FLAGS = "flags"
 S_KEY = "key"  # host only: the right answer of the question just shown
 S_SKIPPED = "skipped"  # everyone: the host skipped question q (the next frame follows)
+# Host and screens of a game with venues, about once a second: each venue's attendance, answers,
+# screen and MC status, the totals, and the venue board once a question is scored
+# (realtime/venue_live.py, docs/protocol.md "Venues").
+S_VENUES = "venues"
 SERVER_TYPES = (
     S_STATE,
     S_LOBBY,
@@ -153,6 +157,7 @@ SERVER_TYPES = (
     S_FLAGS,
     S_KEY,
     S_SKIPPED,
+    S_VENUES,
 )
 
 ACK_RECEIVED = "received"

@@ -155,6 +155,9 @@ def results_xlsx(*, game: Game) -> bytes:
                 round(a.elapsed_ms / 1000, 2),
             ],
         )
+    from realtime.venues import venues_xlsx_sheet
+
+    venues_xlsx_sheet(book, game=game)  # a game played at several venues: their board
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

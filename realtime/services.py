@@ -270,6 +270,7 @@ def player_join(
     user=None,
     challenge: Any = None,
     device: str | None = None,
+    venue: Any = None,
 ) -> tuple[Player, str]:
     """Join a game by PIN (and the screen's rotating code when the game asks for it): returns
     the player and their signed token. A device or account kicked from the game stays out,
@@ -278,6 +279,9 @@ def player_join(
 
     game = game_for_pin(pin, user=user)
     challenge_check(game=game, code=challenge)
+    from realtime.venues import venue_for_join
+
+    venue_id = venue_for_join(game=game, venue=venue)
     if device_kicked(game_id=game.id, device=device, user=user):
         raise ForbiddenError("banned", MSG_BANNED)
     name = clean_nickname(nickname)
@@ -311,6 +315,7 @@ def player_join(
                 team=chosen,
                 user=user if getattr(user, "is_authenticated", False) else None,
                 unit=unit,
+                venue_id=venue_id,
                 device=device or "",
             )
     except IntegrityError:

@@ -17,8 +17,28 @@ from realtime.apis import (
     GameResultsXlsxApi,
 )
 from realtime.feed import game_feed
+from realtime.venue_apis import (
+    GameVenueBoardApi,
+    GameVenueDetailApi,
+    GameVenuesApi,
+    GameVenueSettingsApi,
+    VenueReadyApi,
+)
 
 urlpatterns = [
+    path("games/<int:game_id>/venues", GameVenuesApi.as_view(), name="game-venues"),
+    path(
+        "games/<int:game_id>/venues/settings",
+        GameVenueSettingsApi.as_view(),
+        name="game-venue-settings",
+    ),
+    path("games/<int:game_id>/venues/board", GameVenueBoardApi.as_view(), name="game-venue-board"),
+    path(
+        "games/<int:game_id>/venues/<int:venue_id>",
+        GameVenueDetailApi.as_view(),
+        name="game-venue-detail",
+    ),
+    path("venues/<int:venue_id>/ready", VenueReadyApi.as_view(), name="venue-ready"),
     path("feed/game/<int:game_id>", game_feed, name="game-feed"),
     path("games/<int:game_id>/overlays", GameOverlaysApi.as_view(), name="game-overlays"),
     path("games/", GameListCreateApi.as_view(), name="game-list"),

@@ -47,7 +47,8 @@ def join_url(request, pin: str | None = None) -> str:
 def play(request):
     """The player's page: PIN + nickname form, then the live game UI (same URL)."""
     pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:12]
-    return render(request, "frontend_live/play.html", {"pin": pin})
+    venue = "".join(ch for ch in request.GET.get("venue", "") if ch.isdigit())[:12]
+    return render(request, "frontend_live/play.html", {"pin": pin, "venue": venue})
 
 
 def host_index(request):

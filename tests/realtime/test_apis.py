@@ -62,6 +62,7 @@ def test_players_join_by_pin_and_get_a_signed_token(api_client, teacher, quiz):
     assert api_client.get(f"/api/games/lookup?pin={game.pin}").data == {
         "game": game.id,
         "challenge": False,
+        "venues": [],  # a game without venues: no venue picker (realtime/venues.py)
     }
     response = api_client.post(
         "/api/games/join", {"pin": game.pin, "nickname": " Lan\u200b Anh "}, format="json"

@@ -243,6 +243,8 @@ function renderLeaderboard(board, podium = false) {
 // --- Messages ---------------------------------------------------------------------------------
 
 function handle(msg) {
+  // Venue panels and strips (venue_host.js, venue_screen.js) follow the same frames.
+  root.dispatchEvent(new CustomEvent("live-frame", { detail: msg }));
   switch (msg.type) {
     case "state": {
       game = msg.game || {};

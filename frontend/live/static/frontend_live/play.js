@@ -79,6 +79,14 @@ async function join(event) {
   const challengeRow = $("#challenge-row");
   const payload = { pin, nickname };
   if (!challengeRow.hidden) payload.challenge = form.challenge.value.replace(/\D/g, "");
+  // A game played at several venues: the player's venue (from the venue's link, or picked).
+  if (!$("#venue-row").hidden) {
+    if (!form.venue.value) {
+      button.disabled = false;
+      return showJoinError(gettext("Pick your venue."), form.venue);
+    }
+    payload.venue = Number(form.venue.value);
+  }
   let body;
   try {
     body = await api("/api/games/join", { method: "POST", body: payload });
@@ -88,6 +96,10 @@ async function join(event) {
       return showJoinError(gettext("No connection. Check your network and try again."), form.pin);
     }
     let field = error.code === "nickname_taken" || error.code === "nickname_invalid" ? form.nickname : form.pin;
+    if (error.code === "venue_required" || error.code === "venue_unknown") {
+      await checkChallenge();
+      field = form.venue;
+    }
     if (error.code === "challenge_required" || error.code === "challenge_wrong") {
       challengeRow.hidden = false;
       form.challenge.value = "";
@@ -95,7 +107,7 @@ async function join(event) {
     }
     return showJoinError(error.code ? error.message : gettext("Could not join. Please try again."), field);
   }
-  session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin };
+  session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin, venue: body.venue };
   saveSession();
   history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
   button.disabled = false;
@@ -126,6 +138,7 @@ function startGame() {
   $("#v-join").hidden = true;
   $("#v-game").hidden = false;
   $("#me-name").textContent = session.nickname;
+  $("#me-venue").textContent = session.venue || "";
   setView("connecting", () => [el("p", { class: "play-wait" }, gettext("Connecting…"))]);
   sock = new LiveSocket({
     gameId: session.game,
@@ -263,6 +276,7 @@ function onState(msg) {
   if (you.nickname) {
     session.nickname = you.nickname;
     $("#me-name").textContent = you.nickname;
+    $("#me-venue").textContent = you.venue || "";
   }
   renderScore();
   const phase = game.phase;
@@ -739,9 +753,20 @@ async function checkChallenge() {
   try {
     const body = await api("/api/games/lookup?pin=" + encodeURIComponent(pin));
     $("#challenge-row").hidden = !body.challenge;
+    venuePicker(body.venues || []);
   } catch (e) {
     // offline, or an unknown PIN: the join itself will say so when the player presses Enter
   }
+}
+
+/** The venue picker of a game played at several venues; the venue's own link preselects it. */
+function venuePicker(venues) {
+  const select = $("#venue");
+  const wanted = select.value || root.dataset.venue || "";
+  select.replaceChildren(el("option", { value: "" }, gettext("Choose your venue…")),
+    ...venues.map((v) => el("option", { value: String(v.id) }, v.name)));
+  if (venues.some((v) => String(v.id) === wanted)) select.value = wanted;
+  $("#venue-row").hidden = !venues.length;
 }
 
 // --- Boot -------------------------------------------------------------------------------------

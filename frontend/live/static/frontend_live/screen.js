@@ -28,7 +28,11 @@ const sound = new ScreenSound();
 
 const sock = new LiveSocket({
   gameId: root.dataset.game,
-  hello: () => ({ type: "hello", v: 1, role: "screen", key: root.dataset.key, lang }),
+  // A venue's screen says which venue: its key opens that venue only.
+  hello: () => ({
+    type: "hello", v: 1, role: "screen", key: root.dataset.key, lang,
+    ...(root.dataset.venue ? { venue: Number(root.dataset.venue) } : {}),
+  }),
   onMessage: handle,
   onStatus: connStatus($("#s-conn")),
   onClose: (event) => {
@@ -404,6 +408,8 @@ function render() {
 }
 
 function handle(msg) {
+  // Venue panels and strips (venue_host.js, venue_screen.js) follow the same frames.
+  root.dispatchEvent(new CustomEvent("live-frame", { detail: msg }));
   switch (msg.type) {
     case "state":
       game = msg.game || {};
