@@ -45,6 +45,7 @@ MSG_VENUE_NAME = _("A venue needs a name of at most 120 characters.")
 MSG_VENUE_DUPLICATE = _("Two venues of a game cannot have the same name.")
 MSG_VENUES_TOO_MANY = _("A game can have at most %(n)s venues.")
 MSG_VENUES_STARTED = _("Venues can only be changed in the lobby.")
+MSG_VENUES_ENDED = _("The game has ended: its venue board is final.")
 MSG_VENUE_SETTINGS = _("Pick a venue method, a K between 1 and 1000 and a podium order.")
 MSG_UNIT_UNKNOWN = _("Unit not found.")
 MSG_VENUE_KEY = _("This venue link is not valid.")
@@ -72,6 +73,9 @@ def venue_settings_set(*, game: Game, method: Any, k: Any, podium: Any) -> dict[
         raise ApplicationError("invalid_venue_settings", MSG_VENUE_SETTINGS)
     with transaction.atomic():
         row = Game.objects.select_for_update().get(id=game.id)
+        if row.phase == engine.ENDED:
+            # The method ranks the venues: changing it afterwards would re-rank a final board.
+            raise ApplicationError("game_ended", MSG_VENUES_ENDED)
         row.settings = {**row.settings, "venues": {"method": method, "k": k, "podium": podium}}
         row.save(update_fields=["settings"])
     game.settings = row.settings
@@ -237,13 +241,17 @@ def venue_board(
     ]
 
 
+def venue_players(game: Game):
+    """The players a venue counts: connected at least once (a join by REST alone, which anyone
+    with the PIN can make, counts nowhere) and not kicked."""
+    return Player.objects.filter(game=game, banned=False, seen=True, venue__isnull=False)
+
+
 def venue_board_for_game(*, game: Game) -> list[dict[str, Any]]:
     """The venue board from the players' running totals (what the screens show)."""
     names = dict(Venue.objects.filter(game=game).values_list("id", "name"))
     members: dict[int, list[tuple[int, int]]] = {}
-    for venue_id, score, correct in Player.objects.filter(
-        game=game, banned=False, venue__isnull=False
-    ).values_list("venue_id", "score", "correct"):
+    for venue_id, score, correct in venue_players(game).values_list("venue_id", "score", "correct"):
         members.setdefault(venue_id, []).append((score, correct))
     settings = venue_settings(game)
     return venue_board(
@@ -259,11 +267,7 @@ def venue_board_recomputed(*, game: Game) -> list[dict[str, Any]]:
     """The same board rebuilt from the stored answers alone (checks, the bench)."""
     names = dict(Venue.objects.filter(game=game).values_list("id", "name"))
     totals: dict[int, list[int]] = {}
-    venues = dict(
-        Player.objects.filter(game=game, banned=False, venue__isnull=False).values_list(
-            "id", "venue_id"
-        )
-    )
+    venues = dict(venue_players(game).values_list("id", "venue_id"))
     for pid in venues:
         totals[pid] = [0, 0]
     for pid, points, fraction in Answer.objects.filter(

@@ -71,3 +71,23 @@ def test_make_run_prints_only_urls_that_answer(client, monkeypatch):
     for url in urls:
         status = client.get(url).status_code
         assert status in (200, 302), (url, status)
+
+
+@pytest.mark.django_db
+def test_after_make_runs_seed_a_teacher_finds_a_quiz_to_host_and_hosts_it(client):
+    """The demo contest's paper stays hidden from teachers while its round is open; the demo
+    teacher still has a live-game quiz on /host/ (the README's first steps host it)."""
+    from quizzes.models import Quiz
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+    client.login(username="teacher", password="citizenquiz")
+
+    page = client.get("/host/", HTTP_ACCEPT_LANGUAGE="en")
+    quiz = Quiz.objects.get(title__contains="Global citizen – live game")
+
+    assert quiz.title in page.content.decode()
+    assert Quiz.objects.filter(title=quiz.title).count() == 1
+    assert quiz.items.count() == 10
+    hosted = client.post("/api/games/", {"quiz": quiz.pk}, content_type="application/json")
+    assert hosted.status_code == 201, hosted.content

@@ -78,7 +78,9 @@ def _venue_page(request, venue_id: int, template: str):
             "practice": False,
         },
     )
-    response.headers["Referrer-Policy"] = "no-referrer"  # keep the key out of Referer headers
+    # The key never leaves this site in a Referer; same-origin (not no-referrer) keeps the page's
+    # own forms (the language switch) posting with its origin, which the CSRF check needs.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

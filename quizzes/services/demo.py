@@ -101,3 +101,36 @@ def seed_bank() -> None:
             "The demo bank has invalid questions: "
             + "; ".join(f"{e.name}: {e.message}" for e in report.errors)
         )
+
+
+LIVE_QUIZ_TITLE = "Công dân toàn cầu – trò chơi trực tiếp / Global citizen – live game"
+
+
+def seed_live_quiz(size: int = 10) -> None:
+    """A public quiz by the demo teacher for live games (idempotent): the demo contest's paper
+    stays hidden from teachers while its round is open, so a first-time teacher has this one to
+    host. Questions of the demo bank, each scored type in turn."""
+    from quizzes.grading import SCORED_TYPES
+    from quizzes.models import Question, Quiz, QuizItem
+
+    teacher = get_user_model().objects.filter(username="teacher").first()
+    if teacher is None or Quiz.objects.filter(title=LIVE_QUIZ_TITLE).exists():
+        return
+    by_type: dict[str, list[Question]] = {}
+    for question in Question.objects.filter(
+        is_current=True, status="published", visibility="public", type__in=SCORED_TYPES
+    ).order_by("id"):
+        by_type.setdefault(question.type, []).append(question)
+    picked: list[Question] = []
+    while len(picked) < size and any(by_type.values()):
+        for qtype in sorted(by_type):
+            if by_type[qtype] and len(picked) < size:
+                picked.append(by_type[qtype].pop(0))
+    if not picked:
+        return
+    quiz = Quiz.objects.create(
+        title=LIVE_QUIZ_TITLE, author=teacher, visibility="public", shuffle_options=True
+    )
+    QuizItem.objects.bulk_create(
+        QuizItem(quiz=quiz, question=question, position=n) for n, question in enumerate(picked)
+    )

@@ -184,6 +184,10 @@ async def test_three_venues_play_one_game_in_sync(asgi_server, browser, artifact
     await screens["Ea Kar"].screenshot(path=str(tmp_path / "venue-screen.png"))
     await panel.screenshot(path=str(tmp_path / "venue-host-panel.png"))
     await mc.screenshot(path=str(tmp_path / "venue-mc.png"))
+    # A Vietnamese MC switches the page's language (its form posts with the page's own origin).
+    await mc.locator("form.lang-switch button[value=vi]").click()
+    await expect(mc.locator("html")).to_have_attribute("lang", "vi", timeout=TIMEOUT)
+    await expect(mc.locator("#mc-name")).to_have_text("Krông Pắc", timeout=TIMEOUT)
 
     # Question 2 nobody answers; then the podium: the venue podium comes first on venue screens.
     await host.get_by_role("button", name=t["next"]).click()

@@ -129,6 +129,17 @@ def test_only_the_host_manages_venues_and_the_ready_button_needs_the_venue_key(c
     assert Venue.objects.get(id=venues[0].id).ready
 
 
+def test_the_venue_method_cannot_change_once_the_game_has_ended():
+    from realtime.models import Game
+
+    _h, game, _venues = _game_with_venues()
+    Game.objects.filter(id=game.id).update(phase="ended")
+    with pytest.raises(ApplicationError) as refused:
+        venue_settings_set(game=game, method="top_k", k=3, podium="before")
+    assert refused.value.code == "game_ended"
+    assert Game.objects.get(id=game.id).settings.get("venues") is None
+
+
 def test_venue_settings_refuse_an_unknown_method():
     _h, game, _v = _game_with_venues()
     with pytest.raises(ApplicationError):
@@ -296,15 +307,43 @@ def test_results_export_has_a_venue_sheet_with_the_board():
     from openpyxl import load_workbook
 
     from realtime.results import results_xlsx
-    from realtime.services import player_join
+    from realtime.services import player_join, player_seen
 
     _h, game, (a, b, _c) = _game_with_venues()
     for name, venue, score in (("A1", a, 30), ("A2", a, 10), ("B1", b, 15)):
         player, _t = player_join(pin=game.pin, nickname=name, venue=venue.id)
+        player_seen(player_id=player.id)
         Player.objects.filter(id=player.id).update(score=score)
     book = load_workbook(io.BytesIO(results_xlsx(game=game)))
     rows = list(book["Venues"].iter_rows(min_row=3, values_only=True))
     assert rows == [(1, "Krông Pắc", 2, 20), (2, "Ea Kar", 1, 15), (3, "Buôn Đôn", 0, 0)]
+
+
+def test_a_player_who_never_connected_does_not_count_on_the_venue_board():
+    """Anyone with the PIN can join by REST without opening a socket: such a player is on no
+    venue's count, so nobody drags a rival venue's mean down with joins alone."""
+    from realtime.services import player_join, player_seen
+
+    _h, game, (a, b, _c) = _game_with_venues()
+    for name, venue, score, connected in (
+        ("A1", a, 30, True),
+        ("A2", a, 10, True),
+        ("B1", b, 24, True),
+        ("ghost", b, 0, False),
+    ):
+        player, _t = player_join(pin=game.pin, nickname=name, venue=venue.id)
+        if connected:
+            player_seen(player_id=player.id)
+        Player.objects.filter(id=player.id).update(score=score)
+
+    board = venue_board_for_game(game=game)
+
+    assert [(r["name"], r["players"], r["value"]) for r in board][:2] == [
+        ("Ea Kar", 1, 24.0),
+        ("Krông Pắc", 2, 20.0),
+    ]
+    recomputed = {r["name"]: r["players"] for r in venue_board_recomputed(game=game)}
+    assert recomputed == {"Ea Kar": 1, "Krông Pắc": 2, "Buôn Đôn": 0}
 
 
 def test_venue_pages_name_the_game_only_with_the_venue_key(client):

@@ -29,6 +29,7 @@ def _extra_steps():
     seed_bank = getattr(demo, "seed_bank", None)
     if seed_bank:
         steps.append(seed_bank)
+    steps.append(demo.seed_live_quiz)
     contest_demo = __import__("contest.services.demo", fromlist=["x"])
     steps.append(contest_demo.seed_demo_contest)
     steps.append(contest_demo.seed_demo_crowd)
