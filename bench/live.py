@@ -1164,6 +1164,11 @@ def server_env(args, kind: str) -> dict:
     )
     if args.join_game_rate:
         env["RATE_LIMIT_JOIN_GAME"] = args.join_game_rate
+    if getattr(args, "nginx", False) or getattr(args, "chaos", False):
+        # Behind nginx, as `make run-cluster` (deploy/cluster.py) ships it: the server reads the
+        # player's address from the one X-Forwarded-For hop nginx adds (else every player would
+        # be nginx's 127.0.0.1, one address for the per-address limits).
+        env.setdefault("TRUSTED_PROXY_COUNT", "1")
     if kind == "baseline":
         env["DJANGO_SETTINGS_MODULE"] = "bench.baseline.settings"
         env["REDIS_URL"] = args.redis_url
