@@ -150,3 +150,7 @@ class Supervised:
     def stop(self) -> None:
         """Stop supervising (the caller then terminates `process`)."""
         self._stopping = True
+
+    def join(self, timeout: float) -> None:
+        """Wait until the supervisor has seen its process end after stop()."""
+        self._thread.join(timeout)

@@ -128,5 +128,5 @@ def test_the_harness_supervisor_restarts_a_killed_process_like_systemd_restart_a
         supervisor.stop()
         supervisor.process.kill()
         supervisor.process.wait()
-    time.sleep(0.3)
+    supervisor.join(10)  # the watcher saw the process end after stop() and gave up
     assert len(supervisor.started) == 2  # stopped: a process ending now is not restarted
