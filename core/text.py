@@ -7,6 +7,40 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 
+MAX_COMBINING = 2  # combining marks kept per base character (Vietnamese needs up to 2)
+# Letters that draw nothing (Hangul fillers, braille blank, Mongolian vowel separator, word joiner).
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e", "\u2060"}
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def strip_invisible(text: str) -> str:
+    """Drop what a screen does not draw or draws misleadingly: control and format characters
+    (bidi overrides, zero-width), surrogates, private use, unassigned, blank letters, and
+    combining marks beyond MAX_COMBINING per base character; every space becomes ' '."""
+    out: list[str] = []
+    marks = 0
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _INVISIBLE or ch in _BLANK_LETTERS:
+            continue
+        if category.startswith("M"):
+            marks += 1
+            if marks > MAX_COMBINING or not out:
+                continue
+        else:
+            marks = 0
+        if category == "Zs":
+            ch = " "
+        out.append(ch)
+    return "".join(out)
+
+
+def clean_label(text: str) -> str:
+    """A name people read on a screen (a nickname, a venue): NFKC, nothing invisible, single
+    spaces, NFC. May be empty: the caller says whether that is allowed."""
+    text = strip_invisible(unicodedata.normalize("NFKC", text))
+    return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
+
 
 def strip_diacritics(text: str) -> str:
     """'Công dân toàn cầu' -> 'Cong dan toan cau' (đ/Đ become d/D, which NFD does not split)."""

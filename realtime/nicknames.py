@@ -13,17 +13,13 @@ import unicodedata
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from core.text import strip_diacritics
+from core.text import clean_label, strip_diacritics
 
 MAX_LENGTH = 20
-MAX_COMBINING = 2  # combining marks kept per base character (Vietnamese needs up to 2)
 
 MSG_NICKNAME_INVALID = _("Please choose another nickname (1 to 20 letters, nothing offensive).")
 
 _SPACES = re.compile(r"\s+")
-
-# Letters that are assigned but render as blank space (Hangul fillers, Braille blank...).
-_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e", "\u2060"}
 
 # Cyrillic, Greek, Armenian and Cherokee look-alikes of Latin letters, applied BEFORE case
 # folding (Greek capital Eta looks like H, small eta like n). Fullwidth and mathematical letters
@@ -233,25 +229,6 @@ _BAD_INSIDE = {
 }
 
 
-def _strip_invisible(text: str) -> str:
-    out: list[str] = []
-    marks = 0
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"} or ch in _BLANK_LETTERS:
-            continue  # control, format (bidi, zero-width), surrogates, private use, unassigned
-        if category.startswith("M"):
-            marks += 1
-            if marks > MAX_COMBINING or not out:
-                continue
-        else:
-            marks = 0
-        if category == "Zs":
-            ch = " "
-        out.append(ch)
-    return "".join(out)
-
-
 def mixes_scripts(text: str) -> bool:
     """Latin mixed with Cyrillic/Greek/Armenian/Cherokee letters (a look-alike spoof)."""
     scripts = set()
@@ -320,9 +297,7 @@ def clean_nickname(raw: object) -> str:
     """The display form of a nickname, or ApplicationError('nickname_invalid')."""
     if not isinstance(raw, str) or len(raw) > 200:
         raise ApplicationError("nickname_invalid", MSG_NICKNAME_INVALID)
-    text = unicodedata.normalize("NFKC", raw)
-    text = _strip_invisible(text)
-    text = unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
+    text = clean_label(raw)
     if not text or len(text) > MAX_LENGTH or not nickname_key(text):
         raise ApplicationError("nickname_invalid", MSG_NICKNAME_INVALID)
     if is_offensive(text) or mixes_scripts(text):

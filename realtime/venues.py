@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from contest.ranking import TEAM_CHAIN, rank_rows
 from contest.scoring import is_full
 from core.errors import ApplicationError, NotFoundError
+from core.text import clean_label
 from quizzes.grading import UNSCORED_TYPES
 from quizzes.models import Unit
 from realtime import engine
@@ -97,9 +98,10 @@ def venues_add(*, game: Game, names: list[Any], units: list[Unit] | None = None)
     from_units: list[Unit | None] = list(units) if units else [None] * len(names)
     cleaned = []
     for name in names:
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 120:
+        label = clean_label(name) if isinstance(name, str) else ""
+        if not label or len(label) > 120:
             raise ApplicationError("invalid_venue", MSG_VENUE_NAME)
-        cleaned.append(" ".join(name.split()))
+        cleaned.append(label)
     existing = Venue.objects.filter(game=game).count()
     if existing + len(cleaned) > MAX_VENUES:
         raise ApplicationError("too_many_venues", MSG_VENUES_TOO_MANY % {"n": MAX_VENUES})

@@ -8,8 +8,9 @@ import unicodedata
 
 import pytest
 
+from core.text import MAX_COMBINING
 from realtime.models import Player
-from realtime.nicknames import MAX_COMBINING, MAX_LENGTH
+from realtime.nicknames import MAX_LENGTH
 from tests.factories import make_user
 from tests.hardening.nickname_corpus import TAKEN, corpus
 from tests.realtime.conftest import create_game, join, make_quiz

@@ -112,6 +112,21 @@ def test_venues_from_units_make_one_venue_per_district():
     assert venues_from_units(game=game, parent_id=province.id) == []  # no duplicates
 
 
+def test_a_venue_name_that_draws_nothing_is_refused_and_hidden_characters_make_no_twin():
+    host = make_user("uhost", roles=["teacher"])
+    game = create_game(host, make_quiz(host, ("single",)))
+    for blank in ("\u200b", "\u3164\u200d", " \u202e ", "\u2800"):
+        with pytest.raises(ApplicationError) as refused:
+            venues_add(game=game, names=[blank])
+        assert refused.value.code == "invalid_venue"
+    (made,) = venues_add(game=game, names=["Ea\u200b Kar\u202e"])
+    assert made.name == "Ea Kar"
+    with pytest.raises(ApplicationError) as twin:
+        venues_add(game=game, names=["ea kar\u2060"])
+    assert twin.value.code == "duplicate_venue"
+    assert list(Venue.objects.filter(game=game).values_list("name", flat=True)) == ["Ea Kar"]
+
+
 def test_only_the_host_manages_venues_and_the_ready_button_needs_the_venue_key(client):
     host, game, venues = _game_with_venues()
     stranger = make_user("stranger", roles=["teacher"])
