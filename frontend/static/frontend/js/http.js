@@ -46,14 +46,27 @@ export async function api(url, { method = "GET", body, form, cache, credentials 
   return data;
 }
 
+/**
+ * The problems an error body lists, as readable lines: DRF nests them for lists and objects
+ * ({items: [{}, {text: ["Too long"]}]} -> "items 2 › text: Too long"); the valid items' empty
+ * entries are skipped.
+ */
+function problems(value, path) {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) {
+    return value.flatMap((item, i) =>
+      item !== null && typeof item === "object" ? problems(item, `${path} ${i + 1}`.trim()) : problems(item, path),
+    );
+  }
+  if (typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) => problems(item, path ? `${path} › ${key}` : key));
+  }
+  return [path ? `${path}: ${value}` : String(value)];
+}
+
 /** A readable message for a failed call: the API's message plus the problems it lists. */
 export function errorText(error) {
   if (!(error instanceof ApiError)) return String((error && error.message) || error);
-  const details = error.details;
-  if (Array.isArray(details)) return `${error.message} ${details.join(" ")}`;
-  if (details && typeof details === "object") {
-    const parts = Object.entries(details).map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`);
-    return `${error.message} ${parts.join("; ")}`;
-  }
-  return error.message;
+  const lines = problems(error.details, "");
+  return lines.length ? `${error.message} ${lines.join("; ")}` : error.message;
 }
