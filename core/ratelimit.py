@@ -263,6 +263,7 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
     "game-join": _JOIN,
     "game-lookup": _LOOKUP,
     "contest-resume": _LOOKUP,
+    "venue-ready": _LOOKUP,  # the venue key is the credential: a wrong one is a failed guess
     "contest-register": _REGISTER,
     "round-attempt-start": _ATTEMPT,
     "attempt-autosave": _ANSWER,

@@ -12,6 +12,7 @@ from contest.models import Attempt
 from core import ratelimit
 from realtime.challenge import challenge_current
 from realtime.models import Game
+from realtime.venues import venues_add
 from tests.contest.helpers import TOKEN_HEADER, make_contest, make_school, register
 from tests.factories import make_user
 from tests.realtime.conftest import create_game, make_quiz
@@ -32,8 +33,11 @@ def world(api_client):
     ).json()
     host = make_user("limithost", roles=["teacher"])
     game = create_game(host, make_quiz(host))
+    # venues on a game of their own: a game with venues asks every player to pick one
+    (venue,) = venues_add(game=create_game(host, make_quiz(host)), names=["Ea Kar"])
     ratelimit.reset()
     return {
+        "venue": venue,
         "contest": contest,
         "round": round_,
         "school": units["school"],
@@ -71,6 +75,12 @@ ENTRY_REQUESTS = {
         f"/contests/{w['contest'].slug}/resume/{w['token']}/", **m
     ),
     "contest-register": _register,
+    "venue-ready": lambda c, w, i, **m: c.post(
+        f"/api/venues/{w['venue'].pk}/ready",
+        {"key": w["venue"].screen_key, "ready": bool(i % 2)},
+        format="json",
+        **m,
+    ),
     "round-attempt-start": lambda c, w, i, **m: c.post(
         f"/api/rounds/{w['round'].pk}/attempts/", {}, format="json", **_tok(w, m)
     ),
@@ -113,6 +123,12 @@ FAILING_REQUESTS = {
         "/api/games/join", {"pin": w["game"].pin, "nickname": ""}, format="json", **m
     ),
     "game-lookup": lambda c, w, i, **m: c.get("/api/games/lookup?pin=12", **m),
+    "venue-ready": lambda c, w, i, **m: c.post(
+        f"/api/venues/{w['venue'].pk}/ready",
+        {"key": f"guess-{i}", "ready": True},
+        format="json",
+        **m,
+    ),
     "contest-resume": lambda c, w, i, **m: c.get(
         f"/contests/{w['contest'].slug}/resume/not-a-token-{i}/", **m
     ),
