@@ -289,7 +289,12 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 # config/'s own strings live in ./locale. `.ci/messages.sh` empties this while it refreshes the
 # per-app catalogues, because makemessages writes into LOCALE_PATHS[0] when it is set.
-LOCALE_PATHS = [] if os.environ.get("CQ_PER_APP_MESSAGES") else [BASE_DIR / "locale"]
+# core/locale_drf: Vietnamese for Django REST framework's own messages (DRF ships few), after ours.
+LOCALE_PATHS = (
+    []
+    if os.environ.get("CQ_PER_APP_MESSAGES")
+    else [BASE_DIR / "locale", BASE_DIR / "core" / "locale_drf"]
+)
 USE_I18N = True
 # Day-first dates in both languages (core/formats/): one way to write a date on every page.
 FORMAT_MODULE_PATH = ["core.formats"]
