@@ -30,6 +30,7 @@ import json
 import re
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.utils import timezone
@@ -38,9 +39,16 @@ from contest import fastpath
 from core import logs, metrics
 
 ROUTE_AUTOSAVE = "attempt-autosave"
-# The attempt writes Django answers (start, submit, and autosaves the fast path passes on): the
-# paths Django routes to these names (contest/urls.py), read from its resolver.
-WRITE_ROUTES = ("round-attempt-start", ROUTE_AUTOSAVE, "attempt-submit")
+ROUTE_START = "round-attempt-start"
+ROUTE_SUBMIT = "attempt-submit"
+# The attempt writes (start, submit, and autosaves the fast path passes on): the paths Django
+# routes to these names (contest/urls.py), read from its resolver.
+WRITE_ROUTES = (ROUTE_START, ROUTE_AUTOSAVE, ROUTE_SUBMIT)
+
+# Start and submit run the service on these threads (each borrows a pooled Django connection,
+# and at most as many run at once as the process has connections: AttemptWrites._slots).
+WRITE_THREADS = 8
+_executor = ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="attempt")
 
 
 def _autosave_path(path: str) -> re.Match[str] | None:
@@ -49,6 +57,15 @@ def _autosave_path(path: str) -> re.Match[str] | None:
 
 def _write_path(path: str) -> bool:
     return any(fastpath.route_regex(name).match(path) for name in WRITE_ROUTES)
+
+
+def _start_or_submit_path(path: str) -> tuple[str, int] | None:
+    """(route name, round or attempt id) of a start or a submit."""
+    for name in (ROUTE_START, ROUTE_SUBMIT):
+        match = fastpath.route_regex(name).match(path)
+        if match is not None:
+            return name, int(match[1])
+    return None
 
 
 MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
@@ -63,6 +80,81 @@ def autosave_reply(attempt, now=None) -> dict[str, Any]:
         "time_left_ms": attempt.time_left_ms(now),
         "server_now": now.isoformat(),
     }
+
+
+def start_reply(attempt) -> dict[str, Any]:
+    """The answer to a start (the API view and the fast path): the attempt's state."""
+    from contest import selectors
+
+    return selectors.attempt_state(attempt)
+
+
+def submit_reply(attempt) -> dict[str, Any]:
+    """The answer to a hand-in (the API view and the fast path): never the score."""
+    return {
+        "status": attempt.status,
+        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
+        "time_ms": attempt.time_ms,
+    }
+
+
+def start_or_submit(
+    route: str,
+    object_id: int,
+    claims: tuple[int, int, int],
+    language: str,
+    data: dict[str, Any] | None,
+) -> tuple[int, bytes]:
+    """A start or a submit as its API view does it (contest/apis/attempts.py) for a participant
+    known by a valid token: the same selectors, access check and service, the reply or the
+    error in the shared body (core.error_handler), rendered as DRF's JSONRenderer does.
+    `data`: a submit's validated AnswersSerializer data. Runs on a worker thread."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import translation
+    from rest_framework.renderers import JSONRenderer
+
+    from contest import selectors, services
+    from contest.services.registration import MSG_NOT_REGISTERED, participant_for_claims
+    from core.errors import ApplicationError, ForbiddenError, error_body
+
+    with translation.override(language):
+        try:
+            if route == ROUTE_START:
+                round_ = selectors.round_get(round_id=object_id, user=AnonymousUser())
+                participant = participant_for_claims(claims, round_.contest)
+                if participant is None:
+                    raise ForbiddenError("not_registered", MSG_NOT_REGISTERED)
+                attempt = services.attempt_start(participant=participant, round_=round_)
+                status, reply = 201, start_reply(attempt)
+            else:
+                data = data or {}
+                attempt = services.attempt_submit(
+                    participant_id=claims[0],
+                    token_version=claims[2],
+                    attempt_id=object_id,
+                    answers=data.get("answers"),
+                    prediction=data.get("prediction"),
+                )
+                status, reply = 200, submit_reply(attempt)
+        except ApplicationError as exc:
+            status, reply = exc.status, error_body(exc.code, exc.message, exc.details)
+        return status, JSONRenderer().render(reply)
+
+
+def _on_thread(fn, *args):
+    """`fn(*args)` on the attempt threads, with Django's connection handling around it (as
+    channels' database_sync_to_async does)."""
+    from asgiref.sync import sync_to_async
+    from django.db import close_old_connections
+
+    def run():
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False, executor=_executor)()
 
 
 def _reject_constant(name: str):
@@ -82,7 +174,10 @@ class AttemptWrites:
         write = scope.get("type") == "http" and scope.get("method") == "POST"
         match = _autosave_path(scope.get("path", "")) if write else None
         if match is None:
-            if write and _write_path(scope.get("path", "")):
+            other = _start_or_submit_path(scope.get("path", "")) if write else None
+            if other is not None:
+                await self._start_or_submit(*other, scope, receive, send)
+            elif write and _write_path(scope.get("path", "")):
                 await self._django(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
@@ -95,7 +190,7 @@ class AttemptWrites:
             return  # the client went away before its request was complete
         replay = _replaying(body, more, receive)
         reply = None
-        key = fastpath.request_key(scope)
+        key = (ROUTE_AUTOSAVE, *fastpath.request_key(scope))
         headers = self.headers.get(key)
         if headers is not None and more is False and _eligible(scope, body):
             try:
@@ -117,6 +212,60 @@ class AttemptWrites:
         )
         await send({"type": "http.response.body", "body": reply})
         metrics.request_done(ROUTE_AUTOSAVE, "POST", 200, started, "fastpath")
+
+    async def _start_or_submit(self, route: str, object_id: int, scope, receive, send) -> None:
+        """A start or a submit with a token header: the view's work on a worker thread, without
+        Django's handler, middleware and DRF (start_or_submit); anything else through Django."""
+        from contest.services.registration import token_claims
+
+        key = (route, *fastpath.request_key(scope))
+        headers = self.headers.get(key)
+        claims = None
+        if headers is not None and _eligible(scope, None):
+            token = fastpath.header(scope, b"x-participant-token").decode("latin-1")
+            claims = token_claims(token)
+        if claims is None:
+            await self._django(scope, receive, self._capture(key, send))
+            return
+        started = time.perf_counter()
+        if await fastpath.limited(scope, send, route):
+            return
+        body, more = await _read_body(receive)
+        if more is None:
+            return  # the client went away before its request was complete
+        replay = _replaying(body, more, receive)
+        outcome = None
+        if more is False and _eligible(scope, body):
+            try:
+                data = None if route == ROUTE_START else _submit_data(body)
+                if route == ROUTE_START or data is not None:
+                    async with self._slots():
+                        outcome = await _on_thread(
+                            start_or_submit,
+                            route,
+                            object_id,
+                            claims,
+                            fastpath.request_key(scope)[1],
+                            data,
+                        )
+            except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
+                outcome = None
+        if outcome is None:
+            await self._django(scope, replay, self._capture(key, send))
+            return
+        status, reply = outcome
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    *logs.with_request_id({"headers": headers}, scope)["headers"],
+                    (b"Content-Length", str(len(reply)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": reply})
+        metrics.request_done(route, "POST", status, started, "fastpath")
 
     async def _django(self, scope, receive, send) -> None:
         """An attempt write through Django, at most as many at a time as the process has
@@ -221,13 +370,13 @@ class AttemptWrites:
             await pool.close()
 
     def _capture(self, key: tuple, send):
-        """Remember the headers of Django's successful autosave answers (per host and
-        language): the fast path answers with exactly those."""
+        """Remember the headers of Django's successful answers (per route, host and language):
+        the fast path answers with exactly those."""
 
         async def capture(message: dict) -> None:
             if (
                 message["type"] == "http.response.start"
-                and message.get("status") == 200
+                and message.get("status") in (200, 201)
                 and not any(k.lower() == b"set-cookie" for k, _v in message.get("headers", ()))
             ):
                 fastpath.remember(
@@ -244,11 +393,29 @@ class AttemptWrites:
         return capture
 
 
-def _eligible(scope, body: bytes) -> bool:
+def _submit_data(body: bytes) -> dict[str, Any] | None:
+    """A submit's body as the view validates it (AnswersSerializer); None when refused (Django
+    then says why)."""
+    from contest.apis.attempts import AnswersSerializer
+
+    data = AnswersSerializer(data=json.loads(body, parse_constant=_reject_constant))
+    if not data.is_valid():
+        return None
+    return dict(data.validated_data)
+
+
+# The JSON renderer is the one DRF picks for these Accept headers (others may pick the browsable
+# API, or ask for an indent: Django answers them).
+_JSON_ACCEPTS = (b"", b"*/*", b"application/json")
+
+
+def _eligible(scope, body: bytes | None) -> bool:
     """Token header only: cookies (CSRF), sessions and Authorization are Django's. The body is
-    what Django reads too: as long as its Content-Length says (Django reads no further)."""
+    what Django reads too: as long as its Content-Length says (Django reads no further); None:
+    not read yet."""
     return bool(
-        fastpath.header(scope, b"content-length") == str(len(body)).encode()
+        (body is None or fastpath.header(scope, b"content-length") == str(len(body)).encode())
+        and fastpath.header(scope, b"accept").strip().lower() in _JSON_ACCEPTS
         and fastpath.header(scope, b"x-participant-token")
         and not fastpath.header(scope, b"cookie")
         and not fastpath.header(scope, b"authorization")

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 
 from contest import access, selectors, services
 from contest.apis.common import ParticipantApi
-from contest.attempt_fastpath import autosave_reply
+from contest.attempt_fastpath import autosave_reply, start_reply, submit_reply
 from contest.models import Contest
 from contest.services.registration import (
     COOKIE_PREFIX,
+    MSG_NOT_REGISTERED,
     participant_for_request,
     participant_required,
     request_token,
@@ -75,7 +76,7 @@ class AttemptStartApi(ParticipantApi):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
         participant = participant_required(request, round_.contest)
         attempt = services.attempt_start(participant=participant, round_=round_)
-        return Response(selectors.attempt_state(attempt), status=201)
+        return Response(start_reply(attempt), status=201)
 
 
 def _participant_id(request, attempt_id: int) -> int:
@@ -146,7 +147,7 @@ def _fast_participant_id(request) -> tuple[int, int | None]:
             .first()
         )
     if pid is None:
-        raise ForbiddenError("not_registered", _("Please register for this contest first."))
+        raise ForbiddenError("not_registered", MSG_NOT_REGISTERED)
     return pid, None
 
 
@@ -162,13 +163,7 @@ class SubmitApi(ParticipantApi):
             answers=data.validated_data.get("answers"),
             prediction=data.validated_data.get("prediction"),
         )
-        return Response(
-            {
-                "status": attempt.status,
-                "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
-                "time_ms": attempt.time_ms,
-            }
-        )
+        return Response(submit_reply(attempt))
 
 
 class AttemptReviewApi(ParticipantApi):

@@ -43,6 +43,7 @@ MSG_CONTACT = gettext_lazy("Please give an email address or a phone number.")
 MSG_UNIT = gettext_lazy("Please pick your school (or class) from the list.")
 MSG_PHONE = gettext_lazy("This phone number does not look right.")
 MSG_DOB = gettext_lazy("This date of birth does not look right.")
+MSG_NOT_REGISTERED = gettext_lazy("Please register for this contest first.")
 MSG_TOKEN_REVOKED = gettext_lazy(
     "This participant link was revoked by the organisers. Ask them for a new resume link."
 )
@@ -359,6 +360,23 @@ def participant_for_request(request, contest: Contest, *, allow_cookie: bool) ->
     cookie (CSRF-checked for writes), or the logged-in account. A token that was revoked or
     has expired is refused with a clear 403 (token_revoked, token_expired)."""
     claims = token_claims(request_token(request, contest.pk, allow_cookie=allow_cookie))
+    participant = participant_for_claims(claims, contest)
+    if participant is not None:
+        return participant
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return (
+            Participant.objects.select_related("school").filter(contest=contest, user=user).first()
+        )
+    return None
+
+
+def participant_for_claims(
+    claims: tuple[int, int, int] | None, contest: Contest
+) -> Participant | None:
+    """The contest's participant a token's claims (token_claims) name, checked for revocation
+    and expiry (403 token_revoked, token_expired); None when the token is not this contest's
+    participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py)."""
     qs = Participant.objects.select_related("school")
     if claims and claims[1] == contest.pk:
         participant = (
@@ -379,16 +397,13 @@ def participant_for_request(request, contest: Contest, *, allow_cookie: bool) ->
                 contest_ends_at=participant.contest_ends_at,
             )
             return participant
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return qs.filter(contest=contest, user=user).first()
     return None
 
 
 def participant_required(request, contest: Contest, *, allow_cookie: bool = True) -> Participant:
     participant = participant_for_request(request, contest, allow_cookie=allow_cookie)
     if participant is None:
-        raise ForbiddenError("not_registered", _("Please register for this contest first."))
+        raise ForbiddenError("not_registered", MSG_NOT_REGISTERED)
     return participant
 
 

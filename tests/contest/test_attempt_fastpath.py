@@ -209,3 +209,267 @@ async def test_a_burst_of_attempt_writes_waits_its_turn_for_django_instead_of_fa
     statuses = await asyncio.gather(*(post(path) for path in paths))
     assert statuses == [201] * len(paths)
     assert most == slots
+
+
+def _build_many(n: int):
+    """A contest with an open round and a closed one, and n registered participants."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contest import services
+    from contest.models import Round
+    from tests.contest.helpers import make_contest, make_school
+
+    contest, round_, _questions = make_contest(n_questions=3)
+    now = timezone.now()
+    closed = Round.objects.create(
+        contest=contest,
+        title_vi="Vòng 0",
+        title_en="Round 0",
+        opens_at=now - timedelta(days=2),
+        closes_at=now - timedelta(days=1),
+        time_limit_seconds=600,
+        max_attempts=1,
+        quiz=round_.quiz,
+        position=0,
+    )
+    units = make_school("CG", "THCS Cầu Giấy")
+    people = []
+    for day in range(1, n + 1):
+        p = services.participant_register(
+            contest=contest,
+            full_name=f"Nguyễn Văn {chr(64 + day)}",
+            unit_id=units["school"].pk,
+            consent=True,
+            date_of_birth=date(2010, 5, day),
+            email=f"q{day}@example.org",
+        )
+        people.append((p, services.participant_token(p)))
+    return contest, round_, closed, people
+
+
+def _stored(attempt_id: int) -> tuple:
+    """What a hand-in stores, as a participant would see it in their review and on the board."""
+    from contest.models import RoundResult
+
+    attempt = Attempt.objects.get(pk=attempt_id)
+    answers = sorted(
+        Answer.objects.filter(attempt_id=attempt_id).values_list("question_id", "points")
+    )
+    result = RoundResult.objects.filter(
+        round_id=attempt.round_id, participant_id=attempt.participant_id
+    ).values_list("score", flat=True)
+    return attempt.status, attempt.score, attempt.prediction, answers, list(result)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("language", ["vi", "en"])
+async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_django(
+    language, settings
+):
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest.attempt_fastpath import AttemptWrites
+    from contest.services.registration import participant_token_revoke
+
+    settings.RATE_LIMITS_ENABLED = False
+    contest, round_, closed, people = await sync_to_async(_build_many)(6)
+    (a, token_a), (b, token_b), (c, token_c), (d, token_d), (e, token_e), (f, token_f) = people
+    calls: list[str] = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    fast_app = AttemptWrites(django)
+
+    async def post(app, path, body, token):
+        data = json.dumps(body).encode()
+        headers = [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"accept", b"application/json"),
+            (b"accept-language", language.encode()),
+            (b"content-length", str(len(data)).encode()),
+            (b"x-participant-token", token.encode()),
+        ]
+        communicator = HttpCommunicator(app, "POST", path, data, headers)
+        response = await communicator.get_response(timeout=30)
+        await communicator.wait(timeout=30)
+        return response
+
+    def same(fast, by_django, drop=("server_now", "time_left_ms", "submitted_at", "time_ms")):
+        """Same status, headers (but the request id) and body (but the clock)."""
+        status, headers, body, _left = _comparable(fast)
+        status_d, headers_d, body_d, _left_d = _comparable(by_django)
+        for name in drop:
+            body.pop(name, None)
+            body_d.pop(name, None)
+        # The length follows the clock's digits (time_ms, submitted_at).
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers_d = [(k, v) for k, v in headers_d if k.lower() != b"content-length"]
+        assert (status, headers, body) == (status_d, headers_d, body_d)
+        return status, body
+
+    start = f"/api/rounds/{round_.pk}/attempts/"
+
+    async def submit_path(attempt_id):
+        return f"/api/attempts/{attempt_id}/submit/"
+
+    try:
+        # Django answers the first start and the first submit (this process learns the headers).
+        first = await post(fast_app, start, {}, token_a)
+        assert first["status"] == 201
+        first_state = json.loads(first["body"])
+        assert calls == [start]
+        warm = await post(fast_app, await submit_path(first_state["id"]), {}, token_a)
+        assert warm["status"] == 200
+        assert len(calls) == 2
+
+        # A new attempt started on the fast path, and the same attempt resumed through Django.
+        fast = await post(fast_app, start, {}, token_b)
+        assert len(calls) == 2, "the fast path answered without Django"
+        state_b = json.loads(fast["body"])
+        resumed = await post(django_asgi_app, start, {}, token_b)
+        status, body = same(fast, resumed)
+        assert status == 201
+        assert body["status"] == "open"
+        assert len(body["questions"]) == 3
+        # ... and resumed on the fast path: the same attempt, not a second one.
+        again = await post(fast_app, start, {}, token_b)
+        assert json.loads(again["body"])["id"] == state_b["id"]
+        assert len(calls) == 2
+        assert await sync_to_async(Attempt.objects.filter(participant=b).count)() == 1
+
+        # Refusals, both paths alike (and nothing stored by either).
+        await sync_to_async(participant_token_revoke)(
+            contest=contest, participant_id=d.pk, actor=None
+        )
+        closed_start = f"/api/rounds/{closed.pk}/attempts/"
+        refusals = [
+            (closed_start, {}, token_c, 409, "round_not_open"),  # a closed round
+            (closed_start, {}, token_b, 409, "attempt_open"),  # another attempt in progress
+            (start, {}, token_d, 403, "token_revoked"),  # a revoked token
+            (await submit_path(state_b["id"]), {}, token_c, 404, "not_found"),  # not theirs
+            (await submit_path(first_state["id"]), {}, token_a, 409, "attempt_finished"),
+            (f"/api/rounds/{round_.pk + 1000}/attempts/", {}, token_c, 404, "not_found"),
+        ]
+        for where, body, who, code, error in refusals:
+            before = len(calls)
+            fast = await post(fast_app, where, body, who)
+            assert len(calls) == before, f"the fast path answered {where} itself"
+            by_django = await post(django_asgi_app, where, body, who)
+            status, body = same(fast, by_django)
+            assert (status, body["code"]) == (code, error)
+        assert await sync_to_async(Attempt.objects.filter(participant=c).count)() == 0
+
+        # A hand-in on the fast path and one through Django, with the same answers: same reply,
+        # stored alike (answers graded, score, prediction, result).
+        state_e = json.loads((await post(django_asgi_app, start, {}, token_e))["body"])
+        hand_in = {}
+        for state in (state_b, state_e):
+            q = {item["id"]: item for item in state["questions"]}
+            hand_in[state["id"]] = {
+                "answers": [
+                    {"question": qid, "response": {"choice": q[qid]["choices"][0]["id"]}}
+                    for qid in sorted(q)
+                ],
+                "prediction": 42,
+            }
+        before = len(calls)
+        fast = await post(
+            fast_app, await submit_path(state_b["id"]), hand_in[state_b["id"]], token_b
+        )
+        assert len(calls) == before
+        by_django = await post(
+            django_asgi_app, await submit_path(state_e["id"]), hand_in[state_e["id"]], token_e
+        )
+        status, body = same(fast, by_django)
+        assert status == 200
+        assert body == {"status": "submitted"}
+        stored_b = await sync_to_async(_stored)(state_b["id"])
+        stored_e = await sync_to_async(_stored)(state_e["id"])
+        assert stored_b[0] == stored_e[0] == "submitted"
+        assert stored_b[2] == stored_e[2] == 42.0
+        assert len(stored_b[3]) == len(stored_e[3]) == 3
+        assert stored_b[1] == sum(p for _q, p in stored_b[3])
+        assert stored_b[4] == [stored_b[1]]
+        assert stored_e[1] == sum(p for _q, p in stored_e[3])
+        assert stored_e[4] == [stored_e[1]]
+
+        # Handed in twice: already finished, both paths alike.
+        fast = await post(fast_app, await submit_path(state_b["id"]), {}, token_b)
+        by_django = await post(django_asgi_app, await submit_path(state_b["id"]), {}, token_b)
+        assert same(fast, by_django)[1]["code"] == "attempt_finished"
+
+        # A hand-in after the deadline: refused (409), the attempt expires with what was saved.
+        late = []
+        for _person, token in ((c, token_c), (f, token_f)):
+            late.append(json.loads((await post(django_asgi_app, start, {}, token))["body"])["id"])
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        past = timezone.now() - timedelta(minutes=5)
+        await sync_to_async(lambda: Attempt.objects.filter(pk__in=late).update(deadline=past))()
+        before = len(calls)
+        fast = await post(fast_app, await submit_path(late[0]), {"prediction": 3}, token_c)
+        assert len(calls) == before
+        by_django = await post(
+            django_asgi_app, await submit_path(late[1]), {"prediction": 3}, token_f
+        )
+        status, body = same(fast, by_django)
+        assert (status, body["code"]) == (409, "deadline_passed")
+        assert (await sync_to_async(_stored)(late[0]))[0] == "expired"
+        assert (await sync_to_async(_stored)(late[1]))[0] == "expired"
+    finally:
+        await fast_app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_start_and_submit_are_rate_limited_on_the_fast_path_as_through_django(settings):
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+
+    from config.asgi import django_asgi_app
+    from contest.attempt_fastpath import AttemptWrites
+
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_ATTEMPT = "2/0.001"
+    _contest, round_, _closed, people = await sync_to_async(_build_many)(2)
+    (_a, token_a), (_b, token_b) = people
+    calls: list[str] = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    fast_app = AttemptWrites(django)
+
+    async def post(app, token, client):
+        headers = [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"2"),
+            (b"x-participant-token", token.encode()),
+        ]
+        communicator = HttpCommunicator(
+            app, "POST", f"/api/rounds/{round_.pk}/attempts/", b"{}", headers
+        )
+        communicator.scope["client"] = (client, 1234)
+        response = await communicator.get_response(timeout=30)
+        await communicator.wait(timeout=30)
+        return response
+
+    try:
+        statuses_fast = [(await post(fast_app, token_a, "10.0.0.1"))["status"] for _ in range(3)]
+        statuses_django = [
+            (await post(django_asgi_app, token_b, "10.0.0.2"))["status"] for _ in range(3)
+        ]
+        assert statuses_fast == statuses_django == [201, 201, 429]
+        assert len(calls) == 1, "the second start and the refusal were answered on the fast path"
+    finally:
+        await fast_app.close()
