@@ -365,6 +365,18 @@ async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_dja
             status, body = same(fast, by_django)
             assert (status, body["code"]) == (code, error)
         assert await sync_to_async(Attempt.objects.filter(participant=c).count)() == 0
+        # In the participant's language (the catalog is there: the two languages differ).
+        from django.utils import translation
+
+        from contest.services.attempts import MSG_NOT_OPEN
+
+        with translation.override(language):
+            expected = str(MSG_NOT_OPEN)
+        with translation.override("en" if language == "vi" else "vi"):
+            assert str(MSG_NOT_OPEN) != expected
+        refused = await post(fast_app, closed_start, {}, token_c)
+        assert json.loads(refused["body"])["message"] == expected
+        assert (b"Content-Language", language.encode()) in refused["headers"]
 
         # A hand-in on the fast path and one through Django, with the same answers: same reply,
         # stored alike (answers graded, score, prediction, result).
