@@ -349,7 +349,7 @@ async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_dja
             contest=contest, participant_id=d.pk, actor=None
         )
         closed_start = f"/api/rounds/{closed.pk}/attempts/"
-        refusals = [
+        refusals: list[tuple[str, dict, str, int, str]] = [
             (closed_start, {}, token_c, 409, "round_not_open"),  # a closed round
             (closed_start, {}, token_b, 409, "attempt_open"),  # another attempt in progress
             (start, {}, token_d, 403, "token_revoked"),  # a revoked token
