@@ -66,7 +66,7 @@ def draw_questions(*, quiz: Quiz, seed: int) -> list[tuple[Question, int]]:
     question bank's own draw (quiz_questions_for_play), so games and contests pick alike."""
     try:
         items = quiz_questions_for_play(
-            quiz=quiz, seed=seed, exclude_types=tuple(sorted(UNSCORED_TYPES))
+            quiz=quiz, seed=seed, exclude_types=tuple(sorted(UNSCORED_TYPES)), keep=True
         )
     except ApplicationError as exc:
         if exc.code == "quiz_empty":

@@ -83,8 +83,65 @@ def draw_rule_candidates(rule: QuizDrawRule, *, exclude_types: tuple[str, ...] =
     return qs.order_by("id").values_list("id", flat=True).distinct()
 
 
+# Question rows (with their choices and theme) a fixed quiz played, kept per process for
+# contests, where every participant's start draws the same quiz: an edit of a question in a quiz
+# makes a new revision (bank.question_update), and any in-place save moves updated_at, which is
+# read with the items each time, so a kept row is used only while it is the row in the database.
+_KEPT_QUESTIONS: dict[int, Question] = {}
+_KEPT_MAX = 5000
+
+
+def _kept_questions(wanted: dict[int, Any]) -> dict[int, Question]:
+    """{question id: row with choices and theme} for {question id: its updated_at}, from this
+    process's copies where they are current, the rest in one query."""
+    missing = [
+        pk
+        for pk, stamp in wanted.items()
+        if pk not in _KEPT_QUESTIONS or _KEPT_QUESTIONS[pk].updated_at != stamp
+    ]
+    if missing:
+        if len(_KEPT_QUESTIONS) > _KEPT_MAX:
+            _KEPT_QUESTIONS.clear()
+        rows = Question.objects.prefetch_related(_choices_prefetch()).select_related("theme")
+        for question in rows.filter(pk__in=missing):
+            _KEPT_QUESTIONS[question.pk] = question
+    return {pk: _KEPT_QUESTIONS[pk] for pk in wanted if pk in _KEPT_QUESTIONS}
+
+
+def _fixed_items(quiz: Quiz, *, keep: bool) -> list[QuizItem]:
+    """A fixed quiz's items in play order, each with its question (and choices, theme)."""
+    if not keep:
+        return list(
+            QuizItem.objects.filter(quiz=quiz)
+            .select_related("question__theme")
+            .prefetch_related(
+                Prefetch("question__choices", queryset=Choice.objects.order_by("position", "id"))
+            )
+            .order_by("position", "id")
+        )
+    rows = list(
+        QuizItem.objects.filter(quiz=quiz)
+        .order_by("position", "id")
+        .values_list(
+            "pk", "question_id", "position", "time_limit", "points", "question__updated_at"
+        )
+    )
+    questions = _kept_questions({row[1]: row[5] for row in rows})
+    return [
+        QuizItem(
+            pk=pk,
+            quiz=quiz,
+            question=questions[question_id],
+            position=position,
+            time_limit=time_limit,
+            points=points,
+        )
+        for pk, question_id, position, time_limit, points, _stamp in rows
+    ]
+
+
 def quiz_questions_for_play(
-    *, quiz: Quiz, seed: Any, exclude_types: tuple[str, ...] = ()
+    *, quiz: Quiz, seed: Any, exclude_types: tuple[str, ...] = (), keep: bool = False
 ) -> list[PlayItem]:
     """The question revisions to play for this quiz and seed, with time limits and points.
 
@@ -92,6 +149,8 @@ def quiz_questions_for_play(
     quizzes pick `count` questions per rule at random (by seed) without repeats across rules.
     Raises ApplicationError("quiz_empty") when nothing can be played. `exclude_types` keeps
     those types out of the draw (contests: no slides or polls); fixed items are played as chosen.
+    `keep`: a fixed quiz's question rows come from this process's current copies (contests, where
+    every start plays the same quiz; the rows are shared, never changed).
     """
     rng = random.Random(f"questions:{seed}:{quiz.pk}")
     items: list[PlayItem] = []
@@ -121,15 +180,7 @@ def quiz_questions_for_play(
                 )
             )
     else:
-        quiz_items = (
-            QuizItem.objects.filter(quiz=quiz)
-            .select_related("question__theme")
-            .prefetch_related(
-                Prefetch("question__choices", queryset=Choice.objects.order_by("position", "id"))
-            )
-            .order_by("position", "id")
-        )
-        for position, item in enumerate(quiz_items):
+        for position, item in enumerate(_fixed_items(quiz, keep=keep)):
             items.append(
                 PlayItem(
                     position=position,

@@ -148,3 +148,54 @@ def test_draw_rule_with_unknown_theme_is_rejected(teacher):
         quiz_set_draw_rules(quiz=quiz, rules=[{"count": 3, "theme": "nope"}])
 
     assert error.value.code == "unknown_theme"
+
+
+def _played(items) -> list[tuple]:
+    return [
+        (
+            i.position,
+            i.question.pk,
+            i.question.text_en,
+            i.time_limit,
+            i.points,
+            i.item_id,
+            [(c.pk, c.text_en) for c in i.choices],
+        )
+        for i in items
+    ]
+
+
+def test_a_kept_fixed_quiz_plays_exactly_as_one_read_afresh_and_follows_every_edit(teacher):
+    """Contests keep a fixed quiz's question rows per process (keep=True): the same play as a
+    fresh read, and an edit of the items or of a question's row shows at the next draw."""
+    first = make_question(text_en="First", time_limit=30, points=1)
+    second = make_question(text_en="Second", time_limit=20, points=2)
+    third = make_question(text_en="Third")
+    quiz = Quiz.objects.create(title="Q", author=teacher, shuffle_options=True)
+    QuizItem.objects.create(quiz=quiz, question=second, position=0, time_limit=60, points=0)
+    QuizItem.objects.create(quiz=quiz, question=first, position=1)
+
+    for seed in range(5):
+        kept = quiz_questions_for_play(quiz=quiz, seed=seed, keep=True)
+        assert _played(kept) == _played(quiz_questions_for_play(quiz=quiz, seed=seed))
+
+    # The items change: the kept play follows at once.
+    quiz_set_items(
+        quiz=quiz,
+        items=[{"question": third.pk}, {"question": first.pk, "time_limit": 45, "points": 2}],
+    )
+    kept = quiz_questions_for_play(quiz=quiz, seed=1, keep=True)
+    assert _played(kept) == _played(quiz_questions_for_play(quiz=quiz, seed=1))
+    assert [(i.question.pk, i.time_limit, i.points) for i in kept][1] == (first.pk, 45, 2)
+
+    # A question's row is saved in place (wording, an option): the kept copy is not used.
+    first.text_en = "First, reworded"
+    first.save()
+    option = first.choices.order_by("id").first()
+    option.text_en = "A new option text"
+    option.save()
+    first.save()
+    kept = quiz_questions_for_play(quiz=quiz, seed=1, keep=True)
+    assert _played(kept) == _played(quiz_questions_for_play(quiz=quiz, seed=1))
+    assert kept[1].question.text_en == "First, reworded"
+    assert "A new option text" in [c.text_en for c in kept[1].choices]
