@@ -180,14 +180,14 @@ def quiz_questions_for_play(
                 )
             )
     else:
-        for position, item in enumerate(_fixed_items(quiz, keep=keep)):
+        for position, quiz_item in enumerate(_fixed_items(quiz, keep=keep)):
             items.append(
                 PlayItem(
                     position=position,
-                    question=item.question,
-                    time_limit=item.effective_time_limit,
-                    points=item.effective_points,
-                    item_id=item.pk,
+                    question=quiz_item.question,
+                    time_limit=quiz_item.effective_time_limit,
+                    points=quiz_item.effective_points,
+                    item_id=quiz_item.pk,
                 )
             )
         if quiz.shuffle_questions:

@@ -192,6 +192,7 @@ def test_a_kept_fixed_quiz_plays_exactly_as_one_read_afresh_and_follows_every_ed
     first.text_en = "First, reworded"
     first.save()
     option = first.choices.order_by("id").first()
+    assert option is not None
     option.text_en = "A new option text"
     option.save()
     first.save()
