@@ -81,7 +81,10 @@ def test_every_message_rest_framework_can_answer_with_reads_in_vietnamese():
 @pytest.mark.django_db
 def test_an_invalid_request_is_answered_in_vietnamese(client):
     response = client.post(
-        "/api/games/join", {"pin": "1234567"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="vi"
+        "/api/games/join",
+        {"pin": "1234567"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="vi",
     )
     assert response.status_code == 400
     assert "Trường này là bắt buộc." in str(response.json()["details"])
