@@ -27,7 +27,8 @@ Ranks are standard competition ranks (1, 2, 2, 4): rows with equal tie keys shar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 KEYS = ("score", "prediction", "time", "submitted")
@@ -63,7 +64,8 @@ def validate_chain(chain: Iterable[str] | None, allowed: Sequence[str] = KEYS) -
 
 
 def _clamp(value: int, high: int) -> int:
-    return max(0, min(high, int(value)))
+    value = int(value)
+    return 0 if value < 0 else high if value > high else value
 
 
 def prediction_error_milli(prediction: float | None, actual: float | None) -> int:
@@ -74,25 +76,35 @@ def prediction_error_milli(prediction: float | None, actual: float | None) -> in
     return _clamp(round(abs(float(prediction) - float(actual)) * 1000), _PRED_MAX - 1)
 
 
-def _component(row: dict[str, Any], key: str, actual: float | None) -> int:
-    """Each component as a non-negative int where smaller ranks first."""
+# Each component as a non-negative int where smaller ranks first, as a function of the row and
+# whether it has points (computed once per row). Closing a round ranks and encodes 100,000 rows
+# several times: the functions for a chain are looked up once (_key_function), not per row.
+Component = Callable[[dict[str, Any], bool], int]
+
+
+def _component_function(key: str, actual: float | None) -> Component:
     if key == "score":
-        return _SCORE_MAX - _clamp(row.get("score") or 0, _SCORE_MAX)
+        return lambda row, _points: _SCORE_MAX - _clamp(row.get("score") or 0, _SCORE_MAX)
     if key == "prediction":
         if actual is None:
-            return 0
-        return prediction_error_milli(row.get("prediction"), actual)
+            return lambda _row, _points: 0
+        return lambda row, _points: prediction_error_milli(row.get("prediction"), actual)
     if key == "time":
-        if not _has_points(row):
-            return 0
-        return _clamp(row.get("time_ms") or 0, _TIME_MAX)
+        # Time only counts towards points: a row without points has none to break ties with.
+        return lambda row, points: _clamp(row.get("time_ms") or 0, _TIME_MAX) if points else 0
     if key == "submitted":
-        submitted = row.get("submitted_ms")
-        if submitted is None or not _has_points(row):
-            return _SUBMITTED_MAX
-        return _clamp(submitted, _SUBMITTED_MAX - 1)
+
+        def submitted(row: dict[str, Any], points: bool) -> int:
+            value = row.get("submitted_ms")
+            if value is None or not points:
+                return _SUBMITTED_MAX
+            return _clamp(value, _SUBMITTED_MAX - 1)
+
+        return submitted
     if key == "participants":
-        return _PARTICIPANTS_MAX - _clamp(row.get("participants") or 0, _PARTICIPANTS_MAX)
+        return lambda row, _points: (
+            _PARTICIPANTS_MAX - _clamp(row.get("participants") or 0, _PARTICIPANTS_MAX)
+        )
     raise InvalidChain(key)
 
 
@@ -101,25 +113,49 @@ def _has_points(row: dict[str, Any]) -> bool:
     return (row.get("score") or 0) > 0
 
 
+def _component(row: dict[str, Any], key: str, actual: float | None) -> int:
+    """One component of a row's key (smaller ranks first)."""
+    return _component_function(key, actual)(row, _has_points(row))
+
+
+def _key_function(
+    chain: Sequence[str], actual: float | None
+) -> Callable[[dict[str, Any]], tuple[int, ...]]:
+    """sort_key for one chain and actual number, the components looked up once."""
+    components = [_component_function(key, actual) for key in chain]
+
+    def key(row: dict[str, Any]) -> tuple[int, ...]:
+        points = (row.get("score") or 0) > 0
+        return (*[component(row, points) for component in components], _clamp(row["id"], _ID_MAX))
+
+    return key
+
+
 _WIDTH = {"score": 12, "prediction": 15, "time": 13, "submitted": 14, "participants": 9}
 
 
 def tie_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> tuple[int, ...]:
     """What the chain compares: two rows with equal tie keys share a rank."""
-    return tuple(_component(row, key, actual) for key in chain)
+    return sort_key(row, chain, actual)[:-1]
 
 
 def sort_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> tuple[int, ...]:
     """The full order: the chain, then the participant id (registration order)."""
-    return (*tie_key(row, chain, actual), _clamp(row["id"], _ID_MAX))
+    return _key_function(chain, actual)(row)
+
+
+def key_encoder(chain: Sequence[str], actual: float | None) -> Callable[[dict[str, Any]], str]:
+    """encode_key for one chain and actual number (a board's rebuild encodes every row)."""
+    key = _key_function(chain, actual)
+    # Every component is a non-negative int that fits its width: "%0Nd" is str().zfill(N).
+    template = ".".join([*(f"%0{_WIDTH[k]}d" for k in chain), "%012d"])
+    return lambda row: template % key(row)
 
 
 def encode_key(row: dict[str, Any], chain: Sequence[str], actual: float | None) -> str:
     """sort_key as a fixed-width string: byte order equals sort_key order. Used as a Redis
     sorted-set member (all scores 0) so ZRANK and ZRANGE follow the whole chain."""
-    parts = [str(_component(row, key, actual)).zfill(_WIDTH[key]) for key in chain]
-    parts.append(str(_clamp(row["id"], _ID_MAX)).zfill(12))
-    return ".".join(parts)
+    return key_encoder(chain, actual)(row)
 
 
 def rank_rows(
@@ -130,7 +166,8 @@ def rank_rows(
     games, contests, teams and units all call it."""
     chain = validate_chain(chain, allowed=_COMPONENTS)
     # Each key computed once (live games rank every player after every question).
-    ordered = sorted(((sort_key(r, chain, actual), r) for r in rows), key=lambda kr: kr[0])
+    key = _key_function(chain, actual)
+    ordered = sorted(((key(r), r) for r in rows), key=itemgetter(0))
     ranked: list[dict[str, Any]] = []
     previous = None
     for position, (key, row) in enumerate(ordered, start=1):

@@ -25,9 +25,11 @@ from contest.models import Round, RoundResult
 # --- Operations ------------------------------------------------------------------------------
 
 
-def board_rebuild(scope: Scope) -> int:
-    """Rebuild a board from the database; returns its size."""
-    rows = _scope_rows(scope)
+def board_rebuild(scope: Scope, rows: list[dict] | None = None) -> int:
+    """Rebuild a board from the database (or from `rows`, the scope's rows as _scope_rows gives
+    them, when the caller has just read them); returns its size."""
+    if rows is None:
+        rows = _scope_rows(scope)
     backend().replace(scope, rows)
     return len(rows)
 
@@ -37,12 +39,13 @@ def _ensure(scope: Scope) -> None:
         board_rebuild(scope)
 
 
-def round_rebuild_all(round_: Round) -> None:
-    """Rebuild every board a round feeds (its live/final board and its contest's)."""
+def round_rebuild_all(round_: Round, *, rows: list[dict] | None = None) -> None:
+    """Rebuild every board a round feeds (its live/final board and its contest's). `rows`: the
+    round's rows (round_rows) when the caller has just read them (closing ranks them)."""
     for suffix in ("live", "frozen", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
     bump_version(round_.pk)
-    board_rebuild(round_scope(round_, public=False))
+    board_rebuild(round_scope(round_, public=False), rows)
     board_rebuild(contest_scope(round_.contest))
 
 

@@ -65,6 +65,7 @@ def round_rows(round_: Round) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": pid or LIVE_ONLY_OFFSET + pk,
+                "pk": pk,  # the result's own id (closing stores ranks by it)
                 "score": score,
                 "prediction": prediction,
                 "time_ms": time_ms,

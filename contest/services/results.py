@@ -20,7 +20,6 @@ from contest.models import Answer, Attempt, AuditEntry, Correction, Participant,
 from contest.services.attempts import attempt_expire
 from contest.services.marking import (
     FINISHED,
-    _ms,
     attempt_score,
     effective_keys,
     round_result_refresh,
@@ -52,12 +51,14 @@ def round_finalize(*, round_: Round) -> dict[int, int]:
     (participants whose counted attempt answered every question correctly), store final ranks."""
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
-    ranks = _finalize_books(round_)
-    boards.round_rebuild_all(round_)
-    return ranks
+    rows = _finalize_books(round_)
+    boards.round_rebuild_all(round_, rows=rows)
+    return {row["id"]: row["rank"] for row in rows}
 
 
-def _finalize_books(round_: Round) -> dict[int, int]:
+def _finalize_books(round_: Round) -> list[dict[str, Any]]:
+    """The close's database work; returns the round's board rows with their final ranks, which
+    the caller's boards.round_rebuild_all writes to the board without reading them again."""
     for attempt in Attempt.objects.filter(round=round_, status=Attempt.Status.OPEN).select_related(
         "round"
     ):
@@ -68,44 +69,37 @@ def _finalize_books(round_: Round) -> dict[int, int]:
             locked.prediction_actual = RoundResult.objects.filter(
                 round=round_, all_correct=True
             ).count()
-        ranks = _store_ranks(locked)
+        rows = _store_ranks(locked)
         locked.finalized_at = timezone.now()
         locked.save(update_fields=["prediction_actual", "finalized_at"])
     round_.prediction_actual, round_.finalized_at = locked.prediction_actual, locked.finalized_at
-    return ranks
+    return rows
 
 
-def _store_ranks(round_: Round) -> dict[int, int]:
-    results = list(RoundResult.objects.filter(round=round_))
-    rows = [
-        {
-            "id": r.participant_id or boards.LIVE_ONLY_OFFSET + r.pk,
-            "pk": r.pk,
-            "score": r.score,
-            "prediction": r.prediction,
-            "time_ms": r.time_ms,
-            "submitted_ms": _ms(r.submitted_at),
-        }
-        for r in results
-    ]
-    ranked = ranking.rank_rows(rows, round_.ranking_chain, round_.prediction_actual)
-    rank_of = {row["pk"]: row["rank"] for row in ranked}
-    for r in results:
-        r.rank = rank_of[r.pk]
+def _store_ranks(round_: Round) -> list[dict[str, Any]]:
+    """Rank every result of the round (ranking.rank_rows over the board's rows, one query of
+    tuples: no model instances) and store the ranks; returns the ranked board rows."""
+    ranked = ranking.rank_rows(
+        boards.round_rows(round_), round_.ranking_chain, round_.prediction_actual
+    )
     if connection.vendor == "postgresql":
         # One UPDATE from arrays per 20,000 rows: bulk_update's CASE expressions take many
-        # seconds of CPU at 100,000 results, inside the request that closes the round.
+        # seconds of CPU at 100,000 results.
         with connection.cursor() as cursor:
-            for start in range(0, len(results), 20000):
-                chunk = results[start : start + 20000]
+            for start in range(0, len(ranked), 20000):
+                chunk = ranked[start : start + 20000]
                 cursor.execute(
                     "UPDATE contest_roundresult AS r SET rank = v.rank "
                     "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, rank) WHERE r.id = v.id",
-                    [[r.pk for r in chunk], [r.rank for r in chunk]],
+                    [[row["pk"] for row in chunk], [row["rank"] for row in chunk]],
                 )
     else:
-        RoundResult.objects.bulk_update(results, ["rank"], batch_size=2000)
-    return {row["id"]: row["rank"] for row in ranked}
+        RoundResult.objects.bulk_update(
+            [RoundResult(pk=row["pk"], rank=row["rank"]) for row in ranked],
+            ["rank"],
+            batch_size=2000,
+        )
+    return ranked
 
 
 # --- Recompute and corrections -----------------------------------------------------------------
@@ -413,10 +407,10 @@ def live_round_results_record(
             )
         )
     RoundResult.objects.bulk_create(results)
-    _store_ranks(round_)
+    rows = _store_ranks(round_)
     Round.objects.filter(pk=round_.pk).update(finalized_at=now)
     round_.finalized_at = now
-    boards.round_rebuild_all(round_)
+    boards.round_rebuild_all(round_, rows=rows)
     audit(
         contest=round_.contest,
         round_=round_,

@@ -142,9 +142,9 @@ def round_finalize_if_due(round_: Round) -> Round:
             due = locked.needs_finalizing()
             if due:
                 # The caller's round may be a process's copy, a moment old: use the locked row.
-                _finalize_books(locked)
+                rows = _finalize_books(locked)
         if due:
-            boards.round_rebuild_all(locked)
+            boards.round_rebuild_all(locked, rows=rows)
         round_.refresh_from_db()
     return round_
 

@@ -234,3 +234,15 @@ def test_teams_rank_like_everyone_else_ties_share_a_rank(members):
         rows = team_scores(members, mode=mode)
         for row in rows:
             assert row["rank"] == 1 + sum(1 for o in rows if o["score"] > row["score"])
+
+
+@given(result_rows(), chains, actuals)
+def test_the_encoded_key_keeps_its_fixed_width_format(rows, chain, actual):
+    # Boards written before a deploy and members put after it must compare byte for byte: the
+    # encoding is each sort-key component zero-padded to its width, the participant id last.
+    widths = [*(ranking._WIDTH[key] for key in chain), 12]
+    for row in rows:
+        parts = ranking.sort_key(row, chain, actual)
+        expected = ".".join(str(c).zfill(w) for c, w in zip(parts, widths, strict=True))
+        assert ranking.encode_key(row, chain, actual) == expected
+        assert ranking.key_encoder(chain, actual)(row) == expected
