@@ -166,8 +166,8 @@ def rank_rows(
     games, contests, teams and units all call it."""
     chain = validate_chain(chain, allowed=_COMPONENTS)
     # Each key computed once (live games rank every player after every question).
-    key = _key_function(chain, actual)
-    ordered = sorted(((key(r), r) for r in rows), key=itemgetter(0))
+    key_of = _key_function(chain, actual)
+    ordered = sorted(((key_of(r), r) for r in rows), key=itemgetter(0))
     ranked: list[dict[str, Any]] = []
     previous = None
     for position, (key, row) in enumerate(ordered, start=1):

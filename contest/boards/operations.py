@@ -39,14 +39,21 @@ def _ensure(scope: Scope) -> None:
         board_rebuild(scope)
 
 
-def round_rebuild_all(round_: Round, *, rows: list[dict] | None = None) -> None:
+def round_rebuild_all(
+    round_: Round, *, rows: list[dict] | None = None, contest: bool = True
+) -> None:
     """Rebuild every board a round feeds (its live/final board and its contest's). `rows`: the
-    round's rows (round_rows) when the caller has just read them (closing ranks them)."""
+    round's rows (round_rows) when the caller has just read them (closing ranks them).
+    `contest=False` when no contest row changed: closing a round stores ranks and the prediction's
+    actual number, which the contest board does not show (the attempts it expires update it one
+    by one, as any handed-in attempt does); the public contest board's key changes with the
+    round's version bumped here, so it is built afresh on its next read."""
     for suffix in ("live", "frozen", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
     bump_version(round_.pk)
     board_rebuild(round_scope(round_, public=False), rows)
-    board_rebuild(contest_scope(round_.contest))
+    if contest:
+        board_rebuild(contest_scope(round_.contest))
 
 
 def my_rank_row(scope: Scope, row: dict, total: int) -> dict:

@@ -144,7 +144,8 @@ def round_finalize_if_due(round_: Round) -> Round:
                 # The caller's round may be a process's copy, a moment old: use the locked row.
                 rows = _finalize_books(locked)
         if due:
-            boards.round_rebuild_all(locked, rows=rows)
+            # No contest row changed (round_rebuild_all): the close rebuilds the round's board only.
+            boards.round_rebuild_all(locked, rows=rows, contest=False)
         round_.refresh_from_db()
     return round_
 

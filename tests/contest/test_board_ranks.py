@@ -164,3 +164,38 @@ def test_a_final_seeds_no_participant_without_points(api_client, db):
     )
     assert round_seed_qualifiers(round_=final) == 1
     assert [p.full_name for p in final.qualified.all()] == ["Học Sinh A"]
+
+
+def test_the_contest_board_after_the_close_counts_the_attempts_the_close_handed_in(api_client, db):
+    # Closing a round rebuilds the round's board only: a contest board built while the round was
+    # open must still show, at once, the papers left open that the close hands in.
+    contest, round_, tokens = _contest(api_client, [["right", "wrong", "wrong"]])
+    late = register(
+        api_client, contest, make_school("RL", "Trường muộn")["school"], name="Học Sinh Muộn"
+    )
+    state = start(api_client, round_, late)
+    questions = [q["id"] for q in state["questions"]]
+    from quizzes.models import Question
+
+    saved = api_client.post(
+        f"/api/attempts/{state['id']}/answers/",
+        {
+            "answers": paper_answers(
+                state,
+                [
+                    {"question": q.pk, "response": {"choice": correct_choice(q)}}
+                    for q in Question.objects.filter(pk__in=questions)
+                ],
+            )
+        },
+        format="json",
+        **{TOKEN_HEADER: late},
+    )
+    assert saved.status_code == 200
+    contest_url = f"/api/contests/{contest.slug}/leaderboard/?n=10"
+    assert _board(api_client, contest_url) == {"Học S. A.": 1}  # built while the round is open
+
+    close_round(round_)
+    final = _board(api_client, f"/api/rounds/{round_.pk}/leaderboard/?n=10")
+    assert final == {"Học S. M.": 1, "Học S. A.": 2}
+    assert _board(api_client, contest_url) == final
