@@ -51,6 +51,10 @@ class Game(models.Model):
     # A teacher trying a quiz (with their own drafts): only the host may join, never linked to a
     # contest; pages and phones say "Practice".
     practice = models.BooleanField(_("practice"), default=False)
+    # Players not kicked (the capacity's count), kept by the join statement and player_kick under
+    # the game row's lock: a join no longer counts the game's players (O(N) per join), and
+    # concurrent joins cannot go past the capacity.
+    active_players = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

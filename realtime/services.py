@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+import orjson
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -239,20 +241,55 @@ def game_overlay_key_rotate(*, game_id: int, host) -> Game:
     return game
 
 
+def _game_columns() -> list:
+    """The game's columns a look-up and a join read: every one but the plan."""
+    return [f for f in Game._meta.concrete_fields if f.attname != "plan"]
+
+
+def _game_by_pin_sql() -> str:
+    columns = ", ".join(
+        f"{f.column}::text" if f.get_internal_type() == "JSONField" else f.column
+        for f in _game_columns()
+    )
+    return (
+        f"SELECT {columns} FROM {Game._meta.db_table}"
+        f" WHERE pin = %s AND NOT status = '{Game.Status.ENDED}' LIMIT 1"
+    )
+
+
+_GAME_BY_PIN_SQL: str | None = None
+
+
+def _game_by_pin(pin: str) -> Game | None:
+    """The game with this PIN that has not ended (at most one: game_pin_unique_while_live),
+    without its plan (every question of the quiz, as JSON: a look-up and a join need only the
+    game's state and settings). On PostgreSQL one fixed statement: Django compiling the query
+    was most of the cost of reading the game, twice per player (look-up and join)."""
+    global _GAME_BY_PIN_SQL
+    if connection.vendor != "postgresql":
+        return Game.objects.filter(pin=pin).exclude(status=Game.Status.ENDED).defer("plan").first()
+    if _GAME_BY_PIN_SQL is None:
+        _GAME_BY_PIN_SQL = _game_by_pin_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_GAME_BY_PIN_SQL, [pin])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    fields = _game_columns()
+    values = [
+        orjson.loads(value) if f.get_internal_type() == "JSONField" else value
+        for f, value in zip(fields, row, strict=True)
+    ]
+    return Game.from_db(connection.alias, [f.attname for f in fields], values)
+
+
 def game_for_pin(pin: Any, user=None) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
     for someone else's practice game (only its host may join: it may hold unpublished drafts)."""
     not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
     if not isinstance(pin, str | int) or not str(pin).strip().isdigit() or len(str(pin)) > 12:
         raise not_found
-    # Without the plan (every question of the quiz, as JSON): a look-up and a join need only the
-    # game's state and settings, and decoding the plan was a large share of a join's CPU.
-    game = (
-        Game.objects.filter(pin=str(pin).strip())
-        .exclude(status=Game.Status.ENDED)
-        .defer("plan")
-        .first()
-    )
+    game = _game_by_pin(str(pin).strip())
     if game is None or game.state.get("locked"):
         raise not_found
     if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):
@@ -282,18 +319,15 @@ def player_join(
     from realtime.venues import venue_for_join
 
     venue_id = venue_for_join(game=game, venue=venue)
-    if device_kicked(game_id=game.id, device=device, user=user):
-        raise ForbiddenError("banned", MSG_BANNED)
-    name = clean_nickname(nickname)
+    try:
+        name = clean_nickname(nickname)
+    except ApplicationError:
+        # The kicked device's answer comes first, whatever the nickname (as it always did).
+        if device_kicked(game_id=game.id, device=device, user=user):
+            raise ForbiddenError("banned", MSG_BANNED) from None
+        raise
     key = nickname_key(name)
-    existing = Player.objects.filter(game=game, nickname_key=key).first()
-    if existing is not None:
-        if existing.banned:
-            raise ForbiddenError("banned", MSG_BANNED)
-        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN) from None
-    active = Player.objects.filter(game=game, banned=False)
-    if active.count() >= int(game.settings.get("capacity", DEFAULT_CAPACITY)):
-        raise ApplicationError("game_full", MSG_GAME_FULL)
+    capacity = int(game.settings.get("capacity", DEFAULT_CAPACITY))
     teams = int(game.settings.get("teams", 0))
     chosen = None
     if teams:
@@ -301,26 +335,123 @@ def player_join(
             chosen = team
         else:
             sizes = {t: 0 for t in range(1, teams + 1)}
-            for t in active.exclude(team=None).values_list("team", flat=True):
+            active = Player.objects.filter(game=game, banned=False).exclude(team=None)
+            for t in active.values_list("team", flat=True):
                 if t is not None:
                     sizes[t] = sizes.get(t, 0) + 1
             chosen = min(sizes, key=lambda t: (sizes[t], t))
-    unit = getattr(getattr(user, "profile", None), "unit", None) if user else None
+    account = user if getattr(user, "is_authenticated", False) else None
+    unit = getattr(getattr(user, "profile", None), "unit", None) if account else None
+    player = Player(
+        game=game,
+        nickname=name,
+        nickname_key=key,
+        team=chosen,
+        user=account,
+        unit=unit,
+        venue_id=venue_id,
+        device=device or "",
+        joined_at=timezone.now(),
+    )
+    _player_insert(player, capacity=capacity)
+    return player, player_token(game_id=game.id, player_id=player.id)
+
+
+_JOIN_SQL = f"""
+WITH kicked AS (
+    SELECT EXISTS (
+        SELECT 1 FROM {Player._meta.db_table}
+        WHERE game_id = %(game)s::bigint AND banned
+          AND ((%(device)s::text <> '' AND device = %(device)s::text)
+               OR user_id = %(user)s::integer)
+    ) AS yes
+), taken AS (
+    SELECT banned FROM {Player._meta.db_table}
+    WHERE game_id = %(game)s::bigint AND nickname_key = %(key)s::text
+), seat AS (
+    UPDATE {Game._meta.db_table} SET active_players = active_players + 1
+    WHERE id = %(game)s::bigint AND active_players < %(capacity)s::integer
+      AND NOT (SELECT yes FROM kicked) AND NOT EXISTS (SELECT 1 FROM taken)
+    RETURNING id
+), added AS (
+    INSERT INTO {Player._meta.db_table} (
+        game_id, nickname, nickname_key, team, user_id, unit_id, venue_id, device,
+        banned, seen, score, streak, correct, answers, time_ms, joined_at
+    )
+    SELECT seat.id, %(nickname)s::text, %(key)s::text, %(team)s::smallint,
+        %(user)s::integer, %(unit)s::bigint, %(venue)s::bigint, %(device)s::text,
+        false, false, 0, 0, 0, 0, 0, %(now)s::timestamptz
+    FROM seat
+    RETURNING id
+)
+SELECT (SELECT id FROM added), (SELECT yes FROM kicked), (SELECT banned FROM taken)
+"""
+
+
+def _player_insert(player: Player, *, capacity: int) -> None:
+    """Insert a joining player unless the game turns them away; the checks, in this order: a
+    kicked device or account, a nickname in use (by a kicked player: banned), a full game.
+
+    On PostgreSQL the checks and the insert are one statement (_JOIN_SQL): one round trip and no
+    query for Django to compile, where a join used to take five, one of them counting the game's
+    players. The game's row keeps that count (Game.active_players): the statement takes a seat
+    under the row's lock, which PostgreSQL re-checks against the latest count, so concurrent
+    joins never go past the capacity. A nickname taken by a concurrent join is the unique
+    constraint's answer: the whole statement, seat included, is undone ("taken")."""
+    if connection.vendor != "postgresql":
+        row = _player_insert_orm(player, capacity=capacity)
+    else:
+        try:
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        _JOIN_SQL,
+                        {
+                            "game": player.game_id,
+                            "nickname": player.nickname,
+                            "key": player.nickname_key,
+                            "team": player.team,
+                            "user": player.user_id,
+                            "unit": player.unit_id,
+                            "venue": player.venue_id,
+                            "device": player.device,
+                            "now": player.joined_at,
+                            "capacity": capacity,
+                        },
+                    )
+                    row = cursor.fetchone()
+        except IntegrityError:
+            row = (None, False, False)  # a concurrent join took the nickname first
+    joined, kicked, taken_banned = row
+    if kicked or taken_banned:
+        raise ForbiddenError("banned", MSG_BANNED)
+    if taken_banned is not None:
+        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
+    if joined is None:
+        raise ApplicationError("game_full", MSG_GAME_FULL)
+    player.id = joined
+    player._state.adding = False
+    player._state.db = connection.alias
+
+
+def _player_insert_orm(player: Player, *, capacity: int) -> tuple[int | None, bool, Any]:
+    """_JOIN_SQL's answer, with the ORM (SQLite: development and the embedded defaults)."""
+    game_id = player.game_id
+    if device_kicked(game_id=game_id, device=player.device, user=player.user):
+        return None, True, None
+    existing = Player.objects.filter(game_id=game_id, nickname_key=player.nickname_key)
+    taken_banned = existing.values_list("banned", flat=True).first()
+    if taken_banned is not None:
+        return None, False, taken_banned
     try:
         with transaction.atomic():
-            player = Player.objects.create(
-                game=game,
-                nickname=name,
-                nickname_key=key,
-                team=chosen,
-                user=user if getattr(user, "is_authenticated", False) else None,
-                unit=unit,
-                venue_id=venue_id,
-                device=device or "",
-            )
+            seats = Game.objects.filter(id=game_id, active_players__lt=capacity)
+            if not seats.update(active_players=F("active_players") + 1):
+                return None, False, None
+            player.save(force_insert=True)
     except IntegrityError:
-        raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN) from None
-    return player, player_token(game_id=game.id, player_id=player.id)
+        return None, False, False
+    return player.pk, False, None
 
 
 def player_seen(*, player_id: int) -> bool:
@@ -328,13 +459,20 @@ def player_seen(*, player_id: int) -> bool:
     return bool(Player.objects.filter(id=player_id, seen=False).update(seen=True))
 
 
+@transaction.atomic
 def player_kick(*, game_id: int, player_id: int) -> bool | None:
-    """Ban a player for this game: None if unknown, True if they counted as connected."""
+    """Ban a player for this game: None if unknown, True if they counted as connected. The seat
+    they held (Game.active_players) is free again."""
     players = Player.objects.filter(game_id=game_id, id=player_id)
-    counted = players.filter(banned=False, seen=True).update(banned=True)
-    if counted:
-        return True
-    return False if players.update(banned=True) else None
+    row = players.select_for_update().values_list("banned", "seen").first()
+    if row is None:
+        return None
+    banned, seen = row
+    if banned:
+        return False
+    players.update(banned=True)
+    Game.objects.filter(id=game_id).update(active_players=F("active_players") - 1)
+    return seen
 
 
 def player_team_set(*, game_id: int, player_id: int, team: int | None) -> bool:
