@@ -71,25 +71,110 @@ def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player
     return player
 
 
-async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player | None:
-    """May this socket take `role` in the game? The player (for a player), else None; raises
-    ClientError (and the socket closes) when it may not."""
+def _player_columns() -> list:
+    return list(Player._meta.concrete_fields)
+
+
+def _venue_columns() -> list:
+    from realtime.models import Venue
+
+    return list(Venue._meta.concrete_fields)
+
+
+def _hello_sql() -> str:
+    from realtime.models import Venue
+
+    players, venues = Player._meta.db_table, Venue._meta.db_table
+    columns = ", ".join(
+        [f"p.{f.column}" for f in _player_columns()] + [f"v.{f.column}" for f in _venue_columns()]
+    )
+    # The device check reads only kicked rows (the player_banned_device index), and only when
+    # the socket's device is not the player's own.
+    return f"""
+WITH p AS (
+    SELECT * FROM {players} WHERE id = %(player)s::bigint AND game_id = %(game)s::bigint
+), kicked AS (
+    SELECT EXISTS (
+        SELECT 1 FROM {players} AS k, p
+        WHERE %(device)s::text <> '' AND p.device <> %(device)s::text
+          AND k.game_id = %(game)s::bigint AND k.banned AND k.device = %(device)s::text
+    ) AS yes
+), arrived AS (
+    UPDATE {players} SET seen = true
+    WHERE id = %(player)s::bigint AND game_id = %(game)s::bigint AND NOT banned AND NOT seen
+      AND NOT (SELECT yes FROM kicked)
+    RETURNING id
+)
+SELECT {columns}, (SELECT yes FROM kicked), EXISTS (SELECT 1 FROM arrived)
+FROM p LEFT JOIN {venues} AS v ON v.id = p.venue_id
+"""
+
+
+_HELLO_SQL: str | None = None
+
+
+def player_hello(game_id: int, player_id: int, device: str | None) -> tuple[Player | None, bool]:
+    """A player's hello: the token's player (player_for_hello's rule: reported as banned when
+    this socket's device was kicked) and whether this is their first hello, which marks them
+    as connected (services.player_seen) when it is let in.
+
+    On PostgreSQL one statement: the hello used to read the player, then write `seen`, each a
+    query for Django to compile, for every phone of the join burst."""
+    global _HELLO_SQL
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        from realtime.services import player_seen
+
+        player = player_for_hello(game_id, player_id, device)
+        if player is None or player.banned:
+            return player, False
+        return player, player_seen(player_id=player.id)
+    if _HELLO_SQL is None:
+        _HELLO_SQL = _hello_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_HELLO_SQL, {"player": player_id, "game": game_id, "device": device or ""})
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    player_fields, venue_fields = _player_columns(), _venue_columns()
+    n = len(player_fields)
+    player = Player.from_db(connection.alias, [f.attname for f in player_fields], row[:n])
+    venue_row = row[n : n + len(venue_fields)]
+    if player.venue_id is not None and venue_row[0] is not None:
+        from realtime.models import Venue
+
+        player.venue = Venue.from_db(connection.alias, [f.attname for f in venue_fields], venue_row)
+    else:
+        player.venue = None
+    kicked, arrived = row[-2], row[-1]
+    if kicked:
+        player.banned = True  # this socket only: the row is not changed
+    elif arrived:
+        player.seen = True
+    return player, bool(arrived)
+
+
+async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> tuple[Player | None, bool]:
+    """May this socket take `role` in the game? The player (for a player), else None, and
+    whether the player just connected for the first time (player_hello); raises ClientError
+    (and the socket closes) when it may not."""
 
     if role == p.ROLE_PLAYER:
         ids = read_player_token(msg.get("token"))
         if ids is None or ids[0] != game.id:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
-        player = await off_thread(player_for_hello)(game.id, ids[1], device)
+        player, arrived = await off_thread(player_hello)(game.id, ids[1], device)
         if player is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         if player.banned:
             raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
-        return player
+        return player, arrived
     if role == p.ROLE_HOST:
         if not may_host(scope.get("user"), game):
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-        return None
+        return None, False
     if "venue" in msg:
         # A venue's screen or MC view: its own key opens its own venue of this game only (not
         # the game's screen, another venue or the host).
@@ -100,7 +185,7 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> Player |
         )
         if venue is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-        return None
+        return None, False
     if not screen_key_ok(game, msg.get("key")):
         raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-    return None
+    return None, False

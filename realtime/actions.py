@@ -35,7 +35,6 @@ from realtime.frames import (
 from realtime.hub import TO_ALL, TO_HOST, TO_STAFF, grace_ms
 from realtime.models import Answer, Player, QuestionResult
 from realtime.selectors import podium, roster
-from realtime.threads import off_thread  # the join threads, not the one sync thread
 from realtime.wire import now_ms
 
 if TYPE_CHECKING:
@@ -208,10 +207,8 @@ async def set_team(hub: Hub, lg: LocalGame, player_id: Any, team: Any) -> None:
 
 
 async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
-    """A player's socket said hello: count them in (once) and tell the staff."""
-
-    if not await off_thread(services.player_seen)(player_id=player.id):
-        return
+    """A player's first hello (access.player_hello marked them connected, once): count them in
+    and tell the staff."""
     metrics.player_joined()
     count = await hub.store.players_incr(lg.id, 1)  # atomic across processes
     joined = {"player": player.id, "nickname": player.nickname, "team": player.team}

@@ -76,7 +76,7 @@ class GameSocket(LiveSocket):
         lg = await hub.game(self.game_id)
         if lg is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
-        player = await hello_check(lg.game, role, msg, self.scope)
+        player, arrived = await hello_check(lg.game, role, msg, self.scope)
         self.detach()
         self.role, self.lg = role, lg
         # hello_check accepted the venue's key for this venue (screen role only).
@@ -97,10 +97,13 @@ class GameSocket(LiveSocket):
             lg.hosts.add(self)
         else:
             lg.screens.add(self)
-        await self.release_after(self.snapshot_text(player))
-        if player is not None:
-            await actions.player_arrived(hub, lg, player)
-        else:
+        try:
+            await self.release_after(self.snapshot_text(player))
+        finally:
+            # The hello marked them connected: count them in even if the snapshot failed.
+            if player is not None and arrived:
+                await actions.player_arrived(hub, lg, player)
+        if player is None:
             await venue_live.attach(hub, lg, self)
 
     def _joined(self, role: str) -> LocalGame:
