@@ -370,7 +370,7 @@ async def test_a_join_burst_gives_players_few_lobby_frames_and_staff_every_arriv
     from realtime import hub
 
     # A wide window so the assertion does not depend on how fast this machine joins 12 sockets.
-    monkeypatch.setattr(hub, "COUNT_FRAME_INTERVAL", 2.0)
+    monkeypatch.setattr(hub, "LOBBY_FRAME_INTERVAL", 2.0)
     host, game = await setup_game()
     names = [f"Burst {i:02d}" for i in range(12)]
     joined = [await sync_to_async(join)(game, name) for name in names]
