@@ -71,6 +71,11 @@ def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player
     return player
 
 
+def player_seen(*, player_id: int) -> bool:
+    """Mark a player as connected; True the first time (they appear in the lobby)."""
+    return bool(Player.objects.filter(id=player_id, seen=False).update(seen=True))
+
+
 def _player_columns() -> list:
     return list(Player._meta.concrete_fields)
 
@@ -116,7 +121,7 @@ _HELLO_SQL: str | None = None
 def player_hello(game_id: int, player_id: int, device: str | None) -> tuple[Player | None, bool]:
     """A player's hello: the token's player (player_for_hello's rule: reported as banned when
     this socket's device was kicked) and whether this is their first hello, which marks them
-    as connected (services.player_seen) when it is let in.
+    as connected (player_seen) when it is let in.
 
     On PostgreSQL one statement: the hello used to read the player, then write `seen`, each a
     query for Django to compile, for every phone of the join burst."""
@@ -124,8 +129,6 @@ def player_hello(game_id: int, player_id: int, device: str | None) -> tuple[Play
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        from realtime.services import player_seen
-
         player = player_for_hello(game_id, player_id, device)
         if player is None or player.banned:
             return player, False

@@ -28,7 +28,7 @@ from core.roles import is_teacher
 from quizzes.models import Question, Quiz
 from quizzes.selectors import quiz_get, quiz_list
 from realtime import access, engine
-from realtime.access import device_kicked, may_host
+from realtime.access import device_kicked, may_host, player_seen  # noqa: F401 (player_seen: here too)
 from realtime.branding import branding_clean, branding_errors
 from realtime.models import Game, Player
 from realtime.nicknames import clean_nickname, nickname_key
@@ -452,11 +452,6 @@ def _player_insert_orm(player: Player, *, capacity: int) -> tuple[int | None, bo
     except IntegrityError:
         return None, False, False
     return player.pk, False, None
-
-
-def player_seen(*, player_id: int) -> bool:
-    """Mark a player as connected; True the first time (they appear in the lobby)."""
-    return bool(Player.objects.filter(id=player_id, seen=False).update(seen=True))
 
 
 @transaction.atomic
