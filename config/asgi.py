@@ -10,12 +10,12 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from contest.attempt_fastpath import AttemptWrites  # noqa: E402
 from contest.fastpath import BoardReplay  # noqa: E402
+from core.ws_auth import AuthMiddlewareStack  # noqa: E402
 from realtime.join import JoinFastPath  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
