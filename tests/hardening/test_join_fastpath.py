@@ -196,3 +196,28 @@ async def test_a_pin_look_up_gets_the_same_reply_from_the_fast_path_and_from_dja
         _same(await _get(fast, wrong, headers=headers), await _get(django, wrong, headers=headers))
     _same(await _get(fast, b"pin=" + pin), await _get(django, b"pin=" + pin))
     assert (await _get(fast, b"pin=" + pin))[0] == 429
+
+
+async def test_a_game_played_at_venues_answers_the_same_on_both_paths(settings):
+    """The venue picker's rows and a join's venue (one statement each: realtime/venues.py)."""
+    from realtime.venues import venues_add
+
+    settings.RATE_LIMIT_JOIN = "100000/100000"
+    settings.RATE_LIMIT_LOOKUP = "100000/100000"
+    fast, django, _reached = _apps()
+    game = await sync_to_async(_world)()
+    hanoi, hue = await sync_to_async(venues_add)(game=game, names=["Hà Nội", "Huế"])
+    pin = game.pin.encode()
+    _same(await _get(fast, b"pin=" + pin), await _get(django, b"pin=" + pin))
+    assert (await _get(fast, b"pin=" + pin))[1]["venues"] == [
+        {"id": hanoi.id, "name": "Hà Nội"},
+        {"id": hue.id, "name": "Huế"},
+    ]
+    for venue in (None, hue.id + 1000):
+        case = {"pin": game.pin, "nickname": "Nowhere", "venue": venue}
+        _same(await _post(fast, case), await _post(django, case))
+    fast_reply = await _post(fast, {"pin": game.pin, "nickname": "Lan", "venue": hue.id})
+    django_reply = await _post(django, {"pin": game.pin, "nickname": "Mai", "venue": hue.id})
+    _same(fast_reply, django_reply, ignore=("player", "nickname", "token"))
+    assert fast_reply[0] == 201
+    assert fast_reply[1]["venue"] == "Huế"
