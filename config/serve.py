@@ -40,8 +40,33 @@ def command(bind: str, port: int, app: str = "config.asgi:application") -> list[
     return [sys.executable, "-m", "config.serve", "-b", bind, "-p", str(port), *SERVER_FLAGS, app]
 
 
+def lean_websocket_receive() -> None:
+    """Skip autobahn's debug-log line on every chunk a WebSocket receives while debug is off.
+
+    `WebSocketAdapterProtocol.dataReceived` builds that line's arguments before the logger drops
+    them: `hltype` (inspect + ANSI colouring) and two `hlval`. In a 2,000-player answer burst that
+    was ~10 % of the server's CPU on the answer path (py-spy, bench/README.md "Acks at 2,000").
+    With debug logging on (txaio's `debug` is a real method, not its no-op), the line is kept.
+    """
+    from autobahn.twisted.websocket import WebSocketAdapterProtocol
+    from txaio.tx import _no_op
+
+    def data_received(self, data: bytes) -> None:
+        if self.log.debug is _no_op:
+            self._dataReceived(data)
+        else:
+            verbose(self, data)
+
+    verbose = WebSocketAdapterProtocol.dataReceived
+    if getattr(verbose, "lean", False):
+        return
+    data_received.lean = True  # type: ignore[attr-defined]
+    WebSocketAdapterProtocol.dataReceived = data_received  # type: ignore[method-assign]
+
+
 def main() -> None:
     install_loop()
+    lean_websocket_receive()
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface.entrypoint()

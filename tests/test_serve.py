@@ -36,3 +36,42 @@ def test_the_launcher_runs_daphne_on_uvloop_unless_told_otherwise():
             timeout=60,
         )
         assert out.stdout.strip() == expected, out.stderr
+
+
+def test_the_launcher_still_hands_every_received_chunk_to_the_websocket_parser():
+    """The lean receive (no debug-log arguments built while debug is off) changes no delivery,
+    and with debug logging on the debug line is still written."""
+    from autobahn.twisted.websocket import WebSocketAdapterProtocol
+    from txaio.tx import _no_op
+
+    original = WebSocketAdapterProtocol.dataReceived
+    try:
+        serve.lean_websocket_receive()
+        serve.lean_websocket_receive()  # twice (a second server in one process): wrapped once
+
+        class Protocol(WebSocketAdapterProtocol):
+            peer = "tcp:127.0.0.1:5000"
+
+            def __init__(self, debug):
+                self.chunks: list[bytes] = []
+                self.logged: list[dict] = []
+
+                class Log:
+                    pass
+
+                self.log = Log()
+                self.log.debug = (lambda fmt, **kw: self.logged.append(kw)) if debug else _no_op
+
+            def _dataReceived(self, data):
+                self.chunks.append(data)
+
+        quiet, verbose = Protocol(debug=False), Protocol(debug=True)
+        for proto in (quiet, verbose):
+            proto.dataReceived(b"\x81\x85abcd")
+            proto.dataReceived(b"more")
+            assert proto.chunks == [b"\x81\x85abcd", b"more"]
+        assert quiet.logged == []
+        assert len(verbose.logged) == 2
+        assert all("data_len" in kw for kw in verbose.logged)
+    finally:
+        WebSocketAdapterProtocol.dataReceived = original
