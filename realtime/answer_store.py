@@ -129,15 +129,36 @@ def _groups(rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[int]]:
 
 
 class AnswerBatcher:
-    """Collects answers for a few ms and stores them as one batch."""
+    """Collects answers for a few ms and stores them as one batch; up to `in_flight` batches at
+    once on PostgreSQL (each on its own connection), one at a time elsewhere.
 
-    def __init__(self, on_stored: OnStored, *, max_wait: float = 0.004, max_batch: int = 1000):
+    In an answer burst the answers that arrive while a batch is in its round trip used to wait
+    for it to return, then `max_wait` more, before their own batch started: the burst's last
+    answers waited up to two round trips plus the sleep for their ack. Now the next batch starts
+    on a second connection as soon as the first is on its way, and `max_wait` is slept only when
+    a batch starts from idle (to gather the burst's first answers into one statement).
+    Durability is unchanged: each answer's future resolves after its own statement committed.
+    """
+
+    def __init__(
+        self,
+        on_stored: OnStored,
+        *,
+        max_wait: float = 0.004,
+        max_batch: int = 1000,
+        in_flight: int = 2,
+    ):
         self.on_stored = on_stored
         self.max_wait = max_wait
         self.max_batch = max_batch
+        self.in_flight = in_flight
         self.pending: list[tuple[dict, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
-        self.backend: PostgresAnswers | OrmAnswers | None = None
+        self.backend: PostgresAnswers | OrmAnswers | None = None  # the first one (tests read it)
+        self.idle: list[PostgresAnswers | OrmAnswers] = []  # backends with no batch in flight
+        self.backends: list[PostgresAnswers | OrmAnswers] = []
+        self.storing: set[asyncio.Task] = set()
+        self.free = asyncio.Event()  # a batch finished: a backend is idle again
         self.task = asyncio.create_task(self._run())
 
     async def submit(self, row: dict) -> Result:
@@ -146,20 +167,41 @@ class AnswerBatcher:
         self.wakeup.set()
         return await future
 
+    def _limit(self) -> int:
+        # SQLite (the ORM backend) has one writer: a second batch would only wait for the lock.
+        return self.in_flight if isinstance(self.backend, PostgresAnswers) else 1
+
     async def _run(self) -> None:
         while True:
             await self.wakeup.wait()
-            await asyncio.sleep(self.max_wait)
+            if not self.storing:
+                await asyncio.sleep(self.max_wait)  # from idle: gather the burst's first answers
+            while self.storing and len(self.storing) >= self._limit():
+                self.free.clear()
+                await self.free.wait()  # answers keep arriving meanwhile: a bigger next batch
             batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
             if not self.pending:
                 self.wakeup.clear()
             if not batch:
                 continue
-            rows = [row for row, _ in batch]
             if self.backend is None:
                 self.backend = answers_backend()
+                self.backends.append(self.backend)
+                self.idle.append(self.backend)
+            if not self.idle:
+                backend = answers_backend()
+                self.backends.append(backend)
+                self.idle.append(backend)
+            task = asyncio.create_task(self._store(self.idle.pop(), batch))
+            self.storing.add(task)
+
+    async def _store(
+        self, backend: PostgresAnswers | OrmAnswers, batch: list[tuple[dict, asyncio.Future]]
+    ) -> None:
+        rows = [row for row, _ in batch]
+        try:
             try:
-                results = await self.backend.store(rows)
+                results = await backend.store(rows)
             except Exception:
                 logger.exception("answer batch failed")
                 results = [("busy", None, False)] * len(rows)
@@ -173,12 +215,18 @@ class AnswerBatcher:
             metrics.answers_stored(sum(counts.values()))
             for (game_id, q), n in counts.items():
                 asyncio.create_task(self.on_stored(game_id, q, n))
+        finally:
+            self.idle.append(backend)
+            self.storing.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self.free.set()
 
     def close(self) -> None:
-        """Tests: cancel the batcher and close its database connection."""
+        """Tests: cancel the batcher and close its database connections."""
         self.task.cancel()
-        if self.backend is not None:
-            self.backend.close()
+        for task in list(self.storing):
+            task.cancel()
+        for backend in self.backends:
+            backend.close()
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
