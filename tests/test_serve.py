@@ -74,4 +74,4 @@ def test_the_launcher_still_hands_every_received_chunk_to_the_websocket_parser()
         assert len(verbose.logged) == 2
         assert all("data_len" in kw for kw in verbose.logged)
     finally:
-        WebSocketAdapterProtocol.dataReceived = original
+        WebSocketAdapterProtocol.dataReceived = original  # type: ignore[method-assign]
