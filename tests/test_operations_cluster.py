@@ -48,3 +48,20 @@ def test_a_dead_processs_socket_gauges_leave_the_cluster_total_but_its_counters_
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"gauge_livesum_{os.getpid()}.db", f"counter_{dead}.db"]
     )
+
+
+def test_the_generated_nginx_holds_ten_thousand_players_within_this_machines_files_limit(tmp_path):
+    """Each proxied socket holds two of an nginx worker's files: one worker per core, a files
+    limit nginx may set (never above the hard limit: setrlimit fails and the worker stays at the
+    soft limit), as many connections as that limit, and one least_conn count for all workers."""
+    import re
+    import resource
+
+    conf = cluster.nginx_config(tmp_path, [9001, 9002], 8080).read_text()
+    assert "worker_processes auto;" in conf
+    nofile = int(re.search(r"worker_rlimit_nofile (\d+);", conf).group(1))
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert nofile <= (hard if hard != resource.RLIM_INFINITY else 65536)
+    connections = int(re.search(r"worker_connections (\d+);", conf).group(1))
+    assert connections <= nofile
+    assert "zone citizenquiz" in conf.split("upstream citizenquiz {", 1)[1].split("}", 1)[0]
