@@ -15,13 +15,16 @@ lock the address out (RATE_LIMIT_PIN_MISSES). Successful joins are bounded per g
 (RATE_LIMIT_JOIN_GAME) and per address within one game (RATE_LIMIT_JOIN_ADDRESS), and by the
 screen's join code when the host turns it on.
 
-Token buckets live in Redis when REDIS_URL is set (one Lua script: check and take in one atomic
-step, shared by every server process) and in process memory otherwise. DRF throttles are not used:
+Token buckets live in Redis when REDIS_URL is set (shared by every server process) and in process
+memory otherwise. Either way a check is one plan run atomically: in Redis one Lua script (one
+round trip) checks and takes every bucket and window of the request and answers the wait, and a
+request's outcome is at most one more. DRF throttles are not used:
 they read-then-write the cache and race under concurrency.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import threading
@@ -31,38 +34,63 @@ from typing import Any
 
 from django.conf import settings
 
-# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds, float), cost, consume (1/0:
-# 0 only asks whether `cost` tokens are there, e.g. before a join that only counts if it succeeds).
-# A cost of -1 gives a token back (a look-up or join that succeeded), never above capacity.
-# Returns {allowed (0/1), seconds until one token is back (ceil)}.
-_LUA_BUCKET = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local consume = tonumber(ARGV[5] or 1)
-local state = redis.call('HMGET', KEYS[1], 't', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil then tokens = capacity; ts = now end
-if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate); ts = now end
-local allowed = 0
-if tokens >= cost then
-  if consume == 1 then tokens = math.min(capacity, tokens - cost) end
-  allowed = 1
+# One script runs a whole plan (a list of steps, see _Step) atomically: every bucket and window
+# a request touches, in one Redis round trip (EVALSHA with the sha cached by redis-py's Script,
+# which loads the script again on NOSCRIPT). KEYS[i] is step i's key; ARGV[1] is now (seconds,
+# float); then four ARGV per step: op, x, y, z.
+#   G (gate)   x = limit, y = window seconds: the window's count (not increased) >= limit refuses
+#              with the seconds until the window resets.
+#   T (take)   x = capacity, y = refill per second, z = 1 if a later refusal gives it back: takes
+#              one token; none there refuses with the seconds until one is back.
+#   R (return) x = capacity, y = refill per second: gives one token back, never above capacity.
+#   C (count)  x = add, y = window seconds: a fixed-window counter (INCRBY, EXPIRE on first hit).
+# The first refusal stops the plan and gives back the tokens taken with z = 1 (the request is
+# then not in flight). Returns {allowed (0/1), wait, count, ttl} (count and ttl of the last G/C).
+# _MemoryBackend.run is the same plan in Python: tests/hardening/test_ratelimit_script.py checks
+# that the two agree.
+_LUA_PLAN = """
+local now = tonumber(ARGV[1])
+local function bucket(key, capacity, rate, cost)
+  local state = redis.call('HMGET', key, 't', 'ts')
+  local tokens = tonumber(state[1])
+  local ts = tonumber(state[2])
+  if tokens == nil then tokens = capacity; ts = now end
+  if now > ts then tokens = math.min(capacity, tokens + (now - ts) * rate); ts = now end
+  local allowed = tokens >= cost
+  if allowed then tokens = math.min(capacity, tokens - cost) end
+  redis.call('HSET', key, 't', tostring(tokens), 'ts', tostring(ts))
+  redis.call('EXPIRE', key, math.ceil(capacity / rate) + 1)
+  if allowed then return true, 0 end
+  return false, math.ceil((cost - tokens) / rate)
 end
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(ts))
-redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
-local wait = 0
-if allowed == 0 then wait = math.ceil((cost - tokens) / rate) end
-return {allowed, wait}
-"""
-
-# A fixed-window counter (INCR + EXPIRE on first hit), for "N misses in T seconds".
-_LUA_COUNT = """
-local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return {n, redis.call('TTL', KEYS[1])}
+local function counter(key, add, seconds)
+  local n = redis.call('INCRBY', key, add)
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, seconds) end
+  return n, redis.call('TTL', key)
+end
+local allowed, wait, n, ttl = 1, 0, 0, 0
+local taken = {}
+for i = 1, #KEYS do
+  local op = ARGV[4 * i - 2]
+  local x = tonumber(ARGV[4 * i - 1])
+  local y = tonumber(ARGV[4 * i])
+  if op == 'G' then
+    n, ttl = counter(KEYS[i], 0, y)
+    if n >= x then allowed = 0; wait = math.max(1, ttl); break end
+  elseif op == 'T' then
+    local ok, w = bucket(KEYS[i], x, y, 1)
+    if not ok then allowed = 0; wait = w; break end
+    if ARGV[4 * i + 1] == '1' then taken[#taken + 1] = {KEYS[i], x, y} end
+  elseif op == 'R' then
+    bucket(KEYS[i], x, y, -1)
+  elseif op == 'C' then
+    n, ttl = counter(KEYS[i], x, y)
+  end
+end
+if allowed == 0 then
+  for _, t in ipairs(taken) do bucket(t[1], t[2], t[3], -1) end
+end
+return {allowed, wait, n, ttl}
 """
 
 
@@ -75,8 +103,34 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        amount, _, per = str(text).partition("/")
-        return cls(float(amount), float(per or 1))
+        return _parse_rate(str(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_rate(text: str) -> Rate:
+    amount, _, per = text.partition("/")
+    return Rate(float(amount), float(per or 1))
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of a plan (see _LUA_PLAN): op G, T, R or C on bucket or window `key`."""
+
+    op: str
+    key: str
+    rate: Rate
+    refund: bool = False  # T: given back if a later step refuses
+    add: int = 0  # C: how much to add
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A plan's answer: None if every step allowed, else the seconds to wait; and the count and
+    seconds to reset of its last window (G or C)."""
+
+    wait: int | None
+    count: int = 0
+    reset_in: int = 0
 
 
 def _limit_key(address: str) -> str | None:
@@ -114,35 +168,60 @@ def client_address(request_meta: dict) -> str:
 
 
 class _MemoryBackend:
+    """This process's buckets and windows (no REDIS_URL, or Redis unreachable): the same plans
+    as _LUA_PLAN, under one lock."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.buckets: dict[str, tuple[float, float]] = {}
         self.counters: dict[str, tuple[int, float]] = {}
 
-    def take(
-        self, key: str, rate: Rate, now: float, consume: bool = True, cost: int = 1
-    ) -> tuple[bool, int]:
-        with self.lock:
-            if len(self.buckets) > 100_000:  # bound memory under a spray of addresses
-                self.buckets.clear()
-            tokens, ts = self.buckets.get(key, (rate.amount, now))
-            tokens = min(rate.amount, tokens + max(0.0, now - ts) * rate.per)
-            allowed = tokens >= cost
-            if allowed and consume:
-                tokens = min(rate.amount, tokens - cost)
-            self.buckets[key] = (tokens, now)
-            return allowed, 0 if allowed else math.ceil((cost - tokens) / rate.per)
+    def _bucket(self, key: str, rate: Rate, now: float, cost: int) -> tuple[bool, int]:
+        if len(self.buckets) > 100_000:  # bound memory under a spray of addresses
+            self.buckets.clear()
+        tokens, ts = self.buckets.get(key, (rate.amount, now))
+        tokens = min(rate.amount, tokens + max(0.0, now - ts) * rate.per)
+        allowed = tokens >= cost
+        if allowed:
+            tokens = min(rate.amount, tokens - cost)
+        self.buckets[key] = (tokens, now)
+        return allowed, 0 if allowed else math.ceil((cost - tokens) / rate.per)
 
-    def count(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
+    def _counter(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
+        if len(self.counters) > 100_000:
+            self.counters.clear()
+        n, expires = self.counters.get(key, (0, now + window.per))
+        if now >= expires:
+            n, expires = 0, now + window.per
+        n += add
+        self.counters[key] = (n, expires)
+        return n, math.ceil(expires - now)
+
+    def run(self, plan: list[_Step], now: float) -> _Outcome:
+        n = reset_in = 0
+        taken: list[_Step] = []
         with self.lock:
-            if len(self.counters) > 100_000:
-                self.counters.clear()
-            n, expires = self.counters.get(key, (0, now + window.per))
-            if now >= expires:
-                n, expires = 0, now + window.per
-            n += add
-            self.counters[key] = (n, expires)
-            return n, math.ceil(expires - now)
+            for step in plan:
+                if step.op == "G":
+                    n, reset_in = self._counter(step.key, step.rate, now, 0)
+                    if n >= step.rate.amount:
+                        wait = max(1, reset_in)
+                        break
+                elif step.op == "T":
+                    allowed, wait = self._bucket(step.key, step.rate, now, 1)
+                    if not allowed:
+                        break
+                    if step.refund:
+                        taken.append(step)
+                elif step.op == "R":
+                    self._bucket(step.key, step.rate, now, -1)
+                else:
+                    n, reset_in = self._counter(step.key, step.rate, now, step.add)
+            else:
+                return _Outcome(None, n, reset_in)
+            for step in taken:
+                self._bucket(step.key, step.rate, now, -1)
+            return _Outcome(wait, n, reset_in)
 
     def clear(self) -> None:
         with self.lock:
@@ -151,25 +230,26 @@ class _MemoryBackend:
 
 
 class _RedisBackend:
+    """Buckets and windows in Redis, shared by every server process: a plan is one EVALSHA."""
+
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = f"{prefix}:rl:"
-        self.bucket = self.client.register_script(_LUA_BUCKET)
-        self.counter = self.client.register_script(_LUA_COUNT)
+        self.script = self.client.register_script(_LUA_PLAN)
 
-    def take(
-        self, key: str, rate: Rate, now: float, consume: bool = True, cost: int = 1
-    ) -> tuple[bool, int]:
-        allowed, wait = self.bucket(
-            keys=[self.prefix + key], args=[rate.amount, rate.per, now, cost, int(consume)]
-        )
-        return bool(int(allowed)), int(wait)
-
-    def count(self, key: str, window: Rate, now: float, add: int) -> tuple[int, int]:
-        n, ttl = self.counter(keys=[self.prefix + key], args=[add, int(window.per)])
-        return int(n), max(0, int(ttl))
+    def run(self, plan: list[_Step], now: float) -> _Outcome:
+        args: list[Any] = [repr(now)]
+        for step in plan:
+            if step.op == "C":
+                args += ("C", step.add, int(step.rate.per), 0)
+            elif step.op == "G":
+                args += ("G", repr(step.rate.amount), int(step.rate.per), 0)
+            else:
+                args += (step.op, repr(step.rate.amount), repr(step.rate.per), int(step.refund))
+        allowed, wait, n, ttl = self.script(keys=[self.prefix + s.key for s in plan], args=args)
+        return _Outcome(None if int(allowed) else int(wait), int(n), max(0, int(ttl)))
 
     def clear(self) -> None:
         keys = list(self.client.scan_iter(self.prefix + "*"))
@@ -181,7 +261,7 @@ _memory = _MemoryBackend()
 _backends: dict[str, _RedisBackend] = {}
 
 
-def backend():
+def backend() -> _MemoryBackend | _RedisBackend:
     url = getattr(settings, "REDIS_URL", "")
     if not url:
         return _memory
@@ -191,27 +271,27 @@ def backend():
     return _backends[key]
 
 
-def take(
-    name: str, key: str, rate: Rate, *, consume: bool = True, cost: int = 1
-) -> tuple[bool, int]:
-    """Take one token from bucket `name:key` (only look, with consume=False; give one back with
-    cost=-1); (allowed, retry-after seconds).
-
-    If Redis is unreachable we fall back to this process's memory rather than failing open."""
+def _run(plan: list[_Step]) -> _Outcome:
+    """Run `plan` atomically (one Redis round trip). If Redis is unreachable we fall back to this
+    process's memory rather than failing open."""
     now = time.time()
     try:
-        return backend().take(f"{name}:{key}", rate, now, consume, cost)
+        return backend().run(plan, now)
     except Exception:
-        return _memory.take(f"{name}:{key}", rate, now, consume, cost)
+        return _memory.run(plan, now)
+
+
+def take(name: str, key: str, rate: Rate, *, cost: int = 1) -> tuple[bool, int]:
+    """Take one token from bucket `name:key` (give one back with cost=-1); (allowed, retry-after
+    seconds)."""
+    outcome = _run([_Step("T" if cost >= 0 else "R", f"{name}:{key}", rate)])
+    return outcome.wait is None, outcome.wait or 0
 
 
 def count(name: str, key: str, window: Rate, add: int = 1) -> tuple[int, int]:
     """Add to the window counter `name:key`; (count in the window, seconds until it resets)."""
-    now = time.time()
-    try:
-        return backend().count(f"{name}:{key}", window, now, add)
-    except Exception:
-        return _memory.count(f"{name}:{key}", window, now, add)
+    outcome = _run([_Step("C", f"{name}:{key}", window, add=add)])
+    return outcome.count, outcome.reset_in
 
 
 def feed_wait(request_meta: dict) -> int | None:
@@ -330,46 +410,40 @@ def request_token(headers, cookies) -> str | None:
     return cookies[names[0]] if names else None
 
 
-def _join_buckets(pin: str, address: str) -> list[tuple[str, str, Rate]]:
+def _join_buckets(pin: str, address: str) -> list[tuple[str, Rate]]:
     """A join's buckets of successful joins: its game's, and its address's in that game."""
     return [
-        ("joingame", pin, Rate.parse(settings.RATE_LIMIT_JOIN_GAME)),
-        ("joinaddr", f"{pin}:{address}", Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS)),
+        (f"joingame:{pin}", Rate.parse(settings.RATE_LIMIT_JOIN_GAME)),
+        (f"joinaddr:{pin}:{address}", Rate.parse(settings.RATE_LIMIT_JOIN_ADDRESS)),
     ]
 
 
 def check(url_name: str | None, *, address: str, token: str | None, pin: str = "") -> int | None:
     """None if a request to `url_name` from `address` (carrying `token`) may go on, else the
-    seconds to wait. Takes one token from each bucket that applies; record_result() gives back
-    those a request's outcome does not count against."""
+    seconds to wait. Takes one token from each bucket that applies, in one atomic step (one Redis
+    round trip); record_result() gives back those a request's outcome does not count against."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED:
         return None
-    if entry.failures:
-        window = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
-        misses, reset_in = count("pinmiss", address, window, add=0)
-        if misses >= window.amount:
-            return max(1, reset_in)
+    plan: list[_Step] = []
+    if entry.failures:  # an address locked out by its wrong guesses waits for the window's end
+        plan.append(_Step("G", f"pinmiss:{address}", Rate.parse(settings.RATE_LIMIT_PIN_MISSES)))
+    # A request in flight holds its address's token; if a later bucket refuses, it is given back
+    # (the request is then not in flight).
     rate = Rate.parse(getattr(settings, entry.setting))
-    allowed, wait = take(entry.bucket, address, rate)
-    # Taken so far, to give back if a later bucket refuses (the request is then not in flight).
-    taken = [(entry.bucket, address, rate)] if allowed and entry.failures else []
+    plan.append(_Step("T", f"{entry.bucket}:{address}", rate, refund=entry.failures))
     key = token_key(token)
-    if allowed and entry.per_token and key:
-        allowed, wait = take("token", key, Rate.parse(settings.RATE_LIMIT_TOKEN))
-    if allowed and entry is _JOIN and pin:
+    if entry.per_token and key:
+        plan.append(_Step("T", f"token:{key}", Rate.parse(settings.RATE_LIMIT_TOKEN)))
+    if entry is _JOIN and pin:
         # A game counts the players who got in, and so does one address in one game (a school
         # behind one NAT gets in; a bot farm on one address cannot fill the game): taken here,
         # atomically, and given back when the join fails (a taken nickname, a wrong code).
-        for name, key, join_rate in _join_buckets(pin, address):
-            allowed, wait = take(name, key, join_rate)
-            if not allowed:
-                break
-            taken.append((name, key, join_rate))
-    if not allowed:
-        for name, key, taken_rate in taken:
-            take(name, key, taken_rate, cost=-1)
-    return None if allowed else max(1, wait)
+        plan += [
+            _Step("T", name, join_rate, refund=True)
+            for name, join_rate in _join_buckets(pin, address)
+        ]
+    return _run(plan).wait
 
 
 def record_result(
@@ -377,17 +451,20 @@ def record_result(
 ) -> None:
     """After the response (any status but 429, which check() gave): count a failed guess (a 404,
     or a wrong join code) toward the address's lockout, give a successful look-up's or join's
-    token back to the address, and a failed join's tokens back to its game's buckets."""
+    token back to the address, and a failed join's tokens back to its game's buckets; at most one
+    Redis round trip."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED or status == 429:
         return
+    plan: list[_Step] = []
     if entry is _JOIN and pin and status != 201:
-        for name, key, rate in _join_buckets(pin, address):
-            take(name, key, rate, cost=-1)
-    if not entry.failures:
-        return
-    if status < 400:  # a join, a look-up, a resume link that worked (and redirected)
-        take(entry.bucket, address, Rate.parse(getattr(settings, entry.setting)), cost=-1)
-        return
-    if status == 404 or code in FAILED_GUESS_CODES:  # e.g. a wrong join code (realtime)
-        count("pinmiss", address, Rate.parse(settings.RATE_LIMIT_PIN_MISSES), add=1)
+        plan += [_Step("R", name, rate) for name, rate in _join_buckets(pin, address)]
+    if entry.failures:
+        if status < 400:  # a join, a look-up, a resume link that worked (and redirected)
+            rate = Rate.parse(getattr(settings, entry.setting))
+            plan.append(_Step("R", f"{entry.bucket}:{address}", rate))
+        elif status == 404 or code in FAILED_GUESS_CODES:  # e.g. a wrong join code (realtime)
+            window = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
+            plan.append(_Step("C", f"pinmiss:{address}", window, add=1))
+    if plan:
+        _run(plan)
