@@ -14,7 +14,7 @@ from contest import access, selectors
 from contest.models import Round
 from contest.services import exports
 from contest.services.results import ROUND_RECOMPUTE, audit, round_recompute
-from contest.services.rounds import round_finalize_if_due
+from contest.services.rounds import ROUND_FINALIZE, round_finalize_if_due
 from core.errors import NotFoundError
 from quizzes.background import JobContext, job_kind
 from quizzes.models import Job
@@ -70,6 +70,20 @@ def round_export_job(job: Job, ctx: JobContext) -> None:
         handle.write(payload)
     ctx.result = {"rows": len(rows)}
     ctx.done_message = _("%(n)s rows exported.") % {"n": len(rows)}
+
+
+@job_kind(ROUND_FINALIZE, label=gettext_lazy("Round close"))
+def round_finalize_job(job: Job, ctx: JobContext) -> None:
+    """A round's close: expire its open attempts, compute its final ranks, rebuild its boards
+    (round_finalize_if_due: once, under the round's row lock; a job for a round that is not due
+    yet, or already final, does nothing). Queued for closes_at; readers only show "closing"."""
+    round_ = _round(job)
+    ctx.step(5, _("Computing the final results…"))
+    round_finalize_if_due(round_)
+    ctx.result = {"final": round_.finalized_at is not None}
+    ctx.done_message = (
+        _("Final results computed.") if round_.finalized_at else _("Nothing to do yet.")
+    )
 
 
 @job_kind(ROUND_RECOMPUTE, label=gettext_lazy("Results recompute"))

@@ -176,6 +176,8 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         "scores_while_open": round_.scores_while_open,
         "scores_hidden": round_.scores_hidden(now),
         "final": round_.finalized_at is not None,
+        # Closed, final results being computed by the round_finalize job.
+        "closing": round_.needs_finalizing(now),
         "results_held": round_.results_held,
         "qualifier_only": bool(round_.qualifier_from_id),
     }

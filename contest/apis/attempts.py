@@ -187,5 +187,5 @@ class AttemptReviewApi(ParticipantApi):
                 raise ForbiddenError(
                     "permission_denied", _("You do not have permission to do this.")
                 )
-        services.round_finalize_if_due(attempt.round)
+        services.round_close_ensure(attempt.round)
         return Response(selectors.attempt_review(attempt=attempt, user=request.user))

@@ -16,6 +16,7 @@ from contest.apis.serializers import (
 )
 from contest.jobs import CERTIFICATES_ZIP, ROUND_EXPORT
 from contest.services import exports
+from contest.services.rounds import MSG_NOT_FINAL_YET
 from core.errors import ApplicationError
 from core.strict import StrictTypes
 from quizzes.background import job_enqueue
@@ -38,7 +39,8 @@ class RoundResultsApi(PublicApi):
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
         limit = _int(request.query_params.get("limit"), RESULTS_PAGE_SIZE, 1, RESULTS_PAGE_MAX)
-        services.round_finalize_if_due(round_)
+        # Never finalized here: a closing round answers what is there, `round.final` false.
+        services.round_close_ensure(round_)
         rows, total = selectors.round_results_page(
             round_=round_, user=request.user, unit_id=unit, offset=offset, limit=limit
         )
@@ -66,7 +68,8 @@ class RoundExportApi(PublicApi):
         round_ = selectors.round_get(round_id=round_id, user=request.user)
         self.check_object_permissions(request, round_.contest)
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
-        services.round_finalize_if_due(round_)
+        if services.round_close_ensure(round_):
+            raise ApplicationError("results_not_final", MSG_NOT_FINAL_YET, status=409)
         rows = selectors.round_results(round_=round_, user=request.user, unit_id=unit)
         payload, content_type, filename = exports.results_file(
             round_=round_, rows=rows, fmt=fmt, unit_id=unit

@@ -48,6 +48,12 @@ def public_state(round_: Round, now=None) -> str:
         return "frozen" if round_.freeze_hours else "hidden"
     if round_.finalized_at is not None:
         return "final"
+    if round_.needs_finalizing(now):
+        # Closing: the round_finalize job is computing the final results. The public keeps what
+        # it saw at the close until they are final (never a standing labelled final too early).
+        if round_.freeze_hours:
+            return "frozen"
+        return "live" if round_.scores_while_open else "hidden"
     if round_.scores_hidden(now):
         return "hidden"
     if round_.is_frozen(now):
@@ -108,7 +114,11 @@ def board_state(scope: Scope) -> dict[str, Any]:
         ]
         return out
     board = scope.key.rsplit(":", 1)[-1]
-    out = {"board": board}
+    out: dict[str, Any] = {"board": board}
+    if scope.round.needs_finalizing():
+        # Closed, and the round_finalize job is computing its final results: never "final" yet;
+        # pages say so and poll until the board is "final".
+        out["closing"] = True
     if board in ("frozen", "hidden") and scope.round.results_held:
         out["held"] = True  # "Results are announced at the award ceremony"
     if board == "frozen":

@@ -34,6 +34,8 @@ from contest.services.results import (
     round_recompute,
 )
 from contest.services.rounds import (
+    round_close_ensure,
+    round_close_schedule,
     round_create,
     round_finalize_if_due,
     round_seed_qualifiers,
@@ -59,6 +61,8 @@ __all__ = [
     "participant_token",
     "points_for",
     "question_void",
+    "round_close_ensure",
+    "round_close_schedule",
     "round_create",
     "round_finalize",
     "round_finalize_if_due",

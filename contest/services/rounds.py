@@ -1,14 +1,22 @@
 """Rounds: create and configure them (audited), finalize a closed round on first need, seed a
 final's qualifiers. The top of the contest services (marking <- attempts <- results <- rounds).
 
-`round_finalize_if_due` is the one finalizing read: whoever is about to show a round's results
-(the API, the pages, ceremonies, certificates, exports) calls it first, when
-`Round.needs_finalizing()`; selectors only read.
+`round_finalize_if_due` is the one finalizing rule. It runs on the job queue (the
+`round_finalize` job, queued for `closes_at` when a round is saved, see `round_close_schedule`),
+never inside a reader's request: readers call `round_close_ensure` (queue the job if none is on
+its way) and show what is there, marked not final. Things that need final results and run as
+jobs or staff actions (exports, certificates, ceremonies) call `round_finalize_if_due` themselves.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -18,6 +26,12 @@ from contest.services.contests import _audit, _jsonable
 from contest.services.results import _finalize_books, audit, round_recompute
 from core.errors import ApplicationError, NotFoundError
 from quizzes.selectors import quiz_get
+
+ROUND_FINALIZE = "round_finalize"
+
+MSG_NOT_FINAL_YET = gettext_lazy(
+    "The round has closed and its final results are being computed. Try again in a moment."
+)
 
 MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")
 MSG_BAD_CHAIN = gettext_lazy(
@@ -86,6 +100,7 @@ def round_create(*, contest: Contest, actor=None, **fields) -> Round:
     _check_round(round_)
     _check_quiz(round_, actor)
     round_.save()
+    round_close_schedule(round_)
     _audit(
         contest,
         round_,
@@ -114,6 +129,8 @@ def round_update(*, round_: Round, actor=None, **fields) -> Round:
     if {"quiz", "quiz_id"} & set(changes):
         _check_quiz(round_, actor)
     round_.save()
+    if "closes_at" in changes:
+        round_close_schedule(round_)
     if changes:
         _audit(
             round_.contest,
@@ -126,6 +143,74 @@ def round_update(*, round_: Round, actor=None, **fields) -> Round:
         if {"ranking_chain", "counting"} & set(changes) and round_.finalized_at:
             round_recompute(round_=round_)
     return round_
+
+
+def _finalize_jobs_on_their_way(round_: Round, now: datetime) -> bool:
+    """A `round_finalize` job of this round that will still run: running, or queued and due
+    within JOBS_STALE_SECONDS (or later, for the round's current close). A queued job due long
+    ago lost its dispatch (an embedded server's timer dies with the process)."""
+    from quizzes.models import Job
+
+    horizon = now - timedelta(seconds=settings.JOBS_STALE_SECONDS)
+    for status, at, created in Job.objects.filter(
+        kind=ROUND_FINALIZE,
+        params__round=round_.pk,
+        status__in=(Job.Status.QUEUED, Job.Status.RUNNING),
+    ).values_list("status", "params__at", "created_at"):
+        if status == Job.Status.RUNNING:
+            return True
+        # Sent when queued, to start at `at` (the close it was queued for) if that was later.
+        due = max(datetime.fromisoformat(at), created) if at else created
+        if horizon <= due <= max(now, round_.closes_at):
+            return True
+    return False
+
+
+def round_close_schedule(round_: Round) -> None:
+    """Queue the round's close (the `round_finalize` job) for its `closes_at`, after the caller's
+    transaction commits. A self-paced round only (live rounds close with their game). A close
+    moved later leaves an earlier job that finds nothing to do; one moved earlier gets its job."""
+    from quizzes.background import job_enqueue
+
+    if round_.kind != Round.Kind.SELF_PACED or round_.finalized_at is not None:
+        return
+    delay = max(0.0, (round_.closes_at - timezone.now()).total_seconds())
+    job_enqueue(
+        kind=ROUND_FINALIZE,
+        owner=None,
+        params={"round": round_.pk, "at": round_.closes_at.isoformat()},
+        delay_seconds=delay,
+    )
+
+
+# When this process last made sure a closing round's job is on its way: round id -> monotonic.
+_ENSURED: dict[int, float] = {}
+_ENSURED_LOCK = threading.Lock()
+ENSURE_EVERY_SECONDS = 1.0
+
+
+def round_close_ensure(round_: Round) -> bool:
+    """The readers' safety net: a round that needs finalizing gets a `round_finalize` job if none
+    is on its way (at most one: under the round's row lock, taken without waiting: a held lock
+    means the close itself or another reader is at it). Never finalizes here; answers whether
+    the round is closing (closed, final results not computed yet). At most once a second per
+    round and process."""
+    if not round_.needs_finalizing():
+        return False
+    now = time.monotonic()
+    with _ENSURED_LOCK:
+        if now - _ENSURED.get(round_.pk, -ENSURE_EVERY_SECONDS) < ENSURE_EVERY_SECONDS:
+            return True
+        _ENSURED[round_.pk] = now
+        if len(_ENSURED) > 1000:
+            _ENSURED.pop(next(iter(_ENSURED)))
+    with transaction.atomic():
+        locked = Round.objects.select_for_update(skip_locked=True).filter(pk=round_.pk).first()
+        if locked is None or not locked.needs_finalizing():
+            return locked is None or locked.finalized_at is None
+        if not _finalize_jobs_on_their_way(locked, timezone.now()):
+            round_close_schedule(locked)
+    return True
 
 
 def round_finalize_if_due(round_: Round) -> Round:

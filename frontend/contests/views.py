@@ -152,8 +152,10 @@ def attempt_page(request, slug, round_id):
 def results_page(request, slug, round_id):
     contest = _contest(request, slug)
     round_ = _round(contest, round_id)
-    services.round_finalize_if_due(round_)
-    closed = round_.is_closed()
+    # Never finalized here (the round_finalize job closes it): a closing round shows the board of
+    # the close, says final results are being computed and reloads until they are.
+    closing = services.round_close_ensure(round_)
+    closed = round_.is_closed() and not closing
     participant = _participant(request, contest)
     level = request.GET.get("level", "school")
     if level not in boards.UNIT_FIELDS:
@@ -180,6 +182,7 @@ def results_page(request, slug, round_id):
             "contest": contest,
             "round": round_,
             "closed": closed,
+            "closing": closing,
             "rows": rows[:500],
             "me": me,
             "units": units[:50],

@@ -77,10 +77,20 @@ def broker():
         return _brokers[key]
 
 
-def dispatch(job_id: int) -> None:
-    """Hand a job to whoever runs jobs here."""
+def dispatch(job_id: int, delay_seconds: float = 0) -> None:
+    """Hand a job to whoever runs jobs here, to start at once or after `delay_seconds` (Dramatiq's
+    delay queue; a timer thread in the embedded mode, lost with the process: callers of delayed
+    jobs keep a safety net, see contest.services.rounds.round_close_ensure)."""
     if settings.JOBS_BACKEND == "dramatiq":
-        broker().get_actor(ACTOR_NAME).send(job_id)
+        actor = broker().get_actor(ACTOR_NAME)
+        if delay_seconds > 0:
+            actor.send_with_options(args=(job_id,), delay=int(delay_seconds * 1000))
+        else:
+            actor.send(job_id)
+    elif delay_seconds > 0:
+        timer = threading.Timer(delay_seconds, dispatch, args=(job_id,))
+        timer.daemon = True
+        timer.start()
     else:
         if len(_futures) > 1000:
             _futures.pop(next(iter(_futures)))

@@ -52,12 +52,12 @@ def job_is_stale(job: Job, now=None) -> bool:
     return job.heartbeat_at < now - timedelta(seconds=settings.JOBS_STALE_SECONDS)
 
 
-def _dispatch_after_commit(job: Job) -> None:
+def _dispatch_after_commit(job: Job, delay_seconds: float = 0) -> None:
     from quizzes.background import backends
 
     def send() -> None:
         try:
-            backends.dispatch(job.pk)
+            backends.dispatch(job.pk, delay_seconds)
         except Exception:  # noqa: BLE001 - the row must say so, not stay queued forever
             logger.exception("job %s could not be queued", job.pk)
             with translation.override(job.language):
@@ -79,10 +79,12 @@ def job_enqueue(
     params: dict[str, Any] | None = None,
     input_bytes: bytes | None = None,
     input_suffix: str = "",
+    delay_seconds: float = 0,
 ) -> Job:
-    """Record a job and queue it once the caller's transaction commits. `input_bytes` (an
-    uploaded file) is kept under JOBS_ROOT for the worker, which may be another machine's process
-    sharing the folder."""
+    """Record a job and queue it once the caller's transaction commits (to start after
+    `delay_seconds`, if given: it stays `queued` until then). `input_bytes` (an uploaded file) is
+    kept under JOBS_ROOT for the worker, which may be another machine's process sharing the
+    folder."""
     if registry.kind_get(kind) is None:
         raise ApplicationError("unknown_job_kind", MSG_UNKNOWN_KIND, {"kind": kind})
     job = Job.objects.create(
@@ -98,7 +100,7 @@ def job_enqueue(
         job.input_path = storage.relative(path)
         job.save(update_fields=["input_path"])
     _report(job, "queued")
-    _dispatch_after_commit(job)
+    _dispatch_after_commit(job, delay_seconds)
     return job
 
 

@@ -94,9 +94,15 @@ def test_reading_results_never_finalizes_and_the_finalizing_read_does_it_once():
 
 
 @pytest.mark.django_db
-def test_the_results_api_finalizes_a_closed_round_on_first_need(api_client):
+def test_the_results_api_never_finalizes_a_closed_round_its_job_does(api_client):
+    """The close is the round_finalize job's (tests/contest/test_round_close_job.py): the read
+    answers the provisional standing, and the job's rule makes it final."""
     _contest, round_, _people = closed_round([("Nguyễn An", "Trường A", [(2000, 60_000, 1)])])
     reply = api_client.get(f"/api/rounds/{round_.pk}/results/")
     assert reply.status_code == 200, reply.json()
     assert reply.json()["rows"][0]["rank"] == 1
-    assert Round.objects.get(pk=round_.pk).finalized_at is not None
+    assert reply.json()["rows"][0]["rank_status"] == "provisional"
+    assert Round.objects.get(pk=round_.pk).finalized_at is None
+    services.round_finalize_if_due(round_)
+    reply = api_client.get(f"/api/rounds/{round_.pk}/results/")
+    assert reply.json()["rows"][0]["rank_status"] == "final"

@@ -33,7 +33,7 @@ def _round_with_attempts(n: int = 12) -> Round:
         attempt = services.attempt_start(participant=participant, round_=round_)
         if i % 2:  # half hand in, half are still open at the close
             services.attempt_submit(participant_id=participant.pk, attempt_id=attempt.pk)
-    close_round(round_)
+    close_round(round_, finalize=False)
     return round_
 
 
