@@ -427,33 +427,45 @@ def lost_answers(acked: list[tuple[int, int, str]], attempt_ids: list[int]) -> d
     return {"lost_answers": lost, "score_mismatches": mismatches}
 
 
-async def close_round(port: int, round_id: int) -> dict:
-    """Close the round and time it: from the close to the first board read that answers with the
-    final board (that read computes the final ranks of every result and rebuilds the boards)."""
+async def close_round(port: int, round_id: int, timeout: float = 600) -> dict:
+    """Close the round and time it: from the close until a board read answers the final board
+    (the round_finalize job, queued for closes_at as round_update queues it, computes the final
+    ranks of every result and rebuilds the boards on a job worker), polling every 0.1 s; and how
+    long the first read after the close takes (it answers at once, marked "closing")."""
     from asgiref.sync import sync_to_async
     from django.utils import timezone
 
     from contest.models import Round
+    from contest.services import round_close_schedule
 
     def close() -> None:
         round_ = Round.objects.get(pk=round_id)
         round_.closes_at = timezone.now()
         round_.save(update_fields=["closes_at"])  # every server process hears of it (apps.py)
+        round_close_schedule(round_)  # what round_update does when closes_at changes
 
     http = Http(port, "127.0.2.2")
     started = time.perf_counter()
     await sync_to_async(close)()
-    status, payload, _ms = await http.request("GET", f"/api/rounds/{round_id}/leaderboard/?n=100")
+    url = f"/api/rounds/{round_id}/leaderboard/?n=100"
+    status, payload, first_ms = await http.request("GET", url)
+    first_board = json.loads(payload).get("board") if status == 200 else status
+    board: object = first_board
+    reads = 1
+    while board != "final" and time.perf_counter() - started < timeout:
+        await asyncio.sleep(0.1)
+        status, payload, _ms = await http.request("GET", url)
+        board = json.loads(payload).get("board") if status == 200 else status
+        reads += 1
     close_s = time.perf_counter() - started
-    board = json.loads(payload).get("board") if status == 200 else status
-    after = [
-        (await http.request("GET", f"/api/rounds/{round_id}/leaderboard/?n=100"))[2]
-        for _ in range(20)
-    ]
+    after = [(await http.request("GET", url))[2] for _ in range(20)]
     http.close()
     return {
         "close_s": round(close_s, 2),
         "close_board": board,
+        "close_first_read_ms": round(first_ms, 1),
+        "close_first_board": first_board,
+        "close_reads": reads,
         "top100_after_close_ms": percentiles(after),
     }
 
@@ -516,6 +528,7 @@ def main(argv=None) -> int:
         backend_ports=[free_port() for _n in range(args.servers)],
         env=env,
         stdout=subprocess.DEVNULL,  # Daphne's access log (still written, as by `make run`)
+        workers=1,  # the round's close runs on a job worker (round_finalize)
     )
     profiler = None
     try:
@@ -657,7 +670,8 @@ def table(doc: dict) -> str:
     if doc["error_samples"]:
         lines.append(f"  e.g. {doc['error_samples'][0]}")
     lines.append(
-        f"  close: {doc['close_s']} s (board {doc['close_board']!r}); "
+        f"  close: {doc['close_s']} s until the board is {doc['close_board']!r} (first read "
+        f"{doc['close_first_read_ms']} ms, {doc['close_first_board']!r}); "
         f"server CPU s per process {doc['server_cpu_s']}; load {doc['loadavg']}"
     )
     return "\n".join(lines)
