@@ -114,7 +114,7 @@ def board_state(scope: Scope) -> dict[str, Any]:
         ]
         return out
     board = scope.key.rsplit(":", 1)[-1]
-    out: dict[str, Any] = {"board": board}
+    out = {"board": board}
     if scope.round.needs_finalizing():
         # Closed, and the round_finalize job is computing its final results: never "final" yet;
         # pages say so and poll until the board is "final".

@@ -21,7 +21,7 @@ from contest.services import results, rounds
 from contest.services.rounds import MSG_NOT_FINAL_YET, ROUND_FINALIZE
 from quizzes.background import backends, job_enqueue
 from quizzes.models import Job
-from tests.job_fixtures import finish, jobs_in_threads, until  # noqa: F401
+from tests.job_fixtures import finish, jobs_in_threads  # noqa: F401
 
 from .ceremony_helpers import closed_round
 
@@ -77,9 +77,8 @@ def test_a_read_after_the_close_answers_at_once_not_final_and_queues_the_close(
     assert sent == [_finalize_jobs(round_).get().pk]
 
 
-def test_after_the_close_job_runs_the_read_is_final_and_equal_to_the_old_path(
-    api_client, jobs_in_threads
-):
+@pytest.mark.usefixtures("jobs_in_threads")
+def test_after_the_close_job_runs_the_read_is_final_and_equal_to_the_old_path(api_client):
     _contest, closing, _people = closed_round(PEOPLE)
     # The old path, undone afterwards: the request finalized with the same rule, then read.
     try:
@@ -106,9 +105,7 @@ def test_after_the_close_job_runs_the_read_is_final_and_equal_to_the_old_path(
     assert "closing" not in board
 
 
-def test_readers_and_the_job_at_the_close_finalize_once_and_queue_one_job(
-    api_client, monkeypatch
-):
+def test_readers_and_the_job_at_the_close_finalize_once_and_queue_one_job(api_client, monkeypatch):
     monkeypatch.setattr(backends, "dispatch", lambda job_id, delay=0: None)
     _contest, round_, _people = closed_round(PEOPLE)
     writes = []
@@ -179,9 +176,7 @@ def test_concurrent_readers_of_a_closing_round_queue_exactly_one_job(monkeypatch
 
 def test_saving_a_round_queues_its_close_for_closes_at(monkeypatch, organiser):
     sent = []
-    monkeypatch.setattr(
-        backends, "dispatch", lambda job_id, delay=0: sent.append((job_id, delay))
-    )
+    monkeypatch.setattr(backends, "dispatch", lambda job_id, delay=0: sent.append((job_id, delay)))
     _contest, round_, _people = closed_round(PEOPLE)
     closes_at = timezone.now() + timedelta(hours=2)
     services.round_update(round_=round_, actor=organiser, closes_at=closes_at)
@@ -194,7 +189,8 @@ def test_saving_a_round_queues_its_close_for_closes_at(monkeypatch, organiser):
     assert 2 * 3600 - 60 < delay <= 2 * 3600
 
 
-def test_a_job_before_the_close_does_nothing_and_the_round_still_closes(jobs_in_threads):
+@pytest.mark.usefixtures("jobs_in_threads")
+def test_a_close_job_that_runs_before_the_close_does_nothing():
     _contest, round_, _people = closed_round(PEOPLE)
     Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + timedelta(hours=1))
     early = finish(job_enqueue(kind=ROUND_FINALIZE, owner=None, params={"round": round_.pk}).pk)
@@ -203,7 +199,9 @@ def test_a_job_before_the_close_does_nothing_and_the_round_still_closes(jobs_in_
     assert Round.objects.get(pk=round_.pk).finalized_at is None
 
 
-def test_the_direct_export_of_a_closing_round_says_not_ready_yet(api_client, organiser, monkeypatch):
+def test_the_direct_export_of_a_closing_round_says_not_ready_yet(
+    api_client, organiser, monkeypatch
+):
     monkeypatch.setattr(backends, "dispatch", lambda job_id, delay=0: None)
     contest, round_, _people = closed_round(PEOPLE)
     contest.staff.add(organiser)
@@ -215,15 +213,18 @@ def test_the_direct_export_of_a_closing_round_says_not_ready_yet(api_client, org
     assert Round.objects.get(pk=round_.pk).finalized_at is None
 
 
-def test_the_results_page_of_a_closing_round_says_final_results_are_being_computed(
-    client, monkeypatch, jobs_in_threads
-):
+@pytest.mark.usefixtures("jobs_in_threads")
+def test_the_results_page_of_a_closing_round_says_final_results_are_being_computed(client):
     contest, round_, _people = closed_round(PEOPLE)
     page = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Final results are being computed…" in html
     assert 'http-equiv="refresh"' in html
+    vi = client.get(
+        f"/contests/{contest.slug}/rounds/{round_.pk}/results/", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert "Kết quả chính thức đang được tính…" in vi.content.decode()
     finish(_finalize_jobs(round_).get().pk)
     html = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
     assert "Final results are being computed…" not in html
