@@ -39,8 +39,14 @@ class RoundResultsApi(PublicApi):
         unit = _int(request.query_params.get("unit"), 0, 0, 10**12) or None
         offset = _int(request.query_params.get("offset"), 0, 0, 10**7)
         limit = _int(request.query_params.get("limit"), RESULTS_PAGE_SIZE, 1, RESULTS_PAGE_MAX)
-        # Never finalized here: a closing round answers what is there, `round.final` false.
-        services.round_close_ensure(round_)
+        # Never finalized here (the round_finalize job closes the round). While it runs, the
+        # contest's staff see provisional ranks, marked so; everyone else a translated 409 to
+        # try again: ranking the whole round on every participant's read at the close would
+        # cost what the job costs, per read.
+        if services.round_close_ensure(round_) and not access.is_contest_staff(
+            request.user, round_.contest
+        ):
+            raise ApplicationError("results_not_final", MSG_NOT_FINAL_YET, status=409)
         rows, total = selectors.round_results_page(
             round_=round_, user=request.user, unit_id=unit, offset=offset, limit=limit
         )

@@ -21,6 +21,7 @@ from contest.services import results, rounds
 from contest.services.rounds import MSG_NOT_FINAL_YET, ROUND_FINALIZE
 from quizzes.background import backends, job_enqueue
 from quizzes.models import Job
+from tests.factories import make_user
 from tests.job_fixtures import finish, jobs_in_threads  # noqa: F401
 
 from .ceremony_helpers import closed_round
@@ -62,11 +63,17 @@ def test_a_read_after_the_close_answers_at_once_not_final_and_queues_the_close(
     _contest, round_, _people = closed_round(PEOPLE)
 
     reply = api_client.get(f"/api/rounds/{round_.pk}/results/")
-    assert reply.status_code == 200, reply.json()
-    body = reply.json()
+    assert reply.status_code == 409, reply.json()
+    assert reply.json()["code"] == "results_not_final"
+    assert reply.json()["message"] == str(MSG_NOT_FINAL_YET)
+    organiser = make_user("closing-staff", roles=["organiser"])
+    _contest.staff.add(organiser)
+    api_client.force_login(organiser)  # the contest's staff: provisional ranks, marked so
+    body = api_client.get(f"/api/rounds/{round_.pk}/results/").json()
     assert body["round"]["final"] is False
     assert body["round"]["closing"] is True
     assert {r["rank_status"] for r in body["rows"]} == {"provisional"}
+    api_client.logout()
     board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/").json()
     assert board["board"] != "final"
     assert board["closing"] is True
@@ -214,7 +221,12 @@ def test_the_direct_export_of_a_closing_round_says_not_ready_yet(
 
 
 @pytest.mark.usefixtures("jobs_in_threads")
-def test_the_results_page_of_a_closing_round_says_final_results_are_being_computed(client):
+def test_the_results_page_of_a_closing_round_says_final_results_are_being_computed(
+    client, monkeypatch
+):
+    dispatch = backends.dispatch
+    held: list[int] = []  # the worker picks the job up only once the pages were read
+    monkeypatch.setattr(backends, "dispatch", lambda job_id, delay=0: held.append(job_id))
     contest, round_, _people = closed_round(PEOPLE)
     page = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/")
     assert page.status_code == 200
@@ -225,7 +237,8 @@ def test_the_results_page_of_a_closing_round_says_final_results_are_being_comput
         f"/contests/{contest.slug}/rounds/{round_.pk}/results/", HTTP_ACCEPT_LANGUAGE="vi"
     )
     assert "Kết quả chính thức đang được tính…" in vi.content.decode()
-    finish(_finalize_jobs(round_).get().pk)
+    dispatch(held[0])
+    assert finish(held[0]).status == Job.Status.DONE
     html = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
     assert "Final results are being computed…" not in html
     assert 'http-equiv="refresh"' not in html
