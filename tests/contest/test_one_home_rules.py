@@ -94,15 +94,18 @@ def test_reading_results_never_finalizes_and_the_finalizing_read_does_it_once():
 
 
 @pytest.mark.django_db
-def test_the_results_api_never_finalizes_a_closed_round_its_job_does(api_client):
-    """The close is the round_finalize job's (tests/contest/test_round_close_job.py): the read
-    answers the provisional standing, and the job's rule makes it final."""
+def test_the_results_api_never_finalizes_a_closed_round_its_job_does(api_client, monkeypatch):
+    """The close is the round_finalize job's (tests/contest/test_round_close_job.py): meanwhile
+    the public read says to try again, and the job's rule makes the results final."""
+    from quizzes.background import backends
+
+    monkeypatch.setattr(backends, "dispatch", lambda job_id, delay=0: None)  # no worker yet
     _contest, round_, _people = closed_round([("Nguyễn An", "Trường A", [(2000, 60_000, 1)])])
     reply = api_client.get(f"/api/rounds/{round_.pk}/results/")
-    assert reply.status_code == 200, reply.json()
-    assert reply.json()["rows"][0]["rank"] == 1
-    assert reply.json()["rows"][0]["rank_status"] == "provisional"
+    assert reply.status_code == 409, reply.json()
+    assert reply.json()["code"] == "results_not_final"
     assert Round.objects.get(pk=round_.pk).finalized_at is None
     services.round_finalize_if_due(round_)
     reply = api_client.get(f"/api/rounds/{round_.pk}/results/")
+    assert reply.json()["rows"][0]["rank"] == 1
     assert reply.json()["rows"][0]["rank_status"] == "final"
