@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -110,6 +110,12 @@ class Contest(models.Model):
 
     def rules_in(self, language: str | None = None) -> str:
         return _in(language or get_language(), self.rules_vi, self.rules_en)
+
+
+def answer_grace() -> timedelta:
+    """How long after a deadline an answer sent in time may still arrive and be stored
+    (settings.ANSWER_GRACE_SECONDS): the one grace of attempts' deadlines and of a round's close."""
+    return timedelta(seconds=float(getattr(settings, "ANSWER_GRACE_SECONDS", 0.5)))
 
 
 class Round(models.Model):
@@ -216,8 +222,14 @@ class Round(models.Model):
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
+    def closed_at(self) -> datetime:
+        """When the round is over: its close plus the answer grace (an answer sent before the
+        close may still arrive and be stored until then). Nothing that reveals a key or a final
+        standing is shown before it: one moment for every reveal and the close job."""
+        return self.closes_at + answer_grace()
+
     def is_closed(self, now=None) -> bool:
-        return (now or timezone.now()) >= self.closes_at
+        return (now or timezone.now()) >= self.closed_at()
 
     def needs_finalizing(self, now=None) -> bool:
         """A self-paced round that has closed and whose final results are not computed yet: the

@@ -14,7 +14,6 @@ from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from contest.models import Answer, Attempt, Participant, Round
+from contest.models import Answer, Attempt, Participant, Round, answer_grace
 from contest.services.marking import (
     SCORE_FIELDS,
     attempt_score,
@@ -51,7 +50,7 @@ MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
 
 
 def _grace() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "ANSWER_GRACE_SECONDS", 0.5)))
+    return answer_grace()
 
 
 # --- The paper ---------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def round_close_schedule(round_: Round) -> None:
 
     if round_.kind != Round.Kind.SELF_PACED or round_.finalized_at is not None:
         return
-    delay = max(0.0, (round_.closes_at - timezone.now()).total_seconds())
+    delay = max(0.0, (round_.closed_at() - timezone.now()).total_seconds())
     job_enqueue(
         kind=ROUND_FINALIZE,
         owner=None,

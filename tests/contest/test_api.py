@@ -145,6 +145,52 @@ def test_review_and_detailed_results_are_403_before_close_and_open_after(api_cli
     assert "email" not in results[0]
 
 
+def test_no_key_is_shown_while_an_answer_sent_before_the_close_may_still_be_stored(
+    api_client, setup, settings
+):
+    """Answers sent in time are stored until the close + the grace: until then no review, no
+    detailed results (else one entrant reads the key at the close and a friend's open attempt
+    saves it within the grace). One moment for both: Round.closed_at()."""
+    settings.ANSWER_GRACE_SECONDS = 2
+    contest, round_, questions, units = setup
+    done = register(api_client, contest, units["school"])
+    finished = start(api_client, round_, done)
+    api_client.post(
+        f"/api/attempts/{finished['id']}/submit/", {}, format="json", **{TOKEN_HEADER: done}
+    )
+    late = register(api_client, contest, units["school"], name="Trần Thị Bình")
+    open_attempt = start(api_client, round_, late)
+
+    def close(seconds_ago: float) -> None:
+        at = timezone.now() - timedelta(seconds=seconds_ago)
+        Round.objects.filter(pk=round_.pk).update(closes_at=at)
+        Attempt.objects.filter(pk=open_attempt["id"]).update(deadline=at)
+        round_.refresh_from_db()
+        round_.save(update_fields=["closes_at"])  # every process hears of it
+
+    def autosave():
+        answer = {"question": questions[0].pk, "response": {"choice": correct_choice(questions[0])}}
+        return api_client.post(
+            f"/api/attempts/{open_attempt['id']}/answers/",
+            {"answers": paper_answers(open_attempt, [answer])},
+            format="json",
+            **{TOKEN_HEADER: late},
+        )
+
+    close(0.5)  # closed half a second ago: inside the grace
+    assert autosave().status_code == 200
+    review = api_client.get(f"/api/attempts/{finished['id']}/review/", **{TOKEN_HEADER: done})
+    assert review.status_code == 403
+    assert review.json()["code"] == "results_secret"
+    assert api_client.get(f"/api/rounds/{round_.pk}/results/").status_code == 403
+
+    close(3)  # the grace is over: no answer is stored any more, the key may be shown
+    assert autosave().status_code == 409
+    review = api_client.get(f"/api/attempts/{finished['id']}/review/", **{TOKEN_HEADER: done})
+    assert review.status_code == 200
+    assert review.json()["questions"][0]["correct"] is not None
+
+
 def test_organiser_sees_details_before_close(api_client, setup, organiser):
     contest, round_, *_ = setup
     contest.staff.add(organiser)
