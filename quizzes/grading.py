@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from core.text import normalize_answer
 
 # The one home of which question types earn points (models, grading, contest papers and live
@@ -90,31 +92,31 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
     """Check a response's shape against its question's key; return it canonicalised."""
     qtype = key["type"]
     if qtype == "slide":
-        raise InvalidResponse("An info slide takes no answer.")
+        raise InvalidResponse(_("An info slide takes no answer."))
     if not isinstance(response, dict):
-        raise InvalidResponse("An answer must be an object.")
+        raise InvalidResponse(_("An answer must be an object."))
     if qtype in {"single", "truefalse", "poll"}:
         choice = str(response.get("choice", ""))
         if choice not in key["weights"]:
-            raise InvalidResponse("Unknown choice.")
+            raise InvalidResponse(_("Unknown choice."))
         return {"choice": choice}
     if qtype == "multi":
         choices = response.get("choices")
         if not isinstance(choices, list) or len(choices) > len(key["weights"]):
-            raise InvalidResponse("Choices must be a list of choice ids.")
+            raise InvalidResponse(_("Choices must be a list of choice ids."))
         picked = sorted({str(c) for c in choices})
         if any(c not in key["weights"] for c in picked):
-            raise InvalidResponse("Unknown choice.")
+            raise InvalidResponse(_("Unknown choice."))
         return {"choices": picked}
     if qtype == "order":
         order = response.get("order")
         if not isinstance(order, list) or sorted(map(str, order)) != sorted(key["order"]):
-            raise InvalidResponse("The order must list every item exactly once.")
+            raise InvalidResponse(_("The order must list every item exactly once."))
         return {"order": [str(c) for c in order]}
     if qtype == "text":
         text = response.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
-            raise InvalidResponse("The answer must be a text of at most 500 characters.")
+            raise InvalidResponse(_("The answer must be a text of at most 500 characters."))
         return {"text": text}
     if qtype == "numeric":
         value = response.get("value")
@@ -122,15 +124,15 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
             try:
                 value = float(value.replace(",", "."))
             except ValueError:
-                raise InvalidResponse("The answer must be a number.") from None
+                raise InvalidResponse(_("The answer must be a number.")) from None
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise InvalidResponse("The answer must be a number.")
+            raise InvalidResponse(_("The answer must be a number."))
         return {"value": value}
-    raise InvalidResponse("Unknown question type.")
+    raise InvalidResponse(_("Unknown question type."))
 
 
 def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:

@@ -42,7 +42,7 @@ SCALE = 100
 
 MSG_VENUE_REQUIRED = _("Pick your venue.")
 MSG_VENUE_UNKNOWN = _("This venue is not part of this game.")
-MSG_VENUE_NAME = _("A venue needs a name of at most 120 characters.")
+MSG_VENUE_NAME = _("A venue needs a name of 1 to 120 visible characters.")
 MSG_VENUE_DUPLICATE = _("Two venues of a game cannot have the same name.")
 MSG_VENUES_TOO_MANY = _("A game can have at most %(n)s venues.")
 MSG_VENUES_STARTED = _("Venues can only be changed in the lobby.")

@@ -82,3 +82,28 @@ def test_order_grade_is_one_only_for_the_exact_order(order):
     score = grade(key, {"order": list(order)})
     assert 0.0 <= score <= 1.0
     assert (score == 1.0) == (list(order) == ["a", "b", "c", "d"])
+
+
+@pytest.mark.parametrize(
+    ("key", "response"),
+    [
+        ({"type": "slide"}, {}),
+        ({"type": "single", "weights": {"1": 1.0}}, "1"),
+        ({"type": "single", "weights": {"1": 1.0}}, {"choice": "9"}),
+        ({"type": "multi", "weights": {"1": 1.0}}, {"choices": "1"}),
+        ({"type": "order", "order": ["1", "2"]}, {"order": ["1"]}),
+        ({"type": "text"}, {"text": 5}),
+        ({"type": "numeric"}, {"value": "many"}),
+        ({"type": "hologram"}, {}),
+    ],
+)
+def test_why_an_answer_does_not_fit_reads_in_the_participants_language(key, response):
+    """The reason an API gives with "This answer does not fit the question." (details.reason)."""
+    from django.utils import translation
+
+    with pytest.raises(InvalidResponse) as refused:
+        validate_response(key, response)
+    with translation.override("en"):
+        english = str(refused.value)
+    with translation.override("vi"):
+        assert str(refused.value) != english

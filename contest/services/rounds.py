@@ -34,6 +34,10 @@ MSG_NOT_FINAL_YET = gettext_lazy(
 )
 
 MSG_BAD_WINDOW = gettext_lazy("A round must close after it opens.")
+MSG_ROUND_FINAL = gettext_lazy(
+    "This round's final results and answers are published: it cannot be reopened. "
+    "Create a new round instead."
+)
 MSG_BAD_CHAIN = gettext_lazy(
     "The ranking chain may use score, prediction, time and submitted, each once."
 )
@@ -123,6 +127,15 @@ def round_update(*, round_: Round, actor=None, **fields) -> Round:
         # Another paper or kind under handed-in papers or recorded results would change an
         # official result behind the participants' backs.
         raise ApplicationError("round_in_use", MSG_ROUND_IN_USE, status=409)
+    if (
+        "closes_at" in changes
+        and round_.finalized_at is not None
+        and changes["closes_at"] is not None
+        and changes["closes_at"] > timezone.now()
+    ):
+        # Its final standing and answer keys are public: reopening would take answers from
+        # people who have read the keys, under a board that still says final.
+        raise ApplicationError("round_final", MSG_ROUND_FINAL, status=409)
     for k, v in changes.items():
         setattr(round_, k, v)
     _check_round(round_)

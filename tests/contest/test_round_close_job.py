@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from contest import services
-from contest.models import Attempt, Round
+from contest.models import Attempt, Round, answer_grace
 from contest.services import results, rounds
 from contest.services.rounds import MSG_NOT_FINAL_YET, ROUND_FINALIZE
 from quizzes.background import backends, job_enqueue
@@ -193,7 +193,8 @@ def test_saving_a_round_queues_its_close_for_closes_at(monkeypatch, organiser):
     assert job.params["at"] == closes_at.isoformat()
     [(job_id, delay)] = sent
     assert job_id == job.pk
-    assert 2 * 3600 - 60 < delay <= 2 * 3600
+    # at the close + the answer grace: answers sent before the close may arrive until then
+    assert 2 * 3600 - 60 < delay <= 2 * 3600 + answer_grace().total_seconds()
 
 
 @pytest.mark.usefixtures("jobs_in_threads")
@@ -242,3 +243,23 @@ def test_the_results_page_of_a_closing_round_says_final_results_are_being_comput
     html = client.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
     assert "Final results are being computed…" not in html
     assert 'http-equiv="refresh"' not in html
+
+
+def test_a_round_whose_final_results_are_out_cannot_be_reopened(api_client, organiser):
+    """Reopening it would take answers from people who have read its keys, under a board that
+    still says final (found by a black-box test: new scores appeared on the "final" board)."""
+    contest, round_, _people = closed_round(PEOPLE)
+    services.round_finalize_if_due(round_)
+    contest.staff.add(organiser)
+    api_client.force_login(organiser)
+    later = (timezone.now() + timedelta(minutes=5)).isoformat()
+    refused = api_client.patch(
+        f"/api/rounds/{round_.pk}/", {"closes_at": later}, format="json", HTTP_ACCEPT_LANGUAGE="vi"
+    )
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["code"] == "round_final"
+    assert "không thể mở lại" in refused.json()["message"]
+    round_.refresh_from_db()
+    assert round_.is_closed() and round_.finalized_at is not None
+    board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/").json()
+    assert board["board"] == "final"
