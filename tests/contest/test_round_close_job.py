@@ -260,6 +260,7 @@ def test_a_round_whose_final_results_are_out_cannot_be_reopened(api_client, orga
     assert refused.json()["code"] == "round_final"
     assert "không thể mở lại" in refused.json()["message"]
     round_.refresh_from_db()
-    assert round_.is_closed() and round_.finalized_at is not None
+    assert round_.is_closed()
+    assert round_.finalized_at is not None
     board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/").json()
     assert board["board"] == "final"
