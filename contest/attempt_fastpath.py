@@ -26,7 +26,6 @@ tests/contest/test_attempt_fastpath.py proves the two paths answer identically.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import time
 from collections import OrderedDict
@@ -36,7 +35,7 @@ from typing import Any
 from django.utils import timezone
 
 from contest import fastpath
-from core import logs, metrics
+from core import jsonbody, logs, metrics
 
 ROUTE_AUTOSAVE = "attempt-autosave"
 ROUTE_START = "round-attempt-start"
@@ -303,7 +302,7 @@ class AttemptWrites:
         claims = token_claims(fastpath.header(scope, b"x-participant-token").decode("latin-1"))
         if claims is None:
             return None
-        data = AnswersSerializer(data=json.loads(body, parse_constant=_reject_constant))
+        data = AnswersSerializer(data=jsonbody.loads(body, parse_constant=_reject_constant))
         if not data.is_valid():
             return None
         pool = await self._connections()
@@ -398,7 +397,7 @@ def _submit_data(body: bytes) -> dict[str, Any] | None:
     then says why)."""
     from contest.apis.attempts import AnswersSerializer
 
-    data = AnswersSerializer(data=json.loads(body, parse_constant=_reject_constant))
+    data = AnswersSerializer(data=jsonbody.loads(body, parse_constant=_reject_constant))
     if not data.is_valid():
         return None
     return dict(data.validated_data)

@@ -93,13 +93,12 @@ class RateLimitMiddleware:
 
 def _pin_of(request) -> str:
     """The PIN a join names (its per-game bucket); "" if there is none to read."""
-    import json
-
+    from core.jsonbody import loads
     from core.ratelimit import pin_of
 
     if request.method != "POST":
         return ""
     try:
-        return pin_of(json.loads(request.body or b"{}"))
+        return pin_of(loads(request.body or b"{}"))
     except (ValueError, AttributeError, UnicodeDecodeError):
         return ""
