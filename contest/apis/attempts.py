@@ -18,7 +18,7 @@ from contest.services.registration import (
     request_token,
     token_claims,
 )
-from core.errors import ForbiddenError
+from core.errors import ForbiddenError, NotFoundError
 from core.strict import StrictTypes
 
 # --- Attempts --------------------------------------------------------------------------------
@@ -178,14 +178,16 @@ class AttemptReviewApi(ParticipantApi):
             .first()
         )
         if attempt is None:
-            from core.errors import NotFoundError
-
             raise NotFoundError("not_found", _("Not found."))
         if not access.is_contest_staff(request.user, attempt.round.contest):
             me = participant_for_request(request, attempt.round.contest, allow_cookie=False)
-            if me is None or me.pk != attempt.participant_id:
+            if me is None:
                 raise ForbiddenError(
                     "permission_denied", _("You do not have permission to do this.")
                 )
+            if me.pk != attempt.participant_id:
+                # As for every other attempt endpoint (selectors.attempt_get): another
+                # participant's attempt is not found, so attempt ids cannot be probed.
+                raise NotFoundError("not_found", _("Not found."))
         services.round_close_ensure(attempt.round)
         return Response(selectors.attempt_review(attempt=attempt, user=request.user))

@@ -542,3 +542,20 @@ def test_a_prediction_that_is_not_a_plain_number_is_refused_and_the_attempt_stay
         **{TOKEN_HEADER: token},
     )
     assert saved.status_code == 200
+
+
+def test_another_participants_attempt_is_not_found_on_every_attempt_endpoint(api_client, setup):
+    """Review included: a 403 there (404 elsewhere) told anyone which attempt ids exist."""
+    contest, round_, _questions, units = setup
+    owner = register(api_client, contest, units["school"])
+    theirs = start(api_client, round_, owner)
+    api_client.post(
+        f"/api/attempts/{theirs['id']}/submit/", {}, format="json", **{TOKEN_HEADER: owner}
+    )
+    close_round(round_)
+    other = register(api_client, contest, units["school"], name="Lê Văn Cường")
+    for path in ("", "review/"):
+        mine = api_client.get(f"/api/attempts/{theirs['id']}/{path}", **{TOKEN_HEADER: other})
+        missing = api_client.get(f"/api/attempts/99999999/{path}", **{TOKEN_HEADER: other})
+        assert mine.status_code == missing.status_code == 404, (path, mine.json())
+        assert mine.json() == missing.json()
