@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 
@@ -39,10 +39,18 @@ def error_body(code: str, message: Any, details: Any = None) -> dict[str, Any]:
     return {"code": code, "message": str(message), "details": details}
 
 
-def too_many(retry_after: int) -> JsonResponse:
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    """A JSON answer written byte for byte as the API's renderer writes it (DRF's JSONRenderer:
+    compact, UTF-8), so a fast path and Django answer the same bytes."""
+    from rest_framework.renderers import JSONRenderer
+
+    return HttpResponse(JSONRenderer().render(data), status=status, content_type="application/json")
+
+
+def too_many(retry_after: int) -> HttpResponse:
     """429 with a Retry-After header, in the shared error body (rate limits, HTTP and fast path)."""
     retry_after = max(1, int(retry_after))
-    response = JsonResponse(
+    response = json_response(
         error_body(
             "rate_limited",
             _("Too many requests. Please slow down."),

@@ -156,11 +156,11 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     """Rate limits, the join, the error: everything in one hop to Django's sync thread. Returns
     a Django response, or None when Django must answer (the input is not valid)."""
     from django.db import close_old_connections
-    from django.http import JsonResponse, parse_cookie
+    from django.http import parse_cookie
     from django.utils import translation
 
     from core import ratelimit
-    from core.errors import ApplicationError, error_body, too_many
+    from core.errors import ApplicationError, error_body, json_response, too_many
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
     close_old_connections()
@@ -184,12 +184,12 @@ def _answer_sync(scope: Scope, data: dict, language: str):
                 body, new_device = join_reply(
                     data=validated.validated_data, user=None, device=device
                 )
-                response = JsonResponse(body, status=201)
+                response = json_response(body, status=201)
                 if new_device is not None:
                     device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
             except ApplicationError as exc:
                 code = exc.code
-                response = JsonResponse(
+                response = json_response(
                     error_body(exc.code, exc.message, exc.details), status=exc.status
                 )
             ratelimit.record_result(
@@ -224,11 +224,10 @@ def _lookup_sync(scope: Scope, language: str):
     from urllib.parse import parse_qsl
 
     from django.db import close_old_connections
-    from django.http import JsonResponse
     from django.utils import translation
 
     from core import ratelimit
-    from core.errors import ApplicationError, error_body, too_many
+    from core.errors import ApplicationError, error_body, json_response, too_many
 
     close_old_connections()
     try:
@@ -242,9 +241,9 @@ def _lookup_sync(scope: Scope, language: str):
             query = scope.get("query_string", b"").decode("latin-1")
             pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
             try:
-                response = JsonResponse(lookup_reply(pin=pins[-1] if pins else "", user=None))
+                response = json_response(lookup_reply(pin=pins[-1] if pins else "", user=None))
             except ApplicationError as exc:
-                response = JsonResponse(
+                response = json_response(
                     error_body(exc.code, exc.message, exc.details), status=exc.status
                 )
             ratelimit.record_result(LOOKUP_ROUTE, address=address, status=response.status_code)

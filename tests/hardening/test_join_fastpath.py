@@ -51,7 +51,8 @@ async def _post(app, body, *, client="203.0.113.5", headers=()):
     headers_ = {}
     for key, value in response["headers"]:
         headers_.setdefault(key.decode().lower(), []).append(value.decode())
-    return response["status"], json.loads(response["body"] or b"null"), headers_
+    raw_body = response["body"]
+    return response["status"], json.loads(raw_body or b"null"), headers_, raw_body
 
 
 def _world(**settings):
@@ -60,8 +61,10 @@ def _world(**settings):
 
 
 def _same(fast, django, ignore=()):
-    (fs, fb, fh), (ds, db, dh) = fast, django
+    (fs, fb, fh, fraw), (ds, db, dh, draw) = fast, django
     assert fs == ds, (fast, django)
+    if not ignore:
+        assert fraw == draw  # byte for byte, not only the same JSON
     if isinstance(fb, dict) and isinstance(db, dict):
         fb = {k: v for k, v in fb.items() if k not in ignore}
         db = {k: v for k, v in db.items() if k not in ignore}
@@ -171,7 +174,8 @@ async def _get(app, query: bytes, *, client="203.0.113.5", headers=()):
     headers_ = {}
     for key, value in response["headers"]:
         headers_.setdefault(key.decode().lower(), []).append(value.decode())
-    return response["status"], json.loads(response["body"] or b"null"), headers_
+    raw_body = response["body"]
+    return response["status"], json.loads(raw_body or b"null"), headers_, raw_body
 
 
 async def test_a_pin_look_up_gets_the_same_reply_from_the_fast_path_and_from_django(settings):
