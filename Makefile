@@ -84,9 +84,12 @@ bench: $(VENV)/.dev-installed services
 
 # One background job worker (docs/jobs.md): runs imports, exports and recomputes queued on Redis.
 # `make run` needs none (without REDIS_URL its server runs jobs in a thread); run-cluster starts its own.
-WORKER_DATABASE_URL ?= $(CLUSTER_DATABASE_URL)
-WORKER_REDIS_URL ?= $(CLUSTER_REDIS_URL)
+# The worker works for the database and Redis of the server beside it: DATABASE_URL / REDIS_URL
+# when set (as for `make run`), else the cluster's.
+WORKER_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),$(CLUSTER_DATABASE_URL))
+WORKER_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),$(CLUSTER_REDIS_URL))
 WORKER_THREADS ?= 2
+worker: export DEBUG = 1
 worker: $(VENV)/.installed services translations
 	@DATABASE_URL=$(WORKER_DATABASE_URL) REDIS_URL=$(WORKER_REDIS_URL) \
 		exec $(PY) manage.py jobs_worker --threads $(WORKER_THREADS)
