@@ -91,6 +91,22 @@ def register(client, contest, unit, name="Nguyễn Văn An", **extra) -> str:
     return response.json()["token"]
 
 
+def registered(contest, unit, name: str = "Nguyễn Văn An", email: str = "an@example.org"):
+    """A participant registered through the service (no HTTP), born 2010-05-01."""
+    from datetime import date
+
+    from contest import services
+
+    return services.participant_register(
+        contest=contest,
+        full_name=name,
+        unit_id=unit.pk,
+        consent=True,
+        date_of_birth=date(2010, 5, 1),
+        email=email,
+    )
+
+
 def close_round(round_, *, finalize: bool = True) -> None:
     """Close the round 5 s ago. `finalize`: and its round_finalize job has run (what the job
     queue does at the close); False leaves it closing, as readers see it until the job is done."""

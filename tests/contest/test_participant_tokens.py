@@ -22,6 +22,7 @@ from tests.contest.helpers import (
     make_school,
     paper_answers,
     register,
+    registered,
     start_attempt,
 )
 
@@ -171,7 +172,6 @@ def test_the_organiser_page_revokes_a_participant_by_email(client, setup, organi
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_revoked_token_is_refused_on_the_asgi_fast_path():
-    from datetime import date
 
     from asgiref.sync import sync_to_async
     from channels.testing import HttpCommunicator
@@ -185,14 +185,7 @@ async def test_a_revoked_token_is_refused_on_the_asgi_fast_path():
         clear_boards()
         contest, round_, questions = make_contest()
         units = make_school("CG", "THCS Cầu Giấy")
-        p = services.participant_register(
-            contest=contest,
-            full_name="Nguyễn Văn An",
-            unit_id=units["school"].pk,
-            consent=True,
-            date_of_birth=date(2010, 5, 1),
-            email="an@example.org",
-        )
+        p = registered(contest, units["school"])
         attempt = services.attempt_start(participant=p, round_=round_)
         services.attempt_submit(
             participant_id=p.pk,

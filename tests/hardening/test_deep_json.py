@@ -21,24 +21,15 @@ DEEP = b'{"answers": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 
 
 def _world():
-    from datetime import date
-
     from contest import services
     from realtime.venues import venues_add
-    from tests.contest.helpers import make_contest, make_school
+    from tests.contest.helpers import make_contest, make_school, registered
     from tests.factories import make_user
     from tests.realtime.conftest import create_game, make_quiz
 
     contest, round_, _questions = make_contest(n_questions=2)
     units = make_school("CG", "THCS Cầu Giấy")
-    participant = services.participant_register(
-        contest=contest,
-        full_name="Nguyễn Văn An",
-        unit_id=units["school"].pk,
-        consent=True,
-        date_of_birth=date(2010, 5, 1),
-        email="an@example.org",
-    )
+    participant = registered(contest, units["school"])
     attempt = services.attempt_start(participant=participant, round_=round_)
     host = make_user("deephost", roles=["teacher"])
     (venue,) = venues_add(game=create_game(host, make_quiz(host)), names=["Ea Kar"])
