@@ -8,14 +8,8 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connection
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the fast paths run on PostgreSQL"
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DEEP = b'{"answers": ' + b"[" * 5000 + b"]" * 5000 + b"}"
 
