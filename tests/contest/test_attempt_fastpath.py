@@ -38,6 +38,31 @@ def _build():
     return people
 
 
+async def _post(app, path, body, token, *, headers=(), client=None):
+    """A participant's JSON POST with the token header through `app` (an ASGI app)."""
+    from channels.testing import HttpCommunicator
+
+    data = json.dumps(body).encode()
+    communicator = HttpCommunicator(
+        app,
+        "POST",
+        path,
+        data,
+        [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            *headers,
+            (b"content-length", str(len(data)).encode()),
+            (b"x-participant-token", token.encode()),
+        ],
+    )
+    if client is not None:
+        communicator.scope["client"] = (client, 1234)
+    response = await communicator.get_response(timeout=30)
+    await communicator.wait(timeout=30)
+    return response
+
+
 def _rows(attempt_id: int) -> list[tuple]:
     return sorted(
         Answer.objects.filter(attempt_id=attempt_id).values_list(
@@ -57,7 +82,6 @@ def _comparable(response: dict) -> tuple:
 @pytest.mark.django_db(transaction=True)
 async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
     from asgiref.sync import sync_to_async
-    from channels.testing import HttpCommunicator
 
     from config.asgi import django_asgi_app
     from contest.attempt_fastpath import AttemptWrites
@@ -72,17 +96,7 @@ async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
     fast_app = AttemptWrites(django)
 
     async def post(app, path, body, token=token):
-        data = json.dumps(body).encode()
-        headers = [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(data)).encode()),
-            (b"x-participant-token", token.encode()),
-        ]
-        communicator = HttpCommunicator(app, "POST", path, data, headers)
-        response = await communicator.get_response(timeout=30)
-        await communicator.wait(timeout=30)
-        return response
+        return await _post(app, path, body, token)
 
     try:
         attempt_id = state["id"]
@@ -269,7 +283,6 @@ async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_dja
     language, settings
 ):
     from asgiref.sync import sync_to_async
-    from channels.testing import HttpCommunicator
 
     from config.asgi import django_asgi_app
     from contest.attempt_fastpath import AttemptWrites
@@ -287,19 +300,8 @@ async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_dja
     fast_app = AttemptWrites(django)
 
     async def post(app, path, body, token):
-        data = json.dumps(body).encode()
-        headers = [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"accept", b"application/json"),
-            (b"accept-language", language.encode()),
-            (b"content-length", str(len(data)).encode()),
-            (b"x-participant-token", token.encode()),
-        ]
-        communicator = HttpCommunicator(app, "POST", path, data, headers)
-        response = await communicator.get_response(timeout=30)
-        await communicator.wait(timeout=30)
-        return response
+        headers = ((b"accept", b"application/json"), (b"accept-language", language.encode()))
+        return await _post(app, path, body, token, headers=headers)
 
     def same(fast, by_django, drop=("server_now", "time_left_ms", "submitted_at", "time_ms")):
         """Same status, headers (but the request id) and body (but the clock)."""
@@ -444,7 +446,6 @@ async def test_start_and_submit_on_the_fast_path_answer_and_store_exactly_as_dja
 @pytest.mark.django_db(transaction=True)
 async def test_start_and_submit_are_rate_limited_on_the_fast_path_as_through_django(settings):
     from asgiref.sync import sync_to_async
-    from channels.testing import HttpCommunicator
 
     from config.asgi import django_asgi_app
     from contest.attempt_fastpath import AttemptWrites
@@ -462,19 +463,7 @@ async def test_start_and_submit_are_rate_limited_on_the_fast_path_as_through_dja
     fast_app = AttemptWrites(django)
 
     async def post(app, token, client):
-        headers = [
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"content-length", b"2"),
-            (b"x-participant-token", token.encode()),
-        ]
-        communicator = HttpCommunicator(
-            app, "POST", f"/api/rounds/{round_.pk}/attempts/", b"{}", headers
-        )
-        communicator.scope["client"] = (client, 1234)
-        response = await communicator.get_response(timeout=30)
-        await communicator.wait(timeout=30)
-        return response
+        return await _post(app, f"/api/rounds/{round_.pk}/attempts/", {}, token, client=client)
 
     try:
         statuses_fast = [(await post(fast_app, token_a, "10.0.0.1"))["status"] for _ in range(3)]
