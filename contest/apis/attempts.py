@@ -86,8 +86,6 @@ def _participant_id(request, attempt_id: int) -> int:
         Attempt.objects.filter(pk=attempt_id).values_list("round__contest_id", flat=True).first()
     )
     if contest_id is None:
-        from core.errors import NotFoundError
-
         raise NotFoundError("not_found", _("Not found."))
     participant = participant_required(request, Contest(pk=contest_id))
     return participant.pk
