@@ -64,9 +64,49 @@ def lean_websocket_receive() -> None:
     WebSocketAdapterProtocol.dataReceived = data_received  # type: ignore[method-assign]
 
 
+def lean_connection_setup() -> None:
+    """Two costs Twisted and autobahn pay on every connection that Daphne never uses.
+
+    - autobahn formats its whole configuration with `pprint.pformat` for a debug line on every
+      new WebSocket (and the transport's details at the handshake), before the logger drops them
+      while debug is off: about 3 % of the server's CPU in a join burst (py-spy, bench/README.md
+      "Joining"). The module's `pformat` now formats only while txaio logs at debug or trace;
+      the one non-log use, `Timings.__str__`, keeps the real one.
+    - Twisted parses every POST's Content-Type through the email package (another ~3 %) to fill
+      `request.args` from a form body; Daphne hands the raw body to the application and never
+      reads `args`, so its requests skip that parse.
+    """
+    import txaio
+    from autobahn.websocket import protocol
+    from daphne.http_protocol import WebRequest
+
+    if not getattr(protocol.pformat, "lean", False):
+        real = protocol.pformat
+
+        def pformat(obj, *args, **kwargs) -> str:
+            if txaio.get_global_log_level() in ("debug", "trace"):
+                return real(obj, *args, **kwargs)
+            return ""
+
+        pformat.lean = True  # type: ignore[attr-defined]
+        protocol.pformat = pformat
+        protocol.Timings.__str__ = lambda self: real(self._timings)  # type: ignore[method-assign]
+
+    init = WebRequest.__init__
+    if not getattr(init, "lean", False):
+
+        def request_init(self, *args, **kwargs) -> None:
+            kwargs["parsePOSTFormSubmission"] = False
+            init(self, *args, **kwargs)
+
+        request_init.lean = True  # type: ignore[attr-defined]
+        WebRequest.__init__ = request_init  # type: ignore[method-assign]
+
+
 def main() -> None:
     install_loop()
     lean_websocket_receive()
+    lean_connection_setup()
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface.entrypoint()

@@ -75,3 +75,75 @@ def test_the_launcher_still_hands_every_received_chunk_to_the_websocket_parser()
         assert all("data_len" in kw for kw in verbose.logged)
     finally:
         WebSocketAdapterProtocol.dataReceived = original  # type: ignore[method-assign]
+
+
+def test_autobahn_formats_its_debug_lines_only_while_debug_logging_is_on():
+    """The launcher's lean pformat may only stand in where autobahn feeds a debug line: every
+    other call of the module's `pformat` (a new autobahn release may add one) fails this test."""
+    import ast
+    import inspect
+
+    import txaio
+    from autobahn.websocket import protocol
+
+    tree = ast.parse(inspect.getsource(protocol))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+    def in_debug_call(node) -> bool:
+        while node in parents:
+            node = parents[node]
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "debug":
+                return True
+        return False
+
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "pformat"
+    ]
+    outside = [node.lineno for node in calls if not in_debug_call(node)]
+    timings_str = inspect.getsource(protocol.Timings.__str__)
+    assert len(outside) == 1 and "pformat" in timings_str, outside  # Timings.__str__ only
+
+    original_pformat, original_str = protocol.pformat, protocol.Timings.__str__
+    level = txaio.get_global_log_level()
+    try:
+        serve.lean_connection_setup()
+        serve.lean_connection_setup()  # twice: wrapped once
+        attrs = [("openHandshakeTimeout", 60, "Factory")]
+        txaio.set_global_log_level("info")
+        assert protocol.pformat(attrs) == ""
+        timings = protocol.Timings()
+        timings.track("open")
+        assert "open" in str(timings)  # not a log line: still the real text
+        txaio.set_global_log_level("debug")
+        assert "openHandshakeTimeout" in protocol.pformat(attrs)
+    finally:
+        txaio.set_global_log_level(level)
+        protocol.pformat, protocol.Timings.__str__ = original_pformat, original_str
+
+
+def test_daphne_requests_skip_twisteds_form_parse_and_keep_the_body():
+    """Twisted no longer parses a POST's form body into request.args, which Daphne never reads
+    (it hands the raw body to Django: the browser tests sign in through forms on the shipped
+    server)."""
+    from daphne.http_protocol import WebRequest
+    from twisted.internet.testing import StringTransport
+    from twisted.web import http
+
+    class Server:
+        def protocol_connected(self, protocol) -> None:
+            pass
+
+    class Factory:
+        server = Server()
+
+    original = WebRequest.__init__
+    try:
+        serve.lean_connection_setup()
+        channel = http.HTTPChannel()
+        channel.factory = Factory()
+        channel.makeConnection(StringTransport())
+        assert WebRequest(channel)._parsePOSTFormSubmission is False
+    finally:
+        WebRequest.__init__ = original  # type: ignore[method-assign]

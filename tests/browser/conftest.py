@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -56,17 +55,11 @@ class AsgiServer:
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
         self._log = open(log, "wb")
+        from config.serve import command
+
+        # The server as shipped (config/serve.py), as `make run` starts it.
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ],
+            command("127.0.0.1", port),
             cwd=ROOT,
             env=env,
             stdout=self._log,
