@@ -112,44 +112,81 @@ def free_port() -> int:
 # --- load generator (a separate process) ------------------------------------------------------
 
 
-async def http_post_json(url: str, payload: dict | None, local_ip: str) -> tuple[int, dict]:
-    """One POST (a GET when payload is None) with a fresh connection (source address spread
-    over 127.0.0.x)."""
-    rest = url.split("://", 1)[1]
-    hostport, _, path = rest.partition("/")
-    host, _, port = hostport.partition(":")
-    reader, writer = await asyncio.open_connection(host, int(port or 80), local_addr=(local_ip, 0))
-    try:
-        if payload is None:
-            writer.write(
-                f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n".encode()
+class HttpClient:
+    """One phone's HTTP/1.1 connection, kept alive between its requests like a browser's (the
+    look-up and the join share it); reopened when the server closes it. Source address spread
+    over 127.0.0.x."""
+
+    def __init__(self, local_ip: str):
+        self.local_ip = local_ip
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def request(self, url: str, payload: dict | None) -> tuple[int, dict]:
+        """One POST (a GET when payload is None)."""
+        rest = url.split("://", 1)[1]
+        hostport, _, path = rest.partition("/")
+        if self.writer is None or self.writer.is_closing():
+            host, _, port = hostport.partition(":")
+            self.reader, self.writer = await asyncio.open_connection(
+                host, int(port or 80), local_addr=(self.local_ip, 0)
             )
+        if payload is None:
+            head = f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\n\r\n".encode()
+            body = b""
         else:
             body = json.dumps(payload).encode()
-            writer.write(
-                (
-                    f"POST /{path} HTTP/1.1\r\nHost: {hostport}\r\n"
-                    "Content-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-                ).encode()
-                + body
-            )
-        data = await reader.read()
+            head = (
+                f"POST /{path} HTTP/1.1\r\nHost: {hostport}\r\n"
+                "Content-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+        try:
+            self.writer.write(head + body)
+            return await self._response()
+        except BaseException:
+            self.close()
+            raise
+
+    async def _response(self) -> tuple[int, dict]:
+        reader = self.reader
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        lines = head.split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if "content-length" in headers:
+            content = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            content = b""
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                chunk = await reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                content += chunk[:-2]
+        else:
+            content = await reader.read()
+            headers["connection"] = "close"
+        if headers.get("connection") == "close":
+            self.close()
+        return status, json.loads(content) if content else {}
+
+
+async def http_post_json(url: str, payload: dict | None, local_ip: str) -> tuple[int, dict]:
+    """One request on a fresh connection."""
+    client = HttpClient(local_ip)
+    try:
+        return await client.request(url, payload)
     finally:
-        writer.close()
-    head, _, content = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    if b"transfer-encoding: chunked" in head.lower():
-        decoded, rest_bytes = b"", content
-        while rest_bytes:
-            size_line, _, rest_bytes = rest_bytes.partition(b"\r\n")
-            size = int(size_line.split(b";")[0], 16)
-            if size == 0:
-                break
-            decoded += rest_bytes[:size]
-            rest_bytes = rest_bytes[size + 2 :]
-        content = decoded
-    return status, json.loads(content) if content else {}
+        client.close()
 
 
 async def rest_join(gen, server: str, i: int, local_ip: str) -> tuple[int, dict]:
@@ -257,11 +294,12 @@ class Generator:
         # out a 429's retry_after, like a browser.
         await self.sem.acquire()
         held = True
+        http = HttpClient(local_ip)  # the look-up and the join share one kept-alive connection
 
         async def request(url: str, payload: dict | None, what: str) -> tuple[int, dict]:
             nonlocal held
             while True:
-                status, body = await http_post_json(url, payload, local_ip)
+                status, body = await http.request(url, payload)
                 if status != 429:
                     return status, body
                 self.error(f"{what}: 429 (retried)")
@@ -283,6 +321,7 @@ class Generator:
             if cfg.get("venues"):  # --venues: players spread evenly over the venues
                 payload["venue"] = cfg["venues"][i % len(cfg["venues"])]
             status, joined = await request(f"{server}/api/games/join", payload, "join")
+            http.close()
             if status != 201:
                 raise RuntimeError(f"join {status} {joined}")
             player_id = joined["player"]
@@ -310,6 +349,7 @@ class Generator:
                 ws.abort()
             return
         finally:
+            http.close()
             if held:
                 self.sem.release()
         self.joined_at.append(now_ms())
