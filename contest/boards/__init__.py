@@ -19,6 +19,8 @@ from contest.boards.backends import (
 from contest.boards.operations import (
     around,
     board_rebuild,
+    build_lease,
+    build_release,
     my_rank,
     my_rank_payload,
     my_rank_row,
@@ -64,6 +66,8 @@ __all__ = [
     "around",
     "backend",
     "board_rebuild",
+    "build_lease",
+    "build_release",
     "board_state",
     "board_version",
     "bump_version",

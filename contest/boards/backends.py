@@ -43,6 +43,23 @@ class RedisBoards:
         base = self.prefix + scope.key
         return base, base + ":m", base + ":d", base + ":built"
 
+    # Compare-and-delete: only the holder's token ends a lease (a lease that ran out and was
+    # taken by another builder is not ended by the first one finishing late).
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+    def lease(self, scope_key: str, seconds: float) -> str | None:
+        """The right to build this board, for every process: a token, or None while another
+        builder holds it (it ends with release() or after `seconds`)."""
+        token = secrets.token_hex(8)
+        if self.client.set(
+            self.prefix + scope_key + ":lease", token, nx=True, px=int(seconds * 1000)
+        ):
+            return token
+        return None
+
+    def release(self, scope_key: str, token: str) -> None:
+        self.client.eval(self._RELEASE, 1, self.prefix + scope_key + ":lease", token)
+
     def ready(self, scope: Scope) -> bool:
         return bool(self.client.exists(self._keys(scope)[3]))
 
@@ -159,6 +176,19 @@ class MemoryBoards:
     def __init__(self):
         self.lock = threading.Lock()
         self.boards: dict[str, tuple[int, list[str], dict[int, str], dict[int, dict]]] = {}
+        self.leases: dict[str, str] = {}  # per process: each process builds its own copy
+
+    def lease(self, scope_key: str, seconds: float) -> str | None:
+        with self.lock:
+            if scope_key in self.leases:
+                return None
+            token = self.leases[scope_key] = secrets.token_hex(8)
+            return token
+
+    def release(self, scope_key: str, token: str) -> None:
+        with self.lock:
+            if self.leases.get(scope_key) == token:
+                del self.leases[scope_key]
 
     def _version(self, scope: Scope) -> int:
         return int(cache.get(f"lbv:{scope.key}") or 0)

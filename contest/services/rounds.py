@@ -241,9 +241,17 @@ def round_finalize_if_due(round_: Round) -> Round:
             if due:
                 # The caller's round may be a process's copy, a moment old: use the locked row.
                 rows = _finalize_books(locked)
+                # Before the commit: readers that see the round final wait for this build of
+                # its final board instead of each building it (boards.operations._ensure).
+                final = boards.round_scope(locked, public=False)
+                lease = boards.build_lease(final)
         if due:
-            # No contest row changed (round_rebuild_all): the close rebuilds the round's board only.
-            boards.round_rebuild_all(locked, rows=rows, contest=False)
+            try:
+                # No contest row changed (round_rebuild_all): the close rebuilds the round's
+                # board only.
+                boards.round_rebuild_all(locked, rows=rows, contest=False)
+            finally:
+                boards.build_release(final, lease)
         round_.refresh_from_db()
     return round_
 
