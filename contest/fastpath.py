@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 import time
 from collections import OrderedDict
@@ -43,6 +44,8 @@ from django.conf import settings
 from django.http import parse_cookie
 
 from core import logs, metrics
+
+logger = logging.getLogger(__name__)
 
 REPLAY_KEY = "contest.replay_until"
 _MAX_ENTRIES = 2000
@@ -224,12 +227,15 @@ class BoardReplay:
 
     def __init__(self, app):
         self.app = app
-        # key -> (fresh until, response start, body, (row version, board version), private):
-        # a private entry (organisers see another board: frozen, hidden) is not replayed to a
-        # signed-in user, who may be an organiser; Django answers them.
-        self.entries: OrderedDict[tuple, tuple[float, dict, bytes, tuple[int, int], bool]] = (
-            OrderedDict()
-        )
+        # key -> (fresh until, response start, body, (row version, board version), private,
+        # replayable until): a private entry (organisers see another board: frozen, hidden) is
+        # not replayed to a signed-in user, who may be an organiser; Django answers them. Past
+        # "fresh until" and before "replayable until" (leaderboards.replay_limit) the entry is
+        # replayed while Django renders the next one (refreshing: key -> that task).
+        self.entries: OrderedDict[
+            tuple, tuple[float, dict, bytes, tuple[int, int], bool, float]
+        ] = OrderedDict()
+        self.refreshing: dict[tuple, asyncio.Future] = {}
         self.me_headers: OrderedDict[tuple, list] = OrderedDict()
         self._redis: tuple[Any, Any] | None = None  # (event loop, asyncio client)
 
@@ -250,12 +256,17 @@ class BoardReplay:
             await self._my_rank(int(me["round_id"]), scope, receive, send)
             return
         entry = self.entries.get(key)
+        now = time.monotonic()
         if (
             entry is not None
-            and time.monotonic() < entry[0]
+            and now < entry[5]
             and not (entry[4] and _signed_in(scope))
             and await self._current(key, entry)
         ):
+            if now >= entry[0]:
+                # Past its second: replayed while Django renders the next body in the background
+                # (once per key at a time), so no reader waits behind the writes for it.
+                self._refresh(key, scope)
             self.entries.move_to_end(key)
             await send(logs.with_request_id(entry[1], scope))
             await send({"type": "http.response.body", "body": entry[2]})
@@ -274,6 +285,42 @@ class BoardReplay:
             await send(message)
 
         await self.app(scope, receive, capture)
+
+    def _refresh(self, key: tuple, scope: Scope) -> None:
+        if key in self.refreshing:
+            return
+        task = asyncio.ensure_future(self._render(key, dict(scope)))
+        self.refreshing[key] = task  # a strong reference until it is done
+        task.add_done_callback(lambda _task: self.refreshing.pop(key, None))
+
+    async def _render(self, key: tuple, scope: Scope) -> None:
+        """Django renders the board for a copy of a reader's request (already counted by the
+        rate limits); the answer is remembered, sent to nobody."""
+        scope.pop(REPLAY_KEY, None)
+        start: dict = {}
+        chunks: list[bytes] = []
+        asked = False
+
+        async def receive() -> dict:
+            nonlocal asked
+            if not asked:
+                asked = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # no disconnect: Django stops listening when it is done
+            raise AssertionError("unreachable")
+
+        async def capture(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self._remember(key, scope.get(REPLAY_KEY), start, b"".join(chunks))
+
+        try:
+            await self.app(scope, receive, capture)
+        except Exception:  # noqa: BLE001 - the next reader past the limit asks Django itself
+            logger.exception("board refresh failed")
 
     async def _current(self, key: tuple, entry: tuple) -> bool:
         """The round and its board have not changed since Django rendered the entry (closing,
@@ -297,8 +344,8 @@ class BoardReplay:
             or any(k.lower() == b"set-cookie" for k, _v in start.get("headers", ()))
         ):
             return
-        until, stamp, private = marked
-        remember(self.entries, key, (until, dict(start), body, stamp, private))
+        until, stamp, private, stale_until = marked
+        remember(self.entries, key, (until, dict(start), body, stamp, private, stale_until))
 
     # --- My rank ----------------------------------------------------------------------------
 

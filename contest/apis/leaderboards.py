@@ -54,12 +54,33 @@ def _public(request, contest) -> bool:
 
 
 # Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, built,
-# bytes, whether organisers see another board).
+# bytes, whether organisers see another board, replayable until: replay_limit).
 # A ceremony screen and thousands of phones ask for the same top 100: it is rendered at most
 # once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
 # the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
 BOARD_BODY_SECONDS = 1.0
-_BOARD_BODIES: OrderedDict[tuple, tuple[tuple, float, bytes, bool]] = OrderedDict()
+# How long past that second the ASGI fast path may still replay a body while it has Django render
+# the next one in the background (readers never queue behind the rush's writes for it): never past
+# the round's next change of standing in time (opening, freeze, close, end of the answer grace),
+# and never once the round or its board changed (the versions are checked on every replay).
+BOARD_STALE_SECONDS = 5.0
+
+
+def replay_limit(round_, built: float) -> float:
+    """The monotonic moment until which a body rendered at `built` may be replayed while a new
+    one is rendered: BOARD_STALE_SECONDS, cut at the round's next timed change of standing."""
+    until = built + BOARD_BODY_SECONDS + BOARD_STALE_SECONDS
+    wall = timezone.now()
+    moments = [round_.opens_at, round_.closes_at, round_.closed_at()]
+    if round_.freeze_hours:
+        moments.append(round_.freeze_at)
+    upcoming = [m for m in moments if m > wall]
+    if upcoming:
+        until = min(until, time.monotonic() + (min(upcoming) - wall).total_seconds())
+    return until
+
+
+_BOARD_BODIES: OrderedDict[tuple, tuple[tuple, float, bytes, bool, float]] = OrderedDict()
 _JSON = JSONRenderer()
 
 
@@ -86,7 +107,7 @@ class RoundLeaderboardApi(PublicApi):
             and hit[0] == (row_version, board_version)
             and now - hit[1] < BOARD_BODY_SECONDS
         ):
-            body, built, private = hit[2], hit[1], hit[3]
+            body, built, private, stale_until = hit[2], hit[1], hit[3], hit[4]
         else:
             round_, _version = _round_for_board(round_id)
             scope = boards.round_scope(round_, public=public)
@@ -99,11 +120,14 @@ class RoundLeaderboardApi(PublicApi):
                     {"total": boards.size(scope), "round": selectors.round_public(round_)},
                 )
             )
+            stale_until = replay_limit(round_, now)
             if row_version is not None:
                 # The stamp read before rendering: a change during rendering renders again.
                 # Full: the least recently used body goes, never all of them.
                 fastpath.remember(
-                    _BOARD_BODIES, key, ((row_version, board_version), now, body, private)
+                    _BOARD_BODIES,
+                    key,
+                    ((row_version, board_version), now, body, private, stale_until),
                 )
         asgi_scope = getattr(request._request, "scope", None)
         if row_version is not None and asgi_scope is not None and public:
@@ -114,6 +138,7 @@ class RoundLeaderboardApi(PublicApi):
                 built + BOARD_BODY_SECONDS,
                 (row_version, board_version),
                 private,
+                stale_until,
             )
         return HttpResponse(body, content_type="application/json")
 
