@@ -103,7 +103,8 @@ def test_autobahn_formats_its_debug_lines_only_while_debug_logging_is_on():
     ]
     outside = [node.lineno for node in calls if not in_debug_call(node)]
     timings_str = inspect.getsource(protocol.Timings.__str__)
-    assert len(outside) == 1 and "pformat" in timings_str, outside  # Timings.__str__ only
+    assert len(outside) == 1, outside  # Timings.__str__ only
+    assert "pformat" in timings_str
 
     original_pformat, original_str = protocol.pformat, protocol.Timings.__str__
     level = txaio.get_global_log_level()

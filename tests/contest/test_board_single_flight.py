@@ -132,9 +132,7 @@ def _read_into(scope, seen: list, errors: list) -> None:
         connection.close()
 
 
-def test_a_builder_that_died_holds_the_readers_back_only_until_their_wait_ends(
-    builds, monkeypatch
-):
+def test_a_builder_that_died_holds_the_readers_back_only_until_their_wait_ends(builds, monkeypatch):
     round_ = _finalized_round()
     scope = boards.round_scope(round_, public=True)
     expected = _ranked(boards.top(scope))
