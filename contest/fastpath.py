@@ -272,6 +272,11 @@ class BoardReplay:
             await send({"type": "http.response.body", "body": entry[2]})
             metrics.request_done(ROUTE_BOARD, "GET", entry[1]["status"], started, "fastpath")
             return
+        await self.app(scope, receive, self._recorder(key, scope, send))
+
+    def _recorder(self, key: tuple, scope: Scope, send: Send | None):
+        """A send() that remembers Django's answer for `key` (if the view marked it) and passes
+        every message on to `send` (None: to nobody, a background render)."""
         start: dict = {}
         chunks: list[bytes] = []
 
@@ -282,9 +287,10 @@ class BoardReplay:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
                     self._remember(key, scope.get(REPLAY_KEY), start, b"".join(chunks))
-            await send(message)
+            if send is not None:
+                await send(message)
 
-        await self.app(scope, receive, capture)
+        return capture
 
     def _refresh(self, key: tuple, scope: Scope) -> None:
         if key in self.refreshing:
@@ -297,8 +303,6 @@ class BoardReplay:
         """Django renders the board for a copy of a reader's request (already counted by the
         rate limits); the answer is remembered, sent to nobody."""
         scope.pop(REPLAY_KEY, None)
-        start: dict = {}
-        chunks: list[bytes] = []
         asked = False
 
         async def receive() -> dict:
@@ -309,16 +313,8 @@ class BoardReplay:
             await asyncio.Event().wait()  # no disconnect: Django stops listening when it is done
             raise AssertionError("unreachable")
 
-        async def capture(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    self._remember(key, scope.get(REPLAY_KEY), start, b"".join(chunks))
-
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive, self._recorder(key, scope, None))
         except Exception:  # noqa: BLE001 - the next reader past the limit asks Django itself
             logger.exception("board refresh failed")
 

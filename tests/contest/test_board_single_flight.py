@@ -19,15 +19,9 @@ from contest.boards import operations
 from contest.models import Round
 
 from .ceremony_helpers import closed_round
+from .test_round_close_job import PEOPLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PEOPLE = [
-    ("Nguyễn An", "Trường A", [(2000, 60_000, 1)]),
-    ("Trần Bình", "Trường A", [(3000, 50_000, 2)]),
-    ("Lê Chi", "Trường B", [(2000, 40_000, 3)]),
-    ("Phạm Dũng", "Trường B", [(1000, 30_000, 1)]),
-]
 
 
 def _ranked(rows: list[dict]) -> list[tuple]:
