@@ -21,6 +21,7 @@ from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
 from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.timestamps import epoch_ms
 from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
@@ -383,7 +384,7 @@ def _provisional_ranks(round_: Round) -> dict[int, int]:
             "id": pk,
             "score": score,
             "time_ms": time_ms,
-            "submitted_ms": int(submitted.timestamp() * 1000) if submitted else None,
+            "submitted_ms": epoch_ms(submitted),
             "prediction": None,
         }
         for pk, score, time_ms, submitted in RoundResult.objects.filter(round=round_).values_list(

@@ -14,11 +14,13 @@ copy is stale) <- scopes (which board whom) <- rows (rows from the database) <- 
 from __future__ import annotations
 
 from contest.boards.backends import (
+    Staged,
     backend,
 )
 from contest.boards.operations import (
     around,
     board_rebuild,
+    board_stage,
     build_lease,
     build_release,
     my_rank,
@@ -62,10 +64,12 @@ from contest.boards.versions import (
 __all__ = [
     "LIVE_ONLY_OFFSET",
     "Scope",
+    "Staged",
     "UNIT_FIELDS",
     "around",
     "backend",
     "board_rebuild",
+    "board_stage",
     "build_lease",
     "build_release",
     "board_state",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from contest.boards.backends import RedisBoards, backend
+from contest.boards.backends import RedisBoards, Staged, backend
 from contest.boards.rows import (
     _scope_rows,
     contest_row,
@@ -26,13 +26,25 @@ from contest.models import Round, RoundResult
 # --- Operations ------------------------------------------------------------------------------
 
 
-def board_rebuild(scope: Scope, rows: list[dict] | None = None) -> int:
+def board_stage(scope: Scope, rows: list[dict]) -> Staged:
+    """Write a board from `rows` (the scope's rows as _scope_rows gives them) where no reader sees
+    it yet; board_rebuild(scope, staged=...) puts it in place."""
+    return backend().stage(scope, rows)
+
+
+def board_rebuild(
+    scope: Scope, rows: list[dict] | None = None, *, staged: Staged | None = None
+) -> int:
     """Rebuild a board from the database (or from `rows`, the scope's rows as _scope_rows gives
-    them, when the caller has just read them); returns its size."""
-    if rows is None:
-        rows = _scope_rows(scope)
-    backend().replace(scope, rows)
-    return len(rows)
+    them, when the caller has just read them; or put in place the board `staged` for this
+    scope); returns its size."""
+    b = backend()
+    if staged is None or staged.key != scope.key:
+        if rows is None:
+            rows = _scope_rows(scope)
+        staged = b.stage(scope, rows)
+    b.publish(scope, staged)
+    return staged.size
 
 
 # Single flight: readers that find a board missing (a cold board, a close) build it once between
@@ -86,18 +98,23 @@ def build_release(scope: Scope, token: str | None) -> None:
 
 
 def round_rebuild_all(
-    round_: Round, *, rows: list[dict] | None = None, contest: bool = True
+    round_: Round,
+    *,
+    rows: list[dict] | None = None,
+    contest: bool = True,
+    staged: Staged | None = None,
 ) -> None:
     """Rebuild every board a round feeds (its live/final board and its contest's). `rows`: the
     round's rows (round_rows) when the caller has just read them (closing ranks them).
     `contest=False` when no contest row changed: closing a round stores ranks and the prediction's
     actual number, which the contest board does not show (the attempts it expires update it one
     by one, as any handed-in attempt does); the public contest board's key changes with the
-    round's version bumped here, so it is built afresh on its next read."""
+    round's version bumped here, so it is built afresh on its next read. `staged`: the round's
+    board already written from `rows` (board_stage), put in place here."""
     for suffix in ("live", "frozen", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
     bump_version(round_.pk)
-    board_rebuild(round_scope(round_, public=False), rows)
+    board_rebuild(round_scope(round_, public=False), rows, staged=staged)
     if contest:
         board_rebuild(contest_scope(round_.contest))
 

@@ -11,12 +11,9 @@ from contest.boards.scopes import (
     Scope,
 )
 from contest.models import Attempt, Contest, Round, RoundResult
+from core.timestamps import EpochMs, epoch_ms
 
 # --- Rows from the database (the truth) --------------------------------------------------------
-
-
-def _ms(dt) -> int | None:
-    return int(dt.timestamp() * 1000) if dt else None
 
 
 def result_row(
@@ -28,7 +25,7 @@ def result_row(
         "score": result.score,
         "prediction": result.prediction,
         "time_ms": result.time_ms,
-        "submitted_ms": _ms(result.submitted_at),
+        "submitted_ms": epoch_ms(result.submitted_at),
         "name": public_name or result.nickname,
         "unit": unit_name or "",
         "rank": result.rank,
@@ -36,14 +33,16 @@ def result_row(
 
 
 def round_rows(round_: Round) -> list[dict[str, Any]]:
-    qs = RoundResult.objects.filter(round=round_)
-    values = qs.values_list(
+    # No order (ranking sorts), the instant as milliseconds by the database: 100,000 rows load in
+    # a third of the time.
+    qs = RoundResult.objects.filter(round=round_).order_by()
+    values = qs.annotate(submitted_ms=EpochMs("submitted_at")).values_list(
         "pk",
         "participant_id",
         "score",
         "prediction",
         "time_ms",
-        "submitted_at",
+        "submitted_ms",
         "nickname",
         "rank",
         "participant__public_name",
@@ -56,7 +55,7 @@ def round_rows(round_: Round) -> list[dict[str, Any]]:
         score,
         prediction,
         time_ms,
-        submitted,
+        submitted_ms,
         nickname,
         rank,
         public_name,
@@ -69,7 +68,7 @@ def round_rows(round_: Round) -> list[dict[str, Any]]:
                 "score": score,
                 "prediction": prediction,
                 "time_ms": time_ms,
-                "submitted_ms": _ms(submitted),
+                "submitted_ms": submitted_ms,
                 "name": public_name or nickname,
                 "unit": unit_name or "",
                 "rank": rank,
@@ -101,7 +100,7 @@ def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dic
         "participant__unit__name",
         *(f"participant__{f}" for f in UNIT_FIELDS.values()),
     ):
-        a["submitted_ms"] = _ms(a["submitted_at"])
+        a["submitted_ms"] = epoch_ms(a["submitted_at"])
         per.setdefault(a["participant_id"], []).append(a)
     rows = []
     for pid, tries in per.items():
@@ -135,11 +134,12 @@ def _contest_rows(
         results = results.exclude(round_id__in=list(masked))
     if participant_id is not None:
         results = results.filter(participant_id=participant_id)
-    for round_id, pid, score, time_ms, submitted, public_name in results.values_list(
-        "round_id", "participant_id", "score", "time_ms", "submitted_at", "participant__public_name"
+    values = results.order_by().annotate(submitted_ms=EpochMs("submitted_at"))
+    for round_id, pid, score, time_ms, submitted_ms, public_name in values.values_list(
+        "round_id", "participant_id", "score", "time_ms", "submitted_ms", "participant__public_name"
     ):
         per_round[round_id].append(
-            {"id": pid, "score": score, "time_ms": time_ms, "submitted_ms": _ms(submitted)}
+            {"id": pid, "score": score, "time_ms": time_ms, "submitted_ms": submitted_ms}
         )
         names[pid] = public_name
     for r in rounds:

@@ -16,6 +16,7 @@ from django.db import connection
 from contest import boards, ranking
 from contest.models import Answer, Attempt, Correction, Participant, Round, RoundResult
 from contest.scoring import ScoringOptions, get_strategy
+from core.timestamps import epoch_ms
 from quizzes.grading import answer_key, grade
 from quizzes.models import Question
 
@@ -154,10 +155,6 @@ def attempt_score(
     return new != old
 
 
-def _ms(dt) -> int | None:
-    return int(dt.timestamp() * 1000) if dt else None
-
-
 # One statement instead of update_or_create's lock, read and write (the unique constraint is
 # partial, which Django's bulk upsert cannot name).
 _RESULT_UPSERT_SQL = """
@@ -195,7 +192,7 @@ def round_result_refresh(
         )
     ]
     for a in attempts:
-        a["submitted_ms"] = _ms(a["submitted_at"])
+        a["submitted_ms"] = epoch_ms(a["submitted_at"])
     counted = ranking.counted_attempt(attempts, round_.counting)
     if counted is None:
         RoundResult.objects.filter(round=round_, participant_id=participant_id).delete()

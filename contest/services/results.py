@@ -3,6 +3,7 @@ number and the final ranks), corrections with an audit log, live rounds and qual
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -51,14 +52,15 @@ def round_finalize(*, round_: Round) -> dict[int, int]:
     (participants whose counted attempt answered every question correctly), store final ranks."""
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
-    rows = _finalize_books(round_)
-    boards.round_rebuild_all(round_, rows=rows)
+    rows, staged = _finalize_books(round_)
+    boards.round_rebuild_all(round_, rows=rows, staged=staged)
     return {row["id"]: row["rank"] for row in rows}
 
 
-def _finalize_books(round_: Round) -> list[dict[str, Any]]:
-    """The close's database work; returns the round's board rows with their final ranks, which
-    the caller's boards.round_rebuild_all writes to the board without reading them again."""
+def _finalize_books(round_: Round) -> tuple[list[dict[str, Any]], boards.Staged]:
+    """The close's database work; returns the round's board rows with their final ranks and its
+    final board written from them (boards.board_stage, not in place yet: the caller's
+    boards.round_rebuild_all puts it there once the ranks are committed)."""
     for attempt in Attempt.objects.filter(round=round_, status=Attempt.Status.OPEN).select_related(
         "round"
     ):
@@ -69,37 +71,44 @@ def _finalize_books(round_: Round) -> list[dict[str, Any]]:
             locked.prediction_actual = RoundResult.objects.filter(
                 round=round_, all_correct=True
             ).count()
-        rows = _store_ranks(locked)
-        locked.finalized_at = timezone.now()
+        locked.finalized_at = timezone.now()  # its board is the final one (boards.round_scope)
+        rows, staged = _store_ranks(locked)
         locked.save(update_fields=["prediction_actual", "finalized_at"])
     round_.prediction_actual, round_.finalized_at = locked.prediction_actual, locked.finalized_at
-    return rows
+    return rows, staged
 
 
-def _store_ranks(round_: Round) -> list[dict[str, Any]]:
+def _store_ranks(round_: Round) -> tuple[list[dict[str, Any]], boards.Staged]:
     """Rank every result of the round (ranking.rank_rows over the board's rows, one query of
-    tuples: no model instances) and store the ranks; returns the ranked board rows."""
+    tuples: no model instances) and store the ranks; returns the ranked board rows and the final
+    board staged from them. The board is written by a second thread while the database stores
+    the ranks: one waits on PostgreSQL, the other on Redis and the encoding (at 100,000 results
+    each takes about a second)."""
     ranked = ranking.rank_rows(
         boards.round_rows(round_), round_.ranking_chain, round_.prediction_actual
     )
-    if connection.vendor == "postgresql":
-        # One UPDATE from arrays per 20,000 rows: bulk_update's CASE expressions take many
-        # seconds of CPU at 100,000 results.
-        with connection.cursor() as cursor:
-            for start in range(0, len(ranked), 20000):
-                chunk = ranked[start : start + 20000]
-                cursor.execute(
-                    "UPDATE contest_roundresult AS r SET rank = v.rank "
-                    "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, rank) WHERE r.id = v.id",
-                    [[row["pk"] for row in chunk], [row["rank"] for row in chunk]],
-                )
-    else:
-        RoundResult.objects.bulk_update(
-            [RoundResult(pk=row["pk"], rank=row["rank"]) for row in ranked],
-            ["rank"],
-            batch_size=2000,
-        )
-    return ranked
+    with ThreadPoolExecutor(1, thread_name_prefix="close-board") as pool:
+        staging = pool.submit(boards.board_stage, boards.round_scope(round_, public=False), ranked)
+        if connection.vendor == "postgresql":
+            # One UPDATE from arrays per 20,000 rows: bulk_update's CASE expressions take many
+            # seconds of CPU at 100,000 results. Each row's write is heap-only (RoundResult).
+            with connection.cursor() as cursor:
+                for start in range(0, len(ranked), 20000):
+                    chunk = ranked[start : start + 20000]
+                    cursor.execute(
+                        "UPDATE contest_roundresult AS r SET rank = v.rank "
+                        "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, rank) "
+                        "WHERE r.id = v.id",
+                        [[row["pk"] for row in chunk], [row["rank"] for row in chunk]],
+                    )
+        else:
+            RoundResult.objects.bulk_update(
+                [RoundResult(pk=row["pk"], rank=row["rank"]) for row in ranked],
+                ["rank"],
+                batch_size=2000,
+            )
+        staged = staging.result()
+    return ranked, staged
 
 
 # --- Recompute and corrections -----------------------------------------------------------------
@@ -407,10 +416,10 @@ def live_round_results_record(
             )
         )
     RoundResult.objects.bulk_create(results)
-    rows = _store_ranks(round_)
+    round_.finalized_at = now  # its board is the final one (boards.round_scope)
+    rows, staged = _store_ranks(round_)
     Round.objects.filter(pk=round_.pk).update(finalized_at=now)
-    round_.finalized_at = now
-    boards.round_rebuild_all(round_, rows=rows)
+    boards.round_rebuild_all(round_, rows=rows, staged=staged)
     audit(
         contest=round_.contest,
         round_=round_,

@@ -240,7 +240,7 @@ def round_finalize_if_due(round_: Round) -> Round:
             due = locked.needs_finalizing()
             if due:
                 # The caller's round may be a process's copy, a moment old: use the locked row.
-                rows = _finalize_books(locked)
+                rows, staged = _finalize_books(locked)
                 # Before the commit: readers that see the round final wait for this build of
                 # its final board instead of each building it (boards.operations._ensure).
                 final = boards.round_scope(locked, public=False)
@@ -248,8 +248,8 @@ def round_finalize_if_due(round_: Round) -> Round:
         if due:
             try:
                 # No contest row changed (round_rebuild_all): the close rebuilds the round's
-                # board only.
-                boards.round_rebuild_all(locked, rows=rows, contest=False)
+                # board only, putting in place the one staged while the ranks were stored.
+                boards.round_rebuild_all(locked, rows=rows, contest=False, staged=staged)
             finally:
                 boards.build_release(final, lease)
         round_.refresh_from_db()
