@@ -21,6 +21,7 @@ from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
 from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.queries import one_or_none
 from core.timestamps import epoch_ms
 from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
@@ -93,7 +94,7 @@ def contest_get(*, slug: str, user=None) -> Contest:
 
 
 def round_get(*, round_id: int, user=None) -> Round:
-    round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+    round_ = one_or_none(Round.objects.select_related("contest").filter(pk=round_id))
     if round_ is None or (
         not round_.contest.is_published and not is_contest_staff(user, round_.contest)
     ):
@@ -126,7 +127,7 @@ def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
     Without Redis (embedded defaults) there is nothing to share versions with: always the database.
     """
     if boards.redis_client() is None:
-        round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+        round_ = one_or_none(Round.objects.select_related("contest").filter(pk=round_id))
         board = boards.board_version(round_id)
     else:
         row_version, board = boards.round_versions(round_id)
@@ -135,7 +136,7 @@ def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
         if copy is not None and copy[0] == row_version and now - copy[1] < ROUND_COPY_SECONDS:
             round_ = copy[2]
         else:
-            round_ = Round.objects.select_related("contest").filter(pk=round_id).first()
+            round_ = one_or_none(Round.objects.select_related("contest").filter(pk=round_id))
             if round_ is not None:
                 if len(_ROUND_COPIES) > 1000:
                     _ROUND_COPIES.clear()

@@ -22,6 +22,7 @@ from contest.boards.versions import (
     bump_version,
 )
 from contest.models import Round, RoundResult
+from core.queries import one_or_none
 
 # --- Operations ------------------------------------------------------------------------------
 
@@ -136,10 +137,10 @@ def participant_changed(
     A caller that has the fresh result and the participant (with its school) passes them."""
     scope = round_scope(round_, public=False)
     if result is None or participant is None:
-        result = (
-            RoundResult.objects.filter(round=round_, participant_id=participant_id)
-            .select_related("participant__school")
-            .first()
+        result = one_or_none(
+            RoundResult.objects.filter(round=round_, participant_id=participant_id).select_related(
+                "participant__school"
+            )
         )
         participant = result.participant if result is not None else None
     b = backend()
@@ -148,20 +149,21 @@ def participant_changed(
             b.remove(scope, participant_id)
         else:
             b.put(scope, result_row(result, participant.public_name, participant.school.name))
-    for cscope in _contest_scopes_fed_by(round_):
+    rounds = list(round_.contest.rounds.all())  # once for both contest boards
+    for cscope in _contest_scopes_fed_by(round_, rounds):
         if b.ready(cscope):
-            row = contest_row(round_.contest, participant_id, dict(cscope.masked))
+            row = contest_row(round_.contest, participant_id, dict(cscope.masked), rounds)
             if row is None:
                 b.remove(cscope, participant_id)
             else:
                 b.put(cscope, row)
 
 
-def _contest_scopes_fed_by(round_: Round) -> list[Scope]:
+def _contest_scopes_fed_by(round_: Round, rounds: list[Round]) -> list[Scope]:
     """The contest boards a new result of this round changes: the organisers' one, and the
-    public one unless it shows this round frozen or hidden."""
+    public one unless it shows this round frozen or hidden. `rounds`: the contest's rounds."""
     live = contest_scope(round_.contest)
-    public = contest_scope(round_.contest, public=True)
+    public = contest_scope(round_.contest, public=True, rounds=rounds)
     if public.key == live.key or round_.pk in dict(public.masked):
         return [live]
     return [live, public]

@@ -123,9 +123,13 @@ def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dic
 
 
 def _contest_rows(
-    contest: Contest, masked: dict[int, str], participant_id: int | None = None
+    contest: Contest,
+    masked: dict[int, str],
+    participant_id: int | None = None,
+    rounds: list[Round] | None = None,
 ) -> list[dict[str, Any]]:
-    rounds = list(contest.rounds.all())
+    if rounds is None:
+        rounds = list(contest.rounds.all())
     weights = {r.pk: r.weight for r in rounds if masked.get(r.pk) != "hidden"}
     per_round: dict[int, list[dict]] = {pk: [] for pk in weights}
     names: dict[int, str] = {}
@@ -160,9 +164,13 @@ def contest_rows(contest: Contest, masked: dict[int, str] | None = None) -> list
 
 
 def contest_row(
-    contest: Contest, participant_id: int, masked: dict[int, str] | None = None
+    contest: Contest,
+    participant_id: int,
+    masked: dict[int, str] | None = None,
+    rounds: list[Round] | None = None,
 ) -> dict[str, Any] | None:
-    rows = _contest_rows(contest, masked or {}, participant_id)
+    """One participant's contest row; `rounds`: the contest's rounds, when the caller has them."""
+    rows = _contest_rows(contest, masked or {}, participant_id, rounds)
     return rows[0] if rows else None
 
 

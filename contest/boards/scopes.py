@@ -76,13 +76,17 @@ def round_scope(round_: Round, *, public: bool = True, now=None) -> Scope:
     return Scope(f"r{round_.pk}:live", live_chain, round=round_)
 
 
-def contest_scope(contest: Contest, *, public: bool = False, now=None) -> Scope:
+def contest_scope(
+    contest: Contest, *, public: bool = False, now=None, rounds: list[Round] | None = None
+) -> Scope:
     """The contest ranking; the public one leaves out the rounds whose scores are hidden and
     takes frozen rounds at their freeze. Its key changes with the rounds' versions, so closing,
-    corrections and round edits rebuild it."""
+    corrections and round edits rebuild it. `rounds`: the contest's rounds, when the caller has
+    just read them."""
     chain = ("score", "time", "submitted")
     if public:
-        rounds = list(contest.rounds.all())
+        if rounds is None:
+            rounds = list(contest.rounds.all())
         masked = tuple(
             (r.pk, state) for r in rounds if (state := public_state(r, now)) in ("hidden", "frozen")
         )

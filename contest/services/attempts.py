@@ -31,6 +31,7 @@ from contest.services.marking import (
 )
 from contest.services.registration import participant_token_verify
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.queries import one_or_none
 from quizzes.grading import UNSCORED_TYPES, InvalidResponse, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response
@@ -130,9 +131,11 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
         raise ApplicationError("live_round", MSG_NOT_SELF_PACED)
     current = None
     # One query for the attempt in progress (at most one: a constraint); an overdue one expires.
-    for attempt in Attempt.objects.filter(
-        participant=participant, status=Attempt.Status.OPEN
-    ).select_related("round"):
+    for attempt in (
+        Attempt.objects.filter(participant=participant, status=Attempt.Status.OPEN)
+        .select_related("round")
+        .order_by()
+    ):
         if attempt.deadline < now - _grace():
             attempt_expire(attempt=attempt)
         else:
@@ -189,7 +192,7 @@ def _open_attempt(participant_id: int, attempt_id: int, *, lock: bool = False) -
     qs = Attempt.objects.select_related("round__contest", "participant__school")
     if lock:
         qs = qs.select_for_update(of=("self",))
-    attempt = qs.filter(pk=attempt_id, participant_id=participant_id).first()
+    attempt = one_or_none(qs.filter(pk=attempt_id, participant_id=participant_id))
     if attempt is None:
         raise NotFoundError("not_found", _("Not found."))
     return attempt
@@ -481,10 +484,8 @@ def attempt_submit(
 def attempt_expire(*, attempt: Attempt) -> Attempt:
     """Close an attempt whose time ran out: it counts with the answers saved before the deadline."""
     with transaction.atomic():
-        locked = (
-            Attempt.objects.select_for_update()
-            .filter(pk=attempt.pk, status=Attempt.Status.OPEN)
-            .first()
+        locked = one_or_none(
+            Attempt.objects.select_for_update().filter(pk=attempt.pk, status=Attempt.Status.OPEN)
         )
         if locked is None:
             attempt.refresh_from_db()

@@ -16,6 +16,7 @@ from django.db import connection
 from contest import boards, ranking
 from contest.models import Answer, Attempt, Correction, Participant, Round, RoundResult
 from contest.scoring import ScoringOptions, get_strategy
+from core.queries import one_or_none
 from core.timestamps import epoch_ms
 from quizzes.grading import answer_key, grade
 from quizzes.models import Question
@@ -180,7 +181,9 @@ def round_result_refresh(
         dict(a)
         for a in Attempt.objects.filter(
             round=round_, participant_id=participant_id, status__in=FINISHED
-        ).values(
+        )
+        .order_by()
+        .values(
             "pk",
             "number",
             "score",
@@ -211,10 +214,8 @@ def round_result_refresh(
             unit_id = participant.unit_id
         else:
             participant = None
-            unit_id = (
-                Participant.objects.filter(pk=participant_id)
-                .values_list("unit_id", flat=True)
-                .first()
+            unit_id = one_or_none(
+                Participant.objects.filter(pk=participant_id).values_list("unit_id", flat=True)
             )
         fields = {
             "attempt_id": counted["pk"],

@@ -26,6 +26,7 @@ from contest.services.verification import (
     normalise_email,
 )
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.queries import one_or_none
 from core.text import fold
 from quizzes.models import Unit
 
@@ -379,16 +380,14 @@ def participant_for_claims(
     participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py)."""
     qs = Participant.objects.select_related("school")
     if claims and claims[1] == contest.pk:
-        participant = (
-            qs.filter(pk=claims[0], contest=contest)
-            .annotate(
+        participant = one_or_none(
+            qs.filter(pk=claims[0], contest=contest).annotate(
                 contest_ends_at=Subquery(
                     Round.objects.filter(contest_id=OuterRef("contest_id"))
                     .order_by("-closes_at")
                     .values("closes_at")[:1]
                 )
             )
-            .first()
         )
         if participant:
             token_check(
