@@ -32,7 +32,7 @@ class ContestConfig(AppConfig):
     verbose_name = _("Contests")
 
     def ready(self) -> None:
-        # Processes keep copies of rounds for hot reads (selectors.round_get_for_board): every
+        # Processes keep copies of rounds for hot reads (selectors.round_get_published): every
         # save tells them, whichever code path saved.
         from contest.models import Contest, Round
 

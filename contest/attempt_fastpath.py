@@ -108,7 +108,6 @@ def start_or_submit(
     known by a valid token: the same selectors, access check and service, the reply or the
     error in the shared body (core.error_handler), rendered as DRF's JSONRenderer does.
     `data`: a submit's validated AnswersSerializer data. Runs on a worker thread."""
-    from django.contrib.auth.models import AnonymousUser
     from django.utils import translation
     from rest_framework.renderers import JSONRenderer
 
@@ -119,8 +118,10 @@ def start_or_submit(
     with translation.override(language):
         try:
             if route == ROUTE_START:
-                round_ = selectors.round_get(round_id=object_id, user=AnonymousUser())
-                participant = participant_for_claims(claims, round_.contest)
+                # The process's copy of the round while it is current (the board reads' one):
+                # the same check as round_get for a participant (published), without a query.
+                round_, _version = selectors.round_get_published(round_id=object_id)
+                participant = participant_for_claims(claims, round_.contest, round_=round_)
                 if participant is None:
                     raise ForbiddenError("not_registered", MSG_NOT_REGISTERED)
                 attempt = services.attempt_start(participant=participant, round_=round_)

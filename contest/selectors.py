@@ -120,8 +120,10 @@ def round_copy(round_id: int, row_version: int) -> Round | None:
     return copy[2]
 
 
-def round_get_for_board(*, round_id: int) -> tuple[Round, int]:
-    """A published round (with its contest) for public board reads, and its board version.
+def round_get_published(*, round_id: int) -> tuple[Round, int]:
+    """A published round (with its contest) for hot public reads (boards, my rank) and a
+    participant's start through the fast path (contest/attempt_fastpath.py), and its board
+    version. Shared by the threads of a process: callers never change it.
 
     One Redis round trip when the process already has the round; the database otherwise.
     Without Redis (embedded defaults) there is nothing to share versions with: always the database.

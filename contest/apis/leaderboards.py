@@ -29,10 +29,10 @@ from core.errors import ApplicationError, NotFoundError, too_many
 
 
 def _round_for_board(round_id: int) -> tuple[Round, int]:
-    """The round (a per-process copy, see selectors.round_get_for_board) and its board version.
+    """The round (a per-process copy, see selectors.round_get_published) and its board version.
     A self-paced round that has closed gets its close queued if no job is on its way
     (round_close_ensure); the board answers at once, marked not final until the job is done."""
-    round_, version = selectors.round_get_for_board(round_id=round_id)
+    round_, version = selectors.round_get_published(round_id=round_id)
     services.round_close_ensure(round_)
     return round_, version
 

@@ -373,27 +373,35 @@ def participant_for_request(request, contest: Contest, *, allow_cookie: bool) ->
 
 
 def participant_for_claims(
-    claims: tuple[int, int, int] | None, contest: Contest
+    claims: tuple[int, int, int] | None, contest: Contest, *, round_: Round | None = None
 ) -> Participant | None:
     """The contest's participant a token's claims (token_claims) name, checked for revocation
     and expiry (403 token_revoked, token_expired); None when the token is not this contest's
-    participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py)."""
+    participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py).
+    `round_`: a process's copy of one of the contest's rounds (selectors.round_get_published),
+    whose token state gives the contest's end without a subquery."""
     qs = Participant.objects.select_related("school")
     if claims and claims[1] == contest.pk:
-        participant = one_or_none(
-            qs.filter(pk=claims[0], contest=contest).annotate(
-                contest_ends_at=Subquery(
-                    Round.objects.filter(contest_id=OuterRef("contest_id"))
-                    .order_by("-closes_at")
-                    .values("closes_at")[:1]
+        qs = qs.filter(pk=claims[0], contest=contest)
+        if round_ is not None:
+            participant = one_or_none(qs)
+            ends_at = round_token_state(round_).ends_at
+        else:
+            participant = one_or_none(
+                qs.annotate(
+                    contest_ends_at=Subquery(
+                        Round.objects.filter(contest_id=OuterRef("contest_id"))
+                        .order_by("-closes_at")
+                        .values("closes_at")[:1]
+                    )
                 )
             )
-        )
+            ends_at = getattr(participant, "contest_ends_at", None)  # the annotation
         if participant:
             token_check(
                 version=claims[2],
                 current_version=participant.token_version,
-                contest_ends_at=participant.contest_ends_at,
+                contest_ends_at=ends_at,
             )
             return participant
     return None

@@ -474,3 +474,43 @@ async def test_start_and_submit_are_rate_limited_on_the_fast_path_as_through_dja
         assert len(calls) == 1, "the second start and the refusal were answered on the fast path"
     finally:
         await fast_app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_round_closed_early_refuses_the_next_start_on_the_fast_path_at_once(settings):
+    """The fast path starts attempts with its process's copy of the round: an organiser who
+    closes the round early (or opens it later) is obeyed by the very next start, as by Django."""
+    from datetime import timedelta
+
+    from asgiref.sync import sync_to_async
+    from django.utils import timezone
+
+    from config.asgi import django_asgi_app
+    from contest import services
+    from contest.attempt_fastpath import AttemptWrites
+
+    settings.RATE_LIMITS_ENABLED = False
+    _contest, round_, _closed, people = await sync_to_async(_build_many)(4)
+    calls: list[str] = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    fast_app = AttemptWrites(django)
+    start = f"/api/rounds/{round_.pk}/attempts/"
+    try:
+        assert (await _post(fast_app, start, {}, people[0][1]))["status"] == 201  # via Django
+        assert (await _post(fast_app, start, {}, people[1][1]))["status"] == 201  # fast path
+        assert len(calls) == 1
+        closes = timezone.now() - timedelta(seconds=1)
+        await sync_to_async(services.round_update)(round_=round_, closes_at=closes)
+        for _person, token in people[2:]:
+            refused = await _post(fast_app, start, {}, token)
+            assert refused["status"] == 409
+            assert json.loads(refused["body"])["code"] == "round_not_open"
+        assert len(calls) == 1, "the fast path refused it itself"
+        ids = [p.pk for p, _token in people[2:]]
+        assert not await sync_to_async(Attempt.objects.filter(participant_id__in=ids).exists)()
+    finally:
+        await fast_app.close()
