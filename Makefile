@@ -36,6 +36,9 @@ translations: $(VENV)/.installed
 
 # DEBUG defaults to off (production behaviour); the local demo server asks for it explicitly.
 run: export DEBUG = 1
+# `make run` starts no job worker: its jobs (a round's close, imports, exports) run in its own
+# threads, with or without REDIS_URL, unless JOBS_BACKEND says otherwise (docs/jobs.md).
+run: export JOBS_BACKEND ?= thread
 run: $(VENV)/.installed system-deps translations
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py seed_demo

@@ -230,7 +230,7 @@ class BoardReplay:
         # key -> (fresh until, response start, body, (row version, board version), private,
         # replayable until): a private entry (organisers see another board: frozen, hidden) is
         # not replayed to a signed-in user, who may be an organiser; Django answers them. Past
-        # "fresh until" and before "replayable until" (leaderboards.replay_limit) the entry is
+        # "fresh until" and before "replayable until" (leaderboards.body_limits) the entry is
         # replayed while Django renders the next one (refreshing: key -> that task).
         self.entries: OrderedDict[
             tuple, tuple[float, dict, bytes, tuple[int, int], bool, float]

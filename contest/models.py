@@ -240,8 +240,11 @@ class Round(models.Model):
         )
 
     def is_frozen(self, now=None) -> bool:
+        """In its freeze: from freeze_at until its final results are out. Not only until the
+        close: the answer grace and the close job come after it, and the public must not see
+        the live standing in between (the standing handed in during the freeze)."""
         now = now or timezone.now()
-        return bool(self.freeze_hours) and self.freeze_at <= now < self.closes_at
+        return bool(self.freeze_hours) and self.freeze_at <= now and self.finalized_at is None
 
     @property
     def freeze_at(self):

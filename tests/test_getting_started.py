@@ -91,3 +91,31 @@ def test_after_make_runs_seed_a_teacher_finds_a_quiz_to_host_and_hosts_it(client
     assert quiz.items.count() == 10
     hosted = client.post("/api/games/", {"quiz": quiz.pk}, content_type="application/json")
     assert hosted.status_code == 201, hosted.content
+
+
+def test_make_run_needs_no_job_worker_even_with_redis():
+    """`make run` starts no worker: with REDIS_URL set (and no JOBS_BACKEND), its jobs must still
+    run (a round's close would otherwise wait forever for a worker), so they run in its threads;
+    a JOBS_BACKEND the user sets wins."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+
+    def run_vars(**env) -> str:
+        base = {k: v for k, v in os.environ.items() if k != "JOBS_BACKEND"}
+        out = subprocess.run(
+            ["make", "-pn", "run"],
+            cwd=root,
+            env={**base, "REDIS_URL": "redis://127.0.0.1:6379/9", **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return out.stdout
+
+    assert "run: JOBS_BACKEND = thread" in run_vars()
+    chosen = run_vars(JOBS_BACKEND="dramatiq")
+    assert "run: JOBS_BACKEND = thread" not in chosen
+    assert "JOBS_BACKEND = dramatiq" in chosen

@@ -53,8 +53,8 @@ def _public(request, contest) -> bool:
     return not access.is_contest_staff(request.user, contest)
 
 
-# Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, built,
-# bytes, whether organisers see another board, replayable until: replay_limit).
+# Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, fresh
+# until, bytes, whether organisers see another board, replayable until: body_limits).
 # A ceremony screen and thousands of phones ask for the same top 100: it is rendered at most
 # once a second per process (staleness <= BOARD_BODY_SECONDS for new results), and at once when
 # the board is rebuilt (closing, corrections) or the round changes (its versions are the stamp).
@@ -66,18 +66,22 @@ BOARD_BODY_SECONDS = 1.0
 BOARD_STALE_SECONDS = 5.0
 
 
-def replay_limit(round_, built: float) -> float:
-    """The monotonic moment until which a body rendered at `built` may be replayed while a new
-    one is rendered: BOARD_STALE_SECONDS, cut at the round's next timed change of standing."""
-    until = built + BOARD_BODY_SECONDS + BOARD_STALE_SECONDS
-    wall = timezone.now()
+def body_limits(round_, built: float, wall) -> tuple[float, float]:
+    """(fresh until, replayable until), monotonic, of a body whose standing was read at `built`
+    (monotonic) = `wall` (timezone.now()): BOARD_BODY_SECONDS, then BOARD_STALE_SECONDS more, both
+    cut at the round's next timed change of standing after `wall`. Measured from the moment the
+    standing was read, not from the end of rendering: a body read just before the freeze is
+    never served after it, however long its rendering took."""
+    fresh = built + BOARD_BODY_SECONDS
+    stale = fresh + BOARD_STALE_SECONDS
     moments = [round_.opens_at, round_.closes_at, round_.closed_at()]
     if round_.freeze_hours:
         moments.append(round_.freeze_at)
     upcoming = [m for m in moments if m > wall]
     if upcoming:
-        until = min(until, time.monotonic() + (min(upcoming) - wall).total_seconds())
-    return until
+        cut = built + (min(upcoming) - wall).total_seconds()
+        fresh, stale = min(fresh, cut), min(stale, cut)
+    return fresh, stale
 
 
 _BOARD_BODIES: OrderedDict[tuple, tuple[tuple, float, bytes, bool, float]] = OrderedDict()
@@ -100,34 +104,34 @@ class RoundLeaderboardApi(PublicApi):
         )
         now = time.monotonic()
         hit = _BOARD_BODIES.get(key)
-        built = now
         if (
             row_version is not None
             and hit is not None
             and hit[0] == (row_version, board_version)
-            and now - hit[1] < BOARD_BODY_SECONDS
+            and now < hit[1]
         ):
-            body, built, private, stale_until = hit[2], hit[1], hit[3], hit[4]
+            body, fresh_until, private, stale_until = hit[2], hit[1], hit[3], hit[4]
         else:
+            wall = timezone.now()  # the standing is read as of this moment
             round_, _version = _round_for_board(round_id)
-            scope = boards.round_scope(round_, public=public)
+            scope = boards.round_scope(round_, public=public, now=wall)
             # Organisers see another board than the public one (frozen, hidden).
-            private = scope.key != boards.round_scope(round_, public=False).key
+            private = scope.key != boards.round_scope(round_, public=False, now=wall).key
             body = _JSON.render(
                 _board_payload(
                     scope,
                     boards.top(scope, n, offset),
-                    {"total": boards.size(scope), "round": selectors.round_public(round_)},
+                    {"total": boards.size(scope), "round": selectors.round_public(round_, wall)},
                 )
             )
-            stale_until = replay_limit(round_, now)
+            fresh_until, stale_until = body_limits(round_, now, wall)
             if row_version is not None:
                 # The stamp read before rendering: a change during rendering renders again.
                 # Full: the least recently used body goes, never all of them.
                 fastpath.remember(
                     _BOARD_BODIES,
                     key,
-                    ((row_version, board_version), now, body, private, stale_until),
+                    ((row_version, board_version), fresh_until, body, private, stale_until),
                 )
         asgi_scope = getattr(request._request, "scope", None)
         if row_version is not None and asgi_scope is not None and public:
@@ -135,7 +139,7 @@ class RoundLeaderboardApi(PublicApi):
             # body is fresh; not to a signed-in user while the organisers' board differs (it
             # cannot tell an organiser's session from a participant's).
             asgi_scope[fastpath.REPLAY_KEY] = (
-                built + BOARD_BODY_SECONDS,
+                fresh_until,
                 (row_version, board_version),
                 private,
                 stale_until,

@@ -50,6 +50,8 @@ def unit_board(
     state = public_state(round_) if round_ is not None and public else "live"
     cscope = contest_scope(contest, public=public) if round_ is None else None
     view = cscope.key if cscope is not None else state
+    if state == "frozen" and round_ is not None:
+        view = f"frozen@{round_.freeze_at.isoformat()}"  # moving the freeze shows at once
     cache_key = f"ub:{contest.pk}:{round_.pk if round_ else 0}:{level}:{method}:{top_n}:{parent_id}:{view}:{round_.finalized_at if round_ else ''}"
     cached = cache.get(cache_key)
     if cached is not None:

@@ -471,8 +471,11 @@ def participation_by_unit(
     Three queries, whatever the number of units; kept PARTICIPATION_CACHE_SECONDS, since every
     ceremony screen polls it.
     """
-    frozen = public and round_.is_frozen()
-    key = f"participation:{round_.pk}:{level}:{int(frozen)}"
+    # The public sees counts as at the freeze from the freeze until the results are final
+    # (Round.is_frozen, also for a round that keeps its scores hidden: the counts would tell who
+    # handed in during the freeze), and while it sees the frozen board (an award ceremony).
+    frozen = public and (round_.is_frozen() or boards.public_state(round_) == "frozen")
+    key = f"participation:{round_.pk}:{level}:{round_.freeze_at.isoformat() if frozen else 'live'}"
     rows = cache.get(key)
     if rows is None:
         rows = _participation_rows(round_=round_, level=level, frozen=frozen)
@@ -482,19 +485,31 @@ def participation_by_unit(
 
 def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict[str, Any]]:
     field = boards.UNIT_FIELDS[level]
-    completed_filter = Q(results__round=round_)
+    attempted = Q(attempts__round=round_)
     if frozen:
-        completed_filter &= Q(results__submitted_at__lt=round_.freeze_at)
+        # As at the freeze, like the frozen boards (boards.frozen_rows): attempts started before
+        # it, and participants with an attempt handed in before it. Not the results' times: a
+        # better attempt handed in during the freeze moves its result's time past the freeze.
+        attempted &= Q(attempts__started_at__lt=round_.freeze_at)
+        completed = Count(
+            "attempts__participant",
+            filter=Q(
+                attempts__round=round_,
+                attempts__status__in=(Attempt.Status.SUBMITTED, Attempt.Status.EXPIRED),
+                attempts__submitted_at__lt=round_.freeze_at,
+            ),
+            distinct=True,
+        )
+    else:
+        completed = Count("results__participant", filter=Q(results__round=round_), distinct=True)
     counts = {
         row[field]: row
         for row in Participant.objects.filter(contest=round_.contest)
         .values(field)
         .annotate(
             registered=Count("pk", distinct=True),
-            attempted=Count(
-                "attempts__participant", filter=Q(attempts__round=round_), distinct=True
-            ),
-            completed=Count("results__participant", filter=completed_filter, distinct=True),
+            attempted=Count("attempts__participant", filter=attempted, distinct=True),
+            completed=completed,
         )
         .order_by()
         if row[field] is not None

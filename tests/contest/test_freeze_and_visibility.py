@@ -84,7 +84,9 @@ def frozen(api_client):
     _take(api_client, round_, binh, questions, right=2)
     _take(api_client, round_, lan, questions, right=1)
     earlier = timezone.now() - timedelta(hours=3)
-    Attempt.objects.filter(round=round_).update(submitted_at=earlier)
+    Attempt.objects.filter(round=round_).update(
+        started_at=earlier - timedelta(minutes=5), submitted_at=earlier
+    )
     RoundResult.objects.filter(round=round_).update(submitted_at=earlier)
     before = {
         "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/"),
@@ -138,6 +140,74 @@ def test_a_submission_during_the_freeze_moves_no_public_board(api_client, frozen
     newcomer = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["cuong"])
     assert newcomer["me"] is None
     assert newcomer["board"] == "frozen"
+
+
+def _participation(client, round_) -> dict[str, tuple[int, int, int]]:
+    rows = _get(client, f"/api/rounds/{round_.pk}/participation/?level=school")["rows"]
+    return {r["name"]: (r["registered"], r["attempted"], r["completed"]) for r in rows}
+
+
+def test_public_participation_counts_stay_as_at_the_freeze(api_client, frozen, organiser):
+    """Counts per unit tell nobody who moved during the freeze: Lan's better paper (handed in
+    during it) does not take her out of "completed", and Cường's attempt (started during it) is
+    not "attempted" yet. Organisers see the live counts."""
+    from django.core.cache import cache
+
+    _contest, round_, _tokens, _before = frozen
+    cache.clear()
+    assert _participation(api_client, round_) == {
+        "THCS Cầu Giấy": (2, 2, 2),
+        "THCS Ba Đình": (1, 0, 0),
+    }
+    staff_of_every_contest(organiser)
+    api_client.force_authenticate(organiser)
+    assert _participation(api_client, round_) == {
+        "THCS Cầu Giấy": (2, 2, 2),
+        "THCS Ba Đình": (1, 1, 1),
+    }
+
+
+def test_the_freeze_holds_through_the_close_until_the_results_are_final(
+    api_client, frozen, settings
+):
+    """Between the close and the end of its answer grace, and then until the close job has
+    computed the final results, the public still sees the standing at the freeze: never the
+    live standing, which holds the papers handed in during the freeze."""
+    from django.core.cache import cache
+
+    from contest.services import round_finalize_if_due
+
+    contest, round_, tokens, before = frozen
+    settings.ANSWER_GRACE_SECONDS = 600  # the close was a second ago: in the grace
+    round_.closes_at = timezone.now() - timedelta(seconds=1)
+    round_.save(update_fields=["closes_at"])
+    cache.clear()
+    assert not round_.is_closed()
+    assert round_.finalized_at is None
+    for url, token in (
+        (f"/api/rounds/{round_.pk}/leaderboard/", None),
+        (f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["lan"]),
+    ):
+        assert _get(api_client, url, token)["board"] == "frozen", url
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert _scores(board) == _scores(before["board"])
+    me = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["lan"])
+    assert (me["me"]["rank"], me["me"]["score"]) == (2, 1000)
+    around = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", tokens["lan"])
+    assert _scores(around) == _scores(before["around"])
+    units = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school")
+    assert units["rows"] == before["units"]["rows"]
+    contest_board = _get(api_client, f"/api/contests/{contest.slug}/leaderboard/")
+    assert _scores(contest_board) == _scores(before["contest"])
+    assert _participation(api_client, round_)["THCS Ba Đình"] == (1, 0, 0)
+    assert _get(api_client, f"/api/rounds/{round_.pk}/")["frozen"] is True
+    # The grace ends; the close job computes the final results: then the final standing.
+    settings.ANSWER_GRACE_SECONDS = 0
+    round_.refresh_from_db()
+    round_finalize_if_due(round_)
+    final = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert final["board"] == "final"
+    assert _scores(final)[0][1] == 3000
 
 
 def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, organiser):
@@ -503,7 +573,17 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
         model.objects.filter(round=round_, submitted_at__gt=round_.freeze_at).update(
             submitted_at=half_an_hour_ago
         )
+    Attempt.objects.filter(round=round_, started_at__gt=round_.freeze_at).update(
+        started_at=half_an_hour_ago - timedelta(minutes=5)
+    )
+    units_url = f"/api/rounds/{round_.pk}/leaderboard/units/?level=school"
     assert len(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")["rows"]) == 2
+
+    def with_results(units) -> dict[str, int]:
+        return {u["name"]: u["participants"] for u in units["rows"] if u["participants"]}
+
+    assert with_results(_get(api_client, units_url)) == {"THCS Cầu Giấy": 2}
+    assert _participation(api_client, round_)["THCS Ba Đình"] == (1, 0, 0)
     staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
     reply = api_client.patch(f"/api/rounds/{round_.pk}/", {"freeze_hours": 1}, format="json")
@@ -516,6 +596,10 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
         ("Nguyễn T. L.", 3000),
         ("Trần V. B.", 2000),
     ]
+    # The unit board and the participation counts move to the new time at once too, not when
+    # their few seconds of cache run out.
+    assert with_results(_get(api_client, units_url)) == {"THCS Cầu Giấy": 2, "THCS Ba Đình": 1}
+    assert _participation(api_client, round_)["THCS Ba Đình"] == (1, 1, 1)
 
 
 @pytest.mark.django_db(transaction=True)

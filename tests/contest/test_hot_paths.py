@@ -279,37 +279,89 @@ async def test_a_top_past_its_second_is_replayed_at_once_while_django_renders_th
 
 
 def test_a_board_is_replayed_past_its_second_never_past_the_rounds_next_timed_change():
-    """A body is never replayed into a standing it does not show: the opening, the freeze, the
-    close and the end of the answer grace cut the replay limit."""
+    """A body is never served, fresh or replayed, into a standing it does not show: the opening,
+    the freeze, the close and the end of the answer grace cut both its limits, counted from the
+    moment its standing was read."""
     import time
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from contest.apis.leaderboards import BOARD_BODY_SECONDS, BOARD_STALE_SECONDS, replay_limit
+    from contest.apis.leaderboards import BOARD_BODY_SECONDS, BOARD_STALE_SECONDS, body_limits
 
     now = timezone.now()
     _contest, round_, _questions = make_contest(
         opens_at=now - timedelta(days=1), closes_at=now + timedelta(hours=2)
     )
-    built = time.monotonic()
-    assert replay_limit(round_, built) == pytest.approx(
-        built + BOARD_BODY_SECONDS + BOARD_STALE_SECONDS, abs=0.01
-    )
-    soon = timezone.now() + timedelta(seconds=2)
+    built, wall = time.monotonic(), timezone.now()
+    fresh, stale = body_limits(round_, built, wall)
+    assert fresh == pytest.approx(built + BOARD_BODY_SECONDS, abs=0.001)
+    assert stale == pytest.approx(built + BOARD_BODY_SECONDS + BOARD_STALE_SECONDS, abs=0.001)
     grace = round_.closed_at() - round_.closes_at
+    soon = timedelta(milliseconds=300)
     cases = {
-        "the opening": {"opens_at": soon},
-        "the freeze": {"freeze_hours": 1, "closes_at": soon + timedelta(hours=1)},
-        "the close": {"closes_at": soon},
-        "the end of the answer grace": {"closes_at": soon - grace},
+        "the opening": {"opens_at": wall + soon},
+        "the freeze": {"freeze_hours": 1, "closes_at": wall + soon + timedelta(hours=1)},
+        "the close": {"closes_at": wall + soon},
+        "the end of the answer grace": {"closes_at": wall + soon - grace},
     }
     for change, fields in cases.items():
         round_.refresh_from_db()
         for name, value in fields.items():
             setattr(round_, name, value)
-        built = time.monotonic()
-        assert replay_limit(round_, built) <= built + 2.05, change
+        assert body_limits(round_, built, wall) == pytest.approx((built + 0.3, built + 0.3)), change
+
+
+@pytest.mark.parametrize("change", ["freeze", "close"])
+def test_a_top_read_before_the_freeze_or_the_close_is_not_served_after_it(
+    api_client, monkeypatch, change
+):
+    """Django keeps a public top's body for a second: never across a change of standing. Read
+    half a second before the freeze (or the close), it is not served a tenth of a second after
+    it: that reader gets the frozen (or closing) board."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if boards_without_redis():
+        pytest.fail("the body cache runs with Redis (CQ_REQUIRE_SERVICES)")
+    start = timezone.now()
+    _contest, round_, _questions = make_contest(
+        scores_while_open=True,
+        freeze_hours=1 if change == "freeze" else 0,
+        closes_at=start + timedelta(hours=2),
+    )
+    moment = round_.freeze_at if change == "freeze" else round_.closed_at()
+    # One clock for the wall and the cache's monotonic time, half a second before the moment.
+    import time
+    from types import SimpleNamespace
+
+    from contest.apis import leaderboards
+
+    shift = [0.0]
+    started = time.monotonic()
+    monotonic = lambda: time.monotonic() + shift[0]  # noqa: E731
+    monkeypatch.setattr(leaderboards, "time", SimpleNamespace(monotonic=monotonic))
+    monkeypatch.setattr(
+        "django.utils.timezone.now",
+        lambda: moment - timedelta(seconds=0.5) + timedelta(seconds=monotonic() - started),
+    )
+    url = f"/api/rounds/{round_.pk}/leaderboard/"
+    before = api_client.get(url).json()
+    assert before["board"] == "live"
+    assert "closing" not in before
+    shift[0] += 0.6  # the moment has passed, the body is not a second old
+    after = api_client.get(url).json()
+    if change == "freeze":
+        assert after["board"] == "frozen"
+    else:
+        assert after.get("closing") is True
+
+
+def boards_without_redis() -> bool:
+    from contest import boards
+
+    return boards.redis_client() is None
 
 
 @pytest.mark.django_db(transaction=True)

@@ -50,10 +50,11 @@ def take_part(round_, participant, *, complete: bool, submitted_at=None) -> None
     attempt = Attempt.objects.create(
         round=round_,
         participant=participant,
-        started_at=now,
+        started_at=(submitted_at or now) - timedelta(minutes=1),
         deadline=now + timedelta(minutes=10),
         seed=participant.pk,
         status="submitted" if complete else "open",
+        submitted_at=(submitted_at or now) if complete else None,
     )
     if complete:
         RoundResult.objects.create(
