@@ -491,7 +491,7 @@ def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict
         # it, and participants with an attempt handed in before it. Not the results' times: a
         # better attempt handed in during the freeze moves its result's time past the freeze.
         attempted &= Q(attempts__started_at__lt=round_.freeze_at)
-        completed = Count(
+        completed_count = Count(
             "attempts__participant",
             filter=Q(
                 attempts__round=round_,
@@ -501,7 +501,9 @@ def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict
             distinct=True,
         )
     else:
-        completed = Count("results__participant", filter=Q(results__round=round_), distinct=True)
+        completed_count = Count(
+            "results__participant", filter=Q(results__round=round_), distinct=True
+        )
     counts = {
         row[field]: row
         for row in Participant.objects.filter(contest=round_.contest)
@@ -509,7 +511,7 @@ def _participation_rows(*, round_: Round, level: str, frozen: bool) -> list[dict
         .annotate(
             registered=Count("pk", distinct=True),
             attempted=Count("attempts__participant", filter=attempted, distinct=True),
-            completed=completed,
+            completed=completed_count,
         )
         .order_by()
         if row[field] is not None
