@@ -248,6 +248,8 @@ def test_the_results_page_shows_the_frozen_standing_and_since_when(api_client, f
     html = page.get(f"/contests/{contest.slug}/rounds/{round_.pk}/results/").content.decode()
     since = date_format(timezone.localtime(round_.freeze_at), "DATETIME_FORMAT")
     assert f"Frozen since {since}" in html
+    assert "Frozen leaderboard" in html
+    assert "Live leaderboard" not in html
     assert "Lê V. C." not in html
     assert "3000" not in html
 
