@@ -316,6 +316,17 @@ def round_token_state(round_: Round) -> TokenState:
     return state
 
 
+def round_contest_ends_at(round_: Round) -> datetime | None:
+    """The contest's end (contest_ends_at), computed once per copy of the round (a round change
+    bumps its row version, which drops the copy)."""
+    state = cached_token_state(round_)
+    if state is not None:
+        return state.ends_at
+    if not hasattr(round_, "_contest_ends_at"):
+        round_._contest_ends_at = contest_ends_at(round_.contest_id)  # type: ignore[attr-defined]
+    return round_._contest_ends_at  # type: ignore[attr-defined]
+
+
 def cached_token_state(round_: Round) -> TokenState | None:
     """The state if this copy of the round already has it (for the ASGI fast path, which never
     queries the database)."""
@@ -385,7 +396,7 @@ def participant_for_claims(
         qs = qs.filter(pk=claims[0], contest=contest)
         if round_ is not None:
             participant = one_or_none(qs)
-            ends_at = round_token_state(round_).ends_at
+            ends_at = round_contest_ends_at(round_)
         else:
             participant = one_or_none(
                 qs.annotate(
