@@ -29,8 +29,8 @@ _DISPLAY_KEYS = ("id", "name", "unit", "score", "time_ms", "prediction", "rank")
 
 
 def _display(row: dict[str, Any]) -> bytes:
-    """A row as readers show it: compact UTF-8 JSON (orjson: a rebuild writes 100,000 rows, in a
-    third of json's time)."""
+    """A row as readers show it: compact UTF-8 JSON (a rebuild writes 100,000 rows: 0.53 s with
+    json, 0.30 s with orjson, most of it now building the dict)."""
     return orjson.dumps({k: row.get(k) for k in _DISPLAY_KEYS})
 
 
