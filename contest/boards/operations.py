@@ -16,6 +16,7 @@ from contest.boards.scopes import (
     Scope,
     board_state,
     contest_scope,
+    frozen_scope,
     round_scope,
 )
 from contest.boards.versions import (
@@ -204,10 +205,13 @@ def my_rank(scope: Scope, participant_id: int) -> dict | None:
 
 def size(scope: Scope) -> int:
     """How many rows the board has (a hidden board: how many results the round has, which says
-    nothing about scores)."""
+    nothing about scores; during its freeze, how many it had at the freeze)."""
     if scope.hidden:
         assert scope.round is not None  # only a round's board is hidden
-        scope = round_scope(scope.round, public=False)
+        if scope.round.is_frozen():
+            scope = frozen_scope(scope.round)
+        else:
+            scope = round_scope(scope.round, public=False)
     _ensure(scope)
     return backend().count(scope)
 

@@ -72,8 +72,16 @@ def round_scope(round_: Round, *, public: bool = True, now=None) -> Scope:
     if state == "hidden":
         return Scope(f"r{round_.pk}:hidden", live_chain, round=round_, hidden=True)
     if state == "frozen":
-        return Scope(f"r{round_.pk}:frozen", live_chain, round=round_, before=round_.freeze_at)
+        return frozen_scope(round_)
     return Scope(f"r{round_.pk}:live", live_chain, round=round_)
+
+
+def frozen_scope(round_: Round) -> Scope:
+    """The round's board at its freeze (leaderboards.frozen_rows): what the public sees during
+    the freeze; for a round that keeps its scores hidden, what its counts are taken from."""
+    chain = ranking.validate_chain(round_.ranking_chain)
+    live_chain = tuple(k for k in chain if k != "prediction") or ("score",)
+    return Scope(f"r{round_.pk}:frozen", live_chain, round=round_, before=round_.freeze_at)
 
 
 def contest_scope(

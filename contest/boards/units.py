@@ -49,9 +49,14 @@ def unit_board(
     top_n = top_n or contest.aggregation_top_n
     state = public_state(round_) if round_ is not None and public else "live"
     cscope = contest_scope(contest, public=public) if round_ is None else None
+    # A round that keeps its scores hidden shows only participation, but during its freeze as
+    # at the freeze too (the counts would tell who handed in during it).
+    at_freeze = round_ is not None and (
+        state == "frozen" or (state == "hidden" and round_.is_frozen())
+    )
     view = cscope.key if cscope is not None else state
-    if state == "frozen" and round_ is not None:
-        view = f"frozen@{round_.freeze_at.isoformat()}"  # moving the freeze shows at once
+    if at_freeze and round_ is not None:
+        view = f"{state}@{round_.freeze_at.isoformat()}"  # moving the freeze shows at once
     cache_key = f"ub:{contest.pk}:{round_.pk if round_ else 0}:{level}:{method}:{top_n}:{parent_id}:{view}:{round_.finalized_at if round_ else ''}"
     cached = cache.get(cache_key)
     if cached is not None:
@@ -67,7 +72,7 @@ def unit_board(
     for unit_id in participants.values_list(unit_field, flat=True):
         if unit_id:
             registered[unit_id] = registered.get(unit_id, 0) + 1
-    if round_ is not None and state == "frozen":
+    if round_ is not None and at_freeze:
         scores = [
             (row[unit_field], row["score"])
             for row in frozen_rows(round_)

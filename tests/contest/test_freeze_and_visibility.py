@@ -69,9 +69,13 @@ def _scores(board) -> list[tuple[str, int]]:
 def frozen(api_client):
     """Lan and Bình hand in before the freeze; then the freeze starts (the last 2 hours); then
     Cường hands in a perfect paper and Lan a second, better one."""
+    return _frozen(api_client, scores_while_open=True)
+
+
+def _frozen(api_client, *, scores_while_open: bool):
     contest, round_, questions = make_contest(
         max_attempts=2,
-        scores_while_open=True,
+        scores_while_open=scores_while_open,
         closes_at=timezone.now() + timedelta(hours=1),
         freeze_hours=2,
     )
@@ -88,6 +92,14 @@ def frozen(api_client):
         started_at=earlier - timedelta(minutes=5), submitted_at=earlier
     )
     RoundResult.objects.filter(round=round_).update(submitted_at=earlier)
+    if not scores_while_open:
+        before = {
+            "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/"),
+            "units": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school"),
+        }
+        _take(api_client, round_, cuong, questions, right=3)
+        _take(api_client, round_, lan, questions, right=3)
+        return contest, round_, {"lan": lan, "binh": binh, "cuong": cuong}, before
     before = {
         "board": _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/"),
         "contest": _get(api_client, f"/api/contests/{contest.slug}/leaderboard/"),
@@ -165,6 +177,23 @@ def test_public_participation_counts_stay_as_at_the_freeze(api_client, frozen, o
         "THCS Cầu Giấy": (2, 2, 2),
         "THCS Ba Đình": (1, 1, 1),
     }
+
+
+def test_a_round_keeping_its_scores_hidden_shows_its_counts_as_at_the_freeze(api_client):
+    """No scores, but counts: during the freeze, a round that keeps its scores hidden still
+    tells the public nothing about who handed in during it (its board's total, the unit board's
+    participation), as /participation/ does."""
+    from django.core.cache import cache
+
+    _contest, round_, _tokens, before = _frozen(api_client, scores_while_open=False)
+    cache.clear()
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert board["board"] == "hidden"
+    assert board["total"] == before["board"]["total"] == 2
+    units = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/units/?level=school")
+    assert units["method"] == "participation"
+    assert units["rows"] == before["units"]["rows"]
+    assert _participation(api_client, round_)["THCS Ba Đình"] == (1, 0, 0)
 
 
 def test_the_freeze_holds_through_the_close_until_the_results_are_final(
