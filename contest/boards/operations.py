@@ -207,11 +207,9 @@ def size(scope: Scope) -> int:
     """How many rows the board has (a hidden board: how many results the round has, which says
     nothing about scores; during its freeze, how many it had at the freeze)."""
     if scope.hidden:
-        assert scope.round is not None  # only a round's board is hidden
-        if scope.round.is_frozen():
-            scope = frozen_scope(scope.round)
-        else:
-            scope = round_scope(scope.round, public=False)
+        round_ = scope.round
+        assert round_ is not None  # only a round's board is hidden
+        scope = frozen_scope(round_) if round_.is_frozen() else round_scope(round_, public=False)
     _ensure(scope)
     return backend().count(scope)
 
