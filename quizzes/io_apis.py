@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils import html
 from rest_framework.views import APIView
 
 from core.errors import ForbiddenError
@@ -42,15 +43,23 @@ class StrictBooleanField(serializers.BooleanField):
     NULL_VALUES = set()
 
 
+class FormChoiceField(serializers.ChoiceField):
+    """A form choice that, when sent, is one of its choices: DRF reads an empty form field as "not
+    sent" and quietly applies the default (`language=""` imported as "auto"); it is refused."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 class ImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
-    format = serializers.ChoiceField(choices=IMPORT_FORMATS, required=False)
+    format = FormChoiceField(choices=IMPORT_FORMATS, required=False)
     dry_run = StrictBooleanField(required=False, default=False)
     atomic = StrictBooleanField(required=False, default=False)
-    status = serializers.ChoiceField(
-        choices=["draft", "published"], required=False, default="draft"
-    )
-    language = serializers.ChoiceField(choices=["auto", "vi", "en"], required=False, default="auto")
+    status = FormChoiceField(choices=["draft", "published"], required=False, default="draft")
+    language = FormChoiceField(choices=["auto", "vi", "en"], required=False, default="auto")
     background = StrictBooleanField(required=False, default=False)
 
 

@@ -115,3 +115,14 @@ def test_import_and_export_are_in_the_openapi_schema(api_client):
         paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
     assert "post" in paths["/api/questions/import/"]
     assert "get" in paths["/api/questions/export/"]
+
+
+@pytest.mark.parametrize("field", ["language", "status", "format"])
+def test_an_empty_choice_is_refused_not_taken_for_the_default(api_client, teacher, field):
+    """A form field sent empty is not "not sent": importing with `language=""` must not quietly
+    import as "auto" (found by the schema fuzzer), nor an empty status or format."""
+    api_client.force_authenticate(teacher)
+    response = upload(api_client, **{field: ""})
+    assert response.status_code == 400
+    assert field in response.json()["details"]
+    assert not Question.objects.exists()
