@@ -390,7 +390,7 @@ def participant_for_claims(
     and expiry (403 token_revoked, token_expired); None when the token is not this contest's
     participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py).
     `round_`: a process's copy of one of the contest's rounds (selectors.round_get_published),
-    whose token state gives the contest's end without a subquery."""
+    which keeps the contest's end (round_contest_ends_at): no subquery per request."""
     qs = Participant.objects.select_related("school")
     if claims and claims[1] == contest.pk:
         qs = qs.filter(pk=claims[0], contest=contest)
