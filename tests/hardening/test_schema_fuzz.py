@@ -44,6 +44,18 @@ def auth_headers(request, settings):
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
 
 
+@schema.hook
+def filter_body(ctx, body):
+    """Form bodies the WSGI transport cannot send as generated: an empty list goes out as no part,
+    and Werkzeug writes an empty text part without the line break before the next boundary, so
+    Django's parser drops it. Either way the server gets "field left out", a valid request that
+    the negative checks would take for bad data accepted. (An empty choice sent as a browser sends
+    it is refused: tests/quizzes/test_import_api.py.)"""
+    if not all(b.media_type.startswith("multipart/") for b in ctx.operation.body):
+        return True
+    return not (isinstance(body, dict) and any(value in ("", []) for value in body.values()))
+
+
 @schema.parametrize()
 @settings(
     max_examples=15,
