@@ -119,6 +119,8 @@ class RedisBoards:
             else:
                 pipe.delete(dst)
         pipe.set(built, 1)
+        if scope.family:
+            pipe.sadd(self.prefix + scope.family + ":keys", scope.key)
         pipe.execute()
 
     def put(self, scope: Scope, row: dict) -> None:
@@ -196,6 +198,15 @@ class RedisBoards:
     def drop(self, scope_key: str) -> None:
         base = self.prefix + scope_key
         self.client.delete(base, base + ":m", base + ":d", base + ":built")
+
+    def drop_family(self, family: str) -> None:
+        """Drop every board published under this family (Scope.family)."""
+        index = self.prefix + family + ":keys"
+        members = list(self.client.smembers(index))
+        for scope_key in members:
+            self.drop(scope_key)
+        if members:  # only these: a board published meanwhile stays in the index
+            self.client.srem(index, *members)
 
 
 class MemoryBoards:
@@ -276,6 +287,12 @@ class MemoryBoards:
     def drop(self, scope_key: str) -> None:
         self.boards.pop(scope_key, None)
         cache.delete(f"lbv:{scope_key}")
+
+    def drop_family(self, family: str) -> None:
+        with self.lock:
+            keys = [k for k in self.boards if k.startswith(family + ":")]
+        for scope_key in keys:
+            self.drop(scope_key)
 
 
 _backend = None

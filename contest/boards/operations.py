@@ -21,6 +21,7 @@ from contest.boards.scopes import (
 )
 from contest.boards.versions import (
     bump_version,
+    frozen_family,
 )
 from contest.models import Round, RoundResult
 from core.queries import one_or_none
@@ -113,8 +114,9 @@ def round_rebuild_all(
     by one, as any handed-in attempt does); the public contest board's key changes with the
     round's version bumped here, so it is built afresh on its next read. `staged`: the round's
     board already written from `rows` (board_stage), put in place here."""
-    for suffix in ("live", "frozen", "hidden", "final"):
+    for suffix in ("live", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
+    backend().drop_family(frozen_family(round_.pk))
     bump_version(round_.pk)
     board_rebuild(round_scope(round_, public=False), rows, staged=staged)
     if contest:

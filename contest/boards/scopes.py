@@ -8,9 +8,11 @@ from typing import Any
 
 from contest import ranking
 from contest.boards.versions import (
+    frozen_family,
     round_versions,
 )
 from contest.models import Contest, Round
+from core.timestamps import epoch_ms
 
 LIVE_ONLY_OFFSET = 10**11  # ids of live rows with no registered participant: offset + result id
 UNIT_CACHE_SECONDS = 5
@@ -36,6 +38,15 @@ class Scope:
     hidden: bool = False  # scores kept until the close: the board has no rows
     # Public contest boards: the rounds seen frozen or hidden, ((round id, state), ...).
     masked: tuple[tuple[int, str], ...] = ()
+    # Boards whose key names what they were built from (frozen: the freeze and the chain) are
+    # dropped together by family (Boards.drop_family): a reader holding an older copy of the
+    # round builds under the older key, which no reader with the new one looks at.
+    family: str | None = None
+
+    @property
+    def board(self) -> str:
+        """A round's board: "live", "frozen", "hidden" or "final" (keys are r<id>:<board>...)."""
+        return self.key.split(":")[1]
 
 
 def public_state(round_: Round, now=None) -> str:
@@ -81,7 +92,14 @@ def frozen_scope(round_: Round) -> Scope:
     the freeze; for a round that keeps its scores hidden, what its counts are taken from."""
     chain = ranking.validate_chain(round_.ranking_chain)
     live_chain = tuple(k for k in chain if k != "prediction") or ("score",)
-    return Scope(f"r{round_.pk}:frozen", live_chain, round=round_, before=round_.freeze_at)
+    family = frozen_family(round_.pk)
+    return Scope(
+        f"{family}:{epoch_ms(round_.freeze_at)}:{'.'.join(live_chain)}",
+        live_chain,
+        round=round_,
+        before=round_.freeze_at,
+        family=family,
+    )
 
 
 def contest_scope(
@@ -125,7 +143,7 @@ def board_state(scope: Scope) -> dict[str, Any]:
             if state == "hidden" and pk in rounds
         ]
         return out
-    board = scope.key.rsplit(":", 1)[-1]
+    board = scope.board
     out = {"board": board}
     if scope.round.needs_finalizing():
         # Closed, and the round_finalize job is computing its final results: never "final" yet;

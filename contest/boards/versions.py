@@ -84,8 +84,14 @@ def bump_version(round_id: int) -> None:
     _bump(_version_keys(round_id)[1], f"lbver:{round_id}")
 
 
+def frozen_family(round_id: int) -> str:
+    """The family of a round's frozen boards (one per freeze moment and chain they were built
+    at: Scope.family)."""
+    return f"r{round_id}:frozen"
+
+
 def round_changed(round_id: int) -> None:
     """A round's row (or its contest's) changed: every process drops its copy, and the frozen
-    board is rebuilt on its next read (the freeze may have moved)."""
-    backend().drop(f"r{round_id}:frozen")
+    boards are rebuilt on their next read (the freeze may have moved)."""
+    backend().drop_family(frozen_family(round_id))
     _bump(_version_keys(round_id)[0], f"lbrowver:{round_id}")

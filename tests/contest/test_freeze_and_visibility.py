@@ -633,6 +633,45 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
     assert _participation(api_client, round_)["THCS Ba Đình"] == (1, 1, 1)
 
 
+def test_a_reader_still_holding_the_old_freeze_cannot_bring_the_old_standing_back(
+    api_client, frozen, organiser
+):
+    """A request that read the round just before the organiser moved the freeze, and builds
+    the frozen board only after the move (a slow reader, a process's copy of the round), must
+    not leave the standing at the old time behind for everyone reading after it."""
+    from contest import boards
+
+    contest, round_, tokens, _before = frozen
+    half_an_hour_ago = timezone.now() - timedelta(minutes=30)
+    for model in (Attempt, RoundResult):
+        model.objects.filter(round=round_, submitted_at__gt=round_.freeze_at).update(
+            submitted_at=half_an_hour_ago
+        )
+    Attempt.objects.filter(round=round_, started_at__gt=round_.freeze_at).update(
+        started_at=half_an_hour_ago - timedelta(minutes=5)
+    )
+    read_before_the_move = Round.objects.select_related("contest").get(pk=round_.pk)
+    staff_of_every_contest(organiser)
+    api_client.force_authenticate(organiser)
+    reply = api_client.patch(f"/api/rounds/{round_.pk}/", {"freeze_hours": 1}, format="json")
+    assert reply.status_code == 200
+    api_client.force_authenticate(None)
+    # The slow reader's board: the standing at the old freeze (Bình and Lan's first paper).
+    late = boards.top(boards.round_scope(read_before_the_move, public=True))
+    assert sorted((r["score"] for r in late), reverse=True) == [2000, 1000]
+
+    board = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")
+    assert sorted(_scores(board)) == [
+        ("Lê V. C.", 3000),
+        ("Nguyễn T. L.", 3000),
+        ("Trần V. B.", 2000),
+    ]
+    me = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/me/", tokens["lan"])
+    assert me["me"]["score"] == 3000
+    around = _get(api_client, f"/api/rounds/{round_.pk}/leaderboard/around/", tokens["lan"])
+    assert sorted(r["score"] for r in around["rows"]) == [2000, 3000, 3000]
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_my_rank_on_the_fast_path_keeps_hidden_scores_hidden_as_django_does():
     from datetime import date
