@@ -103,10 +103,25 @@ def lean_connection_setup() -> None:
         WebRequest.__init__ = request_init  # type: ignore[method-assign]
 
 
+def resume_jobs() -> None:
+    """The embedded job queue (`make run`) is the server's memory: what a stopped server left
+    queued or held for later (a round's close) is sent again (backends.server_started)."""
+    import threading
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from quizzes.background import backends
+
+    threading.Thread(target=backends.server_started, name="jobs-resume", daemon=True).start()
+
+
 def main() -> None:
     install_loop()
     lean_websocket_receive()
     lean_connection_setup()
+    resume_jobs()
     from daphne.cli import CommandLineInterface
 
     CommandLineInterface.entrypoint()

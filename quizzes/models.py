@@ -522,6 +522,9 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A delayed job (a round's close) is due then: the embedded queue, which lives in the server's
+    # memory, sends it again for then when a server starts (backends.server_started).
+    run_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

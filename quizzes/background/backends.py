@@ -51,6 +51,31 @@ def _reap() -> None:
         connections.close_all()
 
 
+def server_started() -> threading.Timer | None:
+    """A web server process started. The embedded queue is the server's memory: the jobs a
+    stopped server had queued (an import not started yet) or held for later (a round's close, due
+    at its time: Job.run_after) are sent again, each for when it is due, and the jobs it left
+    running are reaped now and once more when their heartbeat is surely stale. Several servers
+    sending one job is harmless: only the one that claims the row runs it. With Dramatiq the
+    queue is Redis' and outlives servers: nothing to do."""
+    if settings.JOBS_BACKEND == "dramatiq":
+        return None
+    from quizzes.background.services import jobs_waiting
+
+    try:
+        waiting = jobs_waiting()
+    finally:
+        connections.close_all()  # this thread's connections: back to the pool
+    pool = _thread_pool()
+    pool.submit(_reap)
+    for job_id, delay_seconds in waiting:
+        dispatch(job_id, delay_seconds)
+    again = threading.Timer(settings.JOBS_STALE_SECONDS + 1, pool.submit, args=(_reap,))
+    again.daemon = True
+    again.start()
+    return again
+
+
 def broker():
     """The Dramatiq Redis broker and its one actor (built once per REDIS_URL and prefix)."""
     import dramatiq

@@ -93,6 +93,7 @@ def job_enqueue(
         params=params or {},
         language=(get_language() or settings.LANGUAGE_CODE)[:10],
         message=str(MSG_QUEUED),
+        run_after=timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None,
     )
     if input_bytes is not None:
         path = storage.folder("inputs") / f"{job.pk}-{uuid.uuid4().hex}{input_suffix[:10]}"
@@ -124,6 +125,17 @@ def job_retry(*, job: Job) -> Job:
     _report(job, "retried")
     _dispatch_after_commit(job)
     return job
+
+
+def jobs_waiting(now=None) -> list[tuple[int, float]]:
+    """The queued jobs, each with the seconds until it is due (0: now)."""
+    now = now or timezone.now()
+    return [
+        (pk, max(0.0, (run_after - now).total_seconds()) if run_after else 0.0)
+        for pk, run_after in Job.objects.filter(status=Job.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", "run_after")
+    ]
 
 
 def jobs_reap_stale() -> int:

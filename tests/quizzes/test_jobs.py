@@ -141,6 +141,39 @@ def test_a_job_whose_worker_died_runs_again_then_fails_after_the_last_attempt(se
     assert f"stopped {settings.JOBS_MAX_ATTEMPTS} times" in hopeless.error
 
 
+def test_a_server_that_starts_runs_what_a_stopped_one_left_queued_when_it_is_due(settings, teacher):
+    """The embedded queue is the server's memory: a job it had queued (an import not started
+    yet) or held for later (a round's close at its time) when it stopped runs when the next
+    server starts, the delayed one at its time, and one left running gets its next attempt."""
+    from quizzes.background import backends
+
+    queued = job_enqueue(kind="test_write", owner=teacher)
+    due = timezone.now() + timedelta(seconds=1)
+    later = Job.objects.create(kind="test_write", owner=teacher, run_after=due)
+    stale = timezone.now() - timedelta(seconds=settings.JOBS_STALE_SECONDS + 5)
+    left_running = Job.objects.create(
+        kind="test_write", owner=teacher, status="running", attempts=1, heartbeat_at=stale
+    )
+    finish(queued.pk)  # the first server ran this one; make it "never sent" again:
+    Job.objects.filter(pk=queued.pk).update(status="queued", attempts=0, result_path="")
+
+    second_reap = backends.server_started()
+    second_reap.cancel()  # the reap when a heartbeat is surely stale: not in the next tests
+
+    for job in (queued, later, left_running):
+        until(lambda job=job: Job.objects.get(pk=job.pk).status == "done", what=f"job {job.pk}")
+    assert Job.objects.get(pk=later.pk).started_at >= due
+    assert Job.objects.get(pk=left_running.pk).attempts == 2
+
+
+def test_a_delayed_job_records_when_it_is_due(teacher):
+    before = timezone.now()
+    job = job_enqueue(kind="test_write", owner=teacher, delay_seconds=3600)
+    assert job.status == "queued"
+    assert before + timedelta(seconds=3600) <= job.run_after <= timezone.now() + timedelta(hours=1)
+    assert job_enqueue(kind="test_write", owner=teacher).run_after is None
+
+
 def test_job_page_is_for_the_owner_only(client, teacher):
     job = Job.objects.create(kind="test_write", owner=teacher)
     client.force_login(make_user("someone", roles=["teacher"]))
