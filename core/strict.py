@@ -17,6 +17,8 @@ from rest_framework.fields import empty
 NOT_A_STRING = _("Must be text.")
 NOT_A_BOOLEAN = _("Must be true or false.")
 TOO_LONG = _("At most %(max)s characters.")
+UNKNOWN_FIELD = _("Unknown field.")
+_UNKNOWN_NAMED = 20  # a body of a thousand unknown keys gets the first few named, not all echoed
 TEXT_FIELDS = (
     serializers.CharField,
     serializers.SlugField,
@@ -34,9 +36,16 @@ else:
 
 
 class StrictTypes(_Base):
+    # Settings changes (a round's) refuse a field they do not know: a misnamed one (`quiz` for
+    # `quiz_id`) dropped in silence leaves its sender believing the change was made.
+    refuse_unknown_fields = False
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             errors: dict[str, list[Any]] = {}
+            if self.refuse_unknown_fields:
+                unknown = [str(name)[:100] for name in data if name not in self.fields]
+                errors.update((name, [UNKNOWN_FIELD]) for name in unknown[:_UNKNOWN_NAMED])
             for name, field in self.fields.items():
                 if field.read_only:
                     continue

@@ -29,6 +29,7 @@ class StaffSerializer(StrictTypes, serializers.Serializer):
 
 
 class RoundSerializer(StrictTypes, serializers.Serializer):
+    refuse_unknown_fields = True
     title_vi = serializers.CharField(max_length=250)
     title_en = serializers.CharField(max_length=250, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=Round.Kind.choices, required=False)

@@ -236,3 +236,29 @@ def test_a_round_with_papers_keeps_its_quiz_and_kind(api_client, organiser):
     # Settings that do not change the paper still can.
     moved = api_client.patch(f"/api/rounds/{round_.pk}/", {"max_attempts": 2}, format="json")
     assert moved.status_code == 200
+
+
+def test_a_round_change_with_a_misnamed_field_is_refused_not_dropped(api_client, organiser):
+    """`{"quiz": 5}` for quiz_id, `{"freeze": 2}` for freeze_hours: an organiser whose change was
+    silently dropped believes the round has it. The reply names each unknown field, in the
+    reader's language, and nothing changes."""
+    from contest.models import Round
+
+    contest, round_, _questions = make_contest(slug="misnamed")
+    contest.staff.add(organiser)
+    api_client.force_authenticate(organiser)
+    reply = api_client.patch(
+        f"/api/rounds/{round_.pk}/",
+        {"quiz": 5, "freeze": 2, "max_attempts": 3},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="vi",
+    )
+    assert reply.status_code == 400
+    fields = reply.json()["details"]
+    assert set(fields) == {"quiz", "freeze"}
+    assert fields["quiz"] == ["Không có trường này."]
+    assert Round.objects.get(pk=round_.pk).max_attempts == round_.max_attempts
+    english = api_client.patch(
+        f"/api/rounds/{round_.pk}/", {"quiz": 5}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert english.json()["details"] == {"quiz": ["Unknown field."]}
