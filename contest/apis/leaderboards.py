@@ -8,6 +8,7 @@ from collections import OrderedDict
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
@@ -51,6 +52,16 @@ def _public(request, contest) -> bool:
     """The contest's staff see the live standing; everyone else the public one (frozen,
     hidden)."""
     return not access.is_contest_staff(request.user, contest)
+
+
+def _by_viewer(response, private: bool):
+    """Board replies differ by who asks (contest staff see the live standing during a freeze;
+    a participant's token adds their rank): a shared cache in front keys them by the viewer's
+    credentials and never stores a private one (the organisers' live board for the public)."""
+    patch_vary_headers(response, ["Cookie", "Authorization", "X-Participant-Token"])
+    if private:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 # Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, fresh
@@ -144,7 +155,7 @@ class RoundLeaderboardApi(PublicApi):
                 private,
                 stale_until,
             )
-        return HttpResponse(body, content_type="application/json")
+        return _by_viewer(HttpResponse(body, content_type="application/json"), not public)
 
 
 class RoundMyRankApi(ParticipantApi):
@@ -208,7 +219,7 @@ class UnitLeaderboardApi(PublicApi):
             if round_ is not None
             else boards.contest_scope(contest, public=public)
         )
-        return Response(
+        response = Response(
             {
                 "level": level,
                 "method": boards.unit_method(contest, round_, method, public=public),
@@ -216,6 +227,7 @@ class UnitLeaderboardApi(PublicApi):
                 **boards.board_state(scope),
             }
         )
+        return _by_viewer(response, not public)
 
 
 class ContestLeaderboardApi(PublicApi):
@@ -224,7 +236,8 @@ class ContestLeaderboardApi(PublicApi):
     def get(self, request, slug):
         contest = selectors.contest_get(slug=slug, user=request.user)
         n = _int(request.query_params.get("n"), 100, 1, 500)
-        scope = boards.contest_scope(contest, public=_public(request, contest))
+        public = _public(request, contest)
+        scope = boards.contest_scope(contest, public=public)
         payload = {
             **boards.board_state(scope),
             "rows": boards.top(scope, n),
@@ -233,7 +246,7 @@ class ContestLeaderboardApi(PublicApi):
         participant = participant_for_request(request, contest, allow_cookie=False)
         if participant:
             payload["me"] = boards.my_rank(scope, participant.pk)
-        return Response(payload)
+        return _by_viewer(Response(payload), not public or participant is not None)
 
 
 CONTEST_OVERLAYS = ("top10", "units", "participation")

@@ -270,6 +270,31 @@ def test_organisers_see_the_live_standing_during_the_freeze(api_client, frozen, 
     assert "Lê V. C." in html
 
 
+def test_no_shared_cache_may_hand_the_organisers_live_board_to_the_public(
+    api_client, frozen, organiser
+):
+    """The board URLs answer organisers with the live standing during the freeze: a proxy or
+    CDN in front must never store that reply, and must key every board reply by who asks."""
+    contest, round_, _tokens, _before = frozen
+    urls = [
+        f"/api/rounds/{round_.pk}/leaderboard/",
+        f"/api/rounds/{round_.pk}/leaderboard/units/?level=school",
+        f"/api/contests/{contest.slug}/leaderboard/",
+        f"/api/contests/{contest.slug}/leaderboard/units/?level=school",
+    ]
+    for url in urls:
+        public = api_client.get(url)
+        vary = {v.strip().lower() for v in public.get("Vary", "").split(",")}
+        assert {"cookie", "authorization"} <= vary, url
+    staff_of_every_contest(organiser)
+    api_client.force_authenticate(organiser)
+    for url in urls:
+        staff = api_client.get(url)
+        assert staff.status_code == 200, url
+        control = {v.strip() for v in staff.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= control, url
+
+
 def test_the_results_page_shows_the_frozen_standing_and_since_when(api_client, frozen):
     contest, round_, tokens, _before = frozen
     page = Client()
