@@ -76,7 +76,12 @@ class RedisBoards:
     def ready(self, scope: Scope) -> bool:
         return bool(self.client.exists(self._keys(scope)[3]))
 
-    def stage(self, scope: Scope, rows: list[dict]) -> Staged:
+    def since(self, scope: Scope) -> None:
+        """Taken before a builder reads the rows (stage's `since`): Redis needs nothing, the
+        changes recorded meanwhile are applied at publish."""
+        return None
+
+    def stage(self, scope: Scope, rows: list[dict], since: Any = None) -> Staged:
         """Write a whole board where no reader looks (temporary keys); publish() puts it in place.
         Apart, so that a close can write its final board while the database stores the ranks."""
         zkey, mkey, dkey, _built = self._keys(scope)
@@ -108,19 +113,66 @@ class RedisBoards:
                 reply.result()
         return Staged(scope.key, len(rows), tmp)
 
+    # Put a staged board in place, in one step: first the changes recorded while it was being
+    # built (pending: the builder read the results before them), then the renames. A reader or a
+    # writer sees the old board (missing) or the new one with every change, never one without.
+    _PUBLISH = """
+    local tz, tm, td, z, m, d, built, pending = unpack(KEYS)
+    local changes = redis.call('hgetall', pending)
+    for i = 1, #changes, 2 do
+      local id, change = changes[i], cjson.decode(changes[i + 1])
+      local old = redis.call('hget', tm, id)
+      if old then redis.call('zrem', tz, old) end
+      if change[1] then
+        redis.call('zadd', tz, 0, change[1])
+        redis.call('hset', tm, id, change[1])
+        redis.call('hset', td, id, change[2])
+      else
+        redis.call('hdel', tm, id)
+        redis.call('hdel', td, id)
+      end
+    end
+    local sources, targets = {tz, tm, td}, {z, m, d}
+    for i = 1, 3 do
+      if redis.call('exists', sources[i]) == 1 then
+        redis.call('rename', sources[i], targets[i])
+        redis.call('persist', targets[i])
+      else
+        redis.call('del', targets[i])
+      end
+    end
+    redis.call('del', pending)
+    redis.call('set', built, 1)
+    if ARGV[1] ~= '' then redis.call('sadd', ARGV[1], ARGV[2]) end
+    """
+
     def publish(self, scope: Scope, staged: Staged) -> None:
         assert staged.key == scope.key
         zkey, mkey, dkey, built = self._keys(scope)
-        pipe = self.client.pipeline(transaction=True)
-        for src, dst in zip(staged.data, (zkey, mkey, dkey), strict=True):
-            if staged.size:
-                pipe.rename(src, dst)
-                pipe.persist(dst)
-            else:
-                pipe.delete(dst)
-        pipe.set(built, 1)
-        if scope.family:
-            pipe.sadd(self.prefix + scope.family + ":keys", scope.key)
+        family = self.prefix + scope.family + ":keys" if scope.family else ""
+        self.client.eval(
+            self._PUBLISH,
+            8,
+            *staged.data,
+            zkey,
+            mkey,
+            dkey,
+            built,
+            zkey + ":pending",
+            family,
+            scope.key,
+        )
+
+    def pending(self, scope: Scope, row_id: int, row: dict | None) -> None:
+        """A change the board being built must take in (publish applies it): `row`, or None
+        for a row that left the board."""
+        change = [] if row is None else [ranking.encode_key(row, scope.chain, scope.actual)]
+        if row is not None:
+            change.append(_display(row).decode())
+        key = self._keys(scope)[0] + ":pending"
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hset(key, str(row_id), json.dumps(change))
+        pipe.expire(key, 3600)  # a board nobody builds: its next build reads the results anyway
         pipe.execute()
 
     def put(self, scope: Scope, row: dict) -> None:
@@ -133,13 +185,16 @@ class RedisBoards:
         pipe.zadd(zkey, {member: 0})
         pipe.hset(mkey, row["id"], member)
         pipe.hset(dkey, row["id"], _display(row))
+        pipe.hdel(zkey + ":pending", row["id"])  # a change recorded while it was being built
         pipe.execute()
 
     def remove(self, scope: Scope, row_id: int) -> None:
         zkey, mkey, dkey, _built = self._keys(scope)
         old = self.client.hget(mkey, row_id)
+        pipe = self.client.pipeline().hdel(zkey + ":pending", row_id)
         if old:
-            self.client.pipeline().zrem(zkey, old).hdel(mkey, row_id).hdel(dkey, row_id).execute()
+            pipe.zrem(zkey, old).hdel(mkey, row_id).hdel(dkey, row_id)
+        pipe.execute()
 
     def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
         zkey, _m, dkey, _b = self._keys(scope)
@@ -197,7 +252,7 @@ class RedisBoards:
 
     def drop(self, scope_key: str) -> None:
         base = self.prefix + scope_key
-        self.client.delete(base, base + ":m", base + ":d", base + ":built")
+        self.client.delete(base, base + ":m", base + ":d", base + ":built", base + ":pending")
 
     def drop_family(self, family: str) -> None:
         """Drop every board published under this family (Scope.family)."""
@@ -243,17 +298,23 @@ class MemoryBoards:
         board = self.boards.get(scope.key)
         return board is not None and board[0] == self._version(scope)
 
-    def stage(self, scope: Scope, rows: list[dict]) -> Staged:
+    def since(self, scope: Scope) -> int:
+        return self._version(scope)
+
+    def stage(self, scope: Scope, rows: list[dict], since: Any = None) -> Staged:
+        # The version before the rows were read (since): a change recorded meanwhile (pending)
+        # leaves the board published from them stale, rebuilt on its next read.
+        version = self._version(scope) if since is None else since
         encode = ranking.key_encoder(scope.chain, scope.actual)
         encoded = sorted(((encode(r), r) for r in rows), key=lambda mr: mr[0])
-        return Staged(scope.key, len(rows), encoded)
+        return Staged(scope.key, len(rows), (version, encoded))
 
     def publish(self, scope: Scope, staged: Staged) -> None:
         assert staged.key == scope.key
-        encoded = staged.data
+        version, encoded = staged.data
         with self.lock:
             self.boards[scope.key] = (
-                self._version(scope),
+                version,
                 [m for m, _ in encoded],
                 {r["id"]: m for m, r in encoded},
                 {r["id"]: r for _, r in encoded},
@@ -261,6 +322,9 @@ class MemoryBoards:
 
     def put(self, scope: Scope, row: dict) -> None:
         self._bump(scope)  # every process rebuilds from the database on its next read
+
+    def pending(self, scope: Scope, row_id: int, row: dict | None) -> None:
+        self._bump(scope)
 
     def remove(self, scope: Scope, row_id: int) -> None:
         self._bump(scope)

@@ -43,9 +43,10 @@ def board_rebuild(
     scope); returns its size."""
     b = backend()
     if staged is None or staged.key != scope.key:
+        since = b.since(scope)
         if rows is None:
             rows = _scope_rows(scope)
-        staged = b.stage(scope, rows)
+        staged = b.stage(scope, rows, since)
     b.publish(scope, staged)
     return staged.size
 
@@ -69,7 +70,11 @@ def _ensure(scope: Scope) -> None:
         token = b.lease(scope.key, BUILD_LEASE_S)
         if token is not None:
             try:
-                if not b.ready(scope):
+                # A change during a build leaves an in-process board stale (MemoryBoards):
+                # built again, a few times at most (Redis boards take the change in).
+                for _attempt in range(3):
+                    if b.ready(scope):
+                        break
                     board_rebuild(scope)
             finally:
                 b.release(scope.key, token)
@@ -147,19 +152,39 @@ def participant_changed(
         )
         participant = result.participant if result is not None else None
     b = backend()
-    if b.ready(scope):
-        if result is None:
-            b.remove(scope, participant_id)
-        else:
-            b.put(scope, result_row(result, participant.public_name, participant.school.name))
+    _change(b, scope, participant_id, lambda: _result_row_of(result, participant))
     rounds = list(round_.contest.rounds.all())  # once for both contest boards
     for cscope in _contest_scopes_fed_by(round_, rounds):
-        if b.ready(cscope):
-            row = contest_row(round_.contest, participant_id, dict(cscope.masked), rounds)
-            if row is None:
-                b.remove(cscope, participant_id)
-            else:
-                b.put(cscope, row)
+        _change(
+            b,
+            cscope,
+            participant_id,
+            lambda cscope=cscope: contest_row(
+                round_.contest, participant_id, dict(cscope.masked), rounds
+            ),
+        )
+
+
+def _result_row_of(result: RoundResult | None, participant) -> dict | None:
+    if result is None:
+        return None
+    return result_row(result, participant.public_name, participant.school.name)
+
+
+def _change(b, scope: Scope, row_id: int, make_row) -> None:
+    """One row of a board changed (make_row() gives it, None: it left the board). A board being
+    built takes the change in when it is put in place (the builder may have read the results
+    before it); once the board is in place, it is changed directly."""
+    if not b.ready(scope):
+        b.pending(scope, row_id, make_row())
+        if not b.ready(scope):
+            return
+        # Put in place meanwhile, perhaps without the change: make it now.
+    row = make_row()
+    if row is None:
+        b.remove(scope, row_id)
+    else:
+        b.put(scope, row)
 
 
 def _contest_scopes_fed_by(round_: Round, rounds: list[Round]) -> list[Scope]:

@@ -1,0 +1,57 @@
+"""A board being built from the database misses nothing handed in meanwhile.
+
+A board is rebuilt from the results when it is missing (a cold Redis, a correction, the first
+read): the builder reads every result, then puts the whole board in place. A participant who
+handed in between the read and the put used to be left out (their update found no board to
+change, and the board put in place was read before them): missing from the board, "not ranked"
+on their phone, until their next hand-in.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from contest import boards
+from contest.boards import backends, operations
+from contest.models import Participant
+from tests.contest.helpers import make_contest, make_school, register
+from tests.contest.test_freeze_and_visibility import _take
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["redis", "memory"])
+def board_backend(request, monkeypatch, settings):
+    if request.param == "memory":
+        monkeypatch.setattr(backends, "_backend", backends.MemoryBoards())
+    return request.param
+
+
+def test_a_hand_in_while_the_board_is_being_built_is_on_it_once_built(
+    api_client, board_backend, monkeypatch
+):
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    lan = register(api_client, contest, school, name="Nguyễn Thị Lan", email="l@x.org")
+    binh = register(api_client, contest, school, name="Trần Văn Bình", email="b@x.org")
+    _take(api_client, round_, lan, questions, right=1)
+    scope = boards.round_scope(round_, public=False)
+    boards.backend().drop(scope.key)  # the board is missing (a cold Redis, a correction)
+    read_rows = operations._scope_rows
+
+    def rows_then_a_hand_in(scope):
+        rows = read_rows(scope)
+        if scope.key.endswith(":live"):
+            monkeypatch.setattr(operations, "_scope_rows", read_rows)
+            _take(api_client, round_, binh, questions, right=2)  # Bình hands in meanwhile
+        return rows
+
+    monkeypatch.setattr(operations, "_scope_rows", rows_then_a_hand_in)
+    assert [row["score"] for row in boards.top(scope)] == [2000, 1000]  # a reader builds it
+
+    binh_id = Participant.objects.get(email="b@x.org").pk
+    assert boards.my_rank(scope, binh_id)["score"] == 2000
+    assert [row["score"] for row in boards.top(scope)] == [2000, 1000]
+    assert boards.size(scope) == 2
+    contest_scope = boards.contest_scope(contest)
+    assert boards.my_rank(contest_scope, binh_id) is not None
