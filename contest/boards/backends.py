@@ -41,6 +41,7 @@ class Staged:
     key: str  # the scope's key
     size: int  # rows
     data: Any  # the backend's: temporary key names, or the sorted rows
+    since: Any = None  # Boards.since before the rows were read (None: the caller knows better)
 
 
 class RedisBoards:
@@ -76,10 +77,11 @@ class RedisBoards:
     def ready(self, scope: Scope) -> bool:
         return bool(self.client.exists(self._keys(scope)[3]))
 
-    def since(self, scope: Scope) -> None:
-        """Taken before a builder reads the rows (stage's `since`): Redis needs nothing, the
-        changes recorded meanwhile are applied at publish."""
-        return None
+    def since(self, scope: Scope) -> str:
+        """Taken before a builder reads the rows (stage's `since`): the board's generation. A
+        board dropped meanwhile (a correction rebuilt it from newer results) is not replaced by
+        one built from older reads; changes recorded meanwhile are applied at publish."""
+        return self.client.get(self.prefix + scope.key + ":gen") or "0"
 
     def stage(self, scope: Scope, rows: list[dict], since: Any = None) -> Staged:
         """Write a whole board where no reader looks (temporary keys); publish() puts it in place.
@@ -111,13 +113,17 @@ class RedisBoards:
             sent.append(sender.submit(pipe.execute))
             for reply in sent:
                 reply.result()
-        return Staged(scope.key, len(rows), tmp)
+        return Staged(scope.key, len(rows), tmp, since)
 
     # Put a staged board in place, in one step: first the changes recorded while it was being
     # built (pending: the builder read the results before them), then the renames. A reader or a
     # writer sees the old board (missing) or the new one with every change, never one without.
     _PUBLISH = """
-    local tz, tm, td, z, m, d, built, pending = unpack(KEYS)
+    local tz, tm, td, z, m, d, built, pending, gen = unpack(KEYS)
+    if ARGV[3] ~= '' and (redis.call('get', gen) or '0') ~= ARGV[3] then
+      redis.call('del', tz, tm, td)  -- dropped since its rows were read: a newer build exists
+      return 0
+    end
     local changes = redis.call('hgetall', pending)
     for i = 1, #changes, 2 do
       local id, change = changes[i], cjson.decode(changes[i + 1])
@@ -152,15 +158,17 @@ class RedisBoards:
         family = self.prefix + scope.family + ":keys" if scope.family else ""
         self.client.eval(
             self._PUBLISH,
-            8,
+            9,
             *staged.data,
             zkey,
             mkey,
             dkey,
             built,
             zkey + ":pending",
+            zkey + ":gen",
             family,
             scope.key,
+            "" if staged.since is None else staged.since,
         )
 
     def pending(self, scope: Scope, row_id: int, row: dict | None) -> None:
@@ -252,7 +260,10 @@ class RedisBoards:
 
     def drop(self, scope_key: str) -> None:
         base = self.prefix + scope_key
-        self.client.delete(base, base + ":m", base + ":d", base + ":built", base + ":pending")
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(base, base + ":m", base + ":d", base + ":built", base + ":pending")
+        pipe.incr(base + ":gen")  # a build from reads before this drop is not put in place
+        pipe.execute()
 
     def drop_family(self, family: str) -> None:
         """Drop every board published under this family (Scope.family)."""
@@ -288,11 +299,11 @@ class MemoryBoards:
     def _version(self, scope: Scope) -> int:
         return int(cache.get(f"lbv:{scope.key}") or 0)
 
-    def _bump(self, scope: Scope) -> None:
+    def _bump(self, scope_key: str) -> None:
         try:
-            cache.incr(f"lbv:{scope.key}")
+            cache.incr(f"lbv:{scope_key}")
         except ValueError:
-            cache.set(f"lbv:{scope.key}", 1, None)
+            cache.set(f"lbv:{scope_key}", 1, None)
 
     def ready(self, scope: Scope) -> bool:
         board = self.boards.get(scope.key)
@@ -321,13 +332,13 @@ class MemoryBoards:
             )
 
     def put(self, scope: Scope, row: dict) -> None:
-        self._bump(scope)  # every process rebuilds from the database on its next read
+        self._bump(scope.key)  # every process rebuilds from the database on its next read
 
     def pending(self, scope: Scope, row_id: int, row: dict | None) -> None:
-        self._bump(scope)
+        self._bump(scope.key)
 
     def remove(self, scope: Scope, row_id: int) -> None:
-        self._bump(scope)
+        self._bump(scope.key)
 
     def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
         _v, members, _m, data = self.boards[scope.key]
@@ -350,7 +361,7 @@ class MemoryBoards:
 
     def drop(self, scope_key: str) -> None:
         self.boards.pop(scope_key, None)
-        cache.delete(f"lbv:{scope_key}")
+        self._bump(scope_key)  # a build from reads before this drop is stale once published
 
     def drop_family(self, family: str) -> None:
         with self.lock:

@@ -55,3 +55,34 @@ def test_a_hand_in_while_the_board_is_being_built_is_on_it_once_built(
     assert boards.size(scope) == 2
     contest_scope = boards.contest_scope(contest)
     assert boards.my_rank(contest_scope, binh_id) is not None
+
+
+def test_a_board_built_from_results_read_before_a_correction_never_replaces_the_corrected_one(
+    api_client, board_backend, monkeypatch
+):
+    """A reader finds the board missing and reads the results; an organiser's correction then
+    rebuilds the board from the corrected scores; the reader's board, read before, must not go
+    in place over it (everyone would see the old scores until the next change)."""
+    from contest.models import RoundResult
+
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    lan = register(api_client, contest, school, name="Nguyễn Thị Lan", email="l@x.org")
+    _take(api_client, round_, lan, questions, right=1)
+    scope = boards.round_scope(round_, public=False)
+    boards.backend().drop(scope.key)
+    read_rows = operations._scope_rows
+
+    def rows_then_a_correction(scope):
+        rows = read_rows(scope)
+        if scope.key.endswith(":live"):
+            monkeypatch.setattr(operations, "_scope_rows", read_rows)
+            RoundResult.objects.filter(round=round_).update(score=3000)  # the corrected score
+            boards.round_rebuild_all(round_)
+        return rows
+
+    monkeypatch.setattr(operations, "_scope_rows", rows_then_a_correction)
+    boards.top(scope)
+    assert [row["score"] for row in boards.top(scope)] == [3000]
+    lan_id = Participant.objects.get(email="l@x.org").pk
+    assert boards.my_rank(scope, lan_id)["score"] == 3000
