@@ -112,6 +112,10 @@ def resume_jobs() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    from django.apps import apps
+
+    if not apps.is_installed("quizzes"):  # another application on this server (the bench's)
+        return
     from quizzes.background import backends
 
     threading.Thread(target=backends.server_started, name="jobs-resume", daemon=True).start()
