@@ -256,7 +256,11 @@ def attempt_state(attempt: Attempt, *, language: str | None = None, now=None) ->
     now = now or timezone.now()
     language = (language or get_language() or "vi")[:2]
     content = _question_content([item["q"] for item in attempt.paper], language)
-    saved = dict(attempt.answers.values_list("question_id", "response"))
+    saved = (
+        {}
+        if getattr(attempt, "no_answers_yet", False)  # just started (services.attempt_start)
+        else dict(attempt.answers.values_list("question_id", "response"))
+    )
     secret = option_secret(attempt.pk, attempt.seed)
     questions = []
     for index, item in enumerate(attempt.paper, start=1):

@@ -11,11 +11,12 @@ import math
 import random
 import secrets
 from collections import OrderedDict
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -130,12 +131,22 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
     if round_.kind != Round.Kind.SELF_PACED:
         raise ApplicationError("live_round", MSG_NOT_SELF_PACED)
     current = None
-    # One query for the attempt in progress (at most one: a constraint); an overdue one expires.
+    done = 0  # attempts this participant has had in this round
+    # One query for the attempt in progress (at most one: a constraint; an overdue one expires)
+    # and this round's attempts (their numbers); papers only for the one resumed.
     for attempt in (
-        Attempt.objects.filter(participant=participant, status=Attempt.Status.OPEN)
-        .select_related("round")
+        Attempt.objects.filter(
+            Q(participant=participant) & (Q(status=Attempt.Status.OPEN) | Q(round=round_))
+        )
+        .defer("paper")
         .order_by()
     ):
+        if attempt.round_id == round_.pk:
+            done = max(done, attempt.number)
+        if attempt.status != Attempt.Status.OPEN:
+            continue
+        if attempt.round_id == round_.pk:
+            attempt.round = round_
         if attempt.deadline < now - _grace():
             attempt_expire(attempt=attempt)
         else:
@@ -155,12 +166,6 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
         raise ApplicationError("round_not_open", MSG_NOT_OPEN, status=409)
     if round_.qualifier_from_id and not round_.qualified.filter(pk=participant.pk).exists():
         raise ForbiddenError("not_qualified", MSG_NOT_QUALIFIED)
-    done = (
-        Attempt.objects.filter(participant=participant, round=round_).aggregate(n=Max("number"))[
-            "n"
-        ]
-        or 0
-    )
     if round_.max_attempts and done >= round_.max_attempts:
         raise ApplicationError("no_attempts_left", MSG_NO_ATTEMPTS_LEFT, status=409)
     seed = secrets.randbits(48)
@@ -174,11 +179,14 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
         paper=build_paper(round_, seed),
     )
     try:
-        with transaction.atomic():
+        # One INSERT: atomic by itself outside a transaction (no BEGIN/COMMIT round trips); a
+        # savepoint inside one, so that the refusal leaves the caller's transaction usable.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             attempt.save()
     except IntegrityError:
         # A second tab started at the same moment: the constraint keeps one open attempt.
         raise ApplicationError("attempt_open", MSG_OTHER_OPEN, status=409) from None
+    attempt.no_answers_yet = True  # attempt_state need not ask the database
     _remember_paper(attempt)
     return attempt
 
