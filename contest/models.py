@@ -351,6 +351,10 @@ class Attempt(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         EXPIRED = "expired", _("Time ran out")
 
+    # Not a column: set on an attempt just started (services.attempt_start), which can have no
+    # saved answers yet, so that its first state does not ask the database for them.
+    no_answers_yet = False
+
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="attempts")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField(default=1)

@@ -258,7 +258,7 @@ def attempt_state(attempt: Attempt, *, language: str | None = None, now=None) ->
     content = _question_content([item["q"] for item in attempt.paper], language)
     saved = (
         {}
-        if getattr(attempt, "no_answers_yet", False)  # just started (services.attempt_start)
+        if attempt.no_answers_yet  # just started (services.attempt_start)
         else dict(attempt.answers.values_list("question_id", "response"))
     )
     secret = option_secret(attempt.pk, attempt.seed)
