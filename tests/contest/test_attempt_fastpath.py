@@ -514,3 +514,42 @@ async def test_a_round_closed_early_refuses_the_next_start_on_the_fast_path_at_o
         assert not await sync_to_async(Attempt.objects.filter(participant_id__in=ids).exists)()
     finally:
         await fast_app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_on_another_database_every_autosave_is_djangos_and_no_pool_is_opened(monkeypatch):
+    """`make run`'s embedded defaults use SQLite: the fast path's PostgreSQL pool waited 30 s for
+    a connection it could never open before handing each save (after the first) to Django, so a
+    save sent near the deadline came back refused."""
+    from asgiref.sync import sync_to_async
+
+    from config.asgi import django_asgi_app
+    from contest import attempt_fastpath
+    from contest.attempt_fastpath import AttemptWrites
+
+    (token, state), _other = await sync_to_async(_build)()
+    calls = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    opened = []
+
+    async def no_pool(self):
+        opened.append(True)  # (it waited 30 s here before giving up on SQLite)
+        raise RuntimeError("no PostgreSQL here")
+
+    monkeypatch.setattr(attempt_fastpath, "_postgres", lambda: False, raising=False)
+    monkeypatch.setattr(AttemptWrites, "_connections", no_pool)
+    app = AttemptWrites(django)
+    path = f"/api/attempts/{state['id']}/answers/"
+    q = state["questions"][0]
+    for k in (0, 1, 2):
+        body = {"answers": [{"question": q["id"], "response": {"choice": q["choices"][k]["id"]}}]}
+        response = await _post(app, path, body, token)
+        assert response["status"] == 200
+    assert calls == [path, path, path]
+    assert opened == []
+    saved = await sync_to_async(_rows)(state["id"])
+    assert len(saved) == 1
