@@ -42,6 +42,15 @@ class ParticipantApi(PublicApi):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        return by_viewer(response, private=True)
+
+
+def by_viewer(response, private: bool):
+    """Replies that differ by who asks (contest staff see the live standing and counts during a
+    freeze; a participant's token adds their rank): a shared cache in front keys them by the
+    viewer's credentials and never stores a private one (the organisers' live board or counts
+    for the public)."""
+    patch_vary_headers(response, ["Cookie", "Authorization", "X-Participant-Token"])
+    if private:
         patch_cache_control(response, private=True, no_store=True)
-        patch_vary_headers(response, ["Cookie", "X-Participant-Token"])
-        return response
+    return response

@@ -8,14 +8,13 @@ from collections import OrderedDict
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from contest import access, boards, fastpath, selectors, services
-from contest.apis.common import IsContestStaff, ParticipantApi, PublicApi, _int
+from contest.apis.common import IsContestStaff, ParticipantApi, PublicApi, _int, by_viewer
 from contest.models import Contest, Round, overlay_key_ok
 from contest.services.registration import (
     participant_for_request,
@@ -52,16 +51,6 @@ def _public(request, contest) -> bool:
     """The contest's staff see the live standing; everyone else the public one (frozen,
     hidden)."""
     return not access.is_contest_staff(request.user, contest)
-
-
-def _by_viewer(response, private: bool):
-    """Board replies differ by who asks (contest staff see the live standing during a freeze;
-    a participant's token adds their rank): a shared cache in front keys them by the viewer's
-    credentials and never stores a private one (the organisers' live board for the public)."""
-    patch_vary_headers(response, ["Cookie", "Authorization", "X-Participant-Token"])
-    if private:
-        patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 # Pre-rendered top-N bodies, per process: (round, n, offset, language, public) -> (stamp, fresh
@@ -155,7 +144,7 @@ class RoundLeaderboardApi(PublicApi):
                 private,
                 stale_until,
             )
-        return _by_viewer(HttpResponse(body, content_type="application/json"), not public)
+        return by_viewer(HttpResponse(body, content_type="application/json"), not public)
 
 
 class RoundMyRankApi(ParticipantApi):
@@ -227,7 +216,7 @@ class UnitLeaderboardApi(PublicApi):
                 **boards.board_state(scope),
             }
         )
-        return _by_viewer(response, not public)
+        return by_viewer(response, not public)
 
 
 class ContestLeaderboardApi(PublicApi):
@@ -246,7 +235,7 @@ class ContestLeaderboardApi(PublicApi):
         participant = participant_for_request(request, contest, allow_cookie=False)
         if participant:
             payload["me"] = boards.my_rank(scope, participant.pk)
-        return _by_viewer(Response(payload), not public or participant is not None)
+        return by_viewer(Response(payload), not public or participant is not None)
 
 
 CONTEST_OVERLAYS = ("top10", "units", "participation")

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from contest import access, boards, selectors, services
-from contest.apis.common import IsContestStaff, PublicApi, _int
+from contest.apis.common import IsContestStaff, PublicApi, _int, by_viewer
 from contest.apis.serializers import (
     CorrectionSerializer,
 )
@@ -153,7 +153,7 @@ class ParticipationApi(PublicApi):
 
         public = not access.is_contest_staff(request.user, round_.contest)
         rows = participation_by_unit(round_=round_, level=level, public=public)
-        return Response({"level": level, "rows": rows})
+        return by_viewer(Response({"level": level, "rows": rows}), private=not public)
 
 
 class VoidQuestionApi(PublicApi):

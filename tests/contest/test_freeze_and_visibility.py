@@ -281,6 +281,7 @@ def test_no_shared_cache_may_hand_the_organisers_live_board_to_the_public(
         f"/api/rounds/{round_.pk}/leaderboard/units/?level=school",
         f"/api/contests/{contest.slug}/leaderboard/",
         f"/api/contests/{contest.slug}/leaderboard/units/?level=school",
+        f"/api/rounds/{round_.pk}/participation/?level=school",  # live counts for the staff
     ]
     for url in urls:
         public = api_client.get(url)
