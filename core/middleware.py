@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from core.errors import too_many
+from django.utils.translation import gettext_lazy
+
+from core.errors import error_body, json_response, too_many
+
+MSG_NULL_CHARACTER = gettext_lazy(
+    "The address contains a null character, which no page or filter accepts."
+)
 
 # No inline scripts or styles anywhere: every page loads its JS and CSS from /static/.
 # connect-src: only the site's own origin. CSP Level 3 lets 'self' match ws:/wss: on the same host
@@ -39,6 +45,23 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = content_security_policy(request)
         return response
+
+
+class NullCharacterMiddleware:
+    """A null character in the query string is refused (400, in the reader's language) before
+    any view can send it to the database, whose text cannot hold it (a 500 otherwise). Bodies
+    are the serializers' and forms' business: their text fields already refuse it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "").replace("%00", "\x00") or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return json_response(error_body("null_character", MSG_NULL_CHARACTER), status=400)
+        return self.get_response(request)
 
 
 class RateLimitMiddleware:
