@@ -74,6 +74,10 @@ class RedisBoards:
     def release(self, scope_key: str, token: str) -> None:
         self.client.eval(self._RELEASE, 1, self.prefix + scope_key + ":lease", token)
 
+    def building(self, scope: Scope) -> bool:
+        """Somebody holds the right to build this board (lease)."""
+        return bool(self.client.exists(self.prefix + scope.key + ":lease"))
+
     def ready(self, scope: Scope) -> bool:
         return bool(self.client.exists(self._keys(scope)[3]))
 
@@ -295,6 +299,9 @@ class MemoryBoards:
         with self.lock:
             if self.leases.get(scope_key) == token:
                 del self.leases[scope_key]
+
+    def building(self, scope: Scope) -> bool:
+        return scope.key in self.leases
 
     def _version(self, scope: Scope) -> int:
         return int(cache.get(f"lbv:{scope.key}") or 0)

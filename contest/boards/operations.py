@@ -172,11 +172,13 @@ def _result_row_of(result: RoundResult | None, participant) -> dict | None:
 
 
 def _change(b, scope: Scope, row_id: int, make_row) -> None:
-    """One row of a board changed (make_row() gives it, None: it left the board). A board being
-    built takes the change in when it is put in place (the builder may have read the results
-    before it); once the board is in place, it is changed directly."""
+    """One row of a board changed (make_row() gives it, None: it left the board; called after
+    the change is committed). A board in place is changed directly. A board being built takes
+    the change in when it is put in place (its builder may have read the results before it). A
+    board nobody builds records nothing: its next build reads the change."""
     if not b.ready(scope):
-        b.pending(scope, row_id, make_row())
+        if b.building(scope):
+            b.pending(scope, row_id, make_row())
         if not b.ready(scope):
             return
         # Put in place meanwhile, perhaps without the change: make it now.
