@@ -122,6 +122,8 @@ def round_rebuild_all(
     for suffix in ("live", "hidden", "final"):
         backend().drop(f"r{round_.pk}:{suffix}")
     backend().drop_family(frozen_family(round_.pk))
+    if round_.freeze_hours:  # also one being built now (not in the family's index yet)
+        backend().drop(frozen_scope(round_).key)
     bump_version(round_.pk)
     board_rebuild(round_scope(round_, public=False), rows, staged=staged)
     if contest:

@@ -86,3 +86,43 @@ def test_a_board_built_from_results_read_before_a_correction_never_replaces_the_
     assert [row["score"] for row in boards.top(scope)] == [3000]
     lan_id = Participant.objects.get(email="l@x.org").pk
     assert boards.my_rank(scope, lan_id)["score"] == 3000
+
+
+def test_a_frozen_board_built_before_a_correction_never_replaces_the_corrected_one(
+    api_client, board_backend, monkeypatch
+):
+    """The same for the public's board during a freeze (the standing at the freeze), which a
+    correction also rebuilds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contest.models import Attempt, RoundResult
+
+    contest, round_, questions = make_contest(
+        scores_while_open=True, closes_at=timezone.now() + timedelta(hours=1), freeze_hours=2
+    )
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    lan = register(api_client, contest, school, name="Nguyễn Thị Lan", email="l@x.org")
+    _take(api_client, round_, lan, questions, right=1)
+    earlier = timezone.now() - timedelta(hours=3)  # handed in before the freeze
+    Attempt.objects.filter(round=round_).update(
+        started_at=earlier - timedelta(minutes=5), submitted_at=earlier
+    )
+    RoundResult.objects.filter(round=round_).update(submitted_at=earlier)
+    public = boards.round_scope(round_, public=True)
+    assert public.board == "frozen"
+    read_rows = operations._scope_rows
+
+    def rows_then_a_correction(scope):
+        rows = read_rows(scope)
+        if scope.board == "frozen":
+            monkeypatch.setattr(operations, "_scope_rows", read_rows)
+            Attempt.objects.filter(round=round_).update(score=3000)  # the corrected paper
+            RoundResult.objects.filter(round=round_).update(score=3000)
+            boards.round_rebuild_all(round_)
+        return rows
+
+    monkeypatch.setattr(operations, "_scope_rows", rows_then_a_correction)
+    boards.top(public)
+    assert [row["score"] for row in boards.top(public)] == [3000]
