@@ -620,11 +620,8 @@ def test_while_scores_are_hidden_no_public_view_depends_on_a_score(api_client, a
     assert without_ids(scored.public_views(3)) == without_ids(zero.public_views(3))
 
 
-def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
-    api_client, frozen, organiser
-):
-    contest, round_, _tokens, _before = frozen
-    # The hand-ins made during the freeze happened half an hour ago.
+def _hand_ins_during_the_freeze_half_an_hour_ago(round_) -> None:
+    """The hand-ins made during the freeze happened half an hour ago (before a freeze of 1 hour)."""
     half_an_hour_ago = timezone.now() - timedelta(minutes=30)
     for model in (Attempt, RoundResult):
         model.objects.filter(round=round_, submitted_at__gt=round_.freeze_at).update(
@@ -633,6 +630,13 @@ def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
     Attempt.objects.filter(round=round_, started_at__gt=round_.freeze_at).update(
         started_at=half_an_hour_ago - timedelta(minutes=5)
     )
+
+
+def test_moving_the_freeze_during_it_shows_the_standing_at_the_new_time(
+    api_client, frozen, organiser
+):
+    contest, round_, _tokens, _before = frozen
+    _hand_ins_during_the_freeze_half_an_hour_ago(round_)
     units_url = f"/api/rounds/{round_.pk}/leaderboard/units/?level=school"
     assert len(_get(api_client, f"/api/rounds/{round_.pk}/leaderboard/")["rows"]) == 2
 
@@ -668,14 +672,7 @@ def test_a_reader_still_holding_the_old_freeze_cannot_bring_the_old_standing_bac
     from contest import boards
 
     contest, round_, tokens, _before = frozen
-    half_an_hour_ago = timezone.now() - timedelta(minutes=30)
-    for model in (Attempt, RoundResult):
-        model.objects.filter(round=round_, submitted_at__gt=round_.freeze_at).update(
-            submitted_at=half_an_hour_ago
-        )
-    Attempt.objects.filter(round=round_, started_at__gt=round_.freeze_at).update(
-        started_at=half_an_hour_ago - timedelta(minutes=5)
-    )
+    _hand_ins_during_the_freeze_half_an_hour_ago(round_)
     read_before_the_move = Round.objects.select_related("contest").get(pk=round_.pk)
     staff_of_every_contest(organiser)
     api_client.force_authenticate(organiser)
