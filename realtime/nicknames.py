@@ -7,6 +7,7 @@ leetspeak and look-alike spacing ignored).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -266,6 +267,12 @@ def _has_vi_word(token: str) -> bool:
     return False
 
 
+@functools.cache
+def _bad_words_folded() -> tuple[str, ...]:
+    """The word list folded once (folding each word on every nickname was most of a join's check)."""
+    return tuple(fold_nickname(bad) for bad in _BAD_WORDS)
+
+
 def is_offensive(text: str) -> bool:
     lowered = unicodedata.normalize("NFC", text).casefold()
     for marked in (lowered.translate(_LEET), re.sub(r"\d+", " ", lowered)):
@@ -278,8 +285,7 @@ def is_offensive(text: str) -> bool:
     joined = "".join(words)
     # Spelled out letter by letter ("f.u.c.k"): compare the runs of single letters, joined.
     singles = "".join(w if len(w) == 1 else " " for w in words).split()
-    for bad in _BAD_WORDS:
-        bad_folded = fold_nickname(bad)
+    for bad_folded in _bad_words_folded():
         if " " in bad_folded:
             squeezed = bad_folded.replace(" ", "")
             if bad_folded in folded or squeezed in joined or any(squeezed in r for r in singles):
