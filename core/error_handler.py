@@ -31,6 +31,12 @@ _CODES = {
 }
 
 
+def invalid_body(details) -> dict:
+    """The body of input a serializer refused: DRF's 400 and the join socket's error frame."""
+    code, message = _CODES[exceptions.ValidationError]
+    return error_body(code, message(), details)
+
+
 def api_exception_handler(exc, context):
     """DRF exception handler that renders every error in the shared shape."""
     if isinstance(exc, ApplicationError):

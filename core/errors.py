@@ -47,16 +47,18 @@ def json_response(data: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(JSONRenderer().render(data), status=status, content_type="application/json")
 
 
+def too_many_body(retry_after: int) -> dict[str, Any]:
+    """The body of a refusal by a rate limit (HTTP's 429, the join socket's error frame)."""
+    return error_body(
+        "rate_limited",
+        _("Too many requests. Please slow down."),
+        {"retry_after": max(1, int(retry_after))},
+    )
+
+
 def too_many(retry_after: int) -> HttpResponse:
     """429 with a Retry-After header, in the shared error body (rate limits, HTTP and fast path)."""
-    retry_after = max(1, int(retry_after))
-    response = json_response(
-        error_body(
-            "rate_limited",
-            _("Too many requests. Please slow down."),
-            {"retry_after": retry_after},
-        ),
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
+    body = too_many_body(retry_after)
+    response = json_response(body, status=429)
+    response["Retry-After"] = str(body["details"]["retry_after"])
     return response

@@ -15,17 +15,23 @@ from core import logs, metrics
 from realtime import actions, venue_live
 from realtime import protocol as p
 from realtime.access import hello_check
-from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_NOT_FOUND, CLOSE_REPLACED, ClientError
+from realtime.frames import (
+    CLOSE_HELLO_FAILED,
+    CLOSE_KICKED,
+    CLOSE_NOT_FOUND,
+    CLOSE_REPLACED,
+    ClientError,
+)
 from realtime.hub import LocalGame, get_hub
 from realtime.models import Player
 from realtime.socket import LiveSocket
 from realtime.wire import dumps
 
-__all__ = ["CLOSE_HELLO_FAILED", "GameSocket"]
+__all__ = ["CLOSE_HELLO_FAILED", "GameSocket", "JoinSocket"]
 
 
 class GameSocket(LiveSocket):
-    client_types = p.CLIENT_TYPES
+    client_types: tuple[str, ...] = p.CLIENT_TYPES
 
     def __init__(self, scope: dict, send):
         super().__init__(scope, send)
@@ -77,14 +83,28 @@ class GameSocket(LiveSocket):
         if lg is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
         player, arrived = await hello_check(lg.game, role, msg, self.scope)
-        self.detach()
-        self.role, self.lg = role, lg
         # hello_check accepted the venue's key for this venue (screen role only).
-        self.venue = (
+        venue = (
             (msg["venue"], msg.get("mc") is True)
             if role == p.ROLE_SCREEN and "venue" in msg
             else None
         )
+        await self.enter(hub, lg, role, player, arrived, venue)
+
+    async def enter(
+        self,
+        hub,
+        lg: LocalGame,
+        role: str,
+        player: Player | None,
+        arrived: bool,
+        venue: tuple[int, bool] | None,
+    ) -> None:
+        """Take the role the hello (or the join frame) was granted: register with the game in
+        this process, then the state snapshot, ahead of any broadcast."""
+        self.detach()
+        self.role, self.lg = role, lg
+        self.venue = venue
         metrics.socket_opened(self, role)
         self.hold()
         if player is not None:
@@ -129,3 +149,50 @@ class GameSocket(LiveSocket):
     async def handle_host(self, msg: dict) -> None:
         lg = self._joined(p.ROLE_HOST)
         await actions.command(await get_hub(), lg, msg)
+
+
+class JoinSocket(GameSocket):
+    """/ws/join/: a phone looks its PIN up (protocol.C_LOOKUP), joins with one frame (C_JOIN) and
+    plays on the same socket, instead of GET /api/games/lookup, POST /api/games/join, then a
+    socket and its hello: one connection and one hop to the database threads per step where a
+    ceremony's join burst took two HTTP requests and a socket (bench/README.md). The look-up is
+    the API's too (lookup_limited). The join is the API's (realtime/join.py join_limited: the same limits,
+    input, service and error body); the reply frame `joined` carries the API's body (the token
+    for later hellos on /ws/game/<id>/), then comes the state as after a hello. A refused join
+    leaves the socket open for the next try (another nickname, the screen's code)."""
+
+    client_types = (*p.CLIENT_TYPES, p.C_LOOKUP, p.C_JOIN)
+
+    async def handle_lookup(self, msg: dict) -> None:
+        """The PIN look-up's answer (the form asks for the screen's code and a venue at once)."""
+        from realtime.join import socket_lookup
+
+        if self.lg is not None:
+            raise ClientError(p.E_INVALID_ACTION)
+        self.hello_lang(msg)
+        body = await socket_lookup(self.scope, msg.get("pin"), self.lang)
+        if "code" in body:
+            raise ClientError(body["code"], body["details"], message=body["message"])
+        await self.send_text(dumps({"type": p.S_FOUND, **body}), now=True)
+
+    async def handle_join(self, msg: dict) -> None:
+        from realtime.join import socket_join
+
+        if self.lg is not None:
+            raise ClientError(p.E_INVALID_ACTION)  # one join per socket: it plays from here on
+        self.hello_lang(msg)
+        data = {name: msg[name] for name in p.JOIN_FIELDS if name in msg}
+        body, player, arrived = await socket_join(self.scope, data, self.lang)
+        if player is None:
+            if "code" in body:
+                raise ClientError(body["code"], body["details"], message=body["message"])
+            raise ClientError(p.E_NOT_AUTHORISED)  # joined, then gone (the game was deleted)
+        if player.banned:  # kicked the moment they joined
+            raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
+        hub = await get_hub()
+        lg = await hub.game(player.game_id)
+        if lg is None:
+            raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
+        self.game_id = player.game_id
+        await self.send_text(dumps({"type": p.S_JOINED, **body}), now=True)
+        await self.enter(hub, lg, p.ROLE_PLAYER, player, arrived, None)

@@ -152,6 +152,36 @@ def _meta(scope: Scope) -> dict:
     return meta
 
 
+def join_limited(
+    validated: JoinInput, *, address: str, device: str | None, user
+) -> tuple[int, dict, str | None]:
+    """A join behind its rate limits, as every door takes it (the fast path below, the join
+    socket: realtime/consumers.py JoinSocket; Django's join API has the same steps in its
+    middleware and view): the limits' check, the input, the service (join_reply), the result
+    counted toward the limits. Returns the HTTP status, the body (the join's, or the one error
+    body) and the device id to set in the device cookie, if any. Sync, in the caller's language."""
+    from core import ratelimit
+    from core.error_handler import invalid_body
+    from core.errors import ApplicationError, error_body, too_many_body
+
+    pin = ratelimit.pin_of(validated.initial_data)
+    wait = ratelimit.check(ROUTE, address=address, token=None, pin=pin)
+    if wait is not None:
+        return 429, too_many_body(wait), None
+    code, new_device = "", None
+    if not validated.is_valid():
+        status, body = 400, invalid_body(validated.errors)
+    else:
+        try:
+            body, new_device = join_reply(data=validated.validated_data, user=user, device=device)
+            status = 201
+        except ApplicationError as exc:
+            code = exc.code
+            status, body = exc.status, error_body(exc.code, exc.message, exc.details)
+    ratelimit.record_result(ROUTE, address=address, status=status, code=code, pin=pin)
+    return status, body, new_device
+
+
 def _answer_sync(scope: Scope, data: dict, language: str):
     """Rate limits, the join, the error: everything in one hop to Django's sync thread. Returns
     a Django response, or None when Django must answer (the input is not valid)."""
@@ -160,7 +190,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     from django.utils import translation
 
     from core import ratelimit
-    from core.errors import ApplicationError, error_body, json_response, too_many
+    from core.errors import json_response, too_many
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
     close_old_connections()
@@ -169,32 +199,20 @@ def _answer_sync(scope: Scope, data: dict, language: str):
             validated = JoinInput(data=data)
             if not validated.is_valid():
                 return None  # Django renders the same serializer's errors (and counts them)
-            address = ratelimit.client_address(_meta(scope))
-            pin = ratelimit.pin_of(data)
-            wait = ratelimit.check(ROUTE, address=address, token=None, pin=pin)
-            if wait is not None:
-                response = too_many(wait)
-                response["Content-Language"] = language
-                return response
             cookie = _header(scope, b"cookie")
             cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
-            device = device_read(cookies.get(DEVICE_COOKIE))
-            code = ""
-            try:
-                body, new_device = join_reply(
-                    data=validated.validated_data, user=None, device=device
-                )
-                response = json_response(body, status=201)
-                if new_device is not None:
-                    device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
-            except ApplicationError as exc:
-                code = exc.code
-                response = json_response(
-                    error_body(exc.code, exc.message, exc.details), status=exc.status
-                )
-            ratelimit.record_result(
-                ROUTE, address=address, status=response.status_code, code=code, pin=pin
+            status, body, new_device = join_limited(
+                validated,
+                address=ratelimit.client_address(_meta(scope)),
+                device=device_read(cookies.get(DEVICE_COOKIE)),
+                user=None,
             )
+            if status == 429:
+                response = too_many(body["details"]["retry_after"])
+            else:
+                response = json_response(body, status=status)
+            if new_device is not None:
+                device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
             response["Content-Language"] = language
             return response
     finally:
@@ -202,6 +220,40 @@ def _answer_sync(scope: Scope, data: dict, language: str):
 
 
 _answer = off_thread(_answer_sync)
+
+
+def socket_join_sync(scope: Scope, data: dict, language: str):
+    """A join frame on the join socket (realtime/consumers.py JoinSocket), in one hop: the join
+    as the API takes it (join_limited: same limits, input, service and error body), then the
+    player's hello (access.player_hello: the same statement a hello with the new token runs,
+    which counts them in). Returns (the body or the error body, the player or None when refused,
+    whether they just arrived).
+
+    The socket's own address, cookies and account stand for the request's: the device cookie
+    (realtime/device.py; the play page sets it, since a socket cannot) and a signed-in student's
+    session come with the handshake."""
+    from django.utils import translation
+
+    from core import ratelimit
+    from realtime.access import player_hello
+    from realtime.device import DEVICE_COOKIE, device_read
+
+    with translation.override(language):
+        device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
+        user = scope.get("user")
+        status, body, new_device = join_limited(
+            JoinInput(data=data),
+            address=ratelimit.client_address(_meta(scope)),
+            device=device,
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )
+        if status != 201:
+            return body, None, False
+        player, arrived = player_hello(body["game"], body["player"], new_device or device)
+        return body, player, arrived
+
+
+socket_join = off_thread(socket_join_sync)  # Django's connection handling around it
 
 
 def lookup_reply(*, pin: Any, user) -> dict:
@@ -219,40 +271,63 @@ def lookup_reply(*, pin: Any, user) -> dict:
     }
 
 
+def lookup_limited(pin: Any, *, address: str, user=None) -> tuple[int, dict]:
+    """A PIN look-up behind its rate limits, as the fast path below and the join
+    socket take it (Django's look-up API has the same steps in its middleware and view): the
+    status and the body (the look-up's, or the one error body). Sync, in the caller's language."""
+    from core import ratelimit
+    from core.errors import ApplicationError, error_body, too_many_body
+
+    wait = ratelimit.check(LOOKUP_ROUTE, address=address, token=None)
+    if wait is not None:
+        return 429, too_many_body(wait)
+    try:
+        status, body = 200, lookup_reply(pin=pin, user=user)
+    except ApplicationError as exc:
+        status, body = exc.status, error_body(exc.code, exc.message, exc.details)
+    ratelimit.record_result(LOOKUP_ROUTE, address=address, status=status)
+    return status, body
+
+
 def _lookup_sync(scope: Scope, language: str):
     """The anonymous PIN look-up: rate limits, the service, the error, in one hop."""
     from urllib.parse import parse_qsl
 
-    from django.db import close_old_connections
     from django.utils import translation
 
     from core import ratelimit
-    from core.errors import ApplicationError, error_body, json_response, too_many
+    from core.errors import json_response, too_many
 
-    close_old_connections()
-    try:
-        with translation.override(language):
-            address = ratelimit.client_address(_meta(scope))
-            wait = ratelimit.check(LOOKUP_ROUTE, address=address, token=None)
-            if wait is not None:
-                response = too_many(wait)
-                response["Content-Language"] = language
-                return response
-            query = scope.get("query_string", b"").decode("latin-1")
-            pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
-            try:
-                response = json_response(lookup_reply(pin=pins[-1] if pins else "", user=None))
-            except ApplicationError as exc:
-                response = json_response(
-                    error_body(exc.code, exc.message, exc.details), status=exc.status
-                )
-            ratelimit.record_result(LOOKUP_ROUTE, address=address, status=response.status_code)
-            response["Content-Language"] = language
-            return response
-    finally:
-        close_old_connections()
+    with translation.override(language):
+        query = scope.get("query_string", b"").decode("latin-1")
+        pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
+        status, body = lookup_limited(
+            pins[-1] if pins else "", address=ratelimit.client_address(_meta(scope))
+        )
+        if status == 429:
+            response = too_many(body["details"]["retry_after"])
+        else:
+            response = json_response(body, status=status)
+        response["Content-Language"] = language
+        return response
 
 
+def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
+    """A look-up frame on the join socket: lookup_limited's body (or error body) for its PIN."""
+    from django.utils import translation
+
+    from core import ratelimit
+
+    user = scope.get("user")
+    with translation.override(language):
+        return lookup_limited(
+            pin,
+            address=ratelimit.client_address(_meta(scope)),
+            user=user if getattr(user, "is_authenticated", False) else None,
+        )[1]
+
+
+socket_lookup = off_thread(socket_lookup_sync)
 _lookup = off_thread(_lookup_sync)
 
 

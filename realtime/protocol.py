@@ -48,6 +48,12 @@ C_ANSWER = "answer"
 C_PING = "ping"
 C_HOST = "host"
 CLIENT_TYPES = (C_HELLO, C_ANSWER, C_PING, C_HOST)
+# A phone joins on the join socket (/ws/join/) with one frame, instead of POST /api/games/join
+# and a hello: {"type": "join", "pin", "nickname", "team"?, "challenge"?, "venue"?, "lang"?}.
+C_JOIN = "join"
+# ... after a PIN look-up on the same socket: {"type": "lookup", "pin"} -> S_FOUND (or an error).
+C_LOOKUP = "lookup"
+JOIN_FIELDS = ("pin", "nickname", "team", "challenge", "venue")
 
 # Host actions (frame {"type": "host", "action": ..., ...args}).
 A_START = "start"
@@ -138,6 +144,10 @@ S_SKIPPED = "skipped"  # everyone: the host skipped question q (the next frame f
 # screen and MC status, the totals, and the venue board once a question is scored
 # (realtime/venue_live.py, docs/protocol.md "Venues").
 S_VENUES = "venues"
+# The join socket's answer to a join frame (the join API's body), just before the state.
+S_JOINED = "joined"
+# The join socket's answer to a look-up frame (the look-up API's body: game, challenge, venues).
+S_FOUND = "found"
 SERVER_TYPES = (
     S_STATE,
     S_LOBBY,
@@ -158,6 +168,8 @@ SERVER_TYPES = (
     S_KEY,
     S_SKIPPED,
     S_VENUES,
+    S_JOINED,
+    S_FOUND,
 )
 
 ACK_RECEIVED = "received"

@@ -1,0 +1,240 @@
+"""Joining on the join socket (/ws/join/, realtime/consumers.py JoinSocket): a phone sends one
+`join` frame instead of POST /api/games/join and a hello, and plays on the same socket. It is the
+API's join behind the API's limits: the same refusals (code, message, details, language), the same
+reply body, the same kicked-device rule, one miss counter for PIN guessing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import HttpCommunicator, WebsocketCommunicator
+
+from realtime.challenge import challenge_current
+from realtime.device import DEVICE_COOKIE
+from realtime.models import Game, Player
+from tests.factories import make_user
+from tests.realtime.conftest import ORIGIN, Socket, create_game, host_socket, make_quiz
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class JoinPhone(Socket):
+    """A phone on the join socket (Socket's helpers, another path)."""
+
+    def __init__(self, *, client="203.0.113.5", headers=()):
+        from config.asgi import application
+
+        self.comm = WebsocketCommunicator(application, "/ws/join/", headers=[ORIGIN, *headers])
+        self.comm.scope["client"] = (client, 40000)
+        self.frames = []
+        self.raw = []
+
+    async def join(self, **fields) -> dict:
+        await self.send({"type": "join", **fields})
+        return await self.recv()
+
+
+async def _api_join(body: dict, *, client="203.0.113.5", headers=()):
+    """POST /api/games/join through Django (the API's view): status and JSON body."""
+    from config.asgi import django_asgi_app
+
+    raw = json.dumps(body).encode()
+    communicator = HttpCommunicator(
+        django_asgi_app,
+        "POST",
+        "/api/games/join",
+        body=raw,
+        headers=[
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(raw)).encode()),
+            *headers,
+        ],
+    )
+    communicator.scope["client"] = (client, 40000)
+    response = await communicator.get_response(timeout=30)
+    await communicator.wait()
+    return response["status"], json.loads(response["body"] or b"null")
+
+
+def _world(**settings):
+    host = make_user(f"sockhost{Game.objects.count()}", roles=["teacher"])
+    return host, create_game(host, make_quiz(host), **settings)
+
+
+def _error(frame: dict) -> dict:
+    assert frame["type"] == "error", frame
+    return {k: v for k, v in frame.items() if k != "type"}
+
+
+async def test_a_phone_joins_with_one_frame_gets_the_apis_body_then_the_state_and_plays():
+    host, game = await sync_to_async(_world)()
+    hosting = await host_socket(game.id, host)
+    phone = await JoinPhone().connect()
+    joined = await phone.join(pin=game.pin, nickname="Lan", lang="en")
+    assert joined["type"] == "joined"
+    assert set(joined) - {"type"} == {
+        "game", "player", "nickname", "team", "venue", "practice", "token", "ws_url",
+    }  # fmt: skip
+    assert joined["game"] == game.id
+    assert joined["nickname"] == "Lan"
+    state = await phone.recv()
+    assert state["type"] == "state"
+    assert state["you"]["player"] == joined["player"]
+    # The host's lobby counts them in, as after a hello.
+    lobby = await hosting.until("lobby")
+    assert lobby["players"] == 1
+    # One join per socket: it is the player's socket from here on.
+    await phone.send({"type": "join", "pin": game.pin, "nickname": "Lan again"})
+    assert (await phone.until("error"))["code"] == "invalid_action"
+    # The token is a player's token: a hello on the game's socket resumes them there.
+    again = await Socket(game.id).connect()
+    resumed = await again.hello(role="player", token=joined["token"])
+    assert resumed["type"] == "state"
+    assert resumed["you"]["player"] == joined["player"]
+    assert (await phone.until("__closed__"))["code"] == 4000  # replaced by the newer socket
+    await again.close()
+    await hosting.close()
+    assert await sync_to_async(Player.objects.filter(game=game).count)() == 1
+
+
+async def test_every_refusal_is_the_apis_error_body_and_the_socket_stays_open_for_the_next_try(
+    settings,
+):
+    settings.RATE_LIMIT_JOIN = "100000/100000"
+    _host, game = await sync_to_async(_world)(capacity=2)
+    await _api_join({"pin": game.pin, "nickname": "Lan"}, client="198.51.100.1")
+    other_pin = "0000001" if game.pin != "0000001" else "0000002"
+    cases = [
+        {"pin": game.pin, "nickname": "  lan "},  # nickname taken (folded)
+        {"pin": other_pin, "nickname": "Nam"},  # wrong PIN
+        {"pin": game.pin, "nickname": "\u200b"},  # invalid nickname
+        {"pin": game.pin},  # the serializer refuses it: the API's 400 body
+        {"pin": game.pin, "nickname": "x" * 201},
+        {"pin": ["1"], "nickname": "Nam"},
+    ]
+    for lang in ("vi", "en"):
+        phone = await JoinPhone(client="198.51.100.7").connect()
+        for case in cases:
+            frame = await phone.join(**case, lang=lang)
+            status, body = await _api_join(
+                case, client="198.51.100.8", headers=[(b"accept-language", lang.encode())]
+            )
+            assert status >= 400
+            assert _error(frame) == body, (case, frame, body)
+        # Still open: the next try on the same socket joins.
+        assert (await phone.join(pin=game.pin, nickname="Minh", lang=lang))["type"] == "joined"
+        assert (await phone.recv())["type"] == "state"
+        await phone.close()
+        await sync_to_async(Player.objects.filter(game=game, nickname="Minh").delete)()
+        await sync_to_async(Game.objects.filter(id=game.id).update)(active_players=1)
+    # A full game: the same refusal on both doors.
+    await _api_join({"pin": game.pin, "nickname": "Hoa"}, client="198.51.100.1")
+    phone = await JoinPhone().connect()
+    frame = await phone.join(pin=game.pin, nickname="Full", lang="en")
+    assert _error(frame) == (await _api_join({"pin": game.pin, "nickname": "Full"}))[1]
+    assert frame["code"] == "game_full"
+    await phone.close()
+
+
+async def test_the_join_code_and_venues_are_asked_as_the_api_asks_them(settings):
+    from realtime.venues import venues_add
+
+    settings.RATE_LIMIT_JOIN = "100000/100000"
+    _host, game = await sync_to_async(_world)(join_challenge=True)
+    hanoi, hue = await sync_to_async(venues_add)(game=game, names=["Hà Nội", "Huế"])
+    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    wrong = "0000" if code != "0000" else "1111"
+    phone = await JoinPhone().connect()
+    for case in (
+        {"pin": game.pin, "nickname": "An", "venue": hue.id},  # no code
+        {"pin": game.pin, "nickname": "An", "venue": hue.id, "challenge": wrong},
+        {"pin": game.pin, "nickname": "An", "challenge": code},  # no venue
+        {"pin": game.pin, "nickname": "An", "challenge": code, "venue": hue.id + 1000},
+    ):
+        frame = await phone.join(**case, lang="en")
+        assert _error(frame) == (await _api_join(case, client="198.51.100.3"))[1], case
+    joined = await phone.join(pin=game.pin, nickname="An", challenge=code, venue=hanoi.id)
+    assert joined["type"] == "joined"
+    assert joined["venue"] == "Hà Nội"
+    state = await phone.recv()
+    assert state["type"] == "state"
+    await phone.close()
+
+
+async def test_a_kicked_device_stays_out_on_the_join_socket_too():
+    _host, game = await sync_to_async(_world)()
+    status, first = await _api_join({"pin": game.pin, "nickname": "Lan"})
+    assert status == 201
+    device = await sync_to_async(lambda: Player.objects.get(pk=first["player"]).device)()
+    from django.core import signing
+
+    signed = signing.Signer(salt="realtime.device").sign(device)
+    cookie = (b"cookie", f"{DEVICE_COOKIE}={signed}".encode())
+    from realtime.services import player_kick
+
+    await sync_to_async(player_kick)(game_id=game.id, player_id=first["player"])
+    phone = await JoinPhone(headers=[cookie]).connect()
+    frame = await phone.join(pin=game.pin, nickname="Lan khác", lang="vi")
+    api = await _api_join(
+        {"pin": game.pin, "nickname": "Lan 2"}, headers=[cookie, (b"accept-language", b"vi")]
+    )
+    assert _error(frame) == api[1]
+    assert frame["code"] == "banned"
+    await phone.close()
+    # Another device joins; the socket's device is the player's (the hello's rule holds later).
+    other = await JoinPhone().connect()
+    joined = await other.join(pin=game.pin, nickname="Minh")
+    assert joined["type"] == "joined"
+    stored = await sync_to_async(lambda: Player.objects.get(pk=joined["player"]).device)()
+    assert stored
+    assert stored != device
+    await other.close()
+
+
+async def _api_lookup(pin, *, client="203.0.113.5", lang="en"):
+    """GET /api/games/lookup through Django (the API's view): status and JSON body."""
+    from config.asgi import django_asgi_app
+
+    communicator = HttpCommunicator(
+        django_asgi_app,
+        "GET",
+        "/api/games/lookup",
+        headers=[(b"host", b"testserver"), (b"accept-language", lang.encode())],
+    )
+    communicator.scope["client"] = (client, 40000)
+    communicator.scope["query_string"] = f"pin={pin}".encode()
+    response = await communicator.get_response(timeout=30)
+    await communicator.wait()
+    return response["status"], json.loads(response["body"] or b"null")
+
+
+async def test_a_pin_look_up_on_the_join_socket_answers_as_the_api_then_the_same_socket_joins():
+    from realtime.venues import venues_add
+
+    _host, game = await sync_to_async(_world)(join_challenge=True)
+    hanoi, _hue = await sync_to_async(venues_add)(game=game, names=["Hà Nội", "Huế"])
+    other_pin = "0000001" if game.pin != "0000001" else "0000002"
+    phone = await JoinPhone().connect()
+    for lang in ("vi", "en"):
+        for pin in (game.pin, other_pin, "", "12ab"):
+            await phone.send({"type": "lookup", "pin": pin, "lang": lang})
+            frame = await phone.recv()
+            status, body = await _api_lookup(pin, lang=lang)
+            if status == 200:
+                assert frame["type"] == "found"
+                assert {k: v for k, v in frame.items() if k != "type"} == body
+                assert body["challenge"] is True
+                assert body["venues"][0]["id"] == hanoi.id
+            else:
+                assert _error(frame) == body
+    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    joined = await phone.join(pin=game.pin, nickname="An", challenge=code, venue=hanoi.id)
+    assert joined["type"] == "joined"
+    assert (await phone.recv())["type"] == "state"
+    # Once it plays, it looks nothing up.
+    await phone.send({"type": "lookup", "pin": game.pin})
+    assert (await phone.until("error"))["code"] == "invalid_action"
+    await phone.close()
