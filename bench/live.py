@@ -3,7 +3,7 @@
 Starts K server processes (Daphne by default, or uvicorn), optionally behind a generated nginx,
 creates a teacher, a quiz of Q questions and a game in its own PostgreSQL database, and connects N
 players from G load-generator processes (asyncio + the `websockets` client). Every player follows
-docs/protocol.md: REST join -> WebSocket hello -> state; on each question it answers choice
+docs/protocol.md: the join socket's look-up and join frames -> state; on each question it answers choice
 (i + q) % k at once and waits for the ack. The host (this process) starts the game and moves on
 when every player has its ack and its result. Then the same harness plays the same game against
 the stock-Channels baseline (bench/baseline/), and everything is checked against the database:
@@ -311,27 +311,51 @@ class Generator:
                 held = True
 
         try:
-            if cfg["kind"] == "ours":  # the documented flow: PIN look-up first
-                status, found = await request(
-                    f"{server}/api/games/lookup?pin={cfg['pin']}", None, "lookup"
-                )
-                if status != 200:
-                    raise RuntimeError(f"lookup {status} {found}")
             payload = {"pin": cfg["pin"], "nickname": f"P{i:05d}"}
             if cfg.get("venues"):  # --venues: players spread evenly over the venues
                 payload["venue"] = cfg["venues"][i % len(cfg["venues"])]
-            status, joined = await request(f"{server}/api/games/join", payload, "join")
-            http.close()
-            if status != 201:
-                raise RuntimeError(f"join {status} {joined}")
-            player_id = joined["player"]
-            ws = LeanSocket(self, i, player_id)
-            await ws.open(server, cfg["ws_path"], local_ip)
-            ws.send(
-                dumps_text(
-                    {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
-                ).encode()
-            )
+            if cfg["kind"] == "ours":
+                # The documented flow (play.js): the join socket, where a frame looks the PIN up,
+                # one frame joins, and the game is played.
+                http.close()
+                ws = LeanSocket(self, i, 0)
+                await ws.open(server, "/ws/join/", local_ip)
+
+                async def ask(frame: dict, what: str) -> dict:
+                    nonlocal held
+                    while True:
+                        reply = ws.expect()
+                        ws.send(dumps_text(frame).encode())
+                        answer = orjson.loads(await asyncio.wait_for(reply, 120))
+                        if answer.get("code") != "rate_limited":
+                            return answer
+                        self.error(f"{what}: rate_limited (retried)")
+                        self.sem.release()
+                        held = False
+                        wait = answer["details"]["retry_after"]
+                        await asyncio.sleep(wait * random.uniform(0.2, 1.0))
+                        await self.sem.acquire()
+                        held = True
+
+                found = await ask({"type": "lookup", "pin": cfg["pin"]}, "lookup")
+                if found.get("type") != "found":
+                    raise RuntimeError(f"lookup {found}")
+                joined = await ask({"type": "join", "v": 1, **payload}, "join")
+                if joined.get("type") != "joined":
+                    raise RuntimeError(f"join {joined}")
+                ws.player_id = joined["player"]
+            else:
+                status, joined = await request(f"{server}/api/games/join", payload, "join")
+                http.close()
+                if status != 201:
+                    raise RuntimeError(f"join {status} {joined}")
+                ws = LeanSocket(self, i, joined["player"])
+                await ws.open(server, cfg["ws_path"], local_ip)
+                ws.send(
+                    dumps_text(
+                        {"type": "hello", "v": 1, "role": "player", "token": joined["token"]}
+                    ).encode()
+                )
             state = orjson.loads(await asyncio.wait_for(ws.first, 120))
             if state.get("type") != "state":
                 raise RuntimeError(f"hello answered {state}")
@@ -419,6 +443,7 @@ class LeanSocket(asyncio.Protocol):
         self.fragments: list[bytes] = []
         self.handshake = loop.create_future()
         self.first = loop.create_future()
+        self.waiting: asyncio.Future | None = None  # expect(): the reply to a frame sent first
         self.done = loop.create_future()
         self.transport: asyncio.Transport | None = None
 
@@ -443,9 +468,14 @@ class LeanSocket(asyncio.Protocol):
     def connection_made(self, transport) -> None:
         self.transport = transport
 
+    def expect(self) -> asyncio.Future:
+        """The next frame, before the first (the join socket's reply to a join frame)."""
+        self.waiting = asyncio.get_running_loop().create_future()
+        return self.waiting
+
     def connection_lost(self, exc) -> None:
-        for future in (self.handshake, self.first):
-            if not future.done():
+        for future in (self.handshake, self.first, self.waiting):
+            if future is not None and not future.done():
                 future.set_exception(ConnectionError("closed"))
         if not self.done.done():
             self.gen.error("socket: closed by server")
@@ -516,7 +546,9 @@ class LeanSocket(asyncio.Protocol):
                 payload, self.fragments = b"".join(self.fragments), []
                 opcode = 1
             if opcode in (1, 2):
-                if not self.first.done():
+                if self.waiting is not None and not self.waiting.done():
+                    self.waiting.set_result(payload)
+                elif not self.first.done():
                     self.first.set_result(payload)
                 else:
                     self.gen.on_frame(self, payload, received)

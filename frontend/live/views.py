@@ -23,6 +23,7 @@ from core.roles import is_teacher
 from frontend.access import role_page_denied
 from realtime.access import may_watch, screen_key_ok
 from realtime.apis import GAME_OVERLAYS
+from realtime.device import DEVICE_COOKIE, device_cookie_set, device_new, device_read
 from realtime.models import Game
 from realtime.services import quizzes_for_hosting
 
@@ -48,7 +49,12 @@ def play(request):
     """The player's page: PIN + nickname form, then the live game UI (same URL)."""
     pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:12]
     venue = "".join(ch for ch in request.GET.get("venue", "") if ch.isdigit())[:12]
-    return render(request, "frontend_live/play.html", {"pin": pin, "venue": venue})
+    response = render(request, "frontend_live/play.html", {"pin": pin, "venue": venue})
+    # The page joins on the join socket (docs/protocol.md "Joining"), which cannot set a cookie:
+    # the device cookie (realtime/device.py) comes with the page, for the socket's handshake.
+    if device_read(request.COOKIES.get(DEVICE_COOKIE)) is None:
+        device_cookie_set(response, device_new(), secure=request.is_secure())
+    return response
 
 
 def host_index(request):

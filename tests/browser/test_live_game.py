@@ -245,7 +245,8 @@ async def play_a_game(asgi_server, browser, artifacts, lang):
     for index, name in enumerate(names):
         page = await new_page(browser, locale=lang, phone=True, errors=errors)
         if name == "Hoa":
-            await page.route_web_socket(re.compile(r"/ws/game/"), hoa_network.route)
+            # Her socket: the join socket she joins and plays on, or the game's after a reconnect.
+            await page.route_web_socket(re.compile(r"/ws/(game|join)/"), hoa_network.route)
         if index == 0:
             await page.goto(f"{asgi_server.url}/play?pin={pin}")
             await expect(page.locator("#pin")).to_have_value(pin)

@@ -2,7 +2,6 @@
 import { LiveSocket, uuid } from "./ws.js";
 import { Countdown, announce, applyBranding, connStatus, formatNumber } from "./common.js";
 import { $, el } from "../frontend/js/dom.js";
-import { ApiError, api } from "../frontend/js/http.js";
 import { fmt, gettext, ngettext, pick, pickLang } from "../frontend/js/i18n.js";
 import { shapeName, shapeOf, slotClass } from "../frontend/js/shapes.js";
 
@@ -13,6 +12,12 @@ const STORE = "cq.live.";
 
 let session = null; // {game, token, nickname, pin}
 let sock = null;
+// The join socket (/ws/join/), open once the PIN is known: look-ups and the join go over it, and
+// the game is then played on it. `joinFrame`: what it sends on (re)connecting before the join.
+let joinPhase = false;
+let joinFrame = null;
+let lookups = 0; // look-ups sent and not answered yet: the socket answers frames in order
+let joining = null; // {pin, button, form} while the join socket has not answered the join
 let game = {};
 let you = {};
 let current = null; // the question frame being played
@@ -87,31 +92,67 @@ async function join(event) {
     }
     payload.venue = Number(form.venue.value);
   }
-  let body;
-  try {
-    body = await api("/api/games/join", { method: "POST", body: payload });
-  } catch (error) {
-    button.disabled = false;
-    if (!(error instanceof ApiError)) {
-      return showJoinError(gettext("No connection. Check your network and try again."), form.pin);
-    }
-    let field = error.code === "nickname_taken" || error.code === "nickname_invalid" ? form.nickname : form.pin;
-    if (error.code === "venue_required" || error.code === "venue_unknown") {
-      await checkChallenge();
-      field = form.venue;
-    }
-    if (error.code === "challenge_required" || error.code === "challenge_wrong") {
-      challengeRow.hidden = false;
-      form.challenge.value = "";
-      field = form.challenge;
-    }
-    return showJoinError(error.code ? error.message : gettext("Could not join. Please try again."), field);
+  // One frame joins, and the game is played on the same socket (the join API's refusals come
+  // back as error frames, the same codes and messages).
+  joining = { pin, button, form };
+  sendJoinFrame({ type: "join", v: 1, ...payload, lang });
+}
+
+function sendJoinFrame(frame) {
+  joinFrame = frame;
+  if (!sock || !joinPhase) {
+    if (sock) sock.stop();
+    joinPhase = true;
+    lookups = 0;
+    // It sends the latest frame once open (a join socket does not reconnect: see onClose).
+    sock = gameSocket({ path: "/ws/join/", hello: () => counted(joinFrame) });
+    sock.start();
+  } else if (sock.isOpen()) {
+    sock.send(counted(frame));
   }
+}
+
+function counted(frame) {
+  if (frame.type === "lookup") lookups += 1;
+  return frame;
+}
+
+/** The join socket said who we are: keep the token for later hellos, then play. */
+function onJoined(body) {
+  const { pin, button } = joining;
+  joining = null;
+  joinPhase = false;
   session = { game: body.game, player: body.player, token: body.token, nickname: body.nickname, pin, venue: body.venue };
   saveSession();
   history.replaceState(null, "", "/play?pin=" + encodeURIComponent(pin));
   button.disabled = false;
-  startGame();
+  // A reconnect resumes on the game's socket with the token, as after a reload.
+  sock.become({ path: body.ws_url, hello: playerHello });
+  showGame();
+}
+
+/** The join socket refused the join (a taken nickname, a wrong PIN or code...), or closed
+ * before it answered: the form again, with the reason. */
+function joinRefused(error) {
+  const { pin, button, form } = joining;
+  joining = null;
+  button.disabled = false;
+  if (!error) {
+    return showJoinError(gettext("No connection. Check your network and try again."), form.pin);
+  }
+  joinFrame = { type: "lookup", pin, lang }; // the socket stays open for the next try
+  const challengeRow = $("#challenge-row");
+  let field = error.code === "nickname_taken" || error.code === "nickname_invalid" ? form.nickname : form.pin;
+  if (error.code === "venue_required" || error.code === "venue_unknown") {
+    checkChallenge(); // the venues again (the picker fills in when the answer comes)
+    field = form.venue;
+  }
+  if (error.code === "challenge_required" || error.code === "challenge_wrong") {
+    challengeRow.hidden = false;
+    form.challenge.value = "";
+    field = form.challenge;
+  }
+  return showJoinError(error.code ? error.message : gettext("Could not join. Please try again."), field);
 }
 
 function showJoinError(message, field) {
@@ -127,6 +168,7 @@ function showJoinError(message, field) {
 function showJoin(message) {
   if (sock) sock.stop();
   sock = null;
+  joinPhase = false;
   $("#v-game").hidden = true;
   $("#v-join").hidden = false;
   if (message) showJoinError(message);
@@ -134,18 +176,40 @@ function showJoin(message) {
 
 // --- Game -------------------------------------------------------------------------------------
 
+function playerHello() {
+  return { type: "hello", v: 1, role: "player", token: session.token, lang };
+}
+
+/** Resume a game this phone joined before (its token). */
 function startGame() {
+  showGame();
+  sock = gameSocket({ gameId: session.game, hello: playerHello });
+  sock.start();
+}
+
+function showGame() {
   $("#v-join").hidden = true;
   $("#v-game").hidden = false;
   $("#me-name").textContent = session.nickname;
   $("#me-venue").textContent = session.venue || "";
   setView("connecting", () => [el("p", { class: "play-wait" }, gettext("Connecting…"))]);
-  sock = new LiveSocket({
-    gameId: session.game,
-    hello: () => ({ type: "hello", v: 1, role: "player", token: session.token, lang }),
+}
+
+function gameSocket({ gameId, path, hello }) {
+  const socket = new LiveSocket({
+    gameId,
+    path,
+    hello,
     onMessage: handle,
     onStatus: connStatus($("#conn")),
     onClose: (event) => {
+      if (joinPhase) {
+        // The join socket closed before a join: the next look-up or join opens a new one.
+        joinPhase = false;
+        sock = null;
+        if (joining) joinRefused(null);
+        return false;
+      }
       // Close codes (docs/protocol.md): 4000 replaced by a newer tab, 4001 bad token,
       // 4003 kicked, 4004 game not found.
       if (event.code === 4000) {
@@ -168,7 +232,7 @@ function startGame() {
       return true;
     },
   });
-  countdown = new Countdown({
+  countdown = countdown || new Countdown({
     now: () => sock.now(),
     onTick: renderClock,
     onSecond: (s) => {
@@ -178,10 +242,23 @@ function startGame() {
       if (s === 0 && view === "open") timeUp();
     },
   });
-  sock.start();
+  return socket;
 }
 
 function handle(msg) {
+  if (joinPhase) {
+    if (msg.type === "found") {
+      lookups = Math.max(0, lookups - 1);
+      return onFound(msg);
+    }
+    if (msg.type === "error" && lookups > 0) {
+      lookups -= 1; // a look-up's error (an unknown PIN...) says nothing yet: the join will
+      return;
+    }
+    if (msg.type === "error" && joining) return joinRefused(msg);
+    if (msg.type === "joined" && joining) return onJoined(msg);
+    return;
+  }
   switch (msg.type) {
     case "state":
       return onState(msg);
@@ -746,17 +823,17 @@ function renderFinal(podium, ended = false) {
   if (ended && sock) sock.stop();
 }
 
-/** Ask for the big screen's join code up front when the game needs one (big events). */
-async function checkChallenge() {
+/** Look the PIN up on the join socket: the form then asks for the big screen's join code up
+ * front when the game needs one (big events), and for the venue. */
+function checkChallenge() {
   const pin = $("#pin").value.replace(/\D/g, "");
-  if (pin.length < 7) return;
-  try {
-    const body = await api("/api/games/lookup?pin=" + encodeURIComponent(pin));
-    $("#challenge-row").hidden = !body.challenge;
-    venuePicker(body.venues || []);
-  } catch (e) {
-    // offline, or an unknown PIN: the join itself will say so when the player presses Enter
-  }
+  if (pin.length < 7 || joining) return;
+  sendJoinFrame({ type: "lookup", pin, lang });
+}
+
+function onFound(body) {
+  $("#challenge-row").hidden = !body.challenge;
+  venuePicker(body.venues || []);
 }
 
 /** The venue picker of a game played at several venues; the venue's own link preselects it. */

@@ -45,6 +45,13 @@ export class LiveSocket {
     addEventListener("pageshow", this.wake);
   }
 
+  /** From the next (re)connect on: another socket on this host and another hello (the join
+   * socket's phone resumes on its game's socket with its token). */
+  become({ path, hello }) {
+    this.url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}`;
+    this.hello = hello;
+  }
+
   isOpen() {
     return this.ws && this.ws.readyState === WebSocket.OPEN;
   }

@@ -1,0 +1,70 @@
+"""A phone's join form on the join socket (docs/protocol.md "Joining"): the PIN look-up asks for
+the big screen's code at once, a refused join says why in the phone's language and the next try
+on the same page gets in; the game then plays on that same socket."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from playwright.async_api import expect
+
+from realtime.challenge import challenge_current
+from realtime.device import DEVICE_COOKIE
+from realtime.models import Player
+from realtime.services import player_join
+from tests.browser.conftest import new_page
+from tests.factories import make_user
+from tests.realtime.conftest import create_game, make_quiz
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TIMEOUT = 20_000
+
+TEXT = {
+    "vi": {"enter": "Vào chơi", "taken": "dùng biệt danh này", "in": "Bạn đã vào"},
+    "en": {"enter": "Enter", "taken": "already uses this nickname", "in": "You're in"},
+}
+
+
+def _world():
+    host = make_user("joinform-host", roles=["teacher"])
+    game = create_game(host, make_quiz(host), join_challenge=True)
+    player_join(pin=game.pin, nickname="Lan", challenge=challenge_current(game=game)["code"])
+    return game
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+async def test_a_refused_join_says_why_and_the_next_try_gets_in(
+    asgi_server, browser, artifacts, lang
+):
+    t = TEXT[lang]
+    game = await sync_to_async(_world)()
+    errors: list[str] = []
+    phone = await new_page(browser, locale=lang, phone=True, errors=errors)
+    sockets: list[str] = []
+    phone.on("websocket", lambda ws: sockets.append(ws.url))
+    await phone.goto(f"{asgi_server.url}/play?pin={game.pin}")
+    # The page set the device cookie the join socket's handshake carries.
+    cookies = {c["name"] for c in await phone.context.cookies()}
+    assert DEVICE_COOKIE in cookies
+    # The look-up on the join socket: this game needs the code on the big screen.
+    await expect(phone.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
+    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    await phone.fill("#nickname", "lan")
+    await phone.fill("#challenge", code)
+    await phone.get_by_role("button", name=t["enter"]).click()
+    error = phone.locator("#join-error")
+    await expect(error).to_contain_text(t["taken"], timeout=TIMEOUT)
+    await expect(phone.locator("#nickname")).to_have_attribute("aria-invalid", "true")
+    await phone.screenshot(path=str(artifacts / f"join-form-taken-{lang}.png"))
+    await phone.fill("#nickname", "Minh")
+    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    await phone.fill("#challenge", code)
+    await phone.get_by_role("button", name=t["enter"]).click()
+    await expect(phone.locator("#stage")).to_contain_text(t["in"], timeout=TIMEOUT)
+    await expect(phone.locator("#me-name")).to_have_text("Minh")
+    await phone.screenshot(path=str(artifacts / f"join-form-in-{lang}.png"))
+    # One socket from the look-up to the lobby: no HTTP join, no second socket.
+    assert [url.split("/", 3)[3] for url in sockets] == ["ws/join/"]
+    assert await sync_to_async(Player.objects.filter(game=game, nickname="Minh").count)() == 1
+    assert errors == []
