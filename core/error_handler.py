@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from core.errors import ApplicationError, error_body
@@ -31,10 +32,24 @@ _CODES = {
 }
 
 
+# DRF's words for a body of `null` (or none) where an object was expected: not translated there.
+_NO_DATA = "No data provided"
+
+
+def _no_data_translated(details):
+    """DRF's untranslated "No data provided" (a serializer given `null`) in the reader's language."""
+    if isinstance(details, dict) and details.get(api_settings.NON_FIELD_ERRORS_KEY) == [_NO_DATA]:
+        return {
+            **details,
+            api_settings.NON_FIELD_ERRORS_KEY: [_("No data sent: a JSON object is needed.")],
+        }
+    return details
+
+
 def invalid_body(details) -> dict:
     """The body of input a serializer refused: DRF's 400 and the join socket's error frame."""
     code, message = _CODES[exceptions.ValidationError]
-    return error_body(code, message(), details)
+    return error_body(code, message(), _no_data_translated(details))
 
 
 def api_exception_handler(exc, context):
@@ -59,7 +74,7 @@ def api_exception_handler(exc, context):
             break
     details = response.data
     if isinstance(exc, exceptions.ValidationError):
-        details = exc.detail
+        details = _no_data_translated(exc.detail)
     elif isinstance(details, dict) and set(details) == {"detail"}:
         details = None
     wait = getattr(exc, "wait", None)  # Throttled sets it (not in the DRF stubs)
