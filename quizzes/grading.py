@@ -68,19 +68,39 @@ def _small_scalar(value: Any) -> bool:
     return value is None or isinstance(value, bool | int | float)
 
 
-def response_within_bounds(response: Any) -> bool:
-    """Whether a response fits the shape any question takes: an object with only the known keys,
-    a text of at most MAX_TEXT_LENGTH characters, at most MAX_RESPONSE_ITEMS short ids."""
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | bool | int | float)
+
+
+def response_well_formed(response: Any) -> bool:
+    """Whether a response has a shape some question takes, whatever its size: nothing, or an
+    object with only the known keys, text as text, lists of ids, single values elsewhere."""
     if response is None:
         return True
     if not isinstance(response, dict) or not set(response) <= _RESPONSE_KEYS:
         return False
     for name, value in response.items():
         if name == "text":
-            ok = value is None or (isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH)
+            ok = value is None or isinstance(value, str)
         elif name in ("choices", "order"):
-            ok = isinstance(value, list) and len(value) <= MAX_RESPONSE_ITEMS
-            ok = ok and all(_small_scalar(v) for v in value)
+            ok = isinstance(value, list) and all(_scalar(v) for v in value)
+        else:
+            ok = _scalar(value)
+        if not ok:
+            return False
+    return True
+
+
+def response_within_bounds(response: Any) -> bool:
+    """Whether a response fits the shape any question takes (response_well_formed) and its
+    bounds: a text of at most MAX_TEXT_LENGTH characters, at most MAX_RESPONSE_ITEMS short ids."""
+    if not response_well_formed(response):
+        return False
+    for name, value in (response or {}).items():
+        if name == "text":
+            ok = value is None or len(value) <= MAX_TEXT_LENGTH
+        elif name in ("choices", "order"):
+            ok = len(value) <= MAX_RESPONSE_ITEMS and all(_small_scalar(v) for v in value)
         else:
             ok = _small_scalar(value)
         if not ok:

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, cast
 from channels.db import database_sync_to_async
 
 from core import metrics
-from quizzes.grading import InvalidResponse, response_within_bounds, validate_response
+from quizzes.grading import (
+    InvalidResponse,
+    response_well_formed,
+    response_within_bounds,
+    validate_response,
+)
 from realtime import engine, scoring, services
 from realtime import protocol as p
 from realtime.frames import (
@@ -64,6 +69,8 @@ async def answer(hub: Hub, lg: LocalGame, player_id: int, msg: dict) -> dict:
     submission = services.new_submission_id(answer_id)
     if submission is None:
         raise ClientError(p.E_MALFORMED)
+    if not response_well_formed(msg.get("response")):
+        raise ClientError(p.E_INVALID_ANSWER)  # a shape no question takes (an unknown key...)
     if not response_within_bounds(msg.get("response")):
         raise ClientError(p.E_TOO_LARGE)
     pq = await hub.question(lg, cast(int, q))  # answer_error accepted it: the open question

@@ -37,6 +37,7 @@ class AnswersSerializer(StrictTypes, serializers.Serializer):
         from quizzes.grading import (
             MAX_RESPONSE_ITEMS,
             MAX_TEXT_LENGTH,
+            response_well_formed,
             response_within_bounds,
         )
 
@@ -45,11 +46,19 @@ class AnswersSerializer(StrictTypes, serializers.Serializer):
                 _("At most %(max)s answers can be sent at once.") % {"max": MAX_ANSWERS_PER_REQUEST}
             )
         for item in answers:
-            fits = set(item) <= {"question", "response"} and response_within_bounds(
-                item.get("response")
-            )
             question = item.get("question")
-            if not fits or (isinstance(question, str) and len(question) > 20):
+            if not set(item) <= {"question", "response"} or not response_well_formed(
+                item.get("response")
+            ):
+                raise serializers.ValidationError(
+                    _(
+                        'Each answer is {"question": <id>, "response": {...}}, with a response '
+                        "in the form its question takes."
+                    )
+                )
+            if not response_within_bounds(item.get("response")) or (
+                isinstance(question, str) and len(question) > 20
+            ):
                 raise serializers.ValidationError(
                     _(
                         "An answer is too large: at most %(items)s choices and %(chars)s "

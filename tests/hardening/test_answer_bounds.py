@@ -1,6 +1,7 @@
 """Autosave, submit and live answers are bounded: the number of answers, the ids in a list, the
-text length and unknown keys; an oversized answer gets a clear translated 400 (or error frame)
-and nothing of it is stored."""
+text length; an oversized answer gets a clear translated 400 (or error frame) and nothing of it
+is stored. An answer in a shape no question takes (an unknown key, a list for a choice) is told
+so, not that it is too large."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.factories import make_user
 from tests.realtime.conftest import create_game, host_socket, join, make_quiz, player_socket
 
 TOO_LARGE_VI = "Câu trả lời quá lớn"
+WRONG_SHAPE_VI = "Mỗi câu trả lời có dạng"
 
 
 @pytest.fixture
@@ -60,7 +62,6 @@ def _choice(question, attempt=None) -> str:
 @pytest.mark.parametrize(
     "oversize",
     [
-        pytest.param(lambda q: {"choice": _choice(q), "pad": "x" * 100_000}, id="unknown-key"),
         pytest.param(lambda q: {"order": [_choice(q)] * 101}, id="long-order-list"),
         pytest.param(lambda q: {"choices": [_choice(q)] * 101}, id="long-choice-list"),
         pytest.param(lambda q: {"text": "a" * 501}, id="long-text"),
@@ -75,6 +76,31 @@ def test_an_oversized_answer_is_refused_with_a_translated_error_and_nothing_is_s
     response = _save(api_client, attempt, body, action)
     assert response.status_code == 400
     assert TOO_LARGE_VI in str(response.json()["details"]["answers"])
+    assert not ContestAnswer.objects.filter(attempt_id=attempt["id"]).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["answers", "submit"])
+@pytest.mark.parametrize(
+    "misshapen",
+    [
+        pytest.param(lambda q: {"choice": _choice(q), "pad": "x" * 100_000}, id="unknown-key"),
+        pytest.param(lambda q: {"choice": [_choice(q)]}, id="list-for-a-choice"),
+        pytest.param(lambda q: {"choices": _choice(q)}, id="text-for-a-list"),
+        pytest.param(lambda q: {"text": ["a"]}, id="list-for-a-text"),
+        pytest.param(lambda q: _choice(q), id="not-an-object"),
+    ],
+)
+def test_an_answer_in_a_shape_no_question_takes_is_told_so_and_nothing_is_stored(
+    api_client, attempt, action, misshapen
+):
+    question = attempt["questions"][0]
+    body = {"answers": [{"question": question.pk, "response": misshapen(question)}]}
+    response = _save(api_client, attempt, body, action)
+    assert response.status_code == 400
+    details = str(response.json()["details"]["answers"])
+    assert WRONG_SHAPE_VI in details
+    assert TOO_LARGE_VI not in details
     assert not ContestAnswer.objects.filter(attempt_id=attempt["id"]).exists()
 
 
@@ -99,7 +125,7 @@ def test_an_answer_within_the_bounds_is_still_saved(api_client, attempt):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_live_answer_padded_with_unknown_keys_is_refused_as_too_large_and_not_stored():
+async def test_live_answers_too_large_or_misshapen_are_refused_and_not_stored():
     def setup():
         host = make_user("boundhost", roles=["teacher"])
         game = create_game(host, make_quiz(host, ("single",)), time_limit=30)
@@ -114,12 +140,17 @@ async def test_a_live_answer_padded_with_unknown_keys_is_refused_as_too_large_an
         await host_ws.send({"type": "host", "action": "start"})
         question = await player.until("question")
         choice = question["question"]["choices"][0]["id"]
-        padded = {"choice": choice, "pad": "x" * 12_000}
-        await player.send(
-            {"type": "answer", "q": 0, "answer_id": str(uuid.uuid4()), "response": padded}
-        )
-        error = await player.until("error")
-        assert error["code"] == "too_large"
+        for response, code in (
+            ({"choice": choice, "pad": "x" * 12_000}, "invalid_answer"),  # an unknown key
+            ({"choice": [choice]}, "invalid_answer"),
+            ({"text": "a" * 12_000}, "too_large"),
+            ({"choices": [choice] * 101}, "too_large"),
+        ):
+            await player.send(
+                {"type": "answer", "q": 0, "answer_id": str(uuid.uuid4()), "response": response}
+            )
+            error = await player.until("error")
+            assert error["code"] == code, response
         assert await sync_to_async(LiveAnswer.objects.filter(player_id=pid).count)() == 0
         # The same answer without the padding is taken.
         answer_id = str(uuid.uuid4())
