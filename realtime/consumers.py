@@ -163,6 +163,15 @@ class JoinSocket(GameSocket):
 
     client_types = (*p.CLIENT_TYPES, p.C_LOOKUP, p.C_JOIN)
 
+    def __init__(self, scope: dict, send):
+        from contest.fastpath import _language
+
+        super().__init__(scope, send)
+        # Frames without "lang" are answered in the handshake's language (the language cookie,
+        # then Accept-Language), as the API answers the same request.
+        self.lang = _language(scope)
+        self.looked_up: int | None = None  # the game of the last PIN looked up here
+
     async def handle_lookup(self, msg: dict) -> None:
         """The PIN look-up's answer (the form asks for the screen's code and a venue at once)."""
         from realtime.join import socket_lookup
@@ -173,26 +182,37 @@ class JoinSocket(GameSocket):
         body = await socket_lookup(self.scope, msg.get("pin"), self.lang)
         if "code" in body:
             raise ClientError(body["code"], body["details"], message=body["message"])
+        # The game in this process now (its player count first: see handle_join).
+        if await (await get_hub()).game(body["game"]) is not None:
+            self.looked_up = body["game"]
         await self.send_text(dumps({"type": p.S_FOUND, **body}), now=True)
 
     async def handle_join(self, msg: dict) -> None:
+        from realtime.access import player_hello
         from realtime.join import socket_join
+        from realtime.threads import off_thread
 
         if self.lg is not None:
             raise ClientError(p.E_INVALID_ACTION)  # one join per socket: it plays from here on
         self.hello_lang(msg)
         data = {name: msg[name] for name in p.JOIN_FIELDS if name in msg}
-        body, player, arrived = await socket_join(self.scope, data, self.lang)
-        if player is None:
-            if "code" in body:
-                raise ClientError(body["code"], body["details"], message=body["message"])
-            raise ClientError(p.E_NOT_AUTHORISED)  # joined, then gone (the game was deleted)
-        if player.banned:  # kicked the moment they joined
-            raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
         hub = await get_hub()
-        lg = await hub.game(player.game_id)
+        # The hello that counts a player in must come after this process loaded the game, which
+        # starts its player count from the players already counted in: a player counted in
+        # before that is counted twice. One hop for both when the look-up loaded it.
+        held = self.looked_up if self.looked_up in hub.games else None
+        status, body, device, player, arrived = await socket_join(self.scope, data, self.lang, held)
+        if status != 201:
+            raise ClientError(body["code"], body["details"], message=body["message"])
+        lg = await hub.game(body["game"])
         if lg is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
+        if player is None:
+            player, arrived = await off_thread(player_hello)(body["game"], body["player"], device)
+        if player is None:  # joined, then gone (the game was deleted)
+            raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
+        if player.banned:  # kicked the moment they joined
+            raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
         self.game_id = player.game_id
         await self.send_text(dumps({"type": p.S_JOINED, **body}), now=True)
         await self.enter(hub, lg, p.ROLE_PLAYER, player, arrived, None)

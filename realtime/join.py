@@ -222,12 +222,13 @@ def _answer_sync(scope: Scope, data: dict, language: str):
 _answer = off_thread(_answer_sync)
 
 
-def socket_join_sync(scope: Scope, data: dict, language: str):
+def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | None):
     """A join frame on the join socket (realtime/consumers.py JoinSocket), in one hop: the join
-    as the API takes it (join_limited: same limits, input, service and error body), then the
-    player's hello (access.player_hello: the same statement a hello with the new token runs,
-    which counts them in). Returns (the body or the error body, the player or None when refused,
-    whether they just arrived).
+    as the API takes it (join_limited: same limits, input, service and error body), then, when
+    it joined `hello_game` (a game this process holds already), the player's hello
+    (access.player_hello: the statement a hello with the new token runs, which counts them in).
+    Returns (status, the body or the error body, the device id the player joined with, the
+    player or None when refused or not said hello for, whether they just arrived).
 
     The socket's own address, cookies and account stand for the request's: the device cookie
     (realtime/device.py; the play page sets it, since a socket cannot) and a signed-in student's
@@ -247,10 +248,11 @@ def socket_join_sync(scope: Scope, data: dict, language: str):
             device=device,
             user=user if getattr(user, "is_authenticated", False) else None,
         )
-        if status != 201:
-            return body, None, False
-        player, arrived = player_hello(body["game"], body["player"], new_device or device)
-        return body, player, arrived
+        device = new_device or device
+        if status != 201 or body["game"] != hello_game:
+            return status, body, device, None, False
+        player, arrived = player_hello(body["game"], body["player"], device)
+        return status, body, device, player, arrived
 
 
 socket_join = off_thread(socket_join_sync)  # Django's connection handling around it
@@ -313,7 +315,8 @@ def _lookup_sync(scope: Scope, language: str):
 
 
 def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
-    """A look-up frame on the join socket: lookup_limited's body (or error body) for its PIN."""
+    """A look-up frame on the join socket: lookup_limited's body (or error body) for its PIN,
+    which is text, as in the API's query string (a number finds nothing, as a join refuses it)."""
     from django.utils import translation
 
     from core import ratelimit
@@ -321,7 +324,7 @@ def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
     user = scope.get("user")
     with translation.override(language):
         return lookup_limited(
-            pin,
+            pin if isinstance(pin, str) else "",
             address=ratelimit.client_address(_meta(scope)),
             user=user if getattr(user, "is_authenticated", False) else None,
         )[1]

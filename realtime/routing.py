@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from realtime.ceremony import CeremonySocket
 from realtime.consumers import GameSocket, JoinSocket
 from realtime.feed import FeedSocket
+
+
+async def no_such_socket(scope, receive, send) -> None:
+    """Any other WebSocket path (a typo such as /ws/join without its slash): refused at the
+    handshake, as a 403, where Channels' router raised for it (a 500 and a traceback)."""
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 4004})
+
 
 websocket_urlpatterns: list = [
     path("ws/game/<int:game_id>/", GameSocket.as_asgi()),
@@ -16,4 +24,6 @@ websocket_urlpatterns: list = [
     path("ws/feed/game/<int:game_id>/", FeedSocket.as_asgi()),
     path("ws/feed/game/<int:game_id>", FeedSocket.as_asgi()),
     path("ws/ceremony/<int:ceremony_id>/", CeremonySocket.as_asgi()),
+    # Last: every other path.
+    re_path(r"", no_such_socket),  # type: ignore[arg-type]  # an ASGI app, as Channels routes
 ]

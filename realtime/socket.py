@@ -200,8 +200,9 @@ class LiveSocket:
             await self.error(p.E_BUSY)
 
     def hello_lang(self, msg: dict) -> None:
-        if msg.get("lang") in {"vi", "en"}:
-            self.lang = msg["lang"]
+        lang = msg.get("lang")
+        if isinstance(lang, str) and lang in {"vi", "en"}:
+            self.lang = lang
 
     async def handle_ping(self, msg: dict) -> None:
         await self.send_text(dumps(pong_frame(msg.get("t"), now_ms())), now=True)

@@ -238,3 +238,44 @@ async def test_a_pin_look_up_on_the_join_socket_answers_as_the_api_then_the_same
     await phone.send({"type": "lookup", "pin": game.pin})
     assert (await phone.until("error"))["code"] == "invalid_action"
     await phone.close()
+
+
+async def test_a_player_who_joins_a_game_no_one_opened_yet_is_counted_once():
+    """The first join of a game no process holds yet (no host, no screen connected): the host
+    then sees one player, and the answers count towards one, with or without a look-up."""
+    for look_up_first in (False, True):
+        host, game = await sync_to_async(_world)()
+        phone = await JoinPhone().connect()
+        if look_up_first:
+            await phone.send({"type": "lookup", "pin": game.pin})
+            assert (await phone.recv())["type"] == "found"
+        joined = await phone.join(pin=game.pin, nickname="Solo")
+        assert joined["type"] == "joined"
+        assert (await phone.recv())["type"] == "state"
+        hosting = await host_socket(game.id, host)
+        assert hosting.frames[-1]["game"]["players"] == 1
+        await phone.close()
+        await hosting.close()
+
+
+async def test_odd_language_values_and_paths_are_refused_cleanly():
+    _host, game = await sync_to_async(_world)()
+    phone = await JoinPhone(headers=[(b"accept-language", b"en")]).connect()
+    english = (await _api_lookup("0000001", lang="en"))[1]["message"]
+    for lang in (["en"], {}, 7):
+        await phone.send({"type": "lookup", "pin": "0000001", "lang": lang})
+        frame = await phone.recv()
+        # Not a server failure ("busy"): the answer, in the handshake's language.
+        assert frame["code"] == "game_not_found"
+        assert frame["message"] == english
+    # A PIN is text, as in the API's query string: a number finds nothing.
+    await phone.send({"type": "lookup", "pin": int(game.pin)})
+    assert (await phone.recv())["code"] == "game_not_found"
+    await phone.close()
+    from config.asgi import application
+
+    for path in ("/ws/join", "/ws/join/1/", "/ws/nothing/"):
+        comm = WebsocketCommunicator(application, path, headers=[ORIGIN])
+        connected, code = await comm.connect()
+        assert not connected
+        assert code == 4004
