@@ -39,24 +39,12 @@ class JoinPhone(Socket):
 async def _api_join(body: dict, *, client="203.0.113.5", headers=()):
     """POST /api/games/join through Django (the API's view): status and JSON body."""
     from config.asgi import django_asgi_app
+    from tests.hardening.test_join_fastpath import _post
 
-    raw = json.dumps(body).encode()
-    communicator = HttpCommunicator(
-        django_asgi_app,
-        "POST",
-        "/api/games/join",
-        body=raw,
-        headers=[
-            (b"host", b"testserver"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(raw)).encode()),
-            *headers,
-        ],
+    status, reply, _headers, _raw = await _post(
+        django_asgi_app, body, client=client, headers=headers
     )
-    communicator.scope["client"] = (client, 40000)
-    response = await communicator.get_response(timeout=30)
-    await communicator.wait()
-    return response["status"], json.loads(response["body"] or b"null")
+    return status, reply
 
 
 def _world(**settings):
