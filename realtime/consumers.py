@@ -152,14 +152,13 @@ class GameSocket(LiveSocket):
 
 
 class JoinSocket(GameSocket):
-    """/ws/join/: a phone looks its PIN up (protocol.C_LOOKUP), joins with one frame (C_JOIN) and
-    plays on the same socket, instead of GET /api/games/lookup, POST /api/games/join, then a
-    socket and its hello: one connection and one hop to the database threads per step where a
-    ceremony's join burst took two HTTP requests and a socket (bench/README.md). The look-up is
-    the API's too (lookup_limited). The join is the API's (realtime/join.py join_limited: the same limits,
-    input, service and error body); the reply frame `joined` carries the API's body (the token
-    for later hellos on /ws/game/<id>/), then comes the state as after a hello. A refused join
-    leaves the socket open for the next try (another nickname, the screen's code)."""
+    """/ws/join/: a phone looks its PIN up (protocol.C_LOOKUP), joins with one frame (C_JOIN)
+    and plays on the same socket, where a ceremony's join burst made two HTTP requests and then
+    opened a socket and said hello (bench/README.md): one connection, and one hop to the database
+    threads per step. The look-up and the join are the API's (realtime/join.py lookup_limited,
+    join_limited: the same limits, input, service and error body); `found` and `joined` carry
+    the API's bodies (`joined` the token for later hellos on /ws/game/<id>/), then comes the
+    state as after a hello. A refusal leaves the socket open for the next try."""
 
     client_types = (*p.CLIENT_TYPES, p.C_LOOKUP, p.C_JOIN)
 

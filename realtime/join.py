@@ -1,5 +1,7 @@
-"""Joining a live game: the one join reply and PIN look-up reply, and an ASGI fast path for
-POST /api/games/join and GET /api/games/lookup.
+"""Joining a live game: the one join reply and PIN look-up reply, each behind its rate limits
+(`join_limited`, `lookup_limited`), used by an ASGI fast path for POST /api/games/join and
+GET /api/games/lookup and by the join socket's frames (`socket_join`, `socket_lookup`:
+realtime/consumers.py JoinSocket, the way the phone page joins).
 
 A ceremony's join burst (10,000 phones scanning the QR code) went through Django's whole request
 stack: Daphne's HTTP handler, Django's ASGI handler, a dozen middlewares, DRF's request, parsers,
@@ -14,8 +16,8 @@ through `join_reply`, which the API calls too) in one hop to Django's sync threa
 errors in the same shape and language. Anything else goes to Django untouched: a session cookie
 or Authorization header (the player may be signed in; CSRF applies), another content type, a
 body that is not a JSON object or fails the serializer, a Host Django would refuse, a plain-HTTP
-request where Django would redirect to HTTPS. tests/realtime/test_join_fastpath.py proves both
-paths give the same replies to the same requests.
+request where Django would redirect to HTTPS. tests/hardening/test_join_fastpath.py proves both
+paths give the same replies to the same requests, tests/realtime/test_join_socket.py the socket.
 """
 
 from __future__ import annotations
