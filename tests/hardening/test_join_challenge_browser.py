@@ -87,8 +87,8 @@ async def test_the_screen_shows_the_code_and_the_play_form_requires_it(
     await toggle.click()
     await expect(toggle).to_have_attribute("aria-pressed", "false", timeout=TIMEOUT)
     await expect(code_box).to_be_hidden(timeout=TIMEOUT)
-    # The only console errors: Chromium logging the two refused joins (400) above.
-    assert [e for e in errors if "status of 400" not in e] == []
-    assert len(errors) == 2
+    # No console errors: the refused joins above were error frames on the join socket, not
+    # failed requests.
+    assert errors == []
     for page in (host, screen, phone):
         await page.context.close()
