@@ -4,6 +4,8 @@ on the same page gets in; the game then plays on that same socket."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from playwright.async_api import expect
@@ -67,4 +69,35 @@ async def test_a_refused_join_says_why_and_the_next_try_gets_in(
     # One socket from the look-up to the lobby: no HTTP join, no second socket.
     assert [url.split("/", 3)[3] for url in sockets] == ["ws/join/"]
     assert await sync_to_async(Player.objects.filter(game=game, nickname="Minh").count)() == 1
+    assert errors == []
+
+
+async def test_a_wrong_pin_is_told_from_the_look_up_without_a_join_that_costs_a_second_miss(
+    asgi_server, browser
+):
+    """A school behind one address shares its wrong-PIN allowance: a PIN the look-up already
+    found no game for is refused on the page, without sending the join (a second miss)."""
+    errors: list[str] = []
+    phone = await new_page(browser, locale="en", phone=True, errors=errors)
+    sent: list[str] = []
+    found: list[str] = []
+
+    def watch(ws):
+        ws.on("framesent", lambda payload: sent.append(str(payload)))
+        ws.on("framereceived", lambda payload: found.append(str(payload)))
+
+    phone.on("websocket", watch)
+    await phone.goto(f"{asgi_server.url}/play")
+    await phone.fill("#pin", "0000001")
+    await phone.fill("#nickname", "Lan")  # the PIN field's change sends the look-up
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT / 1000
+    while not any("game_not_found" in frame for frame in found):  # the look-up's answer
+        assert loop.time() < deadline, found
+        await asyncio.sleep(0.05)
+    await phone.get_by_role("button", name=TEXT["en"]["enter"]).click()
+    error = phone.locator("#join-error")
+    await expect(error).to_contain_text("PIN", timeout=TIMEOUT)
+    await expect(phone.locator("#pin")).to_have_attribute("aria-invalid", "true")
+    assert [s for s in sent if '"type":"join"' in s.replace(" ", "")] == []
     assert errors == []

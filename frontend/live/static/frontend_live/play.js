@@ -16,7 +16,10 @@ let sock = null;
 // the game is then played on it. `joinFrame`: what it sends on (re)connecting before the join.
 let joinPhase = false;
 let joinFrame = null;
-let lookups = 0; // look-ups sent and not answered yet: the socket answers frames in order
+let lookups = []; // PINs of the look-ups sent and not answered yet (answered in order)
+// Wrong PINs the look-up already reported, with its message: the join does not ask again (each
+// wrong PIN counts toward the address's lockout, which a whole school behind one NAT shares).
+const unknownPins = new Map();
 let joining = null; // {pin, button, form} while the join socket has not answered the join
 let game = {};
 let you = {};
@@ -92,6 +95,10 @@ async function join(event) {
     }
     payload.venue = Number(form.venue.value);
   }
+  if (unknownPins.has(pin)) {
+    button.disabled = false;
+    return showJoinError(unknownPins.get(pin), form.pin);
+  }
   // One frame joins, and the game is played on the same socket (the join API's refusals come
   // back as error frames, the same codes and messages).
   joining = { pin, button, form };
@@ -103,7 +110,7 @@ function sendJoinFrame(frame) {
   if (!sock || !joinPhase) {
     if (sock) sock.stop();
     joinPhase = true;
-    lookups = 0;
+    lookups = [];
     // It sends the latest frame once open (a join socket does not reconnect: see onClose).
     sock = gameSocket({ path: "/ws/join/", hello: () => counted(joinFrame) });
     sock.start();
@@ -113,7 +120,7 @@ function sendJoinFrame(frame) {
 }
 
 function counted(frame) {
-  if (frame.type === "lookup") lookups += 1;
+  if (frame.type === "lookup") lookups.push(frame.pin);
   return frame;
 }
 
@@ -248,11 +255,13 @@ function gameSocket({ gameId, path, hello }) {
 function handle(msg) {
   if (joinPhase) {
     if (msg.type === "found") {
-      lookups = Math.max(0, lookups - 1);
+      lookups.shift();
       return onFound(msg);
     }
-    if (msg.type === "error" && lookups > 0) {
-      lookups -= 1; // a look-up's error (an unknown PIN...) says nothing yet: the join will
+    if (msg.type === "error" && lookups.length) {
+      // A look-up's error says nothing yet (the join will, if pressed); an unknown PIN is kept.
+      const pin = lookups.shift();
+      if (msg.code === "game_not_found") unknownPins.set(pin, msg.message);
       return;
     }
     if (msg.type === "error" && joining) return joinRefused(msg);
