@@ -32,7 +32,7 @@ _CODES = {
 }
 
 
-# DRF's words for a body of `null` (or none) where an object was expected: not translated there.
+# DRF's words for a body of `null` where an object was expected: not translated there.
 _NO_DATA = "No data provided"
 
 
