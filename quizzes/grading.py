@@ -92,10 +92,9 @@ def response_well_formed(response: Any) -> bool:
 
 
 def response_within_bounds(response: Any) -> bool:
-    """Whether a response fits the shape any question takes (response_well_formed) and its
-    bounds: a text of at most MAX_TEXT_LENGTH characters, at most MAX_RESPONSE_ITEMS short ids."""
-    if not response_well_formed(response):
-        return False
+    """Whether a well-formed response (response_well_formed: its callers ask that first) keeps
+    its bounds: a text of at most MAX_TEXT_LENGTH characters, at most MAX_RESPONSE_ITEMS short
+    ids."""
     for name, value in (response or {}).items():
         if name == "text":
             ok = value is None or len(value) <= MAX_TEXT_LENGTH

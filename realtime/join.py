@@ -187,7 +187,6 @@ def join_limited(
 def _answer_sync(scope: Scope, data: dict, language: str):
     """Rate limits, the join, the error: everything in one hop to Django's sync thread. Returns
     a Django response, or None when Django must answer (the input is not valid)."""
-    from django.db import close_old_connections
     from django.http import parse_cookie
     from django.utils import translation
 
@@ -195,33 +194,29 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     from core.errors import json_response, too_many
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
-    close_old_connections()
-    try:
-        with translation.override(language):
-            validated = JoinInput(data=data)
-            if not validated.is_valid():
-                return None  # Django renders the same serializer's errors (and counts them)
-            cookie = _header(scope, b"cookie")
-            cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
-            status, body, new_device = join_limited(
-                validated,
-                address=ratelimit.client_address(_meta(scope)),
-                device=device_read(cookies.get(DEVICE_COOKIE)),
-                user=None,
-            )
-            if status == 429:
-                response = too_many(body["details"]["retry_after"])
-            else:
-                response = json_response(body, status=status)
-            if new_device is not None:
-                device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
-            response["Content-Language"] = language
-            return response
-    finally:
-        close_old_connections()
+    with translation.override(language):
+        validated = JoinInput(data=data)
+        if not validated.is_valid():
+            return None  # Django renders the same serializer's errors (and counts them)
+        cookie = _header(scope, b"cookie")
+        cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
+        status, body, new_device = join_limited(
+            validated,
+            address=ratelimit.client_address(_meta(scope)),
+            device=device_read(cookies.get(DEVICE_COOKIE)),
+            user=None,
+        )
+        if status == 429:
+            response = too_many(body["details"]["retry_after"])
+        else:
+            response = json_response(body, status=status)
+        if new_device is not None:
+            device_cookie_set(response, new_device, secure=scope.get("scheme") == "https")
+        response["Content-Language"] = language
+        return response
 
 
-_answer = off_thread(_answer_sync)
+_answer = off_thread(_answer_sync)  # Django's connection handling around it
 
 
 def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | None):
