@@ -38,6 +38,28 @@ def test_the_launcher_runs_daphne_on_uvloop_unless_told_otherwise():
         assert out.stdout.strip() == expected, out.stderr
 
 
+def test_the_launcher_freezes_the_startup_heap_and_collects_young_objects_less_often():
+    """bench/README.md "Garbage collection": the application is imported, then everything alive
+    is moved out of the collector's reach, and young collections wait for 10,000 objects. A
+    wrong application path is left for Daphne to report."""
+    code = (
+        "import gc, sys; from config import serve; before = gc.get_freeze_count(); "
+        "serve.tune_gc('no.such.module:application'); "
+        "serve.tune_gc('config.asgi:application'); "
+        "print(gc.get_threshold(), 'config.asgi' in sys.modules, gc.get_freeze_count() > before)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "(10000, 10, 10) True True", out.stderr
+    assert serve.GC_THRESHOLDS == (10_000, 10, 10)
+
+
 def test_the_launcher_still_hands_every_received_chunk_to_the_websocket_parser():
     """The lean receive (no debug-log arguments built while debug is off) changes no delivery,
     and with debug logging on the debug line is still written."""
