@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from core.errors import ApplicationError, error_body
+from core.errors import ApplicationError, error_body, wait_message
 
 _CODES = {
     exceptions.ValidationError: ("invalid", lambda: _("The request contains invalid data.")),
@@ -79,7 +79,8 @@ def api_exception_handler(exc, context):
         details = None
     wait = getattr(exc, "wait", None)  # Throttled sets it (not in the DRF stubs)
     if isinstance(exc, exceptions.Throttled) and wait:
-        details = {"retry_after": int(wait)}
+        details = {"retry_after": max(1, int(wait))}
+        message = wait_message(details["retry_after"])
     response.data = error_body(code, message or str(exc), details)
     return response
 

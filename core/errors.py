@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 class ApplicationError(Exception):
@@ -48,12 +48,27 @@ def json_response(data: Any, status: int = 200) -> HttpResponse:
 
 
 def too_many_body(retry_after: int) -> dict[str, Any]:
-    """The body of a refusal by a rate limit (HTTP's 429, the join socket's error frame)."""
-    return error_body(
-        "rate_limited",
-        _("Too many requests. Please slow down."),
-        {"retry_after": max(1, int(retry_after))},
-    )
+    """The body of a refusal by a rate limit (HTTP's 429, the join socket's error frame): the
+    message says how long to wait, as `retry_after` does (a phone's form shows the message; an
+    address locked out by its wrong PINs waits up to 10 minutes)."""
+    wait = max(1, int(retry_after))
+    return error_body("rate_limited", wait_message(wait), {"retry_after": wait})
+
+
+def wait_message(seconds: int) -> str:
+    """'Too many requests' with the wait in seconds, or in whole minutes (rounded up) past 90 s."""
+    if seconds <= 90:
+        return ngettext(
+            "Too many requests. Please try again in %(count)d second.",
+            "Too many requests. Please try again in %(count)d seconds.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = -(-seconds // 60)
+    return ngettext(
+        "Too many requests. Please try again in %(count)d minute.",
+        "Too many requests. Please try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
 
 
 def too_many(retry_after: int) -> HttpResponse:

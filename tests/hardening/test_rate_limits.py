@@ -367,3 +367,29 @@ def test_one_address_cannot_fill_a_game_while_other_addresses_join(api_client, w
         REMOTE_ADDR="203.0.113.80",
     )
     assert joined.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "vietnamese"),
+    [
+        (1, "Please try again in 1 second.", "thử lại sau 1 giây."),
+        (2, "Please try again in 2 seconds.", "thử lại sau 2 giây."),
+        (90, "Please try again in 90 seconds.", "thử lại sau 90 giây."),
+        (91, "Please try again in 2 minutes.", "thử lại sau 2 phút."),
+        (600, "Please try again in 10 minutes.", "thử lại sau 10 phút."),
+    ],
+)
+def test_a_refusal_by_a_rate_limit_says_how_long_to_wait(seconds, english, vietnamese):
+    """The 429 body and the join socket's error frame (core.errors.too_many_body): whole
+    minutes, rounded up, past 90 seconds; never less than a second."""
+    from django.utils import translation
+
+    from core.errors import too_many_body
+
+    with translation.override("en"):
+        body = too_many_body(seconds)
+        assert body["message"] == f"Too many requests. {english}"
+        assert body["details"] == {"retry_after": seconds}
+        assert too_many_body(0)["message"] == "Too many requests. Please try again in 1 second."
+    with translation.override("vi"):
+        assert too_many_body(seconds)["message"] == f"Quá nhiều yêu cầu. Vui lòng {vietnamese}"
