@@ -58,6 +58,8 @@ TO_STAFF = TO_HOST | TO_SCREEN
 # If the process that closed a question dies before scoring it, another one scores it after this.
 SCORE_RETRY_SECONDS = 2.0
 GC_FREEZE = os.environ.get("CQ_GC_FREEZE", "1") == "1"
+# After a game ends (and its podium went out), one full collection frees what it left behind.
+GC_AFTER_END_SECONDS = 1.0
 # How long a process keeps an ended game loaded (podium pages) before it drops it from memory.
 ENDED_GAME_KEEP_SECONDS = 600.0
 # Count frames (players' lobby count, staff's answer count) are coalesced to at most one per this
@@ -407,6 +409,11 @@ class Hub:
         elif state["phase"] == engine.ENDED and lg.gc_frozen:
             lg.gc_frozen = False
             gc.unfreeze()  # the collector may look at it all again (and free the game's cycles)
+            # What the game left is in the oldest generation now, which a server's thresholds
+            # (config/serve.py GC_THRESHOLDS) reach rarely: collected once, after the podium
+            # went out, before another game's start would freeze it again (tests/realtime/
+            # test_crash_soak.py: without this, memory grew by ~5 MiB a game).
+            self.loop.call_later(GC_AFTER_END_SECONDS, gc.collect)
         if lg.timer is not None:
             lg.timer.cancel()
             lg.timer = None
