@@ -69,6 +69,13 @@ RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "60/2")
 # Broadcast feeds and overlays (REST polls and WebSocket connects), per address: a studio's OBS
 # machine runs several overlays plus a graphics system from one address.
 RATE_LIMIT_FEED = os.environ.get("RATE_LIMIT_FEED", "60/10")
+# Live sockets that have not said who they are yet (docs/deploy.md "Sockets that say nothing"):
+# a game socket's hello within WS_HELLO_SECONDS (every page says it on opening), a join
+# socket's join within WS_JOIN_IDLE_SECONDS (a phone at the form), and at most
+# WS_PENDING_PER_ADDRESS such sockets from one address in each server process.
+WS_HELLO_SECONDS = float(os.environ.get("WS_HELLO_SECONDS", "30"))
+WS_JOIN_IDLE_SECONDS = float(os.environ.get("WS_JOIN_IDLE_SECONDS", "600"))
+WS_PENDING_PER_ADDRESS = int(os.environ.get("WS_PENDING_PER_ADDRESS", "1000"))
 
 INSTALLED_APPS = [
     "daphne",

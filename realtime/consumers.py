@@ -161,6 +161,8 @@ class JoinSocket(GameSocket):
     state as after a hello. A refusal leaves the socket open for the next try."""
 
     client_types = (*p.CLIENT_TYPES, p.C_LOOKUP, p.C_JOIN)
+    # A phone opens it at the form: the player may take a while to type a name.
+    identify_within = "WS_JOIN_IDLE_SECONDS"
 
     def __init__(self, scope: dict, send):
         from contest.fastpath import _language

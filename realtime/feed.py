@@ -23,14 +23,13 @@ from realtime import actions
 from realtime import protocol as p
 from realtime.access import MSG_GAME_NOT_FOUND
 from realtime.consumers import GameSocket
-from realtime.frames import CLOSE_HELLO_FAILED
+from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_RATE_LIMITED
 from realtime.hub import game_bus_handlers, get_hub, hub_nowait
 from realtime.models import Game
 from realtime.store import get_store
 
 # The socket's key was rotated, or never was right; the feed is rate-limited.
 CLOSE_KEY_REFUSED = CLOSE_HELLO_FAILED
-CLOSE_RATE_LIMITED = 4029
 
 
 def _game_key(game_id: int) -> str | None:

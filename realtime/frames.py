@@ -16,11 +16,13 @@ from realtime import protocol as p
 from realtime.selectors import PlayQuestion
 
 # Close codes (docs/protocol.md): replaced by a newer connection, hello failed (bad token, key or
-# not the host), kicked, game not found.
+# not the host), kicked, game not found, no hello or join in time, too many (sockets or polls).
 CLOSE_REPLACED = 4000
 CLOSE_HELLO_FAILED = 4001
 CLOSE_KICKED = 4003
 CLOSE_NOT_FOUND = 4004
+CLOSE_NOT_IDENTIFIED = 4008
+CLOSE_RATE_LIMITED = 4029
 
 ERROR_MESSAGES = {
     p.E_MALFORMED: _("The message could not be understood."),

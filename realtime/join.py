@@ -154,6 +154,14 @@ def _meta(scope: Scope) -> dict:
     return meta
 
 
+def scope_address(scope: Scope) -> str:
+    """The real client's address of an ASGI request or socket, as the rate limits key it
+    (core.ratelimit.client_address: the trusted proxy's X-Forwarded-For entry, IPv6 by /64)."""
+    from core import ratelimit
+
+    return ratelimit.client_address(_meta(scope))
+
+
 def join_limited(
     validated: JoinInput, *, address: str, device: str | None, user
 ) -> tuple[int, dict, str | None]:
@@ -190,7 +198,6 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     from django.http import parse_cookie
     from django.utils import translation
 
-    from core import ratelimit
     from core.errors import json_response, too_many
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
@@ -202,7 +209,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
         cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
         status, body, new_device = join_limited(
             validated,
-            address=ratelimit.client_address(_meta(scope)),
+            address=scope_address(scope),
             device=device_read(cookies.get(DEVICE_COOKIE)),
             user=None,
         )
@@ -232,7 +239,6 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
     session come with the handshake."""
     from django.utils import translation
 
-    from core import ratelimit
     from realtime.access import player_hello
     from realtime.device import DEVICE_COOKIE, device_read
 
@@ -241,7 +247,7 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
         user = scope.get("user")
         status, body, new_device = join_limited(
             JoinInput(data=data),
-            address=ratelimit.client_address(_meta(scope)),
+            address=scope_address(scope),
             device=device,
             user=user if getattr(user, "is_authenticated", False) else None,
         )
@@ -294,15 +300,12 @@ def _lookup_sync(scope: Scope, language: str):
 
     from django.utils import translation
 
-    from core import ratelimit
     from core.errors import json_response, too_many
 
     with translation.override(language):
         query = scope.get("query_string", b"").decode("latin-1")
         pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
-        status, body = lookup_limited(
-            pins[-1] if pins else "", address=ratelimit.client_address(_meta(scope))
-        )
+        status, body = lookup_limited(pins[-1] if pins else "", address=scope_address(scope))
         if status == 429:
             response = too_many(body["details"]["retry_after"])
         else:
@@ -316,13 +319,11 @@ def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
     which is text, as in the API's query string (a number finds nothing, as a join refuses it)."""
     from django.utils import translation
 
-    from core import ratelimit
-
     user = scope.get("user")
     with translation.override(language):
         return lookup_limited(
             pin if isinstance(pin, str) else "",
-            address=ratelimit.client_address(_meta(scope)),
+            address=scope_address(scope),
             user=user if getattr(user, "is_authenticated", False) else None,
         )[1]
 

@@ -12,29 +12,50 @@ where a `ClientError` raised anywhere below becomes an error frame (and a close,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable
 
 import orjson
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from realtime import protocol as p
-from realtime.frames import ClientError, pong_frame
+from realtime.frames import CLOSE_NOT_IDENTIFIED, CLOSE_RATE_LIMITED, ClientError, pong_frame
 from realtime.wire import direct_writer, dumps, now_ms, without_session_save, ws_text_frame
 
 logger = logging.getLogger(__name__)
 
+MSG_TOO_MANY_SOCKETS = _(
+    "Too many connections from your network are waiting to join. Please try again in a moment."
+)
+
+# Sockets of this process that have not said who they are yet (no role), per client address.
+_pending: dict[str, int] = {}
+
+
+def pending_sockets(address: str) -> int:
+    """How many sockets from `address` (ratelimit.client_address's key) wait in this process."""
+    return _pending.get(address, 0)
+
 
 class LiveSocket:
     client_types: tuple[str, ...] = (p.C_PING,)
+    # The setting that bounds how long the socket may stay without saying who it is (its role).
+    identify_within = "WS_HELLO_SECONDS"
 
     def __init__(self, scope: dict, send):
         self.scope = scope
         self._send = send
         self._send_data = without_session_save(send)
         self.direct = direct_writer(send)
-        self.role: str | None = None
+        self._role: str | None = None
+        # While without a role: counted in _pending under this address, and closed when due.
+        self.pending_address: str | None = None
+        self.identify_timer: asyncio.TimerHandle | None = None
+        self.expiry: asyncio.Task | None = None
         self.player_id: int | None = None
         self.lang = "vi"
         self.closed = False
@@ -53,6 +74,16 @@ class LiveSocket:
         app.consumer_class = cls  # type: ignore[attr-defined]  # a function's attribute: tests read it
         return app
 
+    @property
+    def role(self) -> str | None:
+        return self._role
+
+    @role.setter
+    def role(self, role: str | None) -> None:
+        self._role = role
+        if role is not None:
+            self.leave_pending()
+
     async def run(self, receive) -> None:
         try:
             while True:
@@ -66,11 +97,48 @@ class LiveSocket:
                     break
         finally:
             self.closed = True
+            self.leave_pending()
             self.detach()
 
     async def on_connect(self) -> None:
-        """Sockets say who they are in hello (the feed overrides this and checks at once)."""
+        """Sockets say who they are in hello (the feed overrides this and checks at once). Until
+        then the socket counts toward its address's sockets that say nothing
+        (WS_PENDING_PER_ADDRESS: over it, refused at once) and is closed if it says nothing for
+        its `identify_within` setting's seconds."""
+        from realtime.join import scope_address
+
+        address = scope_address(self.scope)
         await self._send({"type": "websocket.accept"})
+        if pending_sockets(address) >= settings.WS_PENDING_PER_ADDRESS:
+            with translation.override(self.lang):
+                message = str(MSG_TOO_MANY_SOCKETS)
+            await self.refuse(
+                ClientError(p.E_RATE_LIMITED, close=CLOSE_RATE_LIMITED, message=message)
+            )
+            return
+        if self._role is None:
+            self.pending_address = address
+            _pending[address] = _pending.get(address, 0) + 1
+            seconds = float(getattr(settings, self.identify_within))
+            self.identify_timer = asyncio.get_running_loop().call_later(seconds, self._too_late)
+
+    def leave_pending(self) -> None:
+        """The socket said who it is, or closed: it no longer counts as waiting."""
+        if self.identify_timer is not None:
+            self.identify_timer.cancel()
+            self.identify_timer = None
+        address, self.pending_address = self.pending_address, None
+        if address is not None:
+            left = _pending.get(address, 1) - 1
+            if left > 0:
+                _pending[address] = left
+            else:
+                _pending.pop(address, None)
+
+    def _too_late(self) -> None:
+        self.identify_timer = None
+        if self._role is None and not self.closed:
+            self.expiry = asyncio.ensure_future(self.close(CLOSE_NOT_IDENTIFIED))
 
     def detach(self) -> None:
         """Leave whatever this socket was registered with (closed, replaced, kicked)."""
@@ -130,6 +198,7 @@ class LiveSocket:
         if self.closed:
             return
         self.closed = True
+        self.leave_pending()
         self.detach()
         try:
             await self._send({"type": "websocket.close", "code": code})

@@ -101,3 +101,38 @@ async def test_a_wrong_pin_is_told_from_the_look_up_without_a_join_that_costs_a_
     await expect(phone.locator("#pin")).to_have_attribute("aria-invalid", "true")
     assert [s for s in sent if '"type":"join"' in s.replace(" ", "")] == []
     assert errors == []
+
+
+async def test_a_phone_left_at_the_form_past_the_idle_limit_still_joins(
+    transactional_db, tmp_path, browser, artifacts
+):
+    """The server closes a join socket that has not joined in WS_JOIN_IDLE_SECONDS (docs/deploy.md
+    "Sockets that say nothing"); the student who comes back to the form later still gets in, on
+    a new socket the page opens for the join."""
+    from tests.browser.conftest import AsgiServer, child_env, free_port
+
+    server = AsgiServer(
+        free_port(), tmp_path / "server.log", child_env({"WS_JOIN_IDLE_SECONDS": "1"})
+    )
+    try:
+        host = await sync_to_async(make_user)("idleform-host", roles=["teacher"])
+        game = await sync_to_async(create_game)(host, await sync_to_async(make_quiz)(host))
+        errors: list[str] = []
+        phone = await new_page(browser, locale="vi", phone=True, errors=errors)
+        sockets = []
+        phone.on("websocket", lambda ws: sockets.append(ws))
+        await phone.goto(f"{server.url}/play?pin={game.pin}")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TIMEOUT / 1000
+        while not (sockets and sockets[0].is_closed()):  # the look-up's socket, closed idle
+            assert loop.time() < deadline, sockets
+            await asyncio.sleep(0.05)
+        await phone.fill("#nickname", "Minh")
+        await phone.get_by_role("button", name=TEXT["vi"]["enter"]).click()
+        await expect(phone.locator("#stage")).to_contain_text(TEXT["vi"]["in"], timeout=TIMEOUT)
+        await phone.screenshot(path=str(artifacts / "join-form-after-idle-close-vi.png"))
+        assert [ws.url.split("/", 3)[3] for ws in sockets] == ["ws/join/", "ws/join/"]
+        assert await sync_to_async(Player.objects.filter(game=game, nickname="Minh").count)() == 1
+        assert errors == []
+    finally:
+        server.stop()
