@@ -69,6 +69,19 @@ COUNT_FRAME_INTERVAL = 0.25
 # burst, 4 frames a second to every phone were a share of a join's CPU that grew with N (staff
 # still see every arrival at once, with its nickname).
 LOBBY_FRAME_INTERVAL = 1.0
+# ... and no more often than this many lobby frames a second in all from one process: the
+# interval grows with the players waiting here (10,000 on one process: one count every 5 s).
+# Every frame costs a write and the event loop's two registrations of the socket for writing:
+# with a count every second, 10,000 phones joined one process in 64-65 s, with this in 51-59 s
+# (bench/README.md "What grows with the lobby").
+LOBBY_FRAMES_PER_SECOND = 2000
+
+
+def lobby_interval(players: int) -> float:
+    """Seconds between two lobby counts to the `players` waiting in this process."""
+    return max(LOBBY_FRAME_INTERVAL, players / LOBBY_FRAMES_PER_SECOND)
+
+
 SWITCH_INTERVAL = 0.001
 
 
@@ -364,7 +377,7 @@ class Hub:
         """Players' lobby count: at most one frame per LOBBY_FRAME_INTERVAL (leading + trailing)."""
         if lg.lobby_timer is not None:
             return
-        delay = max(0.0, lg.lobby_sent + LOBBY_FRAME_INTERVAL - time.monotonic())
+        delay = max(0.0, lg.lobby_sent + lobby_interval(len(lg.players)) - time.monotonic())
         lg.lobby_timer = self.loop.call_later(delay, self._lobby_flush, lg)
 
     def _lobby_flush(self, lg: LocalGame) -> None:

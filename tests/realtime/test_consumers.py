@@ -470,3 +470,18 @@ async def test_a_process_that_did_not_open_the_question_loads_it_once_for_a_burs
     finally:
         for sock in [*players, host_ws]:
             await sock.close()
+
+
+def test_a_big_lobby_gets_its_count_less_often_so_the_phones_cost_little_to_tell():
+    """At most LOBBY_FRAMES_PER_SECOND count frames a second from one process: every second up
+    to 2,000 players waiting here, then less often (10,000 on one process: every 5 s)."""
+    from realtime.hub import lobby_interval
+
+    assert lobby_interval(0) == lobby_interval(12) == lobby_interval(2000) == 1.0
+    assert lobby_interval(5000) == 2.5
+    assert lobby_interval(10_000) == 5.0
+    sizes = range(0, 20_001, 250)
+    assert all(n / lobby_interval(n) <= 2000 for n in sizes)  # frames a second, in all
+    assert all(
+        lobby_interval(a) <= lobby_interval(b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    )
