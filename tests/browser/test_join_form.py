@@ -136,3 +136,80 @@ async def test_a_phone_left_at_the_form_past_the_idle_limit_still_joins(
         assert errors == []
     finally:
         server.stop()
+
+
+async def test_a_wrong_pin_sent_at_once_costs_one_miss_not_two(asgi_server, browser):
+    """A school behind one address shares 20 wrong-PIN misses: pressing the button right after
+    typing a wrong PIN waits for that PIN's look-up and never sends the join as well (a second
+    miss)."""
+    host = await sync_to_async(make_user)("typo-host", roles=["teacher"])
+    game = await sync_to_async(create_game)(host, await sync_to_async(make_quiz)(host))
+    wrong = "0000001" if game.pin != "0000001" else "0000002"
+    errors: list[str] = []
+    phone = await new_page(browser, locale="en", phone=True, errors=errors)
+    sent, received = _watch_frames(phone)
+    await phone.goto(f"{asgi_server.url}/play?pin={game.pin}")  # the socket is open, found
+    await _until(lambda: any('"found"' in frame for frame in received))
+    await phone.fill("#nickname", "Lan")
+    await phone.fill("#pin", wrong)
+    # Straight from the PIN to the button: leaving the field sends the look-up, the press comes
+    # before its answer.
+    await phone.get_by_role("button", name=TEXT["en"]["enter"]).click()
+    await expect(phone.locator("#join-error")).to_contain_text("PIN", timeout=TIMEOUT)
+    assert (_count(sent, "lookup"), _count(sent, "join")) == (2, 0)
+    assert errors == []
+
+
+async def test_a_pin_refused_while_its_game_was_locked_is_asked_again(asgi_server, browser):
+    """The QR code's link looked the PIN up while the host had the game locked; once unlocked,
+    the form does not keep refusing it: a refusal is used for one press, the next asks again."""
+    host = await sync_to_async(make_user)("lockedform-host", roles=["teacher"])
+    game = await sync_to_async(create_game)(host, await sync_to_async(make_quiz)(host))
+    await sync_to_async(_set_locked)(game, True)
+    errors: list[str] = []
+    phone = await new_page(browser, locale="en", phone=True, errors=errors)
+    sent, received = _watch_frames(phone)
+    await phone.goto(f"{asgi_server.url}/play?pin={game.pin}")
+    await _until(lambda: any("game_not_found" in frame for frame in received))
+    await sync_to_async(_set_locked)(game, False)
+    await phone.fill("#nickname", "Lan")
+    button = phone.get_by_role("button", name=TEXT["en"]["enter"])
+    await button.click()  # told what the look-up said, without asking again
+    await expect(phone.locator("#join-error")).to_contain_text("PIN", timeout=TIMEOUT)
+    assert (_count(sent, "lookup"), _count(sent, "join")) == (1, 0)
+    await button.click()  # asked again: the game is open now
+    await expect(phone.locator("#stage")).to_contain_text(TEXT["en"]["in"], timeout=TIMEOUT)
+    assert (_count(sent, "lookup"), _count(sent, "join")) == (2, 1)
+    assert await phone.locator("#conn").is_hidden()  # nothing said "Reconnecting…"
+    assert errors == []
+
+
+def _watch_frames(page) -> tuple[list[str], list[str]]:
+    sent: list[str] = []
+    received: list[str] = []
+
+    def watch(ws):
+        ws.on("framesent", lambda payload: sent.append(str(payload).replace(" ", "")))
+        ws.on("framereceived", lambda payload: received.append(str(payload).replace(" ", "")))
+
+    page.on("websocket", watch)
+    return sent, received
+
+
+def _count(frames: list[str], kind: str) -> int:
+    return sum(f'"type":"{kind}"' in frame for frame in frames)
+
+
+async def _until(condition) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT / 1000
+    while not condition():
+        assert loop.time() < deadline
+        await asyncio.sleep(0.05)
+
+
+def _set_locked(game, locked: bool) -> None:
+    from realtime.models import Game
+
+    row = Game.objects.get(id=game.id)
+    Game.objects.filter(id=game.id).update(state={**row.state, "locked": locked})

@@ -158,8 +158,11 @@ export function formatNumber(n, lang) {
 export function connStatus(node) {
   return (status) => {
     if (!node) return;
-    node.hidden = status === "open";
-    node.textContent = status === "open" ? "" : gettext("Reconnecting…");
+    // "stopped": the page gave the socket up (kicked, replaced, a join socket closed before a
+    // join): nothing is reconnecting, and the page says what happened itself.
+    const quiet = status === "open" || status === "stopped";
+    node.hidden = quiet;
+    node.textContent = quiet ? "" : gettext("Reconnecting…");
   };
 }
 

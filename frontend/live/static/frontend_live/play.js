@@ -17,10 +17,14 @@ let sock = null;
 let joinPhase = false;
 let joinFrame = null;
 let lookups = []; // PINs of the look-ups sent and not answered yet (answered in order)
-// Wrong PINs the look-up already reported, with its message: the join does not ask again (each
-// wrong PIN counts toward the address's lockout, which a whole school behind one NAT shares).
-const unknownPins = new Map();
-let joining = null; // {pin, button, form} while the join socket has not answered the join
+// What the last look-up of each PIN said: {found: true}, or {found: false, error} (its error
+// frame). A join is sent only for a PIN its look-up found; pressing "Enter" waits for the PIN's
+// look-up, so a wrong PIN costs one miss per try, not two: the misses lock out the address,
+// which a whole school behind one NAT shares.
+const pinAnswers = new Map();
+// {pin, button, form, payload, sent} from the press until the join is answered (`sent`: the join
+// frame went out; before that, the PIN's look-up is awaited).
+let joining = null;
 let game = {};
 let you = {};
 let current = null; // the question frame being played
@@ -95,14 +99,26 @@ async function join(event) {
     }
     payload.venue = Number(form.venue.value);
   }
-  if (unknownPins.has(pin)) {
-    button.disabled = false;
-    return showJoinError(unknownPins.get(pin), form.pin);
-  }
-  // One frame joins, and the game is played on the same socket (the join API's refusals come
-  // back as error frames, the same codes and messages).
-  joining = { pin, button, form };
-  sendJoinFrame({ type: "join", v: 1, ...payload, lang });
+  joining = { pin, button, form, payload, sent: false };
+  // The PIN's look-up: answered (a refusal is used once: the next press asks again, the game may
+  // have opened since), on its way, or to send now.
+  if (pinAnswers.has(pin)) return afterLookup(pin);
+  if (!joinPhase || !lookups.includes(pin)) sendJoinFrame({ type: "lookup", pin, lang });
+}
+
+/** One frame joins, and the game is played on the same socket (the join API's refusals come
+ * back as error frames, the same codes and messages). */
+function sendJoin() {
+  joining.sent = true;
+  sendJoinFrame({ type: "join", v: 1, ...joining.payload, lang });
+}
+
+/** A look-up of `pin` was answered: a press waiting for it joins, or hears why not. */
+function afterLookup(pin) {
+  if (!joining || joining.sent || joining.pin !== pin || lookups.includes(pin)) return;
+  const answer = pinAnswers.get(pin);
+  if (answer.found) return sendJoin();
+  joinRefused(answer.error);
 }
 
 function sendJoinFrame(frame) {
@@ -148,6 +164,7 @@ function joinRefused(error) {
     return showJoinError(gettext("No connection. Check your network and try again."), form.pin);
   }
   joinFrame = { type: "lookup", pin, lang }; // the socket stays open for the next try
+  pinAnswers.delete(pin); // the next press looks the PIN up again (the game may have changed)
   const challengeRow = $("#challenge-row");
   let field = error.code === "nickname_taken" || error.code === "nickname_invalid" ? form.nickname : form.pin;
   if (error.code === "venue_required" || error.code === "venue_unknown") {
@@ -255,14 +272,16 @@ function gameSocket({ gameId, path, hello }) {
 function handle(msg) {
   if (joinPhase) {
     if (msg.type === "found") {
-      lookups.shift();
-      return onFound(msg);
+      const pin = lookups.shift();
+      pinAnswers.set(pin, { found: true });
+      onFound(msg);
+      return afterLookup(pin);
     }
     if (msg.type === "error" && lookups.length) {
-      // A look-up's error says nothing yet (the join will, if pressed); an unknown PIN is kept.
+      // A look-up's error says nothing yet, unless "Enter" was pressed and waits for it.
       const pin = lookups.shift();
-      if (msg.code === "game_not_found") unknownPins.set(pin, msg.message);
-      return;
+      pinAnswers.set(pin, { found: false, error: msg });
+      return afterLookup(pin);
     }
     if (msg.type === "error" && joining) return joinRefused(msg);
     if (msg.type === "joined" && joining) return onJoined(msg);
