@@ -31,7 +31,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from core.strict import StrictTypes
-from realtime.threads import off_thread
+from realtime.threads import JOIN_THREADS, Turns, off_thread
 
 ROUTE = "game-join"
 PATH = "/api/games/join"
@@ -154,6 +154,22 @@ def _meta(scope: Scope) -> dict:
     return meta
 
 
+# Look-ups and joins in flight on the database threads from one address, in this process (the
+# join socket's frames and the HTTP fast path's requests alike); the rest wait their turn.
+ADDRESS_IN_FLIGHT = JOIN_THREADS // 2  # the other half serves everyone else meanwhile
+address_turns = Turns(ADDRESS_IN_FLIGHT)
+
+
+def by_address(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """`fn(scope, ...)` in its address's turn (address_turns)."""
+
+    async def run(scope: Scope, *args: Any) -> Any:
+        async with address_turns.turn(scope_address(scope)):
+            return await fn(scope, *args)
+
+    return run
+
+
 def scope_address(scope: Scope) -> str:
     """The real client's address of an ASGI request or socket, as the rate limits key it
     (core.ratelimit.client_address: the trusted proxy's X-Forwarded-For entry, IPv6 by /64)."""
@@ -223,7 +239,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
         return response
 
 
-_answer = off_thread(_answer_sync)  # Django's connection handling around it
+_answer = by_address(off_thread(_answer_sync))  # Django's connection handling around it
 
 
 def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | None):
@@ -258,7 +274,7 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
         return status, body, device, player, arrived
 
 
-socket_join = off_thread(socket_join_sync)  # Django's connection handling around it
+socket_join = by_address(off_thread(socket_join_sync))  # Django's connection handling around it
 
 
 def lookup_reply(*, pin: Any, user) -> dict:
@@ -328,8 +344,8 @@ def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
         )[1]
 
 
-socket_lookup = off_thread(socket_lookup_sync)
-_lookup = off_thread(_lookup_sync)
+socket_lookup = by_address(off_thread(socket_lookup_sync))
+_lookup = by_address(off_thread(_lookup_sync))
 
 
 class _Host:

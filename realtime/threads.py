@@ -9,6 +9,9 @@ the rest).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,3 +35,59 @@ def off_thread(fn: Callable) -> Callable[..., Awaitable[Any]]:
             close_old_connections()
 
     return sync_to_async(run, thread_sensitive=False, executor=_executor)
+
+
+class Turns:
+    """At most `limit` calls in flight per key (a client's address); the others wait their turn
+    here, in order, without taking a thread. The database threads are few and served in order:
+    one machine flooding look-ups of a valid PIN (each one succeeds, so no rate limit holds it
+    back) kept every other school's look-ups and joins waiting behind its own for seconds."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.busy: dict[str, int] = {}
+        self.waiting: dict[str, deque[asyncio.Future]] = {}
+
+    def in_flight(self, key: str) -> int:
+        return self.busy.get(key, 0)
+
+    async def acquire(self, key: str) -> None:
+        if self.busy.get(key, 0) < self.limit:
+            self.busy[key] = self.busy.get(key, 0) + 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(key, deque()).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release(key)  # handed over just as it was cancelled: pass it on
+            else:
+                self.waiting[key].remove(turn)
+                if not self.waiting[key]:
+                    del self.waiting[key]
+            raise
+
+    def release(self, key: str) -> None:
+        queue = self.waiting.get(key)
+        while queue:
+            turn = queue.popleft()
+            if not queue:
+                del self.waiting[key]
+            if not turn.done():
+                turn.set_result(None)  # handed over: still one in flight for this key
+                return
+            queue = self.waiting.get(key)
+        left = self.busy.get(key, 1) - 1
+        if left > 0:
+            self.busy[key] = left
+        else:
+            self.busy.pop(key, None)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str):
+        await self.acquire(key)
+        try:
+            yield
+        finally:
+            self.release(key)
