@@ -28,6 +28,20 @@ TEXT_FIELDS = (
 )
 
 
+# The widest whole number the database holds (PostgreSQL's bigint, SQLite's INTEGER).
+BIGINT_MAX = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """A row's id in API input: a whole number the database can hold (a bigger one is refused as
+    input, where the query it reached failed with a server error)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", -BIGINT_MAX - 1)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(**kwargs)
+
+
 # A mixin for serializers: typed as one, a plain class at run time (it comes first in the MRO).
 if TYPE_CHECKING:
     _Base = serializers.Serializer

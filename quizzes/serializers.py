@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.strict import StrictTypes
+from core.strict import IdField, StrictTypes
 from quizzes import limits
 from quizzes.models import Question, QuestionType, Quiz, QuizDrawRule, QuizItem, Tag, Theme
 from quizzes.permissions import (
@@ -222,7 +222,7 @@ class RejectSerializer(StrictTypes, serializers.Serializer):
 
 class BulkSerializer(StrictTypes, serializers.Serializer):
     action = serializers.ChoiceField(choices=["publish", "archive"])
-    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=500)
+    ids = serializers.ListField(child=IdField(), allow_empty=False, max_length=500)
 
 
 class BulkFailureSerializer(serializers.Serializer):
@@ -315,7 +315,7 @@ class QuizSummarySerializer(QuizSerializer):
 
 
 class QuizItemInputSerializer(StrictTypes, serializers.Serializer):
-    question = serializers.IntegerField()
+    question = IdField()
     time_limit = serializers.IntegerField(required=False, allow_null=True, default=None)
     points = serializers.IntegerField(required=False, allow_null=True, default=None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from contest.models import Contest, Round
-from core.strict import StrictTypes
+from core.strict import IdField, StrictTypes
 
 
 class ContestSerializer(StrictTypes, serializers.Serializer):
@@ -52,7 +52,7 @@ class RoundSerializer(StrictTypes, serializers.Serializer):
 
 
 class CorrectionSerializer(StrictTypes, serializers.Serializer):
-    question = serializers.IntegerField()
+    question = IdField()
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
     correct = serializers.ListField(child=serializers.CharField(), required=False)
     key = serializers.DictField(required=False)

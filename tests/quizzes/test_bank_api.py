@@ -406,3 +406,23 @@ def test_a_page_that_is_not_a_number_from_1_is_refused_with_a_translated_reason(
     assert reply.status_code == 400
     assert reply.json()["details"]["page"] == ["Hãy nhập số trang từ 1 trở lên."]
     assert client.get(path, {"page": "1"}).status_code == 200
+
+
+@pytest.mark.parametrize("huge", [2**63, -(2**63) - 1, 10**30])
+def test_an_id_no_database_can_hold_is_refused_as_input_not_a_server_error(
+    api_client, reviewer, huge
+):
+    """The schema fuzzer's find: a bulk action over an id past 64 bits reached the query and
+    failed there (500); it is invalid input, and a quiz item or a correction's question too."""
+    client = as_user(api_client, reviewer)
+    response = client.post(
+        "/api/questions/bulk/", {"action": "publish", "ids": [huge]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "ids" in response.json()["details"]
+    largest = client.post(
+        "/api/questions/bulk/", {"action": "publish", "ids": [2**63 - 1]}, format="json"
+    )
+    assert largest.status_code == 200
+    assert [f["code"] for f in largest.json()["failed"]] == ["not_found"]
