@@ -165,12 +165,7 @@ class JoinSocket(GameSocket):
     identify_within = "WS_JOIN_IDLE_SECONDS"
 
     def __init__(self, scope: dict, send):
-        from contest.fastpath import _language
-
         super().__init__(scope, send)
-        # Frames without "lang" are answered in the handshake's language (the language cookie,
-        # then Accept-Language), as the API answers the same request.
-        self.lang = _language(scope)
         self.looked_up: int | None = None  # the game of the last PIN looked up here
 
     async def handle_lookup(self, msg: dict) -> None:

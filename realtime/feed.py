@@ -14,16 +14,17 @@ from urllib.parse import parse_qs
 import orjson
 from asgiref.sync import sync_to_async
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contest.models import overlay_key_ok
 from core import ratelimit
-from core.errors import error_body
+from core.errors import error_body, wait_message
 from realtime import actions
 from realtime import protocol as p
 from realtime.access import MSG_GAME_NOT_FOUND
 from realtime.consumers import GameSocket
-from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_RATE_LIMITED
+from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_RATE_LIMITED, ClientError
 from realtime.hub import game_bus_handlers, get_hub, hub_nowait
 from realtime.models import Game
 from realtime.store import get_store
@@ -44,16 +45,26 @@ class FeedSocket(GameSocket):
     async def on_connect(self) -> None:
         await self._send({"type": "websocket.accept"})
         query = parse_qs((self.scope.get("query_string") or b"").decode("latin-1"))
-        lang = (query.get("lang") or ["vi"])[0]
-        self.lang = lang if lang in {"vi", "en"} else "vi"
+        lang = (query.get("lang") or [""])[0]
+        if lang in {"vi", "en"}:  # else the handshake's (LiveSocket)
+            self.lang = lang
         headers = dict(self.scope.get("headers") or ())
         meta = {
             "REMOTE_ADDR": (self.scope.get("client") or ("unknown",))[0],
             "HTTP_X_FORWARDED_FOR": headers.get(b"x-forwarded-for", b"").decode("latin-1"),
         }
-        if await sync_to_async(ratelimit.feed_wait)(meta) is not None:
-            await self.error(p.E_RATE_LIMITED)
-            await self.close(CLOSE_RATE_LIMITED)
+        wait = await sync_to_async(ratelimit.feed_wait)(meta)
+        if wait is not None:  # new connections from this address, not messages, are too many
+            with translation.override(self.lang):
+                message = wait_message(wait)
+            await self.refuse(
+                ClientError(
+                    p.E_RATE_LIMITED,
+                    {"retry_after": wait},
+                    close=CLOSE_RATE_LIMITED,
+                    message=message,
+                )
+            )
             return
         key = (query.get("key") or [""])[0]
         expected = await sync_to_async(_game_key)(self.game_id)

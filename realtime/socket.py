@@ -47,6 +47,8 @@ class LiveSocket:
     identify_within = "WS_HELLO_SECONDS"
 
     def __init__(self, scope: dict, send):
+        from contest.fastpath import _language
+
         self.scope = scope
         self._send = send
         self._send_data = without_session_save(send)
@@ -57,7 +59,9 @@ class LiveSocket:
         self.identify_timer: asyncio.TimerHandle | None = None
         self.expiry: asyncio.Task | None = None
         self.player_id: int | None = None
-        self.lang = "vi"
+        # Until a frame says otherwise ("lang" in hello or join), in the handshake's language (the
+        # language cookie, then Accept-Language), as the API answers the same browser.
+        self.lang = _language(scope)
         self.closed = False
         # While hello builds the first frame, broadcasts are held here so that frame comes first.
         self.held: list[str] | None = None

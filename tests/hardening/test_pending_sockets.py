@@ -69,8 +69,8 @@ async def test_one_address_holds_a_bounded_number_of_sockets_that_have_not_joine
     refused = await silent.recv()
     assert refused["type"] == "error"
     assert refused["code"] == "rate_limited"
-    assert refused["message"] == (  # the socket's language: Vietnamese until a hello says else
-        "Có quá nhiều kết nối từ mạng của bạn đang chờ vào. Vui lòng thử lại sau giây lát."
+    assert refused["message"] == (  # the handshake's language (the tests' default: English)
+        "Too many connections from your network are waiting to join. Please try again in a moment."
     )
     assert await _closed(silent) == CLOSE_TOO_MANY
     # Another address is not held back ...
@@ -93,3 +93,27 @@ async def test_one_address_holds_a_bounded_number_of_sockets_that_have_not_joine
     assert (await late[0].join(pin=game.pin, nickname="Nam"))["type"] == "joined"
     for sock in (waiting[0], waiting[2], elsewhere, another, player, late[0], late[1]):
         await sock.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+async def test_a_game_socket_refused_before_its_hello_answers_in_the_browsers_language(
+    settings, lang
+):
+    """Before a hello says its "lang", a socket answers in its handshake's language (the
+    language cookie, then Accept-Language), as the join socket and the API do."""
+    settings.WS_PENDING_PER_ADDRESS = 0
+    _host, game = await sync_to_async(_world)()
+    sock = Socket(game.id, headers=[(b"accept-language", lang.encode())])
+    sock.comm.scope["client"] = ("203.0.113.95", 41000)
+    await sock.connect()
+    refused = await sock.recv()
+    assert refused["code"] == "rate_limited"
+    assert (
+        refused["message"]
+        == {
+            "en": "Too many connections from your network are waiting to join. Please try again "
+            "in a moment.",
+            "vi": "Có quá nhiều kết nối từ mạng của bạn đang chờ vào. Vui lòng thử lại sau giây lát.",
+        }[lang]
+    )
+    assert await _closed(sock) == CLOSE_TOO_MANY

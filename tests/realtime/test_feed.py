@@ -241,3 +241,7 @@ async def test_feed_polls_and_connects_are_rate_limited(settings):
             await feed.close()
     assert [f["type"] for f in frames] == ["state", "state", "error"]
     assert frames[2]["code"] == "rate_limited"
+    # It says how long to wait for a new connection (it sent no message to slow down).
+    wait = frames[2]["details"]["retry_after"]
+    assert wait >= 1
+    assert frames[2]["message"].startswith("Too many requests. Please try again in")
