@@ -62,10 +62,12 @@ class Turns:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self.release(key)  # handed over just as it was cancelled: pass it on
-            else:
-                self.waiting[key].remove(turn)
-                if not self.waiting[key]:
-                    del self.waiting[key]
+            else:  # still queued, unless a release already passed it over
+                queue = self.waiting.get(key)
+                if queue is not None and turn in queue:
+                    queue.remove(turn)
+                    if not queue:
+                        del self.waiting[key]
             raise
 
     def release(self, key: str) -> None:

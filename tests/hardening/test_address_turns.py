@@ -74,3 +74,18 @@ async def test_turns_are_served_in_order_and_a_caller_that_gives_up_frees_its_pl
     assert turns.in_flight("a") == 0
     assert turns.waiting == {}
     assert turns.busy == {}
+
+
+async def test_a_turn_released_while_its_waiter_is_being_cancelled_is_not_lost():
+    turns = Turns(1)
+    await turns.acquire("a")
+    waiter = asyncio.create_task(turns.acquire("a"))
+    await asyncio.sleep(0)  # queued
+    waiter.cancel()
+    turns.release("a")  # before the waiter has run its cancellation: the turn is not handed to it
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert turns.in_flight("a") == 0
+    assert turns.waiting == {}
+    await turns.acquire("a")  # free for the next caller
+    assert turns.in_flight("a") == 1
