@@ -4,6 +4,8 @@ with blanks asks first and never shows "00:00" afterwards, and the resume link c
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -135,3 +137,80 @@ async def test_the_handed_in_badge_stays_on_one_line_on_a_360px_phone(
     assert lines == 1
     await assert_fits(page)
     await page.screenshot(path=str(artifacts / "contest-attempt-handed-in-vi.png"))
+
+
+def _handed_in():
+    from contest.models import Attempt
+
+    attempt = Attempt.objects.get()
+    return attempt.status, attempt.prediction, attempt.answers.count()
+
+
+async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an_error(
+    asgi_server, browser
+):
+    """A slow hand-in (a loaded server) must not race the prediction's own save into a 409."""
+    slug, round_id, token = await sync_to_async(_setup)()
+    base = asgi_server.url
+    errors: list[str] = []
+    page = await new_page(browser, phone=True, errors=errors)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".answer")
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('saved')")
+
+    async def slow(route):
+        response = await route.fetch()  # handed in on the server; the answer is slow to come back
+        await asyncio.sleep(1.5)  # longer than the prediction's 600 ms wait before it saves
+        await route.fulfill(response=response)
+
+    await page.route("**/submit/", slow)
+    await page.locator("#palette button").nth(2).click()
+    await page.click("#keep-order")
+    await page.click("#next")
+    await page.fill("#prediction", "7")
+    await page.click("#submit")
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#done:not([hidden])")
+    await asyncio.sleep(1.5)  # a late save would land now
+    assert await page.locator("#attempt-error").is_hidden(), await page.inner_text("#attempt-error")
+    assert await page.inner_text("#clock") == "Handed in"
+    assert await sync_to_async(_handed_in)() == ("submitted", 7, 2)
+    assert errors == []
+
+
+async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_retry(
+    asgi_server, browser
+):
+    """The hand-in carries the answers not saved yet; if it fails, they must not be dropped."""
+    slug, round_id, token = await sync_to_async(_setup)()
+    base = asgi_server.url
+    page = await new_page(browser, phone=True)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".answer")
+    failed = []
+
+    async def fail_once(route):
+        if not failed:
+            failed.append(route.request.post_data_json)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await page.route("**/submit/", fail_once)
+    await page.route("**/answers/", lambda route: route.abort("connectionreset"))
+    await page.locator("#palette button").nth(2).click()
+    await page.click("#keep-order")  # saved with the hand-in, not on its own
+    await page.click("#next")
+    await page.click("#submit")
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#attempt-error:not([hidden])")
+    assert len(failed) == 1
+    assert len(failed[0]["answers"]) == 1
+    await page.unroute("**/answers/")
+    await page.click("#submit")
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#done:not([hidden])")
+    assert await sync_to_async(_handed_in)() == ("submitted", None, 1)

@@ -15,6 +15,7 @@ const answers = new Map(); // question id -> response
 let prediction = null;
 let pending = new Map();
 let saving = null;
+let submitting = false;
 let finished = false;
 
 function showError(message) {
@@ -25,7 +26,9 @@ function showError(message) {
 function setSaveState(text) { byId("save-state").textContent = text; }
 
 async function flush() {
-  if (saving || finished) return;
+  // A hand-in under way carries what is pending itself: a save racing it would find the attempt
+  // handed in (409) and tell the participant so.
+  if (saving || finished || submitting) return;
   if (pending.size === 0 && prediction === null) return;
   const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
   pending = new Map();
@@ -194,21 +197,26 @@ function finish(message, timeUp = false) {
   byId("clock").classList.add("over");
 }
 
+/** Hands in with every answer not saved yet; a failed hand-in keeps them for the next try. */
 async function submit(timeUp = false) {
-  if (finished) return;
+  if (finished || submitting) return;
+  submitting = true;
+  clearTimeout(debounce);
+  byId("submit").disabled = true;
+  if (saving) await saving; // a failed save puts its answers back in `pending`
   const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
-  pending = new Map();
   const body = { answers: batch };
   const p = byId("prediction").value.trim();
   if (p !== "") body.prediction = Number(p);
-  byId("submit").disabled = true;
   try {
-    if (saving) await saving;
-      await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
-      finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "", timeUp);
+    await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
+    pending = new Map();
+    finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "", timeUp);
   } catch (error) {
     if (error.status === 409) finish(error.message);
     else { showError(error.message); byId("submit").disabled = false; }
+  } finally {
+    submitting = false;
   }
 }
 
