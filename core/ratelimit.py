@@ -34,6 +34,8 @@ from typing import Any
 
 from django.conf import settings
 
+from core.text import PIN_MAX_LENGTH, digit_code
+
 # One script runs a whole plan (a list of steps, see _Step) atomically: every bucket and window
 # a request touches, in one Redis round trip (EVALSHA with the sha cached by redis-py's Script,
 # which loads the script again on NOSCRIPT). KEYS[i] is step i's key; ARGV[1] is now (seconds,
@@ -393,9 +395,9 @@ def register_failed_guess(code: str) -> None:
 def pin_of(data: Any) -> str:
     """The PIN a join names (its per-game buckets); "" if there is none to read. Django's
     middleware and the join fast path (realtime/join.py) read it alike."""
-    pin = data.get("pin") if isinstance(data, dict) else None
-    pin = str(pin).strip() if isinstance(pin, str | int) and not isinstance(pin, bool) else ""
-    return pin if pin.isdigit() and len(pin) <= 12 else ""
+    return digit_code(
+        data.get("pin") if isinstance(data, dict) else None, max_length=PIN_MAX_LENGTH
+    )
 
 
 def request_token(headers, cookies) -> str | None:

@@ -69,3 +69,25 @@ def normalize_answer(
     if ignore_case:
         text = text.casefold()
     return text
+
+
+PIN_MAX_LENGTH = 12  # a game PIN's digits at most (games get 7; the join API reads up to 12)
+
+# Full-width digits (U+FF10-FF19), which CJK and some Vietnamese input modes type, and ASCII's.
+_WIDE_DIGITS = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)})
+
+
+def digit_code(raw: object, *, max_length: int) -> str:
+    """A code typed as digits (a game PIN, the screen's join code): spaces around it dropped and
+    full-width digits read as ASCII ones; "" unless that leaves 1 to max_length ASCII digits
+    (superscripts and other scripts' digits are not the code's)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        return ""
+    text = str(raw).strip().translate(_WIDE_DIGITS)
+    return text if text.isascii() and text.isdigit() and len(text) <= max_length else ""
+
+
+def typed_digits(text: str, *, max_length: int) -> str:
+    """The digits someone typed in a code's box ("481 9203", "４８１９２０３"): full-width digits
+    read as ASCII ones, everything else dropped (play.js `typedDigits` reads the box alike)."""
+    return "".join(ch for ch in text.translate(_WIDE_DIGITS) if "0" <= ch <= "9")[:max_length]

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError, NotFoundError
+from core.text import digit_code
 from realtime.access import MSG_GAME_NOT_FOUND, may_host
 from realtime.models import Game
 
@@ -63,7 +64,7 @@ def challenge_check(*, game: Game, code: Any, now: float | None = None) -> None:
         return
     if code is None or (isinstance(code, str) and not code.strip()):
         raise ApplicationError("challenge_required", MSG_CHALLENGE_REQUIRED)
-    given = str(code).strip() if isinstance(code, str | int) and not isinstance(code, bool) else ""
+    given = digit_code(code, max_length=DIGITS)  # "" (not the code's digits) matches no code
     window = _window(time.time() if now is None else now)
     accepted = [challenge_code(game.secret, w) for w in (window, window - 1)]
     # Compare with every accepted code (no early exit): timing says nothing about which matched.

@@ -25,6 +25,7 @@ from contest.selectors import live_round_for_game, quiz_key_hidden_from
 from contest.services.results import live_round_game_set, live_round_results_record
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.roles import is_teacher
+from core.text import PIN_MAX_LENGTH, digit_code
 from quizzes.models import Question, Quiz
 from quizzes.selectors import quiz_get, quiz_list
 from realtime import access, engine
@@ -287,9 +288,10 @@ def game_for_pin(pin: Any, user=None) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
     for someone else's practice game (only its host may join: it may hold unpublished drafts)."""
     not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
-    if not isinstance(pin, str | int) or not str(pin).strip().isdigit() or len(str(pin)) > 12:
+    pin = digit_code(pin, max_length=PIN_MAX_LENGTH)
+    if not pin:
         raise not_found
-    game = _game_by_pin(str(pin).strip())
+    game = _game_by_pin(pin)
     if game is None or game.state.get("locked"):
         raise not_found
     if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):

@@ -20,6 +20,7 @@ from django.views.i18n import JavaScriptCatalog
 from contest.apis import CONTEST_OVERLAYS
 from contest.models import overlay_key_ok
 from core.roles import is_teacher
+from core.text import PIN_MAX_LENGTH, typed_digits
 from frontend.access import role_page_denied
 from realtime.access import may_watch, screen_key_ok
 from realtime.apis import GAME_OVERLAYS
@@ -47,7 +48,7 @@ def join_url(request, pin: str | None = None) -> str:
 
 def play(request):
     """The player's page: PIN + nickname form, then the live game UI (same URL)."""
-    pin = "".join(ch for ch in request.GET.get("pin", "") if ch.isdigit())[:12]
+    pin = typed_digits(request.GET.get("pin", ""), max_length=PIN_MAX_LENGTH)
     venue = "".join(ch for ch in request.GET.get("venue", "") if ch.isdigit())[:12]
     response = render(request, "frontend_live/play.html", {"pin": pin, "venue": venue})
     # The page joins on the join socket (docs/protocol.md "Joining"), which cannot set a cookie:

@@ -213,3 +213,30 @@ def _set_locked(game, locked: bool) -> None:
 
     row = Game.objects.get(id=game.id)
     Game.objects.filter(id=game.id).update(state={**row.state, "locked": locked})
+
+
+def _wide(digits: str) -> str:
+    return "".join(chr(ord(d) - ord("0") + ord("０")) for d in digits)
+
+
+async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, browser):
+    """A keyboard in a CJK or Vietnamese input mode types "４８１…": the page reads the same PIN
+    and code, from the box and from a shared link."""
+    game = await sync_to_async(_world)()
+    errors: list[str] = []
+    phone = await new_page(browser, locale="en", phone=True, errors=errors)
+    await phone.goto(f"{asgi_server.url}/play")
+    await phone.fill("#pin", _wide(game.pin[:3]) + " " + _wide(game.pin[3:]))
+    await phone.fill("#nickname", "Minh")  # the PIN field's change sends the look-up
+    await expect(phone.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
+    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    await phone.fill("#challenge", _wide(code))
+    await phone.get_by_role("button", name=TEXT["en"]["enter"]).click()
+    await expect(phone.locator("#stage")).to_contain_text(TEXT["en"]["in"], timeout=TIMEOUT)
+    assert await sync_to_async(Player.objects.filter(game=game, nickname="Minh").count)() == 1
+
+    linked = await new_page(browser, locale="en", phone=True, errors=errors)
+    await linked.goto(f"{asgi_server.url}/play?pin={_wide(game.pin)}")
+    assert await linked.input_value("#pin") == game.pin
+    await expect(linked.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
+    assert errors == []

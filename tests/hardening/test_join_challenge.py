@@ -62,6 +62,13 @@ def test_the_code_on_the_screen_lets_a_player_join(api_client, game):
     assert response.status_code == 201, response.content
 
 
+def test_the_code_typed_in_full_width_digits_lets_a_player_join(api_client, game):
+    code = screen_code(api_client, game)["code"]
+    wide = "".join(chr(ord(d) - ord("0") + ord("０")) for d in code)
+    response = join(api_client, game, "Lan", wide)
+    assert response.status_code == 201, response.content
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_missing_code_gets_a_precise_translated_error(api_client, game, lang):
     response = join(api_client, game, "Lan", lang=lang)

@@ -72,6 +72,29 @@ def test_players_join_by_pin_and_get_a_signed_token(api_client, teacher, quiz):
     assert read_player_token(response.data["token"]) == (game.id, response.data["player"])
 
 
+def test_a_pin_typed_in_full_width_digits_finds_and_joins_the_game(api_client, teacher, quiz):
+    """A phone keyboard in a CJK or Vietnamese input mode may type "１２３": the same PIN."""
+    game = create_game(teacher, quiz)
+    wide = "".join(chr(ord(d) - ord("0") + ord("０")) for d in game.pin)
+    assert api_client.get(f"/api/games/lookup?pin={wide}").data["game"] == game.id
+    response = api_client.post("/api/games/join", {"pin": wide, "nickname": "Lan"}, format="json")
+    assert response.status_code == 201
+    assert response.data["game"] == game.id
+
+
+def test_digits_that_are_not_a_pin_find_nothing(api_client, teacher, quiz):
+    """Superscripts or another script's digits are not the PIN's digits."""
+    game = create_game(teacher, quiz)
+    arabic = "".join(chr(ord(d) - ord("0") + 0x0660) for d in game.pin)  # ٠١٢…
+    superscript = "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in game.pin)
+    for pin in (arabic, superscript):
+        response = api_client.post(
+            "/api/games/join", {"pin": pin, "nickname": "Lan"}, format="json"
+        )
+        assert response.status_code == 404, pin
+        assert response.data["code"] == "game_not_found"
+
+
 def test_missing_ended_and_locked_games_look_the_same(api_client, teacher, quiz):
     ended = create_game(teacher, quiz)
     Game.objects.filter(id=ended.id).update(status="ended")

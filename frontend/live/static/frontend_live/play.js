@@ -76,11 +76,17 @@ function forgetSession() {
 
 // --- Join -------------------------------------------------------------------------------------
 
+/** The digits typed in a code's box: full-width ones (CJK and some Vietnamese keyboards) read
+ * as ASCII, anything else dropped (core/text.py typed_digits reads a link's PIN alike). */
+function typedDigits(value) {
+  return value.replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48)).replace(/\D/g, "");
+}
+
 async function join(event) {
   event.preventDefault();
   const form = event.target;
   const error = $("#join-error");
-  const pin = form.pin.value.replace(/\D/g, "");
+  const pin = typedDigits(form.pin.value);
   const nickname = form.nickname.value.trim();
   error.hidden = true;
   if (!pin) return showJoinError(gettext("Enter the game PIN."), form.pin);
@@ -90,7 +96,7 @@ async function join(event) {
   // Big events: the game may ask for the rotating code shown on the ceremony screen.
   const challengeRow = $("#challenge-row");
   const payload = { pin, nickname };
-  if (!challengeRow.hidden) payload.challenge = form.challenge.value.replace(/\D/g, "");
+  if (!challengeRow.hidden) payload.challenge = typedDigits(form.challenge.value);
   // A game played at several venues: the player's venue (from the venue's link, or picked).
   if (!$("#venue-row").hidden) {
     if (!form.venue.value) {
@@ -854,7 +860,7 @@ function renderFinal(podium, ended = false) {
 /** Look the PIN up on the join socket: the form then asks for the big screen's join code up
  * front when the game needs one (big events), and for the venue. */
 function checkChallenge() {
-  const pin = $("#pin").value.replace(/\D/g, "");
+  const pin = typedDigits($("#pin").value);
   if (pin.length < 7 || joining) return;
   sendJoinFrame({ type: "lookup", pin, lang });
 }
