@@ -281,14 +281,14 @@ def lookup_reply(*, pin: Any, user) -> dict:
     """The PIN look-up's body (apis.GameLookupApi calls it too): the game, and whether joining
     needs the code on the big screen, so the form can ask for it at once."""
     from realtime import services
-    from realtime.venues import venue_list
+    from realtime.venues import game_venues
 
     game = services.game_for_pin(pin, user=user)
     # The venue picker of a game played at several venues (realtime/venues.py): names, no keys.
     return {
         "game": game.id,
         "challenge": bool(game.settings.get("join_challenge")),
-        "venues": venue_list(game_id=game.id),
+        "venues": game_venues(game),
     }
 
 

@@ -22,6 +22,10 @@ class Game(models.Model):
         RUNNING = "running", _("Running")
         ENDED = "ended", _("Ended")
 
+    # The venue picker's rows, when the game was read by its PIN with them (not a column:
+    # realtime/services.py _game_by_pin, realtime/venues.py game_venues).
+    venues_read: list[dict] | None = None
+
     quiz = models.ForeignKey(
         "quizzes.Quiz", null=True, on_delete=models.SET_NULL, related_name="games"
     )

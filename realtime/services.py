@@ -248,13 +248,15 @@ def _game_columns() -> list:
 
 
 def _game_by_pin_sql() -> str:
+    from realtime.venues import venues_json_sql
+
     columns = ", ".join(
-        f"{f.column}::text" if f.get_internal_type() == "JSONField" else f.column
+        f"g.{f.column}::text" if f.get_internal_type() == "JSONField" else f"g.{f.column}"
         for f in _game_columns()
     )
     return (
-        f"SELECT {columns} FROM {Game._meta.db_table}"
-        f" WHERE pin = %s AND NOT status = '{Game.Status.ENDED}' LIMIT 1"
+        f"SELECT {columns}, {venues_json_sql('g.id')} FROM {Game._meta.db_table} g"
+        f" WHERE g.pin = %s AND NOT g.status = '{Game.Status.ENDED}' LIMIT 1"
     )
 
 
@@ -265,7 +267,8 @@ def _game_by_pin(pin: str) -> Game | None:
     """The game with this PIN that has not ended (at most one: game_pin_unique_while_live),
     without its plan (every question of the quiz, as JSON: a look-up and a join need only the
     game's state and settings). On PostgreSQL one fixed statement: Django compiling the query
-    was most of the cost of reading the game, twice per player (look-up and join)."""
+    was most of the cost of reading the game, twice per player (look-up and join). It reads the
+    game's venues too (`venues_read`: realtime/venues.py game_venues), which both need."""
     global _GAME_BY_PIN_SQL
     if connection.vendor != "postgresql":
         return Game.objects.filter(pin=pin).exclude(status=Game.Status.ENDED).defer("plan").first()
@@ -279,9 +282,11 @@ def _game_by_pin(pin: str) -> Game | None:
     fields = _game_columns()
     values = [
         orjson.loads(value) if f.get_internal_type() == "JSONField" else value
-        for f, value in zip(fields, row, strict=True)
+        for f, value in zip(fields, row[:-1], strict=True)
     ]
-    return Game.from_db(connection.alias, [f.attname for f in fields], values)
+    game = Game.from_db(connection.alias, [f.attname for f in fields], values)
+    game.venues_read = orjson.loads(row[-1])
+    return game
 
 
 def game_for_pin(pin: Any, user=None) -> Game:

@@ -179,7 +179,7 @@ def venue_key_of_game(*, game_id: int, key: Any) -> bool:
 
 def venue_for_join(*, game: Game, venue: Any) -> int | None:
     """The venue a player joins: required when the game has venues, and only one of its own."""
-    ids = [row["id"] for row in venue_list(game_id=game.id)]
+    ids = [row["id"] for row in game_venues(game)]
     if not ids:
         return None
     if venue is None:
@@ -206,6 +206,22 @@ def venue_list(*, game_id: int) -> list[dict[str, Any]]:
 _VENUE_LIST_SQL = (
     f'SELECT id, name FROM {Venue._meta.db_table} WHERE game_id = %s ORDER BY game_id, "order", id'
 )
+
+
+def venues_json_sql(game_id_column: str) -> str:
+    """venue_list's rows as one JSON text column of a statement that reads the game (the PIN
+    look-up's: realtime/services.py _game_by_pin), so a look-up or a join asks once, not twice."""
+    return (
+        "(SELECT coalesce(json_agg(json_build_object('id', v.id, 'name', v.name)"
+        " ORDER BY v.\"order\", v.id), '[]')::text"
+        f" FROM {Venue._meta.db_table} v WHERE v.game_id = {game_id_column})"
+    )
+
+
+def game_venues(game: Game) -> list[dict[str, Any]]:
+    """venue_list of this game: read with the game when it came by its PIN, else asked now."""
+    read = getattr(game, "venues_read", None)
+    return read if read is not None else venue_list(game_id=game.id)
 
 
 def scored_questions(*, game_id: int) -> int:
