@@ -35,6 +35,8 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
 os.environ.setdefault("CHANNEL_PREFIX", "cqbench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "1")
+# The participants' tokens are signed here (setup) and checked by the servers: one key for both.
+os.environ.setdefault("SECRET_KEY", "bench-contest-secret-key-" + "k" * 40)
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 SLUG = "bench-contest"
@@ -522,6 +524,9 @@ def main(argv=None) -> int:
     from deploy.cluster import Cluster, free_port
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", PYTHONPATH=str(ROOT))
+    # The servers run as docs/deploy.md's production environment does (DEBUG=0: no query log on
+    # every statement), on plain HTTP behind the cluster's nginx, as bench/live.py's do.
+    env.update(DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost", SECURE_SSL_REDIRECT="0")
     cluster = Cluster(
         args.servers,
         free_port(),

@@ -37,16 +37,23 @@ def _setup():
     return contest.slug, round_.pk, token
 
 
+async def open_paper(browser, base, errors=None, **paper):
+    """A participant's phone on the paper: known by the resume link, on question 1."""
+    page = await new_page(browser, phone=True, errors=errors)
+    await page.goto(f"{base}/contests/{paper['slug']}/resume/{paper['token']}/")
+    await page.goto(f"{base}/contests/{paper['slug']}/rounds/{paper['round_id']}/play/")
+    await page.wait_for_selector(".answer")
+    return page
+
+
 async def test_hand_in_asks_first_about_blanks_and_the_palette_marks_answers_without_colour(
     asgi_server, browser, artifacts
 ):
     slug, round_id, token = await sync_to_async(_setup)()
-    base = asgi_server.url
     errors: list[str] = []
-    page = await new_page(browser, phone=True, errors=errors)
-    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
-    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
-    await page.wait_for_selector(".answer")
+    page = await open_paper(
+        browser, asgi_server.url, errors, slug=slug, round_id=round_id, token=token
+    )
 
     # Answer question 1; the palette marks it with a tick, the others with an open circle.
     await page.get_by_role("button", name="SDG 4").click()
@@ -151,12 +158,10 @@ async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an
 ):
     """A slow hand-in (a loaded server) must not race the prediction's own save into a 409."""
     slug, round_id, token = await sync_to_async(_setup)()
-    base = asgi_server.url
     errors: list[str] = []
-    page = await new_page(browser, phone=True, errors=errors)
-    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
-    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
-    await page.wait_for_selector(".answer")
+    page = await open_paper(
+        browser, asgi_server.url, errors, slug=slug, round_id=round_id, token=token
+    )
     await page.get_by_role("button", name="SDG 4").click()
     await page.wait_for_selector("#save-state:has-text('saved')")
 
@@ -185,11 +190,7 @@ async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_
 ):
     """The hand-in carries the answers not saved yet; if it fails, they must not be dropped."""
     slug, round_id, token = await sync_to_async(_setup)()
-    base = asgi_server.url
-    page = await new_page(browser, phone=True)
-    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
-    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
-    await page.wait_for_selector(".answer")
+    page = await open_paper(browser, asgi_server.url, slug=slug, round_id=round_id, token=token)
     failed = []
 
     async def fail_once(route):
