@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+import orjson
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Model, QuerySet
 
 T = TypeVar("T")
 
@@ -15,3 +17,32 @@ def one_or_none(qs: QuerySet[Any, T]) -> T | None:
     attempt paths of a contest rush, a tenth of the server's CPU went there, for queries that
     match one row at most."""
     return next(iter(qs.order_by()[:1]), None)
+
+
+class Columns:
+    """A model's concrete columns in a fixed statement (`sql`, under a table alias), and its
+    instance built back from a row of that statement (`build`), as the ORM would build it: JSON
+    columns are read as text and parsed, as Django's JSONField does; every other value comes as
+    the driver gives it (no model read this way has another converter: tests/test_queries.py).
+    For the hot paths' statements that read a row with its related rows in one round trip,
+    where compiling the ORM's select_related query cost more than running it."""
+
+    def __init__(self, model: type[Model], alias: str, *, exclude: tuple[str, ...] = ()) -> None:
+        quote = connection.ops.quote_name
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if f.attname not in exclude]
+        self.attnames = [f.attname for f in self.fields]
+        self._json = [f.get_internal_type() == "JSONField" for f in self.fields]
+        self.sql = ", ".join(
+            f"{alias}.{quote(f.column)}" + ("::text" if is_json else "")
+            for f, is_json in zip(self.fields, self._json, strict=True)
+        )
+
+    def build(self, row: tuple | list, start: int = 0) -> tuple[Any, int]:
+        """(the instance from row[start:], the index of the row's next column)"""
+        end = start + len(self.fields)
+        values = [
+            orjson.loads(value) if is_json and value is not None else value
+            for value, is_json in zip(row[start:end], self._json, strict=True)
+        ]
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values), end
