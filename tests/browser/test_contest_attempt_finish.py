@@ -154,7 +154,7 @@ def _handed_in():
 
 
 async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an_error(
-    asgi_server, browser
+    asgi_server, browser, artifacts
 ):
     """A slow hand-in (a loaded server) must not race the prediction's own save into a 409."""
     slug, round_id, token = await sync_to_async(_setup)()
@@ -179,6 +179,7 @@ async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an
     await page.click("#submit-anyway")
     await page.wait_for_selector("#done:not([hidden])")
     await asyncio.sleep(1.5)  # a late save would land now
+    await page.screenshot(path=str(artifacts / "contest-hand-in-slow.png"), full_page=True)
     assert await page.locator("#attempt-error").is_hidden(), await page.inner_text("#attempt-error")
     assert await page.inner_text("#clock") == "Handed in"
     assert await sync_to_async(_handed_in)() == ("submitted", 7, 2)
@@ -186,7 +187,7 @@ async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an
 
 
 async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_retry(
-    asgi_server, browser
+    asgi_server, browser, artifacts
 ):
     """The hand-in carries the answers not saved yet; if it fails, they must not be dropped."""
     slug, round_id, token = await sync_to_async(_setup)()
@@ -208,6 +209,11 @@ async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_
     await page.click("#submit")
     await page.click("#submit-anyway")
     await page.wait_for_selector("#attempt-error:not([hidden])")
+    await page.screenshot(path=str(artifacts / "contest-hand-in-failed.png"), full_page=True)
+    # The browser's own words for it ("Failed to fetch") are not the page's language.
+    assert await page.inner_text("#attempt-error") == (
+        "The server could not be reached. Please try again."
+    )
     assert len(failed) == 1
     assert len(failed[0]["answers"]) == 1
     await page.unroute("**/answers/")

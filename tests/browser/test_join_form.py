@@ -219,7 +219,7 @@ def _wide(digits: str) -> str:
     return "".join(chr(ord(d) - ord("0") + ord("０")) for d in digits)
 
 
-async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, browser):
+async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, browser, artifacts):
     """A keyboard in a CJK or Vietnamese input mode types "４８１…": the page reads the same PIN
     and code, from the box and from a shared link."""
     game = await sync_to_async(_world)()
@@ -231,6 +231,9 @@ async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, brows
     await expect(phone.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
     code = (await sync_to_async(challenge_current)(game=game))["code"]
     await phone.fill("#challenge", _wide(code))
+    assert await phone.input_value("#challenge") == code  # shown as the digits it sends
+    assert await phone.input_value("#pin") == f"{game.pin[:3]} {game.pin[3:]}"
+    await phone.screenshot(path=str(artifacts / "join-form-full-width.png"))
     await phone.get_by_role("button", name=TEXT["en"]["enter"]).click()
     await expect(phone.locator("#stage")).to_contain_text(TEXT["en"]["in"], timeout=TIMEOUT)
     assert await sync_to_async(Player.objects.filter(game=game, nickname="Minh").count)() == 1
@@ -239,4 +242,5 @@ async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, brows
     await linked.goto(f"{asgi_server.url}/play?pin={_wide(game.pin)}")
     assert await linked.input_value("#pin") == game.pin
     await expect(linked.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
+    await linked.screenshot(path=str(artifacts / "join-form-full-width-link.png"))
     assert errors == []

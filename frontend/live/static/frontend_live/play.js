@@ -76,10 +76,15 @@ function forgetSession() {
 
 // --- Join -------------------------------------------------------------------------------------
 
-/** The digits typed in a code's box: full-width ones (CJK and some Vietnamese keyboards) read
- * as ASCII, anything else dropped (core/text.py typed_digits reads a link's PIN alike). */
+/** Full-width digits (CJK and some Vietnamese keyboards type them) as ASCII ones. */
+function asciiDigits(value) {
+  return value.replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48));
+}
+
+/** The digits typed in a code's box, anything else dropped (core/text.py typed_digits reads a
+ * link's PIN alike). */
 function typedDigits(value) {
-  return value.replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xFF10 + 48)).replace(/\D/g, "");
+  return asciiDigits(value).replace(/\D/g, "");
 }
 
 async function join(event) {
@@ -886,6 +891,13 @@ $("#join-form").addEventListener("submit", join);
 $("#pin").addEventListener("change", checkChallenge);
 for (const input of document.querySelectorAll("#join-form input")) {
   input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
+}
+for (const input of [$("#pin"), $("#challenge")]) {
+  // The box shows the digits it will send, in the font every phone has.
+  input.addEventListener("input", () => {
+    const ascii = asciiDigits(input.value);
+    if (ascii !== input.value) input.value = ascii;
+  });
 }
 const pinParam = root.dataset.pin;
 session = loadSession(pinParam);

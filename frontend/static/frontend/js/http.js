@@ -1,5 +1,6 @@
 // JSON over fetch for every page: Django's CSRF token from its cookie on unsafe methods, and
 // failures thrown as ApiError with the API's shared error body {code, message, details}.
+import { gettext } from "./i18n.js";
 
 /** Django's CSRF token (the csrftoken cookie), for the X-CSRFToken header. */
 export function csrfToken() {
@@ -22,8 +23,9 @@ const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * api(url, {method, body, form, cache, credentials}) -> the parsed JSON body (null when empty).
- * `body` is sent as JSON; `form` (FormData) as multipart. A network failure rejects with the
- * browser's TypeError, a non-2xx answer with ApiError.
+ * `body` is sent as JSON; `form` (FormData) as multipart. A non-2xx answer rejects with
+ * ApiError, and so does a network failure (status 0, code "network"), in the page's language:
+ * the browser's own TypeError says "Failed to fetch", in English, whatever the page's language.
  */
 export async function api(url, { method = "GET", body, form, cache, credentials = "same-origin" } = {}) {
   const headers = { Accept: "application/json" };
@@ -34,7 +36,12 @@ export async function api(url, { method = "GET", body, form, cache, credentials 
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(body);
   }
-  const response = await fetch(url, { method, headers, body: payload, credentials, cache });
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: payload, credentials, cache });
+  } catch (error) {
+    throw new ApiError(0, { code: "network", message: gettext("The server could not be reached. Please try again.") });
+  }
   const text = await response.text();
   let data = null;
   try {
