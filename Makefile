@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 # The test suite always runs against real PostgreSQL and Redis (started if down).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/citizenquiz
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite's slowest tests, listed at the end of every run (CI's log shows where its time goes).
+PYTEST_ARGS ?= --durations=25
 
 .PHONY: run test install install-dev services system-deps translations lint typecheck format lock clean messages bench run-cluster worker
 
