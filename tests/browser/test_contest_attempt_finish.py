@@ -37,11 +37,12 @@ def _setup():
     return contest.slug, round_.pk, token
 
 
-async def open_paper(browser, base, errors=None, **paper):
-    """A participant's phone on the paper: known by the resume link, on question 1."""
+async def open_paper(browser, base, errors=None):
+    """A participant's phone on a fresh paper (_setup), known by the resume link, on question 1."""
+    slug, round_id, token = await sync_to_async(_setup)()
     page = await new_page(browser, phone=True, errors=errors)
-    await page.goto(f"{base}/contests/{paper['slug']}/resume/{paper['token']}/")
-    await page.goto(f"{base}/contests/{paper['slug']}/rounds/{paper['round_id']}/play/")
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
     await page.wait_for_selector(".answer")
     return page
 
@@ -49,11 +50,8 @@ async def open_paper(browser, base, errors=None, **paper):
 async def test_hand_in_asks_first_about_blanks_and_the_palette_marks_answers_without_colour(
     asgi_server, browser, artifacts
 ):
-    slug, round_id, token = await sync_to_async(_setup)()
     errors: list[str] = []
-    page = await open_paper(
-        browser, asgi_server.url, errors, slug=slug, round_id=round_id, token=token
-    )
+    page = await open_paper(browser, asgi_server.url, errors)
 
     # Answer question 1; the palette marks it with a tick, the others with an open circle.
     await page.get_by_role("button", name="SDG 4").click()
@@ -157,11 +155,8 @@ async def test_a_prediction_typed_just_before_handing_in_is_handed_in_without_an
     asgi_server, browser, artifacts
 ):
     """A slow hand-in (a loaded server) must not race the prediction's own save into a 409."""
-    slug, round_id, token = await sync_to_async(_setup)()
     errors: list[str] = []
-    page = await open_paper(
-        browser, asgi_server.url, errors, slug=slug, round_id=round_id, token=token
-    )
+    page = await open_paper(browser, asgi_server.url, errors)
     await page.get_by_role("button", name="SDG 4").click()
     await page.wait_for_selector("#save-state:has-text('saved')")
 
@@ -190,8 +185,7 @@ async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_
     asgi_server, browser, artifacts
 ):
     """The hand-in carries the answers not saved yet; if it fails, they must not be dropped."""
-    slug, round_id, token = await sync_to_async(_setup)()
-    page = await open_paper(browser, asgi_server.url, slug=slug, round_id=round_id, token=token)
+    page = await open_paper(browser, asgi_server.url)
     failed = []
 
     async def fail_once(route):
