@@ -52,11 +52,35 @@ def too_many_body(retry_after: int) -> dict[str, Any]:
     message says how long to wait, as `retry_after` does (a phone's form shows the message; an
     address locked out by its wrong PINs waits up to 10 minutes)."""
     wait = max(1, int(retry_after))
+    if getattr(retry_after, "wrong_guesses", False):  # core.ratelimit.Refusal
+        return error_body(
+            "rate_limited",
+            wait_message(wait, wrong_guesses=True),
+            {"retry_after": wait, "reason": "wrong_guesses"},
+        )
     return error_body("rate_limited", wait_message(wait), {"retry_after": wait})
 
 
-def wait_message(seconds: int) -> str:
-    """'Too many requests' with the wait in seconds, or in whole minutes (rounded up) past 90 s."""
+def wait_message(seconds: int, *, wrong_guesses: bool = False) -> str:
+    """'Too many requests' with the wait in seconds, or in whole minutes (rounded up) past 90 s;
+    `wrong_guesses`: the address is locked out by its wrong PINs, codes or links, and says so."""
+    if wrong_guesses:
+        if seconds <= 90:
+            return ngettext(
+                "Too many wrong PINs, codes or links from your network. "
+                "Please try again in %(count)d second.",
+                "Too many wrong PINs, codes or links from your network. "
+                "Please try again in %(count)d seconds.",
+                seconds,
+            ) % {"count": seconds}
+        minutes = -(-seconds // 60)
+        return ngettext(
+            "Too many wrong PINs, codes or links from your network. "
+            "Please try again in %(count)d minute.",
+            "Too many wrong PINs, codes or links from your network. "
+            "Please try again in %(count)d minutes.",
+            minutes,
+        ) % {"count": minutes}
     if seconds <= 90:
         return ngettext(
             "Too many requests. Please try again in %(count)d second.",
@@ -73,7 +97,11 @@ def wait_message(seconds: int) -> str:
 
 def too_many(retry_after: int) -> HttpResponse:
     """429 with a Retry-After header, in the shared error body (rate limits, HTTP and fast path)."""
-    body = too_many_body(retry_after)
+    return too_many_response(too_many_body(retry_after))
+
+
+def too_many_response(body: dict[str, Any]) -> HttpResponse:
+    """too_many_body's 429, with its Retry-After header."""
     response = json_response(body, status=429)
     response["Retry-After"] = str(body["details"]["retry_after"])
     return response

@@ -96,6 +96,18 @@ return {allowed, wait, n, ttl}
 """
 
 
+class Refusal(int):
+    """check()'s refusal: the seconds to wait, and whether the address is locked out by its
+    wrong guesses (a wrong PIN, join code or resume link), which the refusal's message says."""
+
+    wrong_guesses: bool = False
+
+    def __new__(cls, seconds: int, *, wrong_guesses: bool = False) -> Refusal:
+        refusal = super().__new__(cls, seconds)
+        refusal.wrong_guesses = wrong_guesses
+        return refusal
+
+
 @dataclass(frozen=True)
 class Rate:
     """`burst/per_second` for buckets ("10/1"); `count/seconds` for windows ("20/600")."""
@@ -428,8 +440,9 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
     if entry is None or not settings.RATE_LIMITS_ENABLED:
         return None
     plan: list[_Step] = []
+    misses = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
     if entry.failures:  # an address locked out by its wrong guesses waits for the window's end
-        plan.append(_Step("G", f"pinmiss:{address}", Rate.parse(settings.RATE_LIMIT_PIN_MISSES)))
+        plan.append(_Step("G", f"pinmiss:{address}", misses))
     # A request in flight holds its address's token; if a later bucket refuses, it is given back
     # (the request is then not in flight).
     rate = Rate.parse(getattr(settings, entry.setting))
@@ -445,7 +458,12 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
             _Step("T", name, join_rate, refund=True)
             for name, join_rate in _join_buckets(pin, address)
         ]
-    return _run(plan).wait
+    outcome = _run(plan)
+    if outcome.wait is None:
+        return None
+    # The gate runs first: its count is the last window the plan read, at or past the limit
+    # only when the gate itself refused.
+    return Refusal(outcome.wait, wrong_guesses=entry.failures and outcome.count >= misses.amount)
 
 
 def record_result(

@@ -214,7 +214,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     from django.http import parse_cookie
     from django.utils import translation
 
-    from core.errors import json_response, too_many
+    from core.errors import json_response, too_many_response
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
     with translation.override(language):
@@ -230,7 +230,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
             user=None,
         )
         if status == 429:
-            response = too_many(body["details"]["retry_after"])
+            response = too_many_response(body)
         else:
             response = json_response(body, status=status)
         if new_device is not None:
@@ -316,14 +316,14 @@ def _lookup_sync(scope: Scope, language: str):
 
     from django.utils import translation
 
-    from core.errors import json_response, too_many
+    from core.errors import json_response, too_many_response
 
     with translation.override(language):
         query = scope.get("query_string", b"").decode("latin-1")
         pins = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "pin"]
         status, body = lookup_limited(pins[-1] if pins else "", address=scope_address(scope))
         if status == 429:
-            response = too_many(body["details"]["retry_after"])
+            response = too_many_response(body)
         else:
             response = json_response(body, status=status)
         response["Content-Language"] = language

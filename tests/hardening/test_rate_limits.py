@@ -393,3 +393,36 @@ def test_a_refusal_by_a_rate_limit_says_how_long_to_wait(seconds, english, vietn
         assert too_many_body(0)["message"] == "Too many requests. Please try again in 1 second."
     with translation.override("vi"):
         assert too_many_body(seconds)["message"] == f"Quá nhiều yêu cầu. Vui lòng {vietnamese}"
+
+
+def test_only_a_lockout_by_wrong_guesses_says_so(settings):
+    """A look-up flood is refused as 'too many requests'; an address past its wrong-PIN allowance
+    is told that its wrong PINs, codes or links locked it out (core.ratelimit.Refusal)."""
+    from django.utils import translation
+
+    from core import ratelimit
+    from core.errors import too_many_body
+
+    settings.RATE_LIMIT_LOOKUP = "3/0.001"
+    settings.RATE_LIMIT_PIN_MISSES = "2/600"
+    flood = [ratelimit.check("game-lookup", address="198.51.100.7", token=None) for _ in range(4)]
+    assert flood[:3] == [None, None, None]
+    assert flood[3] is not None
+    assert not flood[3].wrong_guesses
+    with translation.override("en"):
+        assert too_many_body(flood[3])["message"].startswith("Too many requests.")
+        assert "reason" not in too_many_body(flood[3])["details"]
+
+    for _ in range(2):
+        ratelimit.record_result("game-lookup", address="198.51.100.8", status=404)
+    locked = ratelimit.check("game-lookup", address="198.51.100.8", token=None)
+    assert locked is not None
+    assert locked.wrong_guesses
+    assert 590 <= locked <= 600
+    with translation.override("vi"):
+        body = too_many_body(locked)
+    assert body["message"] == (
+        "Mạng của bạn đã nhập sai mã PIN, mã hoặc đường dẫn quá nhiều lần. "
+        "Vui lòng thử lại sau 10 phút."
+    )
+    assert body["details"] == {"retry_after": int(locked), "reason": "wrong_guesses"}
