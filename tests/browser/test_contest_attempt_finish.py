@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from playwright.async_api import expect
 
 from tests.browser.conftest import new_page
 from tests.browser.test_contest_flow import register
@@ -214,4 +215,110 @@ async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_
     await page.click("#submit")
     await page.click("#submit-anyway")
     await page.wait_for_selector("#done:not([hidden])")
+    assert await sync_to_async(_handed_in)() == ("submitted", None, 1)
+
+
+def _numeric_setup():
+    """A paper of a single-choice question then a numeric one (the answer 30)."""
+    from rest_framework.test import APIClient
+
+    from contest.models import Contest
+    from quizzes.models import Quiz, QuizItem
+    from tests.contest.conftest import clear_boards
+    from tests.contest.helpers import make_contest, make_school
+    from tests.contest.helpers import register as api_register
+    from tests.factories import make_question
+
+    clear_boards()
+    quiz = Quiz.objects.create(title="Numeric quiz", mode="fixed")
+    single = make_question(type="single", text_en="Question 1?", text_vi="Câu 1?")
+    numeric = make_question(
+        type="numeric", text_en="How many SDGs?", text_vi="Có bao nhiêu SDG?", answer={"value": 17}
+    )
+    for i, q in enumerate([single, numeric]):
+        QuizItem.objects.create(quiz=quiz, question=q, position=i)
+    contest, round_, _ = make_contest(slug="numeric", quiz=quiz)
+    units = make_school("CG", "THCS Cầu Giấy")
+    token = api_register(APIClient(), Contest.objects.get(pk=contest.pk), units["class"])
+    return contest.slug, round_.pk, token
+
+
+async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_save(
+    asgi_server, browser, artifacts
+):
+    """Text in a number's box is refused by the server: the page says which question, marks it
+    unanswered, saves the rest, hands in, and does not resend the refused answer in a loop."""
+    slug, round_id, token = await sync_to_async(_numeric_setup)()
+    base = asgi_server.url
+    page = await new_page(browser, locale="vi", phone=True)
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/answers/") else None)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".answer")
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('Đã lưu')")
+    await page.click("#next")
+    await page.fill(".free-input", "30 điều")
+    error = page.locator("#attempt-error")
+    await expect(error).to_have_text("Câu 2: Câu trả lời phải là một số.", timeout=10_000)
+    palette = page.locator("#palette button")
+    assert await palette.nth(1).get_attribute("aria-label") == "Câu 2: chưa trả lời"
+    assert "Đang lưu" not in await page.inner_text("#save-state")
+    await asyncio.sleep(3)  # a loop would send hundreds of saves by now
+    assert len(saves) <= 4, len(saves)
+    await page.screenshot(path=str(artifacts / "contest-numeric-refused-vi.png"), full_page=True)
+    await page.fill(".free-input", "17")
+    await page.wait_for_selector("#save-state:has-text('Đã lưu')")
+    await page.click("#next")
+    await page.fill("#prediction", "4")
+    await page.click("#submit")
+    await page.wait_for_selector("#done:not([hidden])")
+    assert await sync_to_async(_handed_in)() == ("submitted", 4, 2)
+
+
+async def test_offline_saves_back_off_and_a_hand_in_after_reconnecting_goes_through(
+    asgi_server, browser, artifacts
+):
+    page = await open_paper(browser, asgi_server.url)
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/answers/") else None)
+    await page.context.set_offline(True)
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('retrying')")
+    await asyncio.sleep(3)
+    assert len(saves) <= 3, len(saves)  # 2 s, then 4 s: not a loop
+    await page.context.set_offline(False)
+    await page.locator("#palette button").nth(2).click()
+    await page.click("#keep-order")
+    await page.click("#next")
+    await page.click("#submit")
+    await page.click("#submit-anyway")
+    await page.wait_for_selector("#done:not([hidden])")
+    assert await page.inner_text("#save-state") == "All answers saved."
+    assert await page.locator("#attempt-error").is_hidden()
+    await page.screenshot(
+        path=str(artifacts / "contest-offline-then-handed-in.png"), full_page=True
+    )
+    assert await sync_to_async(_handed_in)() == ("submitted", None, 2)
+
+
+async def test_a_second_tab_handing_in_an_attempt_already_handed_in_shows_no_error(
+    asgi_server, browser
+):
+    page = await open_paper(browser, asgi_server.url)
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('saved')")
+    other = await page.context.new_page()
+    await other.goto(page.url)
+    await other.wait_for_selector(".answer")
+    for tab in (page, other):
+        await tab.locator("#palette button").nth(2).click()
+        await tab.click("#next")
+        await tab.click("#submit")
+        await tab.click("#submit-anyway")
+        await tab.wait_for_selector("#done:not([hidden])")
+    assert await other.locator("#attempt-error").is_hidden(), await other.inner_text(
+        "#attempt-error"
+    )
     assert await sync_to_async(_handed_in)() == ("submitted", None, 1)

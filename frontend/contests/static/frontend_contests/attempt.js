@@ -18,32 +18,71 @@ let saving = null;
 let submitting = false;
 let finished = false;
 
-function showError(message) {
+let errorFromSaving = false; // the error shown came from an autosave (a later save clears it)
+
+function showError(message, { fromSaving = false } = {}) {
   byId("attempt-error").textContent = message;
   byId("attempt-error").hidden = !message;
+  errorFromSaving = fromSaving && Boolean(message);
 }
 
 function setSaveState(text) { byId("save-state").textContent = text; }
+
+/** An answer the server refused as not fitting its question (400 invalid_answer): it cannot be
+ * saved as given, so it leaves the batch and the palette, and the page says which question and
+ * why; the other answers are saved. True when `error` was that. */
+function answerRefused(error) {
+  const qid = error.status === 400 && error.code === "invalid_answer" && error.details ? error.details.question : null;
+  if (qid === null || qid === undefined) return false;
+  pending.delete(qid);
+  answers.delete(qid);
+  renderPalette();
+  const n = state.questions.findIndex((q) => q.id === qid) + 1;
+  showError(fmt(gettext("Question %(n)s: %(reason)s"), { n, reason: error.details.reason || error.message }));
+  return true;
+}
+
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 30000;
+let retryMs = 0;
+let retryTimer = null;
 
 async function flush() {
   // A hand-in under way carries what is pending itself: a save racing it would find the attempt
   // handed in (409) and tell the participant so.
   if (saving || finished || submitting) return;
   if (pending.size === 0 && prediction === null) return;
+  clearTimeout(retryTimer);
   const batch = [...pending.entries()].map(([question, response]) => ({ question, response }));
   pending = new Map();
   const body = { answers: batch };
   if (prediction !== null) body.prediction = prediction;
   setSaveState(gettext("Saving…"));
+  let again = false;
   saving = api(`${root.dataset.api}${state.id}/answers/`, { method: "POST", body })
-    .then(() => { setSaveState(gettext("All answers saved.")); showError(""); })
+    .then(() => {
+      retryMs = 0;
+      setSaveState(pending.size ? gettext("Saving…") : gettext("All answers saved."));
+      if (errorFromSaving) showError("");
+      again = pending.size > 0; // given while this save was on its way
+    })
     .catch((error) => {
       if (error.status === 409) { finish(error.message); return; }
       for (const a of batch) if (!pending.has(a.question)) pending.set(a.question, a.response);
+      if (answerRefused(error)) {
+        again = pending.size > 0 || prediction !== null; // the others
+        setSaveState(""); // not "Saving…": the error above says what was not saved
+        return;
+      }
+      // Offline, a busy server, a limit: try again later, each time waiting longer (never in a
+      // loop: a phone that lost its network must not send hundreds of requests a second).
+      const wait = error.details && error.details.retry_after ? error.details.retry_after * 1000 : 0;
+      retryMs = Math.max(wait, Math.min(RETRY_MAX_MS, retryMs ? retryMs * 2 : RETRY_FIRST_MS));
       setSaveState(gettext("Not saved yet: retrying…"));
-      setTimeout(flush, 2000);
+      if (error.status !== 0 && error.status !== 429 && error.status < 500) showError(error.message, { fromSaving: true });
+      retryTimer = setTimeout(flush, retryMs);
     })
-    .finally(() => { saving = null; if (pending.size) flush(); });
+    .finally(() => { saving = null; if (again) flush(); });
 }
 
 let debounce = null;
@@ -211,10 +250,19 @@ async function submit(timeUp = false) {
   try {
     await api(`${root.dataset.api}${state.id}/submit/`, { method: "POST", body });
     pending = new Map();
+    setSaveState(gettext("All answers saved."));
     finish(timeUp ? gettext("Time is up: your saved answers were handed in.") : "", timeUp);
   } catch (error) {
-    if (error.status === 409) finish(error.message);
-    else { showError(error.message); byId("submit").disabled = false; }
+    if (error.status === 409) {
+      // Handed in already (another tab or device): nothing to say if this page had nothing
+      // unsaved; else that its last answers came too late.
+      const unsaved = batch.length > 0;
+      if (!unsaved && error.code === "attempt_finished") setSaveState(gettext("All answers saved."));
+      finish(unsaved || error.code !== "attempt_finished" ? error.message : "");
+    } else if (!answerRefused(error)) {
+      showError(error.message);
+    }
+    if (!finished) byId("submit").disabled = false;
   } finally {
     submitting = false;
   }
