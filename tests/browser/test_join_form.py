@@ -244,3 +244,19 @@ async def test_a_pin_and_code_typed_in_full_width_digits_join(asgi_server, brows
     await expect(linked.locator("#challenge-row")).to_be_visible(timeout=TIMEOUT)
     await linked.screenshot(path=str(artifacts / "join-form-full-width-link.png"))
     assert errors == []
+
+
+async def test_a_pin_box_without_digits_says_what_a_pin_is(asgi_server, browser):
+    """Letters or another script's digits are not "no PIN": the form says a PIN is digits."""
+    phone = await new_page(browser, locale="vi", phone=True)
+    await phone.goto(f"{asgi_server.url}/play")
+    await phone.fill("#pin", "٩١٥٨٩٧٤")  # Arabic-Indic digits
+    await phone.fill("#nickname", "Lan")
+    await phone.get_by_role("button", name=TEXT["vi"]["enter"]).click()
+    error = phone.locator("#join-error")
+    await expect(error).to_have_text(
+        "Mã PIN trò chơi chỉ gồm các chữ số từ 0 đến 9.", timeout=TIMEOUT
+    )
+    await phone.fill("#pin", "")
+    await phone.get_by_role("button", name=TEXT["vi"]["enter"]).click()
+    await expect(error).to_have_text("Hãy nhập mã PIN trò chơi.", timeout=TIMEOUT)

@@ -94,7 +94,11 @@ async function join(event) {
   const pin = typedDigits(form.pin.value);
   const nickname = form.nickname.value.trim();
   error.hidden = true;
-  if (!pin) return showJoinError(gettext("Enter the game PIN."), form.pin);
+  if (!pin) {
+    // Letters or another script's digits: say what a PIN is, not that the box is empty.
+    const typed = form.pin.value.trim() !== "";
+    return showJoinError(typed ? gettext("A game PIN is made of the digits 0 to 9.") : gettext("Enter the game PIN."), form.pin);
+  }
   if (!nickname) return showJoinError(gettext("Choose a nickname."), form.nickname);
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
