@@ -322,3 +322,30 @@ async def test_a_second_tab_handing_in_an_attempt_already_handed_in_shows_no_err
         "#attempt-error"
     )
     assert await sync_to_async(_handed_in)() == ("submitted", None, 1)
+
+
+def _deadline_in(seconds: float) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contest.models import Attempt
+
+    Attempt.objects.update(deadline=timezone.now() + timedelta(seconds=seconds))
+
+
+async def test_the_clocks_own_hand_in_offline_is_retried_later_each_time_not_in_a_loop(
+    asgi_server, browser
+):
+    page = await open_paper(browser, asgi_server.url)
+    await sync_to_async(_deadline_in)(2)
+    await page.reload()  # the page takes the new deadline
+    await page.wait_for_selector(".answer")
+    hand_ins: list[str] = []
+    page.on("request", lambda r: hand_ins.append(r.url) if r.url.endswith("/submit/") else None)
+    await page.context.set_offline(True)
+    await asyncio.sleep(6)  # the deadline passes 2 s in; a 250 ms loop would try ~16 times
+    assert 1 <= len(hand_ins) <= 3, len(hand_ins)
+    await page.context.set_offline(False)
+    await page.wait_for_selector("#done:not([hidden])", timeout=40_000)
+    assert (await sync_to_async(_handed_in)())[0] in {"submitted", "expired"}

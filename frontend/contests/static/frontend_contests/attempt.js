@@ -216,7 +216,7 @@ function tick() {
   byId("clock").classList.toggle("urgent", left < 60000);
   const total = Date.parse(state.deadline) - Date.parse(state.started_at);
   byId("clock-bar").style.transform = `scaleX(${Math.max(0, Math.min(1, left / total))})`;
-  if (left <= 0) submit(true);
+  if (left <= 0 && Date.now() >= handInRetryAt) submit(true);
 }
 
 let timeUpAtFinish = false;
@@ -235,6 +235,10 @@ function finish(message, timeUp = false) {
   byId("clock").classList.remove("urgent");
   byId("clock").classList.add("over");
 }
+
+// When the clock's own hand-in (time up) may be tried again after a failure: later each time.
+let handInRetryAt = 0;
+let handInRetryMs = 0;
 
 /** Hands in with every answer not saved yet; a failed hand-in keeps them for the next try. */
 async function submit(timeUp = false) {
@@ -262,7 +266,11 @@ async function submit(timeUp = false) {
     } else if (!answerRefused(error)) {
       showError(error.message);
     }
-    if (!finished) byId("submit").disabled = false;
+    if (!finished) {
+      byId("submit").disabled = false;
+      handInRetryMs = Math.min(RETRY_MAX_MS, handInRetryMs ? handInRetryMs * 2 : RETRY_FIRST_MS);
+      handInRetryAt = Date.now() + handInRetryMs;
+    }
   } finally {
     submitting = false;
   }
