@@ -23,7 +23,8 @@ class Columns:
     """A model's concrete columns in a fixed statement (`sql`, under a table alias), and its
     instance built back from a row of that statement (`build`), as the ORM would build it: JSON
     columns are read as text and parsed, as Django's JSONField does; every other value comes as
-    the driver gives it (no model read this way has another converter: tests/test_queries.py).
+    the driver gives it (no model read this way has another converter:
+    tests/contest/test_attempt_statement.py).
     For the hot paths' statements that read a row with its related rows in one round trip,
     where compiling the ORM's select_related query cost more than running it."""
 
