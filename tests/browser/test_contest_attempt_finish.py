@@ -5,9 +5,11 @@ with blanks asks first and never shows "00:00" afterwards, and the resume link c
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import expect
 
 from tests.browser.conftest import new_page
@@ -38,10 +40,27 @@ def _setup():
     return contest.slug, round_.pk, token
 
 
-async def open_paper(browser, base, errors=None):
-    """A participant's phone on a fresh paper (_setup), known by the resume link, on question 1."""
+# The page's own time of each save and hand-in it sends (window.sentAt), by Playwright's clock.
+_SENT_AT = """
+window.sentAt = { answers: [], submit: [] };
+const fetchFirst = window.fetch;
+window.fetch = function (url, ...rest) {
+  const kind = String(url).split("/").at(-2);
+  if (kind in window.sentAt) window.sentAt[kind].push(Date.now());
+  return fetchFirst.call(this, url, ...rest);
+};
+"""
+
+
+async def open_paper(browser, base, errors=None, *, clock=False):
+    """A participant's phone on a fresh paper (_setup), known by the resume link, on question 1.
+    clock: the page's clock is Playwright's (time flows until a test pauses it: `paused`), and
+    the page notes when it sends each save and hand-in (`sent_at`)."""
     slug, round_id, token = await sync_to_async(_setup)()
     page = await new_page(browser, phone=True, errors=errors)
+    if clock:
+        await page.clock.install()
+        await page.add_init_script(_SENT_AT)
     await page.goto(f"{base}/contests/{slug}/resume/{token}/")
     await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
     await page.wait_for_selector(".answer")
@@ -223,6 +242,49 @@ async def test_an_answer_given_just_before_a_failed_hand_in_is_handed_in_on_the_
     assert await sync_to_async(_handed_in)() == ("submitted", None, 1)
 
 
+async def paused(page) -> None:
+    """Stop the page's clock (installed before it loaded): from here its timers fire only when
+    the test runs the clock (`page.clock.run_for`), so a retry's wait is measured exactly."""
+    for _ in range(5):
+        now = await page.evaluate("Date.now()")  # ms; pause_at takes a datetime (or seconds)
+        try:
+            await page.clock.pause_at(datetime.fromtimestamp((now + 1_000) / 1000, tz=UTC))
+            return
+        except PlaywrightError:  # "Cannot fast-forward to the past": a second went by meanwhile
+            continue
+    raise AssertionError("the page's clock could not be paused")
+
+
+async def run_clock(page, seconds: int) -> None:
+    """Run the paused clock on, 250 ms at a time, letting each request's failure come back
+    before the page's time goes on (an offline request fails at once)."""
+    for _ in range(seconds * 4):
+        await page.clock.run_for(250)
+        await asyncio.sleep(0.05)
+
+
+async def sent_at(page, kind: str) -> list[int]:
+    """The page's times of the saves ("answers") or hand-ins ("submit") it sent."""
+    return await page.evaluate(f"window.sentAt.{kind}")
+
+
+def assert_waits(times: list[int], waits: list[int]) -> None:
+    """Each try came the given wait after the one before (give or take the steps of run_clock)."""
+    assert len(times) == len(waits) + 1, times
+    for before, after, wait in zip(times, times[1:], waits, strict=False):
+        assert wait <= after - before <= wait + 750, (times, waits)
+
+
+async def settled(requests: list, count: int) -> None:
+    """Wait until the page has sent `count` of these requests, then a little longer: no more."""
+    for _ in range(100):
+        if len(requests) >= count:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    assert len(requests) == count, requests
+
+
 def _numeric_setup():
     """A paper of a single-choice question then a numeric one (the answer 30)."""
     from rest_framework.test import APIClient
@@ -256,6 +318,7 @@ async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_
     slug, round_id, token = await sync_to_async(_numeric_setup)()
     base = asgi_server.url
     page = await new_page(browser, locale="vi", phone=True)
+    await page.clock.install()
     saves: list[str] = []
     page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/answers/") else None)
     await page.goto(f"{base}/contests/{slug}/resume/{token}/")
@@ -270,8 +333,12 @@ async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_
     palette = page.locator("#palette button")
     assert await palette.nth(1).get_attribute("aria-label") == "Câu 2: chưa trả lời"
     assert "Đang lưu" not in await page.inner_text("#save-state")
-    await asyncio.sleep(3)  # a loop would send hundreds of saves by now
-    assert len(saves) <= 4, len(saves)
+    sent = len(saves)  # the first answer's save and the refused one's
+    await paused(page)
+    for _ in range(3):  # three minutes of the page's time: the refused answer is not sent again
+        await page.clock.run_for(60_000)
+        await settled(saves, sent)
+    await page.clock.resume()
     await page.screenshot(path=str(artifacts / "contest-numeric-refused-vi.png"), full_page=True)
     await page.fill(".free-input", "17")
     await page.wait_for_selector("#save-state:has-text('Đã lưu')")
@@ -285,14 +352,14 @@ async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_
 async def test_offline_saves_back_off_and_a_hand_in_after_reconnecting_goes_through(
     asgi_server, browser, artifacts
 ):
-    page = await open_paper(browser, asgi_server.url)
-    saves: list[str] = []
-    page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/answers/") else None)
+    page = await open_paper(browser, asgi_server.url, clock=True)
     await page.context.set_offline(True)
+    await paused(page)
     await page.get_by_role("button", name="SDG 4").click()
-    await page.wait_for_selector("#save-state:has-text('retrying')")
-    await asyncio.sleep(3)
-    assert len(saves) <= 3, len(saves)  # 2 s, then 4 s: not a loop
+    await run_clock(page, 17)
+    assert "retrying" in await page.inner_text("#save-state")
+    # Saved at once, then tried again 2 s later, then 4 s, then 8 s: never in a loop.
+    assert_waits(await sent_at(page, "answers"), [2_000, 4_000, 8_000])
     await page.context.set_offline(False)
     await page.locator("#palette button").nth(2).click()
     await page.click("#keep-order")
@@ -329,28 +396,23 @@ async def test_a_second_tab_handing_in_an_attempt_already_handed_in_shows_no_err
     assert await sync_to_async(_handed_in)() == ("submitted", None, 1)
 
 
-def _deadline_in(seconds: float) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def _deadline():
     from contest.models import Attempt
 
-    Attempt.objects.update(deadline=timezone.now() + timedelta(seconds=seconds))
+    return Attempt.objects.get().deadline
 
 
 async def test_the_clocks_own_hand_in_offline_is_retried_later_each_time_not_in_a_loop(
     asgi_server, browser
 ):
-    page = await open_paper(browser, asgi_server.url)
-    await sync_to_async(_deadline_in)(2)
-    await page.reload()  # the page takes the new deadline
-    await page.wait_for_selector(".answer")
-    hand_ins: list[str] = []
-    page.on("request", lambda r: hand_ins.append(r.url) if r.url.endswith("/submit/") else None)
+    page = await open_paper(browser, asgi_server.url, clock=True)
     await page.context.set_offline(True)
-    await asyncio.sleep(6)  # the deadline passes 2 s in; a 250 ms loop would try ~16 times
-    assert 1 <= len(hand_ins) <= 3, len(hand_ins)
+    await page.clock.pause_at((await sync_to_async(_deadline)()) - timedelta(seconds=1))
+    await run_clock(page, 10)
+    # Handed in when the time was up, then tried again 2 s later, then 4 s: the clock checks
+    # every 250 ms, but does not hand in again on each check.
+    assert_waits(await sent_at(page, "submit"), [2_000, 4_000])
     await page.context.set_offline(False)
-    await page.wait_for_selector("#done:not([hidden])", timeout=40_000)
+    await page.clock.run_for(8_750)
+    await page.wait_for_selector("#done:not([hidden])")
     assert (await sync_to_async(_handed_in)())[0] in {"submitted", "expired"}
