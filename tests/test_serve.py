@@ -60,6 +60,29 @@ def test_the_launcher_freezes_the_startup_heap_and_collects_young_objects_less_o
     assert serve.GC_THRESHOLDS == (10_000, 10, 10)
 
 
+def test_the_launcher_loads_the_url_configuration_before_the_first_request():
+    """The first request of a join burst must not import every URLconf on the event loop (it
+    stalled every socket of the process for 0.28 s). A wrong application path is left for
+    Daphne to report."""
+    code = (
+        "import sys; from config import serve; "
+        "serve.warm_up('no.such.module:application'); "
+        "print('config.urls' in sys.modules, end=' '); "
+        "serve.warm_up('config.asgi:application'); "
+        "from django.urls import get_resolver; "
+        "print('config.urls' in sys.modules, get_resolver()._populated)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.stdout.strip() == "False True True", out.stderr
+
+
 def test_the_launcher_still_hands_every_received_chunk_to_the_websocket_parser():
     """The lean receive (no debug-log arguments built while debug is off) changes no delivery,
     and with debug logging on the debug line is still written."""
