@@ -144,7 +144,7 @@ def warm_up(app: str) -> None:
         return  # Daphne imports it next, and says what is wrong
     from django.conf import settings
 
-    if settings.configured:
+    if settings.configured and getattr(settings, "ROOT_URLCONF", None):  # the bench's has none
         from django.urls import get_resolver
 
         get_resolver().reverse_dict  # noqa: B018 - imports every URLconf, builds the table
