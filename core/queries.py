@@ -19,6 +19,15 @@ def one_or_none(qs: QuerySet[Any, T]) -> T | None:
     return next(iter(qs.order_by()[:1]), None)
 
 
+def int_array(values: list[int]) -> str:
+    """A list of integers as one PostgreSQL array literal ("{1,2,3}"), for a `%s::bigint[]` or
+    `%s::integer[]` parameter. psycopg adapts a Python list element by element in Python: a
+    round's close sends 100,000 ids and 100,000 ranks, and adapting them cost more CPU than
+    running the UPDATE (bench/README.md "Issue #15: session 12"). A value that is not an
+    integer (a float, a string, None) raises TypeError."""
+    return "{" + ",".join(map(int.__repr__, values)) + "}"
+
+
 class Columns:
     """A model's concrete columns in a fixed statement (`sql`, under a table alias), and its
     instance built back from a row of that statement (`build`), as the ORM would build it: JSON

@@ -26,6 +26,7 @@ from contest.services.marking import (
     round_result_refresh,
 )
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.queries import int_array
 from quizzes.grading import answer_key
 from quizzes.models import Question, Unit
 
@@ -99,7 +100,10 @@ def _store_ranks(round_: Round) -> tuple[list[dict[str, Any]], boards.Staged]:
                         "UPDATE contest_roundresult AS r SET rank = v.rank "
                         "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, rank) "
                         "WHERE r.id = v.id",
-                        [[row["pk"] for row in chunk], [row["rank"] for row in chunk]],
+                        [
+                            int_array([row["pk"] for row in chunk]),
+                            int_array([row["rank"] for row in chunk]),
+                        ],
                     )
         else:
             RoundResult.objects.bulk_update(
