@@ -1528,7 +1528,8 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=16, help="joins in flight per generator")
     parser.add_argument(
         "--join-game-rate",
-        help="override RATE_LIMIT_JOIN_GAME (burst/refill per second; product default 500/100)",
+        help="override RATE_LIMIT_JOIN_GAME (burst/refill per second; default: the product's own, "
+        "config/settings.py)",
     )
     parser.add_argument("--join-timeout", type=float, default=600)
     parser.add_argument("--question-timeout", type=float, default=180)
