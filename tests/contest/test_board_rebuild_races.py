@@ -14,7 +14,7 @@ import pytest
 from contest import boards
 from contest.boards import backends, operations
 from contest.models import Participant
-from tests.contest.helpers import make_contest, make_school, register
+from tests.contest.helpers import close_round, make_contest, make_school, register
 from tests.contest.test_freeze_and_visibility import _take
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,27 @@ def test_a_frozen_board_built_before_a_correction_never_replaces_the_corrected_o
     monkeypatch.setattr(operations, "_scope_rows", rows_then_a_correction)
     boards.top(public)
     assert [row["score"] for row in boards.top(public)] == [3000]
+
+
+def test_the_final_board_the_close_writes_is_the_one_a_rebuild_from_the_results_gives(
+    api_client, board_backend
+):
+    """The close writes the final board from the rows it ranked, in a second thread while the
+    database stores the ranks: the same board, in the same order with the same ranks and rows
+    (and each participant's own rank), as one rebuilt afterwards from the stored results."""
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    for n, right in enumerate([1, 2, 0, 2, 1]):
+        token = register(api_client, contest, school, name=f"Học sinh {n}", email=f"{n}@x.org")
+        _take(api_client, round_, token, questions, right=right)
+    close_round(round_)
+    round_.refresh_from_db()
+    scope = boards.round_scope(round_, public=False)
+    assert scope.key.endswith(":final")
+    ids = list(Participant.objects.filter(contest=contest).values_list("pk", flat=True))
+    written = boards.top(scope)
+    ranks = {pid: boards.my_rank(scope, pid) for pid in ids}
+    assert [row["score"] for row in written] == [2000, 2000, 1000, 1000, 0]
+    boards.backend().drop(scope.key)
+    assert boards.top(scope) == written  # rebuilt from the results by this read
+    assert {pid: boards.my_rank(scope, pid) for pid in ids} == ranks
