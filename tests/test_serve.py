@@ -11,6 +11,20 @@ from config import serve
 from deploy import cluster
 
 ROOT = Path(__file__).resolve().parents[1]
+DJANGO_ENV = {"DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"}
+
+
+def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`code` in a fresh interpreter at the repository's root (a launcher's process-wide setup
+    must not leak into the test process): by default with the product's development settings."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **(env if env is not None else DJANGO_ENV)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_run_cluster_and_the_benchmark_start_the_shipped_server_command():
@@ -27,14 +41,7 @@ def test_run_cluster_and_the_benchmark_start_the_shipped_server_command():
 def test_the_launcher_runs_daphne_on_uvloop_unless_told_otherwise():
     code = "from config import serve; import asyncio; print(serve.install_loop())"
     for env, expected in (({}, "uvloop"), ({"CQ_LOOP": "asyncio"}, "asyncio")):
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={"PATH": "/usr/bin:/bin", **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        out = run_python(code, env)
         assert out.stdout.strip() == expected, out.stderr
 
 
@@ -48,14 +55,7 @@ def test_the_launcher_freezes_the_startup_heap_and_collects_young_objects_less_o
         "serve.tune_gc('config.asgi:application'); "
         "print(gc.get_threshold(), 'config.asgi' in sys.modules, gc.get_freeze_count() > before)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_python(code)
     assert out.stdout.strip() == "(10000, 10, 10) True True", out.stderr
     assert serve.GC_THRESHOLDS == (10_000, 10, 10)
 
@@ -72,14 +72,7 @@ def test_the_launcher_loads_the_url_configuration_before_the_first_request():
         "from django.urls import get_resolver; "
         "print('config.urls' in sys.modules, get_resolver()._populated)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_python(code)
     assert out.stdout.strip() == "False True True", out.stderr
 
 
