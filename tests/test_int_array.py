@@ -16,8 +16,6 @@ pytestmark = pytest.mark.django_db
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=50))
 def test_postgresql_reads_the_literal_back_as_the_same_list(values):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL arrays")
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::bigint[]", [int_array(values)])
         assert cursor.fetchone()[0] == values
