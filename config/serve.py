@@ -124,6 +124,21 @@ def resume_jobs() -> None:
     threading.Thread(target=backends.server_started, name="jobs-resume", daemon=True).start()
 
 
+def import_app(app: str) -> bool:
+    """Import Daphne's application argument ("module:attribute"); False when it cannot be
+    imported, which is left for Daphne to report when it imports it next."""
+    import importlib
+
+    module = app.partition(":")[0]
+    if not module or module.startswith("-"):
+        return False
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
 def warm_up(app: str) -> None:
     """Import the application and its URL configuration before the first connection.
 
@@ -133,15 +148,8 @@ def warm_up(app: str) -> None:
     request's lot: a health check's, or the first phones' of a join burst when nothing checked
     the server first. Loaded here, it is also part of the startup heap that tune_gc freezes.
     A wrong application path is left for Daphne to report."""
-    import importlib
-
-    module = app.partition(":")[0]
-    if not module or module.startswith("-"):
+    if not import_app(app):
         return
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return  # Daphne imports it next, and says what is wrong
     from django.conf import settings
 
     if settings.configured and getattr(settings, "ROOT_URLCONF", None):  # the bench's has none
@@ -163,14 +171,8 @@ def tune_gc(app: str) -> None:
     collection waits for 10,000 new objects instead of 700. Cycles are still freed: later and
     in bigger, fewer steps. The hub freezes a running game's objects too (realtime/hub.py)."""
     import gc
-    import importlib
 
-    module = app.partition(":")[0]
-    if module and not module.startswith("-"):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass  # Daphne imports it next, and says what is wrong
+    import_app(app)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
