@@ -1,6 +1,8 @@
 """A hand-in reads its attempt with the round, contest, participant and school in one fixed
 statement on PostgreSQL (contest/services/attempts.py _attempt_with_relations, core/queries.py
-Columns): it must build exactly what Django's select_related query builds."""
+Columns): it must build exactly what Django's select_related query builds. Its result's refresh
+reads the participant's finished attempts in another (contest/services/marking.py
+finished_attempts): the same rows and values as Django's query."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from rest_framework.test import APIClient
 
 from contest.models import Attempt, Contest, Participant, Round
 from contest.services.attempts import _attempt_with_relations
+from contest.services.marking import _ATTEMPT_FIELDS, FINISHED, finished_attempts
 from quizzes.models import Unit
-from tests.contest.helpers import register, start_attempt
+from tests.contest.helpers import TOKEN_HEADER, register, start_attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +71,39 @@ def test_no_model_read_by_the_statement_needs_a_converter_the_statement_does_not
             if field.get_internal_type() == "JSONField":
                 continue
             assert not field.get_db_converters(connection), (model.__name__, field.name)
+
+
+def _submit(client, attempt_id, token, **body):
+    response = client.post(
+        f"/api/attempts/{attempt_id}/submit/", body, format="json", **{TOKEN_HEADER: token}
+    )
+    assert response.status_code == 200, response.json()
+
+
+def test_a_hand_in_reads_the_finished_attempts_the_orm_reads(setup):
+    """round_result_refresh's fixed statement (marking.finished_attempts) reads what Django's
+    query reads: every finished attempt of the participant in the round, each value alike;
+    not an attempt still open, another participant's or another round's."""
+    contest, round_, _questions, units = setup
+    Round.objects.filter(pk=round_.pk).update(max_attempts=3)
+    client = APIClient()
+    token = register(client, contest, units["class"])
+    other = register(APIClient(), contest, units["class"], name="Trần Thị Bình")
+    first = start_attempt(client, round_, token)
+    _submit(client, first["id"], token, prediction=12)
+    second = start_attempt(client, round_, token)
+    _submit(client, second["id"], token)
+    start_attempt(client, round_, token)  # the third, still open
+    _submit(APIClient(), start_attempt(APIClient(), round_, other)["id"], other)
+    participant_id = Attempt.objects.get(pk=first["id"]).participant_id
+
+    read = finished_attempts(round_.pk, participant_id)
+    orm = list(
+        Attempt.objects.filter(round=round_, participant_id=participant_id, status__in=FINISHED)
+        .order_by()
+        .values(*_ATTEMPT_FIELDS)
+    )
+    assert sorted(read, key=lambda a: a["pk"]) == sorted(orm, key=lambda a: a["pk"])
+    assert sorted(a["pk"] for a in read) == [first["id"], second["id"]]
+    assert {type(a["prediction"]) for a in read} == {type(a["prediction"]) for a in orm}
+    assert finished_attempts(round_.pk + 1, participant_id) == []
