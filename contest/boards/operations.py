@@ -9,6 +9,7 @@ from typing import Any
 from contest.boards.backends import RedisBoards, Staged, backend
 from contest.boards.rows import (
     _scope_rows,
+    contest_rounds,
     contest_row,
     result_row,
 )
@@ -155,7 +156,7 @@ def participant_changed(
         participant = result.participant if result is not None else None
     b = backend()
     _change(b, scope, participant_id, lambda: _result_row_of(result, participant))
-    rounds = list(round_.contest.rounds.all())  # once for both contest boards
+    rounds = contest_rounds(round_.contest)  # once for both contest boards
     for cscope in _contest_scopes_fed_by(round_, rounds):
         _change(
             b,

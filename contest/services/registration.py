@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from contest.services.verification import (
     normalise_email,
 )
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
-from core.queries import one_or_none
+from core.queries import Columns, one_or_none
 from core.text import fold
 from quizzes.models import Unit
 
@@ -383,6 +384,40 @@ def participant_for_request(request, contest: Contest, *, allow_cookie: bool) ->
     return None
 
 
+@functools.cache
+def _participant_statement() -> tuple[str, Columns, Columns]:
+    participants, schools = Columns(Participant, "p"), Columns(Unit, "s")
+    return (
+        (
+            f"SELECT {participants.sql}, {schools.sql} FROM {Participant._meta.db_table} p"
+            f" JOIN {Unit._meta.db_table} s ON s.id = p.school_id"
+            " WHERE p.id = %s AND p.contest_id = %s"
+        ),
+        participants,
+        schools,
+    )
+
+
+def _participant_with_school(participant_id: int, contest: Contest) -> Participant | None:
+    """The contest's participant with this id and their school, as
+    Participant.objects.select_related("school") reads them. On PostgreSQL one fixed statement:
+    every attempt request names its participant, and Django compiled the query each time
+    (tests/contest/test_attempt_statement.py: the same participant, the same school)."""
+    if connection.vendor != "postgresql":
+        return one_or_none(
+            Participant.objects.select_related("school").filter(pk=participant_id, contest=contest)
+        )
+    sql, participants, schools = _participant_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [participant_id, contest.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    participant, at = participants.build(row)
+    participant.school, _end = schools.build(row, at)
+    return participant
+
+
 def participant_for_claims(
     claims: tuple[int, int, int] | None, contest: Contest, *, round_: Round | None = None
 ) -> Participant | None:
@@ -391,15 +426,15 @@ def participant_for_claims(
     participant's. participant_for_request and the attempt fast path (contest/attempt_fastpath.py).
     `round_`: a process's copy of one of the contest's rounds (selectors.round_get_published),
     which keeps the contest's end (round_contest_ends_at): no subquery per request."""
-    qs = Participant.objects.select_related("school")
     if claims and claims[1] == contest.pk:
-        qs = qs.filter(pk=claims[0], contest=contest)
         if round_ is not None:
-            participant = one_or_none(qs)
+            participant = _participant_with_school(claims[0], contest)
             ends_at = round_contest_ends_at(round_)
         else:
             participant = one_or_none(
-                qs.annotate(
+                Participant.objects.select_related("school")
+                .filter(pk=claims[0], contest=contest)
+                .annotate(
                     contest_ends_at=Subquery(
                         Round.objects.filter(contest_id=OuterRef("contest_id"))
                         .order_by("-closes_at")

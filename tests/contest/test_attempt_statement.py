@@ -1,8 +1,11 @@
 """A hand-in reads its attempt with the round, contest, participant and school in one fixed
 statement on PostgreSQL (contest/services/attempts.py _attempt_with_relations, core/queries.py
-Columns): it must build exactly what Django's select_related query builds. Its result's refresh
-reads the participant's finished attempts in another (contest/services/marking.py
-finished_attempts): the same rows and values as Django's query."""
+Columns): it must build exactly what Django's select_related query builds. Other fixed
+statements of the attempt paths read what Django's queries read, the same rows and values:
+a hand-in's finished attempts and the round's corrections it grades with
+(contest/services/marking.py finished_attempts, round_corrections), the contest's rounds its
+boards' update needs (contest/boards/rows.py contest_rounds), and the participant and school
+every attempt request names (contest/services/registration.py _participant_with_school)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,17 @@ import pytest
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
-from contest.models import Attempt, Contest, Participant, Round
+from contest.boards.rows import contest_rounds
+from contest.models import Attempt, Contest, Correction, Participant, Round
 from contest.services.attempts import _attempt_with_relations
-from contest.services.marking import _ATTEMPT_FIELDS, FINISHED, finished_attempts
+from contest.services.marking import (
+    _ATTEMPT_FIELDS,
+    FINISHED,
+    effective_keys,
+    finished_attempts,
+    round_corrections,
+)
+from contest.services.registration import _participant_with_school
 from quizzes.models import Unit
 from tests.contest.helpers import TOKEN_HEADER, register, start_attempt
 
@@ -107,3 +118,81 @@ def test_a_hand_in_reads_the_finished_attempts_the_orm_reads(setup):
     assert sorted(a["pk"] for a in read) == [first["id"], second["id"]]
     assert {type(a["prediction"]) for a in read} == {type(a["prediction"]) for a in orm}
     assert finished_attempts(round_.pk + 1, participant_id) == []
+
+
+def test_the_contests_rounds_are_read_as_the_orm_reads_them(setup):
+    """The boards' fixed statement (contest.boards.rows.contest_rounds) gives the rounds
+    contest.rounds.all() gives: the same order, every value alike, each with its contest."""
+    contest, round_, _questions, _units = setup
+    later = Round.objects.create(
+        contest=contest,
+        position=round_.position,  # same position: the id breaks the tie, as Meta.ordering does
+        title_vi="Vòng 2",
+        title_en="Round 2",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        quiz=round_.quiz,
+    )
+    Round.objects.create(
+        contest=contest,
+        position=round_.position - 1,
+        title_vi="Vòng 0",
+        title_en="Round 0",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        quiz=round_.quiz,
+        ranking_chain=["score", "time"],
+    )
+    read = contest_rounds(contest)
+    orm = list(Contest.objects.get(pk=contest.pk).rounds.all())
+    assert [r.pk for r in read] == [r.pk for r in orm]
+    assert [r.pk for r in read][-2:] == [round_.pk, later.pk]
+    assert [_values(r) for r in read] == [_values(r) for r in orm]
+    assert all(r.contest is contest for r in read)  # no query for it
+    assert contest_rounds(Contest.objects.create(title_vi="Trống", title_en="Empty")) == []
+
+
+def test_a_token_names_the_participant_and_school_the_orm_reads(setup):
+    """The attempt requests' fixed statement (registration._participant_with_school) builds the
+    participant and school that select_related("school") builds, and only in their contest."""
+    contest, _round, _questions, units = setup
+    token = register(APIClient(), contest, units["class"])
+    participant = Participant.objects.get(contest=contest)
+    read = _participant_with_school(participant.pk, contest)
+    orm = Participant.objects.select_related("school").get(pk=participant.pk)
+    assert token
+    assert read is not None
+    assert _values(read) == _values(orm)
+    assert _values(read.school) == _values(orm.school)
+    other = Contest.objects.create(title_vi="Khác", title_en="Other")
+    assert _participant_with_school(participant.pk, other) is None
+
+
+def test_a_hand_in_grades_with_the_corrections_the_orm_reads(setup):
+    """Grading's fixed statement (marking.round_corrections) reads the round's corrections as
+    Django's query does, in the order they were made: a later key fix overrides an earlier one,
+    so the order is part of the score."""
+    contest, round_, questions, _units = setup
+    other = Round.objects.create(
+        contest=contest,
+        position=round_.position + 1,
+        title_vi="Vòng 2",
+        title_en="Round 2",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        quiz=round_.quiz,
+    )
+    first, second, third = questions[:3]
+    Correction.objects.create(round=round_, question=second, kind="key", key={"choices": [1]})
+    Correction.objects.create(round=round_, question=first, kind="void", reason="Sai đề")
+    Correction.objects.create(round=round_, question=second, kind="key", key={"choices": [2]})
+    Correction.objects.create(round=other, question=third, kind="void")
+    read = round_corrections(round_)
+    orm = list(Correction.objects.filter(round=round_))
+    assert [c.pk for c in read] == [c.pk for c in orm]
+    assert [_values(c) for c in read] == [_values(c) for c in orm]
+    assert read[-1].key == {"choices": [2]}  # JSON, parsed
+    keys = effective_keys(round_, [first.pk, second.pk, third.pk])
+    assert keys[first.pk] is None
+    assert keys[second.pk] == {"choices": [2]}
+    assert keys[third.pk] is not None  # voided in the other round only
