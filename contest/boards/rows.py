@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.db import connection
@@ -14,7 +13,7 @@ from contest.boards.scopes import (
     Scope,
 )
 from contest.models import Attempt, Contest, Round, RoundResult
-from core.queries import Columns
+from core.queries import models_where
 from core.timestamps import EpochMs, epoch_ms
 
 # --- Rows from the database (the truth) --------------------------------------------------------
@@ -126,15 +125,6 @@ def frozen_rows(round_: Round, *, participant_id: int | None = None) -> list[dic
     return rows
 
 
-@functools.cache
-def _rounds_statement() -> tuple[str, Columns]:
-    columns = Columns(Round, "r")
-    return (
-        f"SELECT {columns.sql} FROM {Round._meta.db_table} r"
-        " WHERE r.contest_id = %s ORDER BY r.position, r.id"
-    ), columns
-
-
 def contest_rounds(contest: Contest) -> list[Round]:
     """The contest's rounds, as contest.rounds.all() reads them (in the model's order, each with
     this contest). Every hand-in updates the contest's boards, which need them: on PostgreSQL
@@ -142,15 +132,9 @@ def contest_rounds(contest: Contest) -> list[Round]:
     update in the rush's profile; tests/contest/test_attempt_statement.py: the same rounds)."""
     if connection.vendor != "postgresql":
         return list(contest.rounds.all())
-    sql, columns = _rounds_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [contest.pk])
-        rows = cursor.fetchall()
-    rounds = []
-    for row in rows:
-        round_, _end = columns.build(row)
+    rounds = models_where(Round, "t.contest_id = %s", [contest.pk], order_by="t.position, t.id")
+    for round_ in rounds:
         round_.contest = contest
-        rounds.append(round_)
     return rounds
 
 

@@ -8,7 +8,6 @@ counts from contest.ranking.counted_attempt. Scores can always be rebuilt from s
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.db import connection
 from contest import boards, ranking
 from contest.models import Answer, Attempt, Correction, Participant, Round, RoundResult
 from contest.scoring import ScoringOptions, get_strategy
-from core.queries import Columns, one_or_none
+from core.queries import models_where, one_or_none
 from core.timestamps import epoch_ms
 from quizzes.grading import answer_key, grade
 from quizzes.models import Question
@@ -61,15 +60,6 @@ def question_keys(question_ids: list[int]) -> dict[int, dict]:
     return {pk: _KEYS[pk] for pk in question_ids if pk in _KEYS}
 
 
-@functools.cache
-def _corrections_statement() -> tuple[str, Columns]:
-    columns = Columns(Correction, "k")
-    return (
-        f"SELECT {columns.sql} FROM {Correction._meta.db_table} k"
-        " WHERE k.round_id = %s ORDER BY k.created_at, k.id"
-    ), columns
-
-
 def round_corrections(round_: Round) -> list[Correction]:
     """The round's corrections in the order they were made (a later one overrides an earlier
     one), as Correction.objects.filter(round=round_) reads them. Every hand-in grades with them:
@@ -77,10 +67,7 @@ def round_corrections(round_: Round) -> list[Correction]:
     (tests/contest/test_attempt_statement.py: the same corrections)."""
     if connection.vendor != "postgresql":
         return list(Correction.objects.filter(round=round_))
-    sql, columns = _corrections_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [round_.pk])
-        return [columns.build(row)[0] for row in cursor.fetchall()]
+    return models_where(Correction, "t.round_id = %s", [round_.pk], order_by="t.created_at, t.id")
 
 
 def effective_keys(
