@@ -18,6 +18,11 @@ def epoch_ms(dt: datetime | None) -> int | None:
     return None if dt is None else (dt - EPOCH) // _MS
 
 
+# EpochMs on PostgreSQL, for a fixed statement too (contest/boards/rows.py): the column in {}.
+# EXTRACT returns an exact numeric (microseconds), so the floor is exact.
+EPOCH_MS_POSTGRESQL = "FLOOR(EXTRACT(EPOCH FROM {}) * 1000)::bigint"
+
+
 class EpochMs(Func):
     """`epoch_ms` computed by the database: a query returns integers instead of datetimes, which
     Django's time-zone-aware loader parses in Python (about 4 µs a row, 0.4 s at 100,000 rows)."""
@@ -26,11 +31,10 @@ class EpochMs(Func):
     output_field = BigIntegerField()
 
     def as_postgresql(self, compiler, connection, **extra):
-        # EXTRACT returns an exact numeric (microseconds), so the floor is exact.
         return self.as_sql(
             compiler,
             connection,
-            template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s) * 1000)::bigint",
+            template=EPOCH_MS_POSTGRESQL.format("%(expressions)s"),
             **extra,
         )
 

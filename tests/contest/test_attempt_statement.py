@@ -196,3 +196,44 @@ def test_a_hand_in_grades_with_the_corrections_the_orm_reads(setup):
     assert keys[first.pk] is None
     assert keys[second.pk] == {"choices": [2]}
     assert keys[third.pk] is not None  # voided in the other round only
+
+
+def test_a_participants_contest_results_are_read_as_the_orm_reads_them(setup):
+    """The hand-in's contest rows (contest.boards.rows._contest_results for one participant, a
+    fixed statement) are that participant's rows of the ORM's query over every participant:
+    each round's score, time, submission instant (in milliseconds) and public name; none from
+    a masked round, another contest's or a live round's nameless rows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from contest.boards.rows import _contest_results
+    from contest.models import RoundResult
+
+    contest, round_, _questions, units = setup
+    second = Round.objects.create(
+        contest=contest,
+        position=round_.position + 1,
+        title_vi="Vòng 2",
+        title_en="Round 2",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        quiz=round_.quiz,
+    )
+    register(APIClient(), contest, units["class"], name="Lê Văn Cường")
+    register(APIClient(), contest, units["class"], name="Phạm Thị Dung")
+    me, other = Participant.objects.filter(contest=contest).order_by("pk")
+    instant = timezone.now().replace(microsecond=123456) - timedelta(minutes=3)
+    for n, (r, p) in enumerate([(round_, me), (second, me), (round_, other), (second, other)]):
+        RoundResult.objects.create(
+            round=r, participant=p, score=10 * n, time_ms=1000 + n, submitted_at=instant
+        )
+    RoundResult.objects.create(round=second, participant=None, nickname="khách", score=99)
+    RoundResult.objects.filter(round=second, participant=other).update(submitted_at=None)
+    for masked in ({}, {second.pk: "hidden"}, {round_.pk: "frozen", second.pk: "hidden"}):
+        everyone = _contest_results(contest, masked, None)  # the ORM's query
+        for participant in (me, other):
+            mine = _contest_results(contest, masked, participant.pk)
+            assert sorted(mine) == sorted(row for row in everyone if row[1] == participant.pk)
+    assert len(_contest_results(contest, {}, me.pk)) == 2
+    assert _contest_results(contest, {}, me.pk)[0][4] % 1000 == 123  # milliseconds kept
