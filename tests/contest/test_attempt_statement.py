@@ -84,6 +84,20 @@ def test_no_model_read_by_the_statement_needs_a_converter_the_statement_does_not
             assert not field.get_db_converters(connection), (model.__name__, field.name)
 
 
+def _another_round(round_, position, **fields):
+    """A round of the same contest and quiz, open as long as `round_`."""
+    return Round.objects.create(
+        contest=round_.contest,
+        position=position,
+        title_vi=f"Vòng {position}",
+        title_en=f"Round {position}",
+        opens_at=round_.opens_at,
+        closes_at=round_.closes_at,
+        quiz=round_.quiz,
+        **fields,
+    )
+
+
 def _submit(client, attempt_id, token, **body):
     response = client.post(
         f"/api/attempts/{attempt_id}/submit/", body, format="json", **{TOKEN_HEADER: token}
@@ -124,25 +138,9 @@ def test_the_contests_rounds_are_read_as_the_orm_reads_them(setup):
     """The boards' fixed statement (contest.boards.rows.contest_rounds) gives the rounds
     contest.rounds.all() gives: the same order, every value alike, each with its contest."""
     contest, round_, _questions, _units = setup
-    later = Round.objects.create(
-        contest=contest,
-        position=round_.position,  # same position: the id breaks the tie, as Meta.ordering does
-        title_vi="Vòng 2",
-        title_en="Round 2",
-        opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
-        quiz=round_.quiz,
-    )
-    Round.objects.create(
-        contest=contest,
-        position=round_.position - 1,
-        title_vi="Vòng 0",
-        title_en="Round 0",
-        opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
-        quiz=round_.quiz,
-        ranking_chain=["score", "time"],
-    )
+    # The same position: the id breaks the tie, as Meta.ordering does.
+    later = _another_round(round_, round_.position)
+    _another_round(round_, round_.position - 1, ranking_chain=["score", "time"])
     read = contest_rounds(contest)
     orm = list(Contest.objects.get(pk=contest.pk).rounds.all())
     assert [r.pk for r in read] == [r.pk for r in orm]
@@ -173,15 +171,7 @@ def test_a_hand_in_grades_with_the_corrections_the_orm_reads(setup):
     Django's query does, in the order they were made: a later key fix overrides an earlier one,
     so the order is part of the score."""
     contest, round_, questions, _units = setup
-    other = Round.objects.create(
-        contest=contest,
-        position=round_.position + 1,
-        title_vi="Vòng 2",
-        title_en="Round 2",
-        opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
-        quiz=round_.quiz,
-    )
+    other = _another_round(round_, round_.position + 1)
     first, second, third = questions[:3]
     Correction.objects.create(round=round_, question=second, kind="key", key={"choices": [1]})
     Correction.objects.create(round=round_, question=first, kind="void", reason="Sai đề")
@@ -211,15 +201,7 @@ def test_a_participants_contest_results_are_read_as_the_orm_reads_them(setup):
     from contest.models import RoundResult
 
     contest, round_, _questions, units = setup
-    second = Round.objects.create(
-        contest=contest,
-        position=round_.position + 1,
-        title_vi="Vòng 2",
-        title_en="Round 2",
-        opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
-        quiz=round_.quiz,
-    )
+    second = _another_round(round_, round_.position + 1)
     register(APIClient(), contest, units["class"], name="Lê Văn Cường")
     register(APIClient(), contest, units["class"], name="Phạm Thị Dung")
     me, other = Participant.objects.filter(contest=contest).order_by("pk")
