@@ -61,18 +61,23 @@ class Columns:
 
 
 @functools.cache
-def _model_statement(model: type[Model], where: str, order_by: str) -> tuple[str, Columns]:
-    columns = Columns(model, "t")
+def _model_statement(
+    model: type[Model], where: str, order_by: str, exclude: tuple[str, ...]
+) -> tuple[str, Columns]:
+    columns = Columns(model, "t", exclude=exclude)
     sql = f"SELECT {columns.sql} FROM {model._meta.db_table} t WHERE {where}"
     return (sql + f" ORDER BY {order_by}" if order_by else sql), columns
 
 
-def models_where(model: type[M], where: str, params: list, *, order_by: str = "") -> list[M]:
+def models_where(
+    model: type[M], where: str, params: list, *, order_by: str = "", defer: tuple[str, ...] = ()
+) -> list[M]:
     """The instances of `model` whose rows match `where` (SQL over the alias t, with `params`),
-    in `order_by`'s order, as the ORM builds them (Columns), from one fixed statement: for
-    small reads on hot paths, where Django compiling its query cost more than running it.
-    PostgreSQL only (the caller keeps the ORM's query for any other database)."""
-    sql, columns = _model_statement(model, where, order_by)
+    in `order_by`'s order, as the ORM builds them (Columns; the attnames in `defer` left
+    deferred, as QuerySet.defer leaves them), from one fixed statement: for small reads on hot
+    paths, where Django compiling its query cost more than running it. PostgreSQL only (the
+    caller keeps the ORM's query for any other database)."""
+    sql, columns = _model_statement(model, where, order_by, defer)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [columns.build(row)[0] for row in cursor.fetchall()]

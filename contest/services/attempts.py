@@ -33,7 +33,7 @@ from contest.services.marking import (
 )
 from contest.services.registration import participant_token_verify
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
-from core.queries import Columns, one_or_none
+from core.queries import Columns, models_where, one_or_none
 from quizzes.grading import UNSCORED_TYPES, InvalidResponse, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz, Unit
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response
@@ -124,6 +124,27 @@ def paper_option_ids(attempt: Attempt) -> dict[int, dict[str, str]]:
     return {item["q"]: opaque_ids(secret, item["o"]) for item in attempt.paper if item["o"]}
 
 
+def _open_or_in_round(participant: Participant, round_: Round) -> list[Attempt]:
+    """The participant's attempt in progress, whatever its round, and their attempts in this
+    round, without their papers. Every start reads them: on PostgreSQL one fixed statement,
+    where Django compiled the query each time (tests/contest/test_attempt_statement.py: the
+    same attempts)."""
+    if connection.vendor != "postgresql":
+        return list(
+            Attempt.objects.filter(
+                Q(participant=participant) & (Q(status=Attempt.Status.OPEN) | Q(round=round_))
+            )
+            .defer("paper")
+            .order_by()
+        )
+    return models_where(
+        Attempt,
+        "t.participant_id = %s AND (t.status = %s OR t.round_id = %s)",
+        [participant.pk, Attempt.Status.OPEN.value, round_.pk],
+        defer=("paper",),
+    )
+
+
 def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
     """Start an attempt (or return the one in progress for this round, to resume it)."""
     now = timezone.now()
@@ -135,13 +156,7 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
     done = 0  # attempts this participant has had in this round
     # One query for the attempt in progress (at most one: a constraint; an overdue one expires)
     # and this round's attempts (their numbers); papers only for the one resumed.
-    for attempt in (
-        Attempt.objects.filter(
-            Q(participant=participant) & (Q(status=Attempt.Status.OPEN) | Q(round=round_))
-        )
-        .defer("paper")
-        .order_by()
-    ):
+    for attempt in _open_or_in_round(participant, round_):
         if attempt.round_id == round_.pk:
             done = max(done, attempt.number)
         if attempt.status != Attempt.Status.OPEN:

@@ -219,3 +219,46 @@ def test_a_participants_contest_results_are_read_as_the_orm_reads_them(setup):
             assert sorted(mine) == sorted(row for row in everyone if row[1] == participant.pk)
     assert len(_contest_results(contest, {}, me.pk)) == 2
     assert _contest_results(contest, {}, me.pk)[0][4] % 1000 == 123  # milliseconds kept
+
+
+def test_a_start_reads_the_attempts_the_orm_reads(setup):
+    """A start's fixed statement (attempts._open_or_in_round) reads the attempts Django's query
+    reads: the participant's open one in any round and all theirs in this round, not another
+    participant's; each without its paper until asked, as QuerySet.defer leaves it."""
+    from django.db.models import Q
+
+    from contest.services.attempts import _open_or_in_round
+
+    contest, round_, _questions, units = setup
+    Round.objects.filter(pk=round_.pk).update(max_attempts=3)
+    round_.refresh_from_db()
+    second = _another_round(round_, round_.position + 1)
+    client = APIClient()
+    token = register(client, contest, units["class"])
+    other = register(APIClient(), contest, units["class"], name="Trần Thị Bình")
+    _submit(client, start_attempt(client, round_, token)["id"], token)
+    start_attempt(client, second, token)  # open, in the other round
+    start_attempt(APIClient(), round_, other)
+    participant = Participant.objects.get(
+        contest=contest, pk=Attempt.objects.get(round=second).participant_id
+    )
+    for in_round in (round_, second):
+        read = _open_or_in_round(participant, in_round)
+        orm = list(
+            Attempt.objects.filter(
+                Q(participant=participant) & (Q(status=Attempt.Status.OPEN) | Q(round=in_round))
+            )
+            .defer("paper")
+            .order_by()
+        )
+        assert sorted(a.pk for a in read) == sorted(a.pk for a in orm)
+        by_pk = {a.pk: a for a in orm}
+        for attempt in read:
+            assert attempt.get_deferred_fields() == by_pk[attempt.pk].get_deferred_fields()
+            assert attempt.get_deferred_fields() == {"paper"}
+            fields = {f.attname for f in Attempt._meta.concrete_fields} - {"paper"}
+            assert {f: getattr(attempt, f) for f in fields} == {
+                f: getattr(by_pk[attempt.pk], f) for f in fields
+            }
+            assert attempt.paper == Attempt.objects.get(pk=attempt.pk).paper  # read when asked
+    assert len(_open_or_in_round(participant, round_)) == 2  # the finished one and the open one
