@@ -110,6 +110,18 @@ def _answers_points_update(answers: list[Answer]) -> None:
             )
 
 
+def attempt_answers(attempt: Attempt) -> list[Answer]:
+    """The attempt's stored answers, as attempt.answers.all() reads them (each with its attempt).
+    Every hand-in scores them: on PostgreSQL one fixed statement, where Django compiled its
+    query each time (tests/contest/test_attempt_statement.py: the same answers)."""
+    if connection.vendor != "postgresql":
+        return list(attempt.answers.all())
+    answers = models_where(Answer, "t.attempt_id = %s", [attempt.pk])
+    for answer in answers:
+        answer.attempt = attempt
+    return answers
+
+
 def attempt_score(
     attempt: Attempt, *, keys: dict[int, dict | None] | None = None, answers=None
 ) -> bool:
@@ -119,7 +131,7 @@ def attempt_score(
     if keys is None:
         keys = effective_keys(attempt.round, qids)
     if answers is None:
-        answers = list(attempt.answers.all())
+        answers = attempt_answers(attempt)
     by_question = {a.question_id: a for a in answers}
     score = max_score = correct = 0
     scored = 0

@@ -262,3 +262,42 @@ def test_a_start_reads_the_attempts_the_orm_reads(setup):
             }
             assert attempt.paper == Attempt.objects.get(pk=attempt.pk).paper  # read when asked
     assert len(_open_or_in_round(participant, round_)) == 2  # the finished one and the open one
+
+
+def test_a_hand_in_scores_the_answers_the_orm_reads(setup):
+    """Scoring's fixed statement (marking.attempt_answers) reads the attempt's stored answers
+    as attempt.answers.all() does: each answer, its response (JSON, parsed) and points."""
+    from contest.models import Answer
+    from contest.services.marking import attempt_answers
+
+    contest, round_, questions, units = setup
+    client = APIClient()
+    token = register(client, contest, units["class"])
+    mine = Attempt.objects.get(pk=start_attempt(client, round_, token)["id"])
+    theirs = Attempt.objects.get(
+        pk=start_attempt(
+            APIClient(), round_, register(APIClient(), contest, units["class"], name="B")
+        )["id"]
+    )
+    now = mine.started_at
+    Answer.objects.create(
+        attempt=mine, question=questions[0], response={"choices": [1]}, saved_at=now
+    )
+    Answer.objects.create(
+        attempt=mine,
+        question=questions[1],
+        response={"text": "Hà Nội"},
+        saved_at=now,
+        fraction=0.5,
+        points=5,
+    )
+    Answer.objects.create(
+        attempt=theirs, question=questions[0], response={"choices": [2]}, saved_at=now
+    )
+    read = attempt_answers(mine)
+    orm = list(Attempt.objects.get(pk=mine.pk).answers.all())
+    assert sorted((_values(a) for a in read), key=lambda v: v["id"]) == sorted(
+        (_values(a) for a in orm), key=lambda v: v["id"]
+    )
+    assert {a.question_id for a in read} == {questions[0].pk, questions[1].pk}
+    assert all(a.attempt is mine for a in read)  # no query for it
