@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -108,6 +108,31 @@ def _kept_questions(wanted: dict[int, Any]) -> dict[int, Question]:
     return {pk: _KEPT_QUESTIONS[pk] for pk in wanted if pk in _KEPT_QUESTIONS}
 
 
+_ITEM_ROWS_SQL = f"""
+SELECT i.id, i.question_id, i.position, i.time_limit, i.points, q.updated_at
+FROM {QuizItem._meta.db_table} i JOIN {Question._meta.db_table} q ON q.id = i.question_id
+WHERE i.quiz_id = %s ORDER BY i.position, i.id
+"""
+
+
+def _item_rows(quiz: Quiz) -> list[tuple]:
+    """(item id, question id, position, time limit, points, the question's updated_at) of a
+    fixed quiz's items in play order. Every contest start reads them: on PostgreSQL one fixed
+    statement, where Django compiled its query each time (tests/contest/test_attempt_statement.py:
+    the same rows)."""
+    if connection.vendor != "postgresql":
+        return list(
+            QuizItem.objects.filter(quiz=quiz)
+            .order_by("position", "id")
+            .values_list(
+                "pk", "question_id", "position", "time_limit", "points", "question__updated_at"
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEM_ROWS_SQL, [quiz.pk])
+        return cursor.fetchall()
+
+
 def _fixed_items(quiz: Quiz, *, keep: bool) -> list[QuizItem]:
     """A fixed quiz's items in play order, each with its question (and choices, theme)."""
     if not keep:
@@ -119,13 +144,7 @@ def _fixed_items(quiz: Quiz, *, keep: bool) -> list[QuizItem]:
             )
             .order_by("position", "id")
         )
-    rows = list(
-        QuizItem.objects.filter(quiz=quiz)
-        .order_by("position", "id")
-        .values_list(
-            "pk", "question_id", "position", "time_limit", "points", "question__updated_at"
-        )
-    )
+    rows = _item_rows(quiz)
     questions = _kept_questions({row[1]: row[5] for row in rows})
     return [
         QuizItem(

@@ -301,3 +301,28 @@ def test_a_hand_in_scores_the_answers_the_orm_reads(setup):
     )
     assert {a.question_id for a in read} == {questions[0].pk, questions[1].pk}
     assert all(a.attempt is mine for a in read)  # no query for it
+
+
+def test_a_start_reads_the_quizs_items_as_the_orm_reads_them(setup):
+    """A start's paper is drawn from the quiz's items (quizzes.services.quizzes._item_rows, a
+    fixed statement): the rows Django's query gives, in play order (position, then id), with
+    each item's own time limit and points and its question's last change."""
+    from quizzes.models import QuizItem
+    from quizzes.services.quizzes import _item_rows
+
+    _contest, round_, questions, _units = setup
+    quiz = round_.quiz
+    first = QuizItem.objects.filter(quiz=quiz).order_by("position", "id").first()
+    QuizItem.objects.create(
+        quiz=quiz, question=questions[0], position=first.position, time_limit=45, points=3
+    )
+    read = _item_rows(quiz)
+    orm = list(
+        QuizItem.objects.filter(quiz=quiz)
+        .order_by("position", "id")
+        .values_list(
+            "pk", "question_id", "position", "time_limit", "points", "question__updated_at"
+        )
+    )
+    assert [tuple(row) for row in read] == orm
+    assert len(read) == len(questions) + 1
