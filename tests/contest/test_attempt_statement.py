@@ -85,16 +85,18 @@ def test_no_model_read_by_the_statement_needs_a_converter_the_statement_does_not
 
 
 def _another_round(round_, position, **fields):
-    """A round of the same contest and quiz, open as long as `round_`."""
+    """A round of the same contest and quiz, open as long as `round_` unless `fields` say."""
     return Round.objects.create(
-        contest=round_.contest,
-        position=position,
-        title_vi=f"Vòng {position}",
-        title_en=f"Round {position}",
-        opens_at=round_.opens_at,
-        closes_at=round_.closes_at,
-        quiz=round_.quiz,
-        **fields,
+        **{
+            "contest": round_.contest,
+            "position": position,
+            "title_vi": f"Vòng {position}",
+            "title_en": f"Round {position}",
+            "opens_at": round_.opens_at,
+            "closes_at": round_.closes_at,
+            "quiz": round_.quiz,
+            **fields,
+        }
     )
 
 
@@ -326,3 +328,21 @@ def test_a_start_reads_the_quizs_items_as_the_orm_reads_them(setup):
     )
     assert [tuple(row) for row in read] == orm
     assert len(read) == len(questions) + 1
+
+
+def test_a_tokens_contest_end_is_the_last_rounds_close_as_the_orm_computes_it(setup):
+    """A hand-in checks its token against the contest's end (registration.contest_ends_at, a
+    fixed statement): the latest close of the contest's rounds, as Django's aggregate gives it,
+    and none for a contest without rounds."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    from contest.services.registration import contest_ends_at
+
+    contest, round_, _questions, _units = setup
+    _another_round(round_, round_.position + 1, closes_at=round_.closes_at + timedelta(days=2))
+    _another_round(round_, round_.position + 2, closes_at=round_.closes_at - timedelta(days=1))
+    orm = Round.objects.filter(contest_id=contest.pk).aggregate(end=Max("closes_at"))["end"]
+    assert contest_ends_at(contest.pk) == orm == round_.closes_at + timedelta(days=2)
+    assert contest_ends_at(Contest.objects.create(title_vi="Trống", title_en="Empty").pk) is None
