@@ -237,7 +237,7 @@ class AttemptWrites:
         outcome = None
         if more is False and _eligible(scope, body):
             try:
-                data = None if route == ROUTE_START else _submit_data(body)
+                data = None if route == ROUTE_START else _answers_data(body)
                 if route == ROUTE_START or data is not None:
                     async with self._slots():
                         outcome = await _on_thread(
@@ -289,7 +289,6 @@ class AttemptWrites:
     async def _autosave(self, attempt_id: int, scope, body: bytes) -> bytes | None:
         from rest_framework.renderers import JSONRenderer
 
-        from contest.apis.attempts import AnswersSerializer
         from contest.services.attempts import (
             AUTOSAVE_SQL,
             PAPER_COPY_SQL,
@@ -303,8 +302,8 @@ class AttemptWrites:
         claims = token_claims(fastpath.header(scope, b"x-participant-token").decode("latin-1"))
         if claims is None:
             return None
-        data = AnswersSerializer(data=jsonbody.loads(body, parse_constant=_reject_constant))
-        if not data.is_valid():
+        data = _answers_data(body)
+        if data is None:
             return None
         pool = await self._connections()
         if not paper_known(attempt_id):
@@ -319,8 +318,8 @@ class AttemptWrites:
         prepared = autosave_statement(
             claims[0],
             attempt_id,
-            data.validated_data.get("answers"),
-            data.validated_data.get("prediction"),
+            data.get("answers"),
+            data.get("prediction"),
             now,
             claims[2],
             cached_only=True,
@@ -393,15 +392,20 @@ class AttemptWrites:
         return capture
 
 
-def _submit_data(body: bytes) -> dict[str, Any] | None:
-    """A submit's body as the view validates it (AnswersSerializer); None when refused (Django
-    then says why)."""
-    from contest.apis.attempts import AnswersSerializer
+def _answers_data(body: bytes) -> dict[str, Any] | None:
+    """An autosave's or a submit's body as the view validates it (AnswersSerializer; a plain
+    body by answers_input, its checks without DRF's fields); None when refused (Django then
+    says why)."""
+    from contest.apis.attempts import AnswersSerializer, answers_input
 
-    data = AnswersSerializer(data=jsonbody.loads(body, parse_constant=_reject_constant))
-    if not data.is_valid():
+    parsed = jsonbody.loads(body, parse_constant=_reject_constant)
+    data = answers_input(parsed)
+    if data is not None:
+        return data
+    serializer = AnswersSerializer(data=parsed)
+    if not serializer.is_valid():
         return None
-    return dict(data.validated_data)
+    return dict(serializer.validated_data)
 
 
 # The JSON renderer is the one DRF picks for these Accept headers (others may pick the browsable
