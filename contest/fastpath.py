@@ -189,10 +189,7 @@ async def _limited(scope: Scope, send: Send, name: str | None = None) -> bool:
         parse_cookie(cookie.decode("latin-1")) if cookie else {},
     )
     address = ratelimit.client_address(meta)
-    if settings.REDIS_URL:  # a Redis round trip: off the event loop
-        wait = await asyncio.to_thread(ratelimit.check, name, address=address, token=token)
-    else:
-        wait = ratelimit.check(name, address=address, token=token)
+    wait = await ratelimit.check_async(name, address=address, token=token)
     scope[ratelimit.CHECKED_KEY] = True
     if wait is None:
         return False

@@ -249,11 +249,13 @@ class _RedisBackend:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
+        self.url = url
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = f"{prefix}:rl:"
         self.script = self.client.register_script(_LUA_PLAN)
+        self._async: dict[int, tuple[Any, Any]] = {}  # event loop id -> (loop, its script)
 
-    def run(self, plan: list[_Step], now: float) -> _Outcome:
+    def _keys_args(self, plan: list[_Step], now: float) -> tuple[list[str], list[Any]]:
         args: list[Any] = [repr(now)]
         for step in plan:
             if step.op == "C":
@@ -262,8 +264,32 @@ class _RedisBackend:
                 args += ("G", repr(step.rate.amount), int(step.rate.per), 0)
             else:
                 args += (step.op, repr(step.rate.amount), repr(step.rate.per), int(step.refund))
-        allowed, wait, n, ttl = self.script(keys=[self.prefix + s.key for s in plan], args=args)
+        return [self.prefix + s.key for s in plan], args
+
+    @staticmethod
+    def _outcome(reply: list) -> _Outcome:
+        allowed, wait, n, ttl = reply
         return _Outcome(None if int(allowed) else int(wait), int(n), max(0, int(ttl)))
+
+    def run(self, plan: list[_Step], now: float) -> _Outcome:
+        keys, args = self._keys_args(plan, now)
+        return self._outcome(self.script(keys=keys, args=args))
+
+    async def arun(self, plan: list[_Step], now: float) -> _Outcome:
+        """run() on the running event loop's own client (an ASGI fast path: no thread hop)."""
+        import asyncio
+
+        import redis.asyncio
+
+        loop = asyncio.get_running_loop()
+        held = self._async.get(id(loop))
+        if held is None or held[0] is not loop:
+            client = redis.asyncio.Redis.from_url(
+                self.url, socket_timeout=2, socket_connect_timeout=2
+            )
+            held = self._async[id(loop)] = (loop, client.register_script(_LUA_PLAN))
+        keys, args = self._keys_args(plan, now)
+        return self._outcome(await held[1](keys=keys, args=args))
 
     def clear(self) -> None:
         keys = list(self.client.scan_iter(self.prefix + "*"))
@@ -436,6 +462,37 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
     """None if a request to `url_name` from `address` (carrying `token`) may go on, else the
     seconds to wait. Takes one token from each bucket that applies, in one atomic step (one Redis
     round trip); record_result() gives back those a request's outcome does not count against."""
+    planned = _check_plan(url_name, address=address, token=token, pin=pin)
+    if planned is None:
+        return None
+    return _refusal(planned, _run(planned[1]))
+
+
+async def check_async(
+    url_name: str | None, *, address: str, token: str | None, pin: str = ""
+) -> int | None:
+    """check() on the event loop (the ASGI fast paths): the same plan and decision, its Redis
+    round trip on the loop's own connection instead of a thread's."""
+    planned = _check_plan(url_name, address=address, token=token, pin=pin)
+    if planned is None:
+        return None
+    now = time.time()
+    chosen = backend()
+    try:
+        if isinstance(chosen, _RedisBackend):
+            outcome = await chosen.arun(planned[1], now)
+        else:
+            outcome = chosen.run(planned[1], now)
+    except Exception:  # Redis unreachable: this process's memory, as _run falls back
+        outcome = _memory.run(planned[1], now)
+    return _refusal(planned, outcome)
+
+
+def _check_plan(
+    url_name: str | None, *, address: str, token: str | None, pin: str
+) -> tuple[EntryPoint, list[_Step], Rate] | None:
+    """What check() runs: the route's entry point, the plan, the lockout's window (None: the
+    route is not limited)."""
     entry = ENTRY_POINTS.get(url_name or "")
     if entry is None or not settings.RATE_LIMITS_ENABLED:
         return None
@@ -458,7 +515,11 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
             _Step("T", name, join_rate, refund=True)
             for name, join_rate in _join_buckets(pin, address)
         ]
-    outcome = _run(plan)
+    return entry, plan, misses
+
+
+def _refusal(planned: tuple[EntryPoint, list[_Step], Rate], outcome: _Outcome) -> int | None:
+    entry, _plan, misses = planned
     if outcome.wait is None:
         return None
     # The gate runs first: its count is the last window the plan read, at or past the limit

@@ -1,9 +1,11 @@
 """The Redis script and the in-memory backend are the same rate limits (core/ratelimit.py): on any
 sequence of checks, outcomes and clock ticks, they let the same requests through and answer the
-same waits. A server without Redis (dev, tests) limits exactly like a cluster."""
+same waits. A server without Redis (dev, tests) limits exactly like a cluster, and the ASGI fast
+paths' check on the event loop (check_async) exactly like a thread's (check)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from hypothesis import HealthCheck, example, given
@@ -75,7 +77,9 @@ def test_redis_script_and_memory_backend_agree_on_every_sequence(settings, monke
     # The script needs a real Redis: the configured one, else the local default (never a skip).
     url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     redis_backend = ratelimit._RedisBackend(url, f"cqprop{uuid.uuid4().hex[:8]}")
-    backends = {"memory": ratelimit._MemoryBackend(), "redis": redis_backend}
+    on_loop = ratelimit._RedisBackend(url, f"cqprop{uuid.uuid4().hex[:8]}")
+    backends = {"memory": ratelimit._MemoryBackend(), "redis": redis_backend, "loop": on_loop}
+    loop = asyncio.new_event_loop()
     current = ["memory"]
     monkeypatch.setattr(ratelimit, "backend", lambda: backends[current[0]])
     start = clock.now
@@ -87,7 +91,12 @@ def test_redis_script_and_memory_backend_agree_on_every_sequence(settings, monke
             answers = {}
             for name in backends:
                 current[0] = name
-                if call[0] == "check":
+                if call[0] == "check" and name == "loop":
+                    _, route, address, token, pin = call
+                    answers[name] = loop.run_until_complete(
+                        ratelimit.check_async(route, address=address, token=token, pin=pin)
+                    )
+                elif call[0] == "check":
                     _, route, address, token, pin = call
                     answers[name] = ratelimit.check(route, address=address, token=token, pin=pin)
                 else:
@@ -97,6 +106,7 @@ def test_redis_script_and_memory_backend_agree_on_every_sequence(settings, monke
                     )
                     answers[name] = None
             memory, redis = answers["memory"], answers["redis"]
+            assert answers["loop"] == redis, call
             assert (memory is None) == (redis is None), call
             if memory is not None and redis is not None and memory > 100:
                 # A lockout's wait is its window's end: Redis counts it down on its own clock
@@ -106,3 +116,7 @@ def test_redis_script_and_memory_backend_agree_on_every_sequence(settings, monke
                 assert memory == redis, call
     finally:
         redis_backend.clear()
+        on_loop.clear()
+        for _loop, script in on_loop._async.values():
+            loop.run_until_complete(script.registered_client.aclose())
+        loop.close()
