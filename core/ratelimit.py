@@ -2,8 +2,9 @@
 address (an IPv6 client by its /64) and on the participant token it sends.
 
 `ENTRY_POINTS` names every limited route (by URL name) and its bucket; `check()` is the one
-decision, used by the Django middleware (core/middleware.py) and the ASGI fast path
-(contest/fastpath.py, realtime/join.py); `record_result()` counts wrong PINs, wrong join codes and
+decision, used by the Django middleware (core/middleware.py) and the join's fast path
+(realtime/join.py), and `check_async()` the same plan and decision run on the event loop (the
+contest fast paths: contest/fastpath.py); `record_result()` counts wrong PINs, wrong join codes and
 unknown resume links toward the per-address lockout, and successful joins toward their game's
 buckets. Every HTTP method counts (HEAD and OPTIONS like GET).
 
