@@ -142,19 +142,10 @@ def start_or_submit(
 
 
 def _on_thread(fn, *args):
-    """`fn(*args)` on the attempt threads, with Django's connection handling around it (as
-    channels' database_sync_to_async does)."""
-    from asgiref.sync import sync_to_async
-    from django.db import close_old_connections
+    """`fn(*args)` on the attempt threads (core.threads.db_call)."""
+    from core.threads import db_call
 
-    def run():
-        close_old_connections()
-        try:
-            return fn(*args)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run, thread_sensitive=False, executor=_executor)()
+    return db_call(_executor, fn, *args)
 
 
 def _reject_constant(name: str):

@@ -11,40 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
-import functools
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from core.threads import db_call
 
 JOIN_THREADS = 4
 _executor = ThreadPoolExecutor(max_workers=JOIN_THREADS, thread_name_prefix="join")
 
 
 def off_thread(fn: Callable) -> Callable[..., Awaitable[Any]]:
-    """`fn` as a coroutine on the join threads, with Django's connection handling around it
-    (as channels' database_sync_to_async does): for the join, the look-up and the hello.
-
-    The call runs in a copy of the caller's context (its language, its log fields), as
-    asyncio.to_thread runs one. asgiref's sync_to_async did the same and then copied the
-    thread's context back into the caller's, which nothing here needs: 145-175 us of CPU per
-    hop against 85-100 (4,000 hops, 200 at a time, on the 2-core machine), and a phone's join
-    takes two."""
-    from django.db import close_old_connections
-
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
+    """`fn` as a coroutine on the join threads (core.threads.db_call): for the join, the
+    look-up and the hello."""
 
     async def hop(*args, **kwargs):
-        context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(
-            _executor, functools.partial(context.run, run, *args, **kwargs)
-        )
+        return await db_call(_executor, fn, *args, **kwargs)
 
     return hop
 

@@ -1,4 +1,5 @@
-"""The join threads (realtime/threads.py off_thread): a phone's look-up, join and hello run
+"""The join threads (realtime/threads.py off_thread, core/threads.py db_call, which the attempt
+threads of the contest fast path share): a phone's look-up, join and hello run
 there. What they log is filed under the phone's socket, and what they refuse reaches it."""
 
 from __future__ import annotations
