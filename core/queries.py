@@ -81,3 +81,31 @@ def models_where(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [columns.build(row)[0] for row in cursor.fetchall()]
+
+
+@functools.cache
+def _insert_statement(model: type[Model]) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(pk.column)}"
+    )
+    return sql, fields
+
+
+def insert_model(instance: Model) -> None:
+    """Insert a new instance (its primary key given by the database) as Model.save() inserts
+    it (each field's pre_save and database value), in one fixed statement: for rows a hot path
+    creates, where Django compiling its INSERT cost more than running it. No signals are sent:
+    for models without receivers. PostgreSQL only (RETURNING); an IntegrityError is raised as
+    save() raises it."""
+    sql, fields = _insert_statement(type(instance))
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS

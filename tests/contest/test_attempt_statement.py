@@ -346,3 +346,43 @@ def test_a_tokens_contest_end_is_the_last_rounds_close_as_the_orm_computes_it(se
     orm = Round.objects.filter(contest_id=contest.pk).aggregate(end=Max("closes_at"))["end"]
     assert contest_ends_at(contest.pk) == orm == round_.closes_at + timedelta(days=2)
     assert contest_ends_at(Contest.objects.create(title_vi="Trống", title_en="Empty").pk) is None
+
+
+def test_a_start_inserts_the_row_save_inserts(setup):
+    """A start's fixed INSERT (core.queries.insert_model) stores what Model.save() stores, every
+    column alike (the paper as JSON), gives the instance its id as save() does, and a second
+    open attempt of one participant is refused by the database as save() saw it refused."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from core.queries import insert_model
+
+    contest, round_, _questions, units = setup
+    register(APIClient(), contest, units["class"])
+    register(APIClient(), contest, units["class"], name="Trần Thị Bình")
+    first, second = Participant.objects.filter(contest=contest).order_by("pk")
+    now = timezone.now()
+
+    def attempt(participant):
+        return Attempt(
+            round=round_,
+            participant=participant,
+            number=2,
+            started_at=now,
+            deadline=now,
+            seed=2**47 + 5,
+            paper=[{"q": 1, "w": 2, "o": [3, 4]}],
+            prediction=12.5,
+        )
+
+    mine, theirs = attempt(first), attempt(second)
+    insert_model(mine)
+    theirs.save()
+    assert mine.pk is not None
+    assert mine._state.adding is False
+    stored, saved = Attempt.objects.get(pk=mine.pk), Attempt.objects.get(pk=theirs.pk)
+    fields = {f.attname for f in Attempt._meta.concrete_fields} - {"id", "participant_id"}
+    assert {f: getattr(stored, f) for f in fields} == {f: getattr(saved, f) for f in fields}
+    assert stored.paper == [{"q": 1, "w": 2, "o": [3, 4]}]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_model(attempt(first))  # one open attempt per participant
