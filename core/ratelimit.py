@@ -285,6 +285,9 @@ class _RedisBackend:
         loop = asyncio.get_running_loop()
         held = self._async.get(id(loop))
         if held is None or held[0] is not loop:
+            # A server has one loop for its life; a closed one's client is dropped (tests).
+            for key in [k for k, (other, _s) in self._async.items() if other.is_closed()]:
+                del self._async[key]
             client = redis.asyncio.Redis.from_url(
                 self.url, socket_timeout=2, socket_connect_timeout=2
             )
