@@ -1,11 +1,13 @@
-"""A hand-in reads its attempt with the round, contest, participant and school in one fixed
-statement on PostgreSQL (contest/services/attempts.py _attempt_with_relations, core/queries.py
-Columns): it must build exactly what Django's select_related query builds. Other fixed
-statements of the attempt paths read what Django's queries read, the same rows and values:
-a hand-in's finished attempts and the round's corrections it grades with
-(contest/services/marking.py finished_attempts, round_corrections), the contest's rounds its
-boards' update needs (contest/boards/rows.py contest_rounds), and the participant and school
-every attempt request names (contest/services/registration.py _participant_with_school)."""
+"""The attempt paths' fixed statements on PostgreSQL (core/queries.py Columns, models_where,
+insert_model, and the statements written out) read and write what Django's queries do: the same
+rows, the same values, the same order and the same refusals.
+
+A hand-in reads its attempt with the round, contest, participant and school in one statement
+(contest/services/attempts.py _attempt_with_relations): it must build exactly what Django's
+select_related query builds. Every attempt request reads its participant and school; a start its
+attempts, its quiz's items, and inserts its attempt; a hand-in its answers, the round's
+corrections, the contest's end, the participant's finished attempts, the contest's rounds and
+the participant's contest results."""
 
 from __future__ import annotations
 
