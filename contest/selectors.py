@@ -54,6 +54,46 @@ def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
     return any(not is_contest_staff(user, contest) for contest in contests)
 
 
+MSG_KEYS_IN_USE = gettext_lazy(
+    "These answers are published once every round that asks these questions has closed."
+)
+
+
+def question_keys_hidden_from(
+    *, question_ids: list[int], user, besides: Round | None = None, now=None
+) -> bool:
+    """Whether a round that has not closed yet (other than `besides`) may ask one of these
+    questions and `user` may not see its key: quiz_key_hidden_from for questions, whichever
+    quiz asks them. A closed round's review shows its keys and each answer's verdict; while a
+    round still to close asks the same questions (its fixed quiz lists them, or its draw rules
+    may draw them), that would give that round's keys away."""
+    if not question_ids:
+        return False
+    from quizzes.models import QuizItem
+    from quizzes.services.quizzes import draw_rule_candidates
+
+    now = now or timezone.now()
+    rounds = Round.objects.filter(closes_at__gt=now, quiz__isnull=False).select_related(
+        "quiz", "contest"
+    )
+    if besides is not None:
+        rounds = rounds.exclude(pk=besides.pk)
+    for round_ in rounds:
+        quiz = round_.quiz
+        if quiz is None or can_edit_quiz(user, quiz) or is_contest_staff(user, round_.contest):
+            continue
+        if quiz.mode == quiz.Mode.DRAW:
+            asks = any(
+                draw_rule_candidates(rule).filter(pk__in=question_ids).exists()
+                for rule in quiz.draw_rules.all()
+            )
+        else:
+            asks = QuizItem.objects.filter(quiz=quiz, question_id__in=question_ids).exists()
+        if asks:
+            return True
+    return False
+
+
 def live_round_for_game(*, round_id: int, user, quiz=None) -> Round:
     """The live round a new game may be tied to: 404 if `user` cannot see it, 403 unless they
     are its contest's staff, 400 unless it is a live round (of this quiz, when it names one)."""
@@ -328,10 +368,16 @@ def _require_released(round_: Round, user) -> None:
 
 
 def attempt_review(*, attempt: Attempt, user=None, language: str | None = None) -> dict[str, Any]:
-    """Per-question correctness of an attempt: 403 for non-staff until the round closes."""
+    """Per-question correctness of an attempt: 403 for non-staff until the round closes, and
+    while a round still to close may ask its questions (question_keys_hidden_from)."""
     round_ = attempt.round
     _require_closed(round_, user)
     attempt.refresh_from_db()
+    # The round's own staff see these keys anyway (its corrections list).
+    if not is_contest_staff(user, round_.contest) and question_keys_hidden_from(
+        question_ids=[item["q"] for item in attempt.paper], user=user, besides=round_
+    ):
+        raise ForbiddenError("keys_in_use", MSG_KEYS_IN_USE)
     state = attempt_state(attempt, language=language)
     keys = effective_keys(round_, [item["q"] for item in attempt.paper])
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
