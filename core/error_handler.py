@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from core.errors import ApplicationError, error_body, wait_message
+from core.errors import ApplicationError, body_too_large, error_body, wait_message
 
 _CODES = {
     exceptions.ValidationError: ("invalid", lambda: _("The request contains invalid data.")),
@@ -54,6 +55,8 @@ def invalid_body(details) -> dict:
 
 def api_exception_handler(exc, context):
     """DRF exception handler that renders every error in the shared shape."""
+    if isinstance(exc, RequestDataTooBig):  # Django's limit on a body read whole: it was HTML
+        exc = body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
     if isinstance(exc, DjangoValidationError):

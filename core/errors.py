@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+
+MSG_TOO_LARGE = gettext_lazy("The request is too large.")
 
 
 class ApplicationError(Exception):
@@ -24,6 +26,11 @@ class ApplicationError(Exception):
         self.details = details
         if status is not None:
             self.status = status
+
+
+def body_too_large(max_bytes: int) -> ApplicationError:
+    """A request body over `max_bytes` (413, in the reader's language)."""
+    return ApplicationError("too_large", MSG_TOO_LARGE, {"max_bytes": max_bytes}, status=413)
 
 
 class NotFoundError(ApplicationError):

@@ -136,6 +136,8 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
         text = response.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
             raise InvalidResponse(_("The answer must be a text of at most 500 characters."))
+        if "\x00" in text:  # PostgreSQL stores no NUL in text (it was a 500)
+            raise InvalidResponse(_("The answer contains a null character, which is not allowed."))
         return {"text": text}
     if qtype == "numeric":
         value = response.get("value")

@@ -20,7 +20,7 @@ from contest.services.registration import (
     request_token,
     token_claims,
 )
-from core.errors import ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.strict import StrictTypes
 
 # --- Attempts --------------------------------------------------------------------------------
@@ -37,6 +37,7 @@ class AnswersSerializer(StrictTypes, serializers.Serializer):
 
     @staticmethod
     def validate_answers(answers):
+        from contest.services.attempts import MSG_BAD_ANSWER
         from quizzes.grading import (
             MAX_RESPONSE_ITEMS,
             MAX_TEXT_LENGTH,
@@ -62,13 +63,19 @@ class AnswersSerializer(StrictTypes, serializers.Serializer):
             if not response_within_bounds(item.get("response")) or (
                 isinstance(question, str) and len(question) > 20
             ):
-                raise serializers.ValidationError(
-                    _(
-                        "An answer is too large: at most %(items)s choices and %(chars)s "
-                        "characters of text."
+                too_large = _(
+                    "An answer is too large: at most %(items)s choices and %(chars)s "
+                    "characters of text."
+                ) % {"items": MAX_RESPONSE_ITEMS, "chars": MAX_TEXT_LENGTH}
+                if isinstance(question, int) and not isinstance(question, bool):
+                    # Said of its question, as any answer that does not fit it: the page drops
+                    # that one answer and saves the others (a long pasted text blocked them all).
+                    raise ApplicationError(
+                        "invalid_answer",
+                        MSG_BAD_ANSWER,
+                        {"question": question, "reason": too_large},
                     )
-                    % {"items": MAX_RESPONSE_ITEMS, "chars": MAX_TEXT_LENGTH}
-                )
+                raise serializers.ValidationError(too_large)
         return answers
 
     @staticmethod
@@ -100,7 +107,7 @@ def answers_input(data: Any) -> dict[str, Any] | None:
             out["answers"] = AnswersSerializer.validate_answers([dict(a) for a in answers])
         if "prediction" in data:
             out["prediction"] = AnswersSerializer.validate_prediction(data["prediction"])
-    except serializers.ValidationError:
+    except (serializers.ValidationError, ApplicationError):
         return None
     return out
 

@@ -8,6 +8,12 @@ from rest_framework.views import APIView
 
 from contest import access
 from contest.models import Round
+from core.errors import body_too_large
+
+# The largest body a public contest request needs: a hand-in of every answer of a long paper
+# (200 answers of 500 characters of Vietnamese text is about 330 KB). Bigger ones are refused
+# before anything reads them (a participant's token once made the server parse 10 MB).
+MAX_PUBLIC_BODY = 512 * 1024
 
 
 class IsContestStaff(BasePermission):
@@ -34,6 +40,15 @@ def _int(value, default: int, low: int = 0, high: int = 1000) -> int:
 
 class PublicApi(APIView):
     permission_classes = [AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_PUBLIC_BODY:
+            raise body_too_large(MAX_PUBLIC_BODY)
+        super().initial(request, *args, **kwargs)
 
 
 class ParticipantApi(PublicApi):

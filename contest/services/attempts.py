@@ -48,6 +48,7 @@ MSG_FINISHED = gettext_lazy("This attempt is already finished.")
 MSG_NOT_QUALIFIED = gettext_lazy("Only qualified participants take part in this round.")
 MSG_NOT_IN_PAPER = gettext_lazy("This question is not part of your attempt.")
 MSG_BAD_ANSWER = gettext_lazy("This answer does not fit the question.")
+MSG_TWICE = gettext_lazy("This question is answered twice in one request.")
 MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number of at least 0.")
 MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
 
@@ -203,7 +204,14 @@ def attempt_start(*, participant: Participant, round_: Round) -> Attempt:
             else:
                 attempt.save()
     except IntegrityError:
-        # A second tab started at the same moment: the constraint keeps one open attempt.
+        # A second tab started at the same moment: the constraint keeps one open attempt, and
+        # this start resumes it as any later start would (a 409 here told the participant to
+        # finish an attempt they had not seen).
+        for other in _open_or_in_round(participant, round_):
+            if other.round_id == round_.pk and other.status == Attempt.Status.OPEN:
+                other.round = round_
+                _remember_paper(other)
+                return other
         raise ApplicationError("attempt_open", MSG_OTHER_OPEN, status=409) from None
     attempt.no_answers_yet = True  # attempt_state need not ask the database
     _remember_paper(attempt)
@@ -287,13 +295,22 @@ def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[i
     keys = question_keys(sorted(options))
     secret = option_secret(attempt.pk, attempt.seed)
     cleaned = []
+    seen: set[int] = set()
     for item in answers:
+        question = item.get("question")
         try:
-            qid = int(item["question"])
-        except (TypeError, ValueError, KeyError):
+            # A question id: a whole number, or its digits (2.5 named question 2).
+            if isinstance(question, bool) or not isinstance(question, int | str):
+                raise ValueError
+            qid = int(question)
+        except ValueError:
             raise ApplicationError("invalid", MSG_BAD_ANSWER) from None
         if qid not in options:
             raise ApplicationError("not_in_paper", MSG_NOT_IN_PAPER, {"question": qid})
+        if qid in seen:  # one statement stores each answer once (it was a 500)
+            raise ApplicationError(
+                "invalid_answer", MSG_BAD_ANSWER, {"question": qid, "reason": str(MSG_TWICE)}
+            )
         response = item.get("response")
         if options[qid]:
             # Opaque ids only: a real choice id (or another attempt's id) is an unknown option.
@@ -301,6 +318,7 @@ def _clean_answers(attempt: Attempt, answers: list[dict] | None) -> list[tuple[i
             response = to_real_response(response, to_real)
         try:
             cleaned.append((qid, validate_response(keys[qid], response)))
+            seen.add(qid)
         except InvalidResponse as exc:
             raise ApplicationError(
                 "invalid_answer", MSG_BAD_ANSWER, {"question": qid, "reason": str(exc)}

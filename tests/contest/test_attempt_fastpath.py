@@ -161,6 +161,9 @@ async def test_autosave_on_the_fast_path_answers_and_stores_exactly_as_django():
             (path, {"answers": [{"question": q1["id"], "response": {"choice": "nope"}}]}, token),
             # a prediction that is not a whole number
             (path, {"prediction": 1.5}, token),
+            # one question twice, an answer too large for any question: refused for that question
+            (path, {"answers": [answer(q1, 1), answer(q1, 2)]}, token),
+            (path, {"answers": [{"question": q1["id"], "response": {"text": "x" * 501}}]}, token),
         ]
         for where, body, who in refusals:
             before = len(calls)
