@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from contest import access, boards, selectors, services
 from contest.apis import set_participant_cookie
+from contest.apis.contests import RegisterApi
 from contest.apis.serializers import (
     CertificateSettingsSerializer,
     ContestSerializer,
@@ -33,6 +34,7 @@ from core.errors import ApplicationError
 from frontend.access import role_page_denied
 from frontend.contests.forms import form_body, validated
 from frontend.live.views import contest_overlay_kinds
+from quizzes.grading import MAX_TEXT_LENGTH
 from quizzes.selectors import quiz_list
 
 
@@ -90,8 +92,18 @@ def contest_landing(request, slug):
 def register_page(request, slug):
     contest = _contest(request, slug)
     participant = _participant(request, contest)
+    fields = RegisterApi.InputSerializer().fields
     return render(
-        request, "frontend_contests/register.html", {"contest": contest, "participant": participant}
+        request,
+        "frontend_contests/register.html",
+        {
+            "contest": contest,
+            "participant": participant,
+            # The API's limits, so that the browser stops where the server would refuse.
+            "max_length": {
+                name: fields[name].max_length for name in ("full_name", "email", "phone")
+            },
+        },
     )
 
 
@@ -145,6 +157,7 @@ def attempt_page(request, slug, round_id):
             "contest": contest,
             "round": round_,
             "participant": participant,
+            "max_text": MAX_TEXT_LENGTH,  # a text answer's limit: the page's box stops there
         },
     )
 

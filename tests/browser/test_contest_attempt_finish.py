@@ -285,8 +285,9 @@ async def settled(requests: list, count: int) -> None:
     assert len(requests) == count, requests
 
 
-def _numeric_setup():
-    """A paper of a single-choice question then a numeric one (the answer 30)."""
+def _paper_of(slug: str, questions: list[dict]):
+    """A contest `slug` whose paper asks these questions (make_question's fields), in order,
+    and a participant's token."""
     from rest_framework.test import APIClient
 
     from contest.models import Contest
@@ -297,17 +298,29 @@ def _numeric_setup():
     from tests.factories import make_question
 
     clear_boards()
-    quiz = Quiz.objects.create(title="Numeric quiz", mode="fixed")
-    single = make_question(type="single", text_en="Question 1?", text_vi="Câu 1?")
-    numeric = make_question(
-        type="numeric", text_en="How many SDGs?", text_vi="Có bao nhiêu SDG?", answer={"value": 17}
-    )
-    for i, q in enumerate([single, numeric]):
-        QuizItem.objects.create(quiz=quiz, question=q, position=i)
-    contest, round_, _ = make_contest(slug="numeric", quiz=quiz)
+    quiz = Quiz.objects.create(title=f"{slug} quiz", mode="fixed")
+    for i, fields in enumerate(questions):
+        QuizItem.objects.create(quiz=quiz, question=make_question(**fields), position=i)
+    contest, round_, _ = make_contest(slug=slug, quiz=quiz)
     units = make_school("CG", "THCS Cầu Giấy")
     token = api_register(APIClient(), Contest.objects.get(pk=contest.pk), units["class"])
     return contest.slug, round_.pk, token
+
+
+def _numeric_setup():
+    """A paper of a single-choice question then a numeric one (the answer 17)."""
+    return _paper_of(
+        "numeric",
+        [
+            {"type": "single", "text_en": "Question 1?", "text_vi": "Câu 1?"},
+            {
+                "type": "numeric",
+                "text_en": "How many SDGs?",
+                "text_vi": "Có bao nhiêu SDG?",
+                "answer": {"value": 17},
+            },
+        ],
+    )
 
 
 async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_save(
@@ -347,6 +360,56 @@ async def test_a_number_the_server_refuses_is_named_and_the_other_answers_still_
     await page.click("#submit")
     await page.wait_for_selector("#done:not([hidden])")
     assert await sync_to_async(_handed_in)() == ("submitted", 4, 2)
+
+
+def _text_setup():
+    """A paper of a text question then a single-choice one."""
+    return _paper_of(
+        "text",
+        [
+            {
+                "type": "text",
+                "text_en": "Which agency?",
+                "text_vi": "Tổ chức nào?",
+                "answer": {"accepted": ["UNESCO"]},
+            },
+            {"type": "single", "text_en": "Question 2?", "text_vi": "Câu 2?"},
+        ],
+    )
+
+
+def _saved_texts() -> list[str]:
+    from contest.models import Answer
+
+    return [a.response.get("text", "") for a in Answer.objects.order_by("question__type")]
+
+
+async def test_a_long_pasted_text_stops_at_the_servers_limit_and_every_answer_is_handed_in(
+    asgi_server, browser, artifacts
+):
+    """A participant pastes 600 characters into a text answer: the box keeps the 500 the
+    server takes (a longer one was refused, and blocked every later save and the hand-in)."""
+    slug, round_id, token = await sync_to_async(_text_setup)()
+    base = asgi_server.url
+    page = await new_page(browser, locale="vi", phone=True)
+    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
+    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
+    await page.wait_for_selector(".free-input")
+    await page.fill(".free-input", "UNESCO " + "x" * 600)
+    assert len(await page.input_value(".free-input")) == 500
+    await page.wait_for_selector("#save-state:has-text('Đã lưu')")
+    await page.click("#next")
+    await page.get_by_role("button", name="SDG 4").click()
+    await page.wait_for_selector("#save-state:has-text('Đã lưu')")
+    await page.click("#next")
+    await page.fill("#prediction", "4")
+    await page.click("#submit")
+    await page.wait_for_selector("#done:not([hidden])")
+    assert await page.locator("#attempt-error").is_hidden()
+    assert await page.locator(".palette-legend").is_hidden()  # the palette it explains is gone
+    await page.screenshot(path=str(artifacts / "contest-long-text-vi.png"), full_page=True)
+    texts = await sync_to_async(_saved_texts)()
+    assert sorted(len(t) for t in texts) == [0, 500]
 
 
 async def test_offline_saves_back_off_and_a_hand_in_after_reconnecting_goes_through(

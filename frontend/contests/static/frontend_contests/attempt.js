@@ -158,6 +158,8 @@ function freeInput(q) {
   const saved = answers.get(q.id);
   const input = el("input", { class: "free-input", id: `free-${q.id}`, type: numeric ? "text" : "text", inputmode: numeric ? "decimal" : "text",
     value: saved ? String(numeric ? saved.value : saved.text) : "", autocomplete: "off" });
+  // The server's limit on a text answer (a longer one cannot be saved): typing or pasting stops there.
+  if (!numeric) input.maxLength = Number(root.dataset.maxText);
   input.addEventListener("input", () => {
     const v = input.value.trim();
     if (!v) return;
@@ -227,6 +229,7 @@ function finish(message, timeUp = false) {
   byId("question").hidden = true;
   byId("finish").hidden = true;
   byId("palette").hidden = true;
+  root.querySelector(".palette-legend").hidden = true; // it explains the palette, gone too
   root.querySelector(".attempt-nav").hidden = true;
   byId("done").hidden = false;
   if (message) showError(message);
