@@ -13,8 +13,8 @@ import pytest
 
 from contest import boards
 from contest.boards import backends, operations
-from contest.models import Participant
-from tests.contest.helpers import close_round, make_contest, make_school, register
+from contest.models import Participant, RoundResult
+from tests.contest.helpers import close_round, make_contest, make_school, register, wrong_choice
 from tests.contest.test_freeze_and_visibility import _take
 
 pytestmark = pytest.mark.django_db
@@ -133,10 +133,11 @@ def test_the_final_board_the_close_writes_is_the_one_a_rebuild_from_the_results_
 ):
     """The close writes the final board from the rows it ranked, in a second thread while the
     database stores the ranks: the same board, in the same order with the same ranks and rows
-    (and each participant's own rank), as one rebuilt afterwards from the stored results."""
+    (and each participant's own rank), as one rebuilt afterwards from the stored results. The
+    ranks it shows are the ones stored with the results, ties (two without points) included."""
     contest, round_, questions = make_contest(scores_while_open=True)
     school = make_school("CG", "THCS Cầu Giấy")["school"]
-    for n, right in enumerate([1, 2, 0, 2, 1]):
+    for n, right in enumerate([1, 2, 0, 2, 1, 0]):
         token = register(api_client, contest, school, name=f"Học sinh {n}", email=f"{n}@x.org")
         _take(api_client, round_, token, questions, right=right)
     close_round(round_)
@@ -146,7 +147,53 @@ def test_the_final_board_the_close_writes_is_the_one_a_rebuild_from_the_results_
     ids = list(Participant.objects.filter(contest=contest).values_list("pk", flat=True))
     written = boards.top(scope)
     ranks = {pid: boards.my_rank(scope, pid) for pid in ids}
-    assert [row["score"] for row in written] == [2000, 2000, 1000, 1000, 0]
+    assert [row["score"] for row in written] == [2000, 2000, 1000, 1000, 0, 0]
+    stored = dict(RoundResult.objects.filter(round=round_).values_list("participant_id", "rank"))
+    assert {pid: ranks[pid]["rank"] for pid in ids} == stored
+    assert [row["rank"] for row in written] == sorted(stored.values())
+    assert written[-1]["rank"] == written[-2]["rank"] == 5
     boards.backend().drop(scope.key)
     assert boards.top(scope) == written  # rebuilt from the results by this read
     assert {pid: boards.my_rank(scope, pid) for pid in ids} == ranks
+
+
+def test_a_correction_after_the_close_shows_the_new_ranks_on_the_final_board(
+    api_client, board_backend, organiser
+):
+    """A key fixed after the close changes the standing: the final board, written again by the
+    correction's close, shows each participant's new rank, never the one stored before it."""
+    from contest.services import answer_key_fix
+
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    for right in (2, 1, 0):  # the first `right` questions right, the others wrong
+        token = register(
+            api_client, contest, school, name=f"Học sinh {right}", email=f"{right}@x.org"
+        )
+        _take(api_client, round_, token, questions, right=right)
+    close_round(round_)
+    round_.refresh_from_db()
+    by_email = dict(Participant.objects.filter(contest=contest).values_list("email", "pk"))
+    two, one, none = by_email["2@x.org"], by_email["1@x.org"], by_email["0@x.org"]
+    scope = boards.round_scope(round_, public=False)
+    assert [boards.my_rank(scope, pid)["rank"] for pid in (two, one, none)] == [1, 2, 3]
+
+    # The first question's key was printed wrong: the choice taken as wrong was the right one.
+    # Scores: 2000 -> 1000, 1000 -> 0, 0 -> 1000.
+    answer_key_fix(
+        round_=round_,
+        question_id=questions[0].pk,
+        correct=[wrong_choice(questions[0])],
+        actor=organiser,
+        reason="Đáp án in sai",
+    )
+    round_.refresh_from_db()
+    scope = boards.round_scope(round_, public=False)
+    stored = dict(RoundResult.objects.filter(round=round_).values_list("participant_id", "rank"))
+    assert stored[one] == 3
+    assert {pid: boards.my_rank(scope, pid)["rank"] for pid in stored} == stored
+    top = boards.top(scope)
+    assert [(row["id"], row["rank"]) for row in top] == sorted(
+        stored.items(), key=lambda item: item[1]
+    )
+    assert top[-1]["id"] == one
