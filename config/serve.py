@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 import sys
 
-SERVER_FLAGS = ["--websocket_connect_timeout", "60", "-v", "0"]
+from core.heap import freeze_startup_heap
 
-# The cyclic collector's thresholds in a server process (CPython's defaults: 700, 10, 10).
-GC_THRESHOLDS = (10_000, 10, 10)
+SERVER_FLAGS = ["--websocket_connect_timeout", "60", "-v", "0"]
 
 
 def install_loop() -> str:
@@ -170,12 +169,8 @@ def tune_gc(app: str) -> None:
     (`app`, Daphne's argument: it is imported here, then Daphne finds it loaded), and a young
     collection waits for 10,000 new objects instead of 700. Cycles are still freed: later and
     in bigger, fewer steps. The hub freezes a running game's objects too (realtime/hub.py)."""
-    import gc
-
     import_app(app)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    freeze_startup_heap()
 
 
 def main() -> None:

@@ -423,7 +423,7 @@ class Hub:
             lg.gc_frozen = False
             gc.unfreeze()  # the collector may look at it all again (and free the game's cycles)
             # What the game left is in the oldest generation now, which a server's thresholds
-            # (config/serve.py GC_THRESHOLDS) reach rarely: collected once, after the podium
+            # (core/heap.py GC_THRESHOLDS) reach rarely: collected once, after the podium
             # went out, before another game's start would freeze it again (tests/realtime/
             # test_crash_soak.py: without this, memory grew by ~5 MiB a game).
             self.loop.call_later(GC_AFTER_END_SECONDS, gc.collect)

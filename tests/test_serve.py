@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from config import serve
+from core.heap import GC_THRESHOLDS
 from deploy import cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,7 @@ def test_the_launcher_freezes_the_startup_heap_and_collects_young_objects_less_o
     )
     out = run_python(code)
     assert out.stdout.strip() == "(10000, 10, 10) True True", out.stderr
-    assert serve.GC_THRESHOLDS == (10_000, 10, 10)
+    assert GC_THRESHOLDS == (10_000, 10, 10)
 
 
 def test_the_launcher_loads_the_url_configuration_before_the_first_request():

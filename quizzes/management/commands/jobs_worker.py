@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from core.heap import freeze_startup_heap
+
 WORKER_TIMEOUT_MS = 100  # see handle()
 
 
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         for module in modules:
             registry.kind_import(module)
         registry.kind_names()  # import every app's jobs.py before the first message
+        freeze_startup_heap()  # as a server does (config/serve.py tune_gc): jobs build big heaps
         broker = backends.broker()
         # An idle consumer wakes every worker_timeout ms, and only then moves a delayed message
         # whose time has come to its queue: Dramatiq's default (1 s) started a round's close up
