@@ -16,7 +16,16 @@ from contest.access import (
     contest_staff_required,
     is_contest_staff,
 )
-from contest.models import Answer, Attempt, Contest, Correction, Participant, Round, RoundResult
+from contest.models import (
+    Answer,
+    Attempt,
+    Contest,
+    Correction,
+    Participant,
+    Round,
+    RoundResult,
+    answer_grace,
+)
 from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
 from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
@@ -73,9 +82,12 @@ def question_keys_hidden_from(
     from quizzes.services.quizzes import draw_rule_candidates
 
     now = now or timezone.now()
-    rounds = Round.objects.filter(closes_at__gt=now, quiz__isnull=False).select_related(
-        "quiz", "contest"
-    )
+    # Not closed: before Round.closed_at (its close plus the answer grace, while answers sent
+    # before the close are still taken). At closes_at an attacker read the review and saved
+    # its keys into the other round within the grace.
+    rounds = Round.objects.filter(
+        closes_at__gt=now - answer_grace(), quiz__isnull=False
+    ).select_related("quiz", "contest")
     if besides is not None:
         rounds = rounds.exclude(pk=besides.pk)
     for round_ in rounds:

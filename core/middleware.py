@@ -62,6 +62,27 @@ class NullCharacterMiddleware:
         return self.get_response(request)
 
 
+MSG_LENGTH_REQUIRED = gettext_lazy(
+    "Send the request with its length (Content-Length): a body sent in chunks is not read."
+)
+
+
+class LengthRequiredMiddleware:
+    """A body sent in chunks (Transfer-Encoding, no Content-Length) is refused with 411, in the
+    reader's language. Django reads a request's body up to its Content-Length, so such a body was
+    read as empty: an autosave carrying answers replied "saved" and stored nothing, a hand-in
+    handed in without them. Behind nginx (make run-cluster) a chunked body arrives with its
+    length: nginx reads it whole first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_TRANSFER_ENCODING" in request.META and not request.META.get("CONTENT_LENGTH"):
+            return json_response(error_body("length_required", MSG_LENGTH_REQUIRED), status=411)
+        return self.get_response(request)
+
+
 class RateLimitMiddleware:
     """Rate limits on every anonymous or participant entry point (core/ratelimit.ENTRY_POINTS),
     keyed on the real client address and the participant token: whatever the method (HEAD and

@@ -16,6 +16,7 @@ Response shapes (the same on REST and WebSocket):
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,9 @@ def is_scored_type(qtype: str) -> bool:
 # Bounds on one response as sent, whatever its question (REST and WebSocket alike): checked by
 # `response_within_bounds` before anything else reads it, so an oversized answer costs nothing.
 MAX_TEXT_LENGTH = 500  # a text answer
+# What a text answer cannot hold: a null character, or half of a UTF-16 pair (a lone surrogate,
+# which JSON's \ud800 escapes can carry) that UTF-8 cannot encode.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_RESPONSE_ITEMS = 100  # choice ids in a multi or order answer
 MAX_ID_LENGTH = 64  # one choice id (opaque or real), or a number written as text
 _RESPONSE_KEYS = frozenset({"choice", "choices", "order", "text", "value"})
@@ -136,8 +140,12 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
         text = response.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
             raise InvalidResponse(_("The answer must be a text of at most 500 characters."))
-        if "\x00" in text:  # PostgreSQL stores no NUL in text (it was a 500)
-            raise InvalidResponse(_("The answer contains a null character, which is not allowed."))
+        bad = _UNSTORABLE.search(text)
+        if bad:  # PostgreSQL stores neither (each was a 500 and blocked the hand-in)
+            raise InvalidResponse(
+                _("The answer contains a character that cannot be stored: U+%(code)s.")
+                % {"code": f"{ord(bad.group()):04X}"}
+            )
         return {"text": text}
     if qtype == "numeric":
         value = response.get("value")

@@ -4,7 +4,8 @@ and costs nothing else.
 Found by trying the paper as a participant would and as an attacker would:
 - a text answer pasted over 500 characters refused the whole batch with a general "invalid
   data": the page could not tell which question, and no later save or the hand-in went through;
-- a null character in a text answer, or one question twice in a batch, was a 500;
+- a null character or a lone surrogate (JSON's "\\ud800") in a text answer, or one question
+  twice in a batch, was a 500;
 - a question id of 2.5 was taken as question 2;
 - a 10 MB body was read and parsed, and a bigger one answered in HTML.
 
@@ -50,10 +51,11 @@ def paper(api_client):
 
 
 def _post(client, state, token, body, what="answers", language="vi"):
-    return client.post(
+    return client.generic(
+        "POST",
         f"/api/attempts/{state['id']}/{what}/",
-        body,
-        format="json",
+        json.dumps(body),  # ASCII, as a browser's JSON.stringify may send a lone "\ud800"
+        content_type="application/json",
         HTTP_ACCEPT_LANGUAGE=language,
         **{TOKEN_HEADER: token},
     )
@@ -61,7 +63,9 @@ def _post(client, state, token, body, what="answers", language="vi"):
 
 @pytest.mark.parametrize("what", ["answers", "submit"])
 @pytest.mark.parametrize(
-    "text", ["UNESCO " + "x" * 600, "Hà\x00Nội"], ids=["too long", "null character"]
+    "text",
+    ["UNESCO " + "x" * 600, "Hà\x00Nội", "Hà \ud800 Nội"],
+    ids=["too long", "null character", "lone surrogate"],
 )
 def test_a_text_answer_that_cannot_be_stored_is_refused_for_its_question(
     api_client, paper, what, text
@@ -155,3 +159,59 @@ def test_the_registration_boxes_stop_where_the_api_refuses(client):
         assert f'id="{name}" name="{name}"' in page
         tag = page.split(f'id="{name}"', 1)[1].split(">", 1)[0]
         assert f'maxlength="{fields[name].max_length}"' in tag
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["answers", "submit"])
+async def test_a_body_sent_in_chunks_is_refused_not_read_as_empty(what):
+    """A chunked body has no Content-Length, and Django read it as empty: an autosave replied
+    "saved" with nothing stored, a hand-in handed in without its answers. Through the whole
+    server as shipped (config.asgi: the fast paths, then Django): 411, in the reader's language,
+    and nothing changes."""
+    from asgiref.sync import sync_to_async
+    from channels.testing import HttpCommunicator
+    from rest_framework.test import APIClient
+
+    from config.asgi import application
+
+    def setup():
+        client = APIClient()
+        contest, round_, questions = make_contest()
+        token = register(client, contest, make_school("CG", "THCS Cầu Giấy")["school"])
+        state = start_attempt(client, round_, token)
+        first = questions[0]
+        return (
+            token,
+            state,
+            paper_answers(
+                state, [{"question": first.pk, "response": {"choice": correct_choice(first)}}]
+            ),
+        )
+
+    token, state, answers = await sync_to_async(setup)()
+    communicator = HttpCommunicator(
+        application,
+        "POST",
+        f"/api/attempts/{state['id']}/{what}/",
+        json.dumps({"answers": answers}).encode(),
+        [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"transfer-encoding", b"chunked"),
+            (b"accept-language", b"vi"),
+            (b"x-participant-token", token.encode()),
+        ],
+    )
+    response = await communicator.get_response(timeout=30)
+    await communicator.wait(timeout=30)
+    assert response["status"] == 411
+    body = json.loads(response["body"])
+    assert body["code"] == "length_required"
+    assert "Content-Length" in body["message"]
+    assert body["message"].startswith("Hãy gửi")
+
+    def unchanged():
+        attempt = Attempt.objects.get(pk=state["id"])
+        return attempt.status, Answer.objects.filter(attempt=attempt).count()
+
+    assert await sync_to_async(unchanged)() == ("open", 0)

@@ -92,6 +92,10 @@ def test_a_review_waits_while_another_round_may_ask_its_questions(api_client, ho
     assert _review(api_client, attempt_id, token).status_code == 200
     api_client.force_authenticate(None)
 
+    # Just after its close, within the answer grace, the other round still takes answers.
+    Round.objects.filter(pk=other.pk).update(closes_at=timezone.now() - timedelta(seconds=0.1))
+    assert _review(api_client, attempt_id, token).status_code == 403
+
     close_round(other)
     review = _review(api_client, attempt_id, token)
     assert review.status_code == 200

@@ -1,6 +1,6 @@
 // JSON over fetch for every page: Django's CSRF token from its cookie on unsafe methods, and
 // failures thrown as ApiError with the API's shared error body {code, message, details}.
-import { gettext } from "./i18n.js";
+import { fmt, gettext } from "./i18n.js";
 
 /** Django's CSRF token (the csrftoken cookie), for the X-CSRFToken header. */
 export function csrfToken() {
@@ -20,6 +20,11 @@ export class ApiError extends Error {
 }
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function fallbackMessage(status) {
+  if (status >= 500) return gettext("Something went wrong on our side. Please try again.");
+  return fmt(gettext("The request was refused (error %(status)s)."), { status });
+}
 
 /**
  * api(url, {method, body, form, cache, credentials}) -> the parsed JSON body (null when empty).
@@ -49,7 +54,12 @@ export async function api(url, { method = "GET", body, form, cache, credentials 
   } catch (e) {
     data = null;
   }
-  if (!response.ok) throw new ApiError(response.status, data, response.statusText);
+  if (!response.ok) {
+    // Not the API's error body (a proxy's 502 page, Django's debug page): the browser's status
+    // text is English whatever the page's language.
+    if (!(data && data.message)) data = { code: "http_error", message: fallbackMessage(response.status) };
+    throw new ApiError(response.status, data, response.statusText);
+  }
   return data;
 }
 
