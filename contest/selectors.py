@@ -50,17 +50,28 @@ def contest_staff_list(*, contest: Contest) -> list[dict[str, Any]]:
 
 
 def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
-    """Whether a round that has not closed yet uses this quiz and `user` may not see its key.
+    """Whether a round that has not closed yet may ask one of this quiz's questions (through its
+    own quiz or any other: question_keys_hidden_from) and `user` may not see its key. Hosting the
+    quiz as a live game reveals every answer to its players, so only who may see that round's
+    key hosts it: the round's contest staff, and its quiz's author and the bank's admins
+    (quizzes.permissions.can_edit_quiz: they read every key in the bank anyway).
 
-    Who may: the quiz's author and the bank's admins (quizzes.permissions.can_edit_quiz: they
-    read every key in the bank anyway), and the staff of every contest whose open or upcoming
-    round uses it. Hosting the quiz as a live game reveals every answer, so nobody else may.
-    """
-    if can_edit_quiz(user, quiz):
-        return False
-    now = now or timezone.now()
-    contests = Contest.objects.filter(rounds__quiz=quiz, rounds__closes_at__gt=now).distinct()
-    return any(not is_contest_staff(user, contest) for contest in contests)
+    At quiz level only, a teacher hosted the demo live-game quiz while the demo round, which
+    draws from the bank, could ask its questions: every player got their keys."""
+    return question_keys_hidden_from(question_ids=quiz_question_ids(quiz), user=user, now=now)
+
+
+def quiz_question_ids(quiz) -> list[int]:
+    """The questions a quiz may ask: its items, or every question its draw rules may draw."""
+    from quizzes.models import QuizItem
+    from quizzes.services.quizzes import draw_rule_candidates
+
+    if quiz.mode == quiz.Mode.DRAW:
+        ids: set[int] = set()
+        for rule in quiz.draw_rules.all():
+            ids.update(draw_rule_candidates(rule))
+        return sorted(ids)
+    return list(QuizItem.objects.filter(quiz=quiz).values_list("question_id", flat=True))
 
 
 MSG_KEYS_IN_USE = gettext_lazy(

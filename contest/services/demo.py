@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from contest.models import Contest, Round
 from contest.services.results import audit
 from core.errors import ApplicationError
-from quizzes.models import Quiz, QuizDrawRule
+from quizzes.models import Quiz, QuizDrawRule, Theme
 
 DEMO_SLUG = "lifelong-learning-week-2026"
 
@@ -25,6 +25,20 @@ RULES_EN = """Open to every student and citizen. Register with your name, your s
 Everyone has 3 attempts of 15 minutes each; the best attempt counts.
 Answers are saved automatically: if you close the browser, you continue with the time that is left.
 On equal scores: the closest prediction ranks first, then the shorter time, then the earlier submission."""
+
+
+# The demo paper: 10 questions drawn from every theme of the demo bank but the live-game quiz's
+# (quizzes.services.demo.LIVE_QUIZ_THEME), so that teachers may host that quiz while the round
+# is open.
+DEMO_DRAW = (
+    ("sdg", 2),
+    ("climate", 2),
+    ("peace-asean", 2),
+    ("human-rights", 1),
+    ("culture", 1),
+    ("health", 1),
+    ("digital", 1),
+)
 
 
 @transaction.atomic
@@ -40,8 +54,24 @@ def seed_demo_contest() -> Contest:
             "visibility": "public",
         },
     )
-    if not quiz.draw_rules.exists():
-        QuizDrawRule.objects.create(quiz=quiz, count=10, difficulty_min=1, difficulty_max=5)
+    # A demo seeded before its paper kept to DEMO_DRAW's themes (one rule over the whole bank)
+    # is brought to them.
+    if not quiz.draw_rules.exists() or quiz.draw_rules.filter(theme__isnull=True).exists():
+        quiz.draw_rules.all().delete()
+        themes = {
+            t.slug: t for t in Theme.objects.filter(slug__in=[slug for slug, _n in DEMO_DRAW])
+        }
+        QuizDrawRule.objects.bulk_create(
+            QuizDrawRule(
+                quiz=quiz,
+                position=n,
+                count=count,
+                theme=themes.get(slug),
+                difficulty_min=1,
+                difficulty_max=5,
+            )
+            for n, (slug, count) in enumerate(DEMO_DRAW)
+        )
     contest, contest_created = Contest.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={

@@ -104,21 +104,35 @@ def seed_bank() -> None:
 
 
 LIVE_QUIZ_TITLE = "Công dân toàn cầu – trò chơi trực tiếp / Global citizen – live game"
+# The live-game quiz asks the questions of this theme; the demo contest's round draws from the
+# others (contest.services.demo.DEMO_DRAW). A round still to close keeps the keys of every
+# question it may ask, so no game may play them (contest.selectors.quiz_key_hidden_from): with
+# one pool for both, no teacher could host the demo quiz during the demo contest.
+LIVE_QUIZ_THEME = "lifelong-learning"
 
 
 def seed_live_quiz(size: int = 10) -> None:
     """A public quiz by the demo teacher for live games (idempotent): the demo contest's paper
     stays hidden from teachers while its round is open, so a first-time teacher has this one to
-    host. Questions of the demo bank, each scored type in turn."""
+    host. Questions of the demo bank's LIVE_QUIZ_THEME, each scored type in turn."""
     from quizzes.grading import SCORED_TYPES
     from quizzes.models import Question, Quiz, QuizItem
 
     teacher = get_user_model().objects.filter(username="teacher").first()
-    if teacher is None or Quiz.objects.filter(title=LIVE_QUIZ_TITLE).exists():
+    existing = Quiz.objects.filter(title=LIVE_QUIZ_TITLE).first()
+    if teacher is None or (
+        # A demo seeded before the quiz kept to its theme is brought to it.
+        existing is not None
+        and not existing.items.exclude(question__theme__slug=LIVE_QUIZ_THEME).exists()
+    ):
         return
     by_type: dict[str, list[Question]] = {}
     for question in Question.objects.filter(
-        is_current=True, status="published", visibility="public", type__in=SCORED_TYPES
+        is_current=True,
+        status="published",
+        visibility="public",
+        type__in=SCORED_TYPES,
+        theme__slug=LIVE_QUIZ_THEME,
     ).order_by("id"):
         by_type.setdefault(question.type, []).append(question)
     picked: list[Question] = []
@@ -128,9 +142,10 @@ def seed_live_quiz(size: int = 10) -> None:
                 picked.append(by_type[qtype].pop(0))
     if not picked:
         return
-    quiz = Quiz.objects.create(
+    quiz = existing or Quiz.objects.create(
         title=LIVE_QUIZ_TITLE, author=teacher, visibility="public", shuffle_options=True
     )
+    quiz.items.all().delete()
     QuizItem.objects.bulk_create(
         QuizItem(quiz=quiz, question=question, position=n) for n, question in enumerate(picked)
     )

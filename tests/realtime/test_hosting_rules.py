@@ -106,3 +106,42 @@ def test_once_the_round_closes_its_public_quiz_is_hosted_by_any_teacher(contest_
     _contest, round_, quiz = contest_quiz
     close_round(round_)
     assert host(make_user("teacher1", roles=["teacher"]), quiz.id) == 201
+
+
+@pytest.mark.parametrize("how", ["a fixed quiz lists it", "draw rules may draw it"])
+def test_a_teachers_own_quiz_is_not_hosted_while_a_round_may_ask_one_of_its_questions(how):
+    """At quiz level only, a teacher hosted the demo live-game quiz while the demo round (drawing
+    from the bank) could ask its questions: every player got their keys in reveal frames."""
+    from quizzes.models import Quiz, QuizDrawRule, QuizItem
+
+    teacher = make_user("teacher1", roles=["teacher"])
+    own = make_quiz(teacher, ["single", "single"])
+    shared = own.items.first().question
+    if how == "a fixed quiz lists it":
+        contest, round_, _ = make_contest()
+        QuizItem.objects.create(quiz=round_.quiz, question=shared, position=99)
+    else:
+        drawn = Quiz.objects.create(title="Drawn paper", mode="draw")
+        QuizDrawRule.objects.create(quiz=drawn, position=0, count=5)
+        contest, round_, _ = make_contest(quiz=drawn)
+    assert host(teacher, own.id) == 404  # its own author, but the round's keys are not theirs
+    assert not Game.objects.filter(quiz=own).exists()
+    contest.staff.add(teacher)  # the round's staff see its keys anyway
+    assert host(teacher, own.id) == 201
+    contest.staff.remove(teacher)
+    close_round(round_)
+    assert host(teacher, own.id) == 201
+
+
+def test_a_round_that_cannot_ask_a_quizs_questions_does_not_hold_it():
+    """A round drawing from a theme holds only that theme's questions (the demo contest's round
+    and the demo live-game quiz keep to different themes)."""
+    from quizzes.models import Quiz, QuizDrawRule, Theme
+
+    teacher = make_user("teacher1", roles=["teacher"])
+    own = make_quiz(teacher, ["single"])
+    climate = Theme.objects.create(slug="climate", name_en="Climate", name_vi="Khí hậu")
+    drawn = Quiz.objects.create(title="Climate paper", mode="draw")
+    QuizDrawRule.objects.create(quiz=drawn, position=0, count=5, theme=climate)
+    make_contest(quiz=drawn)
+    assert host(teacher, own.id) == 201
