@@ -63,15 +63,18 @@ def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
 
 def quiz_question_ids(quiz) -> list[int]:
     """The questions a quiz may ask: its items, or every question its draw rules may draw."""
-    from quizzes.models import QuizItem
+    return sorted({qid for asked in _quiz_asks(quiz) for qid in asked})
+
+
+def _quiz_asks(quiz) -> list:
+    """Question id querysets whose union is what the quiz may ask (one per draw rule, or its
+    items): filtered by pk, they say whether it may ask given questions without listing all."""
+    from quizzes.models import Question
     from quizzes.services.quizzes import draw_rule_candidates
 
     if quiz.mode == quiz.Mode.DRAW:
-        ids: set[int] = set()
-        for rule in quiz.draw_rules.all():
-            ids.update(draw_rule_candidates(rule))
-        return sorted(ids)
-    return list(QuizItem.objects.filter(quiz=quiz).values_list("question_id", flat=True))
+        return [draw_rule_candidates(rule) for rule in quiz.draw_rules.all()]
+    return [Question.objects.filter(quiz_items__quiz=quiz).values_list("id", flat=True)]
 
 
 MSG_KEYS_IN_USE = gettext_lazy(
@@ -89,9 +92,6 @@ def question_keys_hidden_from(
     may draw them), that would give that round's keys away."""
     if not question_ids:
         return False
-    from quizzes.models import QuizItem
-    from quizzes.services.quizzes import draw_rule_candidates
-
     now = now or timezone.now()
     # Not closed: before Round.closed_at (its close plus the answer grace, while answers sent
     # before the close are still taken). At closes_at an attacker read the review and saved
@@ -105,14 +105,7 @@ def question_keys_hidden_from(
         quiz = round_.quiz
         if quiz is None or can_edit_quiz(user, quiz) or is_contest_staff(user, round_.contest):
             continue
-        if quiz.mode == quiz.Mode.DRAW:
-            asks = any(
-                draw_rule_candidates(rule).filter(pk__in=question_ids).exists()
-                for rule in quiz.draw_rules.all()
-            )
-        else:
-            asks = QuizItem.objects.filter(quiz=quiz, question_id__in=question_ids).exists()
-        if asks:
+        if any(asked.filter(pk__in=question_ids).exists() for asked in _quiz_asks(quiz)):
             return True
     return False
 

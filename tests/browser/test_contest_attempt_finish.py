@@ -52,18 +52,18 @@ window.fetch = function (url, ...rest) {
 """
 
 
-async def open_paper(browser, base, errors=None, *, clock=False):
-    """A participant's phone on a fresh paper (_setup), known by the resume link, on question 1.
-    clock: the page's clock is Playwright's (time flows until a test pauses it: `paused`), and
-    the page notes when it sends each save and hand-in (`sent_at`)."""
-    slug, round_id, token = await sync_to_async(_setup)()
-    page = await new_page(browser, phone=True, errors=errors)
+async def open_paper(browser, base, errors=None, *, clock=False, setup=None, locale="en"):
+    """A participant's phone on a fresh paper (`setup`, default _setup), known by the resume
+    link, on question 1. clock: the page's clock is Playwright's (time flows until a test pauses
+    it: `paused`), and the page notes when it sends each save and hand-in (`sent_at`)."""
+    slug, round_id, token = await sync_to_async(setup or _setup)()
+    page = await new_page(browser, locale=locale, phone=True, errors=errors)
     if clock:
         await page.clock.install()
         await page.add_init_script(_SENT_AT)
     await page.goto(f"{base}/contests/{slug}/resume/{token}/")
     await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
-    await page.wait_for_selector(".answer")
+    await page.wait_for_selector(".answer, .free-input")  # a choice or a box to type in
     return page
 
 
@@ -389,12 +389,7 @@ async def test_a_long_pasted_text_stops_at_the_servers_limit_and_every_answer_is
 ):
     """A participant pastes 600 characters into a text answer: the box keeps the 500 the
     server takes (a longer one was refused, and blocked every later save and the hand-in)."""
-    slug, round_id, token = await sync_to_async(_text_setup)()
-    base = asgi_server.url
-    page = await new_page(browser, locale="vi", phone=True)
-    await page.goto(f"{base}/contests/{slug}/resume/{token}/")
-    await page.goto(f"{base}/contests/{slug}/rounds/{round_id}/play/")
-    await page.wait_for_selector(".free-input")
+    page = await open_paper(browser, asgi_server.url, setup=_text_setup, locale="vi")
     await page.fill(".free-input", "UNESCO " + "x" * 600)
     assert len(await page.input_value(".free-input")) == 500
     await page.wait_for_selector("#save-state:has-text('Đã lưu')")
