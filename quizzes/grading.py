@@ -178,7 +178,11 @@ def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:
     if qtype in {"single", "truefalse"}:
         return _clamp(key["weights"].get(str(response.get("choice")), 0.0))
     if qtype == "multi":
-        return _clamp(sum(key["weights"].get(str(c), 0.0) for c in response.get("choices", [])))
+        return _clamp(
+            sum(
+                _multi_weights(key["weights"]).get(str(c), 0.0) for c in response.get("choices", [])
+            )
+        )
     if qtype == "order":
         expected = key["order"]
         given = [str(c) for c in response.get("order", [])]
@@ -191,6 +195,15 @@ def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:
     if qtype == "numeric":
         return 1.0 if numeric_matches(key, response.get("value")) else 0.0
     return 0.0
+
+
+def _multi_weights(weights: dict[str, float]) -> dict[str, float]:
+    """What each option of a multiple choice question earns when ticked: its weight; a wrong
+    option left at 0 (the default) takes away 1 / (the number of right options), one right
+    tick's share. Otherwise ticking every option earned full marks. An authored penalty stays."""
+    right = sum(1 for w in weights.values() if w > 0)
+    penalty = -1.0 / right if right else 0.0
+    return {c: (w if w != 0 else penalty) for c, w in weights.items()}
 
 
 def text_matches(key: dict[str, Any], text: str) -> bool:

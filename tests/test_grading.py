@@ -107,3 +107,42 @@ def test_why_an_answer_does_not_fit_reads_in_the_participants_language(key, resp
         english = str(refused.value)
     with translation.override("vi"):
         assert str(refused.value) != english
+
+
+# Multiple choice keys as authors write them: right options share 1, wrong ones are left at 0
+# (the default) or given a penalty.
+multi_keys = st.tuples(
+    st.integers(min_value=1, max_value=4), st.lists(st.sampled_from([0.0, -0.5, -1.0]), max_size=4)
+).map(
+    lambda shape: {
+        "type": "multi",
+        "weights": {
+            **{f"r{n}": 1.0 / shape[0] for n in range(shape[0])},
+            **{f"w{n}": w for n, w in enumerate(shape[1])},
+        },
+    }
+)
+
+
+@given(multi_keys, st.data())
+def test_a_wrong_tick_never_helps_and_costs_whenever_there_is_credit_to_lose(key, data):
+    """Ticking every option, a participant got full marks wherever the author left the wrong
+    options at 0. Now each wrong tick costs; authored penalties stay as written."""
+    options = sorted(key["weights"])
+    picked = data.draw(st.lists(st.sampled_from(options), unique=True))
+    wrong = [c for c in options if key["weights"][c] <= 0 and c not in picked]
+    before = grade(key, {"choices": picked})
+    for extra in wrong:
+        after = grade(key, {"choices": [*picked, extra]})
+        assert after <= before
+        if before > 0:
+            assert after < before
+
+
+@given(multi_keys)
+def test_ticking_every_option_earns_full_marks_only_when_every_option_is_right(key):
+    right = [c for c, w in key["weights"].items() if w > 0]
+    assert grade(key, {"choices": right}) == pytest.approx(1.0)
+    everything = grade(key, {"choices": list(key["weights"])})
+    if len(right) < len(key["weights"]):
+        assert everything < 1.0
