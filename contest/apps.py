@@ -19,7 +19,10 @@ def rounds_changed(round_ids: list[int]) -> None:
 
 
 def _round_saved(sender, instance, **kwargs) -> None:
+    from contest.shared_keys import forget_withheld
+
     rounds_changed([instance.pk])
+    forget_withheld()  # the round may now share questions with another, or no longer
 
 
 def _contest_saved(sender, instance, **kwargs) -> None:

@@ -367,6 +367,7 @@ class BoardReplay:
 
         from contest import boards, selectors
         from contest.services.registration import cached_token_state, token_claims
+        from contest.shared_keys import scores_withheld_known
         from core.errors import ApplicationError
 
         token = _header(scope, b"x-participant-token")
@@ -392,6 +393,8 @@ class BoardReplay:
             state.check(ids[0], ids[2])
         except ApplicationError:
             return None
+        if not scores_withheld_known(round_.pk):
+            return None  # what the round's scores may show needs a query: Django's
         board = boards.round_scope(round_)
         if board.hidden:  # scores kept until the close: the same reply for every participant
             return JSONRenderer().render(boards.my_rank_payload(board, None))

@@ -24,11 +24,16 @@ from contest.models import (
     Participant,
     Round,
     RoundResult,
-    answer_grace,
 )
 from contest.services.attempts import option_secret, paper_option_ids
 from contest.services.marking import effective_keys
 from contest.services.results import MSG_NOT_LIVE, round_paper_question_counts
+from contest.shared_keys import (
+    MSG_KEYS_IN_USE,
+    MSG_SCORES_WITHHELD,
+    question_keys_hidden_from,
+    scores_withheld_until,
+)
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.queries import one_or_none
 from core.timestamps import epoch_ms
@@ -36,7 +41,6 @@ from quizzes.grading import correct_response, grade
 from quizzes.limits import QUESTION_TEXT_MAX, clip
 from quizzes.models import Question
 from quizzes.options import opaque_ids, to_opaque_response
-from quizzes.permissions import can_edit_quiz
 
 MSG_ROUND_QUIZ = gettext_lazy("This live round uses another quiz.")
 
@@ -47,67 +51,6 @@ def contest_staff_list(*, contest: Contest) -> list[dict[str, Any]]:
         {"id": pk, "username": username}
         for pk, username in contest.staff.order_by("username").values_list("id", "username")
     ]
-
-
-def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
-    """Whether a round that has not closed yet may ask one of this quiz's questions (through its
-    own quiz or any other: question_keys_hidden_from) and `user` may not see its key. Hosting the
-    quiz as a live game reveals every answer to its players, so only who may see that round's
-    key hosts it: the round's contest staff, and its quiz's author and the bank's admins
-    (quizzes.permissions.can_edit_quiz: they read every key in the bank anyway).
-
-    At quiz level only, a teacher hosted the demo live-game quiz while the demo round, which
-    draws from the bank, could ask its questions: every player got their keys."""
-    return question_keys_hidden_from(question_ids=quiz_question_ids(quiz), user=user, now=now)
-
-
-def quiz_question_ids(quiz) -> list[int]:
-    """The questions a quiz may ask: its items, or every question its draw rules may draw."""
-    return sorted({qid for asked in _quiz_asks(quiz) for qid in asked})
-
-
-def _quiz_asks(quiz) -> list:
-    """Question id querysets whose union is what the quiz may ask (one per draw rule, or its
-    items): filtered by pk, they say whether it may ask given questions without listing all."""
-    from quizzes.models import Question
-    from quizzes.services.quizzes import draw_rule_candidates
-
-    if quiz.mode == quiz.Mode.DRAW:
-        return [draw_rule_candidates(rule) for rule in quiz.draw_rules.all()]
-    return [Question.objects.filter(quiz_items__quiz=quiz).values_list("id", flat=True)]
-
-
-MSG_KEYS_IN_USE = gettext_lazy(
-    "These answers are published once every round that asks these questions has closed."
-)
-
-
-def question_keys_hidden_from(
-    *, question_ids: list[int], user, besides: Round | None = None, now=None
-) -> bool:
-    """Whether a round that has not closed yet (other than `besides`) may ask one of these
-    questions and `user` may not see its key: quiz_key_hidden_from for questions, whichever
-    quiz asks them. A closed round's review shows its keys and each answer's verdict; while a
-    round still to close asks the same questions (its fixed quiz lists them, or its draw rules
-    may draw them), that would give that round's keys away."""
-    if not question_ids:
-        return False
-    now = now or timezone.now()
-    # Not closed: before Round.closed_at (its close plus the answer grace, while answers sent
-    # before the close are still taken). At closes_at an attacker read the review and saved
-    # its keys into the other round within the grace.
-    rounds = Round.objects.filter(
-        closes_at__gt=now - answer_grace(), quiz__isnull=False
-    ).select_related("quiz", "contest")
-    if besides is not None:
-        rounds = rounds.exclude(pk=besides.pk)
-    for round_ in rounds:
-        quiz = round_.quiz
-        if quiz is None or can_edit_quiz(user, quiz) or is_contest_staff(user, round_.contest):
-            continue
-        if any(asked.filter(pk__in=question_ids).exists() for asked in _quiz_asks(quiz)):
-            return True
-    return False
 
 
 def live_round_for_game(*, round_id: int, user, quiz=None) -> Round:
@@ -239,8 +182,14 @@ def round_public(round_: Round, now=None) -> dict[str, Any]:
         # Closed, final results being computed by the round_finalize job.
         "closing": round_.needs_finalizing(now),
         "results_held": round_.results_held,
+        # Another round still to close may ask its questions: no scores until then.
+        "scores_withheld_until": _iso(scores_withheld_until(round_, now)),
         "qualifier_only": bool(round_.qualifier_from_id),
     }
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def contest_public(contest: Contest, now=None) -> dict[str, Any]:
@@ -378,8 +327,13 @@ MSG_RESULTS_HELD = gettext_lazy("Results are announced at the award ceremony.")
 
 
 def _require_released(round_: Round, user) -> None:
-    """Detailed results wait for the award ceremony that holds them (Round.results_held)."""
-    if round_.results_held and not is_contest_staff(user, round_.contest):
+    """Detailed results wait for the award ceremony that holds them (Round.results_held), and
+    for every other round that may ask the same questions to close (scores_withheld_until)."""
+    if is_contest_staff(user, round_.contest):
+        return
+    if scores_withheld_until(round_) is not None:
+        raise ForbiddenError("scores_withheld", MSG_SCORES_WITHHELD)
+    if round_.results_held:
         raise ForbiddenError("results_held", MSG_RESULTS_HELD)
 
 

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from contest.scoring import (
     strategy_names,
 )
-from contest.selectors import live_round_for_game, quiz_key_hidden_from
+from contest.selectors import live_round_for_game
 from contest.services.results import live_round_game_set, live_round_results_record
+from contest.shared_keys import quiz_key_hidden_from
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.roles import is_teacher
 from core.text import PIN_MAX_LENGTH, digit_code
@@ -132,7 +133,7 @@ def settings_clean(raw: Any) -> dict[str, Any]:
 def quiz_for_hosting(*, host, quiz_id: Any) -> Quiz:
     """The quiz `host` may run as a live game: one they can see in the bank (the bank's own
     visibility rule), and not the secret quiz of a contest round still to close unless they may
-    see its key (contest.selectors.quiz_key_hidden_from). Anything else: 404, the same answer."""
+    see its key (contest.shared_keys.quiz_key_hidden_from). Anything else: 404, the same answer."""
     try:
         pk = int(quiz_id)
     except (TypeError, ValueError):

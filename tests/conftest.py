@@ -75,6 +75,15 @@ def _english_by_default(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_keys_remembered():
+    """Each test works out afresh which rounds' scores wait for another round to close: the
+    product trusts what it found for seconds, longer than a test takes to change it."""
+    from contest.shared_keys import forget_withheld
+
+    forget_withheld()
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

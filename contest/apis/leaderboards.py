@@ -22,6 +22,7 @@ from contest.services.registration import (
     round_token_state,
     token_claims,
 )
+from contest.shared_keys import scores_withheld_until
 from core import ratelimit
 from core.errors import ApplicationError, NotFoundError, too_many
 
@@ -75,6 +76,9 @@ def body_limits(round_, built: float, wall) -> tuple[float, float]:
     fresh = built + BOARD_BODY_SECONDS
     stale = fresh + BOARD_STALE_SECONDS
     moments = [round_.opens_at, round_.closes_at, round_.closed_at()]
+    withheld = scores_withheld_until(round_, wall)
+    if withheld is not None:
+        moments.append(withheld)
     if round_.freeze_hours:
         moments.append(round_.freeze_at)
     upcoming = [m for m in moments if m > wall]

@@ -12,6 +12,7 @@ from contest.boards.versions import (
     round_versions,
 )
 from contest.models import Contest, Round
+from contest.shared_keys import scores_withheld_until
 from core.timestamps import epoch_ms
 
 LIVE_ONLY_OFFSET = 10**11  # ids of live rows with no registered participant: offset + result id
@@ -54,7 +55,11 @@ def public_state(round_: Round, now=None) -> str:
     computed, "hidden" while it keeps scores until the close (Round.scores_hidden), "frozen"
     during its freeze, "live" otherwise. Organisers always see the live (or final) one.
     While an award ceremony holds the results (Round.results_held), the public keeps what it saw
-    at the close: the frozen standing of a round with a freeze, no scores otherwise."""
+    at the close: the frozen standing of a round with a freeze, no scores otherwise.
+    While another round still to close may ask one of its questions, no scores at all
+    (shared_keys.scores_withheld_until: they would give that round's keys away)."""
+    if scores_withheld_until(round_, now) is not None:
+        return "hidden"
     if round_.results_held:
         return "frozen" if round_.freeze_hours else "hidden"
     if round_.finalized_at is not None:

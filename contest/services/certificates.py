@@ -29,6 +29,7 @@ from unidecode import unidecode
 from contest.models import Certificate, Contest, PrizeTier, Round, RoundResult
 from contest.services.results import audit
 from contest.services.rounds import round_finalize_if_due
+from contest.shared_keys import MSG_SCORES_WITHHELD, scores_withheld_until
 from core.errors import ApplicationError
 
 # Codes: 16 characters from an alphabet without look-alikes (0/O, 1/I/L, U/V): about 78 bits,
@@ -138,10 +139,13 @@ def prize_tiers_list(*, round_: Round) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def certificates_ready(*, round_: Round) -> None:
-    """Certificates exist once the round has closed (409 before): checked when an organiser asks
-    for them and again when they are written."""
+    """Certificates exist once the round has closed and its scores may be shown (409 before):
+    checked when an organiser asks for them and again when they are written."""
     if not round_.is_closed():
         raise ApplicationError("round_not_closed", MSG_NOT_CLOSED, status=409)
+    if scores_withheld_until(round_) is not None:
+        # Each certificate gives its participant's rank and prize: scores, like the boards'.
+        raise ApplicationError("scores_withheld", MSG_SCORES_WITHHELD, status=409)
 
 
 def certificates_issue(*, round_: Round) -> list[Certificate]:

@@ -290,6 +290,26 @@ def _final_attempts(round_: Round, rnd) -> None:
         )
 
 
+FINAL_QUIZ_TITLE = "Chung kết (demo) / Final (demo)"
+
+
+def _final_quiz(organiser) -> Quiz:
+    """The finished final's paper: draws from the live-game quiz's theme, which the open round
+    never draws (DEMO_DRAW), so the final's scores are public once its ceremony ends, not when
+    the open round closes (contest.shared_keys.scores_withheld_until)."""
+    from quizzes.services.demo import LIVE_QUIZ_THEME
+
+    quiz, created = Quiz.objects.get_or_create(
+        title=FINAL_QUIZ_TITLE, defaults={"mode": Quiz.Mode.DRAW, "author": organiser}
+    )
+    theme = Theme.objects.filter(slug=LIVE_QUIZ_THEME).first()
+    if created and theme is not None:  # no rule over the whole bank: it would ask everything
+        QuizDrawRule.objects.create(
+            quiz=quiz, position=0, count=10, theme=theme, difficulty_min=1, difficulty_max=5
+        )
+    return quiz
+
+
 def seed_demo_ceremony(seed: int = 18):
     """A finished final of the demo contest whose board was frozen for its last two hours, and a
     prepared award ceremony for it (idempotent). Returns the ceremony, or None without the
@@ -306,6 +326,7 @@ def seed_demo_ceremony(seed: int = 18):
     if contest is None or organiser is None or first is None:
         return None
     now = timezone.now()
+    paper = _final_quiz(organiser)
     round_, created = Round.objects.get_or_create(
         contest=contest,
         position=FINAL_POSITION,
@@ -317,11 +338,16 @@ def seed_demo_ceremony(seed: int = 18):
             "time_limit_seconds": 900,
             "max_attempts": 2,
             "counting": Round.Counting.BEST,
-            "quiz": first.quiz,
+            "quiz": paper,
             "freeze_hours": 2,
             "weight": 0,  # the demo's open round keeps its own contest ranking
         },
     )
+    if round_.quiz_id == first.quiz_id:
+        # A demo seeded when the final asked the open round's paper: its scores stayed hidden
+        # until that round closed (contest.shared_keys.scores_withheld_until).
+        round_.quiz = paper
+        round_.save(update_fields=["quiz"])
     if created:
         _final_attempts(round_, random.Random(seed))
         round_finalize(round_=round_)

@@ -30,6 +30,7 @@ from contest.services.registration import (
     token_claims,
 )
 from contest.services.results import participation_by_unit
+from contest.shared_keys import scores_withheld_until
 from core.errors import ApplicationError
 from frontend.access import role_page_denied
 from frontend.contests.forms import form_body, validated
@@ -178,10 +179,14 @@ def results_page(request, slug, round_id):
     scope = boards.round_scope(round_, public=public)
     # Held for the award ceremony: the public keeps the board of the close (public_state).
     held = public and round_.results_held
-    closed = closed and not held
+    # Another round still to close may ask the same questions: no scores for the public yet.
+    withheld = scores_withheld_until(round_)
+    closed = closed and not held and not (public and withheld)
     rows = (
         # The public's rows (user=None) unless only staff may see them yet.
-        selectors.round_results(round_=round_, user=request.user if round_.results_held else None)
+        selectors.round_results(
+            round_=round_, user=request.user if round_.results_held or withheld else None
+        )
         if closed
         else boards.top(scope, 100)
     )
@@ -206,6 +211,7 @@ def results_page(request, slug, round_id):
             "levels": boards.UNIT_FIELDS.keys(),
             "frozen": round_.is_frozen(),
             "held": held,
+            "withheld": withheld,
             "method_label": _method_label(contest, method),
         },
     )
@@ -256,8 +262,9 @@ def verify_certificate(request, code):
         return render(request, "frontend_contests/verify.html", {"certificate": None}, status=404)
     contest = certificate.round.contest
     participant = certificate.participant
-    if certificate.round.results_held:
-        # A prize is not confirmed before the award ceremony reveals it.
+    if certificate.round.results_held or scores_withheld_until(certificate.round):
+        # A prize is not confirmed before the award ceremony reveals it, nor while another
+        # round still to close may ask the round's questions (a rank is a score).
         return render(request, "frontend_contests/verify.html", {"held": True, "contest": contest})
     return render(
         request,

@@ -106,7 +106,7 @@ def seed_bank() -> None:
 LIVE_QUIZ_TITLE = "Công dân toàn cầu – trò chơi trực tiếp / Global citizen – live game"
 # The live-game quiz asks the questions of this theme; the demo contest's round draws from the
 # others (contest.services.demo.DEMO_DRAW). A round still to close keeps the keys of every
-# question it may ask, so no game may play them (contest.selectors.quiz_key_hidden_from): with
+# question it may ask, so no game may play them (contest.shared_keys.quiz_key_hidden_from): with
 # one pool for both, no teacher could host the demo quiz during the demo contest.
 LIVE_QUIZ_THEME = "lifelong-learning"
 

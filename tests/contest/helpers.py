@@ -149,3 +149,30 @@ def staff_of_every_contest(user) -> None:
     """Make `user` staff of every contest the test made (contests have their own staff)."""
     for contest in Contest.objects.all():
         contest.staff.add(user)
+
+
+def public_views(contest, round_, participant) -> dict[str, tuple[str, dict]]:
+    """Every public view of a round's standing and its contest's, as (path, headers): as the
+    public, and as `participant` where a participant sees more (one list for every test that
+    checks what the public sees)."""
+    from django.urls import reverse
+
+    from contest import services
+
+    token = {TOKEN_HEADER: services.participant_token(participant)}
+    r, slug = round_.pk, contest.slug
+    return {
+        "round board": (reverse("round-leaderboard", args=[r]), {}),
+        "my rank": (reverse("round-my-rank", args=[r]), token),
+        "around me": (reverse("round-around", args=[r]), token),
+        "results API": (reverse("round-results", args=[r]), {}),
+        "results API (participant)": (reverse("round-results", args=[r]), token),
+        "round units": (reverse("round-unit-leaderboard", args=[r]) + "?level=school", {}),
+        "participation": (reverse("round-participation", args=[r]), {}),
+        "contest board": (reverse("contest-leaderboard", args=[slug]), {}),
+        "contest board (participant)": (reverse("contest-leaderboard", args=[slug]), token),
+        "contest units": (reverse("contest-unit-leaderboard", args=[slug]) + "?level=school", {}),
+        "contest feed": (f"/api/feed/contest/{slug}?key={contest.overlay_key}", {}),
+        "results page": (reverse("contest-results", args=[slug, r]), {}),
+        "landing page": (reverse("contest-landing", args=[slug]), {}),
+    }

@@ -15,7 +15,7 @@ from contest.services.certificates import certificate_settings_update, certifica
 from contest.services.demo import DEMO_SLUG, FINAL_POSITION
 from tests.contest.ceremony_helpers import closed_round
 from tests.contest.conftest import clear_boards
-from tests.contest.helpers import TOKEN_HEADER
+from tests.contest.helpers import public_views
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,23 +49,10 @@ def _show(**round_fields):
 def _public_bodies(contest, round_, people) -> dict[str, str]:
     """Every public view of the round and its contest, as the anonymous public and the winner."""
     winner = next(p for p in people if p.full_name == WINNER)
-    token = {TOKEN_HEADER: services.participant_token(winner)}
     prize = next(c for c in certificates_issue(round_=round_) if c.participant_id == winner.pk)
     anonymous = Client()
-    r, slug = round_.pk, contest.slug
     gets = {
-        "round board": (reverse("round-leaderboard", args=[r]), {}),
-        "my rank": (reverse("round-my-rank", args=[r]), token),
-        "around me": (reverse("round-around", args=[r]), token),
-        "results API": (reverse("round-results", args=[r]), {}),
-        "results API (participant)": (reverse("round-results", args=[r]), token),
-        "round units": (reverse("round-unit-leaderboard", args=[r]) + "?level=school", {}),
-        "participation": (reverse("round-participation", args=[r]), {}),
-        "contest board": (reverse("contest-leaderboard", args=[slug]), {}),
-        "contest board (participant)": (reverse("contest-leaderboard", args=[slug]), token),
-        "contest units": (reverse("contest-unit-leaderboard", args=[slug]) + "?level=school", {}),
-        "contest feed": (f"/api/feed/contest/{slug}?key={contest.overlay_key}", {}),
-        "results page": (reverse("contest-results", args=[slug, r]), {}),
+        **public_views(contest, round_, winner),
         "verify page": (reverse("certificate-verify", args=[prize.code]), {}),
     }
     return {
