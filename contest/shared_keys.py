@@ -63,7 +63,7 @@ def question_keys_hidden_from(
     *, question_ids: list[int], user, besides: Round | None = None, now=None
 ) -> bool:
     """Whether a round that has not closed yet (other than `besides`) may ask one of these
-    questions and `user` may not see its key: its contest's staff, its quiz's author and the
+    questions (or another revision of one) and `user` may not see its key: its contest's staff, its quiz's author and the
     bank's admins may (quizzes.permissions.can_edit_quiz: they read every key in the bank). A
     closed round's review shows its keys and each answer's verdict; while a round still to close
     asks the same questions (its fixed quiz lists them, or its draw rules may draw them), that
@@ -74,9 +74,20 @@ def question_keys_hidden_from(
         quiz = round_.quiz
         if quiz is None or can_edit_quiz(user, quiz) or is_contest_staff(user, round_.contest):
             continue
-        if any(asked.filter(pk__in=question_ids).exists() for asked in _quiz_asks(quiz)):
+        if any(_share(asked, question_ids) for asked in _quiz_asks(quiz)):
             return True
     return False
+
+
+def _share(asked, others) -> bool:
+    """Whether two sets of questions (id querysets or lists) share one, revisions counted as the
+    same question: an edit (a typo fixed) makes a new revision with a new id and, most often,
+    the same key, so a round asking the old one gives away the new one's."""
+    from quizzes.models import Question
+
+    return Question.objects.filter(
+        pk__in=asked, family__in=Question.objects.filter(pk__in=others).values("family")
+    ).exists()
 
 
 def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
@@ -111,7 +122,7 @@ def _shared_until(round_: Round, now: datetime) -> datetime | None:
             latest[other.quiz_id] = (other.closed_at(), other.quiz)
     mine = _quiz_asks(round_.quiz)
     for closed_at, quiz in sorted(latest.values(), key=lambda seen: seen[0], reverse=True):
-        if any(a.filter(pk__in=b).exists() for a in mine for b in _quiz_asks(quiz)):
+        if any(_share(a, b) for a in mine for b in _quiz_asks(quiz)):
             return closed_at
     return None
 

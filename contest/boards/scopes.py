@@ -141,9 +141,7 @@ def board_state(scope: Scope) -> dict[str, Any]:
             if state == "frozen" and pk in rounds
         ]
         out["hidden_rounds"] = [
-            {"round": pk, "scores_published_at": rounds[pk].closes_at.isoformat()}
-            if not rounds[pk].results_held
-            else {"round": pk, "held": True}
+            {"round": pk, **_hidden_until(rounds[pk])}
             for pk, state in scope.masked
             if state == "hidden" and pk in rounds
         ]
@@ -154,10 +152,22 @@ def board_state(scope: Scope) -> dict[str, Any]:
         # Closed, and the round_finalize job is computing its final results: never "final" yet;
         # pages say so and poll until the board is "final".
         out["closing"] = True
-    if board in ("frozen", "hidden") and scope.round.results_held:
-        out["held"] = True  # "Results are announced at the award ceremony"
     if board == "frozen":
+        if scope.round.results_held:
+            out["held"] = True  # "Results are announced at the award ceremony"
         out["frozen_since"] = scope.round.freeze_at.isoformat()
-    elif board == "hidden" and not scope.round.results_held:
-        out["scores_published_at"] = scope.round.closes_at.isoformat()
+    elif board == "hidden":
+        out.update(_hidden_until(scope.round))
     return out
+
+
+def _hidden_until(round_: Round) -> dict[str, Any]:
+    """Why a round shows no scores, and until when: another round still to close may ask its
+    questions ("withheld", until the last such round's close), an award ceremony holds them
+    ("held"), or the round keeps them until its close."""
+    withheld = scores_withheld_until(round_)
+    if withheld is not None:
+        return {"withheld": True, "scores_published_at": withheld.isoformat()}
+    if round_.results_held:
+        return {"held": True}
+    return {"scores_published_at": round_.closes_at.isoformat()}

@@ -57,6 +57,9 @@ function when(iso) {
 
 /** What the public board is: final, frozen since when, hidden until the close, or live. */
 function boardState(board) {
+  if (board.withheld) {
+    return fmt(gettext("Scores are published once every round that may ask the same questions has closed, at %(time)s."), { time: when(board.scores_published_at) });
+  }
   if (board.held) return gettext("Results are announced at the award ceremony.");
   if (board.board === "final") return gettext("Final results");
   if (board.board === "frozen") return fmt(gettext("Frozen since %(time)s"), { time: when(board.frozen_since) });

@@ -1,0 +1,121 @@
+"""An edited question is the same question to the rules that keep a round's keys.
+
+A tester fixed a typo in two questions after a round had asked them: the edit made new
+revisions (new ids, the same keys) and another round, still to close, drew the new ones. The
+first round's review, its public scores and a live game of a quiz listing the old revisions then
+gave the other round's keys away, since the rules compared question ids. They now compare
+question families (every revision of a question).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from contest import boards
+from contest.models import Round
+from quizzes.models import Quiz, QuizDrawRule, QuizItem, Theme
+from quizzes.services.bank import question_publish, question_update
+from realtime.models import Game
+from tests.contest.helpers import (
+    TOKEN_HEADER,
+    close_round,
+    correct_choice,
+    make_contest,
+    make_school,
+    paper_answers,
+    register,
+    start_attempt,
+)
+from tests.factories import make_question, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _typo_fixed(question, editor, reviewer=None):
+    """The question edited (a typo in its Vietnamese text) and the new revision published."""
+    data = {
+        "type": question.type,
+        "theme": question.theme.slug if question.theme else "",
+        "visibility": question.visibility,
+        "text": {"vi": question.text_vi + " (sửa lỗi chính tả)", "en": question.text_en},
+        "choices": [
+            {"text": {"vi": c.text_vi, "en": c.text_en}, "weight": c.weight}
+            for c in question.choices.order_by("position")
+        ],
+    }
+    revision = question_update(question=question, data=data, user=editor)
+    assert revision.pk != question.pk
+    assert revision.family == question.family
+    return question_publish(question=revision, user=reviewer or editor)
+
+
+def _round_asking(questions, *, slug="other-city") -> Round:
+    """An open round of another contest whose quiz lists `questions`."""
+    quiz = Quiz.objects.create(title="Đề chính thức", mode="fixed")
+    for position, question in enumerate(questions):
+        QuizItem.objects.create(quiz=quiz, question=question, position=position)
+    _contest, round_, _q = make_contest(slug=slug, quiz=quiz)
+    return round_
+
+
+def _handed_in(client, contest, round_, questions):
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token = register(client, contest, school)
+    state = start_attempt(client, round_, token)
+    answers = paper_answers(
+        state, [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+    )
+    reply = client.post(
+        f"/api/attempts/{state['id']}/submit/",
+        {"answers": answers},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert reply.status_code == 200
+    return token, state["id"]
+
+
+def test_a_closed_rounds_review_and_scores_wait_for_a_round_asking_an_edited_revision():
+    api = APIClient()
+    contest, round_, questions = make_contest(scores_while_open=True)
+    token, attempt_id = _handed_in(api, contest, round_, questions)
+    close_round(round_)
+    review = f"/api/attempts/{attempt_id}/review/"
+    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
+
+    editor = make_user("bank-admin", roles=["organiser"])
+    other = _round_asking([_typo_fixed(questions[0], editor)])
+
+    held = api.get(review, **{TOKEN_HEADER: token})
+    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    assert boards.public_state(round_) == "hidden"
+    board = Client().get(reverse("round-leaderboard", args=[round_.pk])).json()
+    assert (board["board"], board["rows"], board["withheld"]) == ("hidden", [], True)
+    assert board["scores_published_at"] == other.closed_at().isoformat()
+
+    close_round(other)
+    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
+    assert boards.public_state(round_) == "final"
+
+
+def test_a_quiz_listing_an_old_revision_is_not_hosted_while_a_round_may_draw_the_new_one():
+    teacher = make_user("teacher1", roles=["teacher"])
+    theme = Theme.objects.create(slug="sdg", name_vi="Phát triển bền vững", name_en="SDGs")
+    question = make_question(author=teacher, theme=theme, visibility="public")
+    own = Quiz.objects.create(title="My quiz", author=teacher, visibility="public")
+    QuizItem.objects.create(quiz=own, question=question, position=0)
+    drawn = Quiz.objects.create(title="Drawn paper", mode="draw")
+    QuizDrawRule.objects.create(quiz=drawn, position=0, count=1, theme=theme)
+    client = APIClient()
+    client.force_authenticate(teacher)
+
+    # The round draws the current revision of the theme's question: the teacher's edit.
+    _typo_fixed(question, teacher, make_user("reviewer", roles=["organiser"]))
+    _contest, round_, _q = make_contest(quiz=drawn)
+    assert client.post("/api/games/", {"quiz": own.pk}, format="json").status_code == 404
+    assert not Game.objects.filter(quiz=own).exists()
+    close_round(round_)
+    assert client.post("/api/games/", {"quiz": own.pk}, format="json").status_code == 201
