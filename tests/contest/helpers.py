@@ -176,3 +176,21 @@ def public_views(contest, round_, participant) -> dict[str, tuple[str, dict]]:
         "results page": (reverse("contest-results", args=[slug, r]), {}),
         "landing page": (reverse("contest-landing", args=[slug]), {}),
     }
+
+
+def hand_in_right_answers(client, contest, round_, questions, unit) -> tuple[str, int]:
+    """A participant registered from `unit` hands in the right answer to each of `questions`
+    (choice questions) through the API: (their token, the attempt's id)."""
+    token = register(client, contest, unit)
+    state = start_attempt(client, round_, token)
+    answers = paper_answers(
+        state, [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
+    )
+    reply = client.post(
+        f"/api/attempts/{state['id']}/submit/",
+        {"answers": answers},
+        format="json",
+        **{TOKEN_HEADER: token},
+    )
+    assert reply.status_code == 200
+    return token, state["id"]

@@ -18,32 +18,13 @@ from quizzes.models import Quiz, QuizDrawRule, QuizItem
 from tests.contest.helpers import (
     TOKEN_HEADER,
     close_round,
-    correct_choice,
+    hand_in_right_answers,
     make_contest,
     make_school,
-    paper_answers,
-    register,
-    start_attempt,
 )
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def _handed_in(client, contest, round_, questions, school):
-    token = register(client, contest, school)
-    state = start_attempt(client, round_, token)
-    answers = paper_answers(
-        state, [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
-    )
-    reply = client.post(
-        f"/api/attempts/{state['id']}/submit/",
-        {"answers": answers},
-        format="json",
-        **{TOKEN_HEADER: token},
-    )
-    assert reply.status_code == 200
-    return token, state["id"]
 
 
 def _review(client, attempt_id, token, language="vi"):
@@ -64,7 +45,7 @@ def _other_round(quiz, *, closes_in=timedelta(days=2)):
 def test_a_review_waits_while_another_round_may_ask_its_questions(api_client, how):
     contest, round_, questions = make_contest()
     school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token, attempt_id = _handed_in(api_client, contest, round_, questions, school)
+    token, attempt_id = hand_in_right_answers(api_client, contest, round_, questions, school)
     close_round(round_)
     assert _review(api_client, attempt_id, token).status_code == 200  # nothing else asks them
 
@@ -105,7 +86,7 @@ def test_a_review_waits_while_another_round_may_ask_its_questions(api_client, ho
 def test_a_round_that_asks_other_questions_does_not_hold_the_review(api_client):
     contest, round_, questions = make_contest()
     school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token, attempt_id = _handed_in(api_client, contest, round_, questions, school)
+    token, attempt_id = hand_in_right_answers(api_client, contest, round_, questions, school)
     close_round(round_)
     _other, _round, _questions = make_contest(slug="other-city")  # its own three questions
     assert _review(api_client, attempt_id, token).status_code == 200

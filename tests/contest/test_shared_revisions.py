@@ -22,12 +22,9 @@ from realtime.models import Game
 from tests.contest.helpers import (
     TOKEN_HEADER,
     close_round,
-    correct_choice,
+    hand_in_right_answers,
     make_contest,
     make_school,
-    paper_answers,
-    register,
-    start_attempt,
 )
 from tests.factories import make_question, make_user
 
@@ -61,27 +58,11 @@ def _round_asking(questions, *, slug="other-city") -> Round:
     return round_
 
 
-def _handed_in(client, contest, round_, questions):
-    school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token = register(client, contest, school)
-    state = start_attempt(client, round_, token)
-    answers = paper_answers(
-        state, [{"question": q.pk, "response": {"choice": correct_choice(q)}} for q in questions]
-    )
-    reply = client.post(
-        f"/api/attempts/{state['id']}/submit/",
-        {"answers": answers},
-        format="json",
-        **{TOKEN_HEADER: token},
-    )
-    assert reply.status_code == 200
-    return token, state["id"]
-
-
 def test_a_closed_rounds_review_and_scores_wait_for_a_round_asking_an_edited_revision():
     api = APIClient()
     contest, round_, questions = make_contest(scores_while_open=True)
-    token, attempt_id = _handed_in(api, contest, round_, questions)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
     close_round(round_)
     review = f"/api/attempts/{attempt_id}/review/"
     assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
