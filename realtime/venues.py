@@ -4,7 +4,7 @@ A game may have venues, each with its own screen key (its screen and MC view), i
 and QR code. Every player of such a game belongs to one venue. Venues are compared with a method
 that does not let a big venue win on size (the host picks it):
 
-    mean     the mean of the venue's players' scores
+    mean     the mean of the venue's players' scores (players who have answered: venue_players)
     top_k    the mean of the venue's K best scores (a venue with fewer than K players counts the
              missing ones as 0: a venue of one strong player does not beat a full one)
     correct  the share of correct answers: correct answers / (players x scored questions so far)
@@ -271,9 +271,12 @@ def venue_board(
 
 
 def venue_players(game: Game):
-    """The players a venue counts: connected at least once (a join by REST alone, which anyone
-    with the PIN can make, counts nowhere) and not kicked."""
-    return Player.objects.filter(game=game, banned=False, seen=True, venue__isnull=False)
+    """The players a venue counts: not kicked, and who have answered a scored question (their
+    running `answers`, counted at each reveal). Anyone with the PIN can join any venue: a tester
+    joined 20 players to a rival venue, connected each once and left, and its mean fell from
+    first to last. A player who never answers now counts nowhere (the join challenge keeps
+    phones that are not at a venue out of it: docs/venues.md)."""
+    return Player.objects.filter(game=game, banned=False, answers__gt=0, venue__isnull=False)
 
 
 def venue_board_for_game(*, game: Game) -> list[dict[str, Any]]:
