@@ -22,6 +22,7 @@ from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 from realtime.join import JoinInput, join_reply, lookup_reply
 from realtime.models import Game
 from realtime.results import game_results, results_csv, results_xlsx
+from realtime.venues import venue_id_for_key
 
 
 def _join_url(request, pin: str) -> str:
@@ -109,7 +110,8 @@ class GameDetailApi(APIView):
 
 
 class GameChallengeApi(APIView):
-    """The current join code, for the ceremony screen (its key) and the host (session)."""
+    """The current join code, for the ceremony screen (its key), a venue's screen (the venue's
+    key: that venue's code) and the host (session)."""
 
     permission_classes = [AllowAny]
 
@@ -119,7 +121,8 @@ class GameChallengeApi(APIView):
         key = request.query_params.get("key", "")
         if game is None or not may_watch(game, user=request.user, key=key):
             raise NotFoundError("not_found", MSG_GAME_NOT_FOUND)
-        response = Response(challenge_current(game=game))
+        venue_id = venue_id_for_key(game_id=game.id, key=key)
+        response = Response(challenge_current(game=game, venue_id=venue_id))
         response["Cache-Control"] = "no-store"
         return response
 

@@ -317,16 +317,16 @@ def player_join(
     device: str | None = None,
     venue: Any = None,
 ) -> tuple[Player, str]:
-    """Join a game by PIN (and the screen's rotating code when the game asks for it): returns
+    """Join a game by PIN (and the screen's rotating code when the game asks for it: the code of
+    the venue's screen in a game with venues): returns
     the player and their signed token. A device or account kicked from the game stays out,
     whatever the nickname."""
     from realtime.challenge import challenge_check
-
-    game = game_for_pin(pin, user=user)
-    challenge_check(game=game, code=challenge)
     from realtime.venues import venue_for_join
 
+    game = game_for_pin(pin, user=user)
     venue_id = venue_for_join(game=game, venue=venue)
+    challenge_check(game=game, code=challenge, venue_id=venue_id)  # a venue's own code
     try:
         name = clean_nickname(nickname)
     except ApplicationError:

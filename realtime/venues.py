@@ -170,11 +170,17 @@ def venue_by_key(*, venue_id: Any, key: Any, game_id: int | None = None) -> Venu
 
 def venue_key_of_game(*, game_id: int, key: Any) -> bool:
     """Whether `key` is the key of one of the game's venues (its screen's join code poll)."""
+    return venue_id_for_key(game_id=game_id, key=key) is not None
+
+
+def venue_id_for_key(*, game_id: int, key: Any) -> int | None:
+    """The game's venue whose key `key` is (its screen shows that venue's join code), or None."""
     if not isinstance(key, str) or not key:
-        return False
-    return any(
-        key_matches(v, key) for v in Venue.objects.filter(game_id=game_id).only("screen_key")
-    )
+        return None
+    for venue in Venue.objects.filter(game_id=game_id).only("id", "screen_key"):
+        if key_matches(venue, key):
+            return venue.id
+    return None
 
 
 def venue_for_join(*, game: Game, venue: Any) -> int | None:

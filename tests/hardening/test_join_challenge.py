@@ -142,3 +142,32 @@ def test_the_code_is_not_readable_without_the_screen_key_or_host_session(api_cli
         response = api_client.get(path)
         assert response.status_code == 404
         assert "code" not in response.json() or response.json()["code"] == "not_found"
+
+
+def test_in_a_game_with_venues_a_player_joins_a_venue_with_that_venues_own_code(api_client, game):
+    """A tester joined 20 players to a rival venue from elsewhere and sank its mean: with the
+    challenge on, each venue's screen shows its own code, and only it lets a phone into that
+    venue. The game's own screen (often broadcast to every venue) and the host show none."""
+    from realtime.venues import venues_add
+
+    here, rival = venues_add(game=game, names=["Krông Pắc", "Buôn Đôn"])
+    codes = {}
+    for venue in (here, rival):
+        shown = api_client.get(f"/api/games/{game.id}/challenge?key={venue.screen_key}").json()
+        codes[venue.id] = shown["code"]
+    assert codes[here.id] != codes[rival.id]
+    broadcast = screen_code(api_client, game)
+    assert (broadcast["enabled"], broadcast["code"], broadcast["per_venue"]) == (True, None, True)
+
+    def join_at(venue, nickname, code):
+        body = {"pin": game.pin, "nickname": nickname, "venue": venue.id, "challenge": code}
+        return api_client.post("/api/games/join", body, format="json")
+
+    refused = join_at(rival, "from elsewhere", codes[here.id])
+    assert (refused.status_code, refused.json()["code"]) == (400, "challenge_wrong")
+    assert join_at(rival, "at Buôn Đôn", codes[rival.id]).status_code == 201
+    assert join_at(here, "at Krông Pắc", codes[here.id]).status_code == 201
+    assert sorted(Player.objects.filter(game=game).values_list("nickname", "venue_id")) == [
+        ("at Buôn Đôn", rival.id),
+        ("at Krông Pắc", here.id),
+    ]

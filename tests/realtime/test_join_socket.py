@@ -133,7 +133,7 @@ async def test_the_join_code_and_venues_are_asked_as_the_api_asks_them(settings)
     settings.RATE_LIMIT_JOIN = "100000/100000"
     _host, game = await sync_to_async(_world)(join_challenge=True)
     hanoi, hue = await sync_to_async(venues_add)(game=game, names=["Hà Nội", "Huế"])
-    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    code = (await sync_to_async(challenge_current)(game=game, venue_id=hanoi.id))["code"]  # its own
     wrong = "0000" if code != "0000" else "1111"
     phone = await JoinPhone().connect()
     for case in (
@@ -218,7 +218,7 @@ async def test_a_pin_look_up_on_the_join_socket_answers_as_the_api_then_the_same
                 assert body["venues"][0]["id"] == hanoi.id
             else:
                 assert _error(frame) == body
-    code = (await sync_to_async(challenge_current)(game=game))["code"]
+    code = (await sync_to_async(challenge_current)(game=game, venue_id=hanoi.id))["code"]  # its own
     joined = await phone.join(pin=game.pin, nickname="An", challenge=code, venue=hanoi.id)
     assert joined["type"] == "joined"
     assert (await phone.recv())["type"] == "state"

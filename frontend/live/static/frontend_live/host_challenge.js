@@ -21,7 +21,8 @@ async function poll() {
   try {
     const body = await api(`/api/games/${gameId}/challenge`, { cache: "no-store" });
     on = body.enabled;
-    code.textContent = body.enabled ? body.code : "";
+    if (!body.enabled) code.textContent = "";
+    else code.textContent = body.per_venue ? gettext("on each venue's screen") : body.code;
     if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
     render();
   } catch (e) {

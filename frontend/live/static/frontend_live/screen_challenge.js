@@ -15,8 +15,9 @@ async function refresh() {
   let next = POLL_MS;
   try {
     const body = await api(url, { cache: "no-store", credentials: "omit" });
-    box.hidden = !body.enabled;
-    code.textContent = body.enabled ? body.code : "";
+    // A game with venues: each venue's screen shows its own code, this one none.
+    box.hidden = !body.enabled || !body.code;
+    code.textContent = body.enabled && body.code ? body.code : "";
     if (body.enabled) next = Math.min(POLL_MS, Math.max(250, body.expires_at - body.now + 150));
   } catch (e) {
     // offline for a moment: keep showing the last code and try again soon
