@@ -114,6 +114,17 @@ _CONFUSABLES = str.maketrans(
         "հ": "h",
         "ց": "g",
         "զ": "q",
+        # Latin look-alikes of other Latin letters (a tester cloned "Alice" and "Đức" with them)
+        "Ð": "D",  # U+00D0 Eth, beside U+0110 D with stroke
+        "Ɖ": "D",  # U+0189 African D
+        "ð": "d",
+        "ɖ": "d",
+        "Ł": "L",
+        "ł": "l",
+        "Ɑ": "A",  # U+2C6D Latin alpha
+        "ɑ": "a",
+        "ı": "i",  # dotless i
+        "ǀ": "l",  # U+01C0 dental click
         # Cherokee capitals
         "Ꭺ": "A",
         "Ᏼ": "B",
@@ -311,6 +322,11 @@ def clean_nickname(raw: object) -> str:
     return text
 
 
+# Letters that look alike in most fonts once case is gone (capital I and small l): one in the
+# uniqueness key only; the offensive-word check reads them as written.
+_KEY_LOOKALIKES = str.maketrans({"l": "i"})
+
+
 def nickname_key(name: str) -> str:
-    """The uniqueness key: folded, without spaces."""
-    return fold_nickname(name).replace(" ", "")[:80]
+    """The uniqueness key: folded, without spaces, capital I and small l as one letter."""
+    return fold_nickname(name).replace(" ", "").translate(_KEY_LOOKALIKES)[:80]

@@ -38,3 +38,27 @@ def test_profanity_with_leetspeak_spacing_and_decorations_is_refused():
 def test_letters_that_render_as_blank_space_are_removed(raw):
     name = _accepted(raw)
     assert name is None or not set(name) & {"\u115f", "\u1160", "\u3164", "\uffa0"}
+
+
+@pytest.mark.parametrize(
+    ("taken", "clone"),
+    [
+        ("Alice", "AIice"),  # a capital I for the small l
+        ("Alice", "Ałice"),
+        ("Alice", "Ɑlice"),
+        ("Đức", "Ðức"),  # U+00D0 Eth for U+0110 D with stroke
+        ("Đức", "Ɖức"),  # U+0189 African D
+        ("Linh", "ǀinh"),  # U+01C0 dental click
+    ],
+)
+def test_latin_look_alikes_a_tester_joined_with_fold_onto_the_taken_name(taken, clone):
+    """On one leaderboard the clone looked exactly like the rival it copied."""
+    name = _accepted(clone)
+    assert name is None or nickname_key(name) == nickname_key(taken)
+
+
+def test_a_name_with_l_and_i_is_still_checked_for_offensive_words_as_written():
+    """The key folds l onto I (they look alike) for uniqueness only: the offensive-word check
+    reads the letters as written, so a harmless name does not become a bad word."""
+    assert _accepted("Lan") == "Lan"
+    assert _accepted("Ion") == "Ion"
