@@ -63,11 +63,11 @@ def question_keys_hidden_from(
     *, question_ids: list[int], user, besides: Round | None = None, now=None
 ) -> bool:
     """Whether a round that has not closed yet (other than `besides`) may ask one of these
-    questions (or another revision of one) and `user` may not see its key: its contest's staff, its quiz's author and the
-    bank's admins may (quizzes.permissions.can_edit_quiz: they read every key in the bank). A
-    closed round's review shows its keys and each answer's verdict; while a round still to close
-    asks the same questions (its fixed quiz lists them, or its draw rules may draw them), that
-    would give that round's keys away."""
+    questions (or another revision of one) and `user` may not see its key: its contest's
+    staff, its quiz's author and the bank's admins may (quizzes.permissions.can_edit_quiz: they
+    read every key in the bank). A closed round's review shows its keys and each answer's
+    verdict; while a round still to close asks the same questions (its fixed quiz lists them, or
+    its draw rules may draw them), that would give that round's keys away."""
     if not question_ids:
         return False
     for round_ in _rounds_still_to_close(now or timezone.now(), besides):

@@ -178,11 +178,8 @@ def grade(key: dict[str, Any], response: dict[str, Any] | None) -> float | None:
     if qtype in {"single", "truefalse"}:
         return _clamp(key["weights"].get(str(response.get("choice")), 0.0))
     if qtype == "multi":
-        return _clamp(
-            sum(
-                _multi_weights(key["weights"]).get(str(c), 0.0) for c in response.get("choices", [])
-            )
-        )
+        weights = _multi_weights(key["weights"])
+        return _clamp(sum(weights.get(str(c), 0.0) for c in response.get("choices", [])))
     if qtype == "order":
         expected = key["order"]
         given = [str(c) for c in response.get("order", [])]
