@@ -82,7 +82,9 @@ function renderPeople(rows, hidden = false) {
   // A short board still looks intended: the rest of the space invites the next entrants.
   const invite = byId("cs-invite");
   invite.hidden = rows.length >= 10;
-  invite.textContent = hidden
+  invite.textContent = hidden === "withheld"
+    ? gettext("Scores and ranks appear here once they are published.")
+    : hidden
     ? gettext("Scores and ranks appear here when the round closes.")
     : rows.length === 0
     ? gettext("No results yet. Scan the code and be the first on the board!")
@@ -138,7 +140,7 @@ async function refresh() {
     round = board.round;
     offset = serverOffset(board.server_now);
     byId("cs-state").textContent = boardState(board);
-    renderPeople(board.rows, board.board === "hidden");
+    renderPeople(board.rows, board.withheld ? "withheld" : board.board === "hidden");
     renderUnits("screen-units", schools.rows || [], schools.method);
     renderUnits("screen-districts", (districts.rows || []).filter((d) => d.participants > 0), districts.method);
     renderParticipation(districts.rows || [], board.total);
