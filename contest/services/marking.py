@@ -255,15 +255,11 @@ def round_result_refresh(
         RoundResult.objects.filter(round=round_, participant_id=participant_id).delete()
         result = None
     else:
-        # The prediction is the participant's last one given in any finished attempt.
-        prediction = next(
-            (
-                a["prediction"]
-                for a in sorted(attempts, key=lambda a: -a["number"])
-                if a["prediction"] is not None
-            ),
-            None,
-        )
+        # The prediction is the counted attempt's own. It was the last one given in any
+        # finished attempt: a tester handed in a perfect paper, then opened a blank attempt just
+        # before the close (knowing the actual number best) to type a new prediction, and moved
+        # from 4th to 2nd on a paper that did not count.
+        prediction = counted["prediction"]
         if participant is not None and participant.pk == participant_id:
             unit_id = participant.unit_id
         else:
