@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from quizzes.importers import aiken, gift, json_format, moodle_xml, qti, tabular, vendor_sheets
@@ -25,6 +26,7 @@ from quizzes.importers.common import (
     localise,
 )
 from quizzes.models import Question
+from quizzes.permissions import can_review_question
 from quizzes.services.questions import (
     question_create,
     question_normalize_data,
@@ -255,6 +257,9 @@ def _write_all(questions, report, author, status, visibility, progress) -> None:
             progress(done, total)
 
 
+MSG_NOT_PUBLISHED = gettext_lazy("Not published: only reviewers may publish questions.")
+
+
 def _write_one(
     parsed: ParsedQuestion, report: ImportReport, author, status: str, visibility: str | None
 ) -> None:
@@ -263,6 +268,11 @@ def _write_one(
         data["visibility"] = visibility
     for warning in parsed.warnings:
         report.warnings.append(ImportProblem(parsed.line, parsed.name, warning))
+    if data.get("status") == Question.Status.PUBLISHED and not can_review_question(author):
+        # A file's own "status" published nothing the importer may not publish (a teacher's
+        # JSON file skipped review, and draw rules of contest rounds then drew its questions).
+        data["status"] = status
+        report.warnings.append(ImportProblem(parsed.line, parsed.name, str(MSG_NOT_PUBLISHED)))
     problems = question_validate_data(data)
     if problems:
         report.errors.append(ImportProblem(parsed.line, parsed.name, " ".join(problems)))

@@ -67,6 +67,30 @@ def test_teacher_cannot_import_as_published_but_a_reviewer_can(api_client, teach
     assert Question.objects.get().status == "published"
 
 
+def test_a_files_own_published_status_publishes_only_for_a_reviewer(api_client, teacher, reviewer):
+    """A teacher's JSON file whose questions said "status": "published" skipped review, and a
+    contest round's draw rules then drew them. They now come in as the import's status."""
+    body = json.dumps(
+        [
+            {
+                "type": "truefalse",
+                "text": {"vi": "Hà Nội là thủ đô?", "en": "Is Ha Noi the capital?"},
+                "choices": [{"text": "Đúng", "weight": 1}, {"text": "Sai", "weight": 0}],
+                "status": "published",
+            }
+        ]
+    ).encode()
+    api_client.force_authenticate(teacher)
+    report = upload(api_client, content=body, name="bank.json").json()
+    assert report["created"] == 1
+    assert Question.objects.get().status == "draft"
+    assert any("only reviewers may publish" in w["message"] for w in report["warnings"])
+    api_client.force_authenticate(reviewer)
+    Question.objects.all().delete()
+    assert upload(api_client, content=body, name="bank.json").json()["created"] == 1
+    assert Question.objects.get().status == "published"
+
+
 def test_unknown_format_is_a_400_in_the_shared_shape(api_client, teacher):
     api_client.force_authenticate(teacher)
     response = upload(api_client, content=b"hello", name="notes.bin")
