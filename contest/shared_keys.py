@@ -74,20 +74,72 @@ def question_keys_hidden_from(
         quiz = round_.quiz
         if quiz is None or can_edit_quiz(user, quiz) or is_contest_staff(user, round_.contest):
             continue
-        if any(_share(asked, question_ids) for asked in _quiz_asks(quiz)):
+        if any(_share(asked, question_ids) for asked in _round_asks(round_)):
             return True
     return False
 
 
+def _round_asks(round_: Round) -> list:
+    """What a round still to close may ask: what its quiz may ask now, and the questions on its
+    papers still open (a tester kept an attempt open while the organiser changed the quiz, read
+    the questions' keys in another round's review, and answered them for a full score)."""
+    asks = _quiz_asks(round_.quiz) if round_.quiz is not None else []
+    papers = _open_paper_questions(round_.pk)
+    return [*asks, papers] if papers else asks
+
+
+_OPEN_PAPERS_SQL = """
+SELECT DISTINCT (item->>'q')::bigint
+FROM contest_attempt a CROSS JOIN LATERAL jsonb_array_elements(a.paper) AS item
+WHERE a.round_id = %s AND a.status = %s
+"""
+# round id -> (monotonic time it is trusted until, the questions on its open papers)
+_OPEN_PAPERS: dict[int, tuple[float, list[int]]] = {}
+
+
+def _open_paper_questions(round_id: int) -> list[int]:
+    """The questions on the round's open papers, worked out once per WITHHELD_CACHE_SECONDS."""
+    from django.db import connection
+
+    from contest.models import Attempt
+
+    hit = _OPEN_PAPERS.get(round_id)
+    if hit is not None and time.monotonic() < hit[0]:
+        return hit[1]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_OPEN_PAPERS_SQL, [round_id, Attempt.Status.OPEN])
+            ids = sorted(row[0] for row in cursor.fetchall())
+    else:
+        papers = Attempt.objects.filter(round_id=round_id, status=Attempt.Status.OPEN)
+        ids = sorted(
+            {item["q"] for paper in papers.values_list("paper", flat=True) for item in paper}
+        )
+    with _WITHHELD_LOCK:
+        _OPEN_PAPERS[round_id] = (time.monotonic() + WITHHELD_CACHE_SECONDS, ids)
+    return ids
+
+
 def _share(asked, others) -> bool:
-    """Whether two sets of questions (id querysets or lists) share one, revisions counted as the
-    same question: an edit (a typo fixed) makes a new revision with a new id and, most often,
-    the same key, so a round asking the old one gives away the new one's."""
+    """Whether two sets of questions (id querysets or lists) share one. The same question is
+    any revision of it (an edit, a typo fixed, makes a new revision with a new id and, most
+    often, the same key) and any copy of it with the same text in either language (a file
+    imported twice, into two themes, makes new questions with the same keys): testers read the
+    key of one in a closed round's review and answered the other in a round still open."""
+    from django.db.models import Q
+
     from quizzes.models import Question
 
-    return Question.objects.filter(
-        pk__in=asked, family__in=Question.objects.filter(pk__in=others).values("family")
-    ).exists()
+    theirs = Question.objects.filter(pk__in=others)
+    return (
+        Question.objects.filter(pk__in=asked)
+        .filter(
+            Q(family__in=theirs.values("family"))
+            | Q(text_vi__in=theirs.exclude(text_vi="").values("text_vi"))
+            | Q(text_en__in=theirs.exclude(text_en="").values("text_en"))
+        )
+        .exists()
+    )
 
 
 def quiz_key_hidden_from(*, quiz, user, now=None) -> bool:
@@ -111,19 +163,15 @@ _WITHHELD_LOCK = threading.Lock()
 def _shared_until(round_: Round, now: datetime) -> datetime | None:
     """The latest Round.closed_at of the other rounds still to close that may ask a question
     this round may ask, or None. Over what both may ask (not what this round's papers asked), as
-    the review's rule: an open round's next paper may draw any of them. Each other quiz is asked
-    once, latest close first, until one shares a question."""
+    the review's rule: an open round's next paper may draw any of them. The other rounds are
+    asked latest close first, until one shares a question."""
     if round_.quiz is None:
         return None
-    latest: dict[int, tuple[datetime, object]] = {}
-    for other in _rounds_still_to_close(now, round_):
-        seen = latest.get(other.quiz_id)
-        if seen is None or other.closed_at() > seen[0]:
-            latest[other.quiz_id] = (other.closed_at(), other.quiz)
     mine = _quiz_asks(round_.quiz)
-    for closed_at, quiz in sorted(latest.values(), key=lambda seen: seen[0], reverse=True):
-        if any(_share(a, b) for a in mine for b in _quiz_asks(quiz)):
-            return closed_at
+    others = sorted(_rounds_still_to_close(now, round_), key=lambda r: r.closed_at(), reverse=True)
+    for other in others:
+        if any(_share(a, b) for a in mine for b in _round_asks(other)):
+            return other.closed_at()
     return None
 
 
@@ -156,3 +204,4 @@ def forget_withheld() -> None:
     (contest/apps.py; other processes see it within WITHHELD_CACHE_SECONDS)."""
     with _WITHHELD_LOCK:
         _WITHHELD.clear()
+        _OPEN_PAPERS.clear()

@@ -29,6 +29,7 @@ from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.queries import int_array
 from quizzes.grading import answer_key
 from quizzes.models import Question, Unit
+from quizzes.services.questions import answer_normalized, answer_problems
 
 MSG_NOT_IN_ROUND = gettext_lazy("This question is not used in this round.")
 MSG_BAD_KEY = gettext_lazy("The new answer key does not fit the question.")
@@ -279,10 +280,19 @@ def answer_key_fix(
         picked = {str(c) for c in correct}
         if not picked or not picked <= set(original["weights"]):
             raise ApplicationError("invalid_key", MSG_BAD_KEY)
+        if original["type"] == "truefalse" and len(picked) != 1:
+            raise ApplicationError("invalid_key", MSG_BAD_KEY)  # one right choice, as authored
         share = 1.0 if original["type"] != "multi" else 1.0 / len(picked)
         new_key["weights"] = {cid: (share if cid in picked else 0.0) for cid in original["weights"]}
-    elif key and original["type"] in ("text", "numeric"):
-        new_key.update({k: v for k, v in key.items() if k != "type"})
+    elif isinstance(key, dict) and key and original["type"] in ("text", "numeric"):
+        # The new key replaces the old one, checked as authoring checks it: a tester's NaN, a
+        # range upside down or a text for the list of accepted answers rescored a round (or
+        # failed with a server error).
+        given = {k: v for k, v in key.items() if k != "type"}
+        problems = answer_problems(original["type"], given)
+        if problems:
+            raise ApplicationError("invalid_key", " ".join(str(p) for p in problems))
+        new_key = {"type": original["type"], **answer_normalized(original["type"], given)}
     elif correct is not None and original["type"] == "order":
         order = [str(c) for c in correct]
         if sorted(order) != sorted(original["order"]):

@@ -253,6 +253,21 @@ def _numeric_answer_problems(answer: Any) -> list[str]:
     return []
 
 
+def answer_problems(qtype: str, answer: Any) -> list[str]:
+    """What is wrong with a typed-answer or numeric question's answer key (the authoring rule,
+    which a round's key correction follows too); [] for other types."""
+    if qtype == QuestionType.TEXT:
+        return _text_answer_problems(answer)
+    if qtype == QuestionType.NUMERIC:
+        return _numeric_answer_problems(answer)
+    return []
+
+
+def answer_normalized(qtype: str, answer: dict) -> dict:
+    """A valid answer key as it is stored (accepted texts trimmed, the text options set)."""
+    return _answer_for(qtype, answer)
+
+
 def _answer_for(qtype: str, answer: Any) -> dict:
     if qtype == QuestionType.TEXT:
         result = dict(answer)

@@ -33,7 +33,11 @@ def make_quiz(n: int = 3) -> tuple[Quiz, list]:
     quiz = Quiz.objects.create(title="Contest quiz", mode="fixed")
     questions = []
     for i in range(n):
-        q = make_question(text_en=f"Question {i + 1}?", text_vi=f"Câu {i + 1}?")
+        # Each quiz its own texts: the same text in two quizzes is a copy of one question
+        # (contest.shared_keys), and would hold one round's scores back for the other's.
+        q = make_question(
+            text_en=f"Question {i + 1} of quiz {quiz.pk}?", text_vi=f"Câu {i + 1} của đề {quiz.pk}?"
+        )
         QuizItem.objects.create(quiz=quiz, question=q, position=i)
         questions.append(q)
     return quiz, questions

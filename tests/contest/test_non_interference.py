@@ -279,8 +279,13 @@ async def test_what_a_participant_receives_before_the_close_never_depends_on_the
 
     world_a = await sync_to_async(build_world)("a", school)
     seen_a, _paper_a = await visit(world_a)
-    # World a leaves the public lists (it stays in the database, ids apart).
+    # World a leaves the public lists (it stays in the database, ids apart), and its round is
+    # over: a round still to close that asks the same questions (the two worlds' questions
+    # have the same texts) would hold world b's scores back (contest.shared_keys).
     await sync_to_async(Contest.objects.filter(pk=world_a["contest"].pk).update)(is_published=False)
+    await sync_to_async(Round.objects.filter(pk=world_a["round"].pk).update)(
+        opens_at=NOW - timedelta(days=3), closes_at=NOW - timedelta(days=2)
+    )
     world_b = await sync_to_async(build_world)("b", school)
     seen_b, paper = await visit(world_b)
 

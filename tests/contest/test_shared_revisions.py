@@ -25,6 +25,8 @@ from tests.contest.helpers import (
     hand_in_right_answers,
     make_contest,
     make_school,
+    register,
+    start_attempt,
 )
 from tests.factories import make_question, make_user
 
@@ -100,3 +102,44 @@ def test_a_quiz_listing_an_old_revision_is_not_hosted_while_a_round_may_draw_the
     assert not Game.objects.filter(quiz=own).exists()
     close_round(round_)
     assert client.post("/api/games/", {"quiz": own.pk}, format="json").status_code == 201
+
+
+def test_a_copy_of_a_question_with_the_same_text_is_the_same_question():
+    """A tester imported one file twice, into two themes: round A asked the first copies and
+    closed, round B the second copies, still open. A's review gave B's keys (a full score)."""
+    api = APIClient()
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
+    close_round(round_)
+    review = f"/api/attempts/{attempt_id}/review/"
+    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
+
+    copy = make_question(text_vi=questions[1].text_vi, text_en="")  # the Vietnamese text alone
+    assert copy.family != questions[1].family
+    _round_asking([copy])
+
+    held = api.get(review, **{TOKEN_HEADER: token})
+    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    assert boards.public_state(round_) == "hidden"
+
+
+def test_questions_on_a_paper_still_open_stay_secret_after_the_quiz_changes():
+    """A tester started an attempt in round B and kept it open; the organiser then changed B's
+    quiz. Round A, which asked the same questions, closed: its review gave their keys, and the
+    open paper took them for a full score."""
+    api = APIClient()
+    contest, round_, questions = make_contest(scores_while_open=True)
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
+    other = _round_asking(questions)
+    other_token = register(api, other.contest, school, name="Trần Văn Bình")
+    start_attempt(api, other, other_token)  # kept open
+    QuizItem.objects.filter(quiz=other.quiz).delete()  # B's quiz asks other questions now
+    QuizItem.objects.create(quiz=other.quiz, question=make_question(text_vi="Câu mới"), position=0)
+    close_round(round_)
+
+    review = f"/api/attempts/{attempt_id}/review/"
+    held = api.get(review, **{TOKEN_HEADER: token})
+    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    assert boards.public_state(round_) == "hidden"
