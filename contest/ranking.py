@@ -190,8 +190,11 @@ def rank_rows(
 def counted_attempt(attempts: Sequence[dict[str, Any]], policy: str) -> dict[str, Any] | None:
     """The attempt that counts among finished attempts {"number","score","time_ms","submitted_ms"}.
 
-    best: the highest score (then shorter time, then the earlier attempt); first / latest: by
-    attempt number; earliest_top: the first attempt that reached the highest score.
+    best: the highest score (then shorter time, then the earlier attempt; time counts only
+    towards points, so among attempts without points the earliest counts: a tester handed in a
+    blank attempt in 6 ms, which beat their 0-point paper on time and brought its prediction);
+    first / latest: by attempt number; earliest_top: the first attempt that reached the highest
+    score.
     """
     if not attempts:
         return None
@@ -203,7 +206,14 @@ def counted_attempt(attempts: Sequence[dict[str, Any]], policy: str) -> dict[str
         top = max(a["score"] for a in attempts)
         return min((a for a in attempts if a["score"] == top), key=lambda a: a["number"])
     if policy == "best":
-        return min(attempts, key=lambda a: (-a["score"], a.get("time_ms") or 0, a["number"]))
+        return min(
+            attempts,
+            key=lambda a: (
+                -a["score"],
+                (a.get("time_ms") or 0) if a["score"] > 0 else 0,
+                a["number"],
+            ),
+        )
     raise ValueError(f"Unknown counting policy: {policy}")
 
 

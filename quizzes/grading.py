@@ -39,7 +39,7 @@ def is_scored_type(qtype: str) -> bool:
 MAX_TEXT_LENGTH = 500  # a text answer
 # What a text answer cannot hold: a null character, or half of a UTF-16 pair (a lone surrogate,
 # which JSON's \ud800 escapes can carry) that UTF-8 cannot encode.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_RESPONSE_ITEMS = 100  # choice ids in a multi or order answer
 MAX_ID_LENGTH = 64  # one choice id (opaque or real), or a number written as text
 _RESPONSE_KEYS = frozenset({"choice", "choices", "order", "text", "value"})
@@ -140,7 +140,7 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
         text = response.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
             raise InvalidResponse(_("The answer must be a text of at most 500 characters."))
-        bad = _UNSTORABLE.search(text)
+        bad = UNSTORABLE.search(text)
         if bad:  # PostgreSQL stores neither (each was a 500 and blocked the hand-in)
             raise InvalidResponse(
                 _("The answer contains a character that cannot be stored: U+%(code)s.")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from quizzes.grading import UNSTORABLE
 from quizzes.limits import (
     ACCEPTED_ANSWER_MAX,
     ACCEPTED_ANSWERS_MAX,
@@ -221,6 +222,9 @@ def _text_answer_problems(answer: Any) -> list[str]:
             _("A typed-answer question has at most %(max)s accepted answers.")
             % {"max": ACCEPTED_ANSWERS_MAX}
         ]
+    if any(UNSTORABLE.search(a) for a in accepted):
+        # A NUL or a lone surrogate: the database refuses them (a tester's correction got a 500).
+        return [_("An accepted answer has a character that cannot be stored.")]
     if any(len(a) > ACCEPTED_ANSWER_MAX for a in accepted):
         return [
             _("An accepted answer is longer than %(max)s characters.")

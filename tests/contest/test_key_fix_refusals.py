@@ -56,6 +56,8 @@ def round_with_every_type():
         ("text", {"key": {"accepted": []}}),
         ("text", {"key": {"accepted": [""]}}),
         ("text", {"key": {"accepted": [None]}}),
+        ("text", {"key": {"accepted": ["a\x00b"]}}),  # the database refused it: a 500
+        ("text", {"key": {"accepted": ["\ud800"]}}),
         ("truefalse", {"correct": "both"}),
     ],
 )

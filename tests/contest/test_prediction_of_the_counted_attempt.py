@@ -95,3 +95,16 @@ def test_with_the_latest_attempt_counting_its_prediction_comes_with_its_score():
     services.attempt_submit(participant_id=p.pk, attempt_id=second.pk, answers=[], prediction=4)
     result = RoundResult.objects.get(round=round_, participant=p)
     assert (result.attempt_id, result.score, result.prediction) == (second.pk, 0, 4)
+
+
+def test_among_attempts_without_points_the_first_counts_not_the_quickest():
+    """Time counts only towards points: a tester's 0-point paper (2 s) lost to a blank attempt
+    handed in 6 ms later on time, and the blank one's prediction came with it."""
+    from contest import ranking
+
+    paper = {"pk": 1, "number": 1, "score": 0, "time_ms": 2010, "prediction": 5}
+    blank = {"pk": 2, "number": 2, "score": 0, "time_ms": 6, "prediction": 100}
+    assert ranking.counted_attempt([paper, blank], Round.Counting.BEST)["pk"] == 1
+    scored = {"pk": 3, "number": 3, "score": 1000, "time_ms": 9000, "prediction": 7}
+    quicker = {"pk": 4, "number": 4, "score": 1000, "time_ms": 3000, "prediction": 8}
+    assert ranking.counted_attempt([paper, scored, quicker], Round.Counting.BEST)["pk"] == 4
