@@ -123,7 +123,8 @@ def _open_paper_questions(round_id: int) -> list[int]:
 def _share(asked, others) -> bool:
     """Whether two sets of questions (id querysets or lists) share one. The same question is
     any revision of it (an edit, a typo fixed, makes a new revision with a new id and, most
-    often, the same key) and any copy of it with the same text in either language (a file
+    often, the same key) and any copy of it that reads the same in either language, whatever
+    its Unicode form, invisible characters, case or spacing (Question.text_key_*: a file
     imported twice, into two themes, makes new questions with the same keys): testers read the
     key of one in a closed round's review and answered the other in a round still open."""
     from django.db.models import Q
@@ -135,8 +136,8 @@ def _share(asked, others) -> bool:
         Question.objects.filter(pk__in=asked)
         .filter(
             Q(family__in=theirs.values("family"))
-            | Q(text_vi__in=theirs.exclude(text_vi="").values("text_vi"))
-            | Q(text_en__in=theirs.exclude(text_en="").values("text_en"))
+            | Q(text_key_vi__in=theirs.exclude(text_key_vi="").values("text_key_vi"))
+            | Q(text_key_en__in=theirs.exclude(text_key_en="").values("text_key_en"))
         )
         .exists()
     )

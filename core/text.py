@@ -42,6 +42,16 @@ def clean_label(text: str) -> str:
     return unicodedata.normalize("NFC", _SPACES.sub(" ", text).strip())
 
 
+def text_fingerprint(text: str) -> str:
+    """What a text reads as, hashed: the same for texts that differ only in Unicode form (NFC,
+    NFD, full-width), invisible characters, case or spacing; "" for a text that reads as
+    nothing. Diacritics count (in Vietnamese they change the word)."""
+    import hashlib
+
+    shown = clean_label(text).casefold()
+    return hashlib.sha256(shown.encode()).hexdigest()[:32] if shown else ""
+
+
 def strip_diacritics(text: str) -> str:
     """'Công dân toàn cầu' -> 'Cong dan toan cau' (đ/Đ become d/D, which NFD does not split)."""
     text = text.replace("đ", "d").replace("Đ", "D")

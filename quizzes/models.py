@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.text import fold
+from core.text import fold, text_fingerprint
 from quizzes import limits
 from quizzes.grading import is_scored_type
 
@@ -267,6 +267,10 @@ class Question(models.Model):
     )
     # Folded (lower-case, diacritic-free) text of both languages, tags and source: the search key.
     search_text = models.TextField(editable=False, blank=True)
+    # core.text.text_fingerprint of each text, set on save: copies of a question (a file imported
+    # twice) are found by what they read as (contest.shared_keys).
+    text_key_vi = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
+    text_key_en = models.CharField(max_length=32, editable=False, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -338,6 +342,10 @@ class Question(models.Model):
         # Tags are M2M and can't be read before the first save; services refresh after tagging.
         tag_names = list(self.tags.values_list("name", flat=True)) if self.pk else None
         self.search_text = self.build_search_text(tag_names)
+        self.text_key_vi, self.text_key_en = (
+            text_fingerprint(self.text_vi),
+            text_fingerprint(self.text_en),
+        )
         super().save(*args, **kwargs)
 
 

@@ -9,6 +9,8 @@ question families (every revision of a question).
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -143,3 +145,31 @@ def test_questions_on_a_paper_still_open_stay_secret_after_the_quiz_changes():
     held = api.get(review, **{TOKEN_HEADER: token})
     assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
     assert boards.public_state(round_) == "hidden"
+
+
+@pytest.mark.parametrize(
+    "reworded",
+    [
+        lambda text: unicodedata.normalize("NFD", text),
+        lambda text: text.replace(" ", " \u200b", 1),
+        lambda text: "  " + text.upper().replace(" ", "  "),
+        lambda text: unicodedata.normalize("NFKC", text).replace("A", "\uff21"),
+    ],
+    ids=["NFD", "zero-width space", "case and spaces", "full-width"],
+)
+def test_a_copy_that_differs_only_in_how_its_text_is_written_is_the_same_question(reworded):
+    """A re-tester's copies were the same text in NFD, or with a zero-width space, or with
+    other case and spacing: each looked identical on the paper, and each gave the key away."""
+    api = APIClient()
+    contest, round_, questions = make_contest()
+    questions[1].text_vi = "Thủ đô của nước Việt Nam là thành phố nào vậy? A"
+    questions[1].save()
+    school = make_school("CG", "THCS Cầu Giấy")["school"]
+    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
+    close_round(round_)
+    copy = make_question(text_vi=reworded(questions[1].text_vi), text_en="")
+    assert copy.text_vi != questions[1].text_vi
+    _round_asking([copy])
+
+    held = api.get(f"/api/attempts/{attempt_id}/review/", **{TOKEN_HEADER: token})
+    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
