@@ -37,7 +37,11 @@ def _setup():
     game = game_create(host=teacher, quiz_id=live_quiz.pk, settings={"read_seconds": 0})
 
     paper_quiz = Quiz.objects.create(title="Eight options, contest", mode="fixed")
-    question = make_question(text_en="Pick one", text_vi="Chọn một", choices=OPTIONS)
+    # Its own text: the same text would make it the live game's question, which no game may
+    # play while a round still to close asks it (contest.shared_keys).
+    question = make_question(
+        text_en="Pick one option", text_vi="Chọn một phương án", choices=OPTIONS
+    )
     QuizItem.objects.create(quiz=paper_quiz, question=question, position=0)
     contest, round_, _ = make_contest(slug="shapes", quiz=paper_quiz)
     units = make_school("SH", "THCS Hình")
