@@ -53,17 +53,33 @@ PEOPLE = [
 SCORES = ("2713", "1609")
 
 
-def _other_round(quiz, *, closes_in=timedelta(days=2), wait=True) -> Round:
-    """A round of another contest, open, whose quiz is `quiz`. `wait`: until a board body
-    rendered before it is no longer served (BOARD_BODY_SECONDS: it shows only what was public
-    before the round existed)."""
+def _other_round(quiz, *, closes_in=timedelta(days=2)) -> Round:
+    """A round of another contest, open, whose quiz is `quiz`."""
     other, _r, _q = make_contest(slug="other-city", quiz=quiz)
     Round.objects.filter(contest=other).update(closes_at=timezone.now() + closes_in)
     round_ = Round.objects.get(contest=other)
     round_.save(update_fields=["closes_at"])  # as the organiser pages save it
-    if wait:
-        time.sleep(BOARD_BODY_SECONDS)
     return round_
+
+
+def _public_board_turns(round_, board: str) -> None:
+    """The round's public board shows `board` within BOARD_BODY_SECONDS: a body rendered
+    before a change (another round made or closed) is still served for the rest of its second,
+    never longer."""
+    deadline = time.monotonic() + BOARD_BODY_SECONDS + 1.0
+    url = reverse("round-leaderboard", args=[round_.pk])
+    while (shown := Client().get(url).json()["board"]) != board:
+        assert time.monotonic() < deadline, f"the public board still shows {shown!r}"
+        time.sleep(0.05)
+
+
+def _reopened_with_scores_shown():
+    """closed_round's contest, its round open again for a day, showing scores while open."""
+    contest, round_, people = closed_round(PEOPLE, scores_while_open=True)
+    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + timedelta(days=1))
+    round_.refresh_from_db()
+    round_.save(update_fields=["closes_at"])
+    return contest, round_, people
 
 
 def _public_bodies(contest, round_, people) -> dict[str, str]:
@@ -102,6 +118,7 @@ def test_no_public_view_shows_a_closed_rounds_scores_while_another_round_may_ask
         quiz = Quiz.objects.create(title="Đề bốc thăm", mode="draw")
         QuizDrawRule.objects.create(quiz=quiz, position=0, count=2)
     other = _other_round(quiz)
+    _public_board_turns(round_, "hidden")
 
     bodies = _public_bodies(contest, round_, people)
     assert _leaks(bodies, *SCORES) == []
@@ -130,7 +147,7 @@ def test_no_public_view_shows_a_closed_rounds_scores_while_another_round_may_ask
     assert refused.value.code == "scores_withheld"
 
     close_round(other)
-    time.sleep(BOARD_BODY_SECONDS)  # a body rendered before the close is served for its second
+    _public_board_turns(round_, "final")
     shown = _leaks(_public_bodies(contest, round_, people), *SCORES)
     assert {"round board", "my rank", "results API", "results page", "contest board"} <= set(shown)
     assert certificates_issue(round_=round_)
@@ -138,13 +155,11 @@ def test_no_public_view_shows_a_closed_rounds_scores_while_another_round_may_ask
 
 def test_a_round_that_shows_scores_while_open_hides_them_while_another_may_ask_its_questions():
     clear_boards()
-    contest, round_, people = closed_round(PEOPLE, scores_while_open=True)
-    Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + timedelta(days=1))
-    round_.refresh_from_db()
-    round_.save(update_fields=["closes_at"])
+    contest, round_, people = _reopened_with_scores_shown()
     assert Client().get(reverse("round-leaderboard", args=[round_.pk])).json()["board"] == "live"
 
     other = _other_round(round_.quiz, closes_in=timedelta(days=3))
+    _public_board_turns(round_, "hidden")
     assert _leaks(_public_bodies(contest, round_, people), *SCORES) == []
     # The other round is not held back by this one's scores: it closes after this one.
     assert boards.public_state(other) == "hidden"  # its own rule: scores at its close
@@ -173,6 +188,7 @@ def test_the_publics_view_of_a_withheld_round_does_not_depend_on_its_keys():
         assert reply.status_code == 200
     close_round(round_)
     _other_round(round_.quiz)
+    _public_board_turns(round_, "hidden")
     people = list(contest.participants.order_by("pk"))
 
     def bodies():
@@ -210,10 +226,7 @@ async def test_my_rank_on_the_fast_path_hides_the_score_once_another_round_may_a
 
     def build():
         clear_boards()
-        contest, round_, people = closed_round(PEOPLE, scores_while_open=True)
-        Round.objects.filter(pk=round_.pk).update(closes_at=timezone.now() + timedelta(days=1))
-        round_.refresh_from_db()
-        round_.save(update_fields=["closes_at"])
+        _contest, round_, people = _reopened_with_scores_shown()
         return round_, round_.quiz, services.participant_token(people[0])
 
     round_, quiz, token = await sync_to_async(build)()
@@ -238,7 +251,7 @@ async def test_my_rank_on_the_fast_path_hides_the_score_once_another_round_may_a
     assert (await me())["score"] == 2713  # Django, which leaves what the fast path needs
     assert (await me())["score"] == 2713
 
-    await sync_to_async(_other_round)(quiz, wait=False)
+    await sync_to_async(_other_round)(quiz)
     before = len(calls)
     assert await me() is None
     assert await me() is None

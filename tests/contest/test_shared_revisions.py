@@ -62,27 +62,41 @@ def _round_asking(questions, *, slug="other-city") -> Round:
     return round_
 
 
-def test_a_closed_rounds_review_and_scores_wait_for_a_round_asking_an_edited_revision():
-    api = APIClient()
+def _handed_in(api, *, close: bool = True):
+    """A round (scores shown while open) whose one participant handed in the right answers,
+    closed unless `close` is False (then the review is not read yet): the round, its questions,
+    the participant's school and a function that reads their review."""
     contest, round_, questions = make_contest(scores_while_open=True)
     school = make_school("CG", "THCS Cầu Giấy")["school"]
     token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
-    close_round(round_)
-    review = f"/api/attempts/{attempt_id}/review/"
-    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
 
+    def review():
+        return api.get(f"/api/attempts/{attempt_id}/review/", **{TOKEN_HEADER: token})
+
+    if close:
+        close_round(round_)
+        assert review().status_code == 200  # nothing else asks its questions yet
+    return round_, questions, school, review
+
+
+def _keys_in_use(review) -> None:
+    held = review()
+    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+
+
+def test_a_closed_rounds_review_and_scores_wait_for_a_round_asking_an_edited_revision():
+    round_, questions, _school, review = _handed_in(APIClient())
     editor = make_user("bank-admin", roles=["organiser"])
     other = _round_asking([_typo_fixed(questions[0], editor)])
 
-    held = api.get(review, **{TOKEN_HEADER: token})
-    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    _keys_in_use(review)
     assert boards.public_state(round_) == "hidden"
     board = Client().get(reverse("round-leaderboard", args=[round_.pk])).json()
     assert (board["board"], board["rows"], board["withheld"]) == ("hidden", [], True)
     assert board["scores_published_at"] == other.closed_at().isoformat()
 
     close_round(other)
-    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
+    assert review().status_code == 200
     assert boards.public_state(round_) == "final"
 
 
@@ -109,20 +123,12 @@ def test_a_quiz_listing_an_old_revision_is_not_hosted_while_a_round_may_draw_the
 def test_a_copy_of_a_question_with_the_same_text_is_the_same_question():
     """A tester imported one file twice, into two themes: round A asked the first copies and
     closed, round B the second copies, still open. A's review gave B's keys (a full score)."""
-    api = APIClient()
-    contest, round_, questions = make_contest(scores_while_open=True)
-    school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
-    close_round(round_)
-    review = f"/api/attempts/{attempt_id}/review/"
-    assert api.get(review, **{TOKEN_HEADER: token}).status_code == 200
-
+    round_, questions, _school, review = _handed_in(APIClient())
     copy = make_question(text_vi=questions[1].text_vi, text_en="")  # the Vietnamese text alone
     assert copy.family != questions[1].family
     _round_asking([copy])
 
-    held = api.get(review, **{TOKEN_HEADER: token})
-    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    _keys_in_use(review)
     assert boards.public_state(round_) == "hidden"
 
 
@@ -131,9 +137,7 @@ def test_questions_on_a_paper_still_open_stay_secret_after_the_quiz_changes():
     quiz. Round A, which asked the same questions, closed: its review gave their keys, and the
     open paper took them for a full score."""
     api = APIClient()
-    contest, round_, questions = make_contest(scores_while_open=True)
-    school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
+    round_, questions, school, review = _handed_in(api, close=False)
     other = _round_asking(questions)
     other_token = register(api, other.contest, school, name="Trần Văn Bình")
     start_attempt(api, other, other_token)  # kept open
@@ -141,9 +145,7 @@ def test_questions_on_a_paper_still_open_stay_secret_after_the_quiz_changes():
     QuizItem.objects.create(quiz=other.quiz, question=make_question(text_vi="Câu mới"), position=0)
     close_round(round_)
 
-    review = f"/api/attempts/{attempt_id}/review/"
-    held = api.get(review, **{TOKEN_HEADER: token})
-    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    _keys_in_use(review)
     assert boards.public_state(round_) == "hidden"
 
 
@@ -160,16 +162,11 @@ def test_questions_on_a_paper_still_open_stay_secret_after_the_quiz_changes():
 def test_a_copy_that_differs_only_in_how_its_text_is_written_is_the_same_question(reworded):
     """A re-tester's copies were the same text in NFD, or with a zero-width space, or with
     other case and spacing: each looked identical on the paper, and each gave the key away."""
-    api = APIClient()
-    contest, round_, questions = make_contest()
+    _round, questions, _school, review = _handed_in(APIClient())
     questions[1].text_vi = "Thủ đô của nước Việt Nam là thành phố nào vậy? A"
     questions[1].save()
-    school = make_school("CG", "THCS Cầu Giấy")["school"]
-    token, attempt_id = hand_in_right_answers(api, contest, round_, questions, school)
-    close_round(round_)
     copy = make_question(text_vi=reworded(questions[1].text_vi), text_en="")
     assert copy.text_vi != questions[1].text_vi
     _round_asking([copy])
 
-    held = api.get(f"/api/attempts/{attempt_id}/review/", **{TOKEN_HEADER: token})
-    assert (held.status_code, held.json()["code"]) == (403, "keys_in_use")
+    _keys_in_use(review)
