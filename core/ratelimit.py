@@ -25,6 +25,7 @@ they read-then-write the cache and race under concurrency.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import math
@@ -152,7 +153,14 @@ def _limit_key(address: str) -> str | None:
     """The key a client address is limited by: an IPv4 address as such, an IPv6 address by its
     /64 (one subscriber's prefix: a single phone or home gets a whole /64 and can use any of its
     2**64 addresses), an IPv4-mapped IPv6 address as its IPv4 address. None if not an address."""
-    text = str(address).strip()
+    return _key_of(str(address))
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_of(address: str) -> str | None:
+    """_limit_key's answer, kept: parsing an address took 20-30 us, and a phone's join asks for
+    its address's key four times (twice on the event loop, twice on a join thread)."""
+    text = address.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
@@ -276,6 +284,14 @@ class _RedisBackend:
         keys, args = self._keys_args(plan, now)
         return self._outcome(self.script(keys=keys, args=args))
 
+    def run_all(self, plans: list[list[_Step]], now: float) -> None:
+        """Each plan, in order, in one round trip (their answers unread: records_deferred)."""
+        pipe = self.client.pipeline(transaction=False)
+        for plan in plans:
+            keys, args = self._keys_args(plan, now)
+            self.script(keys=keys, args=args, client=pipe)
+        pipe.execute()
+
     async def arun(self, plan: list[_Step], now: float) -> _Outcome:
         """run() on the running event loop's own client (an ASGI fast path: no thread hop)."""
         import asyncio
@@ -313,6 +329,38 @@ def backend() -> _MemoryBackend | _RedisBackend:
     if key not in _backends:
         _backends[key] = _RedisBackend(url, settings.CHANNEL_PREFIX)
     return _backends[key]
+
+
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def records_deferred():
+    """record_result's round trips within, sent together as the block ends (one Redis pipeline):
+    a batch of phones' look-ups and joins on a join thread (realtime/threads.py Batches). A
+    record's answer is never read; the block's checks run as they come, and see the block's
+    records once it ends, as they would see those of requests still in flight."""
+    if getattr(_deferred, "plans", None) is not None:
+        yield  # already deferred by an outer block
+        return
+    plans: list[list[_Step]] = []
+    _deferred.plans = plans
+    try:
+        yield
+    finally:
+        _deferred.plans = None
+        if plans:
+            now = time.time()
+            chosen = backend()
+            try:
+                if isinstance(chosen, _RedisBackend):
+                    chosen.run_all(plans, now)
+                else:
+                    for plan in plans:
+                        chosen.run(plan, now)
+            except Exception:  # Redis unreachable: this process's memory, as _run falls back
+                for plan in plans:
+                    _memory.run(plan, now)
 
 
 def _run(plan: list[_Step]) -> _Outcome:
@@ -552,4 +600,8 @@ def record_result(
             window = Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
             plan.append(_Step("C", f"pinmiss:{address}", window, add=1))
     if plan:
-        _run(plan)
+        deferred = getattr(_deferred, "plans", None)
+        if deferred is not None:
+            deferred.append(plan)
+        else:
+            _run(plan)

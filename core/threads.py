@@ -23,11 +23,11 @@ async def db_call(executor: Executor, fn: Callable[..., Any], *args: Any, **kwar
     CPU per hop against 85-100 (4,000 hops, 200 at a time, on the 2-core machine)."""
     context = contextvars.copy_context()
     return await asyncio.get_running_loop().run_in_executor(
-        executor, functools.partial(context.run, _with_connections, fn, *args, **kwargs)
+        executor, functools.partial(context.run, with_connections, fn, *args, **kwargs)
     )
 
 
-def _with_connections(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def with_connections(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     from django.db import close_old_connections
 
     close_old_connections()

@@ -16,7 +16,7 @@ from realtime import protocol as p
 from realtime.device import DEVICE_COOKIE, device_read
 from realtime.frames import CLOSE_HELLO_FAILED, CLOSE_KICKED, ClientError
 from realtime.models import Game, Player
-from realtime.threads import off_thread  # the join threads, not the one sync thread
+from realtime.threads import batched, off_thread  # the join threads, not the one sync thread
 from realtime.tokens import read_player_token
 
 # The answer to anyone who may not see a game: the same as for a game that does not exist.
@@ -168,7 +168,7 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> tuple[Pl
         if ids is None or ids[0] != game.id:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
-        player, arrived = await off_thread(player_hello)(game.id, ids[1], device)
+        player, arrived = await batched(player_hello)(game.id, ids[1], device)
         if player is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         if player.banned:

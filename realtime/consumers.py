@@ -186,7 +186,7 @@ class JoinSocket(GameSocket):
     async def handle_join(self, msg: dict) -> None:
         from realtime.access import player_hello
         from realtime.join import socket_join
-        from realtime.threads import off_thread
+        from realtime.threads import batched
 
         if self.lg is not None:
             raise ClientError(p.E_INVALID_ACTION)  # one join per socket: it plays from here on
@@ -204,7 +204,7 @@ class JoinSocket(GameSocket):
         if lg is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
         if player is None:
-            player, arrived = await off_thread(player_hello)(body["game"], body["player"], device)
+            player, arrived = await batched(player_hello)(body["game"], body["player"], device)
         if player is None:  # joined, then gone (the game was deleted)
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
         if player.banned:  # kicked the moment they joined

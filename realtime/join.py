@@ -31,7 +31,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from core.strict import StrictTypes
-from realtime.threads import JOIN_THREADS, Turns, off_thread
+from realtime.threads import JOIN_THREADS, Turns, batched
 
 ROUTE = "game-join"
 PATH = "/api/games/join"
@@ -52,6 +52,41 @@ class JoinInput(StrictTypes, serializers.Serializer):
         max_length=12, required=False, allow_blank=True, allow_null=True
     )
     venue = serializers.IntegerField(required=False, allow_null=True)
+
+
+def join_input(data: Any) -> dict | None:
+    """JoinInput's validated data for a plain join body (the one a phone sends), without DRF's
+    fields: instantiating the serializer deep-copies its fields, an eighth of a join's CPU on
+    the join threads. None whenever the serializer must decide (it gives the error, or accepts
+    what this does not: spaces around a PIN, a team sent as text). Every check is stricter than
+    the serializer's; tests/realtime/test_join_input.py proves the two agree on any input."""
+    if not isinstance(data, dict):
+        return None
+    pin, nickname = data.get("pin"), data.get("nickname")
+    if not (isinstance(pin, str) and 0 < len(pin) <= 12 and pin.isascii() and pin.isdigit()):
+        return None
+    if not (isinstance(nickname, str) and 0 < len(nickname) <= 200 and "\x00" not in nickname):
+        return None
+    try:
+        nickname.encode()  # a lone surrogate cannot be stored: the serializer refuses it
+    except UnicodeEncodeError:
+        return None
+    out: dict[str, Any] = {"pin": pin, "nickname": nickname}
+    for name in ("team", "venue"):
+        if name in data:
+            value = data[name]
+            if value is not None and type(value) is not int:
+                return None
+            out[name] = value
+    if "challenge" in data:
+        code = data["challenge"]
+        if code is not None and not (
+            isinstance(code, str)
+            and (code == "" or (len(code) <= 12 and code.isascii() and code.isalnum()))
+        ):
+            return None
+        out["challenge"] = code
+    return out
 
 
 def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
@@ -179,7 +214,7 @@ def scope_address(scope: Scope) -> str:
 
 
 def join_limited(
-    validated: JoinInput, *, address: str, device: str | None, user
+    data: Any, *, address: str, device: str | None, user
 ) -> tuple[int, dict, str | None]:
     """A join behind its rate limits, as every door takes it (the fast path below, the join
     socket: realtime/consumers.py JoinSocket; Django's join API has the same steps in its
@@ -190,16 +225,21 @@ def join_limited(
     from core.error_handler import invalid_body
     from core.errors import ApplicationError, error_body, too_many_body
 
-    pin = ratelimit.pin_of(validated.initial_data)
+    pin = ratelimit.pin_of(data)
     wait = ratelimit.check(ROUTE, address=address, token=None, pin=pin)
     if wait is not None:
         return 429, too_many_body(wait), None
     code, new_device = "", None
-    if not validated.is_valid():
+    valid = join_input(data)
+    if valid is None:
+        validated = JoinInput(data=data)
+        if validated.is_valid():
+            valid = validated.validated_data
+    if valid is None:
         status, body = 400, invalid_body(validated.errors)
     else:
         try:
-            body, new_device = join_reply(data=validated.validated_data, user=user, device=device)
+            body, new_device = join_reply(data=valid, user=user, device=device)
             status = 201
         except ApplicationError as exc:
             code = exc.code
@@ -218,13 +258,12 @@ def _answer_sync(scope: Scope, data: dict, language: str):
     from realtime.device import DEVICE_COOKIE, device_cookie_set, device_read
 
     with translation.override(language):
-        validated = JoinInput(data=data)
-        if not validated.is_valid():
+        if join_input(data) is None and not JoinInput(data=data).is_valid():
             return None  # Django renders the same serializer's errors (and counts them)
         cookie = _header(scope, b"cookie")
         cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
         status, body, new_device = join_limited(
-            validated,
+            data,
             address=scope_address(scope),
             device=device_read(cookies.get(DEVICE_COOKIE)),
             user=None,
@@ -239,7 +278,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
         return response
 
 
-_answer = by_address(off_thread(_answer_sync))  # Django's connection handling around it
+_answer = by_address(batched(_answer_sync))  # Django's connection handling around it
 
 
 def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | None):
@@ -262,7 +301,7 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
         device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
         user = scope.get("user")
         status, body, new_device = join_limited(
-            JoinInput(data=data),
+            data,
             address=scope_address(scope),
             device=device,
             user=user if getattr(user, "is_authenticated", False) else None,
@@ -274,7 +313,7 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
         return status, body, device, player, arrived
 
 
-socket_join = by_address(off_thread(socket_join_sync))  # Django's connection handling around it
+socket_join = by_address(batched(socket_join_sync))  # Django's connection handling around it
 
 
 def lookup_reply(*, pin: Any, user) -> dict:
@@ -283,7 +322,7 @@ def lookup_reply(*, pin: Any, user) -> dict:
     from realtime import services
     from realtime.venues import game_venues
 
-    game = services.game_for_pin(pin, user=user)
+    game = services.game_for_pin(pin, user=user, shared=True)
     # The venue picker of a game played at several venues (realtime/venues.py): names, no keys.
     return {
         "game": game.id,
@@ -344,8 +383,8 @@ def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
         )[1]
 
 
-socket_lookup = by_address(off_thread(socket_lookup_sync))
-_lookup = by_address(off_thread(_lookup_sync))
+socket_lookup = by_address(batched(socket_lookup_sync))
+_lookup = by_address(batched(_lookup_sync))
 
 
 class _Host:

@@ -290,21 +290,36 @@ def _game_by_pin(pin: str) -> Game | None:
     return game
 
 
-def game_for_pin(pin: Any, user=None) -> Game:
+def game_for_pin(pin: Any, user=None, *, shared: bool = False) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
-    for someone else's practice game (only its host may join: it may hold unpublished drafts)."""
-    not_found = NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
+    for someone else's practice game (only its host may join: it may hold unpublished drafts).
+
+    shared: the game as another call of the same batch of look-ups and joins read it, if one did
+    (realtime/threads.py Batches: a few milliseconds before, as if the two had come at the same
+    moment). A look-up takes it; a join reads the game afresh."""
+    from realtime.threads import batch_memo
+
     pin = digit_code(pin, max_length=PIN_MAX_LENGTH)
     if not pin:
-        raise not_found
-    game = _game_by_pin(pin)
+        raise _game_not_found()
+    memo = batch_memo()
+    if shared and memo is not None and pin in memo:
+        game = memo[pin]
+    else:
+        game = _game_by_pin(pin)
+        if memo is not None:
+            memo[pin] = game
     if game is None or game.state.get("locked"):
-        raise not_found
+        raise _game_not_found()
     if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):
-        raise not_found
+        raise _game_not_found()
     if game.practice and not may_host(user, game):
-        raise not_found
+        raise _game_not_found()
     return game
+
+
+def _game_not_found() -> NotFoundError:
+    return NotFoundError("game_not_found", MSG_GAME_NOT_FOUND)
 
 
 def player_join(

@@ -426,3 +426,28 @@ def test_only_a_lockout_by_wrong_guesses_says_so(settings):
         "Vui lòng thử lại sau 10 phút."
     )
     assert body["details"] == {"retry_after": int(locked), "reason": "wrong_guesses"}
+
+
+def test_records_deferred_in_a_batch_count_as_they_would_one_by_one():
+    """A batch of look-ups and joins sends its rate limits' records together as it ends
+    (core.ratelimit.records_deferred): a wrong PIN still counts toward the address's lockout, and
+    a successful look-up still gives its token back, once the batch is done."""
+    from django.conf import settings
+
+    ratelimit.reset()
+    misses = ratelimit.Rate.parse(settings.RATE_LIMIT_PIN_MISSES)
+    address = "203.0.113.77"
+    with ratelimit.records_deferred():
+        for _ in range(int(misses.amount)):
+            assert ratelimit.check("game-lookup", address=address, token=None) is None
+            ratelimit.record_result("game-lookup", address=address, status=404)
+    assert ratelimit.check("game-lookup", address=address, token=None) is not None  # locked out
+    other = "203.0.113.78"
+    burst = ratelimit.Rate.parse(settings.RATE_LIMIT_LOOKUP)
+    for _ in range(3):
+        with ratelimit.records_deferred():
+            for _ in range(int(burst.amount)):
+                assert ratelimit.check("game-lookup", address=other, token=None) is None
+                ratelimit.record_result("game-lookup", address=other, status=200)
+    # Every successful look-up gave its token back: the address is not held back.
+    assert ratelimit.check("game-lookup", address=other, token=None) is None

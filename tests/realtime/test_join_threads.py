@@ -46,3 +46,61 @@ async def test_what_the_join_threads_bind_stays_theirs():
 
     assert await off_thread(rebind)() == 9
     assert (logs.request_id.get(), logs.game_id.get()) == ("phone-43", 8)
+
+
+async def test_a_batch_gives_each_call_its_own_answer_its_own_refusal_and_its_own_context():
+    """The look-ups, joins and hellos of a burst run in batches (realtime.threads.Batches): each
+    phone still gets its own reply or refusal, logged under its own socket, and a refusal does
+    not stop the calls after it in the batch."""
+    import asyncio
+    import threading
+
+    from realtime.threads import Batches, _executor
+
+    batches = Batches(_executor, lanes=1, most=8)
+    hold = threading.Event()
+
+    def step(n):
+        hold.wait(5)  # the first call holds its lane while the others queue: one batch
+        if n % 3 == 0:
+            raise ApplicationError("game_not_found", f"no game {n}", status=404)
+        return (n, logs.request_id.get(), threading.current_thread().name)
+
+    async def phone(n):
+        logs.bind_socket({"headers": [(b"x-request-id", f"phone-{n}".encode())]}, n)
+        return await batches.call(step, n)
+
+    calls = [asyncio.ensure_future(phone(n)) for n in range(1, 11)]
+    await asyncio.sleep(0.05)
+    hold.set()
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    for n, outcome in enumerate(outcomes, start=1):
+        if n % 3 == 0:
+            assert isinstance(outcome, ApplicationError)
+            assert outcome.message == f"no game {n}"
+        else:
+            assert outcome[:2] == (n, f"phone-{n}")
+            assert outcome[2].startswith("join")
+    assert batches.running == 0
+
+
+async def test_a_burst_takes_at_most_its_lanes_of_join_threads():
+    import asyncio
+    import threading
+
+    from realtime.threads import Batches, _executor
+
+    batches = Batches(_executor, lanes=2, most=4)
+    busy, most_busy, lock = [0], [0], threading.Lock()
+
+    def step(n):
+        with lock:
+            busy[0] += 1
+            most_busy[0] = max(most_busy[0], busy[0])
+        threading.Event().wait(0.01)
+        with lock:
+            busy[0] -= 1
+        return n
+
+    assert await asyncio.gather(*(batches.call(step, n) for n in range(40))) == list(range(40))
+    assert most_busy[0] <= 2
