@@ -395,6 +395,32 @@ async def test_a_join_burst_gives_players_few_lobby_frames_and_staff_every_arriv
             await sock.close()
 
 
+async def test_players_arriving_at_once_are_each_told_to_staff_with_their_own_count():
+    """Arrivals that come while a count is on its way are counted in together (one increment,
+    one event): the host still sees every arrival once, with the counts 1..N each once, in
+    order, and the game counts N."""
+    from realtime.hub import get_hub
+
+    host, game = await setup_game()
+    names = [f"Together {i:02d}" for i in range(16)]
+    joined = [await sync_to_async(join)(game, name) for name in names]
+    host_ws = await host_socket(game.id, host)
+    sockets = []
+    try:
+        sockets = list(await asyncio.gather(*(player_socket(game.id, t) for _p, t in joined)))
+        seen = []
+        while len(seen) < len(names):
+            frame = await host_ws.until("lobby")
+            seen.append((frame["players"], frame["joined"]["nickname"]))
+        assert [count for count, _name in seen] == list(range(1, len(names) + 1))
+        assert sorted(name for _count, name in seen) == sorted(names)
+        hub = await get_hub()
+        assert await hub.store.players_get(game.id) == len(names)
+    finally:
+        for sock in [*sockets, host_ws]:
+            await sock.close()
+
+
 async def test_an_ended_game_is_let_go_by_the_process_and_reloads_on_a_later_visit(monkeypatch):
     """A server process does not keep every game it ever served in memory (soak: ~0.3 MiB each)."""
     from realtime import hub
