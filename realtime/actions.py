@@ -222,17 +222,19 @@ async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
     and tell the staff, one `lobby` frame each, with the count as of their arrival.
 
     The players who arrive while a count is on its way are counted in together: one increment
-    and one event for all of them, sent by the arrival that found none waiting. In a join burst
+    and one event for all of them, sent by the arrival that found no count on its way. In a join burst
     every phone cost a Redis increment, a published event and its delivery to every process,
     a tenth of the event loop's time in the burst (bench/README.md)."""
     metrics.player_joined()
-    waiting = _arriving.setdefault(lg.id, [])
-    waiting.append(player)
-    if len(waiting) > 1:
-        return  # the arrival ahead of this one counts it in
+    waiting = _arriving.get(lg.id)
+    if waiting is not None:
+        waiting.append(player)  # the arrival counting players in now counts this one in too
+        return
+    waiting = _arriving[lg.id] = [player]
     try:
         while waiting:
             batch = list(waiting)
+            del waiting[:]
             count = await hub.store.players_incr(lg.id, len(batch))  # atomic across processes
             first = count - len(batch) + 1
             frames = [
@@ -245,14 +247,12 @@ async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
                 )
                 for n, one in enumerate(batch)
             ]
-            del waiting[: len(batch)]
             await hub.publish(lg, players=count, players_lobby=True, frames=frames)
     finally:
-        if _arriving.get(lg.id) is waiting:
-            # The count failed (Redis gone): those waiting stay uncounted, as a hello whose
-            # count failed left its own player before; the error goes to this hello.
-            waiting.clear()
-            del _arriving[lg.id]
+        # Nothing awaited since the loop saw no one waiting. If the count failed (Redis gone),
+        # those still waiting stay uncounted, as a hello whose count failed left its own player
+        # before; the error goes to this hello.
+        del _arriving[lg.id]
 
 
 # --- snapshot (hello, every reconnect, a resync) -----------------------------------------------

@@ -395,19 +395,41 @@ async def test_a_join_burst_gives_players_few_lobby_frames_and_staff_every_arriv
             await sock.close()
 
 
-async def test_players_arriving_at_once_are_each_told_to_staff_with_their_own_count():
+@pytest.mark.parametrize("slow_bus", [False, True])
+async def test_players_arriving_at_once_are_each_told_to_staff_with_their_own_count(
+    monkeypatch, slow_bus
+):
     """Arrivals that come while a count is on its way are counted in together (one increment,
     one event): the host still sees every arrival once, with the counts 1..N each once, in
-    order, and the game counts N."""
-    from realtime.hub import get_hub
+    order, and the game counts N. slow_bus: arrivals also come while the event is on its way."""
+    from realtime.hub import Hub, get_hub
 
+    if slow_bus:  # the count and the event each take a while: arrivals come meanwhile
+        store = type((await get_hub()).store)
+        publish, incr = Hub.publish, store.players_incr
+
+        async def publish_slowly(self, *args, **kwargs):
+            await asyncio.sleep(0.02)
+            await publish(self, *args, **kwargs)
+
+        async def count_slowly(self, *args, **kwargs):
+            await asyncio.sleep(0.02)
+            return await incr(self, *args, **kwargs)
+
+        monkeypatch.setattr(Hub, "publish", publish_slowly)
+        monkeypatch.setattr(store, "players_incr", count_slowly)
     host, game = await setup_game()
     names = [f"Together {i:02d}" for i in range(16)]
     joined = [await sync_to_async(join)(game, name) for name in names]
     host_ws = await host_socket(game.id, host)
     sockets = []
     try:
-        sockets = list(await asyncio.gather(*(player_socket(game.id, t) for _p, t in joined)))
+        if slow_bus:  # one after another: each comes while an earlier arrival's event is out
+            for _pid, token in joined:
+                sockets.append(await player_socket(game.id, token))
+                await asyncio.sleep(0.025)
+        else:
+            sockets = list(await asyncio.gather(*(player_socket(game.id, t) for _p, t in joined)))
         seen = []
         while len(seen) < len(names):
             frame = await host_ws.until("lobby")
