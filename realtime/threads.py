@@ -101,34 +101,62 @@ class Batches:
     phone each. A 2,000-phone join burst (bench/live.py) spent a quarter of the server's CPU more
     on the join threads than the same steps took on one thread alone: four threads taking the
     interpreter lock from each other after every round trip, and two hops a phone. While the
-    threads keep up, a call waits for nothing: it has a lane to itself."""
+    threads keep up, a call waits for nothing: it has a lane to itself.
 
-    def __init__(self, executor: Executor, *, lanes: int, most: int):
+    A lane stuck in the database (a call waiting on a lock, or an address's look-ups held up:
+    tests/hardening/test_address_turns.py) must not hold every other phone back: while calls
+    wait and no lane has finished a batch for `stuck` seconds, another lane starts, up to
+    `most_lanes` (one address holds at most ADDRESS_IN_FLIGHT of them: realtime/join.py)."""
+
+    def __init__(self, executor: Executor, *, lanes: int, most: int, most_lanes: int, stuck: float):
         self.executor = executor
         self.lanes = lanes
         self.most = most
+        self.most_lanes = most_lanes
+        self.stuck = stuck
         self.queue: deque[tuple[contextvars.Context, Callable, tuple, asyncio.Future]] = deque()
         self.running = 0
+        self.progress = 0.0  # the loop's time when a lane last started or finished a batch
+        self.watching: asyncio.TimerHandle | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def call(self, fn: Callable, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # a server has one loop for its life; tests start new ones
+            self.loop, self.running, self.watching = loop, 0, None
+            self.queue.clear()
         done = loop.create_future()
         self.queue.append((contextvars.copy_context(), fn, args, done))
         if self.running < self.lanes:
-            self.running += 1
-            loop.create_task(self._lane())
+            self._start(loop)
+        elif self.watching is None:
+            self.watching = loop.call_later(self.stuck, self._unstick, loop)
         return await done
 
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.running += 1
+        self.progress = loop.time()
+        loop.create_task(self._lane())
+
+    def _unstick(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.watching = None
+        if not self.queue:
+            return
+        waited = loop.time() - self.progress
+        if waited >= self.stuck and self.running < self.most_lanes:
+            self._start(loop)
+        self.watching = loop.call_later(max(self.stuck - waited, 0.01), self._unstick, loop)
+
     async def _lane(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.queue:
                 batch = [self.queue.popleft() for _ in range(min(self.most, len(self.queue)))]
                 try:
-                    outcomes = await asyncio.get_running_loop().run_in_executor(
-                        self.executor, _run_batch, batch
-                    )
+                    outcomes = await loop.run_in_executor(self.executor, _run_batch, batch)
                 except BaseException as exc:  # noqa: BLE001 - every caller hears of it
                     outcomes = [(False, exc)] * len(batch)
+                self.progress = loop.time()
                 for (_context, _fn, _args, done), (ok, value) in zip(batch, outcomes, strict=True):
                     if done.done():
                         continue  # its caller went away (the socket closed)
@@ -171,7 +199,7 @@ def _run_batch(batch: list) -> list[tuple[bool, Any]]:
     return outcomes
 
 
-_batches = Batches(_executor, lanes=2, most=32)
+_batches = Batches(_executor, lanes=2, most=32, most_lanes=JOIN_THREADS, stuck=0.25)
 
 
 def batched(fn: Callable) -> Callable[..., Awaitable[Any]]:

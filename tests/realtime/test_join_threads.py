@@ -57,7 +57,7 @@ async def test_a_batch_gives_each_call_its_own_answer_its_own_refusal_and_its_ow
 
     from realtime.threads import Batches, _executor
 
-    batches = Batches(_executor, lanes=1, most=8)
+    batches = Batches(_executor, lanes=1, most=8, most_lanes=1, stuck=5)
     hold = threading.Event()
 
     def step(n):
@@ -90,7 +90,7 @@ async def test_a_burst_takes_at_most_its_lanes_of_join_threads():
 
     from realtime.threads import Batches, _executor
 
-    batches = Batches(_executor, lanes=2, most=4)
+    batches = Batches(_executor, lanes=2, most=4, most_lanes=2, stuck=5)
     busy, most_busy, lock = [0], [0], threading.Lock()
 
     def step(n):
@@ -104,3 +104,26 @@ async def test_a_burst_takes_at_most_its_lanes_of_join_threads():
 
     assert await asyncio.gather(*(batches.call(step, n) for n in range(40))) == list(range(40))
     assert most_busy[0] <= 2
+
+
+async def test_calls_behind_stuck_lanes_get_another_lane():
+    """Two calls stuck in the database, each holding one of the two lanes: a phone's call that
+    comes next still gets through, on a lane started once none has moved for `stuck` seconds."""
+    import asyncio
+    import threading
+
+    from realtime.threads import Batches, _executor
+
+    batches = Batches(_executor, lanes=2, most=8, most_lanes=3, stuck=0.1)
+    release = threading.Event()
+    stuck = [asyncio.ensure_future(batches.call(release.wait, 10))]
+    await asyncio.sleep(0.05)  # the first lane took it
+    stuck.append(asyncio.ensure_future(batches.call(release.wait, 10)))
+    await asyncio.sleep(0.05)  # the second lane took it
+    try:
+        assert batches.running == 2
+        assert await asyncio.wait_for(batches.call(lambda: "found"), 2) == "found"
+        assert batches.running <= 3
+    finally:
+        release.set()
+    assert await asyncio.gather(*stuck) == [True, True]
