@@ -222,9 +222,9 @@ async def player_arrived(hub: Hub, lg: LocalGame, player: Player) -> None:
     and tell the staff, one `lobby` frame each, with the count as of their arrival.
 
     The players who arrive while a count is on its way are counted in together: one increment
-    and one event for all of them, sent by the arrival that found no count on its way. In a join burst
-    every phone cost a Redis increment, a published event and its delivery to every process,
-    a tenth of the event loop's time in the burst (bench/README.md)."""
+    and one event for all of them, sent by the arrival that found no count on its way. In a join
+    burst every phone cost a Redis increment, a published event and its delivery to every
+    process, a tenth of the event loop's time in the burst (bench/README.md)."""
     metrics.player_joined()
     waiting = _arriving.get(lg.id)
     if waiting is not None:
