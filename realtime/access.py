@@ -58,13 +58,14 @@ def device_kicked(*, game_id: int, device: str | None, user=None) -> bool:
 
 def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player | None:
     """The token's player; reported as banned when it is, or when this socket comes from a
-    device kicked from the game (a token made elsewhere does not let a kicked device back in)."""
+    device kicked from the game: neither a token made elsewhere nor another player joined from
+    the same device before the kick lets it back in (a shared device stays out for everyone on
+    it: docs/security.md)."""
     player = Player.objects.select_related("venue").filter(id=player_id, game_id=game_id).first()
     if (
         player is not None
         and not player.banned
         and device
-        and device != player.device
         and device_kicked(game_id=game_id, device=device)
     ):
         player.banned = True  # this socket only: the row is not changed
@@ -93,15 +94,14 @@ def _hello_sql() -> str:
     columns = ", ".join(
         [f"p.{f.column}" for f in _player_columns()] + [f"v.{f.column}" for f in _venue_columns()]
     )
-    # The device check reads only kicked rows (the player_banned_device index), and only when
-    # the socket's device is not the player's own.
+    # The device check reads only kicked rows (the player_banned_device index).
     return f"""
 WITH p AS (
     SELECT * FROM {players} WHERE id = %(player)s::bigint AND game_id = %(game)s::bigint
 ), kicked AS (
     SELECT EXISTS (
-        SELECT 1 FROM {players} AS k, p
-        WHERE %(device)s::text <> '' AND p.device <> %(device)s::text
+        SELECT 1 FROM {players} AS k
+        WHERE %(device)s::text <> ''
           AND k.game_id = %(game)s::bigint AND k.banned AND k.device = %(device)s::text
     ) AS yes
 ), arrived AS (

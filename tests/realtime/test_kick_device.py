@@ -159,3 +159,31 @@ async def test_a_player_kicked_by_the_host_over_the_socket_cannot_rejoin_from_th
     rejoin = await sync_to_async(join)(phone, game, "Totally new name")
     assert rejoin.status_code == 403
     assert rejoin.json()["code"] == "banned"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_second_player_joined_from_the_kicked_device_before_the_kick_is_out_too():
+    """One phone joins twice (two nicknames); the host kicks one of them. A hello from that phone
+    with the other one's token is refused as kicked, as any hello from the device is (found by
+    a black-box tester: only the kicked player's own token was refused)."""
+    teacher, game, victim, cookie, phone = await joined_on_a_phone()
+    buddy = (await sync_to_async(join)(phone, game, "Buddy")).json()
+    host = await host_socket(game.id, teacher)
+    try:
+        await host.send({"type": "host", "action": "kick", "player": victim["player"]})
+        await host.until("lobby")
+    finally:
+        await host.close()
+    sock = await Socket(game.id, headers=[cookie]).connect()
+    try:
+        frame = await sock.hello(role="player", token=buddy["token"])
+        assert (frame["type"], frame.get("code")) == ("error", "kicked")
+        assert (await sock.recv()) == {"type": "__closed__", "code": 4003}
+    finally:
+        await sock.close()
+    # Buddy's token from another device still plays: the device is out, not the token.
+    sock = await Socket(game.id).connect()
+    try:
+        assert (await sock.hello(role="player", token=buddy["token"]))["type"] == "state"
+    finally:
+        await sock.close()
