@@ -290,6 +290,24 @@ def _game_by_pin(pin: str) -> Game | None:
     return game
 
 
+def game_joinable(status: str, state: dict) -> bool:
+    """Whether a game takes joins now: not ended, not locked, and not running with late joins
+    off. The one rule: game_for_pin reads it, and _JOINABLE_SQL says the same for the join's
+    seat, which PostgreSQL checks against the game row's latest version (a lock committed while
+    a join was on its way stops it; tests/realtime/test_join_concurrency.py proves the two
+    agree)."""
+    if status == Game.Status.ENDED or state.get("locked") is True:
+        return False
+    return not (status == Game.Status.RUNNING and state.get("late_join", True) is False)
+
+
+# game_joinable in SQL, on the game row (`state` is jsonb: a flag counts only as true or false).
+_JOINABLE_SQL = (
+    f"status <> '{Game.Status.ENDED}' AND NOT state @> '{{\"locked\": true}}'::jsonb"
+    f" AND NOT (status = '{Game.Status.RUNNING}' AND state @> '{{\"late_join\": false}}'::jsonb)"
+)
+
+
 def game_for_pin(pin: Any, user=None, *, shared: bool = False) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
     for someone else's practice game (only its host may join: it may hold unpublished drafts).
@@ -309,9 +327,7 @@ def game_for_pin(pin: Any, user=None, *, shared: bool = False) -> Game:
         game = _game_by_pin(pin)
         if memo is not None:
             memo[pin] = game
-    if game is None or game.state.get("locked"):
-        raise _game_not_found()
-    if game.status == Game.Status.RUNNING and not game.state.get("late_join", True):
+    if game is None or not game_joinable(game.status, game.state):
         raise _game_not_found()
     if game.practice and not may_host(user, game):
         raise _game_not_found()
@@ -393,7 +409,7 @@ WITH kicked AS (
     WHERE game_id = %(game)s::bigint AND nickname_key = %(key)s::text
 ), seat AS (
     UPDATE {Game._meta.db_table} SET active_players = active_players + 1
-    WHERE id = %(game)s::bigint AND active_players < %(capacity)s::integer
+    WHERE id = %(game)s::bigint AND active_players < %(capacity)s::integer AND {_JOINABLE_SQL}
       AND NOT (SELECT yes FROM kicked) AND NOT EXISTS (SELECT 1 FROM taken)
     RETURNING id
 ), added AS (
@@ -413,7 +429,8 @@ SELECT (SELECT id FROM added), (SELECT yes FROM kicked), (SELECT banned FROM tak
 
 def _player_insert(player: Player, *, capacity: int) -> None:
     """Insert a joining player unless the game turns them away; the checks, in this order: a
-    kicked device or account, a nickname in use (by a kicked player: banned), a full game.
+    kicked device or account, a nickname in use (by a kicked player: banned), a game locked or
+    ended since it was read (game_joinable), a full game.
 
     On PostgreSQL the checks and the insert are one statement (_JOIN_SQL): one round trip and no
     query for Django to compile, where a join used to take five, one of them counting the game's
@@ -451,6 +468,9 @@ def _player_insert(player: Player, *, capacity: int) -> None:
     if taken_banned is not None:
         raise ApplicationError("nickname_taken", MSG_NICKNAME_TAKEN)
     if joined is None:
+        game = Game.objects.filter(id=player.game_id).values("status", "state").first()
+        if game is None or not game_joinable(game["status"], game["state"]):
+            raise _game_not_found()  # locked (or ended) while this join was on its way
         raise ApplicationError("game_full", MSG_GAME_FULL)
     player.id = joined
     player._state.adding = False
@@ -468,6 +488,9 @@ def _player_insert_orm(player: Player, *, capacity: int) -> tuple[int | None, bo
         return None, False, taken_banned
     try:
         with transaction.atomic():
+            now = Game.objects.filter(id=game_id).values("status", "state").first()
+            if now is None or not game_joinable(now["status"], now["state"]):
+                return None, False, None
             seats = Game.objects.filter(id=game_id, active_players__lt=capacity)
             if not seats.update(active_players=F("active_players") + 1):
                 return None, False, None

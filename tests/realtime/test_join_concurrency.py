@@ -84,3 +84,44 @@ def test_a_kicked_player_frees_their_seat_once():
         player_join(pin=game.pin, nickname="Fourth")
     assert again.value.code == "game_full"
     assert Game.objects.get(id=game.id).active_players == 2
+
+
+@pytest.mark.parametrize("status", ["lobby", "running", "ended"])
+@pytest.mark.parametrize("locked", [None, True, False])
+@pytest.mark.parametrize("late_join", [None, True, False])
+def test_the_joins_seat_and_the_look_up_agree_on_which_games_take_joins(status, locked, late_join):
+    """game_joinable (the look-up's and the join's rule) and _JOINABLE_SQL (the seat's, checked
+    on the game row's latest version) answer alike for every state the engine writes."""
+    from realtime.services import _JOINABLE_SQL, game_joinable
+
+    game = _game()
+    state = dict(game.state)
+    for name, value in (("locked", locked), ("late_join", late_join)):
+        state.pop(name, None)
+        if value is not None:
+            state[name] = value
+    Game.objects.filter(id=game.id).update(status=status, state=state)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_JOINABLE_SQL} FROM {Game._meta.db_table} WHERE id = %s", [game.id]
+        )
+        (in_sql,) = cursor.fetchone()
+    assert in_sql == game_joinable(status, state)
+
+
+def test_a_join_on_its_way_when_the_host_locks_the_game_does_not_get_in(monkeypatch):
+    """The join read the game before the host's lock committed; its seat is taken against the
+    game row as it is now, so it is refused as a locked game is (found by a black-box tester:
+    players of a burst still came in after the host had the lock's acknowledgement)."""
+    from realtime import services
+
+    game = _game()
+    read_before_the_lock = services.game_for_pin(game.pin)
+    locked = {**Game.objects.get(id=game.id).state, "locked": True}
+    Game.objects.filter(id=game.id).update(state=locked)
+    monkeypatch.setattr(services, "game_for_pin", lambda pin, user=None: read_before_the_lock)
+    with pytest.raises(ApplicationError) as refused:
+        player_join(pin=game.pin, nickname="Late")
+    assert (refused.value.code, refused.value.status) == ("game_not_found", 404)
+    assert not Player.objects.filter(game=game).exists()
+    assert Game.objects.get(id=game.id).active_players == 0
