@@ -273,9 +273,16 @@ class LiveSocket:
             await self.error(p.E_BUSY)
 
     def hello_lang(self, msg: dict) -> None:
+        """A frame's `lang`, as Django reads a language code ("en-US" is English, as in
+        Accept-Language); one it does not know leaves the socket's language as it was."""
+        from django.utils.translation import get_supported_language_variant
+
         lang = msg.get("lang")
-        if isinstance(lang, str) and lang in {"vi", "en"}:
-            self.lang = lang
+        if isinstance(lang, str) and 0 < len(lang) <= 35:
+            try:
+                self.lang = get_supported_language_variant(lang.lower())
+            except LookupError:
+                pass
 
     async def handle_ping(self, msg: dict) -> None:
         await self.send_text(dumps(pong_frame(msg.get("t"), now_ms())), now=True)

@@ -267,3 +267,24 @@ async def test_odd_language_values_and_paths_are_refused_cleanly():
         connected, code = await comm.connect()
         assert not connected
         assert code == 4004
+
+
+async def test_a_regional_language_code_in_a_frame_is_read_as_its_language():
+    """`lang` takes a code as Accept-Language does: "en-US" or "EN" is English on a phone whose
+    handshake said Vietnamese; an unknown code leaves the handshake's language (found by a
+    black-box tester: only exactly "vi" and "en" were read)."""
+    from django.utils import translation
+
+    from realtime.services import MSG_GAME_NOT_FOUND
+
+    await sync_to_async(_world)()
+    phone = await JoinPhone(headers=[(b"accept-language", b"vi")]).connect()
+    try:
+        for lang, language in (("en-US", "en"), ("EN", "en"), ("vi-VN", "vi"), ("xx-YY", "vi")):
+            await phone.send({"type": "lookup", "pin": "1", "lang": lang})
+            frame = await phone.recv()
+            assert frame["code"] == "game_not_found"
+            with translation.override(language):
+                assert frame["message"] == str(MSG_GAME_NOT_FOUND), lang
+    finally:
+        await phone.close()
