@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contest.apis.attempts import AnswersSerializer, answers_input
+from tests.fast_readings import assert_agrees, serializer_reading
 
 _scalars = st.one_of(
     st.none(),
@@ -58,19 +59,10 @@ _bodies = st.one_of(
 )
 
 
-def _serializer(body):
-    serializer = AnswersSerializer(data=body)
-    return serializer.is_valid(), dict(serializer.validated_data) if serializer.is_valid() else None
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_bodies)
 def test_whatever_the_fast_reading_accepts_the_serializer_accepts_alike(body):
-    fast = answers_input(body)
-    if fast is not None:
-        valid, data = _serializer(body)
-        assert valid
-        assert fast == data
+    assert_agrees(answers_input(body), AnswersSerializer, body)
 
 
 @settings(max_examples=200, deadline=None)
@@ -99,8 +91,8 @@ def test_whatever_the_fast_reading_accepts_the_serializer_accepts_alike(body):
 )
 def test_what_the_paper_page_sends_is_read_without_the_serializer(answers, prediction):
     body = {"answers": answers, "prediction": prediction}
-    valid, data = _serializer(body)
-    assert valid
+    data = serializer_reading(AnswersSerializer, body)
+    assert data is not None
     assert answers_input(body) == data
     assert answers_input({"answers": answers}) == {"answers": answers}
 

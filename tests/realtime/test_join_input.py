@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from realtime.join import JoinInput, join_input
+from tests.fast_readings import assert_agrees, serializer_reading
 
 _scalars = st.one_of(
     st.none(),
@@ -42,20 +43,10 @@ _bodies = st.one_of(
 )
 
 
-def _serializer(body):
-    serializer = JoinInput(data=body)
-    valid = serializer.is_valid()
-    return valid, dict(serializer.validated_data) if valid else None
-
-
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_bodies)
 def test_whatever_the_plain_reading_accepts_the_serializer_accepts_alike(body):
-    fast = join_input(body)
-    if fast is not None:
-        valid, data = _serializer(body)
-        assert valid
-        assert fast == data
+    assert_agrees(join_input(body), JoinInput, body)
 
 
 @settings(max_examples=200, deadline=None)
@@ -75,8 +66,8 @@ def test_whatever_the_plain_reading_accepts_the_serializer_accepts_alike(body):
 )
 def test_what_the_phone_sends_is_read_without_the_serializer(pin, nickname, extra):
     body = {"pin": pin, "nickname": nickname, **extra}
-    valid, data = _serializer(body)
-    assert valid
+    data = serializer_reading(JoinInput, body)
+    assert data is not None
     assert join_input(body) == data
 
 

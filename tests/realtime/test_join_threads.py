@@ -116,10 +116,16 @@ async def test_calls_behind_stuck_lanes_get_another_lane():
 
     batches = Batches(_executor, lanes=2, most=8, most_lanes=3, stuck=0.1)
     release = threading.Event()
-    stuck = [asyncio.ensure_future(batches.call(release.wait, 10))]
-    await asyncio.sleep(0.05)  # the first lane took it
-    stuck.append(asyncio.ensure_future(batches.call(release.wait, 10)))
-    await asyncio.sleep(0.05)  # the second lane took it
+    stuck = []
+    for _lane in range(2):  # each call is taken by a lane before the next one comes
+        taken = threading.Event()
+
+        def stuck_in_the_database(taken=taken):
+            taken.set()
+            return release.wait(10)
+
+        stuck.append(asyncio.ensure_future(batches.call(stuck_in_the_database)))
+        assert await asyncio.to_thread(taken.wait, 5)
     try:
         assert batches.running == 2
         assert await asyncio.wait_for(batches.call(lambda: "found"), 2) == "found"
