@@ -19,7 +19,8 @@ screen's join code when the host turns it on.
 Token buckets live in Redis when REDIS_URL is set (shared by every server process) and in process
 memory otherwise. Either way a check is one plan run atomically: in Redis one Lua script (one
 round trip) checks and takes every bucket and window of the request and answers the wait, and a
-request's outcome is at most one more. DRF throttles are not used:
+request's outcome is at most one more. On the event loop, the checks of one loop turn go in one
+pipeline (each still its own script run, in order: _LoopChecks). DRF throttles are not used:
 they read-then-write the cache and race under concurrency.
 """
 
@@ -262,7 +263,7 @@ class _RedisBackend:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = f"{prefix}:rl:"
         self.script = self.client.register_script(_LUA_PLAN)
-        self._async: dict[int, tuple[Any, Any]] = {}  # event loop id -> (loop, its script)
+        self._async: dict[int, _LoopChecks] = {}  # event loop id -> its client and queue
 
     def _keys_args(self, plan: list[_Step], now: float) -> tuple[list[str], list[Any]]:
         args: list[Any] = [repr(now)]
@@ -293,28 +294,86 @@ class _RedisBackend:
         pipe.execute()
 
     async def arun(self, plan: list[_Step], now: float) -> _Outcome:
-        """run() on the running event loop's own client (an ASGI fast path: no thread hop)."""
+        """run() on the running event loop's own client (an ASGI fast path: no thread hop).
+        The checks a loop makes in one turn go to Redis together, each its own EVALSHA in one
+        pipeline (_LoopChecks): Redis runs them one after another, in order, as if each had come
+        alone, and each caller gets its own plan's answer."""
         import asyncio
 
-        import redis.asyncio
-
         loop = asyncio.get_running_loop()
-        held = self._async.get(id(loop))
-        if held is None or held[0] is not loop:
+        checks = self._async.get(id(loop))
+        if checks is None or checks.loop is not loop:
             # A server has one loop for its life; a closed one's client is dropped (tests).
-            for key in [k for k, (other, _s) in self._async.items() if other.is_closed()]:
+            for key in [k for k, other in self._async.items() if other.loop.is_closed()]:
                 del self._async[key]
-            client = redis.asyncio.Redis.from_url(
-                self.url, socket_timeout=2, socket_connect_timeout=2
-            )
-            held = self._async[id(loop)] = (loop, client.register_script(_LUA_PLAN))
+            checks = self._async[id(loop)] = _LoopChecks(loop, self.url)
         keys, args = self._keys_args(plan, now)
-        return self._outcome(await held[1](keys=keys, args=args))
+        return self._outcome(await checks.run(keys, args))
 
     def clear(self) -> None:
         keys = list(self.client.scan_iter(self.prefix + "*"))
         if keys:
             self.client.delete(*keys)
+
+
+class _LoopChecks:
+    """One event loop's Redis client for the rate limits, and the checks waiting for it. The first
+    check of a loop turn schedules a send at the turn's end; every check queued by then goes in
+    one pipeline (one write, one read), in the order they came. A pipeline's failure reaches each
+    of its callers (check_async then decides from this process's memory, as for a lone check)."""
+
+    def __init__(self, loop, url: str) -> None:
+        import redis.asyncio
+
+        self.loop = loop
+        self.client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.sha = self.client.register_script(_LUA_PLAN).sha
+        self.queue: list[tuple[list[str], list[Any], Any]] = []
+        self.tasks: set[Any] = set()
+
+    def run(self, keys: list[str], args: list[Any]):
+        future = self.loop.create_future()
+        self.queue.append((keys, args, future))
+        if len(self.queue) == 1:
+            self.loop.call_soon(self._send)
+        return future
+
+    def _send(self) -> None:
+        queued, self.queue = self.queue, []
+        task = self.loop.create_task(self._pipeline(queued))
+        self.tasks.add(task)  # held until done (the loop keeps only weak references)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _pipeline(self, queued: list) -> None:
+        from redis.exceptions import NoScriptError
+
+        try:
+            replies = await self._evalshas(queued)
+            if any(isinstance(reply, NoScriptError) for reply in replies):
+                # Redis lost its scripts (a restart, SCRIPT FLUSH): load it, run those again.
+                self.sha = await self.client.script_load(_LUA_PLAN)
+                again = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+                for i, reply in zip(
+                    again, await self._evalshas([queued[i] for i in again]), strict=True
+                ):
+                    replies[i] = reply
+            if len(replies) != len(queued):
+                raise RuntimeError("a pipeline's replies do not match its commands")
+        except Exception as exc:  # noqa: BLE001 - every caller hears of it
+            replies = [exc] * len(queued)
+        for (_keys, _args, future), reply in zip(queued, replies, strict=True):
+            if future.done():
+                continue  # its caller went away
+            if isinstance(reply, BaseException):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)
+
+    async def _evalshas(self, queued: list) -> list:
+        pipe = self.client.pipeline(transaction=False)
+        for keys, args, _future in queued:
+            pipe.evalsha(self.sha, len(keys), *keys, *args)
+        return await pipe.execute(raise_on_error=False)
 
 
 _memory = _MemoryBackend()

@@ -117,6 +117,6 @@ def test_redis_script_and_memory_backend_agree_on_every_sequence(settings, monke
     finally:
         redis_backend.clear()
         on_loop.clear()
-        for _loop, script in on_loop._async.values():
-            loop.run_until_complete(script.registered_client.aclose())
+        for checks in on_loop._async.values():
+            loop.run_until_complete(checks.client.aclose())
         loop.close()
