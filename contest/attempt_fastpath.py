@@ -26,6 +26,7 @@ tests/contest/test_attempt_fastpath.py proves the two paths answer identically.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections import OrderedDict
@@ -404,10 +405,12 @@ def _answers_data(body: bytes) -> dict[str, Any] | None:
 _JSON_ACCEPTS = (b"", b"*/*", b"application/json")
 
 
+@functools.cache
 def _postgres() -> bool:
     """The statement and the pool are PostgreSQL's: on the embedded defaults (SQLite, `make
     run`) every autosave is Django's (the pool waited 30 s for a connection it could not open,
-    then handed the request to Django: a save near the deadline came back refused)."""
+    then handed the request to Django: a save near the deadline came back refused). A process
+    has one database for its life."""
     from django.db import connections
 
     return connections["default"].vendor == "postgresql"

@@ -59,7 +59,7 @@ http {{
         zone citizenquiz 64k;  # one least_conn count shared by every nginx worker
         least_conn;
 {servers}
-        keepalive 64;
+        keepalive 512;  # idle upstream connections kept per worker: a rush reuses them
     }}
 
     server {{

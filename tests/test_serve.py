@@ -187,3 +187,32 @@ def test_daphne_requests_skip_twisteds_form_parse_and_keep_the_body():
         assert WebRequest(channel)._parsePOSTFormSubmission is False
     finally:
         WebRequest.__init__ = original  # type: ignore[method-assign]
+
+
+def test_twisteds_access_line_is_built_only_when_the_server_logs_at_info():
+    """The combined-log line Twisted makes for every request is written to `daphne.server` at
+    INFO: a quiet server (-v 0, as shipped) no longer formats it; a verbose one still logs it."""
+    import logging
+
+    from daphne.http_protocol import HTTPFactory
+
+    lines: list[object] = []
+    original = HTTPFactory.log
+    logger = logging.getLogger("daphne.server")
+    level = logger.level
+    try:
+        serve.lean_connection_setup()
+        serve.lean_connection_setup()  # twice: wrapped once
+        factory = HTTPFactory.__new__(HTTPFactory)
+        factory._logFile = type("LogFile", (), {"write": lambda self, line: lines.append(line)})()
+        factory._logDateTime = "-"
+        factory._logFormatter = lambda timestamp, request: f"line for {request}"
+        logger.setLevel(logging.WARNING)
+        factory.log("GET /quiet")
+        assert lines == []
+        logger.setLevel(logging.INFO)
+        factory.log("GET /verbose")
+        assert lines == ["line for GET /verbose\n"]
+    finally:
+        logger.setLevel(level)
+        HTTPFactory.log = original  # type: ignore[method-assign]

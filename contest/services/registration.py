@@ -239,8 +239,19 @@ def participant_token(participant: Participant) -> str:
 def token_claims(token: str | None) -> tuple[int, int, int] | None:
     """(participant id, contest id, token version) from a validly signed token, without a
     database query. Tokens from before versions existed are version 0."""
-    if not token:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
+    return _signed_claims(token, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
+# A token's claims depend on nothing but the token and the keys that may have signed it: each
+# request of a participant's session sends the same token, and its signature is checked once per
+# process (a key rotated out is part of the cache key, so its tokens stop counting at once).
+MAX_TOKEN_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=50_000)
+def _signed_claims(token: str, _key: str, _fallbacks: tuple) -> tuple[int, int, int] | None:
     try:
         data = signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:

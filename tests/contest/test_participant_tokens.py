@@ -337,3 +337,31 @@ def test_replies_about_one_participant_are_never_cached(api_client, setup):
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
         assert "X-Participant-Token" in response["Vary"]
+
+
+def test_a_token_signed_with_a_key_rotated_out_stops_working_at_once(api_client, setup, settings):
+    """Tokens are checked once per process and remembered; rotating the secret key still counts:
+    while the old key is a fallback the token works, once it is dropped the token is refused."""
+    contest, _round, _questions, units = setup
+    token = register(api_client, contest, units["school"])
+    url = f"/api/contests/{contest.slug}/me/"
+    assert api_client.get(url, **{TOKEN_HEADER: token}).status_code == 200
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "rotated-" + old
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert api_client.get(url, **{TOKEN_HEADER: token}).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    refused = api_client.get(url, **{TOKEN_HEADER: token})
+    assert refused.status_code in (401, 403)
+    settings.SECRET_KEY = old
+    assert api_client.get(url, **{TOKEN_HEADER: token}).status_code == 200
+
+
+def test_an_oversized_token_is_refused_like_a_forged_one(api_client, setup):
+    contest, _round, _questions, units = setup
+    token = register(api_client, contest, units["school"])
+    url = f"/api/contests/{contest.slug}/me/"
+    forged = api_client.get(url, **{TOKEN_HEADER: token[:-2] + "xx"})
+    oversized = api_client.get(url, **{TOKEN_HEADER: token + "x" * 600})
+    assert oversized.status_code == forged.status_code
+    assert oversized.json()["code"] == forged.json()["code"]
