@@ -56,6 +56,16 @@ def device_kicked(*, game_id: int, device: str | None, user=None) -> bool:
     return Player.objects.filter(same, game_id=game_id, banned=True).exists()
 
 
+def kicked_device(*, game_id: int, player_id: int) -> str | None:
+    """The device a kicked player joined from (device_kicked's rule keeps it out of the game)."""
+    device = (
+        Player.objects.filter(id=player_id, game_id=game_id, banned=True)
+        .values_list("device", flat=True)
+        .first()
+    )
+    return device or None
+
+
 def player_for_hello(game_id: int, player_id: int, device: str | None) -> Player | None:
     """The token's player; reported as banned when it is, or when this socket comes from a
     device kicked from the game: neither a token made elsewhere nor another player joined from
@@ -158,10 +168,12 @@ def player_hello(game_id: int, player_id: int, device: str | None) -> tuple[Play
     return player, bool(arrived)
 
 
-async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> tuple[Player | None, bool]:
-    """May this socket take `role` in the game? The player (for a player), else None, and
-    whether the player just connected for the first time (player_hello); raises ClientError
-    (and the socket closes) when it may not."""
+async def hello_check(
+    game: Game, role: str, msg: dict, scope: dict
+) -> tuple[Player | None, bool, str | None]:
+    """May this socket take `role` in the game? The player (for a player), else None, whether
+    the player just connected for the first time (player_hello), and the socket's device (a
+    player's); raises ClientError (and the socket closes) when it may not."""
 
     if role == p.ROLE_PLAYER:
         ids = read_player_token(msg.get("token"))
@@ -173,11 +185,11 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> tuple[Pl
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
         if player.banned:
             raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
-        return player, arrived
+        return player, arrived, device
     if role == p.ROLE_HOST:
         if not may_host(scope.get("user"), game):
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-        return None, False
+        return None, False, None
     if "venue" in msg:
         # A venue's screen or MC view: its own key opens its own venue of this game only (not
         # the game's screen, another venue or the host).
@@ -188,7 +200,7 @@ async def hello_check(game: Game, role: str, msg: dict, scope: dict) -> tuple[Pl
         )
         if venue is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-        return None, False
+        return None, False, None
     if not screen_key_ok(game, msg.get("key")):
         raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_HELLO_FAILED)
-    return None, False
+    return None, False, None

@@ -19,7 +19,7 @@ from quizzes.grading import (
     response_within_bounds,
     validate_response,
 )
-from realtime import engine, scoring, services
+from realtime import access, engine, scoring, services
 from realtime import protocol as p
 from realtime.frames import (
     FLAGS,
@@ -181,13 +181,19 @@ def _leaderboard(game_id: int, q: int) -> dict:
 async def kick(hub: Hub, lg: LocalGame, player_id: Any) -> None:
     if not isinstance(player_id, int) or isinstance(player_id, bool):
         raise ClientError(p.E_INVALID_ACTION)
-    kicked = await db(services.player_kick)(game_id=lg.id, player_id=player_id)
+
+    def ban() -> tuple[bool | None, str | None]:
+        kicked = services.player_kick(game_id=lg.id, player_id=player_id)
+        return kicked, access.kicked_device(game_id=lg.id, player_id=player_id)
+
+    kicked, device = await db(ban)()
     if kicked is None:
         raise ClientError(p.E_INVALID_ACTION)
     count = await hub.store.players_incr(lg.id, -1) if kicked else lg.players_count
     await hub.publish(
         lg,
         kick=player_id,
+        kick_device=device,
         players=count,
         players_lobby=True,
         frames=[(TO_STAFF, lobby_frame(count, left=player_id))],

@@ -82,14 +82,14 @@ class GameSocket(LiveSocket):
         lg = await hub.game(self.game_id)
         if lg is None:
             raise ClientError(p.E_NOT_AUTHORISED, close=CLOSE_NOT_FOUND)
-        player, arrived = await hello_check(lg.game, role, msg, self.scope)
+        player, arrived, device = await hello_check(lg.game, role, msg, self.scope)
         # hello_check accepted the venue's key for this venue (screen role only).
         venue = (
             (msg["venue"], msg.get("mc") is True)
             if role == p.ROLE_SCREEN and "venue" in msg
             else None
         )
-        await self.enter(hub, lg, role, player, arrived, venue)
+        await self.enter(hub, lg, role, player, arrived, venue, device)
 
     async def enter(
         self,
@@ -99,6 +99,7 @@ class GameSocket(LiveSocket):
         player: Player | None,
         arrived: bool,
         venue: tuple[int, bool] | None,
+        device: str | None = None,
     ) -> None:
         """Take the role the hello (or the join frame) was granted: register with the game in
         this process, then the state snapshot, ahead of any broadcast."""
@@ -109,6 +110,7 @@ class GameSocket(LiveSocket):
         self.hold()
         if player is not None:
             self.player_id = player.id
+            self.device = device
             previous = lg.players.get(player.id)
             lg.players[player.id] = self
             if previous is not None and previous is not self:
@@ -211,4 +213,4 @@ class JoinSocket(GameSocket):
             raise ClientError(p.E_KICKED, close=CLOSE_KICKED)
         self.game_id = player.game_id
         await self.send_text(dumps({"type": p.S_JOINED, **body}), now=True)
-        await self.enter(hub, lg, p.ROLE_PLAYER, player, arrived, None)
+        await self.enter(hub, lg, p.ROLE_PLAYER, player, arrived, None, device)

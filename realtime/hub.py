@@ -97,6 +97,7 @@ class LiveSocket(Protocol):
 
     role: str | None
     player_id: int | None
+    device: str | None
     lang: str
 
     def write_now(self, frame: bytes) -> bool: ...
@@ -306,6 +307,7 @@ class Hub:
         frames: Sequence[tuple[int, dict]] = (),
         personal: dict | None = None,
         kick: int | None = None,
+        kick_device: str | None = None,
         players: int | None = None,
         players_lobby: bool = False,
     ) -> None:
@@ -318,6 +320,8 @@ class Hub:
             envelope["r"] = personal
         if kick is not None:
             envelope["k"] = kick
+        if kick_device:
+            envelope["kd"] = kick_device  # every socket playing from that device goes too
         if players is not None:
             envelope["n"] = players
         if players_lobby:
@@ -345,10 +349,7 @@ class Hub:
             if key in env:  # e.g. the overlay key was rotated (realtime/feed.py)
                 await game_handler(lg, env[key])
         if "k" in env:
-            sock = lg.players.pop(env["k"], None)
-            if sock is not None:
-                await sock.send_text(dumps(kicked_frame()))
-                await sock.close(CLOSE_KICKED)
+            await self.kicked(lg, env["k"], env.get("kd"))
         for mask, text in env.get("f", ()):
             await self.send_all(lg, mask, text)
         if state is not None:
@@ -362,6 +363,20 @@ class Hub:
                 if row is None:
                     continue
                 await sock.send_text(dumps(result_frame(row)))
+
+    async def kicked(self, lg: LocalGame, player_id: int, device: str | None) -> None:
+        """The host kicked a player: their socket here, and every other player's socket playing
+        from the device they joined from (access.device_kicked keeps that device out: a second
+        nickname on the same phone, joined before the kick, is out at once, not at its next
+        hello), get `kicked` and close."""
+        out = [player_id]
+        if device:
+            out += [pid for pid, sock in lg.players.items() if sock.device == device]
+        for pid in out:
+            sock = lg.players.pop(pid, None)
+            if sock is not None:
+                await sock.send_text(dumps(kicked_frame()))
+                await sock.close(CLOSE_KICKED)
 
     async def send_all(self, lg: LocalGame, mask: int, text: str) -> None:
         """The same text to every local socket of the mask, framed once (see wire.DirectWriter)."""

@@ -59,6 +59,9 @@ class LiveSocket:
         self.identify_timer: asyncio.TimerHandle | None = None
         self.expiry: asyncio.Task | None = None
         self.player_id: int | None = None
+        # The device (realtime.device) this socket's player plays from: a kick of a player who
+        # joined from it closes this socket too (hub.on_envelope).
+        self.device: str | None = None
         # Until a frame says otherwise ("lang" in hello or join), in the handshake's language (the
         # language cookie, then Accept-Language), as the API answers the same browser.
         self.lang = _language(scope)

@@ -187,3 +187,49 @@ async def test_a_second_player_joined_from_the_kicked_device_before_the_kick_is_
         assert (await sock.hello(role="player", token=buddy["token"]))["type"] == "state"
     finally:
         await sock.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_kick_closes_every_open_socket_of_the_kicked_device_at_once():
+    """One phone plays under two nicknames, both connected; the host kicks one. Both sockets of
+    that phone get `kicked` and close at once (found by a black-box tester: the second nickname
+    kept playing on its open socket until its next hello). A player from another phone plays on."""
+    teacher, game, victim, cookie, phone = await joined_on_a_phone()
+    buddy = (await sync_to_async(join)(phone, game, "Buddy")).json()
+    other = (await sync_to_async(join)(APIClient(), game, "Minh")).json()
+    first = await Socket(game.id, headers=[cookie]).connect()
+    second = await Socket(game.id, headers=[cookie]).connect()
+    elsewhere = await Socket(game.id).connect()
+    host = await host_socket(game.id, teacher)
+    try:
+        assert (await first.hello(role="player", token=victim["token"]))["type"] == "state"
+        assert (await second.hello(role="player", token=buddy["token"]))["type"] == "state"
+        assert (await elsewhere.hello(role="player", token=other["token"]))["type"] == "state"
+        await host.send({"type": "host", "action": "kick", "player": victim["player"]})
+        for sock in (first, second):
+            assert (await sock.until("kicked"))["type"] == "kicked"
+            assert (await sock.until("__closed__"))["code"] == 4003
+        await host.send({"type": "host", "action": "start"})
+        assert (await elsewhere.until("question"))["type"] == "question"
+    finally:
+        for sock in (first, second, elsewhere, host):
+            await sock.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_phone_that_joined_again_just_before_its_kick_is_closed_by_it():
+    """A phone joins a second nickname over the socket (join frame) and plays; then the host
+    kicks its first nickname. The socket that joined from the kicked phone is closed too."""
+    from tests.realtime.test_join_socket import JoinPhone
+
+    teacher, game, victim, cookie, _phone = await joined_on_a_phone()
+    sock = await JoinPhone(headers=[cookie]).connect()
+    host = await host_socket(game.id, teacher)
+    try:
+        assert (await sock.join(pin=game.pin, nickname="Lan mới"))["type"] == "joined"
+        assert (await sock.until("state"))["type"] == "state"
+        await host.send({"type": "host", "action": "kick", "player": victim["player"]})
+        assert (await sock.until("__closed__"))["code"] == 4003
+    finally:
+        await sock.close()
+        await host.close()
