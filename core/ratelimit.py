@@ -319,8 +319,11 @@ class _RedisBackend:
 class _LoopChecks:
     """One event loop's Redis client for the rate limits, and the checks waiting for it. The first
     check of a loop turn schedules a send at the turn's end; every check queued by then goes in
-    one pipeline (one write, one read), in the order they came. A pipeline's failure reaches each
-    of its callers (check_async then decides from this process's memory, as for a lone check)."""
+    one pipeline (one write, one read), in the order they came. While a pipeline is on its way,
+    the checks queue up and go together as it returns: one pipeline at a time per loop (in a
+    contest rush about six checks each, against one or two when every turn sent its own). A
+    pipeline's failure reaches each of its callers (check_async then decides from this process's
+    memory, as for a lone check)."""
 
     def __init__(self, loop, url: str) -> None:
         import redis.asyncio
@@ -330,16 +333,18 @@ class _LoopChecks:
         self.sha = self.client.register_script(_LUA_PLAN).sha
         self.queue: list[tuple[list[str], list[Any], Any]] = []
         self.tasks: set[Any] = set()
+        self.busy = False  # a pipeline is on its way: the checks queue up for the next one
 
     def run(self, keys: list[str], args: list[Any]):
         future = self.loop.create_future()
         self.queue.append((keys, args, future))
-        if len(self.queue) == 1:
+        if len(self.queue) == 1 and not self.busy:
             self.loop.call_soon(self._send)
         return future
 
     def _send(self) -> None:
         queued, self.queue = self.queue, []
+        self.busy = True
         task = self.loop.create_task(self._pipeline(queued))
         self.tasks.add(task)  # held until done (the loop keeps only weak references)
         task.add_done_callback(self.tasks.discard)
@@ -361,6 +366,15 @@ class _LoopChecks:
                 raise RuntimeError("a pipeline's replies do not match its commands")
         except Exception as exc:  # noqa: BLE001 - every caller hears of it
             replies = [exc] * len(queued)
+        except BaseException:  # cancelled (the loop is closing): nobody waits for ever
+            self.busy = False
+            for _keys, _args, future in queued + self.queue:
+                future.cancel()
+            self.queue = []
+            raise
+        self.busy = False
+        if self.queue:
+            self._send()  # what queued up meanwhile
         for (_keys, _args, future), reply in zip(queued, replies, strict=True):
             if future.done():
                 continue  # its caller went away
