@@ -8,10 +8,11 @@ statement as the service it shortcuts (contest.services.attempts.answers_save):
 
 - the request's shape is checked by the API's own serializer (apis.AnswersSerializer);
 - the participant comes from the token header (token_claims), as apis._fast_participant_id does;
-- answers and the prediction are cleaned and the statement's parameters built by
+- answers and the prediction are cleaned and the statement's item built by
   attempts.autosave_statement (this process's copy of the paper and the answer keys), and the
-  statement is attempts.AUTOSAVE_SQL, run on an asyncio psycopg pool: it checks the token's
-  version, the attempt's owner, status and deadline in the database, as Django's path does;
+  statement is attempts.AUTOSAVES_SQL, run on an asyncio psycopg pool for all the autosaves that
+  came together (_Autosaves): it checks each token's version, each attempt's owner, status and
+  deadline in the database, as Django's path does (its own autosave alone, in the same statement);
 - the reply body is autosave_reply, which the API view uses too, with the headers Django gave the
   last autosave answer for the same host and language.
 
@@ -161,6 +162,7 @@ class AttemptWrites:
         self.headers: OrderedDict[tuple, list] = OrderedDict()
         self._pool: tuple[Any, Any] | None = None  # (event loop, psycopg AsyncConnectionPool)
         self._semaphore: tuple[Any, asyncio.Semaphore] | None = None
+        self._batches: _Autosaves | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         write = scope.get("type") == "http" and scope.get("method") == "POST"
@@ -282,7 +284,6 @@ class AttemptWrites:
         from rest_framework.renderers import JSONRenderer
 
         from contest.services.attempts import (
-            AUTOSAVE_SQL,
             PAPER_COPY_SQL,
             autosave_saved,
             autosave_statement,
@@ -297,9 +298,9 @@ class AttemptWrites:
         data = _answers_data(body)
         if data is None:
             return None
-        pool = await self._connections()
         if not paper_known(attempt_id):
             # Another process started this attempt: read its paper once, as start kept it there.
+            pool = await self._connections()
             async with pool.connection() as conn:
                 cursor = await conn.execute(PAPER_COPY_SQL, {"attempt": attempt_id})
                 row = await cursor.fetchone()
@@ -318,14 +319,17 @@ class AttemptWrites:
         )
         if prepared is None:
             return None
-        params, attempt = prepared
-        async with pool.connection() as conn:
-            cursor = await conn.execute(AUTOSAVE_SQL, params)
-            row = await cursor.fetchone()
-        saved = autosave_saved(attempt, row)
+        item, attempt = prepared
+        saved = autosave_saved(attempt, await self._autosaves().save(item))
         if saved is None:
             return None
         return JSONRenderer().render(autosave_reply(saved))
+
+    def _autosaves(self) -> _Autosaves:
+        loop = asyncio.get_running_loop()
+        if self._batches is None or self._batches.loop is not loop:
+            self._batches = _Autosaves(loop, self._connections)
+        return self._batches
 
     async def _connections(self):
         """This event loop's small psycopg pool (autocommit: the statement is its own
@@ -382,6 +386,79 @@ class AttemptWrites:
             await send(message)
 
         return capture
+
+
+class _Autosaves:
+    """The autosaves of one event loop, to the database together: one statement
+    (attempts.AUTOSAVES_SQL) for all those that came while the previous one was on its way, one
+    statement on its way at a time. Each autosave gets its own row back (None: refused, and
+    Django then says why). An attempt is in a statement at most once, so a second autosave of
+    the same attempt waits for the next one, in the order they came. A statement that fails
+    fails each of its autosaves (Django then answers them, as before)."""
+
+    MOST = 100  # autosaves in one statement
+
+    def __init__(self, loop, connections) -> None:
+        self.loop = loop
+        self.connections = connections  # the loop's psycopg pool (AttemptWrites._connections)
+        self.queue: list[tuple[dict, asyncio.Future]] = []
+        self.busy = False
+        self.tasks: set[asyncio.Task] = set()
+
+    def save(self, item: dict) -> asyncio.Future:
+        future = self.loop.create_future()
+        self.queue.append((item, future))
+        if len(self.queue) == 1 and not self.busy:
+            self.loop.call_soon(self._send)
+        return future
+
+    def _send(self) -> None:
+        batch: list[tuple[dict, asyncio.Future]] = []
+        later: list[tuple[dict, asyncio.Future]] = []
+        attempts: set[int] = set()
+        for entry in self.queue:
+            attempt = entry[0]["attempt"]
+            if len(batch) < self.MOST and attempt not in attempts:
+                batch.append(entry)
+                attempts.add(attempt)
+            else:
+                later.append(entry)
+        self.queue = later
+        if not batch:
+            return
+        self.busy = True
+        task = self.loop.create_task(self._statement(batch))
+        self.tasks.add(task)  # held until done (the loop keeps only weak references)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _statement(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
+        from contest.services.attempts import AUTOSAVES_SQL, autosaves_params, autosaves_rows
+
+        try:
+            pool = await self.connections()
+            async with pool.connection() as conn:
+                cursor = await conn.execute(
+                    AUTOSAVES_SQL, autosaves_params([item for item, _future in batch])
+                )
+                outcomes: list[Any] = autosaves_rows(await cursor.fetchall(), len(batch))
+        except Exception as exc:  # noqa: BLE001 - each autosave of the statement hears of it
+            outcomes = [exc] * len(batch)
+        except BaseException:  # cancelled (the loop is closing): nobody waits for ever
+            self.busy = False
+            for _item, future in batch + self.queue:
+                future.cancel()
+            self.queue = []
+            raise
+        self.busy = False
+        if self.queue:
+            self._send()  # what came meanwhile
+        for (_item, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue  # its request went away
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
 
 def _answers_data(body: bytes) -> dict[str, Any] | None:

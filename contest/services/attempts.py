@@ -360,31 +360,42 @@ def _store(attempt: Attempt, cleaned: list[tuple[int, dict]], now) -> None:
 # copy can never be used for another attempt; status and deadline are always read from the row.
 _PAPERS: OrderedDict[int, tuple[int, int, bool, list[dict]]] = OrderedDict()
 
-# Autosave in one statement: lock the attempt row for share (a submit, which locks it for update,
-# either waits for this save or makes it find the attempt finished: no acknowledged answer is
-# left out of a score), check that it is open and in time, upsert the answers, set the prediction.
-_AUTOSAVE_SQL = """
-WITH a AS (
-    SELECT id, deadline FROM contest_attempt
-    WHERE id = %(attempt)s AND participant_id = %(participant)s AND seed = %(seed)s
-      AND status = 'open' AND deadline >= %(limit)s
-      AND (%(version)s::bigint IS NULL OR EXISTS (
-          SELECT 1 FROM contest_participant
-          WHERE id = %(participant)s AND token_version = %(version)s))
-    FOR SHARE
+# Autosaves in one statement, any number of them (the event loop's fast path sends those that
+# arrive together, contest/attempt_fastpath.py; Django's path sends one): each attempt's row is
+# locked for share (a submit, which locks it for update, either waits for this save or makes it
+# find the attempt finished: no acknowledged answer is left out of a score) and checked open, in
+# time and with its token's version current; then its answers are upserted and its prediction
+# set. One row back per saved item (`i`, its place in the batch: autosaves_params); an item
+# refused has none. An attempt appears at most once in a batch (ON CONFLICT may not change a row
+# twice in one statement): the batch's maker keeps to it.
+_AUTOSAVES_SQL = """
+WITH v AS (
+    SELECT * FROM jsonb_to_recordset(%(batch)s::jsonb) AS v(
+        i integer, attempt bigint, participant bigint, seed bigint, version bigint,
+        lim timestamptz, now timestamptz, answers jsonb, prediction float8)
+), a AS (
+    SELECT c.id, c.deadline, v.i FROM v JOIN contest_attempt c ON c.id = v.attempt
+    WHERE c.participant_id = v.participant AND c.seed = v.seed
+      AND c.status = 'open' AND c.deadline >= v.lim
+      AND (v.version IS NULL OR EXISTS (
+          SELECT 1 FROM contest_participant p
+          WHERE p.id = v.participant AND p.token_version = v.version))
+    ORDER BY c.id
+    FOR SHARE OF c
 ), saved AS (
     INSERT INTO contest_answer (attempt_id, question_id, response, saved_at, fraction, points)
-    SELECT a.id, v.q, v.r::jsonb, %(now)s, NULL, 0
-    FROM a, unnest(%(questions)s::bigint[], %(responses)s::text[]) AS v(q, r)
+    SELECT a.id, (e.value->>0)::bigint, e.value->1, v.now, NULL, 0
+    FROM a JOIN v ON v.i = a.i, jsonb_array_elements(v.answers) AS e
     ON CONFLICT (attempt_id, question_id)
     DO UPDATE SET response = EXCLUDED.response, saved_at = EXCLUDED.saved_at
     RETURNING 1
 ), predicted AS (
-    UPDATE contest_attempt SET prediction = %(prediction)s
-    WHERE id IN (SELECT id FROM a) AND %(prediction)s::float8 IS NOT NULL
+    UPDATE contest_attempt c SET prediction = v.prediction
+    FROM a JOIN v ON v.i = a.i
+    WHERE c.id = a.id AND v.prediction IS NOT NULL
     RETURNING 1
 )
-SELECT deadline, (SELECT count(*) FROM saved), (SELECT count(*) FROM predicted) FROM a
+SELECT a.i, a.deadline, (SELECT count(*) FROM saved), (SELECT count(*) FROM predicted) FROM a
 """
 
 
@@ -398,7 +409,7 @@ def autosave_statement(
     *,
     cached_only: bool = False,
 ) -> tuple[dict, Attempt] | None:
-    """The parameters of the one autosave statement (_AUTOSAVE_SQL) and the attempt it saves,
+    """The item of an autosave statement (_AUTOSAVES_SQL: autosaves_params) and the attempt it saves,
     from this process's copy of the paper; None when the attempt is not known here or the input
     is refused: the careful path then says why. `cached_only`: without a database query (the
     event loop's fast path, contest/attempt_fastpath.py): None unless the keys are at hand."""
@@ -415,18 +426,30 @@ def autosave_statement(
     except ApplicationError:
         return None  # the careful path checks the attempt first, then says what is wrong
     attempt.prediction = value
-    params = {
+    item = {
         "attempt": attempt_id,
         "participant": participant_id,
         "version": token_version,
         "seed": seed,
-        "limit": now - _grace(),
-        "now": now,
-        "questions": [qid for qid, _resp in cleaned],
-        "responses": [json.dumps(resp) for _qid, resp in cleaned],
+        "lim": (now - _grace()).isoformat(),
+        "now": now.isoformat(),
+        "answers": [[qid, resp] for qid, resp in cleaned],
         "prediction": value,
     }
-    return params, attempt
+    return item, attempt
+
+
+def autosaves_params(items: list[dict]) -> dict[str, str]:
+    """_AUTOSAVES_SQL's parameters for these items (autosave_statement's), each with its place."""
+    return {"batch": json.dumps([{**item, "i": i} for i, item in enumerate(items)])}
+
+
+def autosaves_rows(rows, n: int) -> list[Any]:
+    """Each item's row of _AUTOSAVES_SQL's answer, in the batch's order (None: refused)."""
+    by_place: list[Any] = [None] * n
+    for row in rows:
+        by_place[row[0]] = row[1:]
+    return by_place
 
 
 def autosave_saved(attempt: Attempt, row) -> Attempt | None:
@@ -438,7 +461,7 @@ def autosave_saved(attempt: Attempt, row) -> Attempt | None:
     return attempt
 
 
-AUTOSAVE_SQL = _AUTOSAVE_SQL
+AUTOSAVES_SQL = _AUTOSAVES_SQL
 
 
 def _autosave_fast(
@@ -456,10 +479,10 @@ def _autosave_fast(
     )
     if prepared is None:
         return None
-    params, attempt = prepared
+    item, attempt = prepared
     with connection.cursor() as cursor:
-        cursor.execute(_AUTOSAVE_SQL, params)
-        row = cursor.fetchone()
+        cursor.execute(_AUTOSAVES_SQL, autosaves_params([item]))
+        (row,) = autosaves_rows(cursor.fetchall(), 1)
     return autosave_saved(attempt, row)
 
 

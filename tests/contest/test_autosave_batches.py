@@ -1,0 +1,150 @@
+"""Autosaves that reach a server together are stored by one statement (contest/attempt_fastpath.py
+_Autosaves, attempts.AUTOSAVES_SQL). Each participant must still get their own answer: every
+acknowledged autosave is stored as sent, a later autosave of the same attempt wins over an earlier
+one, a refused autosave among them is refused with its reason and stores nothing, and a statement
+that fails loses nothing (Django answers each of its autosaves)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from contest.models import Answer
+from tests.contest.test_attempt_fastpath import _post
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the fast path runs the PostgreSQL statement"
+)
+
+
+def _people(n: int):
+    from contest import selectors, services
+    from tests.contest.helpers import make_contest, make_school
+
+    contest, round_, _questions = make_contest(n_questions=3)
+    units = make_school("CG", "THCS Cầu Giấy")
+    people = []
+    for day in range(1, n + 1):
+        p = services.participant_register(
+            contest=contest,
+            full_name=f"Trần Văn {chr(64 + day)}",
+            unit_id=units["school"].pk,
+            consent=True,
+            date_of_birth=date(2010, 1, day),
+            email=f"batch{day}@example.org",
+        )
+        attempt = services.attempt_start(participant=p, round_=round_)
+        people.append((services.participant_token(p), selectors.attempt_state(attempt)))
+    return people
+
+
+def _stored(attempt_id: int) -> dict[int, dict]:
+    return dict(Answer.objects.filter(attempt_id=attempt_id).values_list("question_id", "response"))
+
+
+def _saved(attempt_id: int) -> dict[int, dict]:
+    """The attempt's saved answers as its participant sees them (opaque ids)."""
+    from contest.models import Attempt
+    from contest.selectors import attempt_state
+
+    state = attempt_state(Attempt.objects.select_related("round").get(pk=attempt_id))
+    return {q["id"]: q["saved"] for q in state["questions"] if q["saved"] is not None}
+
+
+def _choice(state: dict, q: int, k: int) -> dict:
+    question = state["questions"][q]
+    return {"question": question["id"], "response": {"choice": question["choices"][k]["id"]}}
+
+
+async def _app():
+    from config.asgi import django_asgi_app
+    from contest.attempt_fastpath import AttemptWrites
+
+    calls: list[str] = []
+
+    async def django(scope, receive, send):
+        calls.append(scope["path"])
+        await django_asgi_app(scope, receive, send)
+
+    return AttemptWrites(django), calls
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_autosaves_arriving_together_each_get_their_own_answer():
+    people = await sync_to_async(_people)(9)
+    app, calls = await _app()
+    try:
+        (warm_token, warm), *rest = people
+        path = f"/api/attempts/{warm['id']}/answers/"
+        first = await _post(app, path, {"answers": [_choice(warm, 0, 0)]}, warm_token)
+        assert first["status"] == 200  # through Django: the fast path learns the headers
+        done_token, done = rest.pop()
+        submitted = await _post(app, f"/api/attempts/{done['id']}/submit/", {}, done_token)
+        assert submitted["status"] == 200
+        done_before = await sync_to_async(_saved)(done["id"])
+        calls.clear()
+
+        requests = []  # (token, attempt id, body): two autosaves of each attempt, one finished
+        for k, (token, state) in enumerate(rest):
+            requests.append((token, state["id"], {"answers": [_choice(state, 0, k % 2)]}))
+            requests.append(
+                (
+                    token,
+                    state["id"],
+                    {"answers": [_choice(state, 0, 1 - k % 2), _choice(state, 1, 0)]},
+                )
+            )
+        requests.insert(3, (done_token, done["id"], {"answers": [_choice(done, 0, 1)]}))
+        replies = await asyncio.gather(
+            *(_post(app, f"/api/attempts/{a}/answers/", body, t) for t, a, body in requests)
+        )
+
+        for (_token, attempt_id, _body), reply in zip(requests, replies, strict=True):
+            if attempt_id == done["id"]:
+                assert reply["status"] == 409
+                assert json.loads(reply["body"])["code"] == "attempt_finished"
+            else:
+                assert reply["status"] == 200, reply
+                assert json.loads(reply["body"])["saved"] is True
+        assert calls == [f"/api/attempts/{done['id']}/answers/"], "only the refusal went to Django"
+        for _token, state in rest:
+            # The later autosave of each attempt is the one stored (both were acknowledged).
+            later = [body for _t, a, body in requests if a == state["id"]][-1]
+            expected = {item["question"]: item["response"] for item in later["answers"]}
+            assert await sync_to_async(_saved)(state["id"]) == expected
+        assert await sync_to_async(_saved)(done["id"]) == done_before
+    finally:
+        await app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_failed_statement_loses_no_autosave(monkeypatch):
+    from contest.services import attempts
+
+    people = await sync_to_async(_people)(4)
+    app, calls = await _app()
+    try:
+        (warm_token, warm), *rest = people
+        path = f"/api/attempts/{warm['id']}/answers/"
+        assert (await _post(app, path, {"answers": [_choice(warm, 0, 0)]}, warm_token))[
+            "status"
+        ] == 200
+        calls.clear()
+        monkeypatch.setattr(attempts, "AUTOSAVES_SQL", "SELECT 1 / 0")  # the database refuses
+        replies = await asyncio.gather(
+            *(
+                _post(app, f"/api/attempts/{s['id']}/answers/", {"answers": [_choice(s, 2, 1)]}, t)
+                for t, s in rest
+            )
+        )
+        assert [r["status"] for r in replies] == [200] * len(rest)
+        assert sorted(calls) == sorted(f"/api/attempts/{s['id']}/answers/" for _t, s in rest)
+        for _token, state in rest:
+            assert state["questions"][2]["id"] in await sync_to_async(_stored)(state["id"])
+    finally:
+        await app.close()
