@@ -370,16 +370,17 @@ _PAPERS: OrderedDict[int, tuple[int, int, bool, list[dict]]] = OrderedDict()
 # twice in one statement): the batch's maker keeps to it.
 _AUTOSAVES_SQL = """
 WITH v AS (
-    SELECT * FROM jsonb_to_recordset(%(batch)s::jsonb) AS v(
+    SELECT v.*, (v.version IS NULL OR EXISTS (
+        SELECT 1 FROM contest_participant p
+        WHERE p.id = v.participant AND p.token_version = v.version)) AS current
+    FROM jsonb_to_recordset(%(batch)s::jsonb) AS v(
         i integer, attempt bigint, participant bigint, seed bigint, version bigint,
         lim timestamptz, now timestamptz, answers jsonb, prediction float8)
 ), a AS (
-    SELECT c.id, c.deadline, v.i FROM v JOIN contest_attempt c ON c.id = v.attempt
-    WHERE c.participant_id = v.participant AND c.seed = v.seed
-      AND c.status = 'open' AND c.deadline >= v.lim
-      AND (v.version IS NULL OR EXISTS (
-          SELECT 1 FROM contest_participant p
-          WHERE p.id = v.participant AND p.token_version = v.version))
+    SELECT c.id, c.deadline, v.i FROM contest_attempt c JOIN v ON v.attempt = c.id
+    WHERE c.id = ANY(%(attempts)s::bigint[])
+      AND c.participant_id = v.participant AND c.seed = v.seed
+      AND c.status = 'open' AND c.deadline >= v.lim AND v.current
     ORDER BY c.id
     FOR SHARE OF c
 ), saved AS (
@@ -439,9 +440,14 @@ def autosave_statement(
     return item, attempt
 
 
-def autosaves_params(items: list[dict]) -> dict[str, str]:
+def autosaves_params(items: list[dict]) -> dict[str, Any]:
     """_AUTOSAVES_SQL's parameters for these items (autosave_statement's), each with its place."""
-    return {"batch": json.dumps([{**item, "i": i} for i, item in enumerate(items)])}
+    return {
+        "batch": json.dumps([{**item, "i": i} for i, item in enumerate(items)]),
+        # The attempts' rows are found by their key (the planner is not left to join the
+        # batch with every open attempt, re-checking tokens for each pair).
+        "attempts": [item["attempt"] for item in items],
+    }
 
 
 def autosaves_rows(rows, n: int) -> list[Any]:
