@@ -45,6 +45,17 @@ MAX_ID_LENGTH = 64  # one choice id (opaque or real), or a number written as tex
 _RESPONSE_KEYS = frozenset({"choice", "choices", "order", "text", "value"})
 
 
+def finite_number(value: Any) -> bool:
+    """A JSON number a float holds: not a flag, not NaN or infinite, and not a whole number too
+    long for a float (JSON allows any length: each was a 500 where a number is read)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 class InvalidResponse(ValueError):
     """The response does not have the shape its question type needs."""
 
@@ -154,11 +165,7 @@ def validate_response(key: dict[str, Any], response: Any) -> dict[str, Any]:
                 value = float(value.replace(",", "."))
             except ValueError:
                 raise InvalidResponse(_("The answer must be a number.")) from None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if not finite_number(value):
             raise InvalidResponse(_("The answer must be a number."))
         return {"value": value}
     raise InvalidResponse(_("Unknown question type."))
@@ -218,7 +225,7 @@ def text_matches(key: dict[str, Any], text: str) -> bool:
 def numeric_matches(key: dict[str, Any], value: Any) -> bool:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     if not math.isfinite(number):
         return False

@@ -146,3 +146,36 @@ def test_ticking_every_option_earns_full_marks_only_when_every_option_is_right(k
     everything = grade(key, {"choices": list(key["weights"])})
     if len(right) < len(key["weights"]):
         assert everything < 1.0
+
+
+@given(st.integers())
+def test_a_whole_number_of_any_length_is_a_number_or_refused_never_an_error(value):
+    """JSON allows a whole number of any length: one too long for a float is refused as not a
+    number (it was a 500), every other one is taken as it came."""
+    from quizzes.grading import finite_number
+
+    key = {"type": "numeric", "value": 1}
+    if finite_number(value):
+        assert validate_response(key, {"value": value}) == {"value": value}
+    else:
+        assert abs(value) > 10**308
+        with pytest.raises(InvalidResponse):
+            validate_response(key, {"value": value})
+    assert grade({"type": "numeric", "value": 1, "tolerance": 0}, {"value": value}) in (0.0, 1.0)
+
+
+def test_a_whole_number_too_long_for_a_float_is_not_a_number():
+    with pytest.raises(InvalidResponse):
+        validate_response({"type": "numeric", "value": 1}, {"value": 10**400})
+    assert grade({"type": "numeric", "value": 1, "tolerance": 0}, {"value": -(10**400)}) == 0.0
+
+
+def test_a_key_with_a_number_too_long_for_a_float_is_refused_with_a_reason():
+    """Authoring a numeric key of 10**400 (JSON allows it) was a 500; now it is refused as any
+    key that is not a number."""
+    from quizzes.services.questions import answer_problems
+
+    assert answer_problems("numeric", {"value": 10**400, "tolerance": 0})
+    assert answer_problems("numeric", {"min": -(10**400), "max": 5})
+    assert answer_problems("numeric", {"value": 42, "tolerance": 10**400})
+    assert answer_problems("numeric", {"value": 42, "tolerance": 0.5}) == []

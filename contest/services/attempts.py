@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import random
 import secrets
 from collections import OrderedDict
@@ -34,7 +33,7 @@ from contest.services.marking import (
 from contest.services.registration import participant_token_verify
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.queries import Columns, insert_model, models_where, one_or_none
-from quizzes.grading import UNSCORED_TYPES, InvalidResponse, validate_response
+from quizzes.grading import UNSCORED_TYPES, InvalidResponse, finite_number, validate_response
 from quizzes.models import CHOICE_TYPES, Question, Quiz, Unit
 from quizzes.options import opaque_ids, shuffled_choices, to_real_response
 from quizzes.services.quizzes import quiz_questions_for_play
@@ -333,11 +332,12 @@ def _clean_prediction(round_: Round, prediction) -> float | None:
 def _clean_prediction_value(has_prediction: bool, prediction) -> float | None:
     if prediction is None or prediction == "" or not has_prediction:
         return None
-    # A JSON number, as the page sends it: not a flag, not text ("NaN" once crashed the hand-in).
-    if isinstance(prediction, bool) or not isinstance(prediction, int | float):
+    # A JSON number, as the page sends it: not a flag, not text ("NaN" once crashed the hand-in),
+    # not a whole number too long for a float.
+    if not finite_number(prediction):
         raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION)
     value = float(prediction)
-    if not math.isfinite(value) or value < 0 or value > 10**9 or value != int(value):
+    if value < 0 or value > 10**9 or value != int(value):
         raise ApplicationError("invalid_prediction", MSG_BAD_PREDICTION)
     return value
 

@@ -13,14 +13,13 @@ and exporters read with `question_to_data`, so the rules live here once.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from quizzes.grading import UNSTORABLE
+from quizzes.grading import UNSTORABLE, finite_number
 from quizzes.limits import (
     ACCEPTED_ANSWER_MAX,
     ACCEPTED_ANSWERS_MAX,
@@ -60,7 +59,7 @@ def _longest(texts: dict[str, str]) -> int:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return finite_number(value)
 
 
 def _int_in(value: Any, low: int, high: int) -> bool:

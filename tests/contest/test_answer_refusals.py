@@ -215,3 +215,47 @@ async def test_a_body_sent_in_chunks_is_refused_not_read_as_empty(what):
         return attempt.status, Answer.objects.filter(attempt=attempt).count()
 
     assert await sync_to_async(unchanged)() == ("open", 0)
+
+
+@pytest.mark.parametrize("what", ["answers", "submit"])
+@pytest.mark.parametrize("value", ["1" + "0" * 400, "-" + "9" * 320], ids=["huge", "negative"])
+def test_a_number_too_large_for_any_answer_is_refused_for_its_question(api_client, what, value):
+    """A whole number past what a float holds (JSON allows any length) was a 500: the check for a
+    finite number could not convert it."""
+    contest, round_, _questions = make_contest()
+    numeric = make_question(type="numeric", answer={"value": 42, "tolerance": 0})
+    QuizItem.objects.create(quiz=round_.quiz, question=numeric, position=99)
+    token = register(api_client, contest, make_school("CG", "THCS Cầu Giấy")["school"])
+    state = start_attempt(api_client, round_, token)
+    body = '{"answers": [{"question": %d, "response": {"value": %s}}]}' % (numeric.pk, value)
+    reply = api_client.generic(
+        "POST",
+        f"/api/attempts/{state['id']}/{what}/",
+        body,
+        content_type="application/json",
+        **{TOKEN_HEADER: token},
+    )
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid_answer"
+    assert reply.json()["details"]["question"] == numeric.pk
+    assert Attempt.objects.get(pk=state["id"]).status == "open"
+    assert not Answer.objects.filter(attempt_id=state["id"]).exists()
+
+
+@pytest.mark.parametrize("what", ["answers", "submit"])
+def test_a_prediction_too_large_for_a_float_is_refused_clearly(api_client, what):
+    contest, round_, _questions = make_contest(
+        prediction_text_vi="Bao nhiêu?", prediction_text_en="How many?"
+    )
+    token = register(api_client, contest, make_school("CG", "THCS Cầu Giấy")["school"])
+    state = start_attempt(api_client, round_, token)
+    reply = api_client.generic(
+        "POST",
+        f"/api/attempts/{state['id']}/{what}/",
+        '{"prediction": 1%s}' % ("0" * 400),
+        content_type="application/json",
+        **{TOKEN_HEADER: token},
+    )
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid_prediction"
+    assert Attempt.objects.get(pk=state["id"]).status == "open"
