@@ -52,6 +52,7 @@ class RedisBoards:
         # client; with decode_responses these are the sync client's str/int/list replies.
         self.client: Any = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
         self.prefix = f"{prefix}:lb:"
+        self._change_script: Any = None
 
     def _keys(self, scope: Scope) -> tuple[str, str, str, str]:
         base = self.prefix + scope.key
@@ -187,26 +188,44 @@ class RedisBoards:
         pipe.expire(key, 3600)  # a board nobody builds: its next build reads the results anyway
         pipe.execute()
 
-    def put(self, scope: Scope, row: dict) -> None:
-        zkey, mkey, dkey, _built = self._keys(scope)
-        old = self.client.hget(mkey, row["id"])
-        member = ranking.encode_key(row, scope.chain, scope.actual)
-        pipe = self.client.pipeline(transaction=True)
-        if old and old != member:
-            pipe.zrem(zkey, old)
-        pipe.zadd(zkey, {member: 0})
-        pipe.hset(mkey, row["id"], member)
-        pipe.hset(dkey, row["id"], _display(row))
-        pipe.hdel(zkey + ":pending", row["id"])  # a change recorded while it was being built
-        pipe.execute()
+    # One row of a board in place changes, in one round trip and atomically: nothing if the board
+    # is not in place (0), else the row put (its old ranking key replaced) or, with an empty
+    # member, taken off; a change recorded for it while the board was built is dropped.
+    # KEYS: the ranking, the members, the display rows, the "built" mark, the pending changes.
+    # ARGV: row id, its ranking key ("" to take it off), its display row.
+    _CHANGE = """
+if redis.call('exists', KEYS[4]) == 0 then return 0 end
+local old = redis.call('hget', KEYS[2], ARGV[1])
+redis.call('hdel', KEYS[5], ARGV[1])
+if ARGV[2] == '' then
+  if old then
+    redis.call('zrem', KEYS[1], old)
+    redis.call('hdel', KEYS[2], ARGV[1])
+    redis.call('hdel', KEYS[3], ARGV[1])
+  end
+  return 1
+end
+if old and old ~= ARGV[2] then redis.call('zrem', KEYS[1], old) end
+redis.call('zadd', KEYS[1], 0, ARGV[2])
+redis.call('hset', KEYS[2], ARGV[1], ARGV[2])
+redis.call('hset', KEYS[3], ARGV[1], ARGV[3])
+return 1
+"""
 
-    def remove(self, scope: Scope, row_id: int) -> None:
-        zkey, mkey, dkey, _built = self._keys(scope)
-        old = self.client.hget(mkey, row_id)
-        pipe = self.client.pipeline().hdel(zkey + ":pending", row_id)
-        if old:
-            pipe.zrem(zkey, old).hdel(mkey, row_id).hdel(dkey, row_id)
-        pipe.execute()
+    def change(self, scope: Scope, row_id: int, row: dict | None) -> bool:
+        """The row `row_id` of the board in place becomes `row` (None: it leaves the board);
+        False, and nothing done, when the board is not in place."""
+        zkey, mkey, dkey, built = self._keys(scope)
+        display: bytes = b""
+        if row is None:
+            member = ""
+        else:
+            member = ranking.encode_key(row, scope.chain, scope.actual)
+            display = _display(row)
+        if self._change_script is None:
+            self._change_script = self.client.register_script(self._CHANGE)
+        keys = [zkey, mkey, dkey, built, zkey + ":pending"]
+        return bool(self._change_script(keys=keys, args=[str(row_id), member, display]))
 
     def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
         zkey, _m, dkey, _b = self._keys(scope)
@@ -338,13 +357,13 @@ class MemoryBoards:
                 {r["id"]: r for _, r in encoded},
             )
 
-    def put(self, scope: Scope, row: dict) -> None:
+    def change(self, scope: Scope, row_id: int, row: dict | None) -> bool:
+        if not self.ready(scope):
+            return False
         self._bump(scope.key)  # every process rebuilds from the database on its next read
+        return True
 
     def pending(self, scope: Scope, row_id: int, row: dict | None) -> None:
-        self._bump(scope.key)
-
-    def remove(self, scope: Scope, row_id: int) -> None:
         self._bump(scope.key)
 
     def slice(self, scope: Scope, start: int, stop: int) -> list[dict]:
