@@ -69,6 +69,9 @@ def _start_or_submit_path(path: str) -> tuple[str, int] | None:
     return None
 
 
+# How long an autosaves' statement waits for a locked attempt row (ms): see _connections.
+LOCK_TIMEOUT_MS = 500
+
 MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
 
 
@@ -347,6 +350,11 @@ class AttemptWrites:
                 "host": params.get("HOST"),
                 "port": params.get("PORT"),
                 "autocommit": True,
+                # An attempt's row locked by a long transaction (a hand-in held up, an expiry)
+                # must not hold up every other autosave of its statement, nor those queued
+                # behind it: past this wait the statement fails and Django answers each of
+                # its autosaves, the locked one waiting for its row alone.
+                "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}",
             }
             pool = AsyncConnectionPool(
                 kwargs={k: v for k, v in kwargs.items() if v not in (None, "")},

@@ -148,3 +148,60 @@ async def test_a_failed_statement_loses_no_autosave(monkeypatch):
             assert state["questions"][2]["id"] in await sync_to_async(_stored)(state["id"])
     finally:
         await app.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_attempt_held_by_a_long_transaction_does_not_hold_the_others():
+    """One participant's attempt row is locked by a transaction that does not end (a hand-in
+    held up). The autosaves that came with theirs are saved and acknowledged meanwhile; theirs
+    waits for its row alone and is saved once the row is free."""
+    import threading
+
+    import psycopg
+
+    people = await sync_to_async(_people)(5)
+    app, _calls = await _app()
+    (warm_token, warm), (held_token, held), *rest = people
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row() -> None:
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings.get("USER") or None,
+            password=settings.get("PASSWORD") or None,
+            host=settings.get("HOST") or None,
+            port=settings.get("PORT") or None,
+        ) as conn:
+            conn.execute("SELECT 1 FROM contest_attempt WHERE id = %s FOR UPDATE", [held["id"]])
+            locked.set()
+            release.wait(30)
+            conn.rollback()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        path = f"/api/attempts/{warm['id']}/answers/"
+        assert (await _post(app, path, {"answers": [_choice(warm, 0, 0)]}, warm_token))[
+            "status"
+        ] == 200
+        await asyncio.get_running_loop().run_in_executor(None, locked.wait, 10)
+
+        def post(token, state):
+            body = {"answers": [_choice(state, 1, 1)]}
+            return _post(app, f"/api/attempts/{state['id']}/answers/", body, token)
+
+        waiting = asyncio.ensure_future(post(held_token, held))
+        others = await asyncio.wait_for(asyncio.gather(*(post(t, s) for t, s in rest)), timeout=20)
+        assert [r["status"] for r in others] == [200] * len(rest)
+        assert not waiting.done(), "the held attempt's save waits for its row"
+        release.set()
+        assert (await asyncio.wait_for(waiting, timeout=20))["status"] == 200
+        for _token, state in [(held_token, held), *rest]:
+            assert await sync_to_async(_saved)(state["id"]) == {
+                state["questions"][1]["id"]: {"choice": state["questions"][1]["choices"][1]["id"]}
+            }
+    finally:
+        release.set()
+        holder.join()
+        await app.close()
