@@ -197,7 +197,8 @@ async def _limited(scope: Scope, send: Send, name: str | None = None) -> bool:
 
     from core.errors import too_many
 
-    with translation.override(_language(scope)):
+    language = _language(scope)
+    with translation.override(language):
         response = too_many(wait)
     await send(
         {
@@ -205,6 +206,8 @@ async def _limited(scope: Scope, send: Send, name: str | None = None) -> bool:
             "status": response.status_code,
             "headers": [
                 *((k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()),
+                # The body's language, as every other reply says it (a black-box tester).
+                (b"Content-Language", language.encode("latin-1")),
                 (b"Content-Length", str(len(response.content)).encode()),
             ],
         }

@@ -48,7 +48,7 @@ MSG_NOT_QUALIFIED = gettext_lazy("Only qualified participants take part in this 
 MSG_NOT_IN_PAPER = gettext_lazy("This question is not part of your attempt.")
 MSG_BAD_ANSWER = gettext_lazy("This answer does not fit the question.")
 MSG_TWICE = gettext_lazy("This question is answered twice in one request.")
-MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number of at least 0.")
+MSG_BAD_PREDICTION = gettext_lazy("The prediction must be a whole number from 0 to 1,000,000,000.")
 MSG_NO_QUESTIONS = gettext_lazy("This round has no questions yet.")
 
 

@@ -243,19 +243,29 @@ def test_a_number_too_large_for_any_answer_is_refused_for_its_question(api_clien
 
 
 @pytest.mark.parametrize("what", ["answers", "submit"])
-def test_a_prediction_too_large_for_a_float_is_refused_clearly(api_client, what):
+@pytest.mark.parametrize(
+    "value", ["1" + "0" * 400, "2147483648"], ids=["past a float", "past 10^9"]
+)
+def test_a_prediction_too_large_is_refused_with_the_limit_in_the_readers_language(
+    api_client, what, value
+):
+    """A prediction past what a float holds was a 500; one past the limit was told to be "a whole
+    number of at least 0", which it was (a black-box tester): the message now gives the range."""
     contest, round_, _questions = make_contest(
         prediction_text_vi="Bao nhiêu?", prediction_text_en="How many?"
     )
     token = register(api_client, contest, make_school("CG", "THCS Cầu Giấy")["school"])
     state = start_attempt(api_client, round_, token)
-    reply = api_client.generic(
-        "POST",
-        f"/api/attempts/{state['id']}/{what}/",
-        '{"prediction": 1%s}' % ("0" * 400),
-        content_type="application/json",
-        **{TOKEN_HEADER: token},
-    )
-    assert reply.status_code == 400
-    assert reply.json()["code"] == "invalid_prediction"
+    for language, limit in (("en", "1,000,000,000"), ("vi", "1.000.000.000")):
+        reply = api_client.generic(
+            "POST",
+            f"/api/attempts/{state['id']}/{what}/",
+            '{"prediction": %s}' % value,
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE=language,
+            **{TOKEN_HEADER: token},
+        )
+        assert reply.status_code == 400
+        assert reply.json()["code"] == "invalid_prediction"
+        assert limit in reply.json()["message"], reply.json()
     assert Attempt.objects.get(pk=state["id"]).status == "open"

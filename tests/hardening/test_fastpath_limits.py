@@ -91,3 +91,18 @@ async def test_cycling_query_parameters_and_languages_does_not_wipe_the_board_ca
     if replayed:
         assert len(calls) == 1  # every one of them was the same entry, replayed
         assert len(app.entries) == 1
+
+
+async def test_a_refusal_on_the_fast_path_says_its_language_as_every_reply_does(settings):
+    settings.RATE_LIMIT_BOARD = "1/0.001"
+    settings.RATE_LIMIT_TOKEN = "100000/100000"
+    await sync_to_async(ratelimit.reset)()
+    round_id = await sync_to_async(_round_id)()
+    app = _app([])
+    path = f"/api/rounds/{round_id}/leaderboard/"
+    for language, client in (("vi", "203.0.113.41"), ("en", "203.0.113.42")):
+        headers = [(b"accept-language", language.encode())]
+        await _get(app, path, headers=headers, client=client)
+        refused = await _get(app, path, headers=headers, client=client)
+        assert refused["status"] == 429
+        assert dict(refused["headers"])[b"Content-Language"] == language.encode()
