@@ -155,7 +155,7 @@ def participant_changed(
         )
         participant = result.participant if result is not None else None
     b = backend()
-    _change(b, scope, participant_id, lambda: _result_row_of(result, participant), ready=None)
+    _change(b, scope, participant_id, lambda: _result_row_of(result, participant), cheap=True)
     rounds = contest_rounds(round_.contest)  # once for both contest boards
     for cscope in _contest_scopes_fed_by(round_, rounds):
         _change(
@@ -174,15 +174,15 @@ def _result_row_of(result: RoundResult | None, participant) -> dict | None:
     return result_row(result, participant.public_name, participant.school.name)
 
 
-def _change(b, scope: Scope, row_id: int, make_row, *, ready: bool | None = False) -> None:
+def _change(b, scope: Scope, row_id: int, make_row, *, cheap: bool = False) -> None:
     """One row of a board changed (make_row() gives it, None: it left the board; called after
     the change is committed). A board in place is changed directly. A board being built takes
     the change in when it is put in place (its builder may have read the results before it). A
     board nobody builds records nothing: its next build reads the change.
-    `ready=None`: the row costs nothing to make, so it is made first and the board changed in
-    one round trip if it is in place; else whether the board is in place is asked first (a
+    `cheap`: the row costs nothing to make, so it is made first and the board changed in one
+    round trip if it is in place; else whether the board is in place is asked first (a
     contest's row is a query, not made for a board nobody reads)."""
-    if ready is None:
+    if cheap:
         row = make_row()
         if b.change(scope, row_id, row):
             return
