@@ -397,76 +397,46 @@ class AttemptWrites:
 
 
 class _Autosaves:
-    """The autosaves of one event loop, to the database together: one statement
-    (attempts.AUTOSAVES_SQL) for all those that came while the previous one was on its way, one
-    statement on its way at a time. Each autosave gets its own row back (None: refused, and
-    Django then says why). An attempt is in a statement at most once, so a second autosave of
-    the same attempt waits for the next one, in the order they came. A statement that fails
-    fails each of its autosaves (Django then answers them, as before)."""
+    """The autosaves of one event loop, to the database together (core.loopbatch): one
+    statement (attempts.AUTOSAVES_SQL) for all those that came while the previous one was on its
+    way. Each autosave gets its own row back (None: refused, and Django then says why). An
+    attempt is in a statement at most once, so a second autosave of the same attempt waits for
+    the next one, in the order they came. A statement that fails fails each of its autosaves
+    (Django then answers them, as before)."""
 
     MOST = 100  # autosaves in one statement
 
     def __init__(self, loop, connections) -> None:
+        from core.loopbatch import LoopBatches
+
         self.loop = loop
         self.connections = connections  # the loop's psycopg pool (AttemptWrites._connections)
-        self.queue: list[tuple[dict, asyncio.Future]] = []
-        self.busy = False
-        self.tasks: set[asyncio.Task] = set()
+        self.batches = LoopBatches(loop, self._statement, self._pick)
 
     def save(self, item: dict) -> asyncio.Future:
-        future = self.loop.create_future()
-        self.queue.append((item, future))
-        if len(self.queue) == 1 and not self.busy:
-            self.loop.call_soon(self._send)
-        return future
+        return self.batches.call(item)
 
-    def _send(self) -> None:
-        batch: list[tuple[dict, asyncio.Future]] = []
-        later: list[tuple[dict, asyncio.Future]] = []
+    @classmethod
+    def _pick(cls, queued: list) -> tuple[list, list]:
+        batch: list = []
+        later: list = []
         attempts: set[int] = set()
-        for entry in self.queue:
+        for entry in queued:
             attempt = entry[0]["attempt"]
-            if len(batch) < self.MOST and attempt not in attempts:
+            if len(batch) < cls.MOST and attempt not in attempts:
                 batch.append(entry)
                 attempts.add(attempt)
             else:
                 later.append(entry)
-        self.queue = later
-        if not batch:
-            return
-        self.busy = True
-        task = self.loop.create_task(self._statement(batch))
-        self.tasks.add(task)  # held until done (the loop keeps only weak references)
-        task.add_done_callback(self.tasks.discard)
+        return batch, later
 
-    async def _statement(self, batch: list[tuple[dict, asyncio.Future]]) -> None:
+    async def _statement(self, items: list[dict]) -> list[Any]:
         from contest.services.attempts import AUTOSAVES_SQL, autosaves_params, autosaves_rows
 
-        try:
-            pool = await self.connections()
-            async with pool.connection() as conn:
-                cursor = await conn.execute(
-                    AUTOSAVES_SQL, autosaves_params([item for item, _future in batch])
-                )
-                outcomes: list[Any] = autosaves_rows(await cursor.fetchall(), len(batch))
-        except Exception as exc:  # noqa: BLE001 - each autosave of the statement hears of it
-            outcomes = [exc] * len(batch)
-        except BaseException:  # cancelled (the loop is closing): nobody waits for ever
-            self.busy = False
-            for _item, future in batch + self.queue:
-                future.cancel()
-            self.queue = []
-            raise
-        self.busy = False
-        if self.queue:
-            self._send()  # what came meanwhile
-        for (_item, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():
-                continue  # its request went away
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        pool = await self.connections()
+        async with pool.connection() as conn:
+            cursor = await conn.execute(AUTOSAVES_SQL, autosaves_params(items))
+            return autosaves_rows(await cursor.fetchall(), len(items))
 
 
 def _answers_data(body: bytes) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ Token buckets live in Redis when REDIS_URL is set (shared by every server proces
 memory otherwise. Either way a check is one plan run atomically: in Redis one Lua script (one
 round trip) checks and takes every bucket and window of the request and answers the wait, and a
 request's outcome is at most one more. On the event loop, the checks of one loop turn go in one
-pipeline (each still its own script run, in order: _LoopChecks). DRF throttles are not used:
+pipeline (each still its own script run, in order: _LoopChecks, core.loopbatch). DRF throttles are not used:
 they read-then-write the cache and race under concurrency.
 """
 
@@ -317,75 +317,43 @@ class _RedisBackend:
 
 
 class _LoopChecks:
-    """One event loop's Redis client for the rate limits, and the checks waiting for it. The first
-    check of a loop turn schedules a send at the turn's end; every check queued by then goes in
-    one pipeline (one write, one read), in the order they came. While a pipeline is on its way,
-    the checks queue up and go together as it returns: one pipeline at a time per loop (in a
-    contest rush about six checks each, against one or two when every turn sent its own). A
+    """One event loop's Redis client for the rate limits. Its checks go in pipelines, one on its
+    way at a time (core.loopbatch): the checks of one loop turn, or those that came while the
+    previous pipeline was out, go together, each its own script run, in the order they came (in
+    a contest rush about six a pipeline, against one or two when every turn sent its own). A
     pipeline's failure reaches each of its callers (check_async then decides from this process's
     memory, as for a lone check)."""
 
     def __init__(self, loop, url: str) -> None:
         import redis.asyncio
 
+        from core.loopbatch import LoopBatches
+
         self.loop = loop
         self.client = redis.asyncio.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.sha = self.client.register_script(_LUA_PLAN).sha
-        self.queue: list[tuple[list[str], list[Any], Any]] = []
-        self.tasks: set[Any] = set()
-        self.busy = False  # a pipeline is on its way: the checks queue up for the next one
+        self.batches = LoopBatches(loop, self._pipeline)
 
     def run(self, keys: list[str], args: list[Any]):
-        future = self.loop.create_future()
-        self.queue.append((keys, args, future))
-        if len(self.queue) == 1 and not self.busy:
-            self.loop.call_soon(self._send)
-        return future
+        return self.batches.call((keys, args))
 
-    def _send(self) -> None:
-        queued, self.queue = self.queue, []
-        self.busy = True
-        task = self.loop.create_task(self._pipeline(queued))
-        self.tasks.add(task)  # held until done (the loop keeps only weak references)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _pipeline(self, queued: list) -> None:
+    async def _pipeline(self, queued: list) -> list:
         from redis.exceptions import NoScriptError
 
-        try:
-            replies = await self._evalshas(queued)
-            if any(isinstance(reply, NoScriptError) for reply in replies):
-                # Redis lost its scripts (a restart, SCRIPT FLUSH): load it, run those again.
-                self.sha = await self.client.script_load(_LUA_PLAN)
-                again = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-                for i, reply in zip(
-                    again, await self._evalshas([queued[i] for i in again]), strict=True
-                ):
-                    replies[i] = reply
-            if len(replies) != len(queued):
-                raise RuntimeError("a pipeline's replies do not match its commands")
-        except Exception as exc:  # noqa: BLE001 - every caller hears of it
-            replies = [exc] * len(queued)
-        except BaseException:  # cancelled (the loop is closing): nobody waits for ever
-            self.busy = False
-            for _keys, _args, future in queued + self.queue:
-                future.cancel()
-            self.queue = []
-            raise
-        self.busy = False
-        if self.queue:
-            self._send()  # what queued up meanwhile
-        for (_keys, _args, future), reply in zip(queued, replies, strict=True):
-            if future.done():
-                continue  # its caller went away
-            if isinstance(reply, BaseException):
-                future.set_exception(reply)
-            else:
-                future.set_result(reply)
+        replies = await self._evalshas(queued)
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            # Redis lost its scripts (a restart, SCRIPT FLUSH): load it, run those again.
+            self.sha = await self.client.script_load(_LUA_PLAN)
+            again = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            for i, reply in zip(
+                again, await self._evalshas([queued[i] for i in again]), strict=True
+            ):
+                replies[i] = reply
+        return replies
 
     async def _evalshas(self, queued: list) -> list:
         pipe = self.client.pipeline(transaction=False)
-        for keys, args, _future in queued:
+        for keys, args in queued:
             pipe.evalsha(self.sha, len(keys), *keys, *args)
         return await pipe.execute(raise_on_error=False)
 

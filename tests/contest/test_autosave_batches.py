@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -23,24 +22,15 @@ pytestmark = pytest.mark.skipif(
 
 
 def _people(n: int):
+    """n participants, each with an attempt started: (token, attempt state)."""
     from contest import selectors, services
-    from tests.contest.helpers import make_contest, make_school
+    from tests.contest.test_attempt_fastpath import _build_many
 
-    contest, round_, _questions = make_contest(n_questions=3)
-    units = make_school("CG", "THCS Cầu Giấy")
-    people = []
-    for day in range(1, n + 1):
-        p = services.participant_register(
-            contest=contest,
-            full_name=f"Trần Văn {chr(64 + day)}",
-            unit_id=units["school"].pk,
-            consent=True,
-            date_of_birth=date(2010, 1, day),
-            email=f"batch{day}@example.org",
-        )
-        attempt = services.attempt_start(participant=p, round_=round_)
-        people.append((services.participant_token(p), selectors.attempt_state(attempt)))
-    return people
+    _contest, round_, _closed, people = _build_many(n)
+    return [
+        (token, selectors.attempt_state(services.attempt_start(participant=p, round_=round_)))
+        for p, token in people
+    ]
 
 
 def _stored(attempt_id: int) -> dict[int, dict]:
