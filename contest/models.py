@@ -354,6 +354,12 @@ class Attempt(models.Model):
     # Not a column: set on an attempt just started (services.attempt_start), which can have no
     # saved answers yet, so that its first state does not ask the database for them.
     no_answers_yet = False
+    # Not a column: the round's corrections, read with the attempt by a hand-in
+    # (services.attempts._attempt_with_relations); None: not read.
+    corrections_read: list[Correction] | None = None
+    # Not a column: (when the contest's last round closes,), read with the attempt by a hand-in
+    # (its token is checked against it); None: not read.
+    contest_end_read: tuple[datetime | None] | None = None
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="attempts")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attempts")

@@ -127,11 +127,22 @@ def attempt_score(
 ) -> bool:
     """Recompute an attempt's score fields from its stored answers; True when anything changed.
     Saves the answers' points; the caller saves the attempt."""
-    qids = [item["q"] for item in attempt.paper]
     if keys is None:
-        keys = effective_keys(attempt.round, qids)
+        keys = effective_keys(attempt.round, [item["q"] for item in attempt.paper])
     if answers is None:
         answers = attempt_answers(attempt)
+    changed_answers, changed = attempt_grade(attempt, keys, answers)
+    if changed_answers:
+        _answers_points_update(changed_answers)
+    return changed
+
+
+def attempt_grade(
+    attempt: Attempt, keys: dict[int, dict | None], answers
+) -> tuple[list[Answer], bool]:
+    """Grade an attempt's answers with the keys (None: a voided question) and set its score
+    fields; writes nothing. (the answers whose fraction or points changed, whether any of the
+    attempt's score fields changed)"""
     by_question = {a.question_id: a for a in answers}
     score = max_score = correct = 0
     scored = 0
@@ -156,8 +167,6 @@ def attempt_score(
             correct += 1
         else:
             all_correct = False
-    if changed_answers:
-        _answers_points_update(changed_answers)
     end = attempt.submitted_at or attempt.deadline
     time_ms = max(0, int((min(end, attempt.deadline) - attempt.started_at).total_seconds() * 1000))
     new = (score, max_score, correct, all_correct and scored > 0, time_ms)
@@ -175,7 +184,7 @@ def attempt_score(
         attempt.all_correct,
         attempt.time_ms,
     ) = new
-    return new != old
+    return changed_answers, new != old
 
 
 # One statement instead of update_or_create's lock, read and write (the unique constraint is

@@ -481,13 +481,16 @@ def participant_required(request, contest: Contest, *, allow_cookie: bool = True
     return participant
 
 
-def participant_token_verify(*, participant: Participant, version: int | None) -> None:
-    """Check a token version against a loaded participant (None: known by account, no token)."""
+def participant_token_verify(
+    *, participant: Participant, version: int | None, end: tuple[datetime | None] | None = None
+) -> None:
+    """Check a token version against a loaded participant (None: known by account, no token).
+    `end`: (contest_ends_at's value,) when the caller read it with the participant."""
     if version is not None:
         token_check(
             version=version,
             current_version=participant.token_version,
-            contest_ends_at=contest_ends_at(participant.contest_id),
+            contest_ends_at=end[0] if end is not None else contest_ends_at(participant.contest_id),
         )
 
 

@@ -190,6 +190,18 @@ def test_a_hand_in_grades_with_the_corrections_the_orm_reads(setup):
     assert keys[first.pk] is None
     assert keys[second.pk] == {"choices": [2]}
     assert keys[third.pk] is not None  # voided in the other round only
+    # A hand-in reads them with its attempt (the locked read), in the same order.
+    token = register(APIClient(), contest, _units["class"])
+    attempt = Attempt.objects.get(pk=start_attempt(APIClient(), round_, token)["id"])
+    with transaction.atomic():
+        locked = _attempt_with_relations(attempt.participant_id, attempt.pk, lock=True)
+    assert locked is not None
+    assert locked.corrections_read is not None
+    assert [(c.question_id, c.kind, c.key) for c in locked.corrections_read] == [
+        (c.question_id, c.kind, c.key) for c in orm
+    ]
+    qids = [first.pk, second.pk, third.pk]
+    assert effective_keys(round_, qids, locked.corrections_read) == keys
 
 
 def test_a_participants_contest_results_are_read_as_the_orm_reads_them(setup):
@@ -347,6 +359,13 @@ def test_a_tokens_contest_end_is_the_last_rounds_close_as_the_orm_computes_it(se
     _another_round(round_, round_.position + 2, closes_at=round_.closes_at - timedelta(days=1))
     orm = Round.objects.filter(contest_id=contest.pk).aggregate(end=Max("closes_at"))["end"]
     assert contest_ends_at(contest.pk) == orm == round_.closes_at + timedelta(days=2)
+    # A hand-in reads it with its attempt (the locked read).
+    token = register(APIClient(), contest, _units["class"])
+    attempt = Attempt.objects.get(pk=start_attempt(APIClient(), round_, token)["id"])
+    with transaction.atomic():
+        locked = _attempt_with_relations(attempt.participant_id, attempt.pk, lock=True)
+    assert locked is not None
+    assert locked.contest_end_read == (orm,)
     assert contest_ends_at(Contest.objects.create(title_vi="Trống", title_en="Empty").pk) is None
 
 

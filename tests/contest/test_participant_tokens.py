@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from contest.models import Answer, AuditEntry, Participant, Round
+from contest.models import Answer, Attempt, AuditEntry, Participant, Round
 from contest.selectors import attempt_state
 from contest.services.registration import COOKIE_PREFIX
 from tests.contest.helpers import (
@@ -148,6 +148,24 @@ def test_tokens_expire_when_the_contest_ends_plus_the_configured_delay(api_clien
     board = api_client.get(f"/api/rounds/{round_.pk}/leaderboard/me/", **{TOKEN_HEADER: token})
     assert board.status_code == 403
     assert board.json()["code"] == "token_expired"
+
+
+def test_an_expired_token_cannot_hand_in_its_open_attempt(api_client, setup, settings):
+    """The hand-in reads the contest's end with its attempt (one statement): a token past it is
+    refused there as everywhere, and the attempt stays as it was."""
+    settings.CONTEST_TOKEN_DAYS_AFTER_END = 2
+    contest, round_, questions, units = setup
+    token = register(api_client, contest, units["school"])
+    state = start_attempt(api_client, round_, token)
+    now = timezone.now()
+    Round.objects.filter(pk=round_.pk).update(
+        opens_at=now - timedelta(days=10), closes_at=now - timedelta(days=2, seconds=1)
+    )
+    url = f"/api/attempts/{state['id']}/submit/"
+    refused = api_client.post(url, {}, format="json", **{TOKEN_HEADER: token})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "token_expired"
+    assert Attempt.objects.get(pk=state["id"]).status == Attempt.Status.OPEN
 
 
 def test_the_organiser_page_revokes_a_participant_by_email(client, setup, organiser):
