@@ -72,6 +72,9 @@ def _start_or_submit_path(path: str) -> tuple[str, int] | None:
 # How long an autosaves' statement waits for a locked attempt row (ms): see _connections.
 LOCK_TIMEOUT_MS = 500
 
+# How long a request waits for the one learning its route's headers through Django (_learnt).
+LEARN_WAIT = 5.0
+
 MAX_BODY = 256 * 1024  # larger bodies go to Django (its own limits answer them)
 
 
@@ -166,6 +169,9 @@ class AttemptWrites:
         self._pool: tuple[Any, Any] | None = None  # (event loop, psycopg AsyncConnectionPool)
         self._semaphore: tuple[Any, asyncio.Semaphore] | None = None
         self._batches: _Autosaves | None = None
+        # Per (route, host, language): the request learning its headers through Django, if any
+        # (its event loop, and a future done once its answer is sent).
+        self._learning: dict[tuple, tuple[Any, asyncio.Future]] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         write = scope.get("type") == "http" and scope.get("method") == "POST"
@@ -188,14 +194,14 @@ class AttemptWrites:
         replay = _replaying(body, more, receive)
         reply = None
         key = (ROUTE_AUTOSAVE, *fastpath.request_key(scope))
-        headers = self.headers.get(key)
+        headers = self.headers.get(key) or await self._learnt(key)
         if headers is not None and more is False and _postgres() and _eligible(scope, body):
             try:
                 reply = await self._autosave(int(match[1]), scope, body)
             except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
                 reply = None
         if reply is None:
-            await self._django(scope, replay, self._capture(key, send))
+            await self._learn(key, scope, replay, send)
             return
         await send(
             {
@@ -216,13 +222,13 @@ class AttemptWrites:
         from contest.services.registration import token_claims
 
         key = (route, *fastpath.request_key(scope))
-        headers = self.headers.get(key)
+        headers = self.headers.get(key) or await self._learnt(key)
         claims = None
         if headers is not None and _eligible(scope, None):
             token = fastpath.header(scope, b"x-participant-token").decode("latin-1")
             claims = token_claims(token)
         if claims is None:
-            await self._django(scope, receive, self._capture(key, send))
+            await self._learn(key, scope, receive, send)
             return
         started = time.perf_counter()
         if await fastpath.limited(scope, send, route):
@@ -248,7 +254,7 @@ class AttemptWrites:
             except Exception:  # noqa: BLE001 - any doubt: Django answers, as always
                 outcome = None
         if outcome is None:
-            await self._django(scope, replay, self._capture(key, send))
+            await self._learn(key, scope, replay, send)
             return
         status, reply = outcome
         await send(
@@ -371,6 +377,38 @@ class AttemptWrites:
         if self._pool is not None:
             pool, self._pool = self._pool[1], None
             await pool.close()
+
+    async def _learn(self, key: tuple, scope, receive, send) -> None:
+        """Django answers; a successful answer's headers are remembered for the fast path
+        (_capture). The first such request of a route, host and language is the one the others
+        wait for (_learnt) until its answer is sent."""
+        loop = asyncio.get_running_loop()
+        learning = self._learning.get(key)
+        mine = learning is None or learning[0] is not loop or learning[1].done()
+        if mine:
+            self._learning[key] = (loop, loop.create_future())
+        try:
+            await self._django(scope, receive, self._capture(key, send))
+        finally:
+            if mine:
+                _loop, done = self._learning.pop(key)
+                done.set_result(None)
+
+    async def _learnt(self, key: tuple) -> list | None:
+        """The headers for `key` once the request learning them has been answered (None if it
+        learnt none, or after LEARN_WAIT seconds: Django then answers this one too). Without a
+        request learning them, None at once. In a rush's first second every autosave and start
+        went through Django until the first answer came back: a hundred of them, each holding
+        one of the process's database slots for Django's whole path (~0.6 s), and the starts
+        queued behind them for seconds (bench/README.md, "Issue #15: session 18")."""
+        learning = self._learning.get(key)
+        if learning is None or learning[0] is not asyncio.get_running_loop():
+            return None
+        try:
+            await asyncio.wait_for(asyncio.shield(learning[1]), LEARN_WAIT)
+        except TimeoutError:
+            return None
+        return self.headers.get(key)
 
     def _capture(self, key: tuple, send):
         """Remember the headers of Django's successful answers (per route, host and language):
