@@ -32,6 +32,9 @@ MAX_ANSWERS_PER_REQUEST = 200
 
 
 class AnswersSerializer(StrictTypes, serializers.Serializer):
+    # `{"answer": [...]}` was acknowledged as saved, or handed the attempt in, storing nothing.
+    refuse_unknown_fields = True
+
     answers = serializers.ListField(child=serializers.DictField(), required=False)
     prediction = serializers.JSONField(required=False, allow_null=True)
 

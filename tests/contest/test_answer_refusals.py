@@ -88,6 +88,23 @@ def test_a_text_answer_that_cannot_be_stored_is_refused_for_its_question(
     assert Answer.objects.filter(attempt_id=state["id"]).count() == 1
 
 
+@pytest.mark.parametrize("what", ["answers", "submit"])
+@pytest.mark.parametrize("field", ["answer", "Answers", "predicton"])
+def test_a_misspelt_field_is_refused_by_name_not_taken_as_nothing(api_client, paper, what, field):
+    """`{"answer": [...]}` was acknowledged as saved (or handed the attempt in) with nothing
+    stored: the sender believed their answers were in."""
+    token, state, choice, _question = paper
+    reply = _post(api_client, state, token, {field: [choice]}, what)
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid"
+    vietnamese = reply.json()["details"][field][0]
+    english = _post(api_client, state, token, {field: [choice]}, what, "en").json()
+    assert english["details"][field] == ["Unknown field."]
+    assert vietnamese != "Unknown field."  # translated
+    assert Attempt.objects.get(pk=state["id"]).status == "open"
+    assert not Answer.objects.filter(attempt_id=state["id"]).exists()
+
+
 def test_one_question_twice_in_a_batch_is_refused_for_that_question(api_client, paper):
     token, state, choice, _question = paper
     for what in ("answers", "submit"):
