@@ -192,7 +192,7 @@ class GameJoinApi(APIView):
         data = JoinInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
-        body, new_device = join_reply(
+        body, new_device, _player = join_reply(
             data=data.validated_data,
             user=user,
             device=device_read(request.COOKIES.get(DEVICE_COOKIE)),

@@ -89,9 +89,12 @@ def join_input(data: Any) -> dict | None:
     return out
 
 
-def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | None]:
-    """Join with validated input (JoinInput): the 201 body, and the device id to set in the
-    device cookie when the browser does not have it yet (None: keep the cookie). Raises the
+def join_reply(
+    *, data: dict, user, device: str | None, arrive_in: int | None = None
+) -> tuple[dict, str | None, Any]:
+    """Join with validated input (JoinInput): the 201 body, the device id to set in the device
+    cookie when the browser does not have it yet (None: keep the cookie), and the player
+    (counted in at once when they joined `arrive_in`: services.player_join). Raises the
     service's ApplicationError."""
     from realtime import services
     from realtime.device import device_new
@@ -104,6 +107,7 @@ def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | Non
         challenge=data.get("challenge"),
         device=device or device_new(),
         venue=data.get("venue"),
+        arrive_in=arrive_in,
     )
     body = {
         "game": player.game_id,
@@ -115,7 +119,7 @@ def join_reply(*, data: dict, user, device: str | None) -> tuple[dict, str | Non
         "token": token,
         "ws_url": f"/ws/game/{player.game_id}/",
     }
-    return body, (player.device if device != player.device else None)
+    return body, (player.device if device != player.device else None), player
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
@@ -214,13 +218,14 @@ def scope_address(scope: Scope) -> str:
 
 
 def join_limited(
-    data: Any, *, address: str, device: str | None, user
-) -> tuple[int, dict, str | None]:
+    data: Any, *, address: str, device: str | None, user, arrive_in: int | None = None
+) -> tuple[int, dict, str | None, Any]:
     """A join behind its rate limits, as every door takes it (the fast path below, the join
     socket: realtime/consumers.py JoinSocket; Django's join API has the same steps in its
     middleware and view): the limits' check, the input, the service (join_reply), the result
     counted toward the limits. Returns the HTTP status, the body (the join's, or the one error
-    body) and the device id to set in the device cookie, if any. Sync, in the caller's language."""
+    body), the device id to set in the device cookie, if any, and the player who joined (None
+    when refused; `arrive_in`: join_reply). Sync, in the caller's language."""
     from core import ratelimit
     from core.error_handler import invalid_body
     from core.errors import ApplicationError, error_body, too_many_body
@@ -228,8 +233,8 @@ def join_limited(
     pin = ratelimit.pin_of(data)
     wait = ratelimit.check(ROUTE, address=address, token=None, pin=pin)
     if wait is not None:
-        return 429, too_many_body(wait), None
-    code, new_device = "", None
+        return 429, too_many_body(wait), None, None
+    code, new_device, player = "", None, None
     valid = join_input(data)
     if valid is None:
         validated = JoinInput(data=data)
@@ -239,13 +244,15 @@ def join_limited(
         status, body = 400, invalid_body(validated.errors)
     else:
         try:
-            body, new_device = join_reply(data=valid, user=user, device=device)
+            body, new_device, player = join_reply(
+                data=valid, user=user, device=device, arrive_in=arrive_in
+            )
             status = 201
         except ApplicationError as exc:
             code = exc.code
             status, body = exc.status, error_body(exc.code, exc.message, exc.details)
     ratelimit.record_result(ROUTE, address=address, status=status, code=code, pin=pin)
-    return status, body, new_device
+    return status, body, new_device, player
 
 
 def _answer_sync(scope: Scope, data: dict, language: str):
@@ -262,7 +269,7 @@ def _answer_sync(scope: Scope, data: dict, language: str):
             return None  # Django renders the same serializer's errors (and counts them)
         cookie = _header(scope, b"cookie")
         cookies = parse_cookie(cookie.decode("latin-1")) if cookie else {}
-        status, body, new_device = join_limited(
+        status, body, new_device, _player = join_limited(
             data,
             address=scope_address(scope),
             device=device_read(cookies.get(DEVICE_COOKIE)),
@@ -283,34 +290,35 @@ _answer = by_address(batched(_answer_sync))  # Django's connection handling arou
 
 def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | None):
     """A join frame on the join socket (realtime/consumers.py JoinSocket), in one hop: the join
-    as the API takes it (join_limited: same limits, input, service and error body), then, when
-    it joined `hello_game` (a game this process holds already), the player's hello
-    (access.player_hello: the statement a hello with the new token runs, which counts them in).
-    Returns (status, the body or the error body, the device id the player joined with, the
-    player or None when refused or not said hello for, whether they just arrived).
+    as the API takes it (join_limited: same limits, input, service and error body), counting the
+    player in at once when they joined `hello_game` (a game this process holds already): the
+    hello with the new token would find the player just inserted, not kicked (the join's own
+    statement checked their device and account) and not yet seen, and only mark them seen,
+    which the join's statement does itself (services.player_join's `arrive_in`). Returns
+    (status, the body or the error body, the device id the player joined with, the player or
+    None when refused or not counted in here, whether they just arrived).
 
     The socket's own address, cookies and account stand for the request's: the device cookie
     (realtime/device.py; the play page sets it, since a socket cannot) and a signed-in student's
     session come with the handshake."""
     from django.utils import translation
 
-    from realtime.access import player_hello
     from realtime.device import DEVICE_COOKIE, device_read
 
     with translation.override(language):
         device = device_read((scope.get("cookies") or {}).get(DEVICE_COOKIE))
         user = scope.get("user")
-        status, body, new_device = join_limited(
+        status, body, new_device, player = join_limited(
             data,
             address=scope_address(scope),
             device=device,
             user=user if getattr(user, "is_authenticated", False) else None,
+            arrive_in=hello_game,
         )
         device = new_device or device
-        if status != 201 or body["game"] != hello_game:
+        if status != 201 or not player.seen:
             return status, body, device, None, False
-        player, arrived = player_hello(body["game"], body["player"], device)
-        return status, body, device, player, arrived
+        return status, body, device, player, True
 
 
 socket_join = by_address(batched(socket_join_sync))  # Django's connection handling around it
@@ -322,7 +330,7 @@ def lookup_reply(*, pin: Any, user) -> dict:
     from realtime import services
     from realtime.venues import game_venues
 
-    game = services.game_for_pin(pin, user=user, shared=True)
+    game = services.game_for_pin(pin, user=user)
     # The venue picker of a game played at several venues (realtime/venues.py): names, no keys.
     return {
         "game": game.id,

@@ -308,20 +308,22 @@ _JOINABLE_SQL = (
 )
 
 
-def game_for_pin(pin: Any, user=None, *, shared: bool = False) -> Game:
+def game_for_pin(pin: Any, user=None) -> Game:
     """The joinable game with this PIN; the same error for missing, ended and locked games, and
     for someone else's practice game (only its host may join: it may hold unpublished drafts).
 
-    shared: the game as another call of the same batch of look-ups and joins read it, if one did
-    (realtime/threads.py Batches: a few milliseconds before, as if the two had come at the same
-    moment). A look-up takes it; a join reads the game afresh."""
+    Within a batch of look-ups and joins (realtime/threads.py Batches), the game as the batch's
+    first call of this PIN read it: a few milliseconds before, as if the calls had come at the
+    same moment. A join may take it too: its statement takes the seat against the game row's
+    latest version (_JOINABLE_SQL and the capacity, under the row's lock), so a game locked or
+    filled meanwhile still turns the join away (tests/realtime/test_join_concurrency.py)."""
     from realtime.threads import batch_memo
 
     pin = digit_code(pin, max_length=PIN_MAX_LENGTH)
     if not pin:
         raise _game_not_found()
     memo = batch_memo()
-    if shared and memo is not None and pin in memo:
+    if memo is not None and pin in memo:
         game = memo[pin]
     else:
         game = _game_by_pin(pin)
@@ -347,11 +349,17 @@ def player_join(
     challenge: Any = None,
     device: str | None = None,
     venue: Any = None,
+    arrive_in: int | None = None,
 ) -> tuple[Player, str]:
     """Join a game by PIN (and the screen's rotating code when the game asks for it: the code of
     the venue's screen in a game with venues): returns
     the player and their signed token. A device or account kicked from the game stays out,
-    whatever the nickname."""
+    whatever the nickname.
+
+    arrive_in: a game whose socket counts the player in with this join (the join socket, when
+    its process holds the game: realtime/join.py socket_join_sync). A player who joins that game
+    is marked connected by the join's own statement (player.seen), as their first hello would
+    (access.player_hello)."""
     from realtime.challenge import challenge_check
     from realtime.venues import venue_for_join
 
@@ -390,6 +398,7 @@ def player_join(
         unit=unit,
         venue_id=venue_id,
         device=device or "",
+        seen=arrive_in == game.id,
         joined_at=timezone.now(),
     )
     _player_insert(player, capacity=capacity)
@@ -419,7 +428,7 @@ WITH kicked AS (
     )
     SELECT seat.id, %(nickname)s::text, %(key)s::text, %(team)s::smallint,
         %(user)s::integer, %(unit)s::bigint, %(venue)s::bigint, %(device)s::text,
-        false, false, 0, 0, 0, 0, 0, %(now)s::timestamptz
+        false, %(seen)s::boolean, 0, 0, 0, 0, 0, %(now)s::timestamptz
     FROM seat
     RETURNING id
 )
@@ -455,6 +464,7 @@ def _player_insert(player: Player, *, capacity: int) -> None:
                             "unit": player.unit_id,
                             "venue": player.venue_id,
                             "device": player.device,
+                            "seen": player.seen,
                             "now": player.joined_at,
                             "capacity": capacity,
                         },

@@ -288,3 +288,75 @@ async def test_a_regional_language_code_in_a_frame_is_read_as_its_language():
                 assert frame["message"] == str(MSG_GAME_NOT_FOUND), lang
     finally:
         await phone.close()
+
+
+def test_a_player_counted_in_by_their_join_is_the_player_a_hello_reads_and_is_counted_once():
+    """On the join socket of a game its process holds, the join's own statement counts the
+    player in (the hello it saves would only have marked them seen): the socket plays with the
+    player as a hello would read them, and a later hello does not count them in again. A join
+    for a game the process does not hold leaves the count to the hello, as before."""
+    from realtime.access import player_hello
+    from realtime.join import socket_join_sync
+
+    _host, game = _world()
+    scope = {"client": ("203.0.113.9", 40000), "headers": [], "cookies": {}}
+    status, body, device, player, arrived = socket_join_sync(
+        scope, {"pin": game.pin, "nickname": "Lan"}, "en", game.id
+    )
+    assert (status, arrived) == (201, True)
+    stored = Player.objects.get(pk=body["player"])
+    fields = [f.attname for f in Player._meta.concrete_fields]
+    assert {f: getattr(player, f) for f in fields} == {f: getattr(stored, f) for f in fields}
+    assert stored.seen
+    assert player_hello(game.id, stored.id, device)[1] is False  # counted in once
+
+    status, body, device, player, arrived = socket_join_sync(
+        scope, {"pin": game.pin, "nickname": "Minh"}, "en", None
+    )
+    assert (status, player, arrived) == (201, None, False)
+    assert not Player.objects.get(pk=body["player"]).seen
+    assert player_hello(game.id, body["player"], device)[1] is True
+
+
+async def test_joins_that_share_one_read_of_their_game_still_stop_at_its_capacity():
+    """A batch's joins of one game take the game as its first call read it; each seat is still
+    taken against the game row as it is then, so a game with room for two lets two of five in
+    and tells the other three it is full, in the order they came."""
+    import asyncio
+    import threading
+
+    from realtime import services
+    from realtime.join import socket_join_sync
+    from realtime.threads import Batches, _executor
+
+    _host, game = await sync_to_async(_world)(capacity=2)
+    reads = []
+    read = services._game_by_pin
+    services._game_by_pin = lambda pin: reads.append(pin) or read(pin)
+    batches = Batches(_executor, lanes=1, most=8, most_lanes=1, stuck=5)
+    hold = threading.Event()
+
+    def first():
+        hold.wait(5)  # holds the lane while the five joins queue behind it: one batch
+
+    try:
+        held = asyncio.ensure_future(batches.call(first))
+        scope = {"client": ("203.0.113.10", 40000), "headers": [], "cookies": {}}
+        joins = [
+            asyncio.ensure_future(
+                batches.call(
+                    socket_join_sync, scope, {"pin": game.pin, "nickname": f"P{n}"}, "en", None
+                )
+            )
+            for n in range(5)
+        ]
+        await asyncio.sleep(0.05)
+        hold.set()
+        await held
+        outcomes = await asyncio.gather(*joins)
+    finally:
+        services._game_by_pin = read
+    assert [o[0] for o in outcomes] == [201, 201, 400, 400, 400]
+    assert [o[1].get("code") for o in outcomes[2:]] == ["game_full"] * 3
+    assert reads == [game.pin]  # one read for the batch
+    assert await sync_to_async(Player.objects.filter(game=game).count)() == 2
