@@ -285,13 +285,14 @@ class _RedisBackend:
         keys, args = self._keys_args(plan, now)
         return self._outcome(self.script(keys=keys, args=args))
 
-    def run_all(self, plans: list[list[_Step]], now: float) -> None:
-        """Each plan, in order, in one round trip (their answers unread: records_deferred)."""
+    def run_all(self, plans: list[list[_Step]], now: float) -> list[_Outcome]:
+        """Each plan, in order, in one round trip: Redis runs them one after another, as if
+        each had come alone (records_deferred, checks_ahead)."""
         pipe = self.client.pipeline(transaction=False)
         for plan in plans:
             keys, args = self._keys_args(plan, now)
             self.script(keys=keys, args=args, client=pipe)
-        pipe.execute()
+        return [self._outcome(reply) for reply in pipe.execute()]
 
     async def arun(self, plan: list[_Step], now: float) -> _Outcome:
         """run() on the running event loop's own client (an ASGI fast path: no thread hop).
@@ -391,17 +392,79 @@ def records_deferred():
     finally:
         _deferred.plans = None
         if plans:
-            now = time.time()
-            chosen = backend()
-            try:
-                if isinstance(chosen, _RedisBackend):
-                    chosen.run_all(plans, now)
-                else:
-                    for plan in plans:
-                        chosen.run(plan, now)
-            except Exception:  # Redis unreachable: this process's memory, as _run falls back
-                for plan in plans:
-                    _memory.run(plan, now)
+            _records(plans)
+
+
+def _records(plans: list[list[_Step]]) -> None:
+    """Plans whose answers are not read (records, refunds), in one round trip."""
+    now = time.time()
+    chosen = backend()
+    try:
+        if isinstance(chosen, _RedisBackend):
+            chosen.run_all(plans, now)
+        else:
+            for plan in plans:
+                chosen.run(plan, now)
+    except Exception:  # Redis unreachable: this process's memory, as _run falls back
+        for plan in plans:
+            _memory.run(plan, now)
+
+
+_ahead = threading.local()
+
+
+@contextlib.contextmanager
+def checks_ahead(asked: list[tuple[str, str, str]]):
+    """The checks that calls about to run one after another on this thread will make, each
+    (url_name, address, pin), run ahead in one Redis round trip (a batch of phones' look-ups and
+    joins: realtime/threads.py Batches), where each check was a round trip of its own. Redis runs
+    them in order, each as if it had come alone; and within records_deferred a check sees none
+    of the batch's records anyway, so its answer is the one it would get when its turn came.
+    check() within takes the answer of its own plan (the same route, address and PIN), in
+    order. A check asked ahead that no call took (its caller went away) gives back what it took
+    as the block ends. When Redis does not answer, nothing is asked ahead: each check runs as
+    it comes, as before."""
+    if getattr(_ahead, "ready", None) is not None:
+        yield  # already inside a block
+        return
+    plans = []
+    for url_name, address, pin in asked:
+        planned = _check_plan(url_name, address=address, token=None, pin=pin)
+        if planned is not None:
+            plans.append(planned[1])
+    ready: dict[tuple[_Step, ...], list[_Outcome]] = {}
+    chosen = backend()
+    if plans and isinstance(chosen, _RedisBackend):
+        try:
+            outcomes = chosen.run_all(plans, time.time())
+        except Exception:
+            outcomes = []  # each check falls back as it comes (_run)
+        for plan, outcome in zip(plans, outcomes, strict=False):
+            ready.setdefault(tuple(plan), []).append(outcome)
+    _ahead.ready = ready
+    try:
+        yield
+    finally:
+        _ahead.ready = None
+        left = [
+            [_Step("R", step.key, step.rate) for step in plan if step.op == "T"]
+            for plan, outcomes in ready.items()
+            for outcome in outcomes
+            if outcome.wait is None
+        ]
+        if left:
+            _records(left)
+
+
+def _taken_ahead(plan: list[_Step]) -> _Outcome | None:
+    """check()'s answer when checks_ahead asked for this plan (its first one not yet taken)."""
+    ready = getattr(_ahead, "ready", None)
+    if not ready:
+        return None
+    outcomes = ready.get(tuple(plan))
+    if not outcomes:
+        return None
+    return outcomes.pop(0)
 
 
 def _run(plan: list[_Step]) -> _Outcome:
@@ -558,7 +621,8 @@ def check(url_name: str | None, *, address: str, token: str | None, pin: str = "
     planned = _check_plan(url_name, address=address, token=token, pin=pin)
     if planned is None:
         return None
-    return _refusal(planned, _run(planned[1]))
+    outcome = _taken_ahead(planned[1])
+    return _refusal(planned, outcome if outcome is not None else _run(planned[1]))
 
 
 async def check_async(

@@ -321,6 +321,15 @@ def socket_join_sync(scope: Scope, data: dict, language: str, hello_game: int | 
         return status, body, device, player, True
 
 
+def _join_rate_limit(scope: Scope, data: dict, *_rest: Any) -> tuple[str, str, str]:
+    """The rate limits' check a join frame makes first (join_limited): asked ahead with the
+    others of its batch (realtime/threads.py _run_batch)."""
+    from core import ratelimit
+
+    return ROUTE, scope_address(scope), ratelimit.pin_of(data)
+
+
+socket_join_sync.rate_limit_of = _join_rate_limit  # type: ignore[attr-defined]
 socket_join = by_address(batched(socket_join_sync))  # Django's connection handling around it
 
 
@@ -391,6 +400,13 @@ def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
         )[1]
 
 
+def _lookup_rate_limit(scope: Scope, *_rest: Any) -> tuple[str, str, str]:
+    """The rate limits' check a look-up makes first (lookup_limited), asked ahead as a join's."""
+    return LOOKUP_ROUTE, scope_address(scope), ""
+
+
+socket_lookup_sync.rate_limit_of = _lookup_rate_limit  # type: ignore[attr-defined]
+_lookup_sync.rate_limit_of = _lookup_rate_limit  # type: ignore[attr-defined]
 socket_lookup = by_address(batched(socket_lookup_sync))
 _lookup = by_address(batched(_lookup_sync))
 

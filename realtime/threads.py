@@ -178,14 +178,21 @@ def batch_memo() -> dict | None:
 
 
 def _run_batch(batch: list) -> list[tuple[bool, Any]]:
-    """A batch's calls, in order, with Django's connection handling around each (db_call's), and
-    their rate limits' records sent together (core.ratelimit.records_deferred)."""
-    from core.ratelimit import records_deferred
+    """A batch's calls, in order, with Django's connection handling around each (db_call's),
+    their rate limits' checks asked for ahead in one round trip (core.ratelimit.checks_ahead: a
+    call's `rate_limit_of(*args)` names its check) and their records sent together
+    (core.ratelimit.records_deferred)."""
+    from core.ratelimit import checks_ahead, records_deferred
 
+    asked = []
+    for _context, fn, args, done in batch:
+        ask = getattr(fn, "rate_limit_of", None)
+        if ask is not None and not done.cancelled():
+            asked.append(ask(*args))
     outcomes: list[tuple[bool, Any]] = []
     _batch.memo = {}
     try:
-        with records_deferred():
+        with records_deferred(), checks_ahead(asked):
             for context, fn, args, done in batch:
                 if done.cancelled():
                     outcomes.append((False, asyncio.CancelledError()))

@@ -451,3 +451,52 @@ def test_records_deferred_in_a_batch_count_as_they_would_one_by_one():
                 ratelimit.record_result("game-lookup", address=other, status=200)
     # Every successful look-up gave its token back: the address is not held back.
     assert ratelimit.check("game-lookup", address=other, token=None) is None
+
+
+_ASKS = [
+    ("game-lookup", "203.0.113.91", ""),
+    ("game-join", "203.0.113.91", "1234567"),
+    ("game-join", "203.0.113.91", "1234567"),
+    ("game-lookup", "203.0.113.91", ""),
+    ("game-join", "203.0.113.92", "1234567"),
+    ("game-join", "203.0.113.91", "1234567"),
+    ("game-join", "203.0.113.92", "7654321"),
+    ("game-lookup", "203.0.113.91", ""),
+    ("game-join", "203.0.113.91", "1234567"),
+    ("game-join", "203.0.113.92", "1234567"),
+]
+
+
+def _checks(asks) -> list[bool]:
+    return [
+        ratelimit.check(route, address=address, token=None, pin=pin) is None
+        for route, address, pin in asks
+    ]
+
+
+def test_checks_asked_ahead_for_a_batch_answer_as_they_would_one_by_one(settings):
+    """A batch of look-ups and joins asks Redis for its rate limits' checks in one round trip
+    (core.ratelimit.checks_ahead): each phone gets the answer it would have got when its turn
+    came, refusals included, and a check whose phone went away before its turn gives back what it
+    took, so the address and the game are held back by the phones that came only."""
+    if not settings.REDIS_URL:
+        pytest.skip("checks are asked ahead of Redis only (without it each runs as it comes)")
+    settings.RATE_LIMIT_LOOKUP = SLOW
+    settings.RATE_LIMIT_JOIN = SLOW
+    settings.RATE_LIMIT_JOIN_ADDRESS = "2/0.001"
+    settings.RATE_LIMIT_JOIN_GAME = "4/0.001"
+    ratelimit.reset()
+    one_by_one = _checks(_ASKS)
+    assert not all(one_by_one)  # the limits refuse some: the answers tell something
+    ratelimit.reset()
+    with ratelimit.checks_ahead(_ASKS):
+        ahead = _checks(_ASKS)
+    assert ahead == one_by_one
+    for came in (0, 3, 6):  # the others went away before their turn
+        ratelimit.reset()
+        with ratelimit.checks_ahead(_ASKS):
+            _checks(_ASKS[:came])
+        after = _checks(_ASKS)
+        ratelimit.reset()
+        _checks(_ASKS[:came])
+        assert after == _checks(_ASKS), came
