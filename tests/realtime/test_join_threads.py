@@ -133,3 +133,42 @@ async def test_calls_behind_stuck_lanes_get_another_lane():
     finally:
         release.set()
     assert await asyncio.gather(*stuck) == [True, True]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_call_that_broke_its_connection_does_not_break_the_next_calls_of_its_batch():
+    """A batch borrows its database connection once for all its calls; a call that raised with
+    its connection broken (PostgreSQL restarted under it) leaves the next phone of the same batch
+    a working connection, not the broken one."""
+    import asyncio
+    import threading
+
+    from django.db import connection
+
+    from realtime.models import Game
+    from realtime.threads import Batches, _executor
+
+    batches = Batches(_executor, lanes=1, most=8, most_lanes=1, stuck=5)
+    hold = threading.Event()
+
+    def first():
+        hold.wait(5)  # holds the lane while the others queue: one batch
+        return Game.objects.count()
+
+    def broken():
+        connection.ensure_connection()
+        connection.connection.close()  # as a restart would leave it
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    def after():
+        return Game.objects.count()
+
+    calls = [asyncio.ensure_future(batches.call(first))]
+    calls += [asyncio.ensure_future(batches.call(fn)) for fn in (broken, after, after)]
+    await asyncio.sleep(0.05)
+    hold.set()
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert outcomes[0] == 0
+    assert isinstance(outcomes[1], Exception)
+    assert outcomes[2:] == [0, 0]
