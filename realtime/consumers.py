@@ -21,6 +21,7 @@ from realtime.frames import (
     CLOSE_NOT_FOUND,
     CLOSE_REPLACED,
     ClientError,
+    kicked_frame,
 )
 from realtime.hub import LocalGame, get_hub
 from realtime.models import Player
@@ -115,6 +116,18 @@ class GameSocket(LiveSocket):
             lg.players[player.id] = self
             if previous is not None and previous is not self:
                 await previous.close(CLOSE_REPLACED)
+            if device is not None and device in lg.kicked_devices:
+                # The host kicked a player of this device while this one was joining (after
+                # its join or hello was let in, before it got here): out as if it had been
+                # playing (docs/security.md), still counted in as it was let in.
+                del lg.players[player.id]
+                try:
+                    await self.send_text(dumps(kicked_frame()), now=True)
+                    await self.close(CLOSE_KICKED)
+                finally:
+                    if arrived:
+                        await actions.player_arrived(hub, lg, player)
+                return
         elif role == p.ROLE_HOST:
             lg.hosts.add(self)
         else:

@@ -147,6 +147,9 @@ class LocalGame:
         # The venues' status ticker (realtime/venue_live.py), when the game has venues.
         self.venue_ticker: asyncio.Future | None = None
         self.venue_wake: asyncio.Event | None = None
+        # Devices a kick named (Hub.kicked): a player's socket from one of them that enters
+        # after the kick went by (joined in the instant before it) is closed as it enters.
+        self.kicked_devices: set[str] = set()
 
     @property
     def plan(self) -> list[dict]:
@@ -371,6 +374,7 @@ class Hub:
         hello), get `kicked` and close."""
         out = [player_id]
         if device:
+            lg.kicked_devices.add(device)
             out += [pid for pid, sock in lg.players.items() if sock.device == device]
         for pid in out:
             sock = lg.players.pop(pid, None)

@@ -351,17 +351,26 @@ def lookup_reply(*, pin: Any, user) -> dict:
 def lookup_limited(pin: Any, *, address: str, user=None) -> tuple[int, dict]:
     """A PIN look-up behind its rate limits, as the fast path below and the join
     socket take it (Django's look-up API has the same steps in its middleware and view): the
-    status and the body (the look-up's, or the one error body). Sync, in the caller's language."""
+    status and the body (the look-up's, or the one error body; a PIN that is not text is
+    invalid input, not a wrong guess). Sync, in the caller's language."""
     from core import ratelimit
     from core.errors import ApplicationError, error_body, too_many_body
 
     wait = ratelimit.check(LOOKUP_ROUTE, address=address, token=None)
     if wait is not None:
         return 429, too_many_body(wait)
-    try:
-        status, body = 200, lookup_reply(pin=pin, user=user)
-    except ApplicationError as exc:
-        status, body = exc.status, error_body(exc.code, exc.message, exc.details)
+    if not isinstance(pin, str):
+        # Not a guess: refused as the join refuses the same PIN (JoinInput), not counted as a
+        # wrong one (a number sent by a client's bug locked its network out of every game).
+        from core.error_handler import invalid_body
+        from core.strict import NOT_A_STRING
+
+        status, body = 400, invalid_body({"pin": [str(NOT_A_STRING)]})
+    else:
+        try:
+            status, body = 200, lookup_reply(pin=pin, user=user)
+        except ApplicationError as exc:
+            status, body = exc.status, error_body(exc.code, exc.message, exc.details)
     ratelimit.record_result(LOOKUP_ROUTE, address=address, status=status)
     return status, body
 
@@ -388,13 +397,14 @@ def _lookup_sync(scope: Scope, language: str):
 
 def socket_lookup_sync(scope: Scope, pin: Any, language: str) -> dict:
     """A look-up frame on the join socket: lookup_limited's body (or error body) for its PIN,
-    which is text, as in the API's query string (a number finds nothing, as a join refuses it)."""
+    which is text, as in the API's query string (anything else is refused as the join refuses
+    it)."""
     from django.utils import translation
 
     user = scope.get("user")
     with translation.override(language):
         return lookup_limited(
-            pin if isinstance(pin, str) else "",
+            pin,
             address=scope_address(scope),
             user=user if getattr(user, "is_authenticated", False) else None,
         )[1]

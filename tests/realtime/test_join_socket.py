@@ -5,6 +5,7 @@ reply body, the same kicked-device rule, one miss counter for PIN guessing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -256,9 +257,19 @@ async def test_odd_language_values_and_paths_are_refused_cleanly():
         # Not a server failure ("busy"): the answer, in the handshake's language.
         assert frame["code"] == "game_not_found"
         assert frame["message"] == english
-    # A PIN is text, as in the API's query string: a number finds nothing.
-    await phone.send({"type": "lookup", "pin": int(game.pin)})
-    assert (await phone.recv())["code"] == "game_not_found"
+    # A PIN is text, as in the API's query string: anything else is refused as the join refuses
+    # it, and is not a wrong guess: sent more often than the lockout's misses, it does not lock
+    # the phone's network out (found by a black-box tester: 20 numbers locked it out for 10
+    # minutes).
+    join_refusal = await phone.join(pin=int(game.pin), nickname="Lan")
+    assert join_refusal["code"] == "invalid"
+    for pin in [int(game.pin), None] * 12:
+        await asyncio.sleep(0.06)  # within the socket's frames per second
+        await phone.send({"type": "lookup", "pin": pin})
+        frame = await phone.recv()
+        assert _error(frame) == _error(join_refusal)
+    await phone.send({"type": "lookup", "pin": game.pin})
+    assert (await phone.recv())["type"] == "found"
     await phone.close()
     from config.asgi import application
 

@@ -233,3 +233,47 @@ async def test_a_phone_that_joined_again_just_before_its_kick_is_closed_by_it():
     finally:
         await sock.close()
         await host.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_phone_let_in_the_instant_before_its_device_was_kicked_is_closed_as_it_enters(
+    monkeypatch,
+):
+    """A second nickname's join from the phone is let in by the database, and the host's kick of
+    the phone's first nickname goes by before that socket is playing. It is closed as it enters
+    (found by a black-box tester: a socket that joined 18 ms before the kick's acknowledgement
+    kept playing, the kick having closed the phone's sockets before it was one of them)."""
+    import asyncio
+
+    from realtime import join as join_module
+    from tests.realtime.test_join_socket import JoinPhone
+
+    teacher, game, victim, cookie, _phone = await joined_on_a_phone()
+    kick_done = asyncio.Event()
+    let_in = join_module.socket_join
+
+    async def kicked_meanwhile(*args):
+        outcome = await let_in(*args)
+        await kick_done.wait()  # the kick goes by between the join's statement and the entry
+        return outcome
+
+    monkeypatch.setattr(join_module, "socket_join", kicked_meanwhile)
+    host = await host_socket(game.id, teacher)
+    sock = await JoinPhone(headers=[cookie]).connect()
+    try:
+        await sock.send({"type": "lookup", "pin": game.pin})
+        assert (await sock.recv())["type"] == "found"
+        await sock.send({"type": "join", "pin": game.pin, "nickname": "Lan mới"})
+        joined = Player.objects.filter(game=game, nickname="Lan mới").exists
+        for _ in range(100):
+            if await sync_to_async(joined)():
+                break
+            await asyncio.sleep(0.05)
+        await host.send({"type": "host", "action": "kick", "player": victim["player"]})
+        assert (await host.until("lobby"))["left"] == victim["player"]
+        kick_done.set()
+        assert (await sock.until("__closed__"))["code"] == 4003
+        assert "kicked" in [frame.get("type") for frame in sock.frames]
+    finally:
+        await sock.close()
+        await host.close()
