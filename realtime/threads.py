@@ -100,8 +100,11 @@ class Batches:
     At most `lanes` hops are in flight, so a burst does not put every join thread to work on one
     phone each. A 2,000-phone join burst (bench/live.py) spent a quarter of the server's CPU more
     on the join threads than the same steps took on one thread alone: four threads taking the
-    interpreter lock from each other after every round trip, and two hops a phone. While the
-    threads keep up, a call waits for nothing: it has a lane to itself.
+    interpreter lock from each other after every round trip, and two hops a phone. The server
+    runs one lane (_batches below): since a batch's checks, game read and connection are shared
+    by its calls, one lane keeps up with a 10,000-phone burst as two did, for 10-15 % less of the
+    server's CPU per join (bench/README.md, session 19). While the threads keep up, a call waits
+    for nothing: it has a lane to itself.
 
     A lane stuck in the database (a call waiting on a lock, or an address's look-ups held up:
     tests/hardening/test_address_turns.py) must not hold every other phone back: while calls
@@ -214,7 +217,7 @@ def _run_batch(batch: list) -> list[tuple[bool, Any]]:
     return outcomes
 
 
-_batches = Batches(_executor, lanes=2, most=32, most_lanes=JOIN_THREADS, stuck=0.25)
+_batches = Batches(_executor, lanes=1, most=32, most_lanes=JOIN_THREADS, stuck=0.25)
 
 
 def batched(fn: Callable) -> Callable[..., Awaitable[Any]]:
