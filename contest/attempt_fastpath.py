@@ -384,15 +384,16 @@ class AttemptWrites:
         wait for (_learnt) until its answer is sent."""
         loop = asyncio.get_running_loop()
         learning = self._learning.get(key)
-        mine = learning is None or learning[0] is not loop or learning[1].done()
-        if mine:
-            self._learning[key] = (loop, loop.create_future())
+        mine = None
+        if learning is None or learning[0] is not loop or learning[1].done():
+            mine = self._learning[key] = (loop, loop.create_future())
         try:
             await self._django(scope, receive, self._capture(key, send))
         finally:
-            if mine:
-                _loop, done = self._learning.pop(key)
-                done.set_result(None)
+            if mine is not None:
+                if self._learning.get(key) is mine:
+                    del self._learning[key]
+                mine[1].set_result(None)
 
     async def _learnt(self, key: tuple) -> list | None:
         """The headers for `key` once the request learning them has been answered (None if it
